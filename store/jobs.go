@@ -1,0 +1,236 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Job states. A job that succeeds is deleted, so there is no "done".
+const (
+	JobQueued  = "queued"
+	JobRunning = "running"
+	JobDead    = "dead"
+)
+
+// Job is one row of the queue.
+type Job struct {
+	ID        int64
+	Kind      string
+	Payload   []byte
+	UniqueKey string // empty when the job has none
+	State     string
+	Attempts  int // attempts started so far, including the running one
+	RunAt     time.Time
+	LastError string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// EnqueueOptions tune one Enqueue call. The zero value runs the job now.
+type EnqueueOptions struct {
+	// RunAt delays the job; zero means now.
+	RunAt time.Time
+	// UniqueKey, when set, makes Enqueue a no-op while a job with the same
+	// key exists (queued, running or dead). Periodic jobs and deduplicated
+	// work use it.
+	UniqueKey string
+}
+
+// EnqueueJob adds a job inside the caller's transaction, so the job exists
+// if and only if the caller's other writes commit. It reports whether a row
+// was inserted (false when UniqueKey matched an existing job).
+func (tx *Tx) EnqueueJob(ctx context.Context, kind string, payload []byte, opts EnqueueOptions) (bool, error) {
+	if kind == "" {
+		return false, fmt.Errorf("enqueue: empty job kind")
+	}
+	runAt := opts.RunAt
+	if runAt.IsZero() {
+		runAt = tx.now
+	}
+	var key any
+	if opts.UniqueKey != "" {
+		key = opts.UniqueKey
+	}
+	if payload == nil {
+		payload = []byte{}
+	}
+	now := unixMilli(tx.now)
+	res, err := tx.tx.ExecContext(ctx, `INSERT INTO jobs (kind, payload, unique_key, run_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (unique_key) DO NOTHING`,
+		kind, payload, key, unixMilli(runAt), now, now)
+	if err != nil {
+		return false, fmt.Errorf("enqueue %s: %w", kind, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+const jobColumns = `id, kind, payload, COALESCE(unique_key, ''), state, attempts, run_at, last_error, created_at, updated_at`
+
+func scanJob(row interface{ Scan(...any) error }) (Job, error) {
+	var j Job
+	var runAt, created, updated int64
+	err := row.Scan(&j.ID, &j.Kind, &j.Payload, &j.UniqueKey, &j.State, &j.Attempts, &runAt, &j.LastError, &created, &updated)
+	j.RunAt, j.CreatedAt, j.UpdatedAt = fromMilli(runAt), fromMilli(created), fromMilli(updated)
+	return j, err
+}
+
+// ClaimJobs marks up to limit due jobs as running, counts the attempt, and
+// returns them, oldest run_at first.
+func (tx *Tx) ClaimJobs(ctx context.Context, limit int) ([]Job, error) {
+	now := unixMilli(tx.now)
+	rows, err := tx.tx.QueryContext(ctx, `UPDATE jobs SET state = 'running', attempts = attempts + 1, updated_at = ?
+		WHERE id IN (SELECT id FROM jobs WHERE state = 'queued' AND run_at <= ? ORDER BY run_at, id LIMIT ?)
+		RETURNING `+jobColumns, now, now, limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim jobs: %w", err)
+	}
+	defer rows.Close()
+	var jobs []Job
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, fmt.Errorf("claim jobs: %w", err)
+		}
+		jobs = append(jobs, j)
+	}
+	return jobs, rows.Err()
+}
+
+// CompleteJobs deletes jobs that succeeded.
+func (tx *Tx) CompleteJobs(ctx context.Context, ids []int64) error {
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		args := make([]any, n)
+		for i, id := range ids[:n] {
+			args[i] = id
+		}
+		q := `DELETE FROM jobs WHERE id IN (?` + strings.Repeat(",?", n-1) + `)`
+		if _, err := tx.tx.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("complete jobs: %w", err)
+		}
+		ids = ids[n:]
+	}
+	return nil
+}
+
+// RetryJob puts a failed job back in the queue to run at runAt.
+func (tx *Tx) RetryJob(ctx context.Context, id int64, runAt time.Time, lastError string) error {
+	_, err := tx.tx.ExecContext(ctx, `UPDATE jobs SET state = 'queued', run_at = ?, last_error = ?, updated_at = ? WHERE id = ?`,
+		unixMilli(runAt), lastError, unixMilli(tx.now), id)
+	if err != nil {
+		return fmt.Errorf("retry job %d: %w", id, err)
+	}
+	return nil
+}
+
+// BuryJob marks a job dead; it stays in the table with its last error until
+// an operator retries or drops it.
+func (tx *Tx) BuryJob(ctx context.Context, id int64, lastError string) error {
+	_, err := tx.tx.ExecContext(ctx, `UPDATE jobs SET state = 'dead', last_error = ?, updated_at = ? WHERE id = ?`,
+		lastError, unixMilli(tx.now), id)
+	if err != nil {
+		return fmt.Errorf("bury job %d: %w", id, err)
+	}
+	return nil
+}
+
+// ReleaseJobs returns running jobs to the queue without counting a failure:
+// used at shutdown for jobs that did not finish before the deadline.
+func (tx *Tx) ReleaseJobs(ctx context.Context, ids []int64) error {
+	for _, id := range ids {
+		if _, err := tx.tx.ExecContext(ctx, `UPDATE jobs SET state = 'queued', attempts = MAX(attempts - 1, 0), updated_at = ? WHERE id = ? AND state = 'running'`,
+			unixMilli(tx.now), id); err != nil {
+			return fmt.Errorf("release job %d: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// RequeueRunningJobs puts every job marked running back in the queue. Only
+// one kith process runs jobs against a database, so at start any job still
+// marked running was interrupted by a crash and must run again.
+func (tx *Tx) RequeueRunningJobs(ctx context.Context) (int64, error) {
+	res, err := tx.tx.ExecContext(ctx, `UPDATE jobs SET state = 'queued', updated_at = ? WHERE state = 'running'`, unixMilli(tx.now))
+	if err != nil {
+		return 0, fmt.Errorf("requeue running jobs: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// RetryDeadJobs puts dead jobs (all of them, or those of one kind) back in
+// the queue with a fresh attempt count.
+func (tx *Tx) RetryDeadJobs(ctx context.Context, kind string) (int64, error) {
+	res, err := tx.tx.ExecContext(ctx, `UPDATE jobs SET state = 'queued', attempts = 0, run_at = ?, updated_at = ?
+		WHERE state = 'dead' AND (? = '' OR kind = ?)`, unixMilli(tx.now), unixMilli(tx.now), kind, kind)
+	if err != nil {
+		return 0, fmt.Errorf("retry dead jobs: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// NextJobAt returns when the earliest queued job is due, or ErrNotFound
+// when the queue is empty.
+func (db *DB) NextJobAt(ctx context.Context) (time.Time, error) {
+	var ms sql.NullInt64
+	err := db.read.QueryRowContext(ctx, `SELECT MIN(run_at) FROM jobs WHERE state = 'queued'`).Scan(&ms)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("next job: %w", err)
+	}
+	if !ms.Valid {
+		return time.Time{}, fmt.Errorf("next job: %w", ErrNotFound)
+	}
+	return fromMilli(ms.Int64), nil
+}
+
+// JobByID returns one job.
+func (db *DB) JobByID(ctx context.Context, id int64) (Job, error) {
+	j, err := scanJob(db.read.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE id = ?`, id))
+	if err != nil {
+		return Job{}, notFound(err, fmt.Sprintf("job %d", id))
+	}
+	return j, nil
+}
+
+// JobCounts returns how many jobs are in each state, by kind.
+func (db *DB) JobCounts(ctx context.Context) (map[string]map[string]int, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT kind, state, COUNT(*) FROM jobs GROUP BY kind, state`)
+	if err != nil {
+		return nil, fmt.Errorf("job counts: %w", err)
+	}
+	defer rows.Close()
+	counts := map[string]map[string]int{}
+	for rows.Next() {
+		var kind, state string
+		var n int
+		if err := rows.Scan(&kind, &state, &n); err != nil {
+			return nil, err
+		}
+		if counts[kind] == nil {
+			counts[kind] = map[string]int{}
+		}
+		counts[kind][state] = n
+	}
+	return counts, rows.Err()
+}
+
+// DeadJobs lists dead jobs, newest first.
+func (db *DB) DeadJobs(ctx context.Context, limit int) ([]Job, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE state = 'dead' ORDER BY updated_at DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("dead jobs: %w", err)
+	}
+	defer rows.Close()
+	var jobs []Job
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, err
+		}
+		jobs = append(jobs, j)
+	}
+	return jobs, rows.Err()
+}

@@ -1,0 +1,209 @@
+// Package store keeps everything kith knows in one SQLite file: the owner,
+// settings, sessions and the job queue (later: posts, actors, deliveries).
+//
+// It knows nothing of HTTP or ActivityPub. Reads go through a pool of
+// read-only connections; writes go through a single connection whose
+// transactions take the write lock up front, so writers queue in Go instead
+// of spinning on SQLITE_BUSY.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Sentinel errors. Callers match them with errors.Is; the server maps them
+// to status codes in one place.
+var (
+	// ErrNotFound means the row asked for does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrTooNew means the database was written by a newer kith.
+	ErrTooNew = errors.New("database written by a newer kith")
+	// ErrNotDatabase means the file is not a SQLite database (or is corrupt).
+	ErrNotDatabase = errors.New("not a kith database")
+)
+
+// DB is an open kith database.
+type DB struct {
+	path   string
+	write  *sql.DB // one connection; transactions are BEGIN IMMEDIATE
+	read   *sql.DB // several read-only connections
+	logger *slog.Logger
+	now    func() time.Time
+}
+
+// pragmas go in the DSN so that every pooled connection gets them, not just
+// the first one.
+//
+// journal_mode=WAL lets readers run while a write is in progress.
+// synchronous=NORMAL is safe in WAL mode (a power cut can lose the last
+// transactions but never corrupts the file) and saves an fsync per commit.
+// busy_timeout makes a connection wait for a lock instead of failing at once
+// (it matters for backups and CLI commands that open the file beside serve).
+// foreign_keys is off by default in SQLite; we want it on.
+// journal_size_limit truncates the WAL after a checkpoint so it does not stay
+// at its high-water mark.
+var pragmas = []string{
+	"busy_timeout(10000)",
+	"journal_mode(WAL)",
+	"synchronous(NORMAL)",
+	"foreign_keys(1)",
+	"journal_size_limit(67108864)",
+	"temp_store(MEMORY)",
+}
+
+func dsn(path string, readOnly bool) string {
+	q := url.Values{}
+	for _, p := range pragmas {
+		q.Add("_pragma", p)
+	}
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Open opens (creating if needed) the database at path and applies any
+// pending migrations. It refuses a database written by a newer kith and a
+// file that is not a SQLite database.
+func Open(ctx context.Context, path string, logger *slog.Logger) (*DB, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if err := checkWritableDir(filepath.Dir(path)); err != nil {
+		return nil, err
+	}
+	write, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetConnMaxIdleTime(0)
+	write.SetConnMaxLifetime(0)
+
+	db := &DB{path: path, write: write, logger: logger, now: time.Now}
+	if err := db.migrate(ctx); err != nil {
+		write.Close()
+		return nil, classifyOpenError(path, err)
+	}
+
+	read, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	n := max(2, runtime.GOMAXPROCS(0))
+	read.SetMaxOpenConns(n)
+	read.SetMaxIdleConns(n)
+	db.read = read
+	return db, nil
+}
+
+func checkWritableDir(dir string) error {
+	info, err := os.Stat(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("data directory %s does not exist: create it or run 'kith init'", dir)
+	}
+	if err != nil {
+		return fmt.Errorf("data directory %s: %w", dir, err)
+	}
+	if !info.IsDir() {
+		return fmt.Errorf("data directory %s is not a directory", dir)
+	}
+	f, err := os.CreateTemp(dir, ".kith-write-check-*")
+	if err != nil {
+		return fmt.Errorf("data directory %s is not writable by this user: %w", dir, err)
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return nil
+}
+
+// classifyOpenError turns SQLite's terse complaints about a bad file into
+// errors that say what to do.
+func classifyOpenError(path string, err error) error {
+	if errors.Is(err, ErrTooNew) {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "file is not a database") || strings.Contains(msg, "malformed") ||
+		strings.Contains(msg, "SQLITE_NOTADB") || strings.Contains(msg, "SQLITE_CORRUPT") {
+		return fmt.Errorf("%s: %w (SQLite says: %v); restore it from a backup with 'kith restore', or move it away to start afresh", path, ErrNotDatabase, err)
+	}
+	return fmt.Errorf("open %s: %w", path, err)
+}
+
+// Path returns the database file's path.
+func (db *DB) Path() string { return db.path }
+
+// Close closes both connection pools.
+func (db *DB) Close() error {
+	var errs []error
+	if db.read != nil {
+		errs = append(errs, db.read.Close())
+	}
+	errs = append(errs, db.write.Close())
+	return errors.Join(errs...)
+}
+
+// Tx is a write transaction. Every method that changes data hangs off Tx,
+// so several changes (and the jobs they enqueue) commit or roll back together.
+type Tx struct {
+	tx  *sql.Tx
+	now time.Time
+}
+
+// Now is the time the transaction started; rows written in one transaction
+// share it.
+func (tx *Tx) Now() time.Time { return tx.now }
+
+// InTx runs fn in a write transaction and commits it if fn returns nil.
+// The write lock is taken at BEGIN, so fn never fails half-way with
+// SQLITE_BUSY on its first write.
+func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	sqlTx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &Tx{tx: sqlTx, now: db.now()}
+	if err := fn(tx); err != nil {
+		if rbErr := sqlTx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
+			return errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
+		}
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Checkpoint folds the WAL back into the database file and truncates it.
+func (db *DB) Checkpoint(ctx context.Context) error {
+	_, err := db.write.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	return err
+}
+
+func unixMilli(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMilli(ms int64) time.Time { return time.UnixMilli(ms) }
+
+func notFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
