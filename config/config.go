@@ -1,0 +1,292 @@
+// Package config reads kith's TOML configuration file.
+//
+// The keys are a contract with operators and scripts: config.example.toml
+// documents every one with its default, and a test checks that file against
+// Default. Unknown keys and bad values are errors that name the key and its
+// line.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Config is the whole configuration. It is a plain value: loaded once at
+// start (and again on SIGHUP) and passed to the constructors that need it.
+type Config struct {
+	Server     Server     `toml:"server"`
+	Owner      Owner      `toml:"owner"`
+	Federation Federation `toml:"federation"`
+	Jobs       Jobs       `toml:"jobs"`
+	Log        Log        `toml:"log"`
+
+	// File is the path the config was read from; empty for the built-in
+	// default.
+	File string `toml:"-"`
+}
+
+// Server holds the [server] table.
+type Server struct {
+	URL            string   `toml:"url"`
+	Listen         string   `toml:"listen"`
+	HTTPListen     string   `toml:"http_listen"`
+	DataDir        string   `toml:"data_dir"`
+	TLS            string   `toml:"tls"`
+	ACMEEmail      string   `toml:"acme_email"`
+	ACMEDirectory  string   `toml:"acme_directory"`
+	CertFile       string   `toml:"cert_file"`
+	KeyFile        string   `toml:"key_file"`
+	TrustedProxies []string `toml:"trusted_proxies"`
+}
+
+// Owner holds the [owner] table.
+type Owner struct {
+	Username string `toml:"username"`
+}
+
+// Federation holds the [federation] table.
+type Federation struct {
+	AllowPrivateAddresses bool              `toml:"allow_private_addresses"`
+	Hosts                 map[string]string `toml:"hosts"`
+}
+
+// Jobs holds the [jobs] table.
+type Jobs struct {
+	Concurrency int `toml:"concurrency"`
+}
+
+// Log holds the [log] table.
+type Log struct {
+	Level  string `toml:"level"`
+	Format string `toml:"format"`
+}
+
+// TLS modes.
+const (
+	TLSAuto  = "auto"
+	TLSFiles = "files"
+	TLSOff   = "off"
+)
+
+// LetsEncrypt is the ACME directory used when acme_directory is not set.
+const LetsEncrypt = "https://acme-v02.api.letsencrypt.org/directory"
+
+// Default is the built-in configuration: a working instance on
+// http://localhost:8080 with its data in ./kith-data.
+func Default() Config {
+	return Config{
+		Server: Server{
+			URL:            "http://localhost:8080",
+			DataDir:        "kith-data",
+			TLS:            TLSOff,
+			ACMEDirectory:  LetsEncrypt,
+			TrustedProxies: []string{},
+		},
+		Owner:      Owner{Username: "admin"},
+		Federation: Federation{Hosts: map[string]string{}},
+		Jobs:       Jobs{Concurrency: 4},
+		Log:        Log{Level: "info", Format: "text"},
+	}
+}
+
+// Error is a problem with one key of a config file.
+type Error struct {
+	File string
+	Line int // 0 when unknown
+	Key  string
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	if e.Key != "" {
+		fmt.Fprintf(&b, ": %s", e.Key)
+	}
+	fmt.Fprintf(&b, ": %s", e.Msg)
+	return b.String()
+}
+
+// Errors is every problem found in one file, so an operator fixes them in
+// one pass.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	msgs := make([]string, len(es))
+	for i, e := range es {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "\n")
+}
+
+// Load reads and checks the config file at path. Keys missing from the file
+// keep their defaults. A relative data_dir is taken relative to the file's
+// directory, so a config works whatever directory kith is started from.
+func Load(path string) (Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("read config: %w", err)
+	}
+	cfg, err := Parse(path, data)
+	if err != nil {
+		return Config{}, err
+	}
+	if !filepath.IsAbs(cfg.Server.DataDir) {
+		cfg.Server.DataDir = filepath.Join(filepath.Dir(path), cfg.Server.DataDir)
+	}
+	return cfg, nil
+}
+
+// Parse decodes and checks config text; name is used in error messages.
+func Parse(name string, data []byte) (Config, error) {
+	cfg := Default()
+	cfg.File = name
+	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&cfg)
+	if err != nil {
+		return Config{}, decodeError(name, data, err)
+	}
+	var errs Errors
+	for _, k := range md.Undecoded() {
+		errs = append(errs, &Error{File: name, Line: keyLine(data, k), Key: k.String(),
+			Msg: "unknown key (see config.example.toml for the keys kith reads)"})
+	}
+	for _, p := range cfg.problems() {
+		errs = append(errs, &Error{File: name, Line: keyLine(data, strings.Split(p.key, ".")), Key: p.key, Msg: p.msg})
+	}
+	if len(errs) > 0 {
+		return Config{}, errs
+	}
+	return cfg, nil
+}
+
+// Check validates a config built in code (the built-in default, or one
+// assembled by kith init).
+func (c Config) Check() error {
+	var errs Errors
+	for _, p := range c.problems() {
+		errs = append(errs, &Error{File: "config", Key: p.key, Msg: p.msg})
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+func decodeError(name string, data []byte, err error) error {
+	var pe toml.ParseError
+	if errors.As(err, &pe) {
+		return Errors{{File: name, Line: pe.Position.Line, Key: pe.LastKey, Msg: pe.Message}}
+	}
+	// Type mismatches come back as plain errors that already carry the line
+	// and key ("toml: line 3 (last key "server.url"): incompatible types").
+	msg := strings.TrimPrefix(err.Error(), "toml: ")
+	return Errors{{File: name, Msg: msg}}
+}
+
+type problem struct{ key, msg string }
+
+var usernameRE = regexp.MustCompile(`^[A-Za-z0-9_]{1,30}$`)
+
+func (c Config) problems() []problem {
+	var ps []problem
+	add := func(key, format string, args ...any) {
+		ps = append(ps, problem{key, fmt.Sprintf(format, args...)})
+	}
+	u, err := url.Parse(c.Server.URL)
+	switch {
+	case c.Server.URL == "":
+		add("server.url", "must be set to the public base URL, e.g. https://social.example.org")
+	case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
+		add("server.url", "%q is not an http:// or https:// URL with a host", c.Server.URL)
+	case u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.Fragment != "" || u.User != nil:
+		add("server.url", "%q must be a bare origin such as https://social.example.org (no path, query or user)", c.Server.URL)
+	}
+	switch c.Server.TLS {
+	case TLSOff, TLSFiles:
+	case TLSAuto:
+		if err == nil && u.Scheme != "https" {
+			add("server.tls", `"auto" needs an https:// server.url`)
+		}
+		if err == nil && u.Port() != "" && u.Port() != "443" {
+			add("server.url", `with tls = "auto" the URL cannot name a port: ACME validates on 80 and 443`)
+		}
+	default:
+		add("server.tls", `%q is not one of "auto", "files", "off"`, c.Server.TLS)
+	}
+	if c.Server.TLS == TLSFiles && (c.Server.CertFile == "" || c.Server.KeyFile == "") {
+		add("server.cert_file", `tls = "files" needs both cert_file and key_file`)
+	}
+	for _, l := range []struct{ key, addr string }{{"server.listen", c.Server.Listen}, {"server.http_listen", c.Server.HTTPListen}} {
+		if l.addr == "" {
+			continue
+		}
+		if _, _, err := net.SplitHostPort(l.addr); err != nil {
+			add(l.key, "%q is not a host:port address (e.g. \":443\" or \"127.0.0.1:8080\")", l.addr)
+		}
+	}
+	if c.Server.DataDir == "" {
+		add("server.data_dir", "must not be empty")
+	}
+	if c.Server.ACMEDirectory != "" {
+		if d, err := url.Parse(c.Server.ACMEDirectory); err != nil || d.Scheme != "https" {
+			add("server.acme_directory", "%q is not an https:// URL", c.Server.ACMEDirectory)
+		}
+	}
+	for _, cidr := range c.Server.TrustedProxies {
+		if _, err := parsePrefix(cidr); err != nil {
+			add("server.trusted_proxies", "%q is not an IP address or CIDR range", cidr)
+		}
+	}
+	if !usernameRE.MatchString(c.Owner.Username) {
+		add("owner.username", "%q must be 1-30 letters, digits or underscores", c.Owner.Username)
+	}
+	for host, addr := range c.Federation.Hosts {
+		if _, _, err := net.SplitHostPort(addr); err != nil || host == "" {
+			add("federation.hosts", "%q = %q: the value must be ip:port", host, addr)
+		}
+	}
+	if c.Jobs.Concurrency < 1 || c.Jobs.Concurrency > 256 {
+		add("jobs.concurrency", "%d must be between 1 and 256", c.Jobs.Concurrency)
+	}
+	if _, err := ParseLevel(c.Log.Level); err != nil {
+		add("log.level", "%v", err)
+	}
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		add("log.format", `%q is not "text" or "json"`, c.Log.Format)
+	}
+	return ps
+}
+
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		return netip.ParsePrefix(s)
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// ParseLevel reads a log level name.
+func ParseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("%q is not a log level (debug, info, warn, error)", s)
+	}
+	return l, nil
+}

@@ -1,0 +1,128 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// The example file documents every key with its default: decoding it must
+// give exactly Default(), so the two cannot drift apart.
+func TestExampleFileIsTheDefault(t *testing.T) {
+	data, err := os.ReadFile("../config.example.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Parse("config.example.toml", data)
+	if err != nil {
+		t.Fatalf("example config does not parse: %v", err)
+	}
+	got.File = ""
+	if want := Default(); !reflect.DeepEqual(got, want) {
+		t.Errorf("example config = %+v\nwant Default() = %+v", got, want)
+	}
+	if err := Default().Check(); err != nil {
+		t.Errorf("Default() does not pass Check: %v", err)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name     string
+		text     string
+		wantLine int
+		wantKey  string
+		wantMsg  string
+	}{
+		{"unknown key", "[server]\nurl = \"https://a.example\"\nlisten_addr = \":1\"\n", 3, "server.listen_addr", "unknown key"},
+		{"unknown table", "[serverr]\nurl = \"x\"\n", 1, "serverr", "unknown key"},
+		{"bad tls", "[server]\n\ntls = \"on\"\n", 3, "server.tls", `"on" is not one of`},
+		{"bad url", "[server]\nurl = \"localhost:8080\"\n", 2, "server.url", "is not an http:// or https:// URL"},
+		{"url with path", "[server]\nurl = \"https://a.example/kith\"\n", 2, "server.url", "bare origin"},
+		{"auto needs https", "[server]\nurl = \"http://a.example\"\ntls = \"auto\"\n", 3, "server.tls", "needs an https://"},
+		{"files needs cert", "[server]\ntls = \"files\"\n", 0, "server.cert_file", "needs both"},
+		{"bad username", "[owner]\nusername = \"no spaces\"\n", 2, "owner.username", "letters, digits"},
+		{"bad proxy", "[server]\ntrusted_proxies = [\"10.0.0.0/33\"]\n", 2, "server.trusted_proxies", "not an IP address"},
+		{"bad host map", "[federation.hosts]\n\"bob.test\" = \"nope\"\n", 1, "federation.hosts", "must be ip:port"},
+		{"bad level", "[log]\nlevel = \"loud\"\n", 2, "log.level", "not a log level"},
+		{"bad listen", "[server]\nlisten = \"8080\"\n", 2, "server.listen", "not a host:port"},
+		{"zero workers", "[jobs]\nconcurrency = 0\n", 2, "jobs.concurrency", "between 1 and 256"},
+		{"syntax", "[server]\nurl = \"https://a.example\n", 2, "server.url", "cannot contain newlines"},
+		{"wrong type", "[server]\nurl = 8080\n", 0, "", "incompatible types"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("kith.toml", []byte(tt.text))
+			var errs Errors
+			if !errors.As(err, &errs) || len(errs) == 0 {
+				t.Fatalf("Parse error = %v, want Errors", err)
+			}
+			e := errs[0]
+			if e.Line != tt.wantLine || e.Key != tt.wantKey || !strings.Contains(e.Msg, tt.wantMsg) {
+				t.Errorf("got line %d key %q msg %q; want line %d key %q msg containing %q",
+					e.Line, e.Key, e.Msg, tt.wantLine, tt.wantKey, tt.wantMsg)
+			}
+			if !strings.HasPrefix(err.Error(), "kith.toml") {
+				t.Errorf("error %q does not start with the file name", err)
+			}
+		})
+	}
+}
+
+func TestParseCollectsAllErrors(t *testing.T) {
+	_, err := Parse("k.toml", []byte("[server]\ntls = \"x\"\nbogus = 1\n[log]\nformat = \"xml\"\n"))
+	var errs Errors
+	if !errors.As(err, &errs) || len(errs) != 3 {
+		t.Fatalf("got %v, want 3 errors", err)
+	}
+}
+
+func TestLoadResolvesDataDirAndDerivedValues(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "kith.toml")
+	text := `[server]
+url = "https://social.example.org"
+tls = "auto"
+trusted_proxies = ["127.0.0.1", "10.0.0.0/8"]
+[federation.hosts]
+"bob.test" = "127.0.0.1:9000"
+`
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := cfg.Server.DataDir, filepath.Join(dir, "kith-data"); got != want {
+		t.Errorf("data_dir = %q, want %q", got, want)
+	}
+	if got, want := cfg.ListenAddr(), ":443"; got != want {
+		t.Errorf("ListenAddr = %q, want %q", got, want)
+	}
+	if got, want := cfg.HTTPListenAddr(), ":80"; got != want {
+		t.Errorf("HTTPListenAddr = %q, want %q", got, want)
+	}
+	if got, want := cfg.Domain(), "social.example.org"; got != want {
+		t.Errorf("Domain = %q, want %q", got, want)
+	}
+	if got := len(cfg.TrustedProxies()); got != 2 {
+		t.Errorf("TrustedProxies = %d ranges, want 2", got)
+	}
+	if got, want := cfg.Federation.Hosts["bob.test"], "127.0.0.1:9000"; got != want {
+		t.Errorf("hosts[bob.test] = %q, want %q", got, want)
+	}
+	if got, want := Default().ListenAddr(), "localhost:8080"; got != want {
+		t.Errorf("default ListenAddr = %q, want %q", got, want)
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	_, err := Load(filepath.Join(t.TempDir(), "nope.toml"))
+	if !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("err = %v, want ErrNotExist", err)
+	}
+}
