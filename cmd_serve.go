@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"kith/account"
+	"kith/config"
+	"kith/jobs"
+	"kith/server"
+	"kith/store"
+)
+
+// drainTimeout bounds the graceful shutdown: requests and jobs in flight
+// get this long to finish; unfinished jobs go back to the queue.
+const drainTimeout = 10 * time.Second
+
+func runServe(ctx context.Context, c cli, args []string) error {
+	fs := newFlags(c, "serve", "serve [--config FILE]\n\nRuns kith until SIGINT or SIGTERM. SIGHUP re-reads the config file and applies\nwhat can change without a restart (log level, certificate files).")
+	path := configFlag(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*path)
+	if err != nil {
+		return err
+	}
+	level := new(slog.LevelVar)
+	lvl, _ := config.ParseLevel(cfg.Log.Level) // checked by config
+	level.Set(lvl)
+	logger := newLogger(c.stderr, cfg.Log.Format, level)
+
+	if cfg.File == "" {
+		// The built-in default makes its own data directory on first start;
+		// a config file's must exist (kith init makes it).
+		if err := os.MkdirAll(cfg.Server.DataDir, 0o700); err != nil {
+			return fmt.Errorf("create data directory: %w", err)
+		}
+		logger.Info("no config file: using the built-in default", "url", cfg.Server.URL, "data_dir", cfg.Server.DataDir)
+	}
+	db, err := store.Open(ctx, cfg.DatabasePath(), logger)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := ensureOwner(ctx, c.stdout, cfg, db); err != nil {
+		return err
+	}
+
+	runner := jobs.New(db, logger, jobs.Options{Concurrency: cfg.Jobs.Concurrency})
+	registerJobs(runner, db, logger)
+
+	srv, err := server.New(cfg, db, logger, server.Options{Version: fullVersion()})
+	if err != nil {
+		return err
+	}
+	listeners, err := srv.Listen()
+	if err != nil {
+		return err
+	}
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go reloadOnHangup(ctx, cfg, srv, level, logger)
+
+	if err := runner.Start(ctx); err != nil {
+		return err
+	}
+	serveErr := srv.Serve(ctx, listeners, drainTimeout)
+	logger.Info("shutting down")
+	drainCtx, cancel := context.WithTimeout(context.Background(), drainTimeout)
+	defer cancel()
+	return errors.Join(serveErr, runner.Shutdown(drainCtx))
+}
+
+func newLogger(w io.Writer, format string, level *slog.LevelVar) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// ensureOwner creates the owner on first start when kith init was skipped,
+// and prints the generated password once, to the terminal, never the log.
+func ensureOwner(ctx context.Context, stdout io.Writer, cfg config.Config, db *store.DB) error {
+	_, err := db.Owner(ctx)
+	if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	password := account.GeneratePassword()
+	if err := account.CreateOwner(ctx, db, cfg.Owner.Username, password); err != nil {
+		return fmt.Errorf("create owner account: %w", err)
+	}
+	fmt.Fprintf(stdout, "\nCreated the owner account @%s@%s.\nPassword (shown only now): %s\nSign in at %s/login and change it with 'kith account password'.\n\n",
+		cfg.Owner.Username, cfg.Domain(), password, cfg.Server.URL)
+	return nil
+}
+
+// registerJobs lists every background job kith runs.
+func registerJobs(r *jobs.Runner, db *store.DB, logger *slog.Logger) {
+	r.Handle("sessions.prune", func(ctx context.Context, _ store.Job) error {
+		var n int64
+		err := db.InTx(ctx, func(tx *store.Tx) (err error) {
+			n, err = tx.DeleteExpiredSessions(ctx)
+			return err
+		})
+		if n > 0 {
+			logger.Info("pruned expired sessions", "count", n)
+		}
+		return err
+	})
+	r.Every("sessions.prune", 24*time.Hour)
+}
+
+// reloadOnHangup re-reads the config on SIGHUP. A config that fails to load
+// is logged and ignored: the running settings stay.
+func reloadOnHangup(ctx context.Context, cfg config.Config, srv *server.Server, level *slog.LevelVar, logger *slog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+		}
+		if cfg.File == "" {
+			logger.Info("reload: no config file to re-read")
+			continue
+		}
+		next, err := config.Load(cfg.File)
+		if err == nil {
+			err = srv.Reload(next)
+		}
+		if err != nil {
+			logger.Error("reload failed; keeping the running config", "err", err)
+			continue
+		}
+		lvl, _ := config.ParseLevel(next.Log.Level)
+		level.Set(lvl)
+		logger.Info("config reloaded", "file", cfg.File, "log_level", lvl.String())
+	}
+}

@@ -1,0 +1,70 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"kith/static"
+	"kith/store"
+)
+
+// site is what every page's layout needs.
+type site struct {
+	Domain    string
+	Version   string
+	SignedIn  bool
+	CSRFToken string
+}
+
+func (s *Server) site(r *http.Request) site {
+	v := site{Domain: s.config().Domain(), Version: s.opts.Version}
+	if sess := sessionFrom(r); sess != nil {
+		v.SignedIn, v.CSRFToken = true, sess.CSRFToken
+	}
+	return v
+}
+
+// handleHealth answers 200 when the database answers, for load balancers
+// and service managers.
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	status, state := http.StatusOK, "ok"
+	if err := s.db.Ping(r.Context()); err != nil {
+		s.logger.Error("health check failed", "err", err)
+		status, state = http.StatusServiceUnavailable, "database unavailable"
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]string{"status": state, "version": s.opts.Version})
+}
+
+func (s *Server) staticFiles() http.Handler {
+	files := http.StripPrefix("/static/", http.FileServerFS(static.FS))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		files.ServeHTTP(w, r)
+	})
+}
+
+type homePage struct {
+	Site        site
+	Username    string
+	DisplayName string
+}
+
+// handleHome shows who this server belongs to. The full profile page comes
+// with the web UI.
+func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
+	o, err := s.db.Owner(r.Context())
+	if errors.Is(err, store.ErrNotFound) {
+		s.renderError(w, r, &userError{http.StatusServiceUnavailable, "This server has no owner account yet. Run 'kith init' or restart 'kith serve'."})
+		return
+	}
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "home", homePage{Site: s.site(r), Username: o.Username, DisplayName: o.DisplayName})
+}
+

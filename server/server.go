@@ -1,0 +1,240 @@
+// Package server is kith's HTTP side: the route table, middleware, HTML
+// pages, login, and the listeners with their TLS modes.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"kith/config"
+	"kith/store"
+	"kith/templates"
+)
+
+// Options are the server's dependencies beyond the config and store.
+type Options struct {
+	// Version is shown in the page footer and reported by /healthz.
+	Version string
+	// ACMEHTTPClient is the client autocert talks to the ACME server with;
+	// nil means the default. Tests point it at a Pebble with its own root.
+	ACMEHTTPClient *http.Client
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Server serves kith over HTTP(S).
+type Server struct {
+	cfg     atomic.Pointer[config.Config]
+	db      *store.DB
+	logger  *slog.Logger
+	opts    Options
+	pages   map[string]*template.Template
+	logins  *rateLimiter
+	proxies []netip.Prefix
+	certs   *certFiles // set when tls = "files"
+	handler http.Handler
+}
+
+// New builds a server. It parses the templates, so a broken template stops
+// kith at start rather than on first use.
+func New(cfg config.Config, db *store.DB, logger *slog.Logger, opts Options) (*Server, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Server{
+		db:      db,
+		logger:  logger,
+		opts:    opts,
+		logins:  newRateLimiter(loginBurst, loginRefill, opts.Now),
+		proxies: cfg.TrustedProxies(),
+	}
+	s.cfg.Store(&cfg)
+	pages, err := parsePages(templates.FS)
+	if err != nil {
+		return nil, err
+	}
+	s.pages = pages
+	if cfg.Server.TLS == config.TLSFiles {
+		s.certs, err = loadCertFiles(cfg.Server.CertFile, cfg.Server.KeyFile)
+		if err != nil {
+			return nil, err
+		}
+	}
+	s.handler = s.routes()
+	return s, nil
+}
+
+// parsePages parses each page template together with the layout.
+func parsePages(fsys fs.FS) (map[string]*template.Template, error) {
+	names, err := fs.Glob(fsys, "*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages := map[string]*template.Template{}
+	for _, name := range names {
+		if name == "layout.html" {
+			continue
+		}
+		t, err := template.New(name).ParseFS(fsys, "layout.html", name)
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", name, err)
+		}
+		pages[name[:len(name)-len(".html")]] = t
+	}
+	return pages, nil
+}
+
+// Handler is the whole HTTP handler, middleware included.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+func (s *Server) config() config.Config { return *s.cfg.Load() }
+
+// Reload applies a re-read config: what can change without a restart does
+// (certificate files now; themes later). It returns an error, and changes
+// nothing, if the new files cannot be used.
+func (s *Server) Reload(cfg config.Config) error {
+	if cfg.Server.TLS == config.TLSFiles && s.certs != nil {
+		if err := s.certs.reload(cfg.Server.CertFile, cfg.Server.KeyFile); err != nil {
+			return err
+		}
+	}
+	s.cfg.Store(&cfg)
+	return nil
+}
+
+// Listen binds the listeners the config asks for. It is separate from
+// Serve so that a port in use is reported before anything else starts.
+func (s *Server) Listen() (*Listeners, error) {
+	cfg := s.config()
+	var ls Listeners
+	var err error
+	if ls.main, err = listen(cfg.ListenAddr(), "server.listen"); err != nil {
+		return nil, err
+	}
+	if addr := cfg.HTTPListenAddr(); addr != "" {
+		if ls.http, err = listen(addr, "server.http_listen"); err != nil {
+			ls.main.Close()
+			return nil, err
+		}
+	}
+	return &ls, nil
+}
+
+// Listeners are the bound sockets Serve uses.
+type Listeners struct {
+	main net.Listener // https, or plain http when TLS is off
+	http net.Listener // plain http for ACME and redirects; nil when TLS is off
+}
+
+// Addr is the main listener's address.
+func (l *Listeners) Addr() net.Addr { return l.main.Addr() }
+
+// HTTPAddr is the plain-HTTP listener's address, nil when TLS is off.
+func (l *Listeners) HTTPAddr() net.Addr {
+	if l.http == nil {
+		return nil
+	}
+	return l.http.Addr()
+}
+
+func listen(addr, key string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		return nil, fmt.Errorf("cannot listen on %s: the port is in use (is kith or another web server already running?); stop it or change %s", addr, key)
+	case errors.Is(err, syscall.EACCES):
+		return nil, fmt.Errorf("cannot listen on %s: permission denied; ports below 1024 need CAP_NET_BIND_SERVICE (see README), or change %s", addr, key)
+	case err != nil:
+		return nil, fmt.Errorf("cannot listen on %s (%s): %w", addr, key, err)
+	}
+	return ln, nil
+}
+
+// Timeouts bound every connection: a slow or stalled client cannot hold a
+// goroutine and a socket for long.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 60 * time.Second
+	writeTimeout      = 60 * time.Second
+	idleTimeout       = 120 * time.Second
+	maxHeaderBytes    = 64 << 10
+)
+
+func (s *Server) httpServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelDebug),
+	}
+}
+
+// Serve serves on ls until ctx is done, then shuts down gracefully: it
+// stops accepting, lets requests in flight finish for up to drain, and
+// returns.
+func (s *Server) Serve(ctx context.Context, ls *Listeners, drain time.Duration) error {
+	cfg := s.config()
+	main := s.httpServer(s.handler)
+	var plain *http.Server
+	mainLn := ls.main
+	switch cfg.Server.TLS {
+	case config.TLSAuto:
+		m := s.autocertManager(cfg)
+		main.TLSConfig = m.TLSConfig()
+		plain = s.httpServer(m.HTTPHandler(http.HandlerFunc(s.redirectToHTTPS)))
+	case config.TLSFiles:
+		main.TLSConfig = s.certs.tlsConfig()
+		plain = s.httpServer(http.HandlerFunc(s.redirectToHTTPS))
+	}
+	errc := make(chan error, 2)
+	go func() {
+		var err error
+		if main.TLSConfig != nil {
+			err = main.ServeTLS(mainLn, "", "")
+		} else {
+			err = main.Serve(mainLn)
+		}
+		errc <- err
+	}()
+	if plain != nil && ls.http != nil {
+		go func() { errc <- plain.Serve(ls.http) }()
+	}
+	s.logger.Info("serving", "url", cfg.Server.URL, "listen", mainLn.Addr().String(), "tls", cfg.Server.TLS)
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), drain)
+	defer cancel()
+	err := main.Shutdown(shutCtx)
+	if plain != nil {
+		err = errors.Join(err, plain.Shutdown(shutCtx))
+	}
+	if errors.Is(serveErr, http.ErrServerClosed) {
+		serveErr = nil
+	}
+	return errors.Join(serveErr, err)
+}
+
+// redirectToHTTPS sends plain-HTTP visitors to the https URL.
+func (s *Server) redirectToHTTPS(w http.ResponseWriter, r *http.Request) {
+	target := s.config().BaseURL()
+	target.Path = r.URL.Path
+	target.RawQuery = r.URL.RawQuery
+	http.Redirect(w, r, target.String(), http.StatusMovedPermanently)
+}
