@@ -1,0 +1,264 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"kith/account"
+)
+
+func TestLoginFlow(t *testing.T) {
+	in := newInstance(t, nil)
+	c := in.browser(t)
+
+	resp, page := get(t, c, in.http.URL+"/login")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /login: status %d", resp.StatusCode)
+	}
+	token := csrfToken(t, page)
+
+	t.Run("wrong password", func(t *testing.T) {
+		resp, body := post(t, c, in.http.URL+"/login", url.Values{"csrf_token": {token}, "username": {"admin"}, "password": {"wrong password"}})
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("status %d, want 401", resp.StatusCode)
+		}
+		if !strings.Contains(body, "do not match") {
+			t.Errorf("no error message on the page")
+		}
+		token = csrfToken(t, body) // the page sets a fresh token
+	})
+	t.Run("wrong username", func(t *testing.T) {
+		resp, body := post(t, c, in.http.URL+"/login", url.Values{"csrf_token": {token}, "username": {"root"}, "password": {testPassword}})
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("status %d, want 401", resp.StatusCode)
+		}
+		token = csrfToken(t, body)
+	})
+	t.Run("success", func(t *testing.T) {
+		resp, _ := post(t, c, in.http.URL+"/login", url.Values{
+			"csrf_token": {token}, "username": {"@admin"}, "password": {testPassword}, "next": {"/settings/sessions"},
+		})
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/settings/sessions" {
+			t.Fatalf("status %d location %q, want 303 to /settings/sessions", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		var session *http.Cookie
+		for _, ck := range resp.Cookies() {
+			if ck.Name == "kith_session" {
+				session = ck
+			}
+		}
+		if session == nil || !session.HttpOnly || session.SameSite != http.SameSiteLaxMode {
+			t.Fatalf("session cookie %+v, want HttpOnly and SameSite=Lax", session)
+		}
+	})
+	_, home := get(t, c, in.http.URL+"/")
+	if !strings.Contains(home, "Sign out") {
+		t.Fatalf("home page does not show the owner as signed in")
+	}
+	sessionCSRF := csrfToken(t, home)
+
+	resp, body := get(t, c, in.http.URL+"/settings/sessions")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "(this browser)") {
+		t.Fatalf("sessions page: status %d, current session not marked", resp.StatusCode)
+	}
+
+	t.Run("logout needs the csrf token", func(t *testing.T) {
+		resp, _ := post(t, c, in.http.URL+"/logout", url.Values{"csrf_token": {"forged"}})
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("status %d, want 403", resp.StatusCode)
+		}
+		if _, home := get(t, c, in.http.URL+"/"); !strings.Contains(home, "Sign out") {
+			t.Errorf("a forged logout signed the owner out")
+		}
+	})
+
+	// Keep the cookie to replay it after logout.
+	u, _ := url.Parse(in.http.URL)
+	oldCookies := c.Jar.Cookies(u)
+
+	resp, _ = post(t, c, in.http.URL+"/logout", url.Values{"csrf_token": {sessionCSRF}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("logout: status %d, want 303", resp.StatusCode)
+	}
+	if _, home := get(t, c, in.http.URL+"/"); strings.Contains(home, "Sign out") {
+		t.Errorf("still signed in after logout")
+	}
+
+	replay := in.browser(t)
+	replay.Jar.SetCookies(u, oldCookies)
+	resp, _ = get(t, replay, in.http.URL+"/settings/sessions")
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/login?") || !strings.Contains(loc, "expired=1") {
+		t.Errorf("replayed cookie after logout: status %d location %q, want 303 to /login?...expired=1", resp.StatusCode, loc)
+	}
+}
+
+func TestLoginCSRF(t *testing.T) {
+	in := newInstance(t, nil)
+	c := in.browser(t)
+	_, page := get(t, c, in.http.URL+"/login")
+	good := csrfToken(t, page)
+	tests := []struct {
+		name   string
+		client *http.Client
+		token  string
+	}{
+		{"missing token", c, ""},
+		{"forged token", c, "forged-" + good},
+		{"token without its cookie", in.browser(t), good},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, body := post(t, tt.client, in.http.URL+"/login", url.Values{"csrf_token": {tt.token}, "username": {"admin"}, "password": {testPassword}})
+			if resp.StatusCode != http.StatusForbidden {
+				t.Errorf("status %d, want 403", resp.StatusCode)
+			}
+			if !strings.Contains(body, "reload the page") {
+				t.Errorf("the page does not say what to do: %s", body)
+			}
+		})
+	}
+}
+
+func TestOwnerPagesNeedLogin(t *testing.T) {
+	in := newInstance(t, nil)
+	c := in.browser(t)
+	resp, _ := get(t, c, in.http.URL+"/settings/sessions")
+	if got, want := resp.Header.Get("Location"), "/login?next=%2Fsettings%2Fsessions"; resp.StatusCode != http.StatusSeeOther || got != want {
+		t.Errorf("GET: status %d location %q, want 303 to %q", resp.StatusCode, got, want)
+	}
+	for _, path := range []string{"/logout", "/settings/sessions/revoke"} {
+		resp, _ := post(t, c, in.http.URL+path, url.Values{"csrf_token": {"x"}})
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("POST %s signed out: status %d, want 403", path, resp.StatusCode)
+		}
+	}
+}
+
+func TestSessionExpiry(t *testing.T) {
+	in := newInstance(t, nil)
+	c := in.browser(t)
+	in.signIn(t, c)
+
+	in.clock.Add(sessionLifetime - time.Minute)
+	if resp, _ := get(t, c, in.http.URL+"/settings/sessions"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("before expiry: status %d, want 200", resp.StatusCode)
+	}
+	// That visit slid the expiry forward.
+	in.clock.Add(sessionLifetime - time.Minute)
+	if resp, _ := get(t, c, in.http.URL+"/settings/sessions"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("after sliding: status %d, want 200", resp.StatusCode)
+	}
+	in.clock.Add(sessionLifetime + time.Minute)
+	resp, _ := get(t, c, in.http.URL+"/settings/sessions")
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(loc, "expired=1") {
+		t.Fatalf("after expiry: status %d location %q, want redirect with expired=1", resp.StatusCode, loc)
+	}
+	_, page := get(t, c, in.http.URL+loc)
+	if !strings.Contains(page, "Your session has expired") {
+		t.Errorf("login page does not say the session expired")
+	}
+}
+
+func TestRevokeSessionAndPasswordChange(t *testing.T) {
+	in := newInstance(t, nil)
+	a, b := in.browser(t), in.browser(t)
+	csrfA := in.signIn(t, a)
+	in.signIn(t, b)
+
+	sessions, err := in.db.Sessions(context.Background(), in.clock.Now())
+	if err != nil || len(sessions) != 2 {
+		t.Fatalf("sessions = %d (%v), want 2", len(sessions), err)
+	}
+	// Revoke the row that is not a's own browser: b's.
+	_, page := get(t, a, in.http.URL+"/settings/sessions")
+	var otherID string
+	for _, row := range strings.Split(page, "<tr>") {
+		if m := idRE.FindStringSubmatch(row); m != nil && !strings.Contains(row, "(this browser)") {
+			otherID = m[1]
+		}
+	}
+	if otherID == "" {
+		t.Fatalf("no other session listed:\n%s", page)
+	}
+	resp, _ := post(t, a, in.http.URL+"/settings/sessions/revoke", url.Values{"csrf_token": {csrfA}, "id": {otherID}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("revoke: status %d, want 303", resp.StatusCode)
+	}
+	if r, _ := get(t, a, in.http.URL+"/settings/sessions"); r.StatusCode != http.StatusOK {
+		t.Errorf("revoking the other session signed this browser out: status %d", r.StatusCode)
+	}
+	if r, _ := get(t, b, in.http.URL+"/settings/sessions"); r.StatusCode != http.StatusSeeOther {
+		t.Errorf("revoked browser still signed in: status %d", r.StatusCode)
+	}
+
+	if err := account.SetPassword(context.Background(), in.db, "a brand new password"); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := get(t, a, in.http.URL+"/settings/sessions"); r.StatusCode != http.StatusSeeOther {
+		t.Errorf("a password change left a browser signed in: status %d", r.StatusCode)
+	}
+}
+
+var idRE = regexp.MustCompile(`name="id" value="([0-9a-f]+)"`)
+
+func TestLoginRateLimit(t *testing.T) {
+	in := newInstance(t, nil)
+	c := in.browser(t)
+	statuses := map[int]int{}
+	for range loginBurst + 1 {
+		_, page := get(t, c, in.http.URL+"/login")
+		resp, _ := post(t, c, in.http.URL+"/login", url.Values{"csrf_token": {csrfToken(t, page)}, "username": {"admin"}, "password": {"wrong password"}})
+		statuses[resp.StatusCode]++
+	}
+	if statuses[http.StatusUnauthorized] != loginBurst || statuses[http.StatusTooManyRequests] != 1 {
+		t.Errorf("statuses %v, want %d×401 then 1×429", statuses, loginBurst)
+	}
+	in.clock.Add(loginRefill)
+	_, page := get(t, c, in.http.URL+"/login")
+	resp, _ := post(t, c, in.http.URL+"/login", url.Values{"csrf_token": {csrfToken(t, page)}, "username": {"admin"}, "password": {testPassword}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("after the refill interval: status %d, want 303", resp.StatusCode)
+	}
+}
+
+func TestSafeNext(t *testing.T) {
+	tests := map[string]string{
+		"":                  "/",
+		"/settings":         "/settings",
+		"//evil.example/":   "/",
+		"/\\evil.example":   "/",
+		"https://evil.test": "/",
+		"settings":          "/",
+		"/a?b=c":            "/a?b=c",
+	}
+	for in, want := range tests {
+		if got := safeNext(in); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestRateLimiterBoundsMemory(t *testing.T) {
+	clock := &testClock{t: time.Unix(0, 0)}
+	l := newRateLimiter(2, time.Second, clock.Now)
+	for i := range maxLimiterKeys + 100 {
+		l.allow("10.0.0." + string(rune('a'+i%26)) + string(rune(i)))
+	}
+	if n := len(l.buckets); n > maxLimiterKeys+1 {
+		t.Errorf("limiter holds %d buckets, want at most %d", n, maxLimiterKeys+1)
+	}
+	// Once the buckets have refilled, a new key prunes them.
+	clock.Add(3 * time.Second)
+	if !l.allow("fresh") {
+		t.Errorf("a fresh key was refused after the buckets refilled")
+	}
+	if n := len(l.buckets); n > 2 {
+		t.Errorf("after pruning the limiter holds %d buckets, want at most 2", n)
+	}
+}

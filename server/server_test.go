@@ -1,0 +1,245 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"kith/account"
+	"kith/config"
+	"kith/store"
+)
+
+const testPassword = "correct horse battery"
+
+// testClock is a settable clock for session expiry and rate limits.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *testClock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// instance is one kith server on a real SQLite file behind httptest.
+type instance struct {
+	srv   *Server
+	db    *store.DB
+	http  *httptest.Server
+	clock *testClock
+}
+
+func newInstance(t *testing.T, edit func(*config.Config)) *instance {
+	t.Helper()
+	ctx := context.Background()
+	cfg := config.Default()
+	cfg.Server.DataDir = t.TempDir()
+	if edit != nil {
+		edit(&cfg)
+	}
+	db, err := store.Open(ctx, filepath.Join(cfg.Server.DataDir, "kith.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := account.CreateOwner(ctx, db, cfg.Owner.Username, testPassword); err != nil {
+		t.Fatal(err)
+	}
+	clock := &testClock{t: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)}
+	srv, err := New(cfg, db, slog.New(slog.DiscardHandler), Options{Version: "test", Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+	return &instance{srv: srv, db: db, http: hs, clock: clock}
+}
+
+// browser is a client with a cookie jar that does not follow redirects, so
+// tests see each answer.
+func (in *instance) browser(t *testing.T) *http.Client {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+func get(t *testing.T, c *http.Client, u string) (*http.Response, string) {
+	t.Helper()
+	resp, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, readBody(t, resp)
+}
+
+func post(t *testing.T, c *http.Client, u string, form url.Values) (*http.Response, string) {
+	t.Helper()
+	resp, err := c.PostForm(u, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, readBody(t, resp)
+}
+
+func readBody(t *testing.T, resp *http.Response) string {
+	t.Helper()
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+var csrfRE = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+func csrfToken(t *testing.T, page string) string {
+	t.Helper()
+	m := csrfRE.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no csrf_token in page:\n%s", page)
+	}
+	return m[1]
+}
+
+// signIn logs the browser in and returns the CSRF token of the session.
+func (in *instance) signIn(t *testing.T, c *http.Client) string {
+	t.Helper()
+	_, page := get(t, c, in.http.URL+"/login")
+	resp, _ := post(t, c, in.http.URL+"/login", url.Values{
+		"csrf_token": {csrfToken(t, page)}, "username": {"admin"}, "password": {testPassword},
+	})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login: status %d, want 303", resp.StatusCode)
+	}
+	_, home := get(t, c, in.http.URL+"/")
+	return csrfToken(t, home)
+}
+
+func TestHealth(t *testing.T) {
+	in := newInstance(t, nil)
+	resp, body := get(t, http.DefaultClient, in.http.URL+"/healthz")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d, want 200", resp.StatusCode)
+	}
+	var got map[string]string
+	if err := json.Unmarshal([]byte(body), &got); err != nil || got["status"] != "ok" {
+		t.Errorf("body %q, want status ok", body)
+	}
+	in.db.Close()
+	resp, _ = get(t, http.DefaultClient, in.http.URL+"/healthz")
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("with the database closed: status %d, want 503", resp.StatusCode)
+	}
+}
+
+func TestSecurityHeadersOnEveryResponse(t *testing.T) {
+	in := newInstance(t, nil)
+	for _, path := range []string{"/", "/login", "/healthz", "/static/style.css", "/no/such/page", "/settings/sessions"} {
+		t.Run(path, func(t *testing.T) {
+			resp, _ := get(t, in.browser(t), in.http.URL+path)
+			for _, h := range []string{"Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options"} {
+				if resp.Header.Get(h) == "" {
+					t.Errorf("%s missing (status %d)", h, resp.StatusCode)
+				}
+			}
+			if got := resp.Header.Get("Strict-Transport-Security"); got != "" {
+				t.Errorf("HSTS %q sent over plain http", got)
+			}
+		})
+	}
+}
+
+func TestStatusPages(t *testing.T) {
+	in := newInstance(t, nil)
+	tests := []struct {
+		method, path string
+		want         int
+	}{
+		{"GET", "/", 200},
+		{"GET", "/no/such/page", 404},
+		{"DELETE", "/login", 405},
+		{"GET", "/static/style.css", 200},
+		{"GET", "/static/missing.css", 404},
+	}
+	for _, tt := range tests {
+		req, _ := http.NewRequest(tt.method, in.http.URL+tt.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := readBody(t, resp)
+		if resp.StatusCode != tt.want {
+			t.Errorf("%s %s: status %d, want %d", tt.method, tt.path, resp.StatusCode, tt.want)
+		}
+		if tt.want >= 400 && strings.Contains(body, "goroutine") {
+			t.Errorf("%s %s: error page leaks internals: %s", tt.method, tt.path, body)
+		}
+	}
+}
+
+func TestBodyLimit(t *testing.T) {
+	in := newInstance(t, nil)
+	big := bytes.Repeat([]byte("a"), maxBody+1)
+	resp, err := http.Post(in.http.URL+"/login", "application/x-www-form-urlencoded", bytes.NewReader(big))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readBody(t, resp)
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("status %d, want 413", resp.StatusCode)
+	}
+}
+
+func TestPanicBecomes500(t *testing.T) {
+	in := newInstance(t, nil)
+	h := in.srv.recoverPanics(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") }))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if rec.Code != http.StatusInternalServerError {
+		t.Errorf("status %d, want 500", rec.Code)
+	}
+	if strings.Contains(rec.Body.String(), "boom") {
+		t.Errorf("the panic value reached the visitor: %s", rec.Body.String())
+	}
+}
+
+// Every template must execute with a zero view, so a typo in a field name
+// fails here rather than in front of a visitor.
+func TestTemplatesExecuteWithZeroView(t *testing.T) {
+	in := newInstance(t, nil)
+	views := map[string]any{
+		"home":     homePage{},
+		"login":    loginPage{},
+		"error":    errorPage{},
+		"sessions": sessionsPage{Sessions: []sessionRow{{}}},
+	}
+	for name, tmpl := range in.srv.pages {
+		view, ok := views[name]
+		if !ok {
+			t.Errorf("template %s has no zero view in this test: add one", name)
+			continue
+		}
+		if err := tmpl.ExecuteTemplate(io.Discard, "layout", view); err != nil {
+			t.Errorf("template %s: %v", name, err)
+		}
+	}
+}
