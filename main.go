@@ -55,10 +55,13 @@ var errUsage = errors.New("usage")
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	c := cli{stdin: stdin, stdout: stdout, stderr: stderr}
 	name := "serve"
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+		return help(c, nil)
+	}
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, args = args[0], args[1:]
 	}
-	if name == "help" || name == "-h" || name == "--help" {
+	if name == "help" {
 		return help(c, args)
 	}
 	for _, cmd := range commands() {
