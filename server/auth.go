@@ -47,7 +47,9 @@ func (s *Server) setCookie(w http.ResponseWriter, name, value string, maxAge tim
 	})
 }
 
-func (s *Server) clearCookie(w http.ResponseWriter, name string) { s.setCookie(w, name, "", -time.Second) }
+func (s *Server) clearCookie(w http.ResponseWriter, name string) {
+	s.setCookie(w, name, "", -time.Second)
+}
 
 // loadSession puts the signed-in session, if any, in the request context.
 func (s *Server) loadSession(next http.Handler) http.Handler {

@@ -67,4 +67,3 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
 	}
 	s.render(w, r, http.StatusOK, "home", homePage{Site: s.site(r), Username: o.Username, DisplayName: o.DisplayName})
 }
-
