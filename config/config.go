@@ -224,6 +224,11 @@ func (c Config) problems() []problem {
 		if err == nil && u.Port() != "" && u.Port() != "443" {
 			add("server.url", `with tls = "auto" the URL cannot name a port: ACME validates on 80 and 443`)
 		}
+		// Note: ACME CAs issue only for public DNS names, and autocert
+		// refuses names without a dot (such as localhost) and IP addresses.
+		if h := hostOf(u); err == nil && h != "" && (!strings.Contains(h, ".") || net.ParseIP(h) != nil) {
+			add("server.url", `with tls = "auto" the host must be a DNS name with a dot (not localhost or an IP address); use tls = "off" or "files" here`)
+		}
 	default:
 		add("server.tls", `%q is not one of "auto", "files", "off"`, c.Server.TLS)
 	}
@@ -269,6 +274,13 @@ func (c Config) problems() []problem {
 		add("log.format", `%q is not "text" or "json"`, c.Log.Format)
 	}
 	return ps
+}
+
+func hostOf(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	return u.Hostname()
 }
 
 func parsePrefix(s string) (netip.Prefix, error) {

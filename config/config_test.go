@@ -43,6 +43,8 @@ func TestParseErrors(t *testing.T) {
 		{"bad url", "[server]\nurl = \"localhost:8080\"\n", 2, "server.url", "is not an http:// or https:// URL"},
 		{"url with path", "[server]\nurl = \"https://a.example/kith\"\n", 2, "server.url", "bare origin"},
 		{"auto needs https", "[server]\nurl = \"http://a.example\"\ntls = \"auto\"\n", 3, "server.tls", "needs an https://"},
+		{"auto needs a dotted name", "[server]\nurl = \"https://localhost\"\ntls = \"auto\"\n", 2, "server.url", "DNS name with a dot"},
+		{"auto refuses an IP", "[server]\nurl = \"https://192.0.2.1\"\ntls = \"auto\"\n", 2, "server.url", "DNS name with a dot"},
 		{"files needs cert", "[server]\ntls = \"files\"\n", 0, "server.cert_file", "needs both"},
 		{"bad username", "[owner]\nusername = \"no spaces\"\n", 2, "owner.username", "letters, digits"},
 		{"bad proxy", "[server]\ntrusted_proxies = [\"10.0.0.0/33\"]\n", 2, "server.trusted_proxies", "not an IP address"},

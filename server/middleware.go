@@ -141,7 +141,7 @@ func peerAddr(r *http.Request) netip.Addr {
 }
 
 func (s *Server) trusted(a netip.Addr) bool {
-	for _, p := range s.proxies {
+	for _, p := range s.live.Load().proxies {
 		if p.Contains(a) {
 			return true
 		}

@@ -34,13 +34,12 @@ type Options struct {
 
 // Server serves kith over HTTP(S).
 type Server struct {
-	cfg     atomic.Pointer[config.Config]
+	live    atomic.Pointer[liveConfig]
 	db      *store.DB
 	logger  *slog.Logger
 	opts    Options
 	pages   map[string]*template.Template
 	logins  *rateLimiter
-	proxies []netip.Prefix
 	certs   *certFiles // set when tls = "files"
 	handler http.Handler
 }
@@ -56,9 +55,8 @@ func New(cfg config.Config, db *store.DB, logger *slog.Logger, opts Options) (*S
 		logger:  logger,
 		opts:    opts,
 		logins:  newRateLimiter(loginBurst, loginRefill, opts.Now),
-		proxies: cfg.TrustedProxies(),
 	}
-	s.cfg.Store(&cfg)
+	s.live.Store(&liveConfig{cfg: cfg, proxies: cfg.TrustedProxies()})
 	pages, err := parsePages(templates.FS)
 	if err != nil {
 		return nil, err
@@ -97,19 +95,55 @@ func parsePages(fsys fs.FS) (map[string]*template.Template, error) {
 // Handler is the whole HTTP handler, middleware included.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-func (s *Server) config() config.Config { return *s.cfg.Load() }
+// liveConfig is the config in force with what is derived from it, swapped
+// as one on reload.
+type liveConfig struct {
+	cfg     config.Config
+	proxies []netip.Prefix
+}
 
-// Reload applies a re-read config: what can change without a restart does
-// (certificate files now; themes later). It returns an error, and changes
-// nothing, if the new files cannot be used.
+func (s *Server) config() config.Config { return s.live.Load().cfg }
+
+// Reload applies a re-read config. Certificate files, trusted proxies and
+// (later) themes change at once; keys that shape the listeners or the
+// identity need a restart, and Reload logs which. It returns an error, and
+// changes nothing, if the new certificate files cannot be used.
 func (s *Server) Reload(cfg config.Config) error {
+	old := s.config()
 	if cfg.Server.TLS == config.TLSFiles && s.certs != nil {
 		if err := s.certs.reload(cfg.Server.CertFile, cfg.Server.KeyFile); err != nil {
 			return err
 		}
 	}
-	s.cfg.Store(&cfg)
+	for _, k := range restartKeys(old, cfg) {
+		s.logger.Warn("config change needs a restart to apply", "key", k)
+	}
+	// Keep what only a restart can change, so the running server stays
+	// consistent with its listeners.
+	cfg.Server.URL, cfg.Server.TLS, cfg.Server.DataDir = old.Server.URL, old.Server.TLS, old.Server.DataDir
+	cfg.Server.Listen, cfg.Server.HTTPListen = old.Server.Listen, old.Server.HTTPListen
+	cfg.Owner = old.Owner
+	s.live.Store(&liveConfig{cfg: cfg, proxies: cfg.TrustedProxies()})
 	return nil
+}
+
+func restartKeys(old, next config.Config) []string {
+	var keys []string
+	check := func(key string, changed bool) {
+		if changed {
+			keys = append(keys, key)
+		}
+	}
+	check("server.url", old.Server.URL != next.Server.URL)
+	check("server.tls", old.Server.TLS != next.Server.TLS)
+	check("server.listen", old.Server.Listen != next.Server.Listen)
+	check("server.http_listen", old.Server.HTTPListen != next.Server.HTTPListen)
+	check("server.data_dir", old.Server.DataDir != next.Server.DataDir)
+	check("server.acme_email", old.Server.ACMEEmail != next.Server.ACMEEmail)
+	check("server.acme_directory", old.Server.ACMEDirectory != next.Server.ACMEDirectory)
+	check("owner.username", old.Owner != next.Owner)
+	check("jobs.concurrency", old.Jobs != next.Jobs)
+	return keys
 }
 
 // Listen binds the listeners the config asks for. It is separate from

@@ -243,3 +243,32 @@ func TestTemplatesExecuteWithZeroView(t *testing.T) {
 		}
 	}
 }
+
+func TestReloadAppliesTrustedProxies(t *testing.T) {
+	in := newInstance(t, nil)
+	req, _ := http.NewRequest("GET", in.http.URL+"/healthz", nil)
+	req.Header.Set("X-Forwarded-Proto", "https")
+	hsts := func() string {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		readBody(t, resp)
+		return resp.Header.Get("Strict-Transport-Security")
+	}
+	if got := hsts(); got != "" {
+		t.Fatalf("before reload: HSTS %q from an untrusted peer", got)
+	}
+	cfg := in.srv.config()
+	cfg.Server.TrustedProxies = []string{"127.0.0.1"}
+	cfg.Server.URL = "https://elsewhere.example"
+	if err := in.srv.Reload(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if got := hsts(); got == "" {
+		t.Errorf("after reload: no HSTS though 127.0.0.1 is now a trusted proxy")
+	}
+	if got := in.srv.config().Server.URL; got != "http://localhost:8080" {
+		t.Errorf("server.url changed on reload to %q; it needs a restart", got)
+	}
+}
