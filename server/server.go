@@ -51,10 +51,10 @@ func New(cfg config.Config, db *store.DB, logger *slog.Logger, opts Options) (*S
 		opts.Now = time.Now
 	}
 	s := &Server{
-		db:      db,
-		logger:  logger,
-		opts:    opts,
-		logins:  newRateLimiter(loginBurst, loginRefill, opts.Now),
+		db:     db,
+		logger: logger,
+		opts:   opts,
+		logins: newRateLimiter(loginBurst, loginRefill, opts.Now),
 	}
 	s.live.Store(&liveConfig{cfg: cfg, proxies: cfg.TrustedProxies()})
 	pages, err := parsePages(templates.FS)

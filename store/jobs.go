@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -79,12 +81,18 @@ func scanJob(row interface{ Scan(...any) error }) (Job, error) {
 }
 
 // ClaimJobs marks up to limit due jobs as running, counts the attempt, and
-// returns them, oldest run_at first.
+// returns them, oldest run_at first. "Due" is judged by the transaction's
+// clock.
 func (tx *Tx) ClaimJobs(ctx context.Context, limit int) ([]Job, error) {
-	now := unixMilli(tx.now)
+	return tx.ClaimJobsAt(ctx, tx.now, limit)
+}
+
+// ClaimJobsAt is ClaimJobs with the caller's clock deciding which jobs are
+// due: the job runner has its own clock so that tests can move time forward.
+func (tx *Tx) ClaimJobsAt(ctx context.Context, now time.Time, limit int) ([]Job, error) {
 	rows, err := tx.tx.QueryContext(ctx, `UPDATE jobs SET state = 'running', attempts = attempts + 1, updated_at = ?
 		WHERE id IN (SELECT id FROM jobs WHERE state = 'queued' AND run_at <= ? ORDER BY run_at, id LIMIT ?)
-		RETURNING `+jobColumns, now, now, limit)
+		RETURNING `+jobColumns, unixMilli(tx.now), unixMilli(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim jobs: %w", err)
 	}
@@ -97,7 +105,17 @@ func (tx *Tx) ClaimJobs(ctx context.Context, limit int) ([]Job, error) {
 		}
 		jobs = append(jobs, j)
 	}
-	return jobs, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("claim jobs: %w", err)
+	}
+	// SQLite does not promise any order for RETURNING rows.
+	slices.SortFunc(jobs, func(a, b Job) int {
+		if c := a.RunAt.Compare(b.RunAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	return jobs, nil
 }
 
 // CompleteJobs deletes jobs that succeeded.
@@ -123,6 +141,43 @@ func (tx *Tx) RetryJob(ctx context.Context, id int64, runAt time.Time, lastError
 		unixMilli(runAt), lastError, unixMilli(tx.now), id)
 	if err != nil {
 		return fmt.Errorf("retry job %d: %w", id, err)
+	}
+	return nil
+}
+
+// RescheduleJob puts a job that finished back in the queue as if it were
+// new (no attempts, no error), to run at runAt. Periodic jobs use it so that
+// their one row is reused instead of deleted and inserted again.
+func (tx *Tx) RescheduleJob(ctx context.Context, id int64, runAt time.Time) error {
+	_, err := tx.tx.ExecContext(ctx, `UPDATE jobs SET state = 'queued', attempts = 0, run_at = ?, last_error = '', updated_at = ? WHERE id = ?`,
+		unixMilli(runAt), unixMilli(tx.now), id)
+	if err != nil {
+		return fmt.Errorf("reschedule job %d: %w", id, err)
+	}
+	return nil
+}
+
+// EnsurePeriodicJob makes sure the one row of a periodic job exists and is
+// alive: it is inserted to run at now if missing, brought back to the queue
+// if it is dead (a dead row would otherwise block the schedule forever,
+// since its unique key stays taken), and pulled forward to now+interval if
+// it was scheduled further out than that (the interval was shortened since
+// the last run).
+func (tx *Tx) EnsurePeriodicJob(ctx context.Context, kind, uniqueKey string, now time.Time, interval time.Duration) error {
+	if kind == "" || uniqueKey == "" {
+		return fmt.Errorf("ensure periodic job: empty kind or unique key")
+	}
+	at := unixMilli(now)
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO jobs (kind, payload, unique_key, run_at, created_at, updated_at)
+		VALUES (?, x'', ?, ?, ?, ?)
+		ON CONFLICT (unique_key) DO UPDATE SET
+			state = CASE WHEN state = 'dead' THEN 'queued' ELSE state END,
+			attempts = CASE WHEN state = 'dead' THEN 0 ELSE attempts END,
+			run_at = CASE WHEN state = 'dead' THEN excluded.run_at ELSE MIN(run_at, ?) END,
+			updated_at = excluded.updated_at`,
+		kind, uniqueKey, at, unixMilli(tx.now), unixMilli(tx.now), unixMilli(now.Add(interval)))
+	if err != nil {
+		return fmt.Errorf("ensure periodic job %s: %w", kind, err)
 	}
 	return nil
 }
