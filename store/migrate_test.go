@@ -9,16 +9,6 @@ import (
 	"testing"
 )
 
-func openTest(t *testing.T) *DB {
-	t.Helper()
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "kith.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
 func TestMigrationsAppliedOnceAndRecorded(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "kith.db")
@@ -39,7 +29,7 @@ func TestMigrationsAppliedOnceAndRecorded(t *testing.T) {
 }
 
 func TestPragmasOnEveryConnection(t *testing.T) {
-	db := openTest(t)
+	db := openTestDB(t)
 	ctx := context.Background()
 	// Hold two read connections at once (the pool's minimum size) so the
 	// pool opens a second one.
@@ -95,7 +85,7 @@ func TestRefusesNonDatabase(t *testing.T) {
 }
 
 func TestInTxRollsBack(t *testing.T) {
-	db := openTest(t)
+	db := openTestDB(t)
 	ctx := context.Background()
 	boom := errors.New("boom")
 	err := db.InTx(ctx, func(tx *Tx) error {
@@ -113,7 +103,7 @@ func TestInTxRollsBack(t *testing.T) {
 }
 
 func TestOwnerAndSessions(t *testing.T) {
-	db := openTest(t)
+	db := openTestDB(t)
 	ctx := context.Background()
 	if _, err := db.Owner(ctx); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Owner before setup: %v, want ErrNotFound", err)
