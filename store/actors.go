@@ -1,0 +1,202 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Actor is an account: the owner (Local) or a remote one.
+type Actor struct {
+	ID           int64
+	URI          string
+	Local        bool
+	Type         string
+	Username     string
+	Domain       string
+	DisplayName  string
+	Summary      string // sanitized HTML
+	URL          string
+	Inbox        string
+	SharedInbox  string
+	Outbox       string
+	Followers    string
+	Following    string
+	Featured     string
+	KeyID        string
+	PublicKeyPEM string
+	Locked       bool
+	Bot          bool
+	Discoverable bool
+	AvatarURL    string
+	HeaderURL    string
+	Fields       []Field
+	AlsoKnownAs  []string
+	MovedTo      string
+	PublishedAt  time.Time
+	FetchedAt    time.Time
+}
+
+// Field is one name/value pair on a profile.
+type Field struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// DeliveryInbox is where activities for this actor go: the shared inbox
+// when it has one.
+func (a Actor) DeliveryInbox() string {
+	if a.SharedInbox != "" {
+		return a.SharedInbox
+	}
+	return a.Inbox
+}
+
+// Handle is user@domain.
+func (a Actor) Handle() string { return a.Username + "@" + a.Domain }
+
+const actorColumns = `id, uri, local, type, username, domain, display_name, summary, url, inbox, shared_inbox,
+	outbox, followers, following, featured, key_id, public_key_pem, locked, bot, discoverable,
+	avatar_url, header_url, fields, also_known_as, moved_to, published_at, fetched_at`
+
+func scanActor(row interface{ Scan(...any) error }) (Actor, error) {
+	var a Actor
+	var fields, aka string
+	var published, fetched int64
+	err := row.Scan(&a.ID, &a.URI, &a.Local, &a.Type, &a.Username, &a.Domain, &a.DisplayName, &a.Summary, &a.URL,
+		&a.Inbox, &a.SharedInbox, &a.Outbox, &a.Followers, &a.Following, &a.Featured, &a.KeyID, &a.PublicKeyPEM,
+		&a.Locked, &a.Bot, &a.Discoverable, &a.AvatarURL, &a.HeaderURL, &fields, &aka, &a.MovedTo, &published, &fetched)
+	if err != nil {
+		return Actor{}, err
+	}
+	json.Unmarshal([]byte(fields), &a.Fields)
+	json.Unmarshal([]byte(aka), &a.AlsoKnownAs)
+	a.PublishedAt, a.FetchedAt = fromMilliOrZero(published), fromMilliOrZero(fetched)
+	return a, nil
+}
+
+func fromMilliOrZero(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return fromMilli(ms)
+}
+
+func milliOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return unixMilli(t)
+}
+
+// UpsertActor stores an actor by URI, replacing what was known, and
+// returns its row id.
+func (tx *Tx) UpsertActor(ctx context.Context, a Actor) (int64, error) {
+	fields, _ := json.Marshal(nonNil(a.Fields))
+	aka, _ := json.Marshal(nonNil(a.AlsoKnownAs))
+	now := unixMilli(tx.now)
+	var id int64
+	err := tx.tx.QueryRowContext(ctx, `INSERT INTO actors (uri, local, type, username, domain, display_name, summary, url,
+		inbox, shared_inbox, outbox, followers, following, featured, key_id, public_key_pem, locked, bot, discoverable,
+		avatar_url, header_url, fields, also_known_as, moved_to, published_at, fetched_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (uri) DO UPDATE SET local = excluded.local, type = excluded.type, username = excluded.username,
+		domain = excluded.domain, display_name = excluded.display_name, summary = excluded.summary, url = excluded.url,
+		inbox = excluded.inbox, shared_inbox = excluded.shared_inbox, outbox = excluded.outbox,
+		followers = excluded.followers, following = excluded.following, featured = excluded.featured,
+		key_id = excluded.key_id, public_key_pem = excluded.public_key_pem, locked = excluded.locked,
+		bot = excluded.bot, discoverable = excluded.discoverable, avatar_url = excluded.avatar_url,
+		header_url = excluded.header_url, fields = excluded.fields, also_known_as = excluded.also_known_as,
+		moved_to = excluded.moved_to, published_at = excluded.published_at, fetched_at = excluded.fetched_at,
+		updated_at = excluded.updated_at
+		RETURNING id`,
+		a.URI, a.Local, a.Type, a.Username, a.Domain, a.DisplayName, a.Summary, a.URL, a.Inbox, a.SharedInbox,
+		a.Outbox, a.Followers, a.Following, a.Featured, a.KeyID, a.PublicKeyPEM, a.Locked, a.Bot, a.Discoverable,
+		a.AvatarURL, a.HeaderURL, string(fields), string(aka), a.MovedTo, milliOrZero(a.PublishedAt),
+		milliOrZero(a.FetchedAt), now, now).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("upsert actor %s: %w", a.URI, err)
+	}
+	return id, nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// ActorByURI returns a stored actor.
+func (db *DB) ActorByURI(ctx context.Context, uri string) (Actor, error) {
+	a, err := scanActor(db.read.QueryRowContext(ctx, `SELECT `+actorColumns+` FROM actors WHERE uri = ?`, uri))
+	if err != nil {
+		return Actor{}, notFound(err, "actor "+uri)
+	}
+	return a, nil
+}
+
+// ActorByID returns a stored actor by row id.
+func (db *DB) ActorByID(ctx context.Context, id int64) (Actor, error) {
+	a, err := scanActor(db.read.QueryRowContext(ctx, `SELECT `+actorColumns+` FROM actors WHERE id = ?`, id))
+	if err != nil {
+		return Actor{}, notFound(err, fmt.Sprintf("actor %d", id))
+	}
+	return a, nil
+}
+
+// ActorByKeyID returns the actor owning a public key id.
+func (db *DB) ActorByKeyID(ctx context.Context, keyID string) (Actor, error) {
+	a, err := scanActor(db.read.QueryRowContext(ctx, `SELECT `+actorColumns+` FROM actors WHERE key_id = ? ORDER BY fetched_at DESC LIMIT 1`, keyID))
+	if err != nil {
+		return Actor{}, notFound(err, "key "+keyID)
+	}
+	return a, nil
+}
+
+// ActorByHandle finds a stored remote actor by user@domain, ignoring case.
+func (db *DB) ActorByHandle(ctx context.Context, username, domain string) (Actor, error) {
+	a, err := scanActor(db.read.QueryRowContext(ctx, `SELECT `+actorColumns+` FROM actors
+		WHERE username = ? COLLATE NOCASE AND domain = ? COLLATE NOCASE ORDER BY local DESC, fetched_at DESC LIMIT 1`, username, domain))
+	if err != nil {
+		return Actor{}, notFound(err, "actor "+username+"@"+domain)
+	}
+	return a, nil
+}
+
+// LocalActor returns the owner's actor row.
+func (db *DB) LocalActor(ctx context.Context) (Actor, error) {
+	a, err := scanActor(db.read.QueryRowContext(ctx, `SELECT `+actorColumns+` FROM actors WHERE local = 1 LIMIT 1`))
+	if err != nil {
+		return Actor{}, notFound(err, "local actor")
+	}
+	return a, nil
+}
+
+// ActorExists reports whether an actor URI is known, without loading it:
+// the inbox uses it to drop Deletes from strangers before any work.
+func (db *DB) ActorExists(ctx context.Context, uri string) (bool, error) {
+	var one int
+	err := db.read.QueryRowContext(ctx, `SELECT 1 FROM actors WHERE uri = ?`, uri).Scan(&one)
+	if err == sql.ErrNoRows {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// DeleteActor removes a remote actor and, by cascade, its posts, follows,
+// likes and notifications.
+func (tx *Tx) DeleteActor(ctx context.Context, uri string) error {
+	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM actors WHERE uri = ? AND local = 0`, uri); err != nil {
+		return fmt.Errorf("delete actor %s: %w", uri, err)
+	}
+	return nil
+}
+
+// SetActorMovedTo records that an actor moved.
+func (tx *Tx) SetActorMovedTo(ctx context.Context, id int64, target string) error {
+	_, err := tx.tx.ExecContext(ctx, `UPDATE actors SET moved_to = ?, updated_at = ? WHERE id = ?`, target, unixMilli(tx.now), id)
+	return err
+}

@@ -1,0 +1,431 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Visibility values, as the Mastodon API names them.
+const (
+	Public   = "public"
+	Unlisted = "unlisted"
+	Private  = "private" // followers only
+	Direct   = "direct"
+)
+
+// Post is a note, article or poll by anyone, or a boost (ReblogOfID set).
+type Post struct {
+	ID           int64
+	URI          string
+	URL          string
+	AuthorID     int64
+	Local        bool
+	Type         string
+	Visibility   string
+	ReblogOfID   int64 // 0 when not a boost
+	InReplyToURI string
+	InReplyToID  int64 // 0 when the parent is not stored
+	Conversation string
+	Summary      string
+	Content      string // sanitized HTML
+	Source       string
+	Language     string
+	Sensitive    bool
+	PublishedAt  time.Time
+	EditedAt     time.Time // zero when never edited
+	Attachments  []Attachment
+	Mentions     []Mention
+	Tags         []string
+	Emojis       []Emoji
+	Poll         *Poll
+	AuthorURI    string // filled by reads
+	ReblogOfURI  string // filled by reads
+}
+
+// Attachment is a media file of a post.
+type Attachment struct {
+	ID          int64
+	URL         string
+	MediaType   string
+	Description string
+	Width       int
+	Height      int
+	Blurhash    string
+	FocusX      float64
+	FocusY      float64
+}
+
+// Mention is an actor named in a post.
+type Mention struct {
+	ActorURI string
+	Name     string // @user@domain as written
+}
+
+// Emoji is a custom emoji used in a post.
+type Emoji struct {
+	Shortcode string
+	URL       string
+}
+
+// Poll is a post's poll.
+type Poll struct {
+	Multiple    bool
+	ExpiresAt   time.Time
+	ClosedAt    time.Time
+	VotersCount int
+	Options     []PollOption
+}
+
+// PollOption is one choice and its count.
+type PollOption struct {
+	Title string
+	Votes int
+}
+
+// InsertPost stores a new post with its attachments, mentions, tags,
+// emojis and poll, and returns its id. A post whose URI is already stored
+// is left as it is and ErrExists returned, so redelivered activities are
+// harmless.
+func (tx *Tx) InsertPost(ctx context.Context, p Post) (int64, error) {
+	var reblog, replyID any
+	if p.ReblogOfID != 0 {
+		reblog = p.ReblogOfID
+	}
+	if p.InReplyToID != 0 {
+		replyID = p.InReplyToID
+	}
+	res, err := tx.tx.ExecContext(ctx, `INSERT INTO posts (uri, url, author_id, local, type, visibility, reblog_of_id,
+		in_reply_to_uri, in_reply_to_id, conversation, summary, content, source, language, sensitive, published_at, edited_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uri) DO NOTHING`,
+		p.URI, p.URL, p.AuthorID, p.Local, orDefault(p.Type, "Note"), p.Visibility, reblog, p.InReplyToURI, replyID,
+		p.Conversation, p.Summary, p.Content, p.Source, p.Language, p.Sensitive, unixMilli(p.PublishedAt),
+		milliOrZero(p.EditedAt), unixMilli(tx.now))
+	if err != nil {
+		return 0, fmt.Errorf("insert post %s: %w", p.URI, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return 0, fmt.Errorf("post %s: %w", p.URI, ErrExists)
+	}
+	id, _ := res.LastInsertId()
+	if err := tx.writePostParts(ctx, id, p); err != nil {
+		return 0, err
+	}
+	// Replies that arrived before their parent now find it.
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE posts SET in_reply_to_id = ? WHERE in_reply_to_uri = ? AND in_reply_to_id IS NULL`, id, p.URI); err != nil {
+		return 0, err
+	}
+	return id, nil
+}
+
+// ErrExists is returned when inserting something that is already stored.
+var ErrExists = fmt.Errorf("already exists")
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+// SetPostURI sets the URI and URL of a local post once its id is known.
+func (tx *Tx) SetPostURI(ctx context.Context, id int64, uri, url string) error {
+	_, err := tx.tx.ExecContext(ctx, `UPDATE posts SET uri = ?, url = ? WHERE id = ?`, uri, url, id)
+	return err
+}
+
+func (tx *Tx) writePostParts(ctx context.Context, id int64, p Post) error {
+	for i, a := range p.Attachments {
+		if a.ID != 0 { // uploaded before the post: attach it
+			if _, err := tx.tx.ExecContext(ctx, `UPDATE attachments SET post_id = ?, position = ? WHERE id = ?`, id, i, a.ID); err != nil {
+				return err
+			}
+			continue
+		}
+		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO attachments (post_id, position, url, media_type, description, width, height, blurhash, focus_x, focus_y)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, i, a.URL, a.MediaType, a.Description, a.Width, a.Height, a.Blurhash, a.FocusX, a.FocusY); err != nil {
+			return fmt.Errorf("insert attachment: %w", err)
+		}
+	}
+	for _, m := range p.Mentions {
+		if _, err := tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO post_mentions (post_id, actor_uri, name) VALUES (?, ?, ?)`, id, m.ActorURI, m.Name); err != nil {
+			return err
+		}
+	}
+	for _, t := range p.Tags {
+		if _, err := tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO post_tags (post_id, tag) VALUES (?, ?)`, id, strings.ToLower(t)); err != nil {
+			return err
+		}
+	}
+	for _, e := range p.Emojis {
+		if _, err := tx.tx.ExecContext(ctx, `INSERT OR REPLACE INTO post_emojis (post_id, shortcode, url) VALUES (?, ?, ?)`, id, e.Shortcode, e.URL); err != nil {
+			return err
+		}
+	}
+	if p.Poll != nil {
+		return tx.writePoll(ctx, id, *p.Poll)
+	}
+	return nil
+}
+
+func (tx *Tx) writePoll(ctx context.Context, id int64, poll Poll) error {
+	if _, err := tx.tx.ExecContext(ctx, `INSERT INTO polls (post_id, multiple, expires_at, closed_at, voters_count) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (post_id) DO UPDATE SET multiple = excluded.multiple, expires_at = excluded.expires_at,
+		closed_at = excluded.closed_at, voters_count = excluded.voters_count`,
+		id, poll.Multiple, milliOrZero(poll.ExpiresAt), milliOrZero(poll.ClosedAt), poll.VotersCount); err != nil {
+		return fmt.Errorf("write poll: %w", err)
+	}
+	for i, o := range poll.Options {
+		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO poll_options (post_id, position, title, votes) VALUES (?, ?, ?, ?)
+			ON CONFLICT (post_id, position) DO UPDATE SET title = excluded.title, votes = excluded.votes`, id, i, o.Title, o.Votes); err != nil {
+			return fmt.Errorf("write poll option: %w", err)
+		}
+	}
+	return nil
+}
+
+// UpdatePost records an edit: the previous version goes to post_edits and
+// the post takes the new text, attachments, tags and poll counts.
+func (tx *Tx) UpdatePost(ctx context.Context, p Post) error {
+	var old Post
+	var edited, published int64
+	err := tx.tx.QueryRowContext(ctx, `SELECT summary, content, sensitive, published_at, edited_at FROM posts WHERE id = ?`, p.ID).
+		Scan(&old.Summary, &old.Content, &old.Sensitive, &published, &edited)
+	if err != nil {
+		return notFound(err, fmt.Sprintf("post %d", p.ID))
+	}
+	if old.Content != p.Content || old.Summary != p.Summary || old.Sensitive != p.Sensitive {
+		at := published
+		if edited != 0 {
+			at = edited
+		}
+		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO post_edits (post_id, summary, content, sensitive, edited_at) VALUES (?, ?, ?, ?, ?)`,
+			p.ID, old.Summary, old.Content, old.Sensitive, at); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE posts SET summary = ?, content = ?, source = ?, sensitive = ?, language = ?, edited_at = ? WHERE id = ?`,
+		p.Summary, p.Content, p.Source, p.Sensitive, p.Language, milliOrZero(p.EditedAt), p.ID); err != nil {
+		return fmt.Errorf("update post: %w", err)
+	}
+	for _, q := range []string{`DELETE FROM attachments WHERE post_id = ?`, `DELETE FROM post_mentions WHERE post_id = ?`,
+		`DELETE FROM post_tags WHERE post_id = ?`, `DELETE FROM post_emojis WHERE post_id = ?`} {
+		if _, err := tx.tx.ExecContext(ctx, q, p.ID); err != nil {
+			return err
+		}
+	}
+	return tx.writePostParts(ctx, p.ID, p)
+}
+
+// DeletePost removes a post (and its boosts, likes and notifications).
+func (tx *Tx) DeletePost(ctx context.Context, id int64) error {
+	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM posts WHERE id = ?`, id); err != nil {
+		return fmt.Errorf("delete post %d: %w", id, err)
+	}
+	return nil
+}
+
+const postColumns = `p.id, p.uri, p.url, p.author_id, p.local, p.type, p.visibility, COALESCE(p.reblog_of_id, 0),
+	p.in_reply_to_uri, COALESCE(p.in_reply_to_id, 0), p.conversation, p.summary, p.content, p.source, p.language,
+	p.sensitive, p.published_at, p.edited_at, a.uri, COALESCE(r.uri, '')`
+
+const postFrom = ` FROM posts p JOIN actors a ON a.id = p.author_id LEFT JOIN posts r ON r.id = p.reblog_of_id `
+
+func scanPost(row interface{ Scan(...any) error }) (Post, error) {
+	var p Post
+	var published, edited int64
+	err := row.Scan(&p.ID, &p.URI, &p.URL, &p.AuthorID, &p.Local, &p.Type, &p.Visibility, &p.ReblogOfID,
+		&p.InReplyToURI, &p.InReplyToID, &p.Conversation, &p.Summary, &p.Content, &p.Source, &p.Language,
+		&p.Sensitive, &published, &edited, &p.AuthorURI, &p.ReblogOfURI)
+	p.PublishedAt, p.EditedAt = fromMilli(published), fromMilliOrZero(edited)
+	return p, err
+}
+
+type queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// PostByURI returns a post with its parts.
+func (db *DB) PostByURI(ctx context.Context, uri string) (Post, error) {
+	return postWhere(ctx, db.read, `p.uri = ?`, uri)
+}
+
+// PostByID returns a post with its parts.
+func (db *DB) PostByID(ctx context.Context, id int64) (Post, error) {
+	return postWhere(ctx, db.read, `p.id = ?`, id)
+}
+
+// PostByURI reads a post inside the transaction (seeing its own writes).
+func (tx *Tx) PostByURI(ctx context.Context, uri string) (Post, error) {
+	return postWhere(ctx, tx.tx, `p.uri = ?`, uri)
+}
+
+func postWhere(ctx context.Context, q queryer, where string, args ...any) (Post, error) {
+	p, err := scanPost(q.QueryRowContext(ctx, `SELECT `+postColumns+postFrom+`WHERE `+where, args...))
+	if err != nil {
+		return Post{}, notFound(err, fmt.Sprintf("post %v", args))
+	}
+	if err := loadPostParts(ctx, q, &p); err != nil {
+		return Post{}, err
+	}
+	return p, nil
+}
+
+func loadPostParts(ctx context.Context, q queryer, p *Post) error {
+	rows, err := q.QueryContext(ctx, `SELECT id, url, media_type, description, width, height, blurhash, focus_x, focus_y
+		FROM attachments WHERE post_id = ? ORDER BY position`, p.ID)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var a Attachment
+		if err := rows.Scan(&a.ID, &a.URL, &a.MediaType, &a.Description, &a.Width, &a.Height, &a.Blurhash, &a.FocusX, &a.FocusY); err != nil {
+			rows.Close()
+			return err
+		}
+		p.Attachments = append(p.Attachments, a)
+	}
+	rows.Close()
+	if rows, err = q.QueryContext(ctx, `SELECT actor_uri, name FROM post_mentions WHERE post_id = ?`, p.ID); err != nil {
+		return err
+	}
+	for rows.Next() {
+		var m Mention
+		rows.Scan(&m.ActorURI, &m.Name)
+		p.Mentions = append(p.Mentions, m)
+	}
+	rows.Close()
+	if rows, err = q.QueryContext(ctx, `SELECT tag FROM post_tags WHERE post_id = ? ORDER BY tag`, p.ID); err != nil {
+		return err
+	}
+	for rows.Next() {
+		var t string
+		rows.Scan(&t)
+		p.Tags = append(p.Tags, t)
+	}
+	rows.Close()
+	if rows, err = q.QueryContext(ctx, `SELECT shortcode, url FROM post_emojis WHERE post_id = ?`, p.ID); err != nil {
+		return err
+	}
+	for rows.Next() {
+		var e Emoji
+		rows.Scan(&e.Shortcode, &e.URL)
+		p.Emojis = append(p.Emojis, e)
+	}
+	rows.Close()
+	return loadPoll(ctx, q, p)
+}
+
+func loadPoll(ctx context.Context, q queryer, p *Post) error {
+	var poll Poll
+	var expires, closed int64
+	err := q.QueryRowContext(ctx, `SELECT multiple, expires_at, closed_at, voters_count FROM polls WHERE post_id = ?`, p.ID).
+		Scan(&poll.Multiple, &expires, &closed, &poll.VotersCount)
+	if err == sql.ErrNoRows {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	poll.ExpiresAt, poll.ClosedAt = fromMilliOrZero(expires), fromMilliOrZero(closed)
+	rows, err := q.QueryContext(ctx, `SELECT title, votes FROM poll_options WHERE post_id = ? ORDER BY position`, p.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var o PollOption
+		rows.Scan(&o.Title, &o.Votes)
+		poll.Options = append(poll.Options, o)
+	}
+	p.Poll = &poll
+	return rows.Err()
+}
+
+// PostEdits returns the earlier versions of a post, oldest first.
+func (db *DB) PostEdits(ctx context.Context, postID int64) ([]Post, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT summary, content, sensitive, edited_at FROM post_edits WHERE post_id = ? ORDER BY id`, postID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Post
+	for rows.Next() {
+		var p Post
+		var at int64
+		rows.Scan(&p.Summary, &p.Content, &p.Sensitive, &at)
+		p.ID, p.EditedAt = postID, fromMilli(at)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// PostsByAuthor lists an author's posts (and boosts), newest first, before
+// the given time (zero for the newest).
+func (db *DB) PostsByAuthor(ctx context.Context, authorID int64, visibilities []string, before time.Time, limit int) ([]Post, error) {
+	if before.IsZero() {
+		before = time.Unix(1<<40, 0)
+	}
+	args := []any{authorID, unixMilli(before)}
+	q := `SELECT ` + postColumns + postFrom + `WHERE p.author_id = ? AND p.published_at < ?`
+	if len(visibilities) > 0 {
+		q += ` AND p.visibility IN (?` + strings.Repeat(",?", len(visibilities)-1) + `)`
+		for _, v := range visibilities {
+			args = append(args, v)
+		}
+	}
+	q += ` ORDER BY p.published_at DESC LIMIT ?`
+	args = append(args, limit)
+	return db.queryPosts(ctx, q, args...)
+}
+
+func (db *DB) queryPosts(ctx context.Context, q string, args ...any) ([]Post, error) {
+	rows, err := db.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("posts: %w", err)
+	}
+	var posts []Post
+	for rows.Next() {
+		p, err := scanPost(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		posts = append(posts, p)
+	}
+	rows.Close()
+	for i := range posts {
+		if err := loadPostParts(ctx, db.read, &posts[i]); err != nil {
+			return nil, err
+		}
+	}
+	return posts, nil
+}
+
+// Replies lists the stored replies to a post URI, oldest first.
+func (db *DB) Replies(ctx context.Context, uri string, limit int) ([]Post, error) {
+	return db.queryPosts(ctx, `SELECT `+postColumns+postFrom+`WHERE p.in_reply_to_uri = ? ORDER BY p.published_at LIMIT ?`, uri, limit)
+}
+
+// CountPostsByAuthor counts an author's posts with the given visibilities.
+func (db *DB) CountPostsByAuthor(ctx context.Context, authorID int64, visibilities ...string) (int, error) {
+	args := []any{authorID}
+	q := `SELECT COUNT(*) FROM posts WHERE author_id = ? AND reblog_of_id IS NULL`
+	if len(visibilities) > 0 {
+		q += ` AND visibility IN (?` + strings.Repeat(",?", len(visibilities)-1) + `)`
+		for _, v := range visibilities {
+			args = append(args, v)
+		}
+	}
+	var n int
+	err := db.read.QueryRowContext(ctx, q, args...).Scan(&n)
+	return n, err
+}
+
+// BoostOf finds an actor's boost of a post.
+func (tx *Tx) BoostOf(ctx context.Context, actorID, postID int64) (Post, error) {
+	return postWhere(ctx, tx.tx, `p.author_id = ? AND p.reblog_of_id = ?`, actorID, postID)
+}
