@@ -65,6 +65,7 @@ func (g *guard) dialContext(ctx context.Context, network, addr string) (net.Conn
 	if err != nil {
 		return nil, err
 	}
+	name := host // for messages: the name asked for, even when mapped
 	// The Hosts map replaces the whole address: the URL's port only
 	// distinguishes instances in the Host header, not where they listen.
 	if to, ok := g.hosts[strings.ToLower(host)]; ok {
@@ -77,7 +78,7 @@ func (g *guard) dialContext(ctx context.Context, network, addr string) (net.Conn
 		return nil, err
 	}
 	for _, ip := range ips {
-		if err := g.check(host, ip); err != nil {
+		if err := g.check(name, ip); err != nil {
 			return nil, err
 		}
 	}

@@ -156,9 +156,16 @@ func TestForbiddenDestinations(t *testing.T) {
 func TestForbiddenErrorNamesHostAndAddress(t *testing.T) {
 	c := newTestClient(t, Options{})
 	c.guard.dial = noDial(t)
-	_, _, err := c.GetBody(context.Background(), "http://localhost:80/", nil, nil)
-	if err == nil || !strings.Contains(err.Error(), "localhost (127.0.0.1)") {
-		t.Errorf("error = %v, want it to name localhost and 127.0.0.1", err)
+	c.guard.hosts["mapped.test"] = "127.0.0.1:8080"
+	for _, tt := range []struct{ url, want string }{
+		{"http://localhost:80/", "localhost (127.0.0.1)"},
+		{"http://mapped.test/", "mapped.test (127.0.0.1)"},
+		{"http://10.1.2.3/", "to 10.1.2.3:"},
+	} {
+		_, _, err := c.GetBody(context.Background(), tt.url, nil, nil)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("GetBody(%s) error = %v, want it to contain %q", tt.url, err, tt.want)
+		}
 	}
 }
 
