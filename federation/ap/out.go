@@ -1,0 +1,229 @@
+package ap
+
+import "time"
+
+// The types in this file are what kith sends. They are plain structs whose
+// field order is the order Mastodon writes its keys in, with omitempty
+// where Mastodon leaves a key out, so peers see the shape they know best.
+
+// Public is the special collection addressing a post to everyone.
+const Public = "https://www.w3.org/ns/activitystreams#Public"
+
+// term is an expanded JSON-LD term definition in the @context.
+type term struct {
+	Container string `json:"@container,omitempty"`
+	ID        string `json:"@id"`
+	Type      string `json:"@type,omitempty"`
+}
+
+// contextTerms are the extension terms Mastodon inlines in its @context,
+// so that JSON-LD processors (and signature checkers) on the other end
+// understand them without fetching anything.
+type contextTerms struct {
+	ManuallyApprovesFollowers string `json:"manuallyApprovesFollowers"`
+	Toot                      string `json:"toot"`
+	Featured                  term   `json:"featured"`
+	FeaturedTags              term   `json:"featuredTags"`
+	AlsoKnownAs               term   `json:"alsoKnownAs"`
+	MovedTo                   term   `json:"movedTo"`
+	Schema                    string `json:"schema"`
+	PropertyValue             string `json:"PropertyValue"`
+	Value                     string `json:"value"`
+	Discoverable              string `json:"discoverable"`
+	Indexable                 string `json:"indexable"`
+	Memorial                  string `json:"memorial"`
+	Sensitive                 string `json:"sensitive"`
+	Hashtag                   string `json:"Hashtag"`
+	Emoji                     string `json:"Emoji"`
+	FocalPoint                term   `json:"focalPoint"`
+	Blurhash                  string `json:"blurhash"`
+	VotersCount               string `json:"votersCount"`
+	Ostatus                   string `json:"ostatus"`
+	Conversation              string `json:"conversation"`
+}
+
+// Context returns the @context kith puts on every document it sends: the
+// AS2 and security vocabularies plus Mastodon's inline extension terms.
+// It returns a fresh value each call.
+func Context() []any {
+	return []any{
+		"https://www.w3.org/ns/activitystreams",
+		"https://w3id.org/security/v1",
+		contextTerms{
+			ManuallyApprovesFollowers: "as:manuallyApprovesFollowers",
+			Toot:                      "http://joinmastodon.org/ns#",
+			Featured:                  term{ID: "toot:featured", Type: "@id"},
+			FeaturedTags:              term{ID: "toot:featuredTags", Type: "@id"},
+			AlsoKnownAs:               term{ID: "as:alsoKnownAs", Type: "@id"},
+			MovedTo:                   term{ID: "as:movedTo", Type: "@id"},
+			Schema:                    "http://schema.org#",
+			PropertyValue:             "schema:PropertyValue",
+			Value:                     "schema:value",
+			Discoverable:              "toot:discoverable",
+			Indexable:                 "toot:indexable",
+			Memorial:                  "toot:memorial",
+			Sensitive:                 "as:sensitive",
+			Hashtag:                   "as:Hashtag",
+			Emoji:                     "toot:Emoji",
+			FocalPoint:                term{Container: "@list", ID: "toot:focalPoint"},
+			Blurhash:                  "toot:blurhash",
+			VotersCount:               "toot:votersCount",
+			Ostatus:                   "http://ostatus.org#",
+			Conversation:              "ostatus:conversation",
+		},
+	}
+}
+
+// OutActor is the owner's actor document.
+type OutActor struct {
+	Context                   any          `json:"@context,omitempty"`
+	ID                        string       `json:"id"`
+	Type                      string       `json:"type"`
+	Following                 string       `json:"following"`
+	Followers                 string       `json:"followers"`
+	Inbox                     string       `json:"inbox"`
+	Outbox                    string       `json:"outbox"`
+	Featured                  string       `json:"featured,omitempty"`
+	FeaturedTags              string       `json:"featuredTags,omitempty"`
+	PreferredUsername         string       `json:"preferredUsername"`
+	Name                      string       `json:"name"`
+	Summary                   string       `json:"summary"`
+	URL                       string       `json:"url"`
+	ManuallyApprovesFollowers bool         `json:"manuallyApprovesFollowers"`
+	Discoverable              bool         `json:"discoverable"`
+	Indexable                 bool         `json:"indexable"`
+	Published                 string       `json:"published,omitempty"`
+	Memorial                  bool         `json:"memorial"`
+	AlsoKnownAs               []string     `json:"alsoKnownAs,omitempty"`
+	MovedTo                   string       `json:"movedTo,omitempty"`
+	PublicKey                 OutPublicKey `json:"publicKey"`
+	Tag                       []OutTag     `json:"tag"`
+	Attachment                []OutField   `json:"attachment"`
+	Endpoints                 OutEndpoints `json:"endpoints"`
+	Icon                      *OutImage    `json:"icon,omitempty"`
+	Image                     *OutImage    `json:"image,omitempty"`
+}
+
+// OutPublicKey is the actor's key: id is <actor>#main-key.
+type OutPublicKey struct {
+	ID           string `json:"id"`
+	Owner        string `json:"owner"`
+	PublicKeyPem string `json:"publicKeyPem"`
+}
+
+// OutEndpoints holds the shared inbox.
+type OutEndpoints struct {
+	SharedInbox string `json:"sharedInbox"`
+}
+
+// OutField is a profile field; Value is HTML.
+type OutField struct {
+	Type  string `json:"type"` // "PropertyValue"
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// OutImage is an avatar, header or emoji picture.
+type OutImage struct {
+	Type      string `json:"type"` // "Image"
+	MediaType string `json:"mediaType,omitempty"`
+	URL       string `json:"url"`
+}
+
+// OutTag is a Mention, Hashtag or Emoji on a post or actor.
+type OutTag struct {
+	ID      string    `json:"id,omitempty"` // Emoji only
+	Type    string    `json:"type"`
+	Href    string    `json:"href,omitempty"`
+	Name    string    `json:"name"`
+	Updated string    `json:"updated,omitempty"` // Emoji only
+	Icon    *OutImage `json:"icon,omitempty"`    // Emoji only
+}
+
+// OutNote is a post: a Note, or a Question when it carries a poll. A poll
+// vote is a Note with Name and InReplyTo and no content.
+type OutNote struct {
+	Context      any               `json:"@context,omitempty"`
+	ID           string            `json:"id"`
+	Type         string            `json:"type"`
+	Name         string            `json:"name,omitempty"`
+	Summary      string            `json:"summary,omitempty"`
+	InReplyTo    string            `json:"inReplyTo,omitempty"`
+	Published    string            `json:"published"`
+	Updated      string            `json:"updated,omitempty"`
+	URL          string            `json:"url,omitempty"`
+	AttributedTo string            `json:"attributedTo"`
+	To           []string          `json:"to"`
+	CC           []string          `json:"cc"`
+	Sensitive    bool              `json:"sensitive"`
+	Conversation string            `json:"conversation,omitempty"`
+	Content      string            `json:"content,omitempty"`
+	ContentMap   map[string]string `json:"contentMap,omitempty"`
+	Attachment   []OutAttachment   `json:"attachment"`
+	Tag          []OutTag          `json:"tag"`
+	OneOf        []OutPollOption   `json:"oneOf,omitempty"`
+	AnyOf        []OutPollOption   `json:"anyOf,omitempty"`
+	EndTime      string            `json:"endTime,omitempty"`
+	Closed       string            `json:"closed,omitempty"`
+	VotersCount  *int              `json:"votersCount,omitempty"`
+}
+
+// OutAttachment is a media attachment. Name is the alt text.
+type OutAttachment struct {
+	Type       string    `json:"type"` // "Document"
+	MediaType  string    `json:"mediaType"`
+	URL        string    `json:"url"`
+	Name       string    `json:"name,omitempty"`
+	Blurhash   string    `json:"blurhash,omitempty"`
+	FocalPoint []float64 `json:"focalPoint,omitempty"`
+	Width      int       `json:"width,omitempty"`
+	Height     int       `json:"height,omitempty"`
+}
+
+// OutPollOption is one choice of a poll, with its vote count.
+type OutPollOption struct {
+	Type    string        `json:"type"` // "Note"
+	Name    string        `json:"name"`
+	Replies OutTotalItems `json:"replies"`
+}
+
+// OutTotalItems is a collection shown only by its size.
+type OutTotalItems struct {
+	Type       string `json:"type"` // "Collection"
+	TotalItems int    `json:"totalItems"`
+}
+
+// OutActivity is an activity kith sends. Object is an IRI string or one of
+// the Out types (or another OutActivity, as in Undo{Follow}).
+type OutActivity struct {
+	Context   any      `json:"@context,omitempty"`
+	ID        string   `json:"id"`
+	Type      string   `json:"type"`
+	Actor     string   `json:"actor"`
+	Published string   `json:"published,omitempty"`
+	To        []string `json:"to,omitempty"`
+	CC        []string `json:"cc,omitempty"`
+	Object    any      `json:"object"`
+	Target    string   `json:"target,omitempty"`
+}
+
+// OutCollection is a collection or a page of one (outbox, followers,
+// featured). Items are IRIs or Out types.
+type OutCollection struct {
+	Context      any    `json:"@context,omitempty"`
+	ID           string `json:"id"`
+	Type         string `json:"type"`
+	TotalItems   *int   `json:"totalItems,omitempty"`
+	First        string `json:"first,omitempty"`
+	Last         string `json:"last,omitempty"`
+	Next         string `json:"next,omitempty"`
+	Prev         string `json:"prev,omitempty"`
+	PartOf       string `json:"partOf,omitempty"`
+	OrderedItems []any  `json:"orderedItems,omitempty"`
+}
+
+// FormatTime writes a timestamp the way Mastodon does: UTC, whole seconds,
+// "Z".
+func FormatTime(t time.Time) string {
+	return t.UTC().Truncate(time.Second).Format("2006-01-02T15:04:05Z")
+}

@@ -1,0 +1,122 @@
+package ap
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/microcosm-cc/bluemonday"
+	"golang.org/x/net/html"
+)
+
+// remotePolicy is the sanitizing policy for remote HTML. It is built once
+// at package initialisation and never modified afterwards; bluemonday
+// policies are safe for concurrent use once built, so sharing it holds no
+// mutable state.
+var remotePolicy = newRemotePolicy()
+
+// classes is the whitelist of class values kept on links and spans: the
+// microformats of mentions and Mastodon's link-shortening spans.
+var classes = regexp.MustCompile(`^(h-card|u-url|mention|hashtag|ellipsis|invisible)( (h-card|u-url|mention|hashtag|ellipsis|invisible))*$`)
+
+// newRemotePolicy builds a policy close to Mastodon's Sanitize::Config
+// MASTODON_STRICT: text formatting, lists, code, quotes, and links with
+// safe schemes only.
+//
+// Unlike Mastodon, which drops unknown class names one by one, a class
+// attribute holding any unknown name is dropped whole.
+func newRemotePolicy() *bluemonday.Policy {
+	p := bluemonday.NewPolicy()
+	p.AllowElements("p", "br", "span", "a", "del", "pre", "code", "em", "strong",
+		"b", "i", "u", "ul", "ol", "li", "blockquote")
+	p.AllowAttrs("href").OnElements("a")
+	p.AllowAttrs("class").Matching(classes).OnElements("a", "span")
+	p.AllowAttrs("start").Matching(bluemonday.Integer).OnElements("ol")
+	p.AllowAttrs("reversed").Matching(regexp.MustCompile(`^(reversed)?$`)).OnElements("ol")
+	p.AllowAttrs("value").Matching(bluemonday.Integer).OnElements("li")
+
+	p.AllowURLSchemes("http", "https", "mailto")
+	p.RequireParseableURLs(true)
+	p.AllowRelativeURLs(false)
+	// Every kept link gets rel="nofollow noopener noreferrer" and opens in
+	// a new tab: a remote post must not pass ranking or a referrer on.
+	p.RequireNoFollowOnLinks(true)
+	p.RequireNoReferrerOnLinks(true)
+	p.AddTargetBlankToFullyQualifiedLinks(true)
+	return p
+}
+
+// SanitizeHTML returns remote HTML reduced to what kith displays. Scripts,
+// styles, images, iframes, event handlers, comments (WordPress Gutenberg's
+// <!-- wp:... --> among them) and unsafe link schemes are removed.
+func SanitizeHTML(s string) string {
+	return remotePolicy.Sanitize(s)
+}
+
+// PlainText returns the text of an HTML fragment: paragraphs, line breaks,
+// list items and quotes become line breaks, entities are decoded, and
+// script and style content is dropped. It is meant for summaries, search
+// and notifications, not for display as HTML.
+func PlainText(s string) string {
+	var b strings.Builder
+	z := html.NewTokenizer(strings.NewReader(s))
+	skip := 0 // inside <script> or <style>
+	for {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			return tidyLines(b.String())
+		case html.TextToken:
+			if skip == 0 {
+				b.Write(z.Text())
+			}
+		case html.StartTagToken, html.SelfClosingTagToken:
+			name, _ := z.TagName()
+			switch string(name) {
+			case "br":
+				b.WriteByte('\n')
+			case "script", "style":
+				if tt == html.StartTagToken {
+					skip++
+				}
+			}
+		case html.EndTagToken:
+			name, _ := z.TagName()
+			b.WriteString(blockEnd(string(name)))
+			if (string(name) == "script" || string(name) == "style") && skip > 0 {
+				skip--
+			}
+		}
+	}
+}
+
+// blockEnd is the text that stands for the end of a block element.
+func blockEnd(tag string) string {
+	switch tag {
+	case "p", "blockquote", "pre", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6":
+		return "\n\n"
+	case "li", "div", "tr":
+		return "\n"
+	}
+	return ""
+}
+
+// tidyLines trims trailing spaces from each line, keeps at most one blank
+// line in a row and trims the ends.
+func tidyLines(s string) string {
+	lines := strings.Split(s, "\n")
+	out := lines[:0]
+	blank := 0
+	for _, line := range lines {
+		line = strings.TrimRight(line, " \t\r")
+		if line == "" {
+			blank++
+			if blank > 1 {
+				continue
+			}
+		} else {
+			blank = 0
+		}
+		out = append(out, line)
+	}
+	return strings.TrimSpace(strings.Join(out, "\n"))
+}
