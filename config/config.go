@@ -58,6 +58,7 @@ type Owner struct {
 // Federation holds the [federation] table.
 type Federation struct {
 	AllowPrivateAddresses bool              `toml:"allow_private_addresses"`
+	BlockedDomains        []string          `toml:"blocked_domains"`
 	Hosts                 map[string]string `toml:"hosts"`
 }
 
@@ -94,7 +95,7 @@ func Default() Config {
 			TrustedProxies: []string{},
 		},
 		Owner:      Owner{Username: "admin"},
-		Federation: Federation{Hosts: map[string]string{}},
+		Federation: Federation{BlockedDomains: []string{}, Hosts: map[string]string{}},
 		Jobs:       Jobs{Concurrency: 4},
 		Log:        Log{Level: "info", Format: "text"},
 	}
@@ -258,6 +259,11 @@ func (c Config) problems() []problem {
 	}
 	if !usernameRE.MatchString(c.Owner.Username) {
 		add("owner.username", "%q must be 1-30 letters, digits or underscores", c.Owner.Username)
+	}
+	for _, d := range c.Federation.BlockedDomains {
+		if d == "" || strings.ContainsAny(d, "/:@ ") {
+			add("federation.blocked_domains", "%q is not a domain name (write example.com, without scheme or path)", d)
+		}
 	}
 	for host, addr := range c.Federation.Hosts {
 		if _, _, err := net.SplitHostPort(addr); err != nil || host == "" {

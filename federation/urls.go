@@ -71,8 +71,13 @@ func (u URLs) Post(id int64) string { return u.Actor() + "/statuses/" + strconv.
 func (u URLs) PostPage(id int64) string { return u.Profile() + "/" + strconv.FormatInt(id, 10) }
 
 // Activity is the id of an activity kith sent that has no object of its
-// own to hang from (Follow, Like, Block, Undo, Accept, ...).
-func (u URLs) Activity(id int64) string { return u.base + "/activities/" + strconv.FormatInt(id, 10) }
+// own to hang from (Follow, Like, Block, Undo, Accept, ...); token is
+// random, so ids can be made before anything is stored.
+func (u URLs) Activity(token string) string { return u.base + "/activities/" + token }
+
+// CreateActivity is the id of the Create (or, with a suffix, the Update)
+// that published a local post.
+func (u URLs) CreateActivity(postID int64) string { return u.Post(postID) + "/activity" }
 
 // InstanceActor is the instance's own actor, which signs fetches that are
 // not made on the owner's behalf.
@@ -85,7 +90,9 @@ func (u URLs) InstanceKey() string { return u.InstanceActor() + "#main-key" }
 func (u URLs) InstanceInbox() string { return u.InstanceActor() + "/inbox" }
 
 // Tag is the HTML page of a hashtag.
-func (u URLs) Tag(name string) string { return u.base + "/tags/" + url.PathEscape(strings.ToLower(name)) }
+func (u URLs) Tag(name string) string {
+	return u.base + "/tags/" + url.PathEscape(strings.ToLower(name))
+}
 
 // LocalPostID returns the id of a local post from its URI, if it is one.
 func (u URLs) LocalPostID(uri string) (int64, bool) {

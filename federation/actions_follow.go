@@ -1,0 +1,125 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"kith/store"
+)
+
+// Resolve finds an actor by handle (@user@host) or by actor or profile URL.
+func (f *Federation) Resolve(ctx context.Context, handleOrURL string) (store.Actor, error) {
+	s := strings.TrimSpace(handleOrURL)
+	if strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://") {
+		if f.urls.IsLocal(s) {
+			return f.db.LocalActor(ctx)
+		}
+		return f.FetchActor(ctx, s)
+	}
+	return f.ResolveHandle(ctx, s)
+}
+
+// Follow makes the owner follow an actor, given by handle or URL. The
+// follow stays pending until the other side accepts.
+func (f *Federation) Follow(ctx context.Context, handleOrURL string) (store.Actor, error) {
+	target, err := f.Resolve(ctx, handleOrURL)
+	if err != nil {
+		return store.Actor{}, err
+	}
+	return target, f.followActor(ctx, target)
+}
+
+func (f *Federation) followActor(ctx context.Context, target store.Actor) error {
+	if target.Local {
+		return fmt.Errorf("%w: you cannot follow yourself", ErrBadRequest)
+	}
+	if f.blockedDomain(ctx, target.Domain) {
+		return fmt.Errorf("%w: %s is on a blocked domain", ErrForbidden, target.Handle())
+	}
+	err := f.db.InTx(ctx, func(tx *store.Tx) error {
+		if existing, err := tx.FollowBetween(ctx, f.localID, target.ID); err == nil && existing.State == store.FollowAccepted {
+			return nil
+		}
+		id := f.newActivityID()
+		if err := tx.PutFollow(ctx, store.Follow{FollowerID: f.localID, FolloweeID: target.ID, State: store.FollowPending, ActivityURI: id}); err != nil {
+			return err
+		}
+		return f.publish(ctx, tx, outActivity{ID: id, Type: "Follow", Actor: f.urls.Actor(), To: []string{target.URI}, Object: target.URI},
+			false, []string{target.Inbox})
+	})
+	if err == nil {
+		f.afterCommit()
+	}
+	return err
+}
+
+// Unfollow stops following an actor (or withdraws a pending request).
+func (f *Federation) Unfollow(ctx context.Context, actorID int64) error {
+	target, err := f.db.ActorByID(ctx, actorID)
+	if err != nil {
+		return err
+	}
+	err = f.db.InTx(ctx, func(tx *store.Tx) error {
+		follow, err := tx.FollowBetween(ctx, f.localID, target.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.DeleteFollow(ctx, f.localID, target.ID); err != nil {
+			return err
+		}
+		return f.publishUndo(ctx, tx, outActivity{ID: follow.ActivityURI, Type: "Follow", Actor: f.urls.Actor(), Object: target.URI},
+			[]string{target.URI}, false, []string{target.Inbox})
+	})
+	if err == nil {
+		f.afterCommit()
+	}
+	return err
+}
+
+// publishUndo sends Undo of an earlier activity, embedding it.
+func (f *Federation) publishUndo(ctx context.Context, tx *store.Tx, inner outActivity, to []string, public bool, inboxes []string) error {
+	return f.publish(ctx, tx, outActivity{ID: f.newActivityID(), Type: "Undo", Actor: f.urls.Actor(), To: to, Object: inner}, public, inboxes)
+}
+
+// AcceptFollower approves a pending follow request.
+func (f *Federation) AcceptFollower(ctx context.Context, actorID int64) error {
+	return f.answerFollower(ctx, actorID, "Accept")
+}
+
+// RejectFollower refuses a pending follow request, or removes a follower.
+func (f *Federation) RejectFollower(ctx context.Context, actorID int64) error {
+	return f.answerFollower(ctx, actorID, "Reject")
+}
+
+func (f *Federation) answerFollower(ctx context.Context, actorID int64, typ string) error {
+	follower, err := f.db.ActorByID(ctx, actorID)
+	if err != nil {
+		return err
+	}
+	err = f.db.InTx(ctx, func(tx *store.Tx) error {
+		follow, err := tx.FollowBetween(ctx, follower.ID, f.localID)
+		if err != nil {
+			return err
+		}
+		if typ == "Accept" {
+			if err := tx.SetFollowState(ctx, follower.ID, f.localID, store.FollowAccepted); err != nil {
+				return err
+			}
+			if err := tx.Notify(ctx, "follow", follower.ID, 0); err != nil {
+				return err
+			}
+		} else if _, err := tx.DeleteFollow(ctx, follower.ID, f.localID); err != nil {
+			return err
+		}
+		return f.sendFollowAnswer(ctx, tx, typ, follower, follow.ActivityURI)
+	})
+	if err == nil {
+		f.afterCommit()
+	}
+	return err
+}

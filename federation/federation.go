@@ -1,0 +1,222 @@
+// Package federation speaks ActivityPub for kith: it receives activities
+// (verify, persist, then handle from the job queue), publishes the owner's
+// actions (one transaction: the local rows, the activity, one delivery job
+// per inbox), delivers them, and fetches remote actors and objects.
+//
+// It never imports the server: the web UI and the client API call the
+// owner actions in actions*.go and never build ActivityPub themselves.
+package federation
+
+import (
+	"context"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"kith/federation/transport"
+	"kith/jobs"
+	"kith/store"
+)
+
+// Sentinel errors the server maps to status codes.
+var (
+	// ErrUnauthorized: a request's signature could not be verified (401).
+	ErrUnauthorized = errors.New("unauthorized")
+	// ErrBadRequest: an activity that cannot be understood (400).
+	ErrBadRequest = errors.New("bad request")
+	// ErrForbidden: an activity from a blocked actor or domain, or one an
+	// actor may not send (403 or silently dropped, as the caller chooses).
+	ErrForbidden = errors.New("forbidden")
+	// ErrNotFound: a handle or URL that resolves to nothing.
+	ErrNotFound = errors.New("not found")
+)
+
+// Options configure federation.
+type Options struct {
+	BaseURL        string // server.url
+	Username       string // owner.username
+	Version        string // kith's version, for NodeInfo and User-Agent
+	AllowPrivate   bool   // federation.allow_private_addresses
+	Hosts          map[string]string
+	BlockedDomains []string // federation.blocked_domains
+	Now            func() time.Time
+}
+
+// Federation is kith's ActivityPub side.
+type Federation struct {
+	db      *store.DB
+	jobs    *jobs.Runner
+	client  *transport.Client
+	logger  *slog.Logger
+	urls    URLs
+	opts    Options
+	now     func() time.Time
+	hostsMu sync.Mutex
+	hosts   map[string]*hostLimit // per-host delivery concurrency
+	moves   map[string]time.Time  // last Move per origin, guarded by hostsMu
+
+	ownerKey    *rsa.PrivateKey
+	instanceKey *rsa.PrivateKey
+	localID     int64 // the owner's actors row
+
+	fetches fetchGroup // one fetch per URL at a time
+}
+
+// New builds the federation side, registers its job handlers on runner,
+// and makes sure the owner's actor row and the instance key exist.
+func New(ctx context.Context, db *store.DB, runner *jobs.Runner, logger *slog.Logger, opts Options) (*Federation, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	f := &Federation{
+		db:     db,
+		jobs:   runner,
+		logger: logger,
+		urls:   NewURLs(opts.BaseURL, opts.Username),
+		opts:   opts,
+		now:    opts.Now,
+		hosts:  map[string]*hostLimit{},
+		client: transport.New(transport.Options{
+			AllowPrivate: opts.AllowPrivate,
+			Hosts:        opts.Hosts,
+			UserAgent:    fmt.Sprintf("kith/%s (+%s)", opts.Version, strings.TrimRight(opts.BaseURL, "/")),
+			Logger:       logger,
+		}),
+	}
+	f.fetches.m = map[string]*fetchCall{}
+	if err := f.loadKeys(ctx); err != nil {
+		return nil, err
+	}
+	if err := f.syncLocalActor(ctx); err != nil {
+		return nil, err
+	}
+	f.registerJobs()
+	return f, nil
+}
+
+// URLs returns the URL shapes of this instance.
+func (f *Federation) URLs() URLs { return f.urls }
+
+// LocalActorID is the owner's actor row id.
+func (f *Federation) LocalActorID() int64 { return f.localID }
+
+func (f *Federation) loadKeys(ctx context.Context) error {
+	owner, err := f.db.Owner(ctx)
+	if err != nil {
+		return fmt.Errorf("federation: %w", err)
+	}
+	if f.ownerKey, err = parsePrivateKey(owner.PrivateKeyPEM); err != nil {
+		return fmt.Errorf("owner key: %w", err)
+	}
+	pemText, err := f.db.Setting(ctx, "instance_private_key")
+	if errors.Is(err, store.ErrNotFound) {
+		// The instance actor's key is made on first start, once.
+		pemText, err = generateKeyPEM()
+		if err == nil {
+			err = f.db.InTx(ctx, func(tx *store.Tx) error { return tx.SetSetting(ctx, "instance_private_key", pemText) })
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("instance key: %w", err)
+	}
+	f.instanceKey, err = parsePrivateKey(pemText)
+	return err
+}
+
+func parsePrivateKey(pemText string) (*rsa.PrivateKey, error) {
+	block, _ := pem.Decode([]byte(pemText))
+	if block == nil {
+		return nil, errors.New("no PEM block")
+	}
+	key, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		if k, err1 := x509.ParsePKCS1PrivateKey(block.Bytes); err1 == nil {
+			return k, nil
+		}
+		return nil, err
+	}
+	rk, ok := key.(*rsa.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("key is %T, want RSA", key)
+	}
+	return rk, nil
+}
+
+func generateKeyPEM() (string, error) {
+	key, err := rsa.GenerateKey(randReader, 2048)
+	if err != nil {
+		return "", err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return "", err
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})), nil
+}
+
+func publicKeyPEM(key *rsa.PrivateKey) string {
+	der, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+}
+
+// syncLocalActor writes the owner's actors row from the owner account and
+// the URL shapes, so posts and follows can refer to it like to any actor.
+func (f *Federation) syncLocalActor(ctx context.Context) error {
+	owner, err := f.db.Owner(ctx)
+	if err != nil {
+		return err
+	}
+	existing, err := f.db.LocalActor(ctx)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	a := existing
+	a.URI, a.Local, a.Type = f.urls.Actor(), true, "Person"
+	a.Username, a.Domain = owner.Username, f.urls.Host()
+	if a.DisplayName == "" {
+		a.DisplayName = owner.DisplayName
+	}
+	a.URL, a.Inbox, a.SharedInbox = f.urls.Profile(), f.urls.Inbox(), f.urls.SharedInbox()
+	a.Outbox, a.Followers, a.Following, a.Featured = f.urls.Outbox(), f.urls.Followers(), f.urls.Following(), f.urls.Featured()
+	a.KeyID, a.PublicKeyPEM = f.urls.Key(), owner.PublicKeyPEM
+	if a.PublishedAt.IsZero() {
+		a.PublishedAt = owner.CreatedAt
+	}
+	a.FetchedAt = f.now()
+	return f.db.InTx(ctx, func(tx *store.Tx) error {
+		id, err := tx.UpsertActor(ctx, a)
+		f.localID = id
+		return err
+	})
+}
+
+// blockedDomain reports whether host (or a parent domain) is blocked by
+// the config or by the owner.
+func (f *Federation) blockedDomain(ctx context.Context, host string) bool {
+	host = strings.ToLower(hostOnly(host))
+	if host == "" {
+		return false
+	}
+	owner, _ := f.db.DomainBlocks(ctx)
+	for _, d := range append(append([]string{}, f.opts.BlockedDomains...), owner...) {
+		d = strings.ToLower(d)
+		if host == d || strings.HasSuffix(host, "."+d) {
+			return true
+		}
+	}
+	return false
+}
+
+// hostOnly drops a port from host:port.
+func hostOnly(host string) string {
+	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.Contains(host[i:], "]") {
+		return host[:i]
+	}
+	return host
+}

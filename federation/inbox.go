@@ -1,0 +1,157 @@
+package federation
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"kith/federation/ap"
+	"kith/federation/httpsig"
+	"kith/jobs"
+	"kith/store"
+)
+
+// inboxBackoff retries an activity whose handling failed for a passing
+// reason (its author's server was down when we needed to fetch something):
+// a few times over a day, then it is dead and visible.
+var inboxBackoff = []time.Duration{time.Minute, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 12 * time.Hour}
+
+// inboxJob is a received activity waiting to be applied.
+type inboxJob struct {
+	Actor  string          `json:"actor"`  // the activity's actor
+	Signer string          `json:"signer"` // the verified key's owner
+	Body   json.RawMessage `json:"body"`
+}
+
+// Receive takes an activity POSTed to an inbox: it drops what needs no
+// work, verifies the signature, and stores the activity for the queue. It
+// returns nil once the activity is safely stored (the caller answers 202)
+// and never applies anything itself, so a crash loses nothing.
+func (f *Federation) Receive(ctx context.Context, r *http.Request, body []byte) error {
+	act, err := ap.ParseActivity(body)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrBadRequest, err)
+	}
+	actor := act.Actor.ID
+	if actor == "" {
+		return fmt.Errorf("%w: activity has no actor", ErrBadRequest)
+	}
+	if f.urls.IsLocal(actor) {
+		return fmt.Errorf("%w: activity claims a local actor", ErrUnauthorized)
+	}
+	if f.blockedDomain(ctx, hostOf(actor)) {
+		return nil // accepted and forgotten: a blocked server learns nothing
+	}
+	if act.Type == "Delete" {
+		// Note: Mastodon sends a Delete for every account it removes to
+		// every server it knows; for a stranger there is nothing to delete,
+		// and verifying would mean fetching a key that is gone.
+		known, err := f.db.ActorExists(ctx, actor)
+		if err != nil {
+			return err
+		}
+		if !known {
+			return nil
+		}
+	}
+	res, err := httpsig.Verify(r, body, f.lookupKey, f.now())
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrUnauthorized, err)
+	}
+	// The key must belong to the actor, or at least to its server (relays
+	// and instance actors forward for their users).
+	if res.Owner != actor && !ap.SameOrigin(res.Owner, actor) {
+		return fmt.Errorf("%w: signed by %s for an activity of %s", ErrUnauthorized, res.Owner, actor)
+	}
+	payload, err := json.Marshal(inboxJob{Actor: actor, Signer: res.Owner, Body: body})
+	if err != nil {
+		return err
+	}
+	opts := store.EnqueueOptions{}
+	if act.ID != "" {
+		opts.UniqueKey = "inbox:" + act.ID
+	}
+	err = f.db.InTx(ctx, func(tx *store.Tx) error {
+		_, err := tx.EnqueueJob(ctx, jobInbox, payload, opts)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	f.jobs.Poke()
+	return nil
+}
+
+// runInbox applies one received activity: one short switch, each case in
+// its own file.
+func (f *Federation) runInbox(ctx context.Context, job store.Job) error {
+	var in inboxJob
+	if err := json.Unmarshal(job.Payload, &in); err != nil {
+		return jobs.Permanent(fmt.Errorf("bad inbox payload: %w", err))
+	}
+	act, err := ap.ParseActivity(in.Body)
+	if err != nil {
+		return jobs.Permanent(err)
+	}
+	actor, err := f.FetchActor(ctx, in.Actor)
+	if err != nil {
+		if act.Type == "Delete" && errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		return f.retryable(err)
+	}
+	if blocked, err := f.db.Blocked(ctx, f.localID, actor.ID); err != nil || blocked {
+		return err
+	}
+	err = f.apply(ctx, actor, act)
+	if errors.Is(err, ErrBadRequest) || errors.Is(err, ErrForbidden) {
+		f.logger.Info("activity refused", "type", string(act.Type), "actor", actor.URI, "err", err)
+		return nil
+	}
+	return f.retryable(err)
+}
+
+func (f *Federation) apply(ctx context.Context, actor store.Actor, act *ap.Activity) error {
+	switch act.Type {
+	case "Follow":
+		return f.onFollow(ctx, actor, act)
+	case "Accept", "Reject":
+		return f.onAcceptReject(ctx, actor, act)
+	case "Undo":
+		return f.onUndo(ctx, actor, act)
+	case "Create":
+		return f.onCreate(ctx, actor, act)
+	case "Update":
+		return f.onUpdate(ctx, actor, act)
+	case "Delete":
+		return f.onDelete(ctx, actor, act)
+	case "Announce":
+		return f.onAnnounce(ctx, actor, act)
+	case "Like", "EmojiReact":
+		return f.onLike(ctx, actor, act)
+	case "Block":
+		return f.onBlock(ctx, actor, act)
+	case "Move":
+		return f.onMove(ctx, actor, act)
+	case "Add", "Remove":
+		return f.onFeatured(ctx, actor, act)
+	case "Flag":
+		return f.onFlag(ctx, actor, act)
+	}
+	f.logger.Debug("activity type ignored", "type", string(act.Type), "actor", actor.URI)
+	return nil
+}
+
+// retryable makes errors that will not change on retry permanent.
+func (f *Federation) retryable(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, ErrBadRequest) || errors.Is(err, ErrForbidden) || errors.Is(err, ErrNotFound) {
+		return jobs.Permanent(err)
+	}
+	return err
+}

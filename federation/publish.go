@@ -1,0 +1,77 @@
+package federation
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"kith/store"
+)
+
+// newActivityID makes the id of an activity that hangs from nothing else.
+func (f *Federation) newActivityID() string {
+	b := make([]byte, 12)
+	io.ReadFull(randReader, b)
+	return f.urls.Activity(hex.EncodeToString(b))
+}
+
+// publish stores an outgoing activity and enqueues its deliveries, inside
+// the caller's transaction: the local change, the activity and its
+// deliveries commit together or not at all. public lists it in the outbox.
+func (f *Federation) publish(ctx context.Context, tx *store.Tx, act outActivity, public bool, inboxes []string) error {
+	act.Context = contextTerms
+	if act.Published == "" && (act.Type == "Create" || act.Type == "Announce" || act.Type == "Update") {
+		act.Published = formatTime(tx.Now())
+	}
+	body, err := json.Marshal(act)
+	if err != nil {
+		return fmt.Errorf("marshal %s: %w", act.Type, err)
+	}
+	id, err := tx.InsertActivity(ctx, store.Activity{URI: act.ID, Type: act.Type, ObjectURI: objectID(act.Object), Public: public, Body: body})
+	if err != nil {
+		return err
+	}
+	return f.enqueueDeliveries(ctx, tx, id, inboxes)
+}
+
+// objectID is the id of an activity's object, embedded or not.
+func objectID(obj any) string {
+	switch o := obj.(type) {
+	case string:
+		return o
+	case outNote:
+		return o.ID
+	case *outNote:
+		return o.ID
+	case outActivity:
+		return o.ID
+	case map[string]any:
+		s, _ := o["id"].(string)
+		return s
+	}
+	return ""
+}
+
+// recipients returns the inboxes for a post of a visibility: followers'
+// (shared) inboxes unless direct, plus those of the mentioned actors.
+func (f *Federation) recipients(ctx context.Context, tx *store.Tx, visibility string, mentioned []store.Actor) ([]string, error) {
+	var inboxes []string
+	if visibility != store.Direct {
+		var err error
+		if inboxes, err = tx.FollowerInboxes(ctx, f.localID); err != nil {
+			return nil, err
+		}
+	}
+	for _, a := range mentioned {
+		if !a.Local {
+			inboxes = append(inboxes, a.DeliveryInbox())
+		}
+	}
+	return inboxes, nil
+}
+
+// afterCommit wakes the delivery workers; call it once the transaction
+// that published has committed.
+func (f *Federation) afterCommit() { f.jobs.Poke() }
