@@ -180,7 +180,7 @@ func (img *Image) UnmarshalJSON(b []byte) error {
 // singleImage reads a bare URL or one Image object.
 func singleImage(b []byte) Image {
 	if firstByte(b) != '{' {
-		return Image{URL: strings.TrimSpace(primitiveText(b))}
+		return Image{URL: strings.TrimSpace(stringText(b))}
 	}
 	var o struct {
 		imageObject

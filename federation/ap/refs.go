@@ -94,7 +94,7 @@ func singleIRI(b []byte) string {
 		}
 		return strings.TrimSpace(string(o.Href))
 	}
-	return strings.TrimSpace(primitiveText(b))
+	return strings.TrimSpace(stringText(b))
 }
 
 // Link is one entry of a url property.
@@ -135,7 +135,7 @@ func (l *Links) UnmarshalJSON(b []byte) error {
 // singleLink reads a bare URL or a Link object; arrays give a zero Link.
 func singleLink(b []byte) Link {
 	if firstByte(b) != '{' {
-		return Link{Href: strings.TrimSpace(primitiveText(b))}
+		return Link{Href: strings.TrimSpace(stringText(b))}
 	}
 	var o struct {
 		Href      Str `json:"href"`
@@ -217,7 +217,7 @@ func (r *Ref) UnmarshalJSON(b []byte) error {
 // singleRef reads a bare IRI or an object; arrays give a zero Ref.
 func singleRef(b []byte) Ref {
 	if firstByte(b) != '{' {
-		return Ref{ID: strings.TrimSpace(primitiveText(b))}
+		return Ref{ID: strings.TrimSpace(stringText(b))}
 	}
 	var head struct {
 		ID   Str  `json:"id"`

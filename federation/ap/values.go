@@ -234,6 +234,15 @@ func primitiveText(b []byte) string {
 	return ""
 }
 
+// stringText is the value of a JSON string, "" for anything else: an IRI
+// is never a number.
+func stringText(b []byte) string {
+	if firstByte(b) != '"' {
+		return ""
+	}
+	return primitiveText(b)
+}
+
 // firstByte returns the first non-space byte of b, or 0.
 func firstByte(b []byte) byte {
 	b = bytes.TrimLeft(b, " \t\r\n")
