@@ -1,6 +1,10 @@
 package ap
 
-import "time"
+import (
+	"bytes"
+	"encoding/json"
+	"time"
+)
 
 // The types in this file are what kith sends. They are plain structs whose
 // field order is the order Mastodon writes its keys in, with omitempty
@@ -226,4 +230,17 @@ type OutCollection struct {
 // "Z".
 func FormatTime(t time.Time) string {
 	return t.UTC().Truncate(time.Second).Format("2006-01-02T15:04:05Z")
+}
+
+// Marshal encodes a document kith sends. HTML in content and summaries is
+// written as is rather than as \u003c escapes, as Mastodon writes it: both
+// are valid JSON, but the plain form is what people and logs expect.
+func Marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
