@@ -59,8 +59,8 @@ func paramsFrom(raw map[string]string) (Params, error) {
 		return Params{}, errors.New("missing signature")
 	}
 	var err error
-	if p.Signature, err = decodeBase64(sig); err != nil {
-		return Params{}, fmt.Errorf("signature: %w", err)
+	if p.Signature, err = decodeBase64(sig); err != nil || len(p.Signature) == 0 {
+		return Params{}, fmt.Errorf("signature is not base64: %q", truncate(sig, 16))
 	}
 	if p.Headers, err = headerList(raw); err != nil {
 		return Params{}, err
@@ -72,6 +72,14 @@ func paramsFrom(raw map[string]string) (Params, error) {
 		return Params{}, fmt.Errorf("expires is not a Unix timestamp: %q", p.Expires)
 	}
 	return p, nil
+}
+
+// truncate shortens s for an error message.
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
 }
 
 // headerList splits the headers parameter.

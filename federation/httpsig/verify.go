@@ -26,29 +26,39 @@ import (
 // now is the verifier's clock. Every error wraps [ErrUnauthorized] and one
 // of the reasons beside it (ErrNoSignature, ErrDigest, …).
 func Verify(r *http.Request, body []byte, lookup KeyLookup, now time.Time) (Result, error) {
-	p, err := requestParams(r)
+	p, candidates, err := prepare(r, body, now)
 	if err != nil {
 		return Result{}, err
 	}
+	return verifyWithLookup(r, p, candidates, lookup)
+}
+
+// prepare does every check that needs no key and returns the parameters
+// and the candidate signing strings.
+func prepare(r *http.Request, body []byte, now time.Time) (Params, []string, error) {
+	p, err := requestParams(r)
+	if err != nil {
+		return Params{}, nil, err
+	}
 	if err := checkAlgorithm(p.Algorithm); err != nil {
-		return Result{}, err
+		return Params{}, nil, err
 	}
 	if err := checkCoverage(r.Method, p, body); err != nil {
-		return Result{}, err
+		return Params{}, nil, err
 	}
 	if err := checkTime(r.Header, p, now); err != nil {
-		return Result{}, fmt.Errorf("%w: %w", ErrDate, err)
+		return Params{}, nil, fmt.Errorf("%w: %w", ErrDate, err)
 	}
 	if slices.Contains(p.Headers, "digest") {
 		if err := checkDigest(r.Header, body); err != nil {
-			return Result{}, fmt.Errorf("%w: %w", ErrDigest, err)
+			return Params{}, nil, fmt.Errorf("%w: %w", ErrDigest, err)
 		}
 	}
 	candidates, err := signingStrings(serverMessage(r, p), p.Headers)
 	if err != nil {
-		return Result{}, fmt.Errorf("%w: %w", ErrMalformed, err)
+		return Params{}, nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
-	return verifyWithLookup(r, p, candidates, lookup)
+	return p, candidates, nil
 }
 
 // verifyWithLookup fetches the key and verifies, refreshing the key once.
