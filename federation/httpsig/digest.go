@@ -33,18 +33,12 @@ func checkDigest(h http.Header, body []byte) error {
 	if len(v) > maxHeaderLen {
 		return fmt.Errorf("Digest header longer than %d bytes", maxHeaderLen)
 	}
+	sums := bodySums{body: body}
 	known := 0
 	for _, item := range strings.Split(v, ",") {
 		alg, val, _ := strings.Cut(strings.TrimSpace(item), "=")
-		var sum []byte
-		switch strings.ToLower(alg) {
-		case "sha-256":
-			s := sha256.Sum256(body)
-			sum = s[:]
-		case "sha-512":
-			s := sha512.Sum512(body)
-			sum = s[:]
-		default:
+		sum := sums.of(strings.ToLower(alg))
+		if sum == nil {
 			continue
 		}
 		known++
@@ -57,7 +51,35 @@ func checkDigest(h http.Header, body []byte) error {
 		}
 	}
 	if known == 0 {
-		return fmt.Errorf("no SHA-256 or SHA-512 digest in %q", v)
+		return fmt.Errorf("no SHA-256 or SHA-512 digest in %q", truncate(v, 64))
+	}
+	return nil
+}
+
+// bodySums computes each digest of the body at most once: a header that
+// lists SHA-256 thousands of times must not hash a large body thousands of
+// times.
+type bodySums struct {
+	body           []byte
+	sha256, sha512 []byte
+}
+
+// of returns the digest for a lower-case algorithm name, or nil for an
+// algorithm kith does not check.
+func (b *bodySums) of(alg string) []byte {
+	switch alg {
+	case "sha-256":
+		if b.sha256 == nil {
+			s := sha256.Sum256(b.body)
+			b.sha256 = s[:]
+		}
+		return b.sha256
+	case "sha-512":
+		if b.sha512 == nil {
+			s := sha512.Sum512(b.body)
+			b.sha512 = s[:]
+		}
+		return b.sha512
 	}
 	return nil
 }
