@@ -13,6 +13,7 @@ import (
 
 	"kith/account"
 	"kith/config"
+	"kith/federation"
 	"kith/jobs"
 	"kith/server"
 	"kith/store"
@@ -56,8 +57,12 @@ func runServe(ctx context.Context, c cli, args []string) error {
 
 	runner := jobs.New(db, logger, jobs.Options{Concurrency: cfg.Jobs.Concurrency})
 	registerJobs(runner, db, logger)
+	fed, err := federation.New(ctx, db, runner, logger, federationOptions(cfg))
+	if err != nil {
+		return err
+	}
 
-	srv, err := server.New(cfg, db, logger, server.Options{Version: fullVersion()})
+	srv, err := server.New(cfg, db, fed, logger, server.Options{Version: fullVersion()})
 	if err != nil {
 		return err
 	}
@@ -78,6 +83,17 @@ func runServe(ctx context.Context, c cli, args []string) error {
 	drainCtx, cancel := context.WithTimeout(context.Background(), drainTimeout)
 	defer cancel()
 	return errors.Join(serveErr, runner.Shutdown(drainCtx))
+}
+
+func federationOptions(cfg config.Config) federation.Options {
+	return federation.Options{
+		BaseURL:        cfg.Server.URL,
+		Username:       cfg.Owner.Username,
+		Version:        fullVersion(),
+		AllowPrivate:   cfg.Federation.AllowPrivateAddresses,
+		Hosts:          cfg.Federation.Hosts,
+		BlockedDomains: cfg.Federation.BlockedDomains,
+	}
 }
 
 func newLogger(w io.Writer, format string, level *slog.LevelVar) *slog.Logger {

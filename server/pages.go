@@ -3,7 +3,9 @@ package server
 import (
 	"encoding/json"
 	"errors"
+	"html/template"
 	"net/http"
+	"strconv"
 
 	"kith/static"
 	"kith/store"
@@ -67,3 +69,36 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
 	}
 	s.render(w, r, http.StatusOK, "home", homePage{Site: s.site(r), Username: o.Username, DisplayName: o.DisplayName})
 }
+
+type postPage struct {
+	Site   site
+	Post   store.Post
+	Author store.Actor
+}
+
+// handlePostPage shows one public post. The full thread view comes with
+// the web UI.
+func (s *Server) handlePostPage(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(pathParam(r, "id"), 10, 64)
+	if err != nil {
+		s.renderError(w, r, store.ErrNotFound)
+		return
+	}
+	p, err := s.db.PostByID(r.Context(), id)
+	if err == nil && (!p.Local || p.ReblogOfID != 0 || (p.Visibility != store.Public && p.Visibility != store.Unlisted)) {
+		err = store.ErrNotFound // followers-only and direct posts are never shown to visitors
+	}
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	author, err := s.db.ActorByID(r.Context(), p.AuthorID)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "post", postPage{Site: s.site(r), Post: p, Author: author})
+}
+
+// Content is the post's HTML, sanitized when it was stored.
+func (p postPage) Content() template.HTML { return template.HTML(p.Post.Content) }

@@ -14,9 +14,32 @@ func (s *Server) routes() http.Handler {
 	r.Get("/healthz", s.handleHealth)
 	r.Handle("/static/*", s.staticFiles())
 
+	// Discovery and ActivityPub: thin handlers over federation.
+	r.Get("/.well-known/webfinger", s.handleWebFinger)
+	r.Get("/.well-known/host-meta", s.handleHostMeta)
+	r.Get("/.well-known/host-meta.json", s.handleHostMeta)
+	r.Get("/.well-known/nodeinfo", s.handleNodeInfoLinks)
+	r.Get("/nodeinfo/{version}", s.handleNodeInfo)
+	r.Post("/inbox", s.handleInbox)
+	r.Get("/actor", s.handleInstanceActor)
+	r.Post("/actor/inbox", s.handleInbox)
+	r.Route("/users/{username}", func(r chi.Router) {
+		r.Use(s.ownerOnly)
+		r.Get("/", s.handleActor)
+		r.Post("/inbox", s.handleInbox)
+		r.Get("/outbox", s.handleOutbox)
+		r.Get("/followers", s.handleFollowCollection)
+		r.Get("/following", s.handleFollowCollection)
+		r.Get("/collections/featured", s.handleFeatured)
+		r.Get("/statuses/{id}", s.handlePostDocument)
+		r.Get("/statuses/{id}/activity", s.handleCreateActivity)
+	})
+
 	r.Group(func(r chi.Router) {
 		r.Use(s.loadSession)
 		r.Get("/", s.handleHome)
+		r.Get("/@{username}", s.handleHome)
+		r.Get("/@{username}/{id}", s.handlePostPage)
 		r.Get("/login", s.handleLoginForm)
 		r.Post("/login", s.handleLogin)
 

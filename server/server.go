@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"kith/config"
+	"kith/federation"
 	"kith/store"
 	"kith/templates"
 )
@@ -36,6 +37,7 @@ type Options struct {
 type Server struct {
 	live    atomic.Pointer[liveConfig]
 	db      *store.DB
+	fed     *federation.Federation
 	logger  *slog.Logger
 	opts    Options
 	pages   map[string]*template.Template
@@ -46,12 +48,13 @@ type Server struct {
 
 // New builds a server. It parses the templates, so a broken template stops
 // kith at start rather than on first use.
-func New(cfg config.Config, db *store.DB, logger *slog.Logger, opts Options) (*Server, error) {
+func New(cfg config.Config, db *store.DB, fed *federation.Federation, logger *slog.Logger, opts Options) (*Server, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	s := &Server{
 		db:     db,
+		fed:    fed,
 		logger: logger,
 		opts:   opts,
 		logins: newRateLimiter(loginBurst, loginRefill, opts.Now),

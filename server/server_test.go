@@ -19,6 +19,8 @@ import (
 
 	"kith/account"
 	"kith/config"
+	"kith/federation"
+	"kith/jobs"
 	"kith/store"
 )
 
@@ -58,17 +60,67 @@ func newInstance(t *testing.T, edit func(*config.Config)) *instance {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if err := account.CreateOwner(ctx, db, cfg.Owner.Username, testPassword); err != nil {
-		t.Fatal(err)
-	}
+	createTestOwner(t, db, cfg.Owner.Username)
 	clock := &testClock{t: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)}
-	srv, err := New(cfg, db, slog.New(slog.DiscardHandler), Options{Version: "test", Now: clock.Now})
+	srv, err := New(cfg, db, testFederation(t, cfg, db), slog.New(slog.DiscardHandler), Options{Version: "test", Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	return &instance{srv: srv, db: db, http: hs, clock: clock}
+}
+
+// testSecrets are made once per test binary: hashing a password and
+// generating RSA keys for every test would take most of the run.
+var testSecrets = sync.OnceValues(func() (hash string, keys [2][2]string) {
+	hash, err := account.HashPassword(testPassword)
+	if err != nil {
+		panic(err)
+	}
+	for i := range keys {
+		keys[i][0], keys[i][1], err = account.GenerateKeyPair()
+		if err != nil {
+			panic(err)
+		}
+	}
+	return hash, keys
+})
+
+// createTestOwner stores the owner (password testPassword) and the
+// instance key, made once for the whole test binary.
+func createTestOwner(t *testing.T, db *store.DB, username string) {
+	t.Helper()
+	ctx := context.Background()
+	hash, keys := testSecrets()
+	err := db.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.CreateOwner(ctx, store.Owner{Username: username, PasswordHash: hash, PrivateKeyPEM: keys[0][0], PublicKeyPEM: keys[0][1]}); err != nil {
+			return err
+		}
+		return tx.SetSetting(ctx, "instance_private_key", keys[1][0])
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// testFederation builds the federation side for a test server, creating
+// the owner first if the test has not.
+func testFederation(t *testing.T, cfg config.Config, db *store.DB) *federation.Federation {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := db.Owner(ctx); err != nil {
+		createTestOwner(t, db, cfg.Owner.Username)
+	}
+	logger := slog.New(slog.DiscardHandler)
+	fed, err := federation.New(ctx, db, jobs.New(db, logger, jobs.Options{}), logger, federation.Options{
+		BaseURL: cfg.Server.URL, Username: cfg.Owner.Username, Version: "test",
+		AllowPrivate: cfg.Federation.AllowPrivateAddresses, Hosts: cfg.Federation.Hosts,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fed
 }
 
 // browser is a client with a cookie jar that does not follow redirects, so
@@ -231,6 +283,7 @@ func TestTemplatesExecuteWithZeroView(t *testing.T) {
 		"login":    loginPage{},
 		"error":    errorPage{},
 		"sessions": sessionsPage{Sessions: []sessionRow{{}}},
+		"post":     postPage{},
 	}
 	for name, tmpl := range in.srv.pages {
 		view, ok := views[name]

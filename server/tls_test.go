@@ -269,7 +269,7 @@ func newTLSTestServer(t *testing.T, cfg config.Config, opts Options) *Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	srv, err := New(cfg, db, slog.New(slog.NewTextHandler(logOnFailure(t, "kith"), nil)), opts)
+	srv, err := New(cfg, db, testFederation(t, cfg, db), slog.New(slog.NewTextHandler(logOnFailure(t, "kith"), nil)), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,228 @@
+package federation
+
+import (
+	"context"
+
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"kith/store"
+)
+
+// maxPostChars is the longest post the owner may write, as Mastodon's
+// default.
+const maxPostChars = 5000
+
+// NewPost is what the owner writes.
+type NewPost struct {
+	Text        string // Markdown
+	Summary     string // content warning
+	Sensitive   bool
+	Visibility  string // store.Public, Unlisted, Private or Direct; "" means public
+	InReplyTo   string // URI of the post replied to
+	Language    string
+	Attachments []store.Attachment // uploaded media (by id)
+	Poll        *NewPoll
+}
+
+// NewPoll is a poll attached to a new post.
+type NewPoll struct {
+	Options  []string
+	Multiple bool
+	Expires  time.Duration
+}
+
+// Post publishes a new post (or reply) from the owner.
+func (f *Federation) Post(ctx context.Context, np NewPost) (store.Post, error) {
+	p, mentioned, err := f.preparePost(ctx, np)
+	if err != nil {
+		return store.Post{}, err
+	}
+	err = f.db.InTx(ctx, func(tx *store.Tx) error {
+		if parent, err := tx.PostByURI(ctx, p.InReplyToURI); err == nil {
+			p.InReplyToID = parent.ID
+			p.Conversation = parent.Conversation
+		}
+		id, err := tx.InsertPost(ctx, p)
+		if err != nil {
+			return err
+		}
+		p.ID, p.URI, p.URL = id, f.urls.Post(id), f.urls.PostPage(id)
+		if p.Conversation == "" {
+			p.Conversation = p.URI
+		}
+		if err := tx.SetPostURI(ctx, id, p.URI, p.URL); err != nil {
+			return err
+		}
+		if p, err = tx.PostByURI(ctx, p.URI); err != nil {
+			return err
+		}
+		inboxes, err := f.recipients(ctx, tx, p.Visibility, mentioned)
+		if err != nil {
+			return err
+		}
+		note := f.noteOf(p)
+		return f.publish(ctx, tx, outActivity{ID: f.urls.CreateActivity(id), Type: "Create", Actor: f.urls.Actor(),
+			To: note.To, CC: note.CC, Object: note, Published: note.Published}, isListed(p.Visibility), inboxes)
+	})
+	if err != nil {
+		return store.Post{}, err
+	}
+	f.afterCommit()
+	return p, nil
+}
+
+func isListed(visibility string) bool {
+	return visibility == store.Public || visibility == store.Unlisted
+}
+
+// preparePost checks and renders a new post; it resolves mentions, which
+// may fetch, so it runs before any transaction.
+func (f *Federation) preparePost(ctx context.Context, np NewPost) (store.Post, []store.Actor, error) {
+	text := strings.TrimSpace(np.Text)
+	if text == "" && len(np.Attachments) == 0 && np.Poll == nil {
+		return store.Post{}, nil, fmt.Errorf("%w: the post is empty", ErrBadRequest)
+	}
+	if n := utf8.RuneCountInString(text); n > maxPostChars {
+		return store.Post{}, nil, fmt.Errorf("%w: the post has %d characters, more than %d", ErrBadRequest, n, maxPostChars)
+	}
+	vis := np.Visibility
+	if vis == "" {
+		vis = store.Public
+	}
+	if vis != store.Public && vis != store.Unlisted && vis != store.Private && vis != store.Direct {
+		return store.Post{}, nil, fmt.Errorf("%w: unknown visibility %q", ErrBadRequest, vis)
+	}
+	r, err := f.render(ctx, text)
+	if err != nil {
+		return store.Post{}, nil, err
+	}
+	now := f.now()
+	p := store.Post{
+		URI: "urn:kith:pending:" + f.newActivityID(), AuthorID: f.localID, Local: true, Type: "Note", Visibility: vis,
+		InReplyToURI: np.InReplyTo, Summary: strings.TrimSpace(np.Summary), Content: r.HTML, Source: text,
+		Language: np.Language, Sensitive: np.Sensitive || np.Summary != "", PublishedAt: now,
+		Attachments: np.Attachments, Tags: r.Tags,
+	}
+	for _, a := range r.Mentions {
+		p.Mentions = append(p.Mentions, store.Mention{ActorURI: a.URI, Name: "@" + a.Handle()})
+	}
+	if np.Poll != nil {
+		if p.Poll, err = newPoll(*np.Poll, now); err != nil {
+			return store.Post{}, nil, err
+		}
+		p.Type = "Question"
+	}
+	return p, r.Mentions, nil
+}
+
+func newPoll(np NewPoll, now time.Time) (*store.Poll, error) {
+	if len(np.Options) < 2 || len(np.Options) > 4 {
+		return nil, fmt.Errorf("%w: a poll needs 2 to 4 options", ErrBadRequest)
+	}
+	if np.Expires < 5*time.Minute || np.Expires > 31*24*time.Hour {
+		return nil, fmt.Errorf("%w: a poll lasts from 5 minutes to 31 days", ErrBadRequest)
+	}
+	poll := &store.Poll{Multiple: np.Multiple, ExpiresAt: now.Add(np.Expires)}
+	for _, o := range np.Options {
+		o = strings.TrimSpace(o)
+		if o == "" || utf8.RuneCountInString(o) > 50 {
+			return nil, fmt.Errorf("%w: poll options must have 1 to 50 characters", ErrBadRequest)
+		}
+		poll.Options = append(poll.Options, store.PollOption{Title: o})
+	}
+	return poll, nil
+}
+
+// Edit changes the text of an owner's post and federates an Update.
+func (f *Federation) Edit(ctx context.Context, postID int64, np NewPost) (store.Post, error) {
+	old, err := f.ownPost(ctx, postID)
+	if err != nil {
+		return store.Post{}, err
+	}
+	np.Visibility, np.InReplyTo = old.Visibility, old.InReplyToURI
+	p, mentioned, err := f.preparePost(ctx, np)
+	if err != nil {
+		return store.Post{}, err
+	}
+	p.ID, p.URI, p.URL, p.PublishedAt, p.EditedAt = old.ID, old.URI, old.URL, old.PublishedAt, f.now()
+	p.Conversation, p.InReplyToID, p.Poll = old.Conversation, old.InReplyToID, old.Poll
+	err = f.db.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.UpdatePost(ctx, p); err != nil {
+			return err
+		}
+		if p, err = tx.PostByURI(ctx, p.URI); err != nil {
+			return err
+		}
+		inboxes, err := f.recipients(ctx, tx, p.Visibility, mentioned)
+		if err != nil {
+			return err
+		}
+		note := f.noteOf(p)
+		return f.publish(ctx, tx, outActivity{ID: p.URI + "#updates/" + fmt.Sprint(p.EditedAt.UnixMilli()), Type: "Update",
+			Actor: f.urls.Actor(), To: note.To, CC: note.CC, Object: note}, false, inboxes)
+	})
+	if err != nil {
+		return store.Post{}, err
+	}
+	f.afterCommit()
+	return p, nil
+}
+
+// Delete removes an owner's post and federates a Delete with a Tombstone.
+// It returns the deleted post, so a client can offer to redraft it.
+func (f *Federation) Delete(ctx context.Context, postID int64) (store.Post, error) {
+	p, err := f.ownPost(ctx, postID)
+	if err != nil {
+		return store.Post{}, err
+	}
+	var mentioned []store.Actor
+	for _, m := range p.Mentions {
+		if a, err := f.db.ActorByURI(ctx, m.ActorURI); err == nil {
+			mentioned = append(mentioned, a)
+		}
+	}
+	err = f.db.InTx(ctx, func(tx *store.Tx) error {
+		inboxes, err := f.recipients(ctx, tx, p.Visibility, mentioned)
+		if err != nil {
+			return err
+		}
+		if err := tx.DeletePost(ctx, p.ID); err != nil {
+			return err
+		}
+		if err := tx.HidePublicActivities(ctx, p.URI); err != nil {
+			return err
+		}
+		to, cc := f.addressing(p.Visibility, nil)
+		return f.publish(ctx, tx, outActivity{ID: p.URI + "#delete", Type: "Delete", Actor: f.urls.Actor(), To: to, CC: cc,
+			Object: map[string]any{"id": p.URI, "type": "Tombstone", "atomUri": p.URI}}, false, inboxes)
+	})
+	if err != nil {
+		return store.Post{}, err
+	}
+	f.afterCommit()
+	return p, nil
+}
+
+func (f *Federation) ownPost(ctx context.Context, postID int64) (store.Post, error) {
+	p, err := f.db.PostByID(ctx, postID)
+	if err != nil {
+		return store.Post{}, err
+	}
+	if p.AuthorID != f.localID || p.ReblogOfID != 0 {
+		return store.Post{}, fmt.Errorf("%w: post %d is not the owner's", ErrForbidden, postID)
+	}
+	return p, nil
+}
+
+// postAndAuthor loads a post and its author.
+func (f *Federation) postAndAuthor(ctx context.Context, postID int64) (store.Post, store.Actor, error) {
+	p, err := f.db.PostByID(ctx, postID)
+	if err != nil {
+		return store.Post{}, store.Actor{}, err
+	}
+	a, err := f.db.ActorByID(ctx, p.AuthorID)
+	return p, a, err
+}
