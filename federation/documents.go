@@ -19,6 +19,10 @@ func (f *Federation) ActorDocument(ctx context.Context) (map[string]any, error) 
 	if err != nil {
 		return nil, err
 	}
+	return f.actorDocumentOf(a), nil
+}
+
+func (f *Federation) actorDocumentOf(a store.Actor) map[string]any {
 	doc := map[string]any{
 		"@context":                  contextTerms,
 		"id":                        a.URI,
@@ -56,7 +60,7 @@ func (f *Federation) ActorDocument(ctx context.Context) (map[string]any, error) 
 	if a.MovedTo != "" {
 		doc["movedTo"] = a.MovedTo
 	}
-	return doc, nil
+	return doc
 }
 
 func fieldsOf(fields []store.Field) []map[string]string {

@@ -25,9 +25,9 @@ func (f *Federation) onMove(ctx context.Context, origin store.Actor, act *ap.Act
 	if act.Target.ID == "" || act.Target.ID == origin.URI {
 		return fmt.Errorf("%w: Move without a target", ErrBadRequest)
 	}
-	if origin.MovedTo == act.Target.ID {
-		return nil // already applied
-	}
+	// Note: Mastodon sends an Update with movedTo beside the Move, in no
+	// set order, so movedTo already being known does not mean the Move
+	// was applied.
 	if !f.allowMove(origin.URI) {
 		return fmt.Errorf("%w: %s moved less than %s ago", ErrForbidden, origin.URI, moveInterval)
 	}

@@ -1,0 +1,117 @@
+package federation
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"kith/store"
+)
+
+// Profile is what the owner can change about their account.
+type Profile struct {
+	DisplayName  string
+	Summary      string // Markdown
+	Fields       []store.Field
+	Locked       bool
+	Bot          bool
+	Discoverable bool
+	AvatarURL    string
+	HeaderURL    string
+}
+
+// UpdateProfile changes the owner's profile and federates an Update of
+// the actor to followers.
+func (f *Federation) UpdateProfile(ctx context.Context, p Profile) error {
+	if utf8.RuneCountInString(p.DisplayName) > 30 {
+		return fmt.Errorf("%w: a display name has at most 30 characters", ErrBadRequest)
+	}
+	if utf8.RuneCountInString(p.Summary) > 500 || len(p.Fields) > 4 {
+		return fmt.Errorf("%w: a bio has at most 500 characters and 4 fields", ErrBadRequest)
+	}
+	summary, err := f.render(ctx, p.Summary)
+	if err != nil {
+		return err
+	}
+	return f.changeLocalActor(ctx, func(a *store.Actor) {
+		a.DisplayName, a.Summary = strings.TrimSpace(p.DisplayName), summary.HTML
+		a.Locked, a.Bot, a.Discoverable = p.Locked, p.Bot, p.Discoverable
+		a.AvatarURL, a.HeaderURL = p.AvatarURL, p.HeaderURL
+		a.Fields = nil
+		for _, fl := range p.Fields {
+			name, value := strings.TrimSpace(fl.Name), strings.TrimSpace(fl.Value)
+			if name != "" {
+				a.Fields = append(a.Fields, store.Field{Name: htmlEscape(name), Value: htmlEscape(value)})
+			}
+		}
+	})
+}
+
+// SetAliases sets the accounts the owner also is (alsoKnownAs), so one of
+// them can move here.
+func (f *Federation) SetAliases(ctx context.Context, aliases []string) error {
+	var uris []string
+	for _, a := range aliases {
+		actor, err := f.Resolve(ctx, a)
+		if err != nil {
+			return fmt.Errorf("alias %s: %w", a, err)
+		}
+		if !slices.Contains(uris, actor.URI) {
+			uris = append(uris, actor.URI)
+		}
+	}
+	return f.changeLocalActor(ctx, func(a *store.Actor) { a.AlsoKnownAs = uris })
+}
+
+// MoveTo moves the owner's followers to another account, which must list
+// this one in its aliases: a Move goes to followers, and the profile
+// shows movedTo.
+func (f *Federation) MoveTo(ctx context.Context, handleOrURL string) error {
+	target, err := f.Resolve(ctx, handleOrURL)
+	if err != nil {
+		return err
+	}
+	if target, err = f.fetchActor(ctx, target.URI, true); err != nil {
+		return err
+	}
+	if !slices.Contains(target.AlsoKnownAs, f.urls.Actor()) {
+		return fmt.Errorf("%w: %s does not list this account as an alias yet; add it there first", ErrForbidden, target.Handle())
+	}
+	if err := f.changeLocalActor(ctx, func(a *store.Actor) { a.MovedTo = target.URI }); err != nil {
+		return err
+	}
+	return f.transact(ctx, func(tx *store.Tx) error {
+		inboxes, err := tx.FollowerInboxes(ctx, f.localID)
+		if err != nil {
+			return err
+		}
+		return f.publish(ctx, tx, outActivity{ID: f.newActivityID(), Type: "Move", Actor: f.urls.Actor(),
+			To: []string{f.urls.Followers()}, Object: f.urls.Actor(), Target: target.URI}, false, inboxes)
+	})
+}
+
+// changeLocalActor edits the owner's actor row and sends an Update of the
+// actor to followers, in one transaction.
+func (f *Federation) changeLocalActor(ctx context.Context, edit func(*store.Actor)) error {
+	a, err := f.db.LocalActor(ctx)
+	if err != nil {
+		return err
+	}
+	edit(&a)
+	err = f.transact(ctx, func(tx *store.Tx) error {
+		if _, err := tx.UpsertActor(ctx, a); err != nil {
+			return err
+		}
+		inboxes, err := tx.FollowerInboxes(ctx, f.localID)
+		if err != nil {
+			return err
+		}
+		doc := f.actorDocumentOf(a)
+		delete(doc, "@context")
+		return f.publish(ctx, tx, outActivity{ID: f.urls.Actor() + "#updates/" + fmt.Sprint(tx.Now().UnixMilli()), Type: "Update",
+			Actor: f.urls.Actor(), To: []string{PublicAddress}, CC: []string{f.urls.Followers()}, Object: doc}, false, inboxes)
+	})
+	return err
+}
