@@ -44,7 +44,17 @@ type network struct {
 // name.test to its loopback port.
 func newNetwork(t *testing.T, names ...string) *network {
 	t.Helper()
+	return newNetworkWithHosts(t, nil, names...)
+}
+
+// newNetworkWithHosts also maps extra host names (other peers) to their
+// loopback addresses.
+func newNetworkWithHosts(t *testing.T, extra map[string]string, names ...string) *network {
+	t.Helper()
 	n := &network{t: t, hosts: map[string]string{}}
+	for h, addr := range extra {
+		n.hosts[h] = addr
+	}
 	lns := map[string]net.Listener{}
 	for _, name := range names {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -59,9 +69,6 @@ func newNetwork(t *testing.T, names ...string) *network {
 	}
 	return n
 }
-
-// AddHost lets every instance reach another peer (a Fedify process).
-func (n *network) AddHost(host, addr string) { n.hosts[host] = addr }
 
 var secrets = sync.OnceValues(func() (string, [][2]string) {
 	hash, err := account.HashPassword("a test password")
@@ -222,4 +229,17 @@ func postOn(k *kith, uri string) (store.Post, bool) {
 	return p, err == nil
 }
 
-var _ = time.Second
+// settleUntil runs jobs until cond holds, for work that another process
+// (a Fedify peer) triggers on its own schedule. It polls that process's
+// effects with a bounded wait.
+func (n *network) settleUntil(what string, cond func() bool) {
+	n.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			n.t.Fatalf("timed out waiting for %s", what)
+		}
+		n.settle()
+		time.Sleep(20 * time.Millisecond)
+	}
+}
