@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"kith/federation/ap"
 	"kith/store"
 )
 
@@ -29,7 +30,7 @@ func (f *Federation) Block(ctx context.Context, actorID int64) error {
 		if err := tx.SeverFollows(ctx, f.localID, target.ID); err != nil {
 			return err
 		}
-		return f.publish(ctx, tx, outActivity{ID: id, Type: "Block", Actor: f.urls.Actor(), To: []string{target.URI}, Object: target.URI},
+		return f.publish(ctx, tx, ap.OutActivity{ID: id, Type: "Block", Actor: f.urls.Actor(), To: []string{target.URI}, Object: target.URI},
 			false, []string{target.Inbox})
 	})
 }
@@ -48,7 +49,7 @@ func (f *Federation) Unblock(ctx context.Context, actorID int64) error {
 		if err != nil {
 			return err
 		}
-		inner := outActivity{ID: blockID, Type: "Block", Actor: f.urls.Actor(), Object: target.URI}
+		inner := ap.OutActivity{ID: blockID, Type: "Block", Actor: f.urls.Actor(), Object: target.URI}
 		return f.publishUndo(ctx, tx, inner, []string{target.URI}, false, []string{target.Inbox})
 	})
 }
@@ -110,7 +111,7 @@ func (f *Federation) pin(ctx context.Context, postID int64, typ string) error {
 		if err != nil {
 			return err
 		}
-		return f.publish(ctx, tx, outActivity{ID: f.newActivityID(), Type: typ, Actor: f.urls.Actor(), To: []string{PublicAddress},
+		return f.publish(ctx, tx, ap.OutActivity{ID: f.newActivityID(), Type: typ, Actor: f.urls.Actor(), To: []string{ap.Public},
 			CC: []string{f.urls.Followers()}, Object: p.URI, Target: f.urls.Featured()}, false, inboxes)
 	})
 }

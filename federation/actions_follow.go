@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"kith/federation/ap"
 	"kith/store"
 )
 
@@ -46,7 +47,7 @@ func (f *Federation) followActor(ctx context.Context, target store.Actor) error 
 		if err := tx.PutFollow(ctx, store.Follow{FollowerID: f.localID, FolloweeID: target.ID, State: store.FollowPending, ActivityURI: id}); err != nil {
 			return err
 		}
-		return f.publish(ctx, tx, outActivity{ID: id, Type: "Follow", Actor: f.urls.Actor(), To: []string{target.URI}, Object: target.URI},
+		return f.publish(ctx, tx, ap.OutActivity{ID: id, Type: "Follow", Actor: f.urls.Actor(), To: []string{target.URI}, Object: target.URI},
 			false, []string{target.Inbox})
 	})
 	if err == nil {
@@ -72,7 +73,7 @@ func (f *Federation) Unfollow(ctx context.Context, actorID int64) error {
 		if _, err := tx.DeleteFollow(ctx, f.localID, target.ID); err != nil {
 			return err
 		}
-		return f.publishUndo(ctx, tx, outActivity{ID: follow.ActivityURI, Type: "Follow", Actor: f.urls.Actor(), Object: target.URI},
+		return f.publishUndo(ctx, tx, ap.OutActivity{ID: follow.ActivityURI, Type: "Follow", Actor: f.urls.Actor(), Object: target.URI},
 			[]string{target.URI}, false, []string{target.Inbox})
 	})
 	if err == nil {
@@ -82,8 +83,8 @@ func (f *Federation) Unfollow(ctx context.Context, actorID int64) error {
 }
 
 // publishUndo sends Undo of an earlier activity, embedding it.
-func (f *Federation) publishUndo(ctx context.Context, tx *store.Tx, inner outActivity, to []string, public bool, inboxes []string) error {
-	return f.publish(ctx, tx, outActivity{ID: f.newActivityID(), Type: "Undo", Actor: f.urls.Actor(), To: to, Object: inner}, public, inboxes)
+func (f *Federation) publishUndo(ctx context.Context, tx *store.Tx, inner ap.OutActivity, to []string, public bool, inboxes []string) error {
+	return f.publish(ctx, tx, ap.OutActivity{ID: f.newActivityID(), Type: "Undo", Actor: f.urls.Actor(), To: to, Object: inner}, public, inboxes)
 }
 
 // AcceptFollower approves a pending follow request.

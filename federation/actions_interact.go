@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"kith/federation/ap"
 	"kith/store"
 )
 
@@ -33,8 +34,8 @@ func (f *Federation) Boost(ctx context.Context, postID int64) error {
 		if !author.Local {
 			inboxes = append(inboxes, author.DeliveryInbox())
 		}
-		return f.publish(ctx, tx, outActivity{ID: id, Type: "Announce", Actor: f.urls.Actor(),
-			To: []string{PublicAddress}, CC: []string{author.URI, f.urls.Followers()}, Object: p.URI}, true, inboxes)
+		return f.publish(ctx, tx, ap.OutActivity{ID: id, Type: "Announce", Actor: f.urls.Actor(),
+			To: []string{ap.Public}, CC: []string{author.URI, f.urls.Followers()}, Object: p.URI}, true, inboxes)
 	})
 }
 
@@ -65,8 +66,8 @@ func (f *Federation) Unboost(ctx context.Context, postID int64) error {
 		if !author.Local {
 			inboxes = append(inboxes, author.DeliveryInbox())
 		}
-		inner := outActivity{ID: boost.URI, Type: "Announce", Actor: f.urls.Actor(), Object: p.URI}
-		return f.publishUndo(ctx, tx, inner, []string{PublicAddress}, false, inboxes)
+		inner := ap.OutActivity{ID: boost.URI, Type: "Announce", Actor: f.urls.Actor(), Object: p.URI}
+		return f.publishUndo(ctx, tx, inner, []string{ap.Public}, false, inboxes)
 	})
 }
 
@@ -82,7 +83,7 @@ func (f *Federation) Like(ctx context.Context, postID int64) error {
 		if err != nil || !fresh || author.Local {
 			return err
 		}
-		return f.publish(ctx, tx, outActivity{ID: id, Type: "Like", Actor: f.urls.Actor(), To: []string{author.URI}, Object: p.URI},
+		return f.publish(ctx, tx, ap.OutActivity{ID: id, Type: "Like", Actor: f.urls.Actor(), To: []string{author.URI}, Object: p.URI},
 			false, []string{author.DeliveryInbox()})
 	})
 }
@@ -104,7 +105,7 @@ func (f *Federation) Unlike(ctx context.Context, postID int64) error {
 		if err := tx.DeleteLike(ctx, f.localID, p.ID); err != nil || author.Local {
 			return err
 		}
-		inner := outActivity{ID: likeID, Type: "Like", Actor: f.urls.Actor(), Object: p.URI}
+		inner := ap.OutActivity{ID: likeID, Type: "Like", Actor: f.urls.Actor(), Object: p.URI}
 		return f.publishUndo(ctx, tx, inner, []string{author.URI}, false, []string{author.DeliveryInbox()})
 	})
 }
@@ -140,7 +141,7 @@ func (f *Federation) Vote(ctx context.Context, postID int64, choices []int) erro
 			}
 			vote := map[string]any{"id": id + "#vote", "type": "Note", "name": p.Poll.Options[c].Title,
 				"attributedTo": f.urls.Actor(), "to": []string{author.URI}, "inReplyTo": p.URI}
-			if err := f.publish(ctx, tx, outActivity{ID: id, Type: "Create", Actor: f.urls.Actor(), To: []string{author.URI}, Object: vote},
+			if err := f.publish(ctx, tx, ap.OutActivity{ID: id, Type: "Create", Actor: f.urls.Actor(), To: []string{author.URI}, Object: vote},
 				false, []string{author.Inbox}); err != nil {
 				return err
 			}

@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"kith/federation/ap"
 	"kith/store"
 )
 
@@ -64,7 +65,7 @@ func (f *Federation) Post(ctx context.Context, np NewPost) (store.Post, error) {
 			return err
 		}
 		note := f.noteOf(p)
-		return f.publish(ctx, tx, outActivity{ID: f.urls.CreateActivity(id), Type: "Create", Actor: f.urls.Actor(),
+		return f.publish(ctx, tx, ap.OutActivity{ID: f.urls.CreateActivity(id), Type: "Create", Actor: f.urls.Actor(),
 			To: note.To, CC: note.CC, Object: note, Published: note.Published}, isListed(p.Visibility), inboxes)
 	})
 	if err != nil {
@@ -161,7 +162,7 @@ func (f *Federation) Edit(ctx context.Context, postID int64, np NewPost) (store.
 			return err
 		}
 		note := f.noteOf(p)
-		return f.publish(ctx, tx, outActivity{ID: p.URI + "#updates/" + fmt.Sprint(p.EditedAt.UnixMilli()), Type: "Update",
+		return f.publish(ctx, tx, ap.OutActivity{ID: p.URI + "#updates/" + fmt.Sprint(p.EditedAt.UnixMilli()), Type: "Update",
 			Actor: f.urls.Actor(), To: note.To, CC: note.CC, Object: note}, false, inboxes)
 	})
 	if err != nil {
@@ -196,7 +197,7 @@ func (f *Federation) Delete(ctx context.Context, postID int64) (store.Post, erro
 			return err
 		}
 		to, cc := f.addressing(p.Visibility, nil)
-		return f.publish(ctx, tx, outActivity{ID: p.URI + "#delete", Type: "Delete", Actor: f.urls.Actor(), To: to, CC: cc,
+		return f.publish(ctx, tx, ap.OutActivity{ID: p.URI + "#delete", Type: "Delete", Actor: f.urls.Actor(), To: to, CC: cc,
 			Object: map[string]any{"id": p.URI, "type": "Tombstone", "atomUri": p.URI}}, false, inboxes)
 	})
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"kith/federation/ap"
 	"kith/store"
 )
 
@@ -87,7 +88,7 @@ func (f *Federation) MoveTo(ctx context.Context, handleOrURL string) error {
 		if err != nil {
 			return err
 		}
-		return f.publish(ctx, tx, outActivity{ID: f.newActivityID(), Type: "Move", Actor: f.urls.Actor(),
+		return f.publish(ctx, tx, ap.OutActivity{ID: f.newActivityID(), Type: "Move", Actor: f.urls.Actor(),
 			To: []string{f.urls.Followers()}, Object: f.urls.Actor(), Target: target.URI}, false, inboxes)
 	})
 }
@@ -109,9 +110,8 @@ func (f *Federation) changeLocalActor(ctx context.Context, edit func(*store.Acto
 			return err
 		}
 		doc := f.actorDocumentOf(a)
-		delete(doc, "@context")
-		return f.publish(ctx, tx, outActivity{ID: f.urls.Actor() + "#updates/" + fmt.Sprint(tx.Now().UnixMilli()), Type: "Update",
-			Actor: f.urls.Actor(), To: []string{PublicAddress}, CC: []string{f.urls.Followers()}, Object: doc}, false, inboxes)
+		return f.publish(ctx, tx, ap.OutActivity{ID: f.urls.Actor() + "#updates/" + fmt.Sprint(tx.Now().UnixMilli()), Type: "Update",
+			Actor: f.urls.Actor(), To: []string{ap.Public}, CC: []string{f.urls.Followers()}, Object: doc}, false, inboxes)
 	})
 	return err
 }

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 
+	"kith/federation/ap"
 	"kith/store"
 )
 
@@ -14,124 +15,88 @@ import (
 const pageSize = 20
 
 // ActorDocument is the owner's actor as served to peers.
-func (f *Federation) ActorDocument(ctx context.Context) (map[string]any, error) {
+func (f *Federation) ActorDocument(ctx context.Context) (ap.OutActor, error) {
 	a, err := f.db.LocalActor(ctx)
 	if err != nil {
-		return nil, err
+		return ap.OutActor{}, err
 	}
-	return f.actorDocumentOf(a), nil
+	doc := f.actorDocumentOf(a)
+	doc.Context = ap.Context()
+	return doc, nil
 }
 
-func (f *Federation) actorDocumentOf(a store.Actor) map[string]any {
-	doc := map[string]any{
-		"@context":                  contextTerms,
-		"id":                        a.URI,
-		"type":                      "Person",
-		"preferredUsername":         a.Username,
-		"name":                      a.DisplayName,
-		"summary":                   a.Summary,
-		"url":                       a.URL,
-		"inbox":                     a.Inbox,
-		"outbox":                    a.Outbox,
-		"followers":                 a.Followers,
-		"following":                 a.Following,
-		"featured":                  a.Featured,
-		"manuallyApprovesFollowers": a.Locked,
-		"discoverable":              a.Discoverable,
-		"indexable":                 a.Discoverable,
-		"published":                 formatTime(a.PublishedAt),
-		"endpoints":                 map[string]string{"sharedInbox": a.SharedInbox},
-		"publicKey":                 map[string]string{"id": a.KeyID, "owner": a.URI, "publicKeyPem": a.PublicKeyPEM},
-		"tag":                       []any{},
-		"attachment":                fieldsOf(a.Fields),
+func (f *Federation) actorDocumentOf(a store.Actor) ap.OutActor {
+	doc := ap.OutActor{
+		ID: a.URI, Type: "Person", Following: a.Following, Followers: a.Followers, Inbox: a.Inbox, Outbox: a.Outbox,
+		Featured: a.Featured, PreferredUsername: a.Username, Name: a.DisplayName, Summary: a.Summary, URL: a.URL,
+		ManuallyApprovesFollowers: a.Locked, Discoverable: a.Discoverable, Indexable: a.Discoverable,
+		Published: formatTime(a.PublishedAt), AlsoKnownAs: a.AlsoKnownAs, MovedTo: a.MovedTo,
+		PublicKey: ap.OutPublicKey{ID: a.KeyID, Owner: a.URI, PublicKeyPem: a.PublicKeyPEM},
+		Tag:       []ap.OutTag{}, Attachment: []ap.OutField{}, Endpoints: ap.OutEndpoints{SharedInbox: a.SharedInbox},
 	}
 	if a.Bot {
-		doc["type"] = "Service"
+		doc.Type = "Service"
 	}
 	if a.AvatarURL != "" {
-		doc["icon"] = map[string]string{"type": "Image", "url": a.AvatarURL}
+		doc.Icon = &ap.OutImage{Type: "Image", URL: a.AvatarURL}
 	}
 	if a.HeaderURL != "" {
-		doc["image"] = map[string]string{"type": "Image", "url": a.HeaderURL}
+		doc.Image = &ap.OutImage{Type: "Image", URL: a.HeaderURL}
 	}
-	if len(a.AlsoKnownAs) > 0 {
-		doc["alsoKnownAs"] = a.AlsoKnownAs
-	}
-	if a.MovedTo != "" {
-		doc["movedTo"] = a.MovedTo
+	for _, fl := range a.Fields {
+		doc.Attachment = append(doc.Attachment, ap.OutField{Type: "PropertyValue", Name: fl.Name, Value: fl.Value})
 	}
 	return doc
 }
 
-func fieldsOf(fields []store.Field) []map[string]string {
-	out := []map[string]string{}
-	for _, fl := range fields {
-		out = append(out, map[string]string{"type": "PropertyValue", "name": fl.Name, "value": fl.Value})
-	}
-	return out
-}
-
 // InstanceActorDocument is the instance actor, which signs fetches.
-func (f *Federation) InstanceActorDocument() map[string]any {
+func (f *Federation) InstanceActorDocument() ap.OutActor {
 	u := f.urls
-	return map[string]any{
-		"@context":          contextTerms,
-		"id":                u.InstanceActor(),
-		"type":              "Application",
-		"preferredUsername": hostOnly(u.Host()),
-		"url":               u.Base() + "/about",
-		"inbox":             u.InstanceInbox(),
-		"outbox":            u.InstanceActor() + "/outbox",
-		"endpoints":         map[string]string{"sharedInbox": u.SharedInbox()},
+	return ap.OutActor{
+		Context: ap.Context(), ID: u.InstanceActor(), Type: "Application", Inbox: u.InstanceInbox(),
+		Outbox: u.InstanceActor() + "/outbox", Following: u.InstanceActor() + "/following",
+		Followers: u.InstanceActor() + "/followers", PreferredUsername: hostOnly(u.Host()), URL: u.Base() + "/about",
 		// Note: Mastodon marks its instance actor locked so nobody
 		// follows it.
-		"manuallyApprovesFollowers": true,
-		"publicKey": map[string]string{"id": u.InstanceKey(), "owner": u.InstanceActor(),
-			"publicKeyPem": publicKeyPEM(f.instanceKey)},
+		ManuallyApprovesFollowers: true,
+		PublicKey:                 ap.OutPublicKey{ID: u.InstanceKey(), Owner: u.InstanceActor(), PublicKeyPem: publicKeyPEM(f.instanceKey)},
+		Tag:                       []ap.OutTag{}, Attachment: []ap.OutField{}, Endpoints: ap.OutEndpoints{SharedInbox: u.SharedInbox()},
 	}
 }
 
 // PostDocument is a local post as a Note, for public and unlisted posts
 // only; followers-only and direct posts are not served to anonymous
 // fetches.
-func (f *Federation) PostDocument(ctx context.Context, postID int64) (map[string]any, error) {
+func (f *Federation) PostDocument(ctx context.Context, postID int64) (ap.OutNote, error) {
 	p, err := f.db.PostByID(ctx, postID)
 	if err != nil {
-		return nil, fmt.Errorf("post %d: %w", postID, ErrNotFound)
+		return ap.OutNote{}, fmt.Errorf("post %d: %w", postID, ErrNotFound)
 	}
 	if !p.Local || p.ReblogOfID != 0 || !isListed(p.Visibility) {
-		return nil, fmt.Errorf("post %d: %w", postID, ErrNotFound)
+		return ap.OutNote{}, fmt.Errorf("post %d: %w", postID, ErrNotFound)
 	}
-	return withContext(f.noteOf(p)), nil
-}
-
-// withContext turns a value into a JSON object with @context first among
-// its keys' meaning (key order does not matter to JSON readers).
-func withContext(v any) map[string]any {
-	b, _ := json.Marshal(v)
-	var m map[string]any
-	json.Unmarshal(b, &m)
-	m["@context"] = contextTerms
-	return m
+	n := f.noteOf(p)
+	n.Context = ap.Context()
+	return n, nil
 }
 
 // Outbox serves the outbox collection, or one page of it when page is
 // true; maxID pages back from an activity row id.
-func (f *Federation) Outbox(ctx context.Context, page bool, maxID int64) (map[string]any, error) {
+func (f *Federation) Outbox(ctx context.Context, page bool, maxID int64) (ap.OutCollection, error) {
 	base := f.urls.Outbox()
 	total, err := f.db.CountOutbox(ctx)
 	if err != nil {
-		return nil, err
+		return ap.OutCollection{}, err
 	}
 	if !page {
-		return map[string]any{"@context": contextTerms, "id": base, "type": "OrderedCollection", "totalItems": total,
-			"first": base + "?page=true", "last": base + "?min_id=0&page=true"}, nil
+		return ap.OutCollection{Context: ap.Context(), ID: base, Type: "OrderedCollection", TotalItems: &total,
+			First: base + "?page=true", Last: base + "?min_id=0&page=true"}, nil
 	}
 	acts, err := f.db.OutboxActivities(ctx, maxID, pageSize)
 	if err != nil {
-		return nil, err
+		return ap.OutCollection{}, err
 	}
-	items := make([]json.RawMessage, 0, len(acts))
+	items := make([]any, 0, len(acts))
 	for _, a := range acts {
 		items = append(items, stripContext(a.Body))
 	}
@@ -139,9 +104,9 @@ func (f *Federation) Outbox(ctx context.Context, page bool, maxID int64) (map[st
 	if maxID != 0 {
 		id = base + "?" + url.Values{"max_id": {strconv.FormatInt(maxID, 10)}, "page": {"true"}}.Encode()
 	}
-	doc := map[string]any{"@context": contextTerms, "id": id, "type": "OrderedCollectionPage", "partOf": base, "orderedItems": items}
+	doc := ap.OutCollection{Context: ap.Context(), ID: id, Type: "OrderedCollectionPage", PartOf: base, OrderedItems: items}
 	if len(acts) == pageSize {
-		doc["next"] = base + "?" + url.Values{"max_id": {strconv.FormatInt(acts[len(acts)-1].ID, 10)}, "page": {"true"}}.Encode()
+		doc.Next = base + "?" + url.Values{"max_id": {strconv.FormatInt(acts[len(acts)-1].ID, 10)}, "page": {"true"}}.Encode()
 	}
 	return doc, nil
 }
@@ -159,23 +124,23 @@ func stripContext(body []byte) json.RawMessage {
 
 // FollowCollection serves followers or following (which = "followers" or
 // "following"). With hidden set, only the count is shown.
-func (f *Federation) FollowCollection(ctx context.Context, which string, page int, hidden bool) (map[string]any, error) {
+func (f *Federation) FollowCollection(ctx context.Context, which string, page int, hidden bool) (ap.OutCollection, error) {
 	base := f.urls.Followers()
 	if which == "following" {
 		base = f.urls.Following()
 	}
 	followers, following, err := f.db.CountFollows(ctx, f.localID)
 	if err != nil {
-		return nil, err
+		return ap.OutCollection{}, err
 	}
 	total := followers
 	if which == "following" {
 		total = following
 	}
 	if page < 1 || hidden {
-		doc := map[string]any{"@context": contextTerms, "id": base, "type": "OrderedCollection", "totalItems": total}
+		doc := ap.OutCollection{Context: ap.Context(), ID: base, Type: "OrderedCollection", TotalItems: &total}
 		if !hidden {
-			doc["first"] = base + "?page=1"
+			doc.First = base + "?page=1"
 		}
 		return doc, nil
 	}
@@ -186,25 +151,25 @@ func (f *Federation) FollowCollection(ctx context.Context, which string, page in
 		actors, err = f.db.Followers(ctx, f.localID, store.FollowAccepted, (page-1)*pageSize, pageSize)
 	}
 	if err != nil {
-		return nil, err
+		return ap.OutCollection{}, err
 	}
-	items := []string{}
+	items := []any{}
 	for _, a := range actors {
 		items = append(items, a.URI)
 	}
-	doc := map[string]any{"@context": contextTerms, "id": base + "?page=" + strconv.Itoa(page), "type": "OrderedCollectionPage",
-		"totalItems": total, "partOf": base, "orderedItems": items}
+	doc := ap.OutCollection{Context: ap.Context(), ID: base + "?page=" + strconv.Itoa(page), Type: "OrderedCollectionPage",
+		TotalItems: &total, PartOf: base, OrderedItems: items}
 	if page*pageSize < total {
-		doc["next"] = base + "?page=" + strconv.Itoa(page+1)
+		doc.Next = base + "?page=" + strconv.Itoa(page+1)
 	}
 	return doc, nil
 }
 
 // Featured serves the owner's pinned posts.
-func (f *Federation) Featured(ctx context.Context) (map[string]any, error) {
+func (f *Federation) Featured(ctx context.Context) (ap.OutCollection, error) {
 	uris, err := f.db.Pins(ctx, f.localID)
 	if err != nil {
-		return nil, err
+		return ap.OutCollection{}, err
 	}
 	items := []any{}
 	for _, uri := range uris {
@@ -214,6 +179,7 @@ func (f *Federation) Featured(ctx context.Context) (map[string]any, error) {
 			}
 		}
 	}
-	return map[string]any{"@context": contextTerms, "id": f.urls.Featured(), "type": "OrderedCollection",
-		"totalItems": len(items), "orderedItems": items}, nil
+	total := len(items)
+	return ap.OutCollection{Context: ap.Context(), ID: f.urls.Featured(), Type: "OrderedCollection",
+		TotalItems: &total, OrderedItems: items}, nil
 }

@@ -207,7 +207,7 @@ func (f *Federation) postFromObject(author store.Actor, obj *ap.Object) store.Po
 // visibilityOf reads a post's visibility from its addressing.
 func visibilityOf(obj *ap.Object, author store.Actor) string {
 	isPublic := func(l ap.IRIs) bool {
-		return l.Contains(PublicAddress) || l.Contains("as:Public") || l.Contains("Public")
+		return l.Contains(ap.Public) || l.Contains("as:Public") || l.Contains("Public")
 	}
 	switch {
 	case isPublic(obj.To):

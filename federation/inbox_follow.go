@@ -56,14 +56,14 @@ func (f *Federation) onFollow(ctx context.Context, actor store.Actor, act *ap.Ac
 
 // sendFollowAnswer publishes Accept or Reject of a follower's Follow.
 func (f *Federation) sendFollowAnswer(ctx context.Context, tx *store.Tx, typ string, follower store.Actor, followID string) error {
-	return f.publish(ctx, tx, outActivity{
+	return f.publish(ctx, tx, ap.OutActivity{
 		ID:    f.newActivityID(),
 		Type:  typ,
 		Actor: f.urls.Actor(),
 		To:    []string{follower.URI},
 		// Note: Mastodon embeds the Follow it answers; GoToSocial and
 		// others match on its id.
-		Object: outActivity{ID: followID, Type: "Follow", Actor: follower.URI, Object: f.urls.Actor()},
+		Object: ap.OutActivity{ID: followID, Type: "Follow", Actor: follower.URI, Object: f.urls.Actor()},
 	}, false, []string{follower.Inbox})
 }
 

@@ -3,10 +3,10 @@ package federation
 import (
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 
+	"kith/federation/ap"
 	"kith/store"
 )
 
@@ -20,12 +20,12 @@ func (f *Federation) newActivityID() string {
 // publish stores an outgoing activity and enqueues its deliveries, inside
 // the caller's transaction: the local change, the activity and its
 // deliveries commit together or not at all. public lists it in the outbox.
-func (f *Federation) publish(ctx context.Context, tx *store.Tx, act outActivity, public bool, inboxes []string) error {
-	act.Context = contextTerms
+func (f *Federation) publish(ctx context.Context, tx *store.Tx, act ap.OutActivity, public bool, inboxes []string) error {
+	act.Context = ap.Context()
 	if act.Published == "" && (act.Type == "Create" || act.Type == "Announce" || act.Type == "Update") {
 		act.Published = formatTime(tx.Now())
 	}
-	body, err := json.Marshal(act)
+	body, err := ap.Marshal(act)
 	if err != nil {
 		return fmt.Errorf("marshal %s: %w", act.Type, err)
 	}
@@ -41,11 +41,11 @@ func objectID(obj any) string {
 	switch o := obj.(type) {
 	case string:
 		return o
-	case outNote:
+	case ap.OutNote:
 		return o.ID
-	case *outNote:
+	case ap.OutActivity:
 		return o.ID
-	case outActivity:
+	case ap.OutActor:
 		return o.ID
 	case map[string]any:
 		s, _ := o["id"].(string)
