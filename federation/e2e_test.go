@@ -325,3 +325,50 @@ func TestProfileUpdateAndMove(t *testing.T) {
 	}
 	wantNotes(t, bob, "move")
 }
+
+// A reply's missing parent is fetched; opening a thread fetches replies
+// the instance was never sent.
+func TestThreadFetching(t *testing.T) {
+	n := newNetwork(t, "alice", "bob", "carol", "dave")
+	alice, bob, carol, dave := n.nodes[0], n.nodes[1], n.nodes[2], n.nodes[3]
+	ctx := context.Background()
+	n.follow(alice, bob)
+	n.follow(dave, carol)
+
+	root, err := bob.fed.Post(ctx, federation.NewPost{Text: "root post"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply, err := carol.fed.Post(ctx, federation.NewPost{Text: bob.handle() + " a reply", InReplyTo: root.URI})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.settle()
+	// dave follows only carol: he got the reply, and kith fetched its parent.
+	if _, ok := postOn(dave, reply.URI); !ok {
+		t.Fatal("dave did not get carol's reply")
+	}
+	rootOnDave, ok := postOn(dave, root.URI)
+	if !ok {
+		t.Fatal("dave's kith did not fetch the missing parent")
+	}
+	if replyOnDave, _ := postOn(dave, reply.URI); replyOnDave.InReplyToID != rootOnDave.ID {
+		t.Errorf("the reply is not linked to its fetched parent")
+	}
+	// alice follows only bob: she has the root but not carol's reply,
+	// until she opens the thread.
+	rootOnAlice, ok := postOn(alice, root.URI)
+	if !ok {
+		t.Fatal("alice did not get bob's post")
+	}
+	if _, ok := postOn(alice, reply.URI); ok {
+		t.Fatal("alice got carol's reply without asking")
+	}
+	got, err := alice.fed.FetchReplies(ctx, rootOnAlice.ID)
+	if err != nil || got != 1 {
+		t.Fatalf("FetchReplies = %d, %v; want 1", got, err)
+	}
+	if _, ok := postOn(alice, reply.URI); !ok {
+		t.Errorf("alice does not have the fetched reply")
+	}
+}

@@ -96,6 +96,13 @@ func New(ctx context.Context, db *store.DB, runner *jobs.Runner, logger *slog.Lo
 	if err := f.syncLocalActor(ctx); err != nil {
 		return nil, err
 	}
+	// Domains blocked in the config file lose their follows too, as if
+	// the owner had blocked them.
+	for _, d := range opts.BlockedDomains {
+		if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.SeverDomainFollows(ctx, f.localID, d) }); err != nil {
+			return nil, err
+		}
+	}
 	f.registerJobs()
 	return f, nil
 }

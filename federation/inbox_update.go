@@ -41,14 +41,20 @@ func (f *Federation) onUpdate(ctx context.Context, actor store.Actor, act *ap.Ac
 	}
 	updated := f.postFromObject(actor, obj)
 	updated.ID = existing.ID
-	if updated.EditedAt.IsZero() {
+	textChanged := updated.Content != existing.Content || updated.Summary != existing.Summary
+	switch {
+	case !textChanged:
+		// Note: Mastodon sends an Update of a Question when only its vote
+		// counts changed; that is not an edit.
+		updated.EditedAt = existing.EditedAt
+	case updated.EditedAt.IsZero():
 		updated.EditedAt = f.now()
 	}
 	return f.db.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.UpdatePost(ctx, updated); err != nil {
 			return err
 		}
-		if _, err := tx.BoostOf(ctx, f.localID, existing.ID); err == nil {
+		if _, err := tx.BoostOf(ctx, f.localID, existing.ID); err == nil && textChanged {
 			return tx.Notify(ctx, "update", actor.ID, existing.ID)
 		}
 		return nil

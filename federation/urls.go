@@ -67,6 +67,9 @@ func (u URLs) Profile() string { return u.base + "/@" + u.username }
 // Post is the id of a local post.
 func (u URLs) Post(id int64) string { return u.Actor() + "/statuses/" + strconv.FormatInt(id, 10) }
 
+// Replies is the collection of replies to a local post.
+func (u URLs) Replies(id int64) string { return u.Post(id) + "/replies" }
+
 // PostPage is the HTML page of a local post.
 func (u URLs) PostPage(id int64) string { return u.Profile() + "/" + strconv.FormatInt(id, 10) }
 

@@ -243,3 +243,17 @@ func (s *Server) handleCreateActivity(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", federation.ActivityJSON+"; charset=utf-8")
 	w.Write(act.Body)
 }
+
+func (s *Server) handleReplies(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(pathParam(r, "id"), 10, 64)
+	if err != nil {
+		s.apError(w, r, federation.ErrNotFound)
+		return
+	}
+	doc, err := s.fed.RepliesCollection(r.Context(), id)
+	if err != nil {
+		s.apError(w, r, err)
+		return
+	}
+	writeActivityJSON(w, http.StatusOK, doc)
+}

@@ -33,6 +33,7 @@ func (s *Server) routes() http.Handler {
 		r.Get("/collections/featured", s.handleFeatured)
 		r.Get("/statuses/{id}", s.handlePostDocument)
 		r.Get("/statuses/{id}/activity", s.handleCreateActivity)
+		r.Get("/statuses/{id}/replies", s.handleReplies)
 	})
 
 	r.Group(func(r chi.Router) {

@@ -165,6 +165,7 @@ type OutNote struct {
 	ContentMap   map[string]string `json:"contentMap,omitempty"`
 	Attachment   []OutAttachment   `json:"attachment"`
 	Tag          []OutTag          `json:"tag"`
+	Replies      string            `json:"replies,omitempty"` // the replies collection's IRI
 	OneOf        []OutPollOption   `json:"oneOf,omitempty"`
 	AnyOf        []OutPollOption   `json:"anyOf,omitempty"`
 	EndTime      string            `json:"endTime,omitempty"`
