@@ -44,12 +44,6 @@ func (f *Federation) hostSlot(host string) *hostLimit {
 	return h
 }
 
-func (f *Federation) registerJobs() {
-	f.jobs.Handle(jobDeliver, f.runDelivery)
-	f.jobs.Handle(jobInbox, f.runInbox, jobs.WithBackoff(inboxBackoff...))
-	f.jobs.Handle(jobFetch, f.runFetchThread, jobs.WithBackoff(fetchBackoff...))
-}
-
 // enqueueDeliveries adds one delivery job per inbox, inside the caller's
 // transaction. Inboxes on blocked domains and our own are skipped.
 func (f *Federation) enqueueDeliveries(ctx context.Context, tx *store.Tx, activityID int64, inboxes []string) error {

@@ -372,3 +372,44 @@ func TestThreadFetching(t *testing.T) {
 		t.Errorf("alice does not have the fetched reply")
 	}
 }
+
+func TestPollResultNotifies(t *testing.T) {
+	n := newNetwork(t, "alice", "bob")
+	alice, bob := n.nodes[0], n.nodes[1]
+	ctx := context.Background()
+	n.follow(alice, bob)
+	poll, err := bob.fed.Post(ctx, federation.NewPost{Text: "quick poll",
+		Poll: &federation.NewPoll{Options: []string{"yes", "no"}, Expires: 5 * time.Minute}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.settle()
+	onAlice, _ := postOn(alice, poll.URI)
+	if err := alice.fed.Vote(ctx, onAlice.ID, []int{0}); err != nil {
+		t.Fatal(err)
+	}
+	n.settle()
+	// Close the polls as the periodic job does: nothing ends now, both
+	// end six minutes later.
+	for _, k := range []*kith{alice, bob} {
+		if err := closePollsAt(ctx, k, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantNotes(t, bob, "follow")
+	later := time.Now().Add(6 * time.Minute)
+	for _, k := range []*kith{alice, bob} {
+		if err := closePollsAt(ctx, k, later); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantNotes(t, bob, "follow", "poll")
+	wantNotes(t, alice, "poll")
+}
+
+func closePollsAt(ctx context.Context, k *kith, at time.Time) error {
+	return k.db.InTx(ctx, func(tx *store.Tx) error {
+		_, err := tx.CloseExpiredPolls(ctx, k.fed.LocalActorID(), at)
+		return err
+	})
+}

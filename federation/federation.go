@@ -227,3 +227,12 @@ func hostOnly(host string) string {
 	}
 	return host
 }
+
+// registerJobs lists the background work federation does.
+func (f *Federation) registerJobs() {
+	f.jobs.Handle(jobDeliver, f.runDelivery)
+	f.jobs.Handle(jobInbox, f.runInbox, jobs.WithBackoff(inboxBackoff...))
+	f.jobs.Handle(jobFetch, f.runFetchThread, jobs.WithBackoff(fetchBackoff...))
+	f.jobs.Handle(jobClosePolls, f.runClosePolls)
+	f.jobs.Every(jobClosePolls, pollCloseInterval)
+}

@@ -3,6 +3,7 @@ package federation
 import (
 	"context"
 	"strings"
+	"time"
 
 	"kith/federation/ap"
 	"kith/store"
@@ -74,4 +75,17 @@ func validReaction(s string) bool {
 		afterJoiner = false
 	}
 	return bases == 1
+}
+
+// jobClosePolls closes ended polls and tells the owner their results.
+const jobClosePolls = "polls.close"
+
+// pollCloseInterval is how late a poll result notification may be.
+const pollCloseInterval = 5 * time.Minute
+
+func (f *Federation) runClosePolls(ctx context.Context, _ store.Job) error {
+	return f.db.InTx(ctx, func(tx *store.Tx) error {
+		_, err := tx.CloseExpiredPolls(ctx, f.localID, f.now())
+		return err
+	})
 }

@@ -244,3 +244,32 @@ func (tx *Tx) RecordVote(ctx context.Context, postID, actorID int64, position in
 	_, err = tx.tx.ExecContext(ctx, `UPDATE polls SET voters_count = (SELECT COUNT(DISTINCT actor_id) FROM poll_votes WHERE post_id = ?) WHERE post_id = ?`, postID, postID)
 	return true, err
 }
+
+// CloseExpiredPolls marks polls ended by now as closed and, in the same
+// transaction, notifies the owner (localID) of each one they wrote or
+// voted in. It returns how many polls it closed.
+func (tx *Tx) CloseExpiredPolls(ctx context.Context, localID int64, at time.Time) (int, error) {
+	now := unixMilli(at)
+	rows, err := tx.tx.QueryContext(ctx, `UPDATE polls SET closed_at = expires_at
+		WHERE closed_at = 0 AND expires_at > 0 AND expires_at <= ? RETURNING post_id`, now)
+	if err != nil {
+		return 0, fmt.Errorf("close polls: %w", err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		rows.Scan(&id)
+		ids = append(ids, id)
+	}
+	rows.Close()
+	for _, id := range ids {
+		_, err := tx.tx.ExecContext(ctx, `INSERT INTO notifications (type, actor_id, post_id, created_at)
+			SELECT 'poll', p.author_id, p.id, ? FROM posts p WHERE p.id = ? AND (p.author_id = ?
+				OR EXISTS (SELECT 1 FROM poll_votes v WHERE v.post_id = p.id AND v.actor_id = ?))
+			ON CONFLICT DO NOTHING`, now, id, localID, localID)
+		if err != nil {
+			return 0, err
+		}
+	}
+	return len(ids), nil
+}
