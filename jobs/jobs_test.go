@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -319,5 +320,42 @@ func TestPermanent(t *testing.T) {
 	}
 	if err := jobs.Permanent(base); !errors.Is(err, base) || !strings.Contains(err.Error(), "base") {
 		t.Errorf("Permanent hides its cause: %v", err)
+	}
+}
+
+// A job whose every attempt kills the process never returns an error; at
+// start, one that has used up its attempts is buried instead of run again.
+func TestStartBuriesJobsThatAlwaysCrash(t *testing.T) {
+	db := openDB(t)
+	ctx := context.Background()
+	r := jobs.New(db, slog.New(slog.DiscardHandler), jobs.Options{Backoff: []time.Duration{time.Second}})
+	ran := 0
+	r.Handle("crashy", func(context.Context, store.Job) error { ran++; return nil })
+	var id int64
+	db.InTx(ctx, func(tx *store.Tx) error {
+		tx.EnqueueJob(ctx, "crashy", nil, store.EnqueueOptions{})
+		// Two attempts claimed, neither finished: as after two crashes.
+		for range 2 {
+			jobs, err := tx.ClaimJobs(ctx, 1)
+			if err != nil || len(jobs) != 1 {
+				t.Fatalf("claim: %v %v", jobs, err)
+			}
+			id = jobs[0].ID
+			tx.RequeueRunningJobs(ctx)
+		}
+		return nil
+	})
+	if err := r.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	j, err := db.JobByID(ctx, id)
+	if err != nil || j.State != store.JobDead || !strings.Contains(j.LastError, "interrupted") {
+		t.Errorf("job = %+v, %v; want dead with the reason", j, err)
+	}
+	if ran != 0 {
+		t.Errorf("the exhausted job ran %d times", ran)
 	}
 }

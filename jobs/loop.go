@@ -70,17 +70,29 @@ func (r *Runner) Start(ctx context.Context) error {
 	if r.loop != nil {
 		return errors.New("jobs: runner already started")
 	}
-	var requeued int64
+	var requeued, buried int64
 	err := r.db.InTx(ctx, func(tx *store.Tx) error {
 		var err error
-		requeued, err = tx.RequeueRunningJobs(ctx)
-		return err
+		if requeued, err = tx.RequeueRunningJobs(ctx); err != nil {
+			return err
+		}
+		for kind, c := range r.kinds {
+			n, err := tx.BuryExhaustedJobs(ctx, kind, len(c.backoff)+1)
+			if err != nil {
+				return err
+			}
+			buried += n
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("jobs: start: %w", err)
 	}
 	if requeued > 0 {
 		r.logger.Info("requeued interrupted jobs", "count", requeued)
+	}
+	if buried > 0 {
+		r.logger.Warn("buried jobs whose every attempt was interrupted", "count", buried)
 	}
 	if err := r.ensurePeriodic(ctx); err != nil {
 		return fmt.Errorf("jobs: start: %w", err)

@@ -289,3 +289,17 @@ func (db *DB) DeadJobs(ctx context.Context, limit int) ([]Job, error) {
 	}
 	return jobs, rows.Err()
 }
+
+// BuryExhaustedJobs marks dead the queued jobs of a kind that have already
+// started maxAttempts attempts: jobs whose every attempt ended the process
+// (a crash, an out-of-memory kill) and so never returned an error.
+func (tx *Tx) BuryExhaustedJobs(ctx context.Context, kind string, maxAttempts int) (int64, error) {
+	res, err := tx.tx.ExecContext(ctx, `UPDATE jobs SET state = 'dead', updated_at = ?,
+		last_error = 'every attempt was interrupted (kith stopped or crashed while running it)'
+		WHERE kind = ? AND state = 'queued' AND attempts >= ? AND (unique_key IS NULL OR unique_key NOT LIKE 'periodic:%')`,
+		unixMilli(tx.now), kind, maxAttempts)
+	if err != nil {
+		return 0, fmt.Errorf("bury exhausted %s jobs: %w", kind, err)
+	}
+	return res.RowsAffected()
+}
