@@ -1,0 +1,178 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+)
+
+// RemoteHost is the host name of the fake remote actors.
+const RemoteHost = "remote.test"
+
+// InboxOptions configure one inbox run.
+type InboxOptions struct {
+	Bin         string // the kith binary
+	Dir         string // an empty directory for the instance
+	Peer        *Peer  // serves the fake actors
+	Actors      int
+	Requests    int
+	Conns       int
+	Concurrency int           // kith's [jobs] concurrency; 0 keeps the default
+	Timeout     time.Duration // bound on waiting for the queue to drain
+	Env         []string      // extra environment for kith serve
+}
+
+// InboxResult is one inbox run.
+type InboxResult struct {
+	Fire            FireResult
+	AcceptedPerSec  float64
+	Processed       time.Duration // first request to last activity applied
+	ProcessedPerSec float64
+	Posts           int
+	DeadJobs        int
+	CPUPerCreate    time.Duration
+	PeakRSS         float64 // MB
+	WAL             float64 // MB, after the run
+	Gets            int64   // GETs kith made to the fake actors
+	MaxGetsPerActor int
+}
+
+// RunInbox starts a fresh kith, fires signed Creates that mention its
+// owner from opts.Actors actors, and measures until every one is stored.
+func RunInbox(ctx context.Context, opts InboxOptions) (InboxResult, error) {
+	var res InboxResult
+	in, err := NewInstance(ctx, opts.Bin, opts.Dir, InstanceOptions{
+		Hosts:       map[string]string{RemoteHost: opts.Peer.Addr},
+		Concurrency: opts.Concurrency,
+	})
+	if err != nil {
+		return res, err
+	}
+	if err := in.Start(opts.Env...); err != nil {
+		return res, err
+	}
+	defer in.Stop()
+	db, err := in.OpenDB()
+	if err != nil {
+		return res, err
+	}
+	defer db.Close()
+	opts.Peer.Reset()
+
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	inbox := in.URL + "/inbox"
+	reqs, err := SignAll(opts.Requests, func(i int) (Request, error) {
+		a := i % opts.Actors
+		return opts.Peer.Sign(inbox, RemoteHost, a, Create(RemoteHost, a, run+"-"+strconv.Itoa(i), in.Owner))
+	})
+	if err != nil {
+		return res, err
+	}
+
+	before, err := in.ReadProc()
+	if err != nil {
+		return res, err
+	}
+	start := time.Now()
+	res.Fire = Fire(ctx, reqs, opts.Conns)
+	res.AcceptedPerSec = float64(res.Fire.Accepted) / res.Fire.Elapsed.Seconds()
+	err = WaitFor(opts.Timeout, func() (bool, error) {
+		n, err := Count(ctx, db, `SELECT COUNT(*) FROM jobs WHERE kind = 'inbox' AND state != 'dead'`)
+		return n == 0, err
+	})
+	res.Processed = time.Since(start)
+	if err != nil {
+		return res, fmt.Errorf("inbox queue: %w", err)
+	}
+	after, err := in.ReadProc()
+	if err != nil {
+		return res, err
+	}
+	if res.Posts, err = Count(ctx, db, `SELECT COUNT(*) FROM posts WHERE local = 0`); err != nil {
+		return res, err
+	}
+	if res.DeadJobs, err = Count(ctx, db, `SELECT COUNT(*) FROM jobs WHERE state = 'dead'`); err != nil {
+		return res, err
+	}
+	res.ProcessedPerSec = float64(res.Posts) / res.Processed.Seconds()
+	res.CPUPerCreate = (after.CPU - before.CPU) / time.Duration(max(1, opts.Requests))
+	res.PeakRSS = after.PeakRSS
+	res.WAL = in.WALSize()
+	ps := opts.Peer.Stats()
+	res.Gets, res.MaxGetsPerActor = ps.Gets, ps.MaxGetsPerActor
+	return res, nil
+}
+
+// DeletesOptions configure one Delete flood.
+type DeletesOptions struct {
+	Bin      string
+	Dir      string
+	Peer     *Peer // counts any fetch kith makes (there must be none)
+	Requests int
+	Conns    int
+}
+
+// DeletesResult is one Delete flood.
+type DeletesResult struct {
+	Fire           FireResult
+	AcceptedPerSec float64
+	RSSBefore      float64 // MB, idle before the flood
+	RSSAfter       float64 // MB, right after it
+	PeakRSS        float64 // MB
+	Gets           int64
+	Jobs           int // jobs the flood left (there must be none)
+}
+
+// GoneHost is the host of the actors whose Deletes flood kith.
+const GoneHost = "gone.test"
+
+// RunDeletes starts a fresh kith and floods its shared inbox with Deletes
+// of accounts it never saw, unsigned, as a server that removes accounts
+// sends to everyone it knows.
+func RunDeletes(ctx context.Context, opts DeletesOptions) (DeletesResult, error) {
+	var res DeletesResult
+	in, err := NewInstance(ctx, opts.Bin, opts.Dir, InstanceOptions{Hosts: map[string]string{GoneHost: opts.Peer.Addr}})
+	if err != nil {
+		return res, err
+	}
+	if err := in.Start(); err != nil {
+		return res, err
+	}
+	defer in.Stop()
+	opts.Peer.Reset()
+	inbox := in.URL + "/inbox"
+	reqs, err := SignAll(opts.Requests, func(i int) (Request, error) {
+		return (*Peer)(nil).Sign(inbox, GoneHost, i, Delete(GoneHost, i))
+	})
+	if err != nil {
+		return res, err
+	}
+	before, err := in.ReadProc()
+	if err != nil {
+		return res, err
+	}
+	res.RSSBefore = before.RSS
+	res.Fire = Fire(ctx, reqs, opts.Conns)
+	res.AcceptedPerSec = float64(res.Fire.Accepted) / res.Fire.Elapsed.Seconds()
+	after, err := in.ReadProc()
+	if err != nil {
+		return res, err
+	}
+	res.RSSAfter, res.PeakRSS = after.RSS, after.PeakRSS
+	res.Gets = opts.Peer.Stats().Gets
+	db, err := in.OpenDB()
+	if err != nil {
+		return res, err
+	}
+	defer db.Close()
+	res.Jobs, err = Count(ctx, db, `SELECT COUNT(*) FROM jobs WHERE kind = 'inbox'`)
+	return res, err
+}
+
+// TempDir makes a directory for one run under the system's temp dir.
+func TempDir(name string) (string, error) {
+	return os.MkdirTemp("", "kith-bench-"+filepath.Base(name)+"-")
+}

@@ -1,0 +1,206 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"time"
+
+	"kith/bench"
+)
+
+const benchUsage = `bench inbox|deletes|fanout [flags]
+
+Measures kith under load, entirely on loopback, and prints the median of
+--runs runs. inbox and deletes start a fresh kith of this binary (kith init,
+then kith serve as a child process) for each run; fanout runs kith's store,
+job runner and federation in this process. Every run is bounded in count and
+time and stops by itself.
+
+  inbox    signed Create{Note}s mentioning the owner from --actors fake
+           remote actors: accepted/s, processed/s end to end, CPU per Create,
+           peak RSS, WAL size, and GETs kith made to the actors
+  deletes  a flood of Deletes from actors kith never saw: accepted/s, memory
+           and fetches (there must be none)
+  fanout   one post to --followers followers, each on its own host with its
+           own shared inbox: seconds until a loopback sink has every delivery`
+
+func runBench(ctx context.Context, c cli, args []string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprintf(c.stderr, "Usage: kith %s\n", benchUsage)
+		if len(args) == 0 {
+			return errUsage
+		}
+		return nil
+	}
+	kind, args := args[0], args[1:]
+	fs := newFlags(c, "bench "+kind, benchUsage)
+	runs := fs.Int("runs", 3, "runs; the median is reported")
+	requests := fs.Int("requests", 0, "activities to send (default 5000 for inbox, 20000 for deletes)")
+	actors := fs.Int("actors", 200, "inbox: fake remote actors")
+	keys := fs.Int("keys", 8, "inbox: RSA keys shared round robin by the actors")
+	conns := fs.Int("conns", 32, "concurrent keep-alive connections to kith")
+	followers := fs.Int("followers", 5000, "fanout: followers, each on its own host")
+	concurrency := fs.Int("concurrency", 0, "kith's jobs.concurrency (default: kith's default)")
+	timeout := fs.Duration("timeout", 2*time.Minute, "bound on waiting for one run's work to finish")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *runs < 1 {
+		return fmt.Errorf("--runs must be at least 1")
+	}
+	switch kind {
+	case "inbox":
+		return benchInbox(ctx, c, *runs, orDefault(*requests, 5000), *actors, *keys, *conns, *concurrency, *timeout)
+	case "deletes":
+		return benchDeletes(ctx, c, *runs, orDefault(*requests, 20000), *conns)
+	case "fanout":
+		return benchFanout(ctx, c, *runs, *followers, *concurrency, *timeout)
+	}
+	fmt.Fprintf(c.stderr, "kith bench: unknown benchmark %q (inbox, deletes or fanout)\n", kind)
+	return errUsage
+}
+
+func orDefault(v, d int) int {
+	if v > 0 {
+		return v
+	}
+	return d
+}
+
+// runDir makes a scratch directory for one run; the caller removes it.
+func runDir(kind string) (string, func(), error) {
+	dir, err := bench.TempDir(kind)
+	if err != nil {
+		return "", nil, err
+	}
+	return dir, func() { os.RemoveAll(dir) }, nil
+}
+
+func benchInbox(ctx context.Context, c cli, runs, requests, actors, keys, conns, concurrency int, timeout time.Duration) error {
+	bin, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "inbox: %d signed Creates from %d actors over %d connections, %d runs\n", requests, actors, conns, runs)
+	peer, err := bench.NewPeer(bench.PeerOptions{Keys: keys})
+	if err != nil {
+		return err
+	}
+	defer peer.Close()
+	var accepted, processed, cpu, rss, wal, gets, maxGets []float64
+	for i := range runs {
+		dir, cleanup, err := runDir("inbox")
+		if err != nil {
+			return err
+		}
+		r, err := bench.RunInbox(ctx, bench.InboxOptions{Bin: bin, Dir: dir, Peer: peer, Actors: actors,
+			Requests: requests, Conns: conns, Concurrency: concurrency, Timeout: timeout})
+		cleanup()
+		if err != nil {
+			return fmt.Errorf("run %d: %w", i+1, err)
+		}
+		fmt.Fprintf(c.stdout, "  run %d: %s; processed %d posts in %v (%.0f/s), %d dead jobs; CPU %v/Create; peak RSS %.1f MB; WAL %.1f MB; %d GETs (at most %d per actor)\n",
+			i+1, r.Fire, r.Posts, r.Processed.Round(time.Millisecond), r.ProcessedPerSec, r.DeadJobs,
+			r.CPUPerCreate.Round(time.Microsecond), r.PeakRSS, r.WAL, r.Gets, r.MaxGetsPerActor)
+		accepted = append(accepted, r.AcceptedPerSec)
+		processed = append(processed, r.ProcessedPerSec)
+		cpu = append(cpu, float64(r.CPUPerCreate.Microseconds())/1000)
+		rss = append(rss, r.PeakRSS)
+		wal = append(wal, r.WAL)
+		gets = append(gets, float64(r.Gets))
+		maxGets = append(maxGets, float64(r.MaxGetsPerActor))
+	}
+	fmt.Fprintln(c.stdout, "medians:")
+	report(c, "accepted (202)", medianOf(accepted), "/s", "≥ 4000/s")
+	report(c, "processed end to end", medianOf(processed), "/s", "≥ 2000/s")
+	report(c, "CPU per Create", medianOf(cpu), "ms", "≤ 0.5 ms")
+	report(c, "peak RSS", medianOf(rss), "MB", "≤ 80 MB")
+	report(c, "WAL after run", medianOf(wal), "MB", "≤ 64 MB")
+	report(c, "GETs to the actors", medianOf(gets), "", fmt.Sprintf("≤ %d (2 per actor)", 2*actors))
+	report(c, "most GETs for one actor", medianOf(maxGets), "", "≤ 2")
+	return nil
+}
+
+func benchDeletes(ctx context.Context, c cli, runs, requests, conns int) error {
+	bin, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "deletes: %d unsigned Deletes of unknown actors over %d connections, %d runs\n", requests, conns, runs)
+	peer, err := bench.NewPeer(bench.PeerOptions{Keys: 1})
+	if err != nil {
+		return err
+	}
+	defer peer.Close()
+	var rate, before, after, peak, gets []float64
+	for i := range runs {
+		dir, cleanup, err := runDir("deletes")
+		if err != nil {
+			return err
+		}
+		r, err := bench.RunDeletes(ctx, bench.DeletesOptions{Bin: bin, Dir: dir, Peer: peer, Requests: requests, Conns: conns})
+		cleanup()
+		if err != nil {
+			return fmt.Errorf("run %d: %w", i+1, err)
+		}
+		fmt.Fprintf(c.stdout, "  run %d: %s; RSS %.1f MB before, %.1f MB after, peak %.1f MB; %d fetches; %d jobs left\n",
+			i+1, r.Fire, r.RSSBefore, r.RSSAfter, r.PeakRSS, r.Gets, r.Jobs)
+		rate = append(rate, r.AcceptedPerSec)
+		before = append(before, r.RSSBefore)
+		after = append(after, r.RSSAfter)
+		peak = append(peak, r.PeakRSS)
+		gets = append(gets, float64(r.Gets))
+	}
+	fmt.Fprintln(c.stdout, "medians:")
+	report(c, "Deletes accepted (202)", medianOf(rate), "/s", "≥ 20000/s")
+	report(c, "RSS before the flood", medianOf(before), "MB", "")
+	report(c, "RSS after the flood", medianOf(after), "MB", "flat")
+	report(c, "peak RSS", medianOf(peak), "MB", "")
+	report(c, "fetches", medianOf(gets), "", "0")
+	return nil
+}
+
+func benchFanout(ctx context.Context, c cli, runs, followers, concurrency int, timeout time.Duration) error {
+	fmt.Fprintf(c.stdout, "fanout: one post to %d followers on %d hosts, %d runs\n", followers, followers, runs)
+	var secs []float64
+	for i := range runs {
+		dir, cleanup, err := runDir("fanout")
+		if err != nil {
+			return err
+		}
+		r, err := bench.RunFanout(ctx, bench.FanoutOptions{Dir: dir, Followers: followers, Concurrency: concurrency,
+			VerifyEvery: 50, Timeout: timeout})
+		cleanup()
+		if err != nil {
+			return fmt.Errorf("run %d: %w", i+1, err)
+		}
+		if r.BadSigs > 0 || r.Verified == 0 {
+			return fmt.Errorf("run %d: %d signatures verified, %d bad", i+1, r.Verified, r.BadSigs)
+		}
+		fmt.Fprintf(c.stdout, "  run %d: %d deliveries to %d hosts in %v (%d signatures checked, all good)\n",
+			i+1, r.Delivered, r.Hosts, r.Elapsed.Round(time.Millisecond), r.Verified)
+		secs = append(secs, r.Elapsed.Seconds())
+	}
+	fmt.Fprintln(c.stdout, "medians:")
+	report(c, "fan-out to every inbox", medianOf(secs), "s", "≤ 10 s")
+	return nil
+}
+
+func report(c cli, what string, v float64, unit, target string) {
+	line := fmt.Sprintf("  %-26s %10.2f %s", what, v, unit)
+	if target != "" {
+		line += fmt.Sprintf("   (target %s)", target)
+	}
+	fmt.Fprintln(c.stdout, line)
+}
+
+func medianOf(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	return s[len(s)/2]
+}
