@@ -1,0 +1,165 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// OAuthApp is a registered client application.
+type OAuthApp struct {
+	ID           int64
+	Name         string
+	Website      string
+	RedirectURIs []string
+	Scopes       string
+	ClientID     string
+	ClientSecret string
+	CreatedAt    time.Time
+}
+
+// OAuthCode is a pending authorization code.
+type OAuthCode struct {
+	AppID         int64
+	RedirectURI   string
+	Scopes        string
+	CodeChallenge string // PKCE S256 challenge, "" without PKCE
+	ExpiresAt     time.Time
+}
+
+// OAuthToken is an access token's grant (the token itself is not stored).
+type OAuthToken struct {
+	TokenHash  []byte
+	AppID      int64
+	Scopes     string
+	CreatedAt  time.Time
+	LastUsedAt time.Time
+}
+
+// CreateOAuthApp registers an application and returns its id.
+func (tx *Tx) CreateOAuthApp(ctx context.Context, a OAuthApp) (int64, error) {
+	res, err := tx.tx.ExecContext(ctx, `INSERT INTO oauth_apps (name, website, redirect_uris, scopes, client_id, client_secret, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, a.Name, a.Website, strings.Join(a.RedirectURIs, "\n"), a.Scopes, a.ClientID, a.ClientSecret, unixMilli(tx.now))
+	if err != nil {
+		return 0, fmt.Errorf("create app: %w", err)
+	}
+	return res.LastInsertId()
+}
+
+const appColumns = `id, name, website, redirect_uris, scopes, client_id, client_secret, created_at`
+
+func scanApp(row interface{ Scan(...any) error }) (OAuthApp, error) {
+	var a OAuthApp
+	var uris string
+	var created int64
+	err := row.Scan(&a.ID, &a.Name, &a.Website, &uris, &a.Scopes, &a.ClientID, &a.ClientSecret, &created)
+	if uris != "" {
+		a.RedirectURIs = strings.Split(uris, "\n")
+	}
+	a.CreatedAt = fromMilli(created)
+	return a, err
+}
+
+// OAuthAppByClientID finds an application by its client id.
+func (db *DB) OAuthAppByClientID(ctx context.Context, clientID string) (OAuthApp, error) {
+	a, err := scanApp(db.read.QueryRowContext(ctx, `SELECT `+appColumns+` FROM oauth_apps WHERE client_id = ?`, clientID))
+	if err != nil {
+		return OAuthApp{}, notFound(err, "application")
+	}
+	return a, nil
+}
+
+// OAuthAppByID finds an application by id.
+func (db *DB) OAuthAppByID(ctx context.Context, id int64) (OAuthApp, error) {
+	a, err := scanApp(db.read.QueryRowContext(ctx, `SELECT `+appColumns+` FROM oauth_apps WHERE id = ?`, id))
+	if err != nil {
+		return OAuthApp{}, notFound(err, "application")
+	}
+	return a, nil
+}
+
+// OAuthApps lists applications that hold at least one token, newest first,
+// with their tokens counted.
+func (db *DB) OAuthApps(ctx context.Context) ([]OAuthApp, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+appColumns+` FROM oauth_apps
+		WHERE id IN (SELECT app_id FROM oauth_tokens) ORDER BY created_at DESC`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []OAuthApp
+	for rows.Next() {
+		a, err := scanApp(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// DeleteOAuthApp removes an application and every token it holds.
+func (tx *Tx) DeleteOAuthApp(ctx context.Context, id int64) error {
+	_, err := tx.tx.ExecContext(ctx, `DELETE FROM oauth_apps WHERE id = ?`, id)
+	return err
+}
+
+// CreateOAuthCode stores an authorization code (hashed).
+func (tx *Tx) CreateOAuthCode(ctx context.Context, code string, c OAuthCode) error {
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO oauth_codes (code_hash, app_id, redirect_uri, scopes, code_challenge, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, HashSessionToken(code), c.AppID, c.RedirectURI, c.Scopes, c.CodeChallenge, unixMilli(c.ExpiresAt))
+	return err
+}
+
+// TakeOAuthCode returns and deletes an unexpired code: a code works once.
+func (tx *Tx) TakeOAuthCode(ctx context.Context, code string) (OAuthCode, error) {
+	var c OAuthCode
+	var expires int64
+	err := tx.tx.QueryRowContext(ctx, `DELETE FROM oauth_codes WHERE code_hash = ? RETURNING app_id, redirect_uri, scopes, code_challenge, expires_at`,
+		HashSessionToken(code)).Scan(&c.AppID, &c.RedirectURI, &c.Scopes, &c.CodeChallenge, &expires)
+	if err != nil {
+		return OAuthCode{}, notFound(err, "authorization code")
+	}
+	c.ExpiresAt = fromMilli(expires)
+	if !tx.now.Before(c.ExpiresAt) {
+		return OAuthCode{}, fmt.Errorf("authorization code expired: %w", ErrNotFound)
+	}
+	return c, nil
+}
+
+// CreateOAuthToken stores an access token (hashed).
+func (tx *Tx) CreateOAuthToken(ctx context.Context, token string, appID int64, scopes string) error {
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO oauth_tokens (token_hash, app_id, scopes, created_at) VALUES (?, ?, ?, ?)`,
+		HashSessionToken(token), appID, scopes, unixMilli(tx.now))
+	return err
+}
+
+// OAuthTokenByToken looks up a token's grant.
+func (db *DB) OAuthTokenByToken(ctx context.Context, token string) (OAuthToken, error) {
+	var t OAuthToken
+	var created, used int64
+	err := db.read.QueryRowContext(ctx, `SELECT token_hash, app_id, scopes, created_at, last_used_at FROM oauth_tokens WHERE token_hash = ?`,
+		HashSessionToken(token)).Scan(&t.TokenHash, &t.AppID, &t.Scopes, &created, &used)
+	if err != nil {
+		return OAuthToken{}, notFound(err, "access token")
+	}
+	t.CreatedAt, t.LastUsedAt = fromMilli(created), fromMilliOrZero(used)
+	return t, nil
+}
+
+// TouchOAuthToken records that a token was used.
+func (tx *Tx) TouchOAuthToken(ctx context.Context, tokenHash []byte) error {
+	_, err := tx.tx.ExecContext(ctx, `UPDATE oauth_tokens SET last_used_at = ? WHERE token_hash = ?`, unixMilli(tx.now), tokenHash)
+	return err
+}
+
+// RevokeOAuthToken deletes a token; it reports whether there was one.
+func (tx *Tx) RevokeOAuthToken(ctx context.Context, token string) (bool, error) {
+	res, err := tx.tx.ExecContext(ctx, `DELETE FROM oauth_tokens WHERE token_hash = ?`, HashSessionToken(token))
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
