@@ -262,8 +262,8 @@ func TestSchemaValidatorRejects(t *testing.T) {
 			t.Fatalf("%s example does not validate:\n%s", version, strings.Join(errs, "\n"))
 		}
 		tests := []struct {
-			name   string
-			break_ func(doc map[string]any)
+			name  string
+			spoil func(doc map[string]any)
 		}{
 			{"missing required", func(d map[string]any) { delete(d, "usage") }},
 			{"unknown property", func(d map[string]any) { d["extra"] = true }},
@@ -281,7 +281,7 @@ func TestSchemaValidatorRejects(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(version+" "+tt.name, func(t *testing.T) {
 				doc := loadJSON(t, example).(map[string]any)
-				tt.break_(doc)
+				tt.spoil(doc)
 				if errs := validateSchema(schema, doc, "$"); len(errs) == 0 {
 					t.Errorf("broken document validates")
 				}
