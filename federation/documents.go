@@ -89,8 +89,10 @@ func (f *Federation) Outbox(ctx context.Context, page bool, maxID int64) (ap.Out
 		return ap.OutCollection{}, err
 	}
 	if !page {
+		// No last page: pages are cut by max_id only, so a min_id link
+		// would serve the newest page again.
 		return ap.OutCollection{Context: ap.Context(), ID: base, Type: "OrderedCollection", TotalItems: &total,
-			First: base + "?page=true", Last: base + "?min_id=0&page=true"}, nil
+			First: base + "?page=true"}, nil
 	}
 	acts, err := f.db.OutboxActivities(ctx, maxID, pageSize)
 	if err != nil {
