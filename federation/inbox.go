@@ -72,7 +72,10 @@ func (f *Federation) Receive(ctx context.Context, r *http.Request, body []byte) 
 	}
 	opts := store.EnqueueOptions{}
 	if act.ID != "" {
-		opts.UniqueKey = "inbox:" + act.ID
+		// The key names the actor too: an id alone would let one server
+		// claim another's activity id first and have the real one dropped
+		// as a duplicate.
+		opts.UniqueKey = "inbox:" + actor + " " + act.ID
 	}
 	err = f.db.InTx(ctx, func(tx *store.Tx) error {
 		_, err := tx.EnqueueJob(ctx, jobInbox, payload, opts)
