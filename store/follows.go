@@ -112,13 +112,13 @@ func scanStrings(rows *sql.Rows) ([]string, error) {
 // Followers lists the actors following followee in a state, newest first.
 func (db *DB) Followers(ctx context.Context, followeeID int64, state string, offset, limit int) ([]Actor, error) {
 	return db.actorList(ctx, `SELECT `+prefixed("a.", actorColumns)+` FROM follows f JOIN actors a ON a.id = f.follower_id
-		WHERE f.followee_id = ? AND f.state = ? ORDER BY f.created_at DESC LIMIT ? OFFSET ?`, followeeID, state, limit, offset)
+		WHERE f.followee_id = ? AND f.state = ? ORDER BY f.created_at DESC, f.follower_id DESC LIMIT ? OFFSET ?`, followeeID, state, limit, offset)
 }
 
 // Following lists the actors follower follows in a state, newest first.
 func (db *DB) Following(ctx context.Context, followerID int64, state string, offset, limit int) ([]Actor, error) {
 	return db.actorList(ctx, `SELECT `+prefixed("a.", actorColumns)+` FROM follows f JOIN actors a ON a.id = f.followee_id
-		WHERE f.follower_id = ? AND f.state = ? ORDER BY f.created_at DESC LIMIT ? OFFSET ?`, followerID, state, limit, offset)
+		WHERE f.follower_id = ? AND f.state = ? ORDER BY f.created_at DESC, f.followee_id DESC LIMIT ? OFFSET ?`, followerID, state, limit, offset)
 }
 
 // CountFollows counts followers (of id) or followings (by id), accepted only.
