@@ -107,8 +107,10 @@ func (f *Federation) storeRemotePost(ctx context.Context, author store.Actor, ob
 	p := f.postFromObject(author, obj)
 	var id int64
 	err := f.db.InTx(ctx, func(tx *store.Tx) error {
-		if parent, err := tx.PostByURI(ctx, p.InReplyToURI); err == nil {
-			p.InReplyToID = parent.ID
+		if p.InReplyToURI != "" {
+			if parent, err := tx.PostByURI(ctx, p.InReplyToURI); err == nil {
+				p.InReplyToID = parent.ID
+			}
 		}
 		var err error
 		id, err = tx.InsertPost(ctx, p)

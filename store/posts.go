@@ -114,7 +114,10 @@ func (tx *Tx) InsertPost(ctx context.Context, p Post) (int64, error) {
 		return 0, err
 	}
 	// Replies that arrived before their parent now find it.
-	if _, err := tx.tx.ExecContext(ctx, `UPDATE posts SET in_reply_to_id = ? WHERE in_reply_to_uri = ? AND in_reply_to_id IS NULL`, id, p.URI); err != nil {
+	// The literal in_reply_to_uri != '' lets SQLite use the partial index
+	// posts_reply; without it this would scan every post on every insert.
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE posts SET in_reply_to_id = ?
+		WHERE in_reply_to_uri = ? AND in_reply_to_uri != '' AND in_reply_to_id IS NULL`, id, p.URI); err != nil {
 		return 0, err
 	}
 	return id, nil
@@ -407,7 +410,7 @@ func (db *DB) queryPosts(ctx context.Context, q string, args ...any) ([]Post, er
 
 // Replies lists the stored replies to a post URI, oldest first.
 func (db *DB) Replies(ctx context.Context, uri string, limit int) ([]Post, error) {
-	return db.queryPosts(ctx, `SELECT `+postColumns+postFrom+`WHERE p.in_reply_to_uri = ? ORDER BY p.published_at LIMIT ?`, uri, limit)
+	return db.queryPosts(ctx, `SELECT `+postColumns+postFrom+`WHERE p.in_reply_to_uri = ? AND p.in_reply_to_uri != '' ORDER BY p.published_at LIMIT ?`, uri, limit)
 }
 
 // CountPostsByAuthor counts an author's posts with the given visibilities.
