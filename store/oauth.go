@@ -35,6 +35,9 @@ type OAuthToken struct {
 	Scopes     string
 	CreatedAt  time.Time
 	LastUsedAt time.Time
+	// AppOnly marks a client_credentials token: it acts for the
+	// application, never as the owner.
+	AppOnly bool
 }
 
 // CreateOAuthApp registers an application and returns its id.
@@ -79,22 +82,37 @@ func (db *DB) OAuthAppByID(ctx context.Context, id int64) (OAuthApp, error) {
 	return a, nil
 }
 
+// OAuthAppUse is an application with what its tokens say of its use.
+type OAuthAppUse struct {
+	OAuthApp
+	Tokens     int
+	LastUsedAt time.Time // zero when no token was ever used
+}
+
 // OAuthApps lists applications that hold at least one token, newest first,
 // with their tokens counted.
-func (db *DB) OAuthApps(ctx context.Context) ([]OAuthApp, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+appColumns+` FROM oauth_apps
-		WHERE id IN (SELECT app_id FROM oauth_tokens) ORDER BY created_at DESC`)
+func (db *DB) OAuthApps(ctx context.Context) ([]OAuthAppUse, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT a.id, a.name, a.website, a.redirect_uris, a.scopes, a.client_id, a.client_secret, a.created_at,
+			COUNT(*), MAX(t.last_used_at)
+		FROM oauth_apps a JOIN oauth_tokens t ON t.app_id = a.id
+		GROUP BY a.id ORDER BY a.created_at DESC, a.id DESC`)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("oauth apps: %w", err)
 	}
 	defer rows.Close()
-	var out []OAuthApp
+	var out []OAuthAppUse
 	for rows.Next() {
-		a, err := scanApp(rows)
-		if err != nil {
+		var u OAuthAppUse
+		var uris string
+		var created, used int64
+		if err := rows.Scan(&u.ID, &u.Name, &u.Website, &uris, &u.Scopes, &u.ClientID, &u.ClientSecret, &created, &u.Tokens, &used); err != nil {
 			return nil, err
 		}
-		out = append(out, a)
+		if uris != "" {
+			u.RedirectURIs = strings.Split(uris, "\n")
+		}
+		u.CreatedAt, u.LastUsedAt = fromMilli(created), fromMilliOrZero(used)
+		out = append(out, u)
 	}
 	return out, rows.Err()
 }
@@ -109,6 +127,12 @@ func (tx *Tx) DeleteOAuthApp(ctx context.Context, id int64) error {
 func (tx *Tx) CreateOAuthCode(ctx context.Context, code string, c OAuthCode) error {
 	_, err := tx.tx.ExecContext(ctx, `INSERT INTO oauth_codes (code_hash, app_id, redirect_uri, scopes, code_challenge, expires_at)
 		VALUES (?, ?, ?, ?, ?, ?)`, HashSessionToken(code), c.AppID, c.RedirectURI, c.Scopes, c.CodeChallenge, unixMilli(c.ExpiresAt))
+	return err
+}
+
+// DeleteExpiredOAuthCodes forgets codes nobody exchanged in time.
+func (tx *Tx) DeleteExpiredOAuthCodes(ctx context.Context) error {
+	_, err := tx.tx.ExecContext(ctx, `DELETE FROM oauth_codes WHERE expires_at <= ?`, unixMilli(tx.now))
 	return err
 }
 
@@ -128,19 +152,32 @@ func (tx *Tx) TakeOAuthCode(ctx context.Context, code string) (OAuthCode, error)
 	return c, nil
 }
 
-// CreateOAuthToken stores an access token (hashed).
+// CreateOAuthToken stores an access token (hashed) that acts as the owner.
 func (tx *Tx) CreateOAuthToken(ctx context.Context, token string, appID int64, scopes string) error {
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO oauth_tokens (token_hash, app_id, scopes, created_at) VALUES (?, ?, ?, ?)`,
-		HashSessionToken(token), appID, scopes, unixMilli(tx.now))
-	return err
+	return tx.createOAuthToken(ctx, token, appID, scopes, false)
+}
+
+// CreateOAuthAppToken stores an app-only access token (hashed): it acts
+// for the application, never as the owner.
+func (tx *Tx) CreateOAuthAppToken(ctx context.Context, token string, appID int64, scopes string) error {
+	return tx.createOAuthToken(ctx, token, appID, scopes, true)
+}
+
+func (tx *Tx) createOAuthToken(ctx context.Context, token string, appID int64, scopes string, appOnly bool) error {
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO oauth_tokens (token_hash, app_id, scopes, created_at, app_only) VALUES (?, ?, ?, ?, ?)`,
+		HashSessionToken(token), appID, scopes, unixMilli(tx.now), appOnly)
+	if err != nil {
+		return fmt.Errorf("create token: %w", err)
+	}
+	return nil
 }
 
 // OAuthTokenByToken looks up a token's grant.
 func (db *DB) OAuthTokenByToken(ctx context.Context, token string) (OAuthToken, error) {
 	var t OAuthToken
 	var created, used int64
-	err := db.read.QueryRowContext(ctx, `SELECT token_hash, app_id, scopes, created_at, last_used_at FROM oauth_tokens WHERE token_hash = ?`,
-		HashSessionToken(token)).Scan(&t.TokenHash, &t.AppID, &t.Scopes, &created, &used)
+	err := db.read.QueryRowContext(ctx, `SELECT token_hash, app_id, scopes, created_at, last_used_at, app_only FROM oauth_tokens WHERE token_hash = ?`,
+		HashSessionToken(token)).Scan(&t.TokenHash, &t.AppID, &t.Scopes, &created, &used, &t.AppOnly)
 	if err != nil {
 		return OAuthToken{}, notFound(err, "access token")
 	}
