@@ -1,0 +1,5 @@
+package store
+
+import "errors"
+
+var errorsIs = errors.Is
