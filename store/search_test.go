@@ -1,0 +1,161 @@
+package store
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestPlainText(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"plain", "plain"},
+		{`<p>Hello <a href="https://x.example/tags/go" class="mention hashtag">#<span>go</span></a></p><p>next</p>`, "Hello #go  next"},
+		{"a<br>b", "a b"},
+		{"caf&eacute; &amp; more", "café & more"},
+	}
+	for _, tt := range tests {
+		if got := PlainText(tt.in); got != tt.want {
+			t.Errorf("PlainText(%q): got %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestSearchPosts(t *testing.T) {
+	f := newFixture(t)
+	bob := f.actor("bob", "a.example")
+	dave := f.actor("dave", "a.example")
+	cafe := f.post(bob, Post{Content: `<p>Meet me at the <span class="h-card">Café</span> tonight</p>`})
+	link := f.post(bob, Post{Content: `<p>read <a href="https://news.example/story" class="mention">this story</a></p>`})
+	cw := f.post(bob, Post{Summary: "spoilers ahead", Content: "<p>the butler</p>"})
+	boost := f.post(bob, Post{ReblogOfID: cafe, Type: "Announce"})
+	secret := f.post(dave, Post{Visibility: Private, Content: "<p>secret cafe plans</p>"})
+	gone := f.post(bob, Post{Content: "<p>ephemeral words</p>"})
+	edited := f.post(bob, Post{Content: "<p>first draft</p>"})
+	f.tx(func(tx *Tx) error {
+		if err := tx.DeletePost(f.ctx, gone); err != nil {
+			return err
+		}
+		return tx.UpdatePost(f.ctx, Post{ID: edited, Content: "<p>final version</p>"})
+	})
+	_ = boost
+	tests := []struct {
+		query string
+		want  []int64
+	}{
+		{"cafe", []int64{cafe}},         // diacritics folded, private post of a stranger hidden
+		{"CAFÉ tonight", []int64{cafe}}, // every word, any case
+		{"caf", []int64{cafe}},          // last word is a prefix
+		{"span", nil},                   // tag names are not text
+		{"href", nil},                   // nor attributes
+		{"news", nil},                   // nor link targets
+		{"story", []int64{link}},        // link text is
+		{"spoilers", []int64{cw}},       // content warnings are searched
+		{"butler", []int64{cw}},         // and the text behind them
+		{"ephemeral", nil},              // deleted posts are gone
+		{"draft", nil},                  // edits replace the old text
+		{"final", []int64{edited}},      //
+		{`"quoted" OR NOT(`, nil},       // FTS syntax in the input is just text
+		{"   ", nil},                    //
+	}
+	for _, tt := range tests {
+		posts, err := f.db.SearchPosts(f.ctx, f.localID, tt.query, SearchOptions{})
+		if err != nil {
+			t.Fatalf("search %q: %v", tt.query, err)
+		}
+		if got := ids(posts); !slices.Equal(got, tt.want) {
+			t.Errorf("search %q: got %v, want %v", tt.query, got, tt.want)
+		}
+	}
+	f.follow(dave)
+	posts, _ := f.db.SearchPosts(f.ctx, f.localID, "cafe", SearchOptions{})
+	if got, want := ids(posts), []int64{secret, cafe}; !slices.Equal(got, want) && !slices.Equal(got, []int64{cafe, secret}) {
+		t.Errorf("search after following: got %v, want %v", got, want)
+	}
+	posts, _ = f.db.SearchPosts(f.ctx, f.localID, "cafe", SearchOptions{AccountID: dave})
+	if got, want := ids(posts), []int64{secret}; !slices.Equal(got, want) {
+		t.Errorf("search by account: got %v, want %v", got, want)
+	}
+	// Deleting an actor cascades to its posts; their index entries go too,
+	// so a later post reusing a row id indexes cleanly.
+	f.tx(func(tx *Tx) error { return tx.DeleteActor(f.ctx, "https://a.example/users/dave") })
+	reuse := f.post(bob, Post{Content: "<p>fresh cafe</p>"})
+	posts, _ = f.db.SearchPosts(f.ctx, f.localID, "plans", SearchOptions{})
+	if len(posts) != 0 {
+		t.Errorf("search after actor deletion: got %v, want none", ids(posts))
+	}
+	posts, _ = f.db.SearchPosts(f.ctx, f.localID, "fresh", SearchOptions{})
+	if got := ids(posts); !slices.Equal(got, []int64{reuse}) {
+		t.Errorf("search new post: got %v, want [%d]", got, reuse)
+	}
+}
+
+func TestSearchRanking(t *testing.T) {
+	f := newFixture(t)
+	older := f.post(f.localID, Post{Content: "<p>kith kith kith</p>"})
+	weak := f.post(f.localID, Post{Content: "<p>a long post that mentions kith once among many other words here</p>"})
+	newer := f.post(f.localID, Post{Content: "<p>kith kith kith</p>"})
+	posts, err := f.db.SearchPosts(f.ctx, f.localID, "kith", SearchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := ids(posts), []int64{newer, older, weak}; !slices.Equal(got, want) {
+		t.Errorf("ranking: got %v, want %v (best match, then newest)", got, want)
+	}
+	posts, _ = f.db.SearchPosts(f.ctx, f.localID, "kith", SearchOptions{Limit: 1, Offset: 1})
+	if got, want := ids(posts), []int64{older}; !slices.Equal(got, want) {
+		t.Errorf("offset: got %v, want %v", got, want)
+	}
+}
+
+func TestSearchActorsAndTags(t *testing.T) {
+	f := newFixture(t)
+	alice := f.actorWith(Actor{URI: "https://a.example/users/alice", Username: "alice", Domain: "a.example", DisplayName: "Alice Liddell"})
+	alicia := f.actor("alicia", "b.example")
+	under := f.actor("al_x", "c.example")
+	ali := f.actor("ali", "d.example")
+	f.actor("bob", "b.example")
+	f.follow(alicia)
+	tests := []struct {
+		query     string
+		following bool
+		want      []int64
+	}{
+		{"ali", false, []int64{ali, alicia, alice}}, // exact username, then followed
+		{"@alice", false, []int64{alice}},           //
+		{"liddell", false, []int64{alice}},          // display name words
+		{"alice@a.ex", false, []int64{alice}},       // user@domain prefix
+		{"al_", false, []int64{under}},              // '_' is not a wildcard
+		{"%", false, nil},                           // nor '%'
+		{"ali", true, []int64{alicia}},              // following only
+	}
+	for _, tt := range tests {
+		got, err := f.db.SearchActors(f.ctx, f.localID, tt.query, tt.following, 10, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var gotIDs []int64
+		for _, a := range got {
+			gotIDs = append(gotIDs, a.ID)
+		}
+		if !slices.Equal(gotIDs, tt.want) {
+			t.Errorf("search actors %q: got %v, want %v", tt.query, gotIDs, tt.want)
+		}
+	}
+	f.post(f.localID, Post{Tags: []string{"golang", "go", "gopher", "rust"}})
+	tags, err := f.db.SearchTags(f.ctx, "#Go", 10, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, tg := range tags {
+		names = append(names, tg.Name)
+	}
+	if want := []string{"go", "golang", "gopher"}; !slices.Equal(names, want) {
+		t.Errorf("search tags: got %v, want %v", names, want)
+	}
+	if _, err := f.db.TagByName(f.ctx, "#Rust"); err != nil {
+		t.Errorf("TagByName: %v", err)
+	}
+	if _, err := f.db.TagByName(f.ctx, "zig"); !isNotFound(err) {
+		t.Errorf("TagByName(zig): got %v, want ErrNotFound", err)
+	}
+}
