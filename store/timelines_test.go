@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -398,4 +399,4 @@ func TestAccountStatuses(t *testing.T) {
 	}
 }
 
-func isNotFound(err error) bool { return err != nil && errorsIs(err, ErrNotFound) }
+func isNotFound(err error) bool { return err != nil && errors.Is(err, ErrNotFound) }

@@ -1,5 +1,0 @@
-package store
-
-import "errors"
-
-var errorsIs = errors.Is

@@ -1,0 +1,109 @@
+package store
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+func TestScheduledStatuses(t *testing.T) {
+	f := newFixture(t)
+	base := time.UnixMilli(1_900_000_000_000)
+	var a, b int64
+	f.tx(func(tx *Tx) (err error) {
+		if a, err = tx.CreateScheduledStatus(f.ctx, ScheduledStatus{ScheduledAt: base.Add(time.Hour), Params: []byte(`{"status":"later"}`), MediaIDs: []int64{3, 4}}); err != nil {
+			return err
+		}
+		b, err = tx.CreateScheduledStatus(f.ctx, ScheduledStatus{ScheduledAt: base, Params: []byte(`{"status":"sooner"}`)})
+		return err
+	})
+	s, err := f.db.ScheduledStatusByID(f.ctx, a)
+	if err != nil || string(s.Params) != `{"status":"later"}` || !slices.Equal(s.MediaIDs, []int64{3, 4}) || !s.ScheduledAt.Equal(base.Add(time.Hour)) {
+		t.Errorf("scheduled status: got %+v, %v", s, err)
+	}
+	if all, _ := f.db.ScheduledStatuses(f.ctx, Page{}); len(all) != 2 || all[0].ID != b {
+		t.Errorf("scheduled statuses: got %+v", all)
+	}
+	if due, _ := f.db.DueScheduledStatuses(f.ctx, base.Add(time.Minute), 10); len(due) != 1 || due[0].ID != b {
+		t.Errorf("due: got %+v", due)
+	}
+	if n, _ := f.db.CountScheduledBetween(f.ctx, base, base.Add(24*time.Hour)); n != 2 {
+		t.Errorf("count: got %d, want 2", n)
+	}
+	f.tx(func(tx *Tx) error {
+		if err := tx.RescheduleStatus(f.ctx, a, base.Add(-time.Hour)); err != nil {
+			return err
+		}
+		return tx.DeleteScheduledStatus(f.ctx, b)
+	})
+	if due, _ := f.db.DueScheduledStatuses(f.ctx, base, 10); len(due) != 1 || due[0].ID != a {
+		t.Errorf("due after changes: got %+v", due)
+	}
+	if _, err := f.db.ScheduledStatusByID(f.ctx, b); !isNotFound(err) {
+		t.Errorf("cancelled: got %v, want ErrNotFound", err)
+	}
+}
+
+func TestIdempotencyKeys(t *testing.T) {
+	f := newFixture(t)
+	p := f.post(f.localID, Post{})
+	now := time.Now()
+	f.tx(func(tx *Tx) error { return tx.PutIdempotencyKey(f.ctx, "k1", p) })
+	f.tx(func(tx *Tx) error {
+		if id, err := tx.PostForIdempotencyKey(f.ctx, "k1", now.Add(-time.Hour)); err != nil || id != p {
+			t.Errorf("known key: got %d, %v; want %d", id, err, p)
+		}
+		if _, err := tx.PostForIdempotencyKey(f.ctx, "k1", now.Add(time.Hour)); !isNotFound(err) {
+			t.Errorf("stale key: got %v, want ErrNotFound", err)
+		}
+		if _, err := tx.PostForIdempotencyKey(f.ctx, "k2", now.Add(-time.Hour)); !isNotFound(err) {
+			t.Errorf("unknown key: got %v, want ErrNotFound", err)
+		}
+		n, err := tx.DeleteIdempotencyKeysBefore(f.ctx, now.Add(time.Hour))
+		if n != 1 {
+			t.Errorf("pruned: got %d, want 1", n)
+		}
+		return err
+	})
+}
+
+func TestPushSubscriptions(t *testing.T) {
+	f := newFixture(t)
+	var hash []byte
+	f.tx(func(tx *Tx) error {
+		app, err := tx.CreateOAuthApp(f.ctx, OAuthApp{Name: "app", ClientID: "cid", ClientSecret: "sec"})
+		if err != nil {
+			return err
+		}
+		return tx.CreateOAuthToken(f.ctx, "tok", app, "read push")
+	})
+	tok, err := f.db.OAuthTokenByToken(f.ctx, "tok")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash = tok.TokenHash
+	f.tx(func(tx *Tx) error {
+		return tx.PutPushSubscription(f.ctx, PushSubscription{TokenHash: hash, Endpoint: "https://push.example/1", P256dh: "key", Auth: "auth",
+			Alerts: map[string]bool{"mention": true, "admin.sign_up": true, "favourite": false}})
+	})
+	s, err := f.db.PushSubscriptionOf(f.ctx, hash)
+	if err != nil || s.Endpoint != "https://push.example/1" || s.Policy != "all" || !s.Alerts["mention"] {
+		t.Errorf("subscription: got %+v, %v", s, err)
+	}
+	for alert, want := range map[string]int{"mention": 1, "admin.sign_up": 1, "favourite": 0, "poll": 0} {
+		if subs, _ := f.db.PushSubscriptionsFor(f.ctx, alert); len(subs) != want {
+			t.Errorf("subscriptions for %s: got %d, want %d", alert, len(subs), want)
+		}
+	}
+	f.tx(func(tx *Tx) error { return tx.UpdatePushAlerts(f.ctx, hash, map[string]bool{"poll": true}, "followed") })
+	if subs, _ := f.db.PushSubscriptionsFor(f.ctx, "poll"); len(subs) != 1 || subs[0].Policy != "followed" {
+		t.Errorf("after update: got %+v", subs)
+	}
+	f.tx(func(tx *Tx) error {
+		_, err := tx.RevokeOAuthToken(f.ctx, "tok")
+		return err
+	})
+	if _, err := f.db.PushSubscriptionOf(f.ctx, hash); !isNotFound(err) {
+		t.Errorf("subscription of a revoked token: got %v, want ErrNotFound", err)
+	}
+}
