@@ -20,7 +20,7 @@ type NotificationFilter struct {
 // current time.
 const notificationShown = `NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.actor_id = n.actor_id AND mu.hide_notifications = 1
 		AND (mu.expires_at = 0 OR mu.expires_at > ?))
-	AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocked_id = n.actor_id AND b.blocker_id IN (SELECT id FROM actors WHERE local = 1))
+	AND NOT EXISTS (SELECT 1 FROM blocks b JOIN actors ba ON ba.id = b.blocker_id WHERE b.blocked_id = n.actor_id AND ba.local = 1)
 	AND NOT EXISTS (SELECT 1 FROM domain_blocks db WHERE db.domain = (SELECT domain FROM actors na WHERE na.id = n.actor_id))
 	AND (n.post_id IS NULL OR NOT EXISTS (SELECT 1 FROM posts p JOIN conversation_mutes cm ON cm.conversation = ` + conversationKey + `
 		WHERE p.id = n.post_id))`

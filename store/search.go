@@ -130,8 +130,8 @@ const visibleToOwner = `(p.visibility IN ('public', 'unlisted') OR p.author_id =
 // neither blocked by the owner nor on a blocked domain. The owner is the
 // local actor, so it needs no parameter.
 func notBlocked(idCol, domainCol string) string {
-	return `NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocked_id = ` + idCol + `
-		AND b.blocker_id IN (SELECT id FROM actors WHERE local = 1))
+	return `NOT EXISTS (SELECT 1 FROM blocks b JOIN actors ba ON ba.id = b.blocker_id
+		WHERE b.blocked_id = ` + idCol + ` AND ba.local = 1)
 	AND NOT EXISTS (SELECT 1 FROM domain_blocks db WHERE db.domain = ` + domainCol + `)`
 }
 

@@ -311,8 +311,24 @@ func notMuted(idCol string) string {
 const hiddenBoost = `(p.reblog_of_id IS NOT NULL AND (
 	EXISTS (SELECT 1 FROM follow_options o WHERE o.followee_id = p.author_id AND o.show_reblogs = 0)
 	OR EXISTS (SELECT 1 FROM actors ra WHERE ra.id = r.author_id AND NOT (` + `NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.actor_id = ra.id AND (mu.expires_at = 0 OR mu.expires_at > ?))
-		AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocked_id = ra.id AND b.blocker_id IN (SELECT id FROM actors WHERE local = 1))
+		AND NOT EXISTS (SELECT 1 FROM blocks b JOIN actors ba ON ba.id = b.blocker_id WHERE b.blocked_id = ra.id AND ba.local = 1)
 		AND NOT EXISTS (SELECT 1 FROM domain_blocks db WHERE db.domain = ra.domain)))))`
+
+// homeTimelineQuery selects the home timeline's posts; its placeholders
+// take localID five times, the time twice, then localID twice.
+func homeTimelineQuery() string {
+	return pageColumns + `WHERE (+p.author_id = ?
+		OR (+p.author_id IN (SELECT followee_id FROM follows WHERE follower_id = ? AND state = 'accepted')
+			AND +p.author_id NOT IN (SELECT la.actor_id FROM list_accounts la JOIN lists l ON l.id = la.list_id WHERE l.exclusive = 1))
+		OR (p.visibility = 'public' AND p.reblog_of_id IS NULL
+			AND EXISTS (SELECT 1 FROM post_tags t JOIN followed_tags ft ON ft.tag = t.tag WHERE t.post_id = p.id)))
+	AND (p.visibility != 'direct' OR p.author_id = ?
+		OR EXISTS (SELECT 1 FROM post_mentions pm WHERE pm.post_id = p.id AND pm.actor_uri = (SELECT uri FROM actors WHERE id = ?)))
+	AND (p.author_id = ? OR (` + notMuted("p.author_id") + ` AND ` + notBlocked("p.author_id", "a.domain") + `
+		AND NOT ` + hiddenBoost + `
+		AND (p.in_reply_to_id IS NULL OR EXISTS (SELECT 1 FROM posts pp WHERE pp.id = p.in_reply_to_id
+			AND (pp.author_id IN (?, p.author_id) OR pp.author_id IN (SELECT followee_id FROM follows WHERE follower_id = ? AND state = 'accepted'))))))`
+}
 
 // HomeTimeline pages the owner's home timeline: posts and boosts by the
 // owner and by accounts the owner follows (accepted follows), plus public
@@ -329,18 +345,7 @@ const hiddenBoost = `(p.reblog_of_id IS NOT NULL AND (
 // sorting every post of every followee.
 func (db *DB) HomeTimeline(ctx context.Context, localID int64, pg Page) ([]Post, error) {
 	now := unixMilli(db.now())
-	q := pageColumns + `WHERE (+p.author_id = ?
-		OR (+p.author_id IN (SELECT followee_id FROM follows WHERE follower_id = ? AND state = 'accepted')
-			AND +p.author_id NOT IN (SELECT la.actor_id FROM list_accounts la JOIN lists l ON l.id = la.list_id WHERE l.exclusive = 1))
-		OR (p.visibility = 'public' AND p.reblog_of_id IS NULL
-			AND EXISTS (SELECT 1 FROM post_tags t JOIN followed_tags ft ON ft.tag = t.tag WHERE t.post_id = p.id)))
-	AND (p.visibility != 'direct' OR p.author_id = ?
-		OR EXISTS (SELECT 1 FROM post_mentions pm WHERE pm.post_id = p.id AND pm.actor_uri = (SELECT uri FROM actors WHERE id = ?)))
-	AND (p.author_id = ? OR (` + notMuted("p.author_id") + ` AND ` + notBlocked("p.author_id", "a.domain") + `
-		AND NOT ` + hiddenBoost + `
-		AND (p.in_reply_to_id IS NULL OR EXISTS (SELECT 1 FROM posts pp WHERE pp.id = p.in_reply_to_id
-			AND (pp.author_id IN (?, p.author_id) OR pp.author_id IN (SELECT followee_id FROM follows WHERE follower_id = ? AND state = 'accepted'))))))`
-	posts, _, err := db.pagedPosts(ctx, pg, "p.id", q, localID, localID, localID, localID, localID, now, now, localID, localID)
+	posts, _, err := db.pagedPosts(ctx, pg, "p.id", homeTimelineQuery(), localID, localID, localID, localID, localID, now, now, localID, localID)
 	return posts, err
 }
 

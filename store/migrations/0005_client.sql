@@ -6,6 +6,8 @@
 -- (author_id, id).
 CREATE INDEX posts_author_id ON posts (author_id, id);
 CREATE INDEX notifications_actor ON notifications (actor_id, id);
+-- "Is this author blocked by the owner?" is asked of every post read.
+CREATE INDEX blocks_blocked ON blocks (blocked_id);
 
 -- Per-followee options of the owner's follows (Mastodon's "reblogs",
 -- "notify" and "languages" on POST /accounts/:id/follow). A followee
