@@ -20,7 +20,7 @@ type Activity struct {
 // InsertActivity stores an outgoing activity and returns its row id.
 func (tx *Tx) InsertActivity(ctx context.Context, a Activity) (int64, error) {
 	var id int64
-	err := tx.tx.QueryRowContext(ctx, `INSERT INTO activities (uri, type, object_uri, public, body, created_at) VALUES (?, ?, ?, ?, ?, ?)
+	err := tx.queryRow(ctx, `INSERT INTO activities (uri, type, object_uri, public, body, created_at) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (uri) DO UPDATE SET body = excluded.body RETURNING id`,
 		a.URI, a.Type, a.ObjectURI, a.Public, a.Body, unixMilli(tx.now)).Scan(&id)
 	if err != nil {
@@ -60,7 +60,7 @@ func (db *DB) ActivityByURI(ctx context.Context, uri string) (Activity, error) {
 // LatestActivityFor returns the newest sent activity of a type about an
 // object (for example the Announce to undo).
 func (tx *Tx) LatestActivityFor(ctx context.Context, typ, objectURI string) (Activity, error) {
-	a, err := scanActivity(tx.tx.QueryRowContext(ctx, `SELECT `+activityColumns+` FROM activities WHERE type = ? AND object_uri = ? ORDER BY id DESC LIMIT 1`, typ, objectURI))
+	a, err := scanActivity(tx.queryRow(ctx, `SELECT `+activityColumns+` FROM activities WHERE type = ? AND object_uri = ? ORDER BY id DESC LIMIT 1`, typ, objectURI))
 	if err != nil {
 		return Activity{}, notFound(err, typ+" of "+objectURI)
 	}
@@ -99,6 +99,6 @@ func (db *DB) CountOutbox(ctx context.Context) (int, error) {
 // HidePublicActivities takes activities about an object out of the outbox
 // (after the object is deleted).
 func (tx *Tx) HidePublicActivities(ctx context.Context, objectURI string) error {
-	_, err := tx.tx.ExecContext(ctx, `UPDATE activities SET public = 0 WHERE object_uri = ?`, objectURI)
+	_, err := tx.exec(ctx, `UPDATE activities SET public = 0 WHERE object_uri = ?`, objectURI)
 	return err
 }

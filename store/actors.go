@@ -98,7 +98,7 @@ func (tx *Tx) UpsertActor(ctx context.Context, a Actor) (int64, error) {
 	aka, _ := json.Marshal(nonNil(a.AlsoKnownAs))
 	now := unixMilli(tx.now)
 	var id int64
-	err := tx.tx.QueryRowContext(ctx, `INSERT INTO actors (uri, local, type, username, domain, display_name, summary, url,
+	err := tx.queryRow(ctx, `INSERT INTO actors (uri, local, type, username, domain, display_name, summary, url,
 		inbox, shared_inbox, outbox, followers, following, featured, key_id, public_key_pem, locked, bot, discoverable,
 		avatar_url, header_url, fields, also_known_as, moved_to, published_at, fetched_at, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -189,7 +189,7 @@ func (db *DB) ActorExists(ctx context.Context, uri string) (bool, error) {
 // DeleteActor removes a remote actor and, by cascade, its posts, follows,
 // likes and notifications.
 func (tx *Tx) DeleteActor(ctx context.Context, uri string) error {
-	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM actors WHERE uri = ? AND local = 0`, uri); err != nil {
+	if _, err := tx.exec(ctx, `DELETE FROM actors WHERE uri = ? AND local = 0`, uri); err != nil {
 		return fmt.Errorf("delete actor %s: %w", uri, err)
 	}
 	return nil
@@ -197,6 +197,6 @@ func (tx *Tx) DeleteActor(ctx context.Context, uri string) error {
 
 // SetActorMovedTo records that an actor moved.
 func (tx *Tx) SetActorMovedTo(ctx context.Context, id int64, target string) error {
-	_, err := tx.tx.ExecContext(ctx, `UPDATE actors SET moved_to = ?, updated_at = ? WHERE id = ?`, target, unixMilli(tx.now), id)
+	_, err := tx.exec(ctx, `UPDATE actors SET moved_to = ?, updated_at = ? WHERE id = ?`, target, unixMilli(tx.now), id)
 	return err
 }

@@ -24,7 +24,7 @@ type Follow struct {
 
 // PutFollow records a follow (or refreshes its activity and state).
 func (tx *Tx) PutFollow(ctx context.Context, f Follow) error {
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO follows (follower_id, followee_id, state, activity_uri, created_at) VALUES (?, ?, ?, ?, ?)
+	_, err := tx.exec(ctx, `INSERT INTO follows (follower_id, followee_id, state, activity_uri, created_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (follower_id, followee_id) DO UPDATE SET state = excluded.state, activity_uri = excluded.activity_uri`,
 		f.FollowerID, f.FolloweeID, f.State, f.ActivityURI, unixMilli(tx.now))
 	if err != nil {
@@ -35,7 +35,7 @@ func (tx *Tx) PutFollow(ctx context.Context, f Follow) error {
 
 // FollowBetween returns the follow of follower → followee.
 func (tx *Tx) FollowBetween(ctx context.Context, followerID, followeeID int64) (Follow, error) {
-	return followWhere(ctx, tx.tx, `follower_id = ? AND followee_id = ?`, followerID, followeeID)
+	return followWhere(ctx, txQueryer{tx}, `follower_id = ? AND followee_id = ?`, followerID, followeeID)
 }
 
 // FollowBetween returns the follow of follower → followee.
@@ -45,7 +45,7 @@ func (db *DB) FollowBetween(ctx context.Context, followerID, followeeID int64) (
 
 // FollowByActivity finds a follow by the URI of its Follow activity.
 func (tx *Tx) FollowByActivity(ctx context.Context, uri string) (Follow, error) {
-	return followWhere(ctx, tx.tx, `activity_uri = ?`, uri)
+	return followWhere(ctx, txQueryer{tx}, `activity_uri = ?`, uri)
 }
 
 func followWhere(ctx context.Context, q queryer, where string, args ...any) (Follow, error) {
@@ -62,7 +62,7 @@ func followWhere(ctx context.Context, q queryer, where string, args ...any) (Fol
 
 // SetFollowState accepts a pending follow.
 func (tx *Tx) SetFollowState(ctx context.Context, followerID, followeeID int64, state string) error {
-	res, err := tx.tx.ExecContext(ctx, `UPDATE follows SET state = ? WHERE follower_id = ? AND followee_id = ?`, state, followerID, followeeID)
+	res, err := tx.exec(ctx, `UPDATE follows SET state = ? WHERE follower_id = ? AND followee_id = ?`, state, followerID, followeeID)
 	if err != nil {
 		return err
 	}
@@ -74,7 +74,7 @@ func (tx *Tx) SetFollowState(ctx context.Context, followerID, followeeID int64, 
 
 // DeleteFollow removes a follow; it reports whether one existed.
 func (tx *Tx) DeleteFollow(ctx context.Context, followerID, followeeID int64) (bool, error) {
-	res, err := tx.tx.ExecContext(ctx, `DELETE FROM follows WHERE follower_id = ? AND followee_id = ?`, followerID, followeeID)
+	res, err := tx.exec(ctx, `DELETE FROM follows WHERE follower_id = ? AND followee_id = ?`, followerID, followeeID)
 	if err != nil {
 		return false, fmt.Errorf("delete follow: %w", err)
 	}
@@ -85,7 +85,7 @@ func (tx *Tx) DeleteFollow(ctx context.Context, followerID, followeeID int64) (b
 // FollowerInboxes returns the inboxes that reach the accepted followers of
 // an actor: shared inboxes where they have one, each URL once.
 func (tx *Tx) FollowerInboxes(ctx context.Context, followeeID int64) ([]string, error) {
-	rows, err := tx.tx.QueryContext(ctx, `SELECT DISTINCT CASE WHEN a.shared_inbox != '' THEN a.shared_inbox ELSE a.inbox END
+	rows, err := tx.query(ctx, `SELECT DISTINCT CASE WHEN a.shared_inbox != '' THEN a.shared_inbox ELSE a.inbox END
 		FROM follows f JOIN actors a ON a.id = f.follower_id
 		WHERE f.followee_id = ? AND f.state = 'accepted' AND a.local = 0`, followeeID)
 	if err != nil {
@@ -131,7 +131,7 @@ func (db *DB) CountFollows(ctx context.Context, id int64) (followers, following 
 
 // FollowersOf lists, inside a transaction, who follows an actor (accepted).
 func (tx *Tx) FollowersOf(ctx context.Context, followeeID int64) ([]int64, error) {
-	rows, err := tx.tx.QueryContext(ctx, `SELECT follower_id FROM follows WHERE followee_id = ? AND state = 'accepted'`, followeeID)
+	rows, err := tx.query(ctx, `SELECT follower_id FROM follows WHERE followee_id = ? AND state = 'accepted'`, followeeID)
 	if err != nil {
 		return nil, err
 	}

@@ -12,7 +12,7 @@ import (
 // PutLike records a like (emoji "") or an emoji reaction; it reports
 // whether it is new.
 func (tx *Tx) PutLike(ctx context.Context, actorID, postID int64, emoji, activityURI string) (bool, error) {
-	res, err := tx.tx.ExecContext(ctx, `INSERT INTO likes (actor_id, post_id, emoji, activity_uri, created_at) VALUES (?, ?, ?, ?, ?)
+	res, err := tx.exec(ctx, `INSERT INTO likes (actor_id, post_id, emoji, activity_uri, created_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`, actorID, postID, emoji, activityURI, unixMilli(tx.now))
 	if err != nil {
 		return false, fmt.Errorf("put like: %w", err)
@@ -23,14 +23,14 @@ func (tx *Tx) PutLike(ctx context.Context, actorID, postID int64, emoji, activit
 
 // DeleteLike removes a like (any emoji) by actor and post.
 func (tx *Tx) DeleteLike(ctx context.Context, actorID, postID int64) error {
-	_, err := tx.tx.ExecContext(ctx, `DELETE FROM likes WHERE actor_id = ? AND post_id = ?`, actorID, postID)
+	_, err := tx.exec(ctx, `DELETE FROM likes WHERE actor_id = ? AND post_id = ?`, actorID, postID)
 	return err
 }
 
 // DeleteLikeByActivity removes the like an activity made; it reports
 // whether there was one.
 func (tx *Tx) DeleteLikeByActivity(ctx context.Context, actorID int64, activityURI string) (bool, error) {
-	res, err := tx.tx.ExecContext(ctx, `DELETE FROM likes WHERE actor_id = ? AND activity_uri = ?`, actorID, activityURI)
+	res, err := tx.exec(ctx, `DELETE FROM likes WHERE actor_id = ? AND activity_uri = ?`, actorID, activityURI)
 	if err != nil {
 		return false, err
 	}
@@ -41,7 +41,7 @@ func (tx *Tx) DeleteLikeByActivity(ctx context.Context, actorID int64, activityU
 // LikeActivity returns the activity URI of an actor's like of a post.
 func (tx *Tx) LikeActivity(ctx context.Context, actorID, postID int64) (string, error) {
 	var uri string
-	err := tx.tx.QueryRowContext(ctx, `SELECT activity_uri FROM likes WHERE actor_id = ? AND post_id = ? AND emoji = ''`, actorID, postID).Scan(&uri)
+	err := tx.queryRow(ctx, `SELECT activity_uri FROM likes WHERE actor_id = ? AND post_id = ? AND emoji = ''`, actorID, postID).Scan(&uri)
 	return uri, notFoundOrNil(err, "like")
 }
 
@@ -71,7 +71,7 @@ func notFoundOrNil(err error, what string) error {
 
 // PutBlock records a block; it reports whether it is new.
 func (tx *Tx) PutBlock(ctx context.Context, blockerID, blockedID int64, activityURI string) (bool, error) {
-	res, err := tx.tx.ExecContext(ctx, `INSERT INTO blocks (blocker_id, blocked_id, activity_uri, created_at) VALUES (?, ?, ?, ?)
+	res, err := tx.exec(ctx, `INSERT INTO blocks (blocker_id, blocked_id, activity_uri, created_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`, blockerID, blockedID, activityURI, unixMilli(tx.now))
 	if err != nil {
 		return false, fmt.Errorf("put block: %w", err)
@@ -83,7 +83,7 @@ func (tx *Tx) PutBlock(ctx context.Context, blockerID, blockedID int64, activity
 // DeleteBlock removes a block and returns the activity that made it.
 func (tx *Tx) DeleteBlock(ctx context.Context, blockerID, blockedID int64) (string, error) {
 	var uri string
-	err := tx.tx.QueryRowContext(ctx, `DELETE FROM blocks WHERE blocker_id = ? AND blocked_id = ? RETURNING activity_uri`, blockerID, blockedID).Scan(&uri)
+	err := tx.queryRow(ctx, `DELETE FROM blocks WHERE blocker_id = ? AND blocked_id = ? RETURNING activity_uri`, blockerID, blockedID).Scan(&uri)
 	return uri, notFoundOrNil(err, "block")
 }
 
@@ -108,7 +108,7 @@ func (db *DB) BlockedURIs(ctx context.Context, blockerID int64) ([]string, error
 
 // PutDomainBlock blocks a domain; it reports whether it is new.
 func (tx *Tx) PutDomainBlock(ctx context.Context, domain string) (bool, error) {
-	res, err := tx.tx.ExecContext(ctx, `INSERT INTO domain_blocks (domain, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING`, domain, unixMilli(tx.now))
+	res, err := tx.exec(ctx, `INSERT INTO domain_blocks (domain, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING`, domain, unixMilli(tx.now))
 	if err != nil {
 		return false, err
 	}
@@ -118,7 +118,7 @@ func (tx *Tx) PutDomainBlock(ctx context.Context, domain string) (bool, error) {
 
 // DeleteDomainBlock unblocks a domain.
 func (tx *Tx) DeleteDomainBlock(ctx context.Context, domain string) error {
-	_, err := tx.tx.ExecContext(ctx, `DELETE FROM domain_blocks WHERE domain = ?`, domain)
+	_, err := tx.exec(ctx, `DELETE FROM domain_blocks WHERE domain = ?`, domain)
 	return err
 }
 
@@ -134,14 +134,14 @@ func (db *DB) DomainBlocks(ctx context.Context) ([]string, error) {
 // SeverFollows removes follows both ways between two actors (a block does
 // this).
 func (tx *Tx) SeverFollows(ctx context.Context, a, b int64) error {
-	_, err := tx.tx.ExecContext(ctx, `DELETE FROM follows WHERE (follower_id = ? AND followee_id = ?) OR (follower_id = ? AND followee_id = ?)`, a, b, b, a)
+	_, err := tx.exec(ctx, `DELETE FROM follows WHERE (follower_id = ? AND followee_id = ?) OR (follower_id = ? AND followee_id = ?)`, a, b, b, a)
 	return err
 }
 
 // SeverDomainFollows removes every follow, both ways, between the local
 // actor and the actors of a domain.
 func (tx *Tx) SeverDomainFollows(ctx context.Context, localID int64, domain string) error {
-	_, err := tx.tx.ExecContext(ctx, `DELETE FROM follows WHERE
+	_, err := tx.exec(ctx, `DELETE FROM follows WHERE
 		(follower_id = ? AND followee_id IN (SELECT id FROM actors WHERE domain = ? COLLATE NOCASE)) OR
 		(followee_id = ? AND follower_id IN (SELECT id FROM actors WHERE domain = ? COLLATE NOCASE))`, localID, domain, localID, domain)
 	return err
@@ -163,7 +163,7 @@ func (tx *Tx) Notify(ctx context.Context, typ string, actorID, postID int64) err
 	if postID != 0 {
 		post = postID
 	}
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO notifications (type, actor_id, post_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+	_, err := tx.exec(ctx, `INSERT INTO notifications (type, actor_id, post_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		typ, actorID, post, unixMilli(tx.now))
 	if err != nil {
 		return fmt.Errorf("notify: %w", err)
@@ -194,7 +194,7 @@ func (db *DB) Notifications(ctx context.Context, limit int) ([]Notification, err
 // InsertReport stores a Flag received from another server.
 func (tx *Tx) InsertReport(ctx context.Context, actorID int64, activityURI, content string, objects []string) error {
 	objs, _ := json.Marshal(nonNil(objects))
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO reports (actor_id, activity_uri, content, objects, created_at) VALUES (?, ?, ?, ?, ?)
+	_, err := tx.exec(ctx, `INSERT INTO reports (actor_id, activity_uri, content, objects, created_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`, actorID, activityURI, content, string(objs), unixMilli(tx.now))
 	return err
 }
@@ -208,13 +208,13 @@ func (db *DB) CountReports(ctx context.Context) (int, error) {
 
 // PutPin pins a post URI for an actor; DeletePin unpins.
 func (tx *Tx) PutPin(ctx context.Context, actorID int64, postURI string) error {
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO pins (actor_id, post_uri, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, actorID, postURI, unixMilli(tx.now))
+	_, err := tx.exec(ctx, `INSERT INTO pins (actor_id, post_uri, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, actorID, postURI, unixMilli(tx.now))
 	return err
 }
 
 // DeletePin unpins a post URI.
 func (tx *Tx) DeletePin(ctx context.Context, actorID int64, postURI string) error {
-	_, err := tx.tx.ExecContext(ctx, `DELETE FROM pins WHERE actor_id = ? AND post_uri = ?`, actorID, postURI)
+	_, err := tx.exec(ctx, `DELETE FROM pins WHERE actor_id = ? AND post_uri = ?`, actorID, postURI)
 	return err
 }
 
@@ -230,7 +230,7 @@ func (db *DB) Pins(ctx context.Context, actorID int64) ([]string, error) {
 // RecordVote stores a vote and bumps the option's count; it reports
 // whether the vote is new.
 func (tx *Tx) RecordVote(ctx context.Context, postID, actorID int64, position int, uri string) (bool, error) {
-	res, err := tx.tx.ExecContext(ctx, `INSERT INTO poll_votes (post_id, actor_id, position, uri) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+	res, err := tx.exec(ctx, `INSERT INTO poll_votes (post_id, actor_id, position, uri) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		postID, actorID, position, uri)
 	if err != nil {
 		return false, err
@@ -238,10 +238,10 @@ func (tx *Tx) RecordVote(ctx context.Context, postID, actorID int64, position in
 	if n, _ := res.RowsAffected(); n == 0 {
 		return false, nil
 	}
-	if _, err := tx.tx.ExecContext(ctx, `UPDATE poll_options SET votes = votes + 1 WHERE post_id = ? AND position = ?`, postID, position); err != nil {
+	if _, err := tx.exec(ctx, `UPDATE poll_options SET votes = votes + 1 WHERE post_id = ? AND position = ?`, postID, position); err != nil {
 		return false, err
 	}
-	_, err = tx.tx.ExecContext(ctx, `UPDATE polls SET voters_count = (SELECT COUNT(DISTINCT actor_id) FROM poll_votes WHERE post_id = ?) WHERE post_id = ?`, postID, postID)
+	_, err = tx.exec(ctx, `UPDATE polls SET voters_count = (SELECT COUNT(DISTINCT actor_id) FROM poll_votes WHERE post_id = ?) WHERE post_id = ?`, postID, postID)
 	return true, err
 }
 
@@ -250,7 +250,7 @@ func (tx *Tx) RecordVote(ctx context.Context, postID, actorID int64, position in
 // voted in. It returns how many polls it closed.
 func (tx *Tx) CloseExpiredPolls(ctx context.Context, localID int64, at time.Time) (int, error) {
 	now := unixMilli(at)
-	rows, err := tx.tx.QueryContext(ctx, `UPDATE polls SET closed_at = expires_at
+	rows, err := tx.query(ctx, `UPDATE polls SET closed_at = expires_at
 		WHERE closed_at = 0 AND expires_at > 0 AND expires_at <= ? RETURNING post_id`, now)
 	if err != nil {
 		return 0, fmt.Errorf("close polls: %w", err)
@@ -263,7 +263,7 @@ func (tx *Tx) CloseExpiredPolls(ctx context.Context, localID int64, at time.Time
 	}
 	rows.Close()
 	for _, id := range ids {
-		_, err := tx.tx.ExecContext(ctx, `INSERT INTO notifications (type, actor_id, post_id, created_at)
+		_, err := tx.exec(ctx, `INSERT INTO notifications (type, actor_id, post_id, created_at)
 			SELECT 'poll', p.author_id, p.id, ? FROM posts p WHERE p.id = ? AND (p.author_id = ?
 				OR EXISTS (SELECT 1 FROM poll_votes v WHERE v.post_id = p.id AND v.actor_id = ?))
 			ON CONFLICT DO NOTHING`, now, id, localID, localID)

@@ -60,7 +60,7 @@ func (tx *Tx) EnqueueJob(ctx context.Context, kind string, payload []byte, opts 
 		payload = []byte{}
 	}
 	now := unixMilli(tx.now)
-	res, err := tx.tx.ExecContext(ctx, `INSERT INTO jobs (kind, payload, unique_key, run_at, created_at, updated_at)
+	res, err := tx.exec(ctx, `INSERT INTO jobs (kind, payload, unique_key, run_at, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (unique_key) DO NOTHING`,
 		kind, payload, key, unixMilli(runAt), now, now)
 	if err != nil {
@@ -90,7 +90,7 @@ func (tx *Tx) ClaimJobs(ctx context.Context, limit int) ([]Job, error) {
 // ClaimJobsAt is ClaimJobs with the caller's clock deciding which jobs are
 // due: the job runner has its own clock so that tests can move time forward.
 func (tx *Tx) ClaimJobsAt(ctx context.Context, now time.Time, limit int) ([]Job, error) {
-	rows, err := tx.tx.QueryContext(ctx, `UPDATE jobs SET state = 'running', attempts = attempts + 1, updated_at = ?
+	rows, err := tx.query(ctx, `UPDATE jobs SET state = 'running', attempts = attempts + 1, updated_at = ?
 		WHERE id IN (SELECT id FROM jobs WHERE state = 'queued' AND run_at <= ? ORDER BY run_at, id LIMIT ?)
 		RETURNING `+jobColumns, unixMilli(tx.now), unixMilli(now), limit)
 	if err != nil {
@@ -127,7 +127,7 @@ func (tx *Tx) CompleteJobs(ctx context.Context, ids []int64) error {
 			args[i] = id
 		}
 		q := `DELETE FROM jobs WHERE id IN (?` + strings.Repeat(",?", n-1) + `)`
-		if _, err := tx.tx.ExecContext(ctx, q, args...); err != nil {
+		if _, err := tx.exec(ctx, q, args...); err != nil {
 			return fmt.Errorf("complete jobs: %w", err)
 		}
 		ids = ids[n:]
@@ -137,7 +137,7 @@ func (tx *Tx) CompleteJobs(ctx context.Context, ids []int64) error {
 
 // RetryJob puts a failed job back in the queue to run at runAt.
 func (tx *Tx) RetryJob(ctx context.Context, id int64, runAt time.Time, lastError string) error {
-	_, err := tx.tx.ExecContext(ctx, `UPDATE jobs SET state = 'queued', run_at = ?, last_error = ?, updated_at = ? WHERE id = ?`,
+	_, err := tx.exec(ctx, `UPDATE jobs SET state = 'queued', run_at = ?, last_error = ?, updated_at = ? WHERE id = ?`,
 		unixMilli(runAt), lastError, unixMilli(tx.now), id)
 	if err != nil {
 		return fmt.Errorf("retry job %d: %w", id, err)
@@ -149,7 +149,7 @@ func (tx *Tx) RetryJob(ctx context.Context, id int64, runAt time.Time, lastError
 // new (no attempts, no error), to run at runAt. Periodic jobs use it so that
 // their one row is reused instead of deleted and inserted again.
 func (tx *Tx) RescheduleJob(ctx context.Context, id int64, runAt time.Time) error {
-	_, err := tx.tx.ExecContext(ctx, `UPDATE jobs SET state = 'queued', attempts = 0, run_at = ?, last_error = '', updated_at = ? WHERE id = ?`,
+	_, err := tx.exec(ctx, `UPDATE jobs SET state = 'queued', attempts = 0, run_at = ?, last_error = '', updated_at = ? WHERE id = ?`,
 		unixMilli(runAt), unixMilli(tx.now), id)
 	if err != nil {
 		return fmt.Errorf("reschedule job %d: %w", id, err)
@@ -168,7 +168,7 @@ func (tx *Tx) EnsurePeriodicJob(ctx context.Context, kind, uniqueKey string, now
 		return fmt.Errorf("ensure periodic job: empty kind or unique key")
 	}
 	at := unixMilli(now)
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO jobs (kind, payload, unique_key, run_at, created_at, updated_at)
+	_, err := tx.exec(ctx, `INSERT INTO jobs (kind, payload, unique_key, run_at, created_at, updated_at)
 		VALUES (?, x'', ?, ?, ?, ?)
 		ON CONFLICT (unique_key) DO UPDATE SET
 			state = CASE WHEN state = 'dead' THEN 'queued' ELSE state END,
@@ -185,7 +185,7 @@ func (tx *Tx) EnsurePeriodicJob(ctx context.Context, kind, uniqueKey string, now
 // BuryJob marks a job dead; it stays in the table with its last error until
 // an operator retries or drops it.
 func (tx *Tx) BuryJob(ctx context.Context, id int64, lastError string) error {
-	_, err := tx.tx.ExecContext(ctx, `UPDATE jobs SET state = 'dead', last_error = ?, updated_at = ? WHERE id = ?`,
+	_, err := tx.exec(ctx, `UPDATE jobs SET state = 'dead', last_error = ?, updated_at = ? WHERE id = ?`,
 		lastError, unixMilli(tx.now), id)
 	if err != nil {
 		return fmt.Errorf("bury job %d: %w", id, err)
@@ -197,7 +197,7 @@ func (tx *Tx) BuryJob(ctx context.Context, id int64, lastError string) error {
 // used at shutdown for jobs that did not finish before the deadline.
 func (tx *Tx) ReleaseJobs(ctx context.Context, ids []int64) error {
 	for _, id := range ids {
-		if _, err := tx.tx.ExecContext(ctx, `UPDATE jobs SET state = 'queued', attempts = MAX(attempts - 1, 0), updated_at = ? WHERE id = ? AND state = 'running'`,
+		if _, err := tx.exec(ctx, `UPDATE jobs SET state = 'queued', attempts = MAX(attempts - 1, 0), updated_at = ? WHERE id = ? AND state = 'running'`,
 			unixMilli(tx.now), id); err != nil {
 			return fmt.Errorf("release job %d: %w", id, err)
 		}
@@ -209,7 +209,7 @@ func (tx *Tx) ReleaseJobs(ctx context.Context, ids []int64) error {
 // one kith process runs jobs against a database, so at start any job still
 // marked running was interrupted by a crash and must run again.
 func (tx *Tx) RequeueRunningJobs(ctx context.Context) (int64, error) {
-	res, err := tx.tx.ExecContext(ctx, `UPDATE jobs SET state = 'queued', updated_at = ? WHERE state = 'running'`, unixMilli(tx.now))
+	res, err := tx.exec(ctx, `UPDATE jobs SET state = 'queued', updated_at = ? WHERE state = 'running'`, unixMilli(tx.now))
 	if err != nil {
 		return 0, fmt.Errorf("requeue running jobs: %w", err)
 	}
@@ -219,7 +219,7 @@ func (tx *Tx) RequeueRunningJobs(ctx context.Context) (int64, error) {
 // RetryDeadJobs puts dead jobs (all of them, or those of one kind) back in
 // the queue with a fresh attempt count.
 func (tx *Tx) RetryDeadJobs(ctx context.Context, kind string) (int64, error) {
-	res, err := tx.tx.ExecContext(ctx, `UPDATE jobs SET state = 'queued', attempts = 0, run_at = ?, updated_at = ?
+	res, err := tx.exec(ctx, `UPDATE jobs SET state = 'queued', attempts = 0, run_at = ?, updated_at = ?
 		WHERE state = 'dead' AND (? = '' OR kind = ?)`, unixMilli(tx.now), unixMilli(tx.now), kind, kind)
 	if err != nil {
 		return 0, fmt.Errorf("retry dead jobs: %w", err)
@@ -294,7 +294,7 @@ func (db *DB) DeadJobs(ctx context.Context, limit int) ([]Job, error) {
 // started maxAttempts attempts: jobs whose every attempt ended the process
 // (a crash, an out-of-memory kill) and so never returned an error.
 func (tx *Tx) BuryExhaustedJobs(ctx context.Context, kind string, maxAttempts int) (int64, error) {
-	res, err := tx.tx.ExecContext(ctx, `UPDATE jobs SET state = 'dead', updated_at = ?,
+	res, err := tx.exec(ctx, `UPDATE jobs SET state = 'dead', updated_at = ?,
 		last_error = 'every attempt was interrupted (kith stopped or crashed while running it)'
 		WHERE kind = ? AND state = 'queued' AND attempts >= ? AND (unique_key IS NULL OR unique_key NOT LIKE 'periodic:%')`,
 		unixMilli(tx.now), kind, maxAttempts)

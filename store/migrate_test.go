@@ -35,7 +35,7 @@ func TestPragmasOnEveryConnection(t *testing.T) {
 	// pool opens a second one.
 	var conns []interface{ Close() error }
 	for i := range 2 {
-		c, err := db.read.Conn(ctx)
+		c, err := db.read.pool.Conn(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -42,7 +42,7 @@ type OAuthToken struct {
 
 // CreateOAuthApp registers an application and returns its id.
 func (tx *Tx) CreateOAuthApp(ctx context.Context, a OAuthApp) (int64, error) {
-	res, err := tx.tx.ExecContext(ctx, `INSERT INTO oauth_apps (name, website, redirect_uris, scopes, client_id, client_secret, created_at)
+	res, err := tx.exec(ctx, `INSERT INTO oauth_apps (name, website, redirect_uris, scopes, client_id, client_secret, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, a.Name, a.Website, strings.Join(a.RedirectURIs, "\n"), a.Scopes, a.ClientID, a.ClientSecret, unixMilli(tx.now))
 	if err != nil {
 		return 0, fmt.Errorf("create app: %w", err)
@@ -119,20 +119,20 @@ func (db *DB) OAuthApps(ctx context.Context) ([]OAuthAppUse, error) {
 
 // DeleteOAuthApp removes an application and every token it holds.
 func (tx *Tx) DeleteOAuthApp(ctx context.Context, id int64) error {
-	_, err := tx.tx.ExecContext(ctx, `DELETE FROM oauth_apps WHERE id = ?`, id)
+	_, err := tx.exec(ctx, `DELETE FROM oauth_apps WHERE id = ?`, id)
 	return err
 }
 
 // CreateOAuthCode stores an authorization code (hashed).
 func (tx *Tx) CreateOAuthCode(ctx context.Context, code string, c OAuthCode) error {
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO oauth_codes (code_hash, app_id, redirect_uri, scopes, code_challenge, expires_at)
+	_, err := tx.exec(ctx, `INSERT INTO oauth_codes (code_hash, app_id, redirect_uri, scopes, code_challenge, expires_at)
 		VALUES (?, ?, ?, ?, ?, ?)`, HashSessionToken(code), c.AppID, c.RedirectURI, c.Scopes, c.CodeChallenge, unixMilli(c.ExpiresAt))
 	return err
 }
 
 // DeleteExpiredOAuthCodes forgets codes nobody exchanged in time.
 func (tx *Tx) DeleteExpiredOAuthCodes(ctx context.Context) error {
-	_, err := tx.tx.ExecContext(ctx, `DELETE FROM oauth_codes WHERE expires_at <= ?`, unixMilli(tx.now))
+	_, err := tx.exec(ctx, `DELETE FROM oauth_codes WHERE expires_at <= ?`, unixMilli(tx.now))
 	return err
 }
 
@@ -140,7 +140,7 @@ func (tx *Tx) DeleteExpiredOAuthCodes(ctx context.Context) error {
 func (tx *Tx) TakeOAuthCode(ctx context.Context, code string) (OAuthCode, error) {
 	var c OAuthCode
 	var expires int64
-	err := tx.tx.QueryRowContext(ctx, `DELETE FROM oauth_codes WHERE code_hash = ? RETURNING app_id, redirect_uri, scopes, code_challenge, expires_at`,
+	err := tx.queryRow(ctx, `DELETE FROM oauth_codes WHERE code_hash = ? RETURNING app_id, redirect_uri, scopes, code_challenge, expires_at`,
 		HashSessionToken(code)).Scan(&c.AppID, &c.RedirectURI, &c.Scopes, &c.CodeChallenge, &expires)
 	if err != nil {
 		return OAuthCode{}, notFound(err, "authorization code")
@@ -164,7 +164,7 @@ func (tx *Tx) CreateOAuthAppToken(ctx context.Context, token string, appID int64
 }
 
 func (tx *Tx) createOAuthToken(ctx context.Context, token string, appID int64, scopes string, appOnly bool) error {
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO oauth_tokens (token_hash, app_id, scopes, created_at, app_only) VALUES (?, ?, ?, ?, ?)`,
+	_, err := tx.exec(ctx, `INSERT INTO oauth_tokens (token_hash, app_id, scopes, created_at, app_only) VALUES (?, ?, ?, ?, ?)`,
 		HashSessionToken(token), appID, scopes, unixMilli(tx.now), appOnly)
 	if err != nil {
 		return fmt.Errorf("create token: %w", err)
@@ -187,13 +187,13 @@ func (db *DB) OAuthTokenByToken(ctx context.Context, token string) (OAuthToken, 
 
 // TouchOAuthToken records that a token was used.
 func (tx *Tx) TouchOAuthToken(ctx context.Context, tokenHash []byte) error {
-	_, err := tx.tx.ExecContext(ctx, `UPDATE oauth_tokens SET last_used_at = ? WHERE token_hash = ?`, unixMilli(tx.now), tokenHash)
+	_, err := tx.exec(ctx, `UPDATE oauth_tokens SET last_used_at = ? WHERE token_hash = ?`, unixMilli(tx.now), tokenHash)
 	return err
 }
 
 // RevokeOAuthToken deletes a token; it reports whether there was one.
 func (tx *Tx) RevokeOAuthToken(ctx context.Context, token string) (bool, error) {
-	res, err := tx.tx.ExecContext(ctx, `DELETE FROM oauth_tokens WHERE token_hash = ?`, HashSessionToken(token))
+	res, err := tx.exec(ctx, `DELETE FROM oauth_tokens WHERE token_hash = ?`, HashSessionToken(token))
 	if err != nil {
 		return false, err
 	}

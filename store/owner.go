@@ -23,7 +23,7 @@ var ErrOwnerExists = fmt.Errorf("owner account already exists")
 // CreateOwner inserts the owner account.
 func (tx *Tx) CreateOwner(ctx context.Context, o Owner) error {
 	now := unixMilli(tx.now)
-	res, err := tx.tx.ExecContext(ctx, `INSERT INTO owner (id, username, display_name, password_hash, private_key_pem, public_key_pem, created_at, password_changed_at)
+	res, err := tx.exec(ctx, `INSERT INTO owner (id, username, display_name, password_hash, private_key_pem, public_key_pem, created_at, password_changed_at)
 		VALUES (1, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
 		o.Username, o.DisplayName, o.PasswordHash, o.PrivateKeyPEM, o.PublicKeyPEM, now, now)
 	if err != nil {
@@ -51,14 +51,14 @@ func (db *DB) Owner(ctx context.Context) (Owner, error) {
 // SetOwnerPassword replaces the password hash and ends every web session,
 // so a changed password locks out whoever knew the old one.
 func (tx *Tx) SetOwnerPassword(ctx context.Context, hash string) error {
-	res, err := tx.tx.ExecContext(ctx, `UPDATE owner SET password_hash = ?, password_changed_at = ? WHERE id = 1`, hash, unixMilli(tx.now))
+	res, err := tx.exec(ctx, `UPDATE owner SET password_hash = ?, password_changed_at = ? WHERE id = 1`, hash, unixMilli(tx.now))
 	if err != nil {
 		return fmt.Errorf("set password: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("set password: owner: %w", ErrNotFound)
 	}
-	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM sessions`); err != nil {
+	if _, err := tx.exec(ctx, `DELETE FROM sessions`); err != nil {
 		return fmt.Errorf("set password: end sessions: %w", err)
 	}
 	return nil

@@ -97,7 +97,7 @@ func (tx *Tx) InsertPost(ctx context.Context, p Post) (int64, error) {
 	if p.InReplyToID != 0 {
 		replyID = p.InReplyToID
 	}
-	res, err := tx.tx.ExecContext(ctx, `INSERT INTO posts (uri, url, author_id, local, type, visibility, reblog_of_id,
+	res, err := tx.exec(ctx, `INSERT INTO posts (uri, url, author_id, local, type, visibility, reblog_of_id,
 		in_reply_to_uri, in_reply_to_id, conversation, summary, content, source, language, sensitive, published_at, edited_at, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uri) DO NOTHING`,
 		p.URI, p.URL, p.AuthorID, p.Local, orDefault(p.Type, "Note"), p.Visibility, reblog, p.InReplyToURI, replyID,
@@ -116,7 +116,7 @@ func (tx *Tx) InsertPost(ctx context.Context, p Post) (int64, error) {
 	// Replies that arrived before their parent now find it.
 	// The literal in_reply_to_uri != '' lets SQLite use the partial index
 	// posts_reply; without it this would scan every post on every insert.
-	if _, err := tx.tx.ExecContext(ctx, `UPDATE posts SET in_reply_to_id = ?
+	if _, err := tx.exec(ctx, `UPDATE posts SET in_reply_to_id = ?
 		WHERE in_reply_to_uri = ? AND in_reply_to_uri != '' AND in_reply_to_id IS NULL`, id, p.URI); err != nil {
 		return 0, err
 	}
@@ -135,35 +135,35 @@ func orDefault(s, d string) string {
 
 // SetPostURI sets the URI and URL of a local post once its id is known.
 func (tx *Tx) SetPostURI(ctx context.Context, id int64, uri, url string) error {
-	_, err := tx.tx.ExecContext(ctx, `UPDATE posts SET uri = ?, url = ? WHERE id = ?`, uri, url, id)
+	_, err := tx.exec(ctx, `UPDATE posts SET uri = ?, url = ? WHERE id = ?`, uri, url, id)
 	return err
 }
 
 func (tx *Tx) writePostParts(ctx context.Context, id int64, p Post) error {
 	for i, a := range p.Attachments {
 		if a.ID != 0 { // uploaded before the post: attach it
-			if _, err := tx.tx.ExecContext(ctx, `UPDATE attachments SET post_id = ?, position = ? WHERE id = ?`, id, i, a.ID); err != nil {
+			if _, err := tx.exec(ctx, `UPDATE attachments SET post_id = ?, position = ? WHERE id = ?`, id, i, a.ID); err != nil {
 				return err
 			}
 			continue
 		}
-		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO attachments (post_id, position, url, media_type, description, width, height, blurhash, focus_x, focus_y)
+		if _, err := tx.exec(ctx, `INSERT INTO attachments (post_id, position, url, media_type, description, width, height, blurhash, focus_x, focus_y)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, i, a.URL, a.MediaType, a.Description, a.Width, a.Height, a.Blurhash, a.FocusX, a.FocusY); err != nil {
 			return fmt.Errorf("insert attachment: %w", err)
 		}
 	}
 	for _, m := range p.Mentions {
-		if _, err := tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO post_mentions (post_id, actor_uri, name) VALUES (?, ?, ?)`, id, m.ActorURI, m.Name); err != nil {
+		if _, err := tx.exec(ctx, `INSERT OR IGNORE INTO post_mentions (post_id, actor_uri, name) VALUES (?, ?, ?)`, id, m.ActorURI, m.Name); err != nil {
 			return err
 		}
 	}
 	for _, t := range p.Tags {
-		if _, err := tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO post_tags (post_id, tag) VALUES (?, ?)`, id, strings.ToLower(t)); err != nil {
+		if _, err := tx.exec(ctx, `INSERT OR IGNORE INTO post_tags (post_id, tag) VALUES (?, ?)`, id, strings.ToLower(t)); err != nil {
 			return err
 		}
 	}
 	for _, e := range p.Emojis {
-		if _, err := tx.tx.ExecContext(ctx, `INSERT OR REPLACE INTO post_emojis (post_id, shortcode, url) VALUES (?, ?, ?)`, id, e.Shortcode, e.URL); err != nil {
+		if _, err := tx.exec(ctx, `INSERT OR REPLACE INTO post_emojis (post_id, shortcode, url) VALUES (?, ?, ?)`, id, e.Shortcode, e.URL); err != nil {
 			return err
 		}
 	}
@@ -174,14 +174,14 @@ func (tx *Tx) writePostParts(ctx context.Context, id int64, p Post) error {
 }
 
 func (tx *Tx) writePoll(ctx context.Context, id int64, poll Poll) error {
-	if _, err := tx.tx.ExecContext(ctx, `INSERT INTO polls (post_id, multiple, expires_at, closed_at, voters_count) VALUES (?, ?, ?, ?, ?)
+	if _, err := tx.exec(ctx, `INSERT INTO polls (post_id, multiple, expires_at, closed_at, voters_count) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (post_id) DO UPDATE SET multiple = excluded.multiple, expires_at = excluded.expires_at,
 		closed_at = excluded.closed_at, voters_count = excluded.voters_count`,
 		id, poll.Multiple, milliOrZero(poll.ExpiresAt), milliOrZero(poll.ClosedAt), poll.VotersCount); err != nil {
 		return fmt.Errorf("write poll: %w", err)
 	}
 	for i, o := range poll.Options {
-		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO poll_options (post_id, position, title, votes) VALUES (?, ?, ?, ?)
+		if _, err := tx.exec(ctx, `INSERT INTO poll_options (post_id, position, title, votes) VALUES (?, ?, ?, ?)
 			ON CONFLICT (post_id, position) DO UPDATE SET title = excluded.title, votes = excluded.votes`, id, i, o.Title, o.Votes); err != nil {
 			return fmt.Errorf("write poll option: %w", err)
 		}
@@ -194,7 +194,7 @@ func (tx *Tx) writePoll(ctx context.Context, id int64, poll Poll) error {
 func (tx *Tx) UpdatePost(ctx context.Context, p Post) error {
 	var old Post
 	var edited, published int64
-	err := tx.tx.QueryRowContext(ctx, `SELECT summary, content, sensitive, published_at, edited_at FROM posts WHERE id = ?`, p.ID).
+	err := tx.queryRow(ctx, `SELECT summary, content, sensitive, published_at, edited_at FROM posts WHERE id = ?`, p.ID).
 		Scan(&old.Summary, &old.Content, &old.Sensitive, &published, &edited)
 	if err != nil {
 		return notFound(err, fmt.Sprintf("post %d", p.ID))
@@ -204,18 +204,18 @@ func (tx *Tx) UpdatePost(ctx context.Context, p Post) error {
 		if edited != 0 {
 			at = edited
 		}
-		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO post_edits (post_id, summary, content, sensitive, edited_at) VALUES (?, ?, ?, ?, ?)`,
+		if _, err := tx.exec(ctx, `INSERT INTO post_edits (post_id, summary, content, sensitive, edited_at) VALUES (?, ?, ?, ?, ?)`,
 			p.ID, old.Summary, old.Content, old.Sensitive, at); err != nil {
 			return err
 		}
 	}
-	if _, err := tx.tx.ExecContext(ctx, `UPDATE posts SET summary = ?, content = ?, source = ?, sensitive = ?, language = ?, edited_at = ? WHERE id = ?`,
+	if _, err := tx.exec(ctx, `UPDATE posts SET summary = ?, content = ?, source = ?, sensitive = ?, language = ?, edited_at = ? WHERE id = ?`,
 		p.Summary, p.Content, p.Source, p.Sensitive, p.Language, milliOrZero(p.EditedAt), p.ID); err != nil {
 		return fmt.Errorf("update post: %w", err)
 	}
 	for _, q := range []string{`DELETE FROM attachments WHERE post_id = ?`, `DELETE FROM post_mentions WHERE post_id = ?`,
 		`DELETE FROM post_tags WHERE post_id = ?`, `DELETE FROM post_emojis WHERE post_id = ?`} {
-		if _, err := tx.tx.ExecContext(ctx, q, p.ID); err != nil {
+		if _, err := tx.exec(ctx, q, p.ID); err != nil {
 			return err
 		}
 	}
@@ -224,7 +224,7 @@ func (tx *Tx) UpdatePost(ctx context.Context, p Post) error {
 
 // DeletePost removes a post (and its boosts, likes and notifications).
 func (tx *Tx) DeletePost(ctx context.Context, id int64) error {
-	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM posts WHERE id = ?`, id); err != nil {
+	if _, err := tx.exec(ctx, `DELETE FROM posts WHERE id = ?`, id); err != nil {
 		return fmt.Errorf("delete post %d: %w", id, err)
 	}
 	return nil
@@ -263,7 +263,7 @@ func (db *DB) PostByID(ctx context.Context, id int64) (Post, error) {
 
 // PostByURI reads a post inside the transaction (seeing its own writes).
 func (tx *Tx) PostByURI(ctx context.Context, uri string) (Post, error) {
-	return postWhere(ctx, tx.tx, `p.uri = ?`, uri)
+	return postWhere(ctx, txQueryer{tx}, `p.uri = ?`, uri)
 }
 
 func postWhere(ctx context.Context, q queryer, where string, args ...any) (Post, error) {
@@ -430,5 +430,5 @@ func (db *DB) CountPostsByAuthor(ctx context.Context, authorID int64, visibiliti
 
 // BoostOf finds an actor's boost of a post.
 func (tx *Tx) BoostOf(ctx context.Context, actorID, postID int64) (Post, error) {
-	return postWhere(ctx, tx.tx, `p.author_id = ? AND p.reblog_of_id = ?`, actorID, postID)
+	return postWhere(ctx, txQueryer{tx}, `p.author_id = ? AND p.reblog_of_id = ?`, actorID, postID)
 }

@@ -27,7 +27,7 @@ func HashSessionToken(token string) []byte {
 
 // CreateSession stores a new session for the cookie value token.
 func (tx *Tx) CreateSession(ctx context.Context, token string, s Session) error {
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, csrf_token, created_at, seen_at, expires_at, user_agent, ip)
+	_, err := tx.exec(ctx, `INSERT INTO sessions (token_hash, csrf_token, created_at, seen_at, expires_at, user_agent, ip)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		HashSessionToken(token), s.CSRFToken, unixMilli(tx.now), unixMilli(tx.now), unixMilli(s.ExpiresAt), s.UserAgent, s.IP)
 	if err != nil {
@@ -53,7 +53,7 @@ func (db *DB) SessionByToken(ctx context.Context, token string, now time.Time) (
 
 // TouchSession records activity and slides the expiry forward.
 func (tx *Tx) TouchSession(ctx context.Context, tokenHash []byte, expires time.Time) error {
-	_, err := tx.tx.ExecContext(ctx, `UPDATE sessions SET seen_at = ?, expires_at = ? WHERE token_hash = ?`,
+	_, err := tx.exec(ctx, `UPDATE sessions SET seen_at = ?, expires_at = ? WHERE token_hash = ?`,
 		unixMilli(tx.now), unixMilli(expires), tokenHash)
 	if err != nil {
 		return fmt.Errorf("touch session: %w", err)
@@ -63,7 +63,7 @@ func (tx *Tx) TouchSession(ctx context.Context, tokenHash []byte, expires time.T
 
 // DeleteSession ends one session.
 func (tx *Tx) DeleteSession(ctx context.Context, tokenHash []byte) error {
-	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash); err != nil {
+	if _, err := tx.exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash); err != nil {
 		return fmt.Errorf("delete session: %w", err)
 	}
 	return nil
@@ -92,7 +92,7 @@ func (db *DB) Sessions(ctx context.Context, now time.Time) ([]Session, error) {
 
 // DeleteExpiredSessions removes sessions past their expiry.
 func (tx *Tx) DeleteExpiredSessions(ctx context.Context) (int64, error) {
-	res, err := tx.tx.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, unixMilli(tx.now))
+	res, err := tx.exec(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, unixMilli(tx.now))
 	if err != nil {
 		return 0, fmt.Errorf("delete expired sessions: %w", err)
 	}

@@ -17,7 +17,7 @@ func (db *DB) Setting(ctx context.Context, key string) (string, error) {
 
 // SetSetting stores one setting.
 func (tx *Tx) SetSetting(ctx context.Context, key, value string) error {
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
+	_, err := tx.exec(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
 	if err != nil {
 		return fmt.Errorf("set setting %s: %w", key, err)

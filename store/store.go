@@ -38,7 +38,8 @@ var (
 type DB struct {
 	path   string
 	write  *sql.DB // one connection; transactions are BEGIN IMMEDIATE
-	read   *sql.DB // several read-only connections
+	read   *reader // several read-only connections
+	wstmts *stmtCache
 	logger *slog.Logger
 	now    func() time.Time
 }
@@ -94,8 +95,9 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*DB, error) {
 	write.SetConnMaxIdleTime(0)
 	write.SetConnMaxLifetime(0)
 
-	db := &DB{path: path, write: write, logger: logger, now: time.Now}
+	db := &DB{path: path, write: write, wstmts: newStmtCache(write), logger: logger, now: time.Now}
 	if err := db.migrate(ctx); err != nil {
+		db.wstmts.close()
 		write.Close()
 		return nil, classifyOpenError(path, err)
 	}
@@ -108,7 +110,7 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*DB, error) {
 	n := max(2, runtime.GOMAXPROCS(0))
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
-	db.read = read
+	db.read = &reader{pool: read, stmts: newStmtCache(read)}
 	return db, nil
 }
 
@@ -152,8 +154,12 @@ func (db *DB) Path() string { return db.path }
 // Close closes both connection pools.
 func (db *DB) Close() error {
 	var errs []error
+	if db.wstmts != nil {
+		db.wstmts.close()
+	}
 	if db.read != nil {
-		errs = append(errs, db.read.Close())
+		db.read.stmts.close()
+		errs = append(errs, db.read.pool.Close())
 	}
 	errs = append(errs, db.write.Close())
 	return errors.Join(errs...)
@@ -162,8 +168,10 @@ func (db *DB) Close() error {
 // Tx is a write transaction. Every method that changes data hangs off Tx,
 // so several changes (and the jobs they enqueue) commit or roll back together.
 type Tx struct {
-	tx  *sql.Tx
-	now time.Time
+	tx     *sql.Tx
+	now    time.Time
+	stmts  *stmtCache
+	missed map[string]bool // queries to prepare once the connection is free
 }
 
 // Now is the time the transaction started; rows written in one transaction
@@ -178,7 +186,7 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{tx: sqlTx, now: db.now()}
+	tx := &Tx{tx: sqlTx, now: db.now(), stmts: db.wstmts}
 	if err := fn(tx); err != nil {
 		if rbErr := sqlTx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
 			return errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
@@ -187,6 +195,9 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	if tx.missed != nil {
+		db.wstmts.prepareLater(tx.missed)
 	}
 	return nil
 }

@@ -35,7 +35,7 @@ func TestCancelQueryMidFlight(t *testing.T) {
 		pool  func() *sql.DB
 		conns int
 	}{
-		{"read", func() *sql.DB { return db.read }, max(2, runtime.GOMAXPROCS(0))},
+		{"read", func() *sql.DB { return db.read.pool }, max(2, runtime.GOMAXPROCS(0))},
 		{"write", func() *sql.DB { return db.write }, 1},
 	}
 	for _, p := range pools {
