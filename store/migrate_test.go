@@ -143,3 +143,34 @@ func TestOwnerAndSessions(t *testing.T) {
 		t.Errorf("session survived a password change: %v", err)
 	}
 }
+
+// Editing a post keeps the uploaded media it names and drops the rest.
+func TestUpdatePostKeepsUploadedMedia(t *testing.T) {
+	db := openTestDB(t)
+	ctx := context.Background()
+	var postID int64
+	err := db.InTx(ctx, func(tx *Tx) error {
+		author, err := tx.UpsertActor(ctx, Actor{URI: "https://a.example/users/a", Domain: "a.example"})
+		if err != nil {
+			return err
+		}
+		postID, err = tx.InsertPost(ctx, Post{URI: "https://a.example/p/1", AuthorID: author, Visibility: Public,
+			PublishedAt: tx.Now(), Content: "v1", Attachments: []Attachment{{URL: "/media/1.png"}, {URL: "/media/2.png"}}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := db.PostByID(ctx, postID)
+	if len(p.Attachments) != 2 {
+		t.Fatalf("attachments = %d, want 2", len(p.Attachments))
+	}
+	p.Content, p.Attachments = "v2", p.Attachments[1:]
+	if err := db.InTx(ctx, func(tx *Tx) error { return tx.UpdatePost(ctx, p) }); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := db.PostByID(ctx, postID)
+	if len(got.Attachments) != 1 || got.Attachments[0].URL != "/media/2.png" {
+		t.Errorf("after the edit: %+v, want only /media/2.png", got.Attachments)
+	}
+}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -213,8 +214,19 @@ func (tx *Tx) UpdatePost(ctx context.Context, p Post) error {
 		p.Summary, p.Content, p.Source, p.Sensitive, p.Language, milliOrZero(p.EditedAt), p.ID); err != nil {
 		return fmt.Errorf("update post: %w", err)
 	}
-	for _, q := range []string{`DELETE FROM attachments WHERE post_id = ?`, `DELETE FROM post_mentions WHERE post_id = ?`,
-		`DELETE FROM post_tags WHERE post_id = ?`, `DELETE FROM post_emojis WHERE post_id = ?`} {
+	// Uploaded media the edit keeps stays (writePostParts re-attaches it
+	// by id); everything else is written afresh.
+	keep := []int64{}
+	for _, a := range p.Attachments {
+		if a.ID != 0 {
+			keep = append(keep, a.ID)
+		}
+	}
+	keepJSON, _ := json.Marshal(keep)
+	if _, err := tx.exec(ctx, `DELETE FROM attachments WHERE post_id = ? AND id NOT IN (SELECT value FROM json_each(?))`, p.ID, string(keepJSON)); err != nil {
+		return err
+	}
+	for _, q := range []string{`DELETE FROM post_mentions WHERE post_id = ?`, `DELETE FROM post_tags WHERE post_id = ?`, `DELETE FROM post_emojis WHERE post_id = ?`} {
 		if _, err := tx.exec(ctx, q, p.ID); err != nil {
 			return err
 		}
