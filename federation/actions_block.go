@@ -64,18 +64,25 @@ func (f *Federation) BlockDomain(ctx context.Context, domain string) error {
 	if strings.EqualFold(hostOnly(domain), hostOnly(f.urls.Host())) {
 		return fmt.Errorf("%w: you cannot block your own domain", ErrBadRequest)
 	}
-	return f.db.InTx(ctx, func(tx *store.Tx) error {
+	err := f.db.InTx(ctx, func(tx *store.Tx) error {
 		if _, err := tx.PutDomainBlock(ctx, domain); err != nil {
 			return err
 		}
 		return tx.SeverDomainFollows(ctx, f.localID, domain)
 	})
+	if err != nil {
+		return err
+	}
+	return f.reloadBlocks(ctx)
 }
 
 // UnblockDomain lifts a domain block made by the owner (blocks from the
 // config file stay).
 func (f *Federation) UnblockDomain(ctx context.Context, domain string) error {
-	return f.db.InTx(ctx, func(tx *store.Tx) error { return tx.DeleteDomainBlock(ctx, strings.ToLower(domain)) })
+	if err := f.db.InTx(ctx, func(tx *store.Tx) error { return tx.DeleteDomainBlock(ctx, strings.ToLower(domain)) }); err != nil {
+		return err
+	}
+	return f.reloadBlocks(ctx)
 }
 
 // Pin features an owner's post on the profile; Add to the featured

@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"kith/federation/transport"
@@ -66,6 +67,11 @@ type Federation struct {
 	localID     int64 // the owner's actors row
 
 	fetches fetchGroup // one fetch per URL at a time
+
+	// blocked is every blocked domain (config and owner), lower case,
+	// read on every inbound request and delivery; reloadBlocks swaps it.
+	blocked atomic.Pointer[[]string]
+	keys    keyCache
 }
 
 // New builds the federation side, registers its job handlers on runner,
@@ -90,10 +96,14 @@ func New(ctx context.Context, db *store.DB, runner *jobs.Runner, logger *slog.Lo
 		}),
 	}
 	f.fetches.m = map[string]*fetchCall{}
+	f.keys.m = map[string]cachedKey{}
 	if err := f.loadKeys(ctx); err != nil {
 		return nil, err
 	}
 	if err := f.syncLocalActor(ctx); err != nil {
+		return nil, err
+	}
+	if err := f.reloadBlocks(ctx); err != nil {
 		return nil, err
 	}
 	// Domains blocked in the config file lose their follows too, as if
@@ -205,19 +215,32 @@ func (f *Federation) syncLocalActor(ctx context.Context) error {
 
 // blockedDomain reports whether host (or a parent domain) is blocked by
 // the config or by the owner.
-func (f *Federation) blockedDomain(ctx context.Context, host string) bool {
+func (f *Federation) blockedDomain(_ context.Context, host string) bool {
 	host = strings.ToLower(hostOnly(host))
 	if host == "" {
 		return false
 	}
-	owner, _ := f.db.DomainBlocks(ctx)
-	for _, d := range append(append([]string{}, f.opts.BlockedDomains...), owner...) {
-		d = strings.ToLower(d)
+	for _, d := range *f.blocked.Load() {
 		if host == d || strings.HasSuffix(host, "."+d) {
 			return true
 		}
 	}
 	return false
+}
+
+// reloadBlocks reads the owner's domain blocks and joins them with the
+// config's.
+func (f *Federation) reloadBlocks(ctx context.Context) error {
+	owner, err := f.db.DomainBlocks(ctx)
+	if err != nil {
+		return err
+	}
+	var all []string
+	for _, d := range append(append([]string{}, f.opts.BlockedDomains...), owner...) {
+		all = append(all, strings.ToLower(d))
+	}
+	f.blocked.Store(&all)
+	return nil
 }
 
 // hostOnly drops a port from host:port.

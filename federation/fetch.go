@@ -185,6 +185,22 @@ func actorFromDocument(doc *ap.Actor, now time.Time) store.Actor {
 // lookupKey resolves a signature's keyId for httpsig.Verify: from the
 // store when known, otherwise by fetching the key's document.
 func (f *Federation) lookupKey(ctx context.Context, keyID string, refresh bool) (httpsig.Key, error) {
+	if !refresh {
+		if k, ok := f.keys.get(keyID, f.now()); ok {
+			return k, nil
+		}
+	} else {
+		f.keys.drop(keyID)
+	}
+	k, err := f.resolveKey(ctx, keyID, refresh)
+	if err == nil {
+		f.keys.put(keyID, k, f.now())
+	}
+	return k, err
+}
+
+// resolveKey finds a key from the store or by fetching its document.
+func (f *Federation) resolveKey(ctx context.Context, keyID string, refresh bool) (httpsig.Key, error) {
 	if user, host, ok := ParseAcct(keyID); ok && strings.HasPrefix(keyID, "acct:") {
 		// Note: some old servers sign with an acct: keyId.
 		a, err := f.ResolveHandle(ctx, user+"@"+host)
