@@ -273,3 +273,28 @@ func (tx *Tx) CloseExpiredPolls(ctx context.Context, localID int64, at time.Time
 	}
 	return len(ids), nil
 }
+
+// PollVotesBy returns the options an actor chose in each of some polls,
+// keyed by post id.
+func (db *DB) PollVotesBy(ctx context.Context, actorID int64, postIDs []int64) (map[int64][]int, error) {
+	out := map[int64][]int{}
+	if len(postIDs) == 0 {
+		return out, nil
+	}
+	ids, _ := json.Marshal(postIDs)
+	rows, err := db.read.QueryContext(ctx, `SELECT post_id, position FROM poll_votes
+		WHERE actor_id = ? AND post_id IN (SELECT value FROM json_each(?)) ORDER BY post_id, position`, actorID, string(ids))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var post int64
+		var pos int
+		if err := rows.Scan(&post, &pos); err != nil {
+			return nil, err
+		}
+		out[post] = append(out[post], pos)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,248 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"kith/federation"
+	"kith/store"
+)
+
+// The Mastodon client API. Apps are strict about its shapes: ids are
+// strings, times are "2006-01-02T15:04:05.000Z", nullable fields are
+// present as null, list endpoints kith does not fill answer [] (never
+// 404), and errors are {"error": "..."}.
+
+// apiTimeFormat is how the API writes timestamps.
+const apiTimeFormat = "2006-01-02T15:04:05.000Z"
+
+func apiTime(t time.Time) string { return t.UTC().Format(apiTimeFormat) }
+
+// apiTimePtr is apiTime, or null for the zero time.
+func apiTimePtr(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := apiTime(t)
+	return &s
+}
+
+func apiID(id int64) string { return strconv.FormatInt(id, 10) }
+
+// apiIDPtr is apiID, or null for 0.
+func apiIDPtr(id int64) *string {
+	if id == 0 {
+		return nil
+	}
+	s := apiID(id)
+	return &s
+}
+
+// writeAPI answers with a JSON body.
+func writeAPI(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+// apiError answers with Mastodon's error shape.
+func apiError(w http.ResponseWriter, status int, msg string) {
+	writeAPI(w, status, map[string]string{"error": msg})
+}
+
+// apiFail maps an error to a status and a message, as errorStatus does
+// for pages: unexpected errors are logged and reported without detail.
+func (s *Server) apiFail(w http.ResponseWriter, r *http.Request, err error) {
+	var ue *userError
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &ue):
+		apiError(w, ue.status, ue.msg)
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, federation.ErrNotFound):
+		apiError(w, http.StatusNotFound, "Record not found")
+	case errors.Is(err, federation.ErrForbidden):
+		apiError(w, http.StatusForbidden, "This action is not allowed")
+	case errors.Is(err, federation.ErrBadRequest), errors.Is(err, errBadRequest):
+		apiError(w, http.StatusUnprocessableEntity, "Validation failed: "+strings.TrimPrefix(err.Error(), "bad request: "))
+	case errors.As(err, &tooBig):
+		apiError(w, http.StatusRequestEntityTooLarge, "The request is too large")
+	case errors.Is(err, errTooManyTries):
+		apiError(w, http.StatusTooManyRequests, "Too many requests")
+	default:
+		s.logger.Error("api request failed", "path", r.URL.Path, "err", err)
+		apiError(w, http.StatusInternalServerError, "Something went wrong")
+	}
+}
+
+// apiParams are an API request's parameters. Mastodon accepts them as
+// query string, form (urlencoded or multipart) or JSON body, and clients
+// use all three.
+type apiParams struct {
+	values url.Values
+}
+
+// maxMultipartMemory bounds how much of a multipart body is held in memory;
+// the rest goes to temporary files.
+const maxMultipartMemory = 8 << 20
+
+// params reads every parameter of a request. JSON values are flattened to
+// strings the way Rails does (arrays become key[] entries, nested objects
+// key[sub]), so handlers read one shape.
+func params(r *http.Request) (apiParams, error) {
+	v := url.Values{}
+	for k, vs := range r.URL.Query() {
+		v[k] = append(v[k], vs...)
+	}
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch mt {
+	case "application/json":
+		var body map[string]any
+		dec := json.NewDecoder(r.Body)
+		dec.UseNumber()
+		if err := dec.Decode(&body); err != nil && err.Error() != "EOF" {
+			return apiParams{}, &userError{http.StatusBadRequest, "The request body is not valid JSON"}
+		}
+		flatten(v, "", body)
+	case "application/x-www-form-urlencoded":
+		if err := r.ParseForm(); err != nil {
+			return apiParams{}, &userError{http.StatusBadRequest, "The form could not be read"}
+		}
+		for k, vs := range r.PostForm {
+			v[k] = append(v[k], vs...)
+		}
+	case "multipart/form-data":
+		if err := r.ParseMultipartForm(maxMultipartMemory); err != nil {
+			return apiParams{}, &userError{http.StatusBadRequest, "The form could not be read"}
+		}
+		for k, vs := range r.MultipartForm.Value {
+			v[k] = append(v[k], vs...)
+		}
+	}
+	return apiParams{values: v}, nil
+}
+
+func flatten(v url.Values, prefix string, x any) {
+	switch t := x.(type) {
+	case map[string]any:
+		for k, val := range t {
+			key := k
+			if prefix != "" {
+				key = prefix + "[" + k + "]"
+			}
+			flatten(v, key, val)
+		}
+	case []any:
+		for i, val := range t {
+			switch val.(type) {
+			case map[string]any:
+				flatten(v, prefix+"["+strconv.Itoa(i)+"]", val)
+			default:
+				flatten(v, prefix+"[]", val)
+			}
+		}
+	case nil:
+		v.Add(prefix, "")
+	case bool:
+		v.Add(prefix, strconv.FormatBool(t))
+	case json.Number:
+		v.Add(prefix, t.String())
+	default:
+		v.Add(prefix, fmt.Sprint(t))
+	}
+}
+
+// String returns a parameter, "" when absent.
+func (p apiParams) String(key string) string { return p.values.Get(key) }
+
+// Has reports whether a parameter was sent.
+func (p apiParams) Has(key string) bool { _, ok := p.values[key]; return ok }
+
+// Bool reads true/false/1/0/on (absent means def).
+func (p apiParams) Bool(key string, def bool) bool {
+	if !p.Has(key) {
+		return def
+	}
+	switch strings.ToLower(p.values.Get(key)) {
+	case "true", "1", "on", "yes":
+		return true
+	}
+	return false
+}
+
+// Int reads an integer parameter, def when absent or malformed.
+func (p apiParams) Int(key string, def int64) int64 {
+	n, err := strconv.ParseInt(p.values.Get(key), 10, 64)
+	if err != nil {
+		return def
+	}
+	return n
+}
+
+// List reads an array parameter sent as key[]=a&key[]=b, key=a&key=b, or
+// a JSON array.
+func (p apiParams) List(key string) []string {
+	if vs, ok := p.values[key+"[]"]; ok {
+		return vs
+	}
+	return p.values[key]
+}
+
+// Page reads Mastodon's paging parameters; limit defaults to def and is
+// capped at max.
+func (p apiParams) Page(def, max int) store.Page {
+	limit := int(p.Int("limit", int64(def)))
+	if limit <= 0 {
+		limit = def
+	}
+	return store.Page{MaxID: p.Int("max_id", 0), SinceID: p.Int("since_id", 0), MinID: p.Int("min_id", 0), Limit: min(limit, max)}
+}
+
+// setLinkHeader writes the Link header clients page with: next points to
+// older items (max_id), prev to newer ones (min_id).
+func (s *Server) setLinkHeader(w http.ResponseWriter, r *http.Request, newest, oldest int64, n, limit int) {
+	if n == 0 {
+		return
+	}
+	base := s.config().BaseURL()
+	base.Path = r.URL.Path
+	q := url.Values{}
+	for k, vs := range r.URL.Query() {
+		if k != "max_id" && k != "min_id" && k != "since_id" {
+			q[k] = vs
+		}
+	}
+	var links []string
+	if n >= limit {
+		next := cloneValues(q)
+		next.Set("max_id", apiID(oldest))
+		base.RawQuery = next.Encode()
+		links = append(links, "<"+base.String()+`>; rel="next"`)
+	}
+	prev := cloneValues(q)
+	prev.Set("min_id", apiID(newest))
+	base.RawQuery = prev.Encode()
+	links = append(links, "<"+base.String()+`>; rel="prev"`)
+	w.Header().Set("Link", strings.Join(links, ", "))
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}
+
+// emptyList answers [] for list endpoints kith does not fill, as apps
+// expect, rather than 404.
+func emptyList(w http.ResponseWriter, r *http.Request) { writeAPI(w, http.StatusOK, []any{}) }
