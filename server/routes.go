@@ -52,6 +52,29 @@ func (s *Server) routes() http.Handler {
 		})
 	})
 
+	// OAuth: app registration, the consent page, tokens (oauth.go), and
+	// the owner's own applications (settings_apps.go). The API checks
+	// tokens with apiAuth and requireScope.
+	r.Group(func(r chi.Router) {
+		r.Use(oauthCORS)
+		r.Get("/.well-known/oauth-authorization-server", s.handleOAuthMetadata)
+		r.Post("/api/v1/apps", s.handleCreateApp(newRateLimiter(appsBurst, appsRefill, s.opts.Now)))
+		r.With(s.apiAuth, s.requireToken()).Get("/api/v1/apps/verify_credentials", s.handleVerifyApp)
+		r.Post("/oauth/token", s.handleToken(newRateLimiter(passwordBurst, passwordRefill, s.opts.Now)))
+		r.Post("/oauth/revoke", s.handleRevoke)
+		for _, path := range []string{"/api/v1/apps", "/api/v1/apps/verify_credentials", "/oauth/token", "/oauth/revoke"} {
+			r.Options(path, http.NotFound) // oauthCORS answers preflights
+		}
+	})
+	r.Group(func(r chi.Router) {
+		r.Use(s.loadSession, s.requireOwner)
+		r.Get("/oauth/authorize", s.handleAuthorize)
+		r.Post("/oauth/authorize", s.handleAuthorizeDecision)
+		r.Get("/settings/applications", s.handleApps)
+		r.Post("/settings/applications", s.handleCreateOwnApp)
+		r.Post("/settings/applications/revoke", s.handleRevokeApp)
+	})
+
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, &userError{http.StatusNotFound, "There is nothing here."})
 	})

@@ -279,11 +279,13 @@ func TestPanicBecomes500(t *testing.T) {
 func TestTemplatesExecuteWithZeroView(t *testing.T) {
 	in := newInstance(t, nil)
 	views := map[string]any{
-		"home":     homePage{},
-		"login":    loginPage{},
-		"error":    errorPage{},
-		"sessions": sessionsPage{Sessions: []sessionRow{{}}},
-		"post":     postPage{},
+		"home":      homePage{},
+		"login":     loginPage{},
+		"error":     errorPage{},
+		"sessions":  sessionsPage{Sessions: []sessionRow{{}}},
+		"post":      postPage{},
+		"authorize": authorizePage{Scopes: []scopeLine{{}}},
+		"apps":      appsPage{Apps: []store.OAuthAppUse{{}}, Scopes: []scopeChoice{{}}, Created: &createdApp{}},
 	}
 	for name, tmpl := range in.srv.pages {
 		view, ok := views[name]
