@@ -44,6 +44,7 @@ func commands() []command {
 		{"init", "write a config file and create the owner account", runInit},
 		{"config", "check a config file: kith config check [--config FILE]", runConfig},
 		{"account", "manage the owner account: kith account password", runAccount},
+		{"token", "access tokens for scripts and bots: kith token create|list|revoke", runToken},
 		{"bench", "measure kith under load on loopback: kith bench inbox|deletes|fanout", runBench},
 		{"version", "print the version", runVersion},
 		{"help", "show help for kith or for a command", nil},

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestTokenCommands(t *testing.T) {
+	dir, _, base := initInstance(t)
+	r := kith(t, dir, "", "token", "create", "--scopes", "read write:statuses", "--name", "my bot")
+	token := strings.TrimSpace(r.stdout)
+	if r.code != 0 || token == "" || strings.Contains(token, "\n") || !strings.Contains(r.stderr, "shown only now") {
+		t.Fatalf("token create: exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+	}
+
+	p := startServe(t, dir)
+	p.waitHealthy(t, base)
+	verify := func() (int, string) {
+		req, _ := http.NewRequest("GET", base+"/api/v1/apps/verify_credentials", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	if status, body := verify(); status != http.StatusOK || !strings.Contains(body, `"name":"my bot"`) || !strings.Contains(body, `"scopes":["read","write:statuses"]`) {
+		t.Errorf("the CLI token: status %d %s", status, body)
+	}
+
+	r = kith(t, dir, "", "token", "list")
+	if r.code != 0 || !strings.Contains(r.stdout, "my bot") || !strings.Contains(r.stdout, "read write:statuses") {
+		t.Errorf("token list: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if strings.Contains(r.stdout, token) {
+		t.Errorf("token list shows the token")
+	}
+	fields := strings.Fields(strings.Split(r.stdout, "\n")[1])
+	r = kith(t, dir, "", "token", "revoke", fields[0])
+	if r.code != 0 {
+		t.Fatalf("token revoke %s: exit %d %s", fields[0], r.code, r.stderr)
+	}
+	if status, _ := verify(); status != http.StatusUnauthorized {
+		t.Errorf("revoked token: status %d, want 401", status)
+	}
+
+	for _, tt := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"token", "create", "--scopes", "read everything"}, 1, "Scopes"},
+		{[]string{"token", "revoke", "999"}, 1, "no application 999"},
+		{[]string{"token", "revoke"}, 2, "APP_ID"},
+		{[]string{"token"}, 2, "missing subcommand"},
+		{[]string{"token", "frob"}, 2, "unknown subcommand"},
+		{[]string{"help", "token"}, 0, "kith token create"},
+	} {
+		r := kith(t, dir, "", tt.args...)
+		if r.code != tt.code || !strings.Contains(r.stdout+r.stderr, tt.want) {
+			t.Errorf("kith %s: exit %d %s%s, want exit %d and %q", strings.Join(tt.args, " "), r.code, r.stdout, r.stderr, tt.code, tt.want)
+		}
+	}
+	terminate(t, p)
+}
