@@ -96,7 +96,7 @@ func Default() Config {
 		},
 		Owner:      Owner{Username: "admin"},
 		Federation: Federation{BlockedDomains: []string{}, Hosts: map[string]string{}},
-		Jobs:       Jobs{Concurrency: 4},
+		Jobs:       Jobs{Concurrency: 8},
 		Log:        Log{Level: "info", Format: "text"},
 	}
 }

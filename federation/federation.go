@@ -72,6 +72,7 @@ type Federation struct {
 	// read on every inbound request and delivery; reloadBlocks swaps it.
 	blocked atomic.Pointer[[]string]
 	keys    keyCache
+	inbox   inboxBatcher
 }
 
 // New builds the federation side, registers its job handlers on runner,
@@ -97,6 +98,7 @@ func New(ctx context.Context, db *store.DB, runner *jobs.Runner, logger *slog.Lo
 	}
 	f.fetches.m = map[string]*fetchCall{}
 	f.keys.m = map[string]cachedKey{}
+	f.inbox.f = f
 	if err := f.loadKeys(ctx); err != nil {
 		return nil, err
 	}

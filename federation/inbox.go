@@ -77,15 +77,7 @@ func (f *Federation) Receive(ctx context.Context, r *http.Request, body []byte) 
 		// as a duplicate.
 		opts.UniqueKey = "inbox:" + actor + " " + act.ID
 	}
-	err = f.db.InTx(ctx, func(tx *store.Tx) error {
-		_, err := tx.EnqueueJob(ctx, jobInbox, payload, opts)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	f.jobs.Poke()
-	return nil
+	return f.inbox.enqueue(ctx, payload, opts)
 }
 
 // runInbox applies one received activity: one short switch, each case in
