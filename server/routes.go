@@ -75,6 +75,62 @@ func (s *Server) routes() http.Handler {
 		r.Post("/settings/applications/revoke", s.handleRevokeApp)
 	})
 
+	// Mastodon API: accounts and statuses (api_accounts*.go,
+	// api_statuses*.go). Reads Mastodon serves without a token use
+	// publicOrScope; the rest need an owner token with the scope.
+	r.Get("/media/*", s.handleMediaFile)
+	r.Group(func(r chi.Router) {
+		r.Use(s.apiAuth)
+		pub := func(scope string) func(http.Handler) http.Handler { return s.publicOrScope(scope) }
+		owner := func(scopes ...string) func(http.Handler) http.Handler { return s.requireScope(scopes...) }
+
+		r.With(owner("read:accounts", "profile")).Get("/api/v1/accounts/verify_credentials", s.handleVerifyCredentials)
+		r.With(owner("write:accounts")).Patch("/api/v1/accounts/update_credentials", s.handleUpdateCredentials)
+		r.With(owner("read:follows")).Get("/api/v1/accounts/relationships", s.handleRelationships)
+		r.With(owner("read:follows")).Get("/api/v1/accounts/familiar_followers", s.handleFamiliarFollowers)
+		r.With(owner("read:accounts")).Get("/api/v1/accounts/search", s.handleAccountSearch)
+		r.With(pub("read:accounts")).Get("/api/v1/accounts/lookup", s.handleAccountLookup)
+		r.With(pub("read:accounts")).Get("/api/v1/accounts/{id}", s.handleAccount)
+		r.With(pub("read:statuses")).Get("/api/v1/accounts/{id}/statuses", s.handleAccountStatuses)
+		r.With(pub("read:accounts")).Get("/api/v1/accounts/{id}/followers", s.handleAccountFollows("followers"))
+		r.With(pub("read:accounts")).Get("/api/v1/accounts/{id}/following", s.handleAccountFollows("following"))
+		r.With(pub("read:accounts")).Get("/api/v1/accounts/{id}/featured_tags", emptyList)
+		r.With(owner("read:lists")).Get("/api/v1/accounts/{id}/lists", s.handleAccountLists)
+		r.With(owner("write:follows")).Post("/api/v1/accounts/{id}/follow", s.handleAccountAction(s.follow))
+		r.With(owner("write:follows")).Post("/api/v1/accounts/{id}/unfollow", s.handleAccountAction(s.unfollow))
+		r.With(owner("write:follows")).Post("/api/v1/accounts/{id}/remove_from_followers", s.handleAccountAction(s.removeFromFollowers))
+		r.With(owner("write:blocks")).Post("/api/v1/accounts/{id}/block", s.handleAccountAction(s.block))
+		r.With(owner("write:blocks")).Post("/api/v1/accounts/{id}/unblock", s.handleAccountAction(s.unblock))
+		r.With(owner("write:mutes")).Post("/api/v1/accounts/{id}/mute", s.handleAccountAction(s.mute))
+		r.With(owner("write:mutes")).Post("/api/v1/accounts/{id}/unmute", s.handleAccountAction(s.unmute))
+		r.With(owner("write:accounts")).Post("/api/v1/accounts/{id}/note", s.handleAccountAction(s.setNote))
+		r.With(owner("write:accounts")).Post("/api/v1/accounts/{id}/pin", s.handleAccountAction(s.endorse))
+		r.With(owner("write:accounts")).Post("/api/v1/accounts/{id}/unpin", s.handleAccountAction(s.unendorse))
+
+		r.With(owner("write:statuses")).Post("/api/v1/statuses", s.handleCreateStatus)
+		r.With(pub("read:statuses")).Get("/api/v1/statuses", s.handleStatuses)
+		r.With(pub("read:statuses")).Get("/api/v1/statuses/{id}", s.handleStatus)
+		r.With(owner("write:statuses")).Delete("/api/v1/statuses/{id}", s.handleDeleteStatus)
+		r.With(owner("write:statuses")).Put("/api/v1/statuses/{id}", s.handleEditStatus)
+		r.With(pub("read:statuses")).Get("/api/v1/statuses/{id}/history", s.handleStatusHistory)
+		r.With(owner("read:statuses")).Get("/api/v1/statuses/{id}/source", s.handleStatusSource)
+		r.With(pub("read:statuses")).Get("/api/v1/statuses/{id}/context", s.handleStatusContext)
+		r.With(pub("read:accounts")).Get("/api/v1/statuses/{id}/favourited_by", s.handleFavouritedBy)
+		r.With(pub("read:accounts")).Get("/api/v1/statuses/{id}/reblogged_by", s.handleRebloggedBy)
+		r.With(owner("write:favourites")).Post("/api/v1/statuses/{id}/favourite", s.handleStatusAction(s.favourite))
+		r.With(owner("write:favourites")).Post("/api/v1/statuses/{id}/unfavourite", s.handleStatusAction(s.unfavourite))
+		r.With(owner("write:statuses")).Post("/api/v1/statuses/{id}/reblog", s.handleReblog)
+		r.With(owner("write:statuses")).Post("/api/v1/statuses/{id}/unreblog", s.handleStatusAction(s.unreblog))
+		r.With(owner("write:bookmarks")).Post("/api/v1/statuses/{id}/bookmark", s.handleStatusAction(s.bookmark))
+		r.With(owner("write:bookmarks")).Post("/api/v1/statuses/{id}/unbookmark", s.handleStatusAction(s.unbookmark))
+		r.With(owner("write:accounts")).Post("/api/v1/statuses/{id}/pin", s.handleStatusAction(s.pinStatus))
+		r.With(owner("write:accounts")).Post("/api/v1/statuses/{id}/unpin", s.handleStatusAction(s.unpinStatus))
+		r.With(owner("write:mutes")).Post("/api/v1/statuses/{id}/mute", s.handleStatusAction(s.muteConversation))
+		r.With(owner("write:mutes")).Post("/api/v1/statuses/{id}/unmute", s.handleStatusAction(s.unmuteConversation))
+		r.With(pub("read:statuses")).Get("/api/v1/polls/{id}", s.handlePoll)
+		r.With(owner("write:statuses")).Post("/api/v1/polls/{id}/votes", s.handlePollVote)
+	})
+
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, &userError{http.StatusNotFound, "There is nothing here."})
 	})

@@ -1,0 +1,555 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"kith/federation"
+	"kith/store"
+)
+
+// The Mastodon status endpoints: posting (now, later, or once per
+// Idempotency-Key), reading one post, its thread, history and source,
+// editing and deleting. Interactions are in api_statuses_actions.go.
+
+const (
+	// idempotencyWindow is how long an Idempotency-Key returns the post
+	// it made, as Mastodon.
+	idempotencyWindow = time.Hour
+	// minScheduleAhead is how far ahead a post may be scheduled, as
+	// Mastodon.
+	minScheduleAhead = 5 * time.Minute
+	// statusMediaMax is how many files a post may carry.
+	statusMediaMax = 4
+	// Thread limits for /context.
+	contextAncestors   = 40
+	contextDescendants = 500
+	// contextFetchTimeout bounds fetching a remote post's replies before
+	// answering /context; what does not arrive in time is left for later.
+	contextFetchTimeout = 3 * time.Second
+)
+
+// visiblePost loads a post the request may see; one it may not is not
+// found, as Mastodon answers.
+func (s *Server) visiblePost(r *http.Request, id int64) (store.Post, error) {
+	p, err := s.db.PostByID(r.Context(), id)
+	if err != nil {
+		return store.Post{}, err
+	}
+	visible, err := s.db.VisiblePosts(r.Context(), s.viewerID(r), []int64{id})
+	if err != nil {
+		return store.Post{}, err
+	}
+	if !visible[id] {
+		return store.Post{}, store.ErrNotFound
+	}
+	return p, nil
+}
+
+// postByPath loads the visible post named by the {id} path parameter.
+func (s *Server) postByPath(r *http.Request) (store.Post, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return store.Post{}, err
+	}
+	return s.visiblePost(r, id)
+}
+
+// ownPostByPath loads the owner's post named by {id}; another's post is
+// not found, as Mastodon answers.
+func (s *Server) ownPostByPath(r *http.Request) (store.Post, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return store.Post{}, err
+	}
+	p, err := s.db.PostByID(r.Context(), id)
+	if err != nil {
+		return store.Post{}, err
+	}
+	if p.AuthorID != s.fed.LocalActorID() || p.ReblogOfID != 0 {
+		return store.Post{}, store.ErrNotFound
+	}
+	return p, nil
+}
+
+// writeStatus renders one post and answers with it.
+func (s *Server) writeStatus(w http.ResponseWriter, r *http.Request, p store.Post) {
+	out, err := s.renderStatus(r.Context(), p)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeAPI(w, http.StatusOK, out)
+}
+
+// handleStatus answers GET /api/v1/statuses/:id.
+func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
+	p, err := s.postByPath(r)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	s.writeStatus(w, r, p)
+}
+
+// handleStatuses answers GET /api/v1/statuses?id[]=: the visible ones of
+// the posts asked for, in the order asked.
+func (s *Server) handleStatuses(w http.ResponseWriter, r *http.Request) {
+	p, err := params(r)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	ids := idsParam(p)
+	if len(ids) > store.MaxLimit {
+		ids = ids[:store.MaxLimit]
+	}
+	visible, err := s.db.VisiblePosts(r.Context(), s.viewerID(r), ids)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	found, err := s.db.PostsByIDs(r.Context(), ids)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	byID := map[int64]store.Post{}
+	for _, p := range found {
+		byID[p.ID] = p
+	}
+	var posts []store.Post
+	for _, id := range ids {
+		if p, ok := byID[id]; ok && visible[id] {
+			posts = append(posts, p)
+			delete(byID, id)
+		}
+	}
+	out, err := s.renderStatuses(r.Context(), posts)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeAPI(w, http.StatusOK, out)
+}
+
+// statusRequest is a status as POST /api/v1/statuses takes it, stored as
+// the params of a scheduled status in Mastodon's shape.
+type statusRequest struct {
+	Text        string             `json:"text"`
+	Poll        *statusRequestPoll `json:"poll"`
+	MediaIDs    []string           `json:"media_ids"`
+	Sensitive   bool               `json:"sensitive"`
+	SpoilerText string             `json:"spoiler_text"`
+	Visibility  string             `json:"visibility"`
+	InReplyToID *string            `json:"in_reply_to_id"`
+	Language    *string            `json:"language"`
+	ScheduledAt *string            `json:"scheduled_at"`
+	Idempotency *string            `json:"idempotency"`
+}
+
+type statusRequestPoll struct {
+	Options   []string `json:"options"`
+	ExpiresIn int64    `json:"expires_in"`
+	Multiple  bool     `json:"multiple"`
+	HideTotal bool     `json:"hide_totals"`
+}
+
+// readStatusRequest reads a new status's parameters, filling what was not
+// sent from the owner's posting defaults.
+func (s *Server) readStatusRequest(ctx context.Context, p apiParams) (statusRequest, error) {
+	d, err := s.postingDefaults(ctx)
+	if err != nil {
+		return statusRequest{}, err
+	}
+	req := statusRequest{Text: p.String("status"), MediaIDs: p.List("media_ids"), SpoilerText: p.String("spoiler_text"),
+		Visibility: p.String("visibility"), Sensitive: p.Bool("sensitive", d.Sensitive && len(p.List("media_ids")) > 0)}
+	if req.Visibility == "" {
+		req.Visibility = d.Privacy
+	}
+	if lang := firstNonEmpty(p.String("language"), d.Language); lang != "" {
+		req.Language = &lang
+	}
+	if id := p.String("in_reply_to_id"); id != "" {
+		req.InReplyToID = &id
+	}
+	if opts := p.List("poll[options]"); len(opts) > 0 {
+		req.Poll = &statusRequestPoll{Options: opts, ExpiresIn: p.Int("poll[expires_in]", 86400),
+			Multiple: p.Bool("poll[multiple]", false), HideTotal: p.Bool("poll[hide_totals]", false)}
+	}
+	if req.Poll != nil && len(req.MediaIDs) > 0 {
+		return statusRequest{}, &userError{http.StatusUnprocessableEntity, "Validation failed: a post cannot have both media and a poll"}
+	}
+	if len(req.MediaIDs) > statusMediaMax {
+		return statusRequest{}, &userError{http.StatusUnprocessableEntity, "Validation failed: a post has at most 4 media attachments"}
+	}
+	return req, nil
+}
+
+// uploads finds the owner's uploaded media by id for a post: ready, and
+// not on another post (postID is the post being edited, 0 for a new one).
+func (s *Server) uploads(ctx context.Context, ids []string, postID int64) ([]store.Attachment, error) {
+	var out []store.Attachment
+	for _, v := range ids {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return nil, &userError{http.StatusUnprocessableEntity, "Validation failed: media id " + v + " is not a number"}
+		}
+		u, err := s.db.UploadByID(ctx, id)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && u.PostID != 0 && u.PostID != postID) {
+			return nil, &userError{http.StatusUnprocessableEntity, "Validation failed: media " + v + " was not uploaded or is on another post"}
+		}
+		if err != nil {
+			return nil, err
+		}
+		if u.State != store.UploadReady {
+			// Note: Mastodon answers 422 with this while media is processed.
+			return nil, &userError{http.StatusUnprocessableEntity, "Cannot attach files that have not finished processing. Try again in a moment!"}
+		}
+		out = append(out, u.Attachment)
+	}
+	return out, nil
+}
+
+// newPost turns a status request into what federation posts.
+func (s *Server) newPost(r *http.Request, req statusRequest) (federation.NewPost, error) {
+	np := federation.NewPost{Text: req.Text, Summary: req.SpoilerText, Sensitive: req.Sensitive, Visibility: req.Visibility}
+	if req.Language != nil {
+		np.Language = *req.Language
+	}
+	if req.InReplyToID != nil {
+		id, err := strconv.ParseInt(*req.InReplyToID, 10, 64)
+		if err != nil {
+			return np, store.ErrNotFound
+		}
+		parent, err := s.visiblePost(r, id)
+		if err != nil {
+			return np, err
+		}
+		np.InReplyTo = parent.URI
+	}
+	var err error
+	if np.Attachments, err = s.uploads(r.Context(), req.MediaIDs, 0); err != nil {
+		return np, err
+	}
+	if req.Poll != nil {
+		np.Poll = &federation.NewPoll{Options: req.Poll.Options, Multiple: req.Poll.Multiple, Expires: time.Duration(req.Poll.ExpiresIn) * time.Second}
+	}
+	return np, nil
+}
+
+// handleCreateStatus answers POST /api/v1/statuses.
+func (s *Server) handleCreateStatus(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p, err := params(r)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	req, err := s.readStatusRequest(ctx, p)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	if p.String("scheduled_at") != "" {
+		s.scheduleStatus(w, r, req, p.String("scheduled_at"))
+		return
+	}
+	key := strings.TrimSpace(r.Header.Get("Idempotency-Key"))
+	if key != "" {
+		var id int64
+		err := s.db.InTx(ctx, func(tx *store.Tx) error {
+			var err error
+			id, err = tx.PostForIdempotencyKey(ctx, key, s.opts.Now().Add(-idempotencyWindow))
+			return err
+		})
+		if err == nil {
+			if post, err := s.db.PostByID(ctx, id); err == nil {
+				s.writeStatus(w, r, post)
+				return
+			}
+		} else if !errors.Is(err, store.ErrNotFound) {
+			s.apiFail(w, r, err)
+			return
+		}
+	}
+	np, err := s.newPost(r, req)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	post, err := s.fed.Post(ctx, np)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	if key != "" {
+		if err := s.db.InTx(ctx, func(tx *store.Tx) error { return tx.PutIdempotencyKey(ctx, key, post.ID) }); err != nil {
+			s.logger.Warn("store idempotency key failed", "err", err)
+		}
+	}
+	s.writeStatus(w, r, post)
+}
+
+// apiScheduledStatus is Mastodon's ScheduledStatus entity.
+type apiScheduledStatus struct {
+	ID               string               `json:"id"`
+	ScheduledAt      string               `json:"scheduled_at"`
+	Params           json.RawMessage      `json:"params"`
+	MediaAttachments []apiMediaAttachment `json:"media_attachments"`
+}
+
+// scheduleStatus stores a post to publish later and answers the
+// ScheduledStatus. Publishing due posts is the scheduler's job.
+func (s *Server) scheduleStatus(w http.ResponseWriter, r *http.Request, req statusRequest, at string) {
+	ctx := r.Context()
+	when, err := time.Parse(time.RFC3339Nano, at)
+	if err != nil {
+		s.apiFail(w, r, &userError{http.StatusUnprocessableEntity, "Validation failed: scheduled_at must be a time such as 2026-12-01T09:00:00Z"})
+		return
+	}
+	if when.Before(s.opts.Now().Add(minScheduleAhead)) {
+		// Note: Mastodon's message, word for word.
+		s.apiFail(w, r, &userError{http.StatusUnprocessableEntity, "Validation failed: Scheduled at the specified time must be at least 5 minutes in the future"})
+		return
+	}
+	media, err := s.uploads(ctx, req.MediaIDs, 0)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	if req.MediaIDs == nil {
+		req.MediaIDs = []string{}
+	}
+	params, _ := json.Marshal(req)
+	sched := store.ScheduledStatus{ScheduledAt: when.UTC(), Params: params}
+	for _, a := range media {
+		sched.MediaIDs = append(sched.MediaIDs, a.ID)
+	}
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		sched.ID, err = tx.CreateScheduledStatus(ctx, sched)
+		return err
+	})
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	out := apiScheduledStatus{ID: apiID(sched.ID), ScheduledAt: apiTime(when), Params: params, MediaAttachments: []apiMediaAttachment{}}
+	for _, a := range media {
+		out.MediaAttachments = append(out.MediaAttachments, s.apiMediaOf(a, true))
+	}
+	writeAPI(w, http.StatusOK, out)
+}
+
+// handleDeleteStatus answers DELETE /api/v1/statuses/:id with the deleted
+// post and its source text, so apps can offer to redraft it.
+func (s *Server) handleDeleteStatus(w http.ResponseWriter, r *http.Request) {
+	p, err := s.ownPostByPath(r)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	out, err := s.renderStatus(r.Context(), p)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	if _, err := s.fed.Delete(r.Context(), p.ID); err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	text := p.Source
+	out.Text = &text
+	writeAPI(w, http.StatusOK, out)
+}
+
+// handleEditStatus answers PUT /api/v1/statuses/:id. What is not sent
+// stays as it was.
+func (s *Server) handleEditStatus(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	old, err := s.ownPostByPath(r)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	p, err := params(r)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	np := federation.NewPost{Text: old.Source, Summary: old.Summary, Sensitive: old.Sensitive, Language: old.Language,
+		Attachments: old.Attachments}
+	if p.Has("status") {
+		np.Text = p.String("status")
+	}
+	if p.Has("spoiler_text") {
+		np.Summary = p.String("spoiler_text")
+	}
+	if p.Has("sensitive") {
+		np.Sensitive = p.Bool("sensitive", false)
+	}
+	if p.Has("language") {
+		np.Language = p.String("language")
+	}
+	if p.Has("media_ids[]") || p.Has("media_ids") {
+		ids := p.List("media_ids")
+		if len(ids) > statusMediaMax {
+			s.apiFail(w, r, &userError{http.StatusUnprocessableEntity, "Validation failed: a post has at most 4 media attachments"})
+			return
+		}
+		if np.Attachments, err = s.uploads(ctx, ids, old.ID); err != nil {
+			s.apiFail(w, r, err)
+			return
+		}
+	}
+	if opts := p.List("poll[options]"); len(opts) > 0 && !samePollOptions(old.Poll, opts) {
+		s.apiFail(w, r, &userError{http.StatusUnprocessableEntity, "Validation failed: kith cannot change a poll's options; delete and redraft the post instead"})
+		return
+	}
+	edited, err := s.fed.Edit(ctx, old.ID, np)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	s.writeStatus(w, r, edited)
+}
+
+func samePollOptions(poll *store.Poll, opts []string) bool {
+	if poll == nil || len(poll.Options) != len(opts) {
+		return false
+	}
+	for i, o := range poll.Options {
+		if o.Title != strings.TrimSpace(opts[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// apiStatusEdit is Mastodon's StatusEdit entity: one version of a post.
+type apiStatusEdit struct {
+	Content          string               `json:"content"`
+	SpoilerText      string               `json:"spoiler_text"`
+	Sensitive        bool                 `json:"sensitive"`
+	CreatedAt        string               `json:"created_at"`
+	Account          apiAccount           `json:"account"`
+	Poll             *apiEditPoll         `json:"poll"`
+	MediaAttachments []apiMediaAttachment `json:"media_attachments"`
+	Emojis           []apiEmoji           `json:"emojis"`
+}
+
+type apiEditPoll struct {
+	Options []apiEditPollOption `json:"options"`
+}
+
+type apiEditPollOption struct {
+	Title string `json:"title"`
+}
+
+// handleStatusHistory answers GET /api/v1/statuses/:id/history: every
+// version, oldest first, the current one last. kith keeps the text of
+// earlier versions, not their media or poll, so every version shows the
+// current ones.
+func (s *Server) handleStatusHistory(w http.ResponseWriter, r *http.Request) {
+	p, err := s.postByPath(r)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	edits, err := s.db.PostEdits(r.Context(), p.ID)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	cur, err := s.renderStatus(r.Context(), p)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	if cur.Reblog != nil {
+		s.apiFail(w, r, store.ErrNotFound) // a boost has no history of its own
+		return
+	}
+	current := p
+	current.EditedAt = firstTime(p.EditedAt, p.PublishedAt)
+	out := []apiStatusEdit{}
+	for _, v := range append(edits, current) {
+		e := apiStatusEdit{Content: v.Content, SpoilerText: v.Summary, Sensitive: v.Sensitive, CreatedAt: apiTime(v.EditedAt),
+			Account: cur.Account, MediaAttachments: cur.MediaAttachments, Emojis: cur.Emojis}
+		if p.Poll != nil {
+			e.Poll = &apiEditPoll{Options: []apiEditPollOption{}}
+			for _, o := range p.Poll.Options {
+				e.Poll.Options = append(e.Poll.Options, apiEditPollOption{Title: o.Title})
+			}
+		}
+		out = append(out, e)
+	}
+	writeAPI(w, http.StatusOK, out)
+}
+
+func firstTime(ts ...time.Time) time.Time {
+	for _, t := range ts {
+		if !t.IsZero() {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+// handleStatusSource answers GET /api/v1/statuses/:id/source: the text as
+// typed, for editing.
+func (s *Server) handleStatusSource(w http.ResponseWriter, r *http.Request) {
+	p, err := s.postByPath(r)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	text := p.Source
+	if text == "" {
+		text = plainText(p.Content)
+	}
+	writeAPI(w, http.StatusOK, map[string]string{"id": apiID(p.ID), "text": text, "spoiler_text": p.Summary})
+}
+
+// handleStatusContext answers GET /api/v1/statuses/:id/context. For a
+// remote post it first asks the post's server for replies kith lacks,
+// for a short while; whatever arrives later shows next time.
+func (s *Server) handleStatusContext(w http.ResponseWriter, r *http.Request) {
+	p, err := s.postByPath(r)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	if !p.Local && s.viewerID(r) != 0 {
+		fctx, cancel := context.WithTimeout(ctx, contextFetchTimeout)
+		if _, err := s.fed.FetchReplies(fctx, p.ID); err != nil {
+			s.logger.Debug("fetch replies failed", "post", p.ID, "err", err)
+		}
+		cancel()
+	}
+	viewer := s.viewerID(r)
+	ancestors, err := s.db.Ancestors(ctx, viewer, p.ID, contextAncestors)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	descendants, err := s.db.Descendants(ctx, viewer, p.URI, contextDescendants)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	rendered, err := s.renderStatuses(ctx, slices.Concat(ancestors, descendants))
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	n := min(len(ancestors), len(rendered))
+	writeAPI(w, http.StatusOK, map[string][]apiStatus{"ancestors": rendered[:n], "descendants": rendered[n:]})
+}
