@@ -11,8 +11,8 @@ import (
 	"time"
 )
 
-// maxBody caps request bodies unless a route raises it (media uploads
-// will). ActivityPub documents and forms fit easily.
+// maxBody caps request bodies unless bodyLimit raises it for a route that
+// takes files. ActivityPub documents and forms fit easily.
 const maxBody = 1 << 20
 
 type ctxKey int
@@ -99,13 +99,27 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 // an error and answers 413 (see errorStatus).
 func limitBodies(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > maxBody {
+		limit := bodyLimit(r)
+		if r.ContentLength > limit {
 			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
+}
+
+// bodyLimit is the body cap for a request: maxBody, raised for the routes
+// that take files. It is decided here, before routing, because the cap
+// must be in place before anything reads the body.
+func bodyLimit(r *http.Request) int64 {
+	switch {
+	case r.Method == http.MethodPost && (r.URL.Path == "/api/v1/media" || r.URL.Path == "/api/v2/media"):
+		return maxUploadBody
+	case r.Method == http.MethodPatch && r.URL.Path == "/api/v1/accounts/update_credentials":
+		return 2*profileImageMax + 1<<20 // an avatar and a header
+	}
+	return maxBody
 }
 
 // realIP finds the client address: the socket's peer, or, when that peer

@@ -1,0 +1,588 @@
+package server
+
+import (
+	"net/http"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"kith/store"
+)
+
+// Filters: v2 (a filter with keywords and posts) and v1 (one keyword per
+// filter), both over the same v2 rows as Mastodon keeps them: a v1 filter
+// is a v2 keyword, its id the keyword's id.
+
+var filterContexts = []string{"home", "notifications", "public", "thread", "account"}
+var filterActions = []string{"warn", "hide", "blur"}
+
+type apiFilter struct {
+	ID           string             `json:"id"`
+	Title        string             `json:"title"`
+	Context      []string           `json:"context"`
+	ExpiresAt    *string            `json:"expires_at"`
+	FilterAction string             `json:"filter_action"`
+	Keywords     []apiFilterKeyword `json:"keywords"`
+	Statuses     []apiFilterStatus  `json:"statuses"`
+}
+
+type apiFilterKeyword struct {
+	ID        string `json:"id"`
+	Keyword   string `json:"keyword"`
+	WholeWord bool   `json:"whole_word"`
+}
+
+type apiFilterStatus struct {
+	ID       string `json:"id"`
+	StatusID string `json:"status_id"`
+}
+
+// apiFilterV1 is Mastodon's V1::Filter.
+type apiFilterV1 struct {
+	ID           string   `json:"id"`
+	Phrase       string   `json:"phrase"`
+	Context      []string `json:"context"`
+	WholeWord    bool     `json:"whole_word"`
+	ExpiresAt    *string  `json:"expires_at"`
+	Irreversible bool     `json:"irreversible"`
+}
+
+func apiFilterOf(f store.Filter) apiFilter {
+	out := apiFilter{ID: apiID(f.ID), Title: f.Title, Context: nonNilStrings(f.Context), ExpiresAt: apiTimePtr(f.ExpiresAt),
+		FilterAction: f.Action, Keywords: []apiFilterKeyword{}, Statuses: []apiFilterStatus{}}
+	for _, k := range f.Keywords {
+		out.Keywords = append(out.Keywords, apiFilterKeywordOf(k))
+	}
+	for _, st := range f.Statuses {
+		out.Statuses = append(out.Statuses, apiFilterStatus{ID: apiID(st.ID), StatusID: apiID(st.PostID)})
+	}
+	return out
+}
+
+func apiFilterKeywordOf(k store.FilterKeyword) apiFilterKeyword {
+	return apiFilterKeyword{ID: apiID(k.ID), Keyword: k.Keyword, WholeWord: k.WholeWord}
+}
+
+func apiFilterV1Of(f store.Filter, k store.FilterKeyword) apiFilterV1 {
+	return apiFilterV1{ID: apiID(k.ID), Phrase: k.Keyword, Context: nonNilStrings(f.Context), WholeWord: k.WholeWord,
+		ExpiresAt: apiTimePtr(f.ExpiresAt), Irreversible: f.Action == "hide"}
+}
+
+// readFilter applies title, context[], filter_action and expires_in to f;
+// a new filter must name a title and a context.
+func (s *Server) readFilter(p apiParams, f store.Filter) (store.Filter, error) {
+	if p.Has("title") || f.ID == 0 {
+		f.Title = strings.TrimSpace(p.String("title"))
+	}
+	if ctx := p.List("context"); len(ctx) > 0 || f.ID == 0 {
+		f.Context = ctx
+	}
+	if p.Has("filter_action") {
+		f.Action = p.String("filter_action")
+	}
+	if f.Action == "" {
+		f.Action = "warn"
+	}
+	if p.Has("expires_in") {
+		f.ExpiresAt = time.Time{}
+		if secs := p.Int("expires_in", 0); secs > 0 {
+			f.ExpiresAt = s.opts.Now().Add(time.Duration(secs) * time.Second)
+		}
+	}
+	switch {
+	case f.Title == "":
+		return f, &userError{http.StatusUnprocessableEntity, "Validation failed: Title can't be blank"}
+	case len(f.Context) == 0:
+		return f, &userError{http.StatusUnprocessableEntity, "Validation failed: Context can't be blank"}
+	case !slices.Contains(filterActions, f.Action):
+		return f, &userError{http.StatusUnprocessableEntity, "Validation failed: filter_action must be warn, hide or blur"}
+	}
+	for _, c := range f.Context {
+		if !slices.Contains(filterContexts, c) {
+			return f, &userError{http.StatusUnprocessableEntity, "Validation failed: Context includes invalid values"}
+		}
+	}
+	return f, nil
+}
+
+// keywordAttr is one entry of keywords_attributes[].
+type keywordAttr struct {
+	ID        int64
+	Keyword   string
+	WholeWord bool
+	Destroy   bool
+}
+
+// keywordAttributes reads keywords_attributes as apps send it: indexed
+// (keywords_attributes[0][keyword], which JSON arrays flatten to) or in
+// Rails' form style (keywords_attributes[][keyword], matched by order).
+// whole_word defaults to true, as in Mastodon.
+func keywordAttributes(p apiParams) []keywordAttr {
+	const prefix = "keywords_attributes["
+	byIndex := map[int]*keywordAttr{}
+	for key, vs := range p.values {
+		rest, ok := strings.CutPrefix(key, prefix)
+		if !ok || len(vs) == 0 {
+			continue
+		}
+		idx, field, ok := strings.Cut(rest, "][")
+		n, err := strconv.Atoi(idx)
+		if !ok || err != nil {
+			continue
+		}
+		if byIndex[n] == nil {
+			byIndex[n] = &keywordAttr{WholeWord: true}
+		}
+		setKeywordField(byIndex[n], strings.TrimSuffix(field, "]"), vs[0])
+	}
+	var out []keywordAttr
+	idx := make([]int, 0, len(byIndex))
+	for n := range byIndex {
+		idx = append(idx, n)
+	}
+	sort.Ints(idx)
+	for _, n := range idx {
+		out = append(out, *byIndex[n])
+	}
+	var unindexed []*keywordAttr
+	for _, field := range []string{"id", "keyword", "whole_word", "_destroy"} {
+		for i, v := range p.values[prefix+"]["+field+"]"] {
+			for len(unindexed) <= i {
+				unindexed = append(unindexed, &keywordAttr{WholeWord: true})
+			}
+			setKeywordField(unindexed[i], field, v)
+		}
+	}
+	for _, k := range unindexed {
+		out = append(out, *k)
+	}
+	return out
+}
+
+func setKeywordField(k *keywordAttr, field, v string) {
+	switch field {
+	case "id":
+		k.ID, _ = strconv.ParseInt(v, 10, 64)
+	case "keyword":
+		k.Keyword = strings.TrimSpace(v)
+	case "whole_word":
+		k.WholeWord = v == "true" || v == "1" || v == "on"
+	case "_destroy":
+		k.Destroy = v == "true" || v == "1" || v == "on"
+	}
+}
+
+// handleFilters answers GET /api/v2/filters.
+func (s *Server) handleFilters(w http.ResponseWriter, r *http.Request) {
+	fs, err := s.db.Filters(r.Context())
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	out := make([]apiFilter, 0, len(fs))
+	for _, f := range fs {
+		out = append(out, apiFilterOf(f))
+	}
+	writeAPI(w, http.StatusOK, out)
+}
+
+func (s *Server) filterByPath(r *http.Request, param string) (store.Filter, error) {
+	id, err := pathID(r, param)
+	if err != nil {
+		return store.Filter{}, err
+	}
+	return s.db.FilterByID(r.Context(), id)
+}
+
+// writeFilter answers with a filter as stored now.
+func (s *Server) writeFilter(w http.ResponseWriter, r *http.Request, id int64) {
+	f, err := s.db.FilterByID(r.Context(), id)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeAPI(w, http.StatusOK, apiFilterOf(f))
+}
+
+// handleFilter answers GET /api/v2/filters/{id}.
+func (s *Server) handleFilter(w http.ResponseWriter, r *http.Request) {
+	f, err := s.filterByPath(r, "id")
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeAPI(w, http.StatusOK, apiFilterOf(f))
+}
+
+// handleCreateFilter answers POST /api/v2/filters.
+func (s *Server) handleCreateFilter(w http.ResponseWriter, r *http.Request) {
+	p, err := params(r)
+	var f store.Filter
+	if err == nil {
+		f, err = s.readFilter(p, store.Filter{})
+	}
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	for _, k := range keywordAttributes(p) {
+		if k.Keyword != "" && !k.Destroy {
+			f.Keywords = append(f.Keywords, store.FilterKeyword{Keyword: k.Keyword, WholeWord: k.WholeWord})
+		}
+	}
+	err = s.db.InTx(r.Context(), func(tx *store.Tx) error {
+		f.ID, err = tx.CreateFilter(r.Context(), f)
+		return err
+	})
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	s.writeFilter(w, r, f.ID)
+}
+
+// handleUpdateFilter answers PUT /api/v2/filters/{id}: the filter's
+// settings, and keywords added, changed (by id) or removed (_destroy).
+func (s *Server) handleUpdateFilter(w http.ResponseWriter, r *http.Request) {
+	p, err := params(r)
+	var f store.Filter
+	if err == nil {
+		f, err = s.filterByPath(r, "id")
+	}
+	if err == nil {
+		f, err = s.readFilter(p, f)
+	}
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.UpdateFilter(ctx, f); err != nil {
+			return err
+		}
+		for _, k := range keywordAttributes(p) {
+			if k.ID != 0 && !slices.ContainsFunc(f.Keywords, func(x store.FilterKeyword) bool { return x.ID == k.ID }) {
+				return store.ErrNotFound // another filter's keyword
+			}
+			var err error
+			switch {
+			case k.ID != 0 && k.Destroy:
+				err = tx.DeleteFilterKeyword(ctx, k.ID)
+			case k.ID != 0:
+				err = tx.UpdateFilterKeyword(ctx, store.FilterKeyword{ID: k.ID, Keyword: k.Keyword, WholeWord: k.WholeWord})
+			case k.Keyword != "" && !k.Destroy:
+				_, err = tx.AddFilterKeyword(ctx, f.ID, k.Keyword, k.WholeWord)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	s.writeFilter(w, r, f.ID)
+}
+
+// handleDeleteFilter answers DELETE /api/v2/filters/{id}.
+func (s *Server) handleDeleteFilter(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err == nil {
+		err = s.db.InTx(r.Context(), func(tx *store.Tx) error { return tx.DeleteFilter(r.Context(), id) })
+	}
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeAPI(w, http.StatusOK, map[string]any{})
+}
+
+// handleFilterKeywords answers GET /api/v2/filters/{id}/keywords.
+func (s *Server) handleFilterKeywords(w http.ResponseWriter, r *http.Request) {
+	f, err := s.filterByPath(r, "id")
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeAPI(w, http.StatusOK, apiFilterOf(f).Keywords)
+}
+
+// handleAddFilterKeyword answers POST /api/v2/filters/{id}/keywords.
+func (s *Server) handleAddFilterKeyword(w http.ResponseWriter, r *http.Request) {
+	p, err := params(r)
+	var f store.Filter
+	if err == nil {
+		f, err = s.filterByPath(r, "id")
+	}
+	k := store.FilterKeyword{FilterID: f.ID, Keyword: strings.TrimSpace(p.String("keyword")), WholeWord: p.Bool("whole_word", true)}
+	if err == nil && k.Keyword == "" {
+		err = &userError{http.StatusUnprocessableEntity, "Validation failed: Keyword can't be blank"}
+	}
+	if err == nil {
+		err = s.db.InTx(r.Context(), func(tx *store.Tx) error {
+			k.ID, err = tx.AddFilterKeyword(r.Context(), f.ID, k.Keyword, k.WholeWord)
+			return err
+		})
+	}
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeAPI(w, http.StatusOK, apiFilterKeywordOf(k))
+}
+
+func (s *Server) keywordByPath(r *http.Request) (store.FilterKeyword, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return store.FilterKeyword{}, err
+	}
+	return s.db.FilterKeywordByID(r.Context(), id)
+}
+
+// handleFilterKeyword answers GET /api/v2/filters/keywords/{id}.
+func (s *Server) handleFilterKeyword(w http.ResponseWriter, r *http.Request) {
+	k, err := s.keywordByPath(r)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeAPI(w, http.StatusOK, apiFilterKeywordOf(k))
+}
+
+// handleUpdateFilterKeyword answers PUT /api/v2/filters/keywords/{id}.
+func (s *Server) handleUpdateFilterKeyword(w http.ResponseWriter, r *http.Request) {
+	p, err := params(r)
+	var k store.FilterKeyword
+	if err == nil {
+		k, err = s.keywordByPath(r)
+	}
+	if p.Has("keyword") {
+		k.Keyword = strings.TrimSpace(p.String("keyword"))
+	}
+	k.WholeWord = p.Bool("whole_word", k.WholeWord)
+	if err == nil && k.Keyword == "" {
+		err = &userError{http.StatusUnprocessableEntity, "Validation failed: Keyword can't be blank"}
+	}
+	if err == nil {
+		err = s.db.InTx(r.Context(), func(tx *store.Tx) error { return tx.UpdateFilterKeyword(r.Context(), k) })
+	}
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeAPI(w, http.StatusOK, apiFilterKeywordOf(k))
+}
+
+// handleDeleteFilterKeyword answers DELETE /api/v2/filters/keywords/{id}.
+func (s *Server) handleDeleteFilterKeyword(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err == nil {
+		err = s.db.InTx(r.Context(), func(tx *store.Tx) error { return tx.DeleteFilterKeyword(r.Context(), id) })
+	}
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeAPI(w, http.StatusOK, map[string]any{})
+}
+
+// handleFilterStatuses answers GET /api/v2/filters/{id}/statuses.
+func (s *Server) handleFilterStatuses(w http.ResponseWriter, r *http.Request) {
+	f, err := s.filterByPath(r, "id")
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeAPI(w, http.StatusOK, apiFilterOf(f).Statuses)
+}
+
+// handleAddFilterStatus answers POST /api/v2/filters/{id}/statuses.
+func (s *Server) handleAddFilterStatus(w http.ResponseWriter, r *http.Request) {
+	p, err := params(r)
+	var f store.Filter
+	if err == nil {
+		f, err = s.filterByPath(r, "id")
+	}
+	postID := p.Int("status_id", 0)
+	if err == nil {
+		_, err = s.db.PostByID(r.Context(), postID)
+	}
+	var id int64
+	if err == nil {
+		err = s.db.InTx(r.Context(), func(tx *store.Tx) error {
+			id, err = tx.AddFilterStatus(r.Context(), f.ID, postID)
+			return err
+		})
+	}
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeAPI(w, http.StatusOK, apiFilterStatus{ID: apiID(id), StatusID: apiID(postID)})
+}
+
+// handleFilterStatus answers GET /api/v2/filters/statuses/{id}.
+func (s *Server) handleFilterStatus(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	var st store.FilterStatus
+	if err == nil {
+		st, err = s.db.FilterStatusByID(r.Context(), id)
+	}
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeAPI(w, http.StatusOK, apiFilterStatus{ID: apiID(st.ID), StatusID: apiID(st.PostID)})
+}
+
+// handleDeleteFilterStatus answers DELETE /api/v2/filters/statuses/{id}.
+func (s *Server) handleDeleteFilterStatus(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err == nil {
+		err = s.db.InTx(r.Context(), func(tx *store.Tx) error { return tx.DeleteFilterStatus(r.Context(), id) })
+	}
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeAPI(w, http.StatusOK, map[string]any{})
+}
+
+// handleFiltersV1 answers GET /api/v1/filters: every keyword of every
+// filter, as a v1 filter.
+func (s *Server) handleFiltersV1(w http.ResponseWriter, r *http.Request) {
+	fs, err := s.db.Filters(r.Context())
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	out := []apiFilterV1{}
+	for _, f := range fs {
+		for _, k := range f.Keywords {
+			out = append(out, apiFilterV1Of(f, k))
+		}
+	}
+	writeAPI(w, http.StatusOK, out)
+}
+
+// filterV1ByPath loads the keyword a v1 filter id names, with its filter.
+func (s *Server) filterV1ByPath(r *http.Request) (store.Filter, store.FilterKeyword, error) {
+	k, err := s.keywordByPath(r)
+	if err != nil {
+		return store.Filter{}, k, err
+	}
+	f, err := s.db.FilterByID(r.Context(), k.FilterID)
+	return f, k, err
+}
+
+// handleFilterV1 answers GET /api/v1/filters/{id}.
+func (s *Server) handleFilterV1(w http.ResponseWriter, r *http.Request) {
+	f, k, err := s.filterV1ByPath(r)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeAPI(w, http.StatusOK, apiFilterV1Of(f, k))
+}
+
+// readFilterV1 reads a v1 filter's parameters into f and k: phrase,
+// context[], irreversible (hide rather than warn), whole_word, expires_in.
+func (s *Server) readFilterV1(p apiParams, f store.Filter, k store.FilterKeyword) (store.Filter, store.FilterKeyword, error) {
+	if p.Has("phrase") || k.ID == 0 {
+		k.Keyword = strings.TrimSpace(p.String("phrase"))
+	}
+	k.WholeWord = p.Bool("whole_word", k.ID == 0 || k.WholeWord)
+	if f.ID == 0 {
+		f.Title = k.Keyword
+	}
+	if p.Has("irreversible") || f.ID == 0 {
+		f.Action = "warn"
+		if p.Bool("irreversible", false) {
+			f.Action = "hide"
+		}
+	}
+	v2 := apiParams{values: cloneValues(p.values)}
+	v2.values.Del("title")
+	v2.values.Del("filter_action")
+	f, err := s.readFilter(v2, f)
+	if err == nil && k.Keyword == "" {
+		err = &userError{http.StatusUnprocessableEntity, "Validation failed: Phrase can't be blank"}
+	}
+	return f, k, err
+}
+
+// handleCreateFilterV1 answers POST /api/v1/filters: a v2 filter named
+// after its one keyword.
+func (s *Server) handleCreateFilterV1(w http.ResponseWriter, r *http.Request) {
+	p, err := params(r)
+	var f store.Filter
+	var k store.FilterKeyword
+	if err == nil {
+		f, k, err = s.readFilterV1(p, f, k)
+	}
+	if err == nil {
+		err = s.db.InTx(r.Context(), func(tx *store.Tx) error {
+			if f.ID, err = tx.CreateFilter(r.Context(), f); err != nil {
+				return err
+			}
+			k.ID, err = tx.AddFilterKeyword(r.Context(), f.ID, k.Keyword, k.WholeWord)
+			return err
+		})
+	}
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeAPI(w, http.StatusOK, apiFilterV1Of(f, k))
+}
+
+// handleUpdateFilterV1 answers PUT /api/v1/filters/{id}: the keyword and
+// its filter's settings.
+func (s *Server) handleUpdateFilterV1(w http.ResponseWriter, r *http.Request) {
+	p, err := params(r)
+	var f store.Filter
+	var k store.FilterKeyword
+	if err == nil {
+		f, k, err = s.filterV1ByPath(r)
+	}
+	if err == nil {
+		f, k, err = s.readFilterV1(p, f, k)
+	}
+	if err == nil {
+		err = s.db.InTx(r.Context(), func(tx *store.Tx) error {
+			if err := tx.UpdateFilter(r.Context(), f); err != nil {
+				return err
+			}
+			return tx.UpdateFilterKeyword(r.Context(), k)
+		})
+	}
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeAPI(w, http.StatusOK, apiFilterV1Of(f, k))
+}
+
+// handleDeleteFilterV1 answers DELETE /api/v1/filters/{id}: the keyword,
+// and its filter when nothing else is left in it.
+func (s *Server) handleDeleteFilterV1(w http.ResponseWriter, r *http.Request) {
+	f, k, err := s.filterV1ByPath(r)
+	if err == nil {
+		err = s.db.InTx(r.Context(), func(tx *store.Tx) error {
+			if len(f.Keywords) == 1 && len(f.Statuses) == 0 {
+				return tx.DeleteFilter(r.Context(), f.ID)
+			}
+			return tx.DeleteFilterKeyword(r.Context(), k.ID)
+		})
+	}
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeAPI(w, http.StatusOK, map[string]any{})
+}

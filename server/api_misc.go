@@ -1,0 +1,525 @@
+package server
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"kith/store"
+)
+
+// The smaller owner endpoints: markers, follow requests, blocks, mutes,
+// domain blocks, scheduled posts, reports and push subscriptions.
+
+// markerTimelines are the timelines Mastodon keeps read markers for.
+var markerTimelines = []string{"home", "notifications"}
+
+type apiMarker struct {
+	LastReadID string `json:"last_read_id"`
+	Version    int    `json:"version"`
+	UpdatedAt  string `json:"updated_at"`
+}
+
+func apiMarkersOf(ms map[string]store.Marker) map[string]apiMarker {
+	out := map[string]apiMarker{}
+	for name, m := range ms {
+		out[name] = apiMarker{LastReadID: apiID(m.LastReadID), Version: m.Version, UpdatedAt: apiTime(m.UpdatedAt)}
+	}
+	return out
+}
+
+// handleMarkers answers GET /api/v1/markers?timeline[]=home: the saved
+// positions among those asked for (none asked: none answered, as in
+// Mastodon).
+func (s *Server) handleMarkers(w http.ResponseWriter, r *http.Request) {
+	p, err := params(r)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	var names []string
+	for _, t := range p.List("timeline") {
+		if slices.Contains(markerTimelines, t) {
+			names = append(names, t)
+		}
+	}
+	ms := map[string]store.Marker{}
+	if len(names) > 0 {
+		if ms, err = s.db.Markers(r.Context(), names...); err != nil {
+			s.apiFail(w, r, err)
+			return
+		}
+	}
+	writeAPI(w, http.StatusOK, apiMarkersOf(ms))
+}
+
+// handleSaveMarkers answers POST /api/v1/markers with home[last_read_id]
+// and notifications[last_read_id].
+func (s *Server) handleSaveMarkers(w http.ResponseWriter, r *http.Request) {
+	p, err := params(r)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	ms := map[string]store.Marker{}
+	err = s.db.InTx(r.Context(), func(tx *store.Tx) error {
+		for _, t := range markerTimelines {
+			key := t + "[last_read_id]"
+			if !p.Has(key) {
+				continue
+			}
+			m, err := tx.SetMarker(r.Context(), t, p.Int(key, 0))
+			if err != nil {
+				return err
+			}
+			ms[t] = m
+		}
+		return nil
+	})
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeAPI(w, http.StatusOK, apiMarkersOf(ms))
+}
+
+// handleFollowRequests answers GET /api/v1/follow_requests.
+func (s *Server) handleFollowRequests(w http.ResponseWriter, r *http.Request) {
+	p, err := params(r)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	pg := p.Page(store.MaxLimit, store.MaxLimit)
+	actors, err := s.db.FollowRequests(r.Context(), s.fed.LocalActorID(), pg)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	s.writeAccountPage(w, r, actors, nil, pg.Limit)
+}
+
+// handleAnswerFollowRequest answers POST
+// /api/v1/follow_requests/{id}/authorize and /reject with the
+// relationship that follows.
+func (s *Server) handleAnswerFollowRequest(accept bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err == nil {
+			if accept {
+				err = s.fed.AcceptFollower(r.Context(), id)
+			} else {
+				err = s.fed.RejectFollower(r.Context(), id)
+			}
+		}
+		var rels []apiRelationship
+		if err == nil {
+			rels, err = s.relationships(r.Context(), []int64{id})
+		}
+		if err == nil && len(rels) == 0 {
+			err = store.ErrNotFound
+		}
+		if err != nil {
+			s.apiFail(w, r, err)
+			return
+		}
+		writeAPI(w, http.StatusOK, rels[0])
+	}
+}
+
+// handleBlocks answers GET /api/v1/blocks.
+func (s *Server) handleBlocks(w http.ResponseWriter, r *http.Request) {
+	p, err := params(r)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	pg := p.Page(store.MaxLimit, store.MaxLimit)
+	actors, err := s.db.BlockedActors(r.Context(), s.fed.LocalActorID(), pg)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	s.writeAccountPage(w, r, actors, nil, pg.Limit)
+}
+
+// mutedAccount is an Account as GET /api/v1/mutes lists it, with when
+// the mute ends.
+type mutedAccount struct {
+	apiAccount
+	MuteExpiresAt *string `json:"mute_expires_at"`
+}
+
+// handleMutes answers GET /api/v1/mutes, paged by when each mute was made.
+func (s *Server) handleMutes(w http.ResponseWriter, r *http.Request) {
+	p, err := params(r)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	pg := p.Page(store.MaxLimit, store.MaxLimit)
+	mutes, err := s.db.Mutes(r.Context(), pg)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	ids := make([]int64, len(mutes))
+	for i, m := range mutes {
+		ids[i] = m.ActorID
+	}
+	actors, err := s.db.ActorsByIDs(r.Context(), ids)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	accounts, err := s.renderAccounts(r.Context(), actors)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	byID := map[string]apiAccount{}
+	for _, a := range accounts {
+		byID[a.ID] = a
+	}
+	out := []mutedAccount{}
+	for _, m := range mutes {
+		if a, ok := byID[apiID(m.ActorID)]; ok {
+			out = append(out, mutedAccount{apiAccount: a, MuteExpiresAt: apiTimePtr(m.ExpiresAt)})
+		}
+	}
+	if len(mutes) > 0 {
+		s.setLinkHeader(w, r, mutes[0].ID, mutes[len(mutes)-1].ID, len(mutes), pg.Limit)
+	}
+	writeAPI(w, http.StatusOK, out)
+}
+
+// handleDomainBlocks answers GET /api/v1/domain_blocks: every domain the
+// owner blocked (few enough for one page).
+func (s *Server) handleDomainBlocks(w http.ResponseWriter, r *http.Request) {
+	domains, err := s.db.DomainBlocks(r.Context())
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeAPI(w, http.StatusOK, nonNilStrings(domains))
+}
+
+// handleDomainBlock answers POST and DELETE /api/v1/domain_blocks with
+// domain=….
+func (s *Server) handleDomainBlock(block bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, err := params(r)
+		domain := strings.TrimSpace(p.String("domain"))
+		if err == nil && domain == "" {
+			err = &userError{http.StatusUnprocessableEntity, "Validation failed: Domain can't be blank"}
+		}
+		if err == nil {
+			if block {
+				err = s.fed.BlockDomain(r.Context(), domain)
+			} else {
+				err = s.fed.UnblockDomain(r.Context(), domain)
+			}
+		}
+		if err != nil {
+			s.apiFail(w, r, err)
+			return
+		}
+		writeAPI(w, http.StatusOK, map[string]any{})
+	}
+}
+
+// apiScheduledOf renders a scheduled post with its media.
+func (s *Server) apiScheduledOf(r *http.Request, st store.ScheduledStatus) (apiScheduledStatus, error) {
+	out := apiScheduledStatus{ID: apiID(st.ID), ScheduledAt: apiTime(st.ScheduledAt), Params: st.Params, MediaAttachments: []apiMediaAttachment{}}
+	for _, id := range st.MediaIDs {
+		u, err := s.db.UploadByID(r.Context(), id)
+		if err != nil {
+			continue // cleaned up since
+		}
+		out.MediaAttachments = append(out.MediaAttachments, s.apiUploadOf(u))
+	}
+	return out, nil
+}
+
+// handleScheduledStatuses answers GET /api/v1/scheduled_statuses.
+func (s *Server) handleScheduledStatuses(w http.ResponseWriter, r *http.Request) {
+	p, err := params(r)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	pg := p.Page(store.DefaultLimit, store.MaxLimit)
+	list, err := s.db.ScheduledStatuses(r.Context(), pg)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	out := make([]apiScheduledStatus, 0, len(list))
+	for _, st := range list {
+		v, err := s.apiScheduledOf(r, st)
+		if err != nil {
+			s.apiFail(w, r, err)
+			return
+		}
+		out = append(out, v)
+	}
+	if len(list) > 0 {
+		s.setLinkHeader(w, r, list[0].ID, list[len(list)-1].ID, len(list), pg.Limit)
+	}
+	writeAPI(w, http.StatusOK, out)
+}
+
+// scheduledByPath loads the scheduled post named by {id}.
+func (s *Server) scheduledByPath(r *http.Request) (store.ScheduledStatus, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return store.ScheduledStatus{}, err
+	}
+	return s.db.ScheduledStatusByID(r.Context(), id)
+}
+
+func (s *Server) writeScheduled(w http.ResponseWriter, r *http.Request, st store.ScheduledStatus) {
+	out, err := s.apiScheduledOf(r, st)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeAPI(w, http.StatusOK, out)
+}
+
+// handleScheduledStatus answers GET /api/v1/scheduled_statuses/{id}.
+func (s *Server) handleScheduledStatus(w http.ResponseWriter, r *http.Request) {
+	st, err := s.scheduledByPath(r)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	s.writeScheduled(w, r, st)
+}
+
+// handleReschedule answers PUT /api/v1/scheduled_statuses/{id}.
+func (s *Server) handleReschedule(w http.ResponseWriter, r *http.Request) {
+	p, err := params(r)
+	var st store.ScheduledStatus
+	if err == nil {
+		st, err = s.scheduledByPath(r)
+	}
+	var at time.Time
+	if err == nil {
+		at, err = time.Parse(time.RFC3339Nano, p.String("scheduled_at"))
+		if err != nil {
+			err = &userError{http.StatusUnprocessableEntity, "Validation failed: scheduled_at must be a time such as 2026-12-01T09:00:00Z"}
+		} else if at.Before(s.opts.Now().Add(minScheduleAhead)) {
+			// Note: Mastodon's message, word for word.
+			err = &userError{http.StatusUnprocessableEntity, "Validation failed: Scheduled at the specified time must be at least 5 minutes in the future"}
+		}
+	}
+	if err == nil {
+		err = s.db.InTx(r.Context(), func(tx *store.Tx) error { return tx.RescheduleStatus(r.Context(), st.ID, at.UTC()) })
+	}
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	st.ScheduledAt = at.UTC()
+	s.writeScheduled(w, r, st)
+}
+
+// handleCancelScheduled answers DELETE /api/v1/scheduled_statuses/{id}.
+func (s *Server) handleCancelScheduled(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err == nil {
+		err = s.db.InTx(r.Context(), func(tx *store.Tx) error { return tx.DeleteScheduledStatus(r.Context(), id) })
+	}
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeAPI(w, http.StatusOK, map[string]any{})
+}
+
+// apiReport is Mastodon's Report entity.
+type apiReport struct {
+	ID            string     `json:"id"`
+	ActionTaken   bool       `json:"action_taken"`
+	ActionTakenAt *string    `json:"action_taken_at"`
+	Category      string     `json:"category"`
+	Comment       string     `json:"comment"`
+	Forwarded     bool       `json:"forwarded"`
+	CreatedAt     string     `json:"created_at"`
+	StatusIDs     []string   `json:"status_ids"`
+	RuleIDs       []string   `json:"rule_ids"`
+	TargetAccount apiAccount `json:"target_account"`
+}
+
+// handleCreateReport answers POST /api/v1/reports. The report is kept on
+// this server only: forwarding it to the reported account's server is
+// not implemented, so forwarded is always false, whatever was asked.
+func (s *Server) handleCreateReport(w http.ResponseWriter, r *http.Request) {
+	p, err := params(r)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	target, err := s.db.ActorByID(ctx, p.Int("account_id", 0))
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	objects := []string{target.URI}
+	statusIDs := []string{}
+	for _, v := range p.List("status_ids") {
+		post, err := s.db.PostByID(ctx, parseID(v))
+		if err != nil || post.AuthorID != target.ID {
+			s.apiFail(w, r, store.ErrNotFound)
+			return
+		}
+		objects = append(objects, post.URI)
+		statusIDs = append(statusIDs, apiID(post.ID))
+	}
+	category := p.String("category")
+	if !slices.Contains([]string{"spam", "legal", "violation", "other"}, category) {
+		category = "other"
+	}
+	comment := p.String("comment")
+	var id int64
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		id, err = tx.CreateOwnReport(ctx, s.fed.LocalActorID(), "urn:kith:report:"+randomHex(16), comment, objects)
+		return err
+	})
+	var acct apiAccount
+	if err == nil {
+		acct, err = s.renderAccount(ctx, target)
+	}
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeAPI(w, http.StatusOK, apiReport{ID: apiID(id), Category: category, Comment: comment, CreatedAt: apiTime(s.opts.Now()),
+		StatusIDs: statusIDs, RuleIDs: []string{}, TargetAccount: acct})
+}
+
+// parseID reads an API id; a malformed one is 0, which finds nothing.
+func parseID(v string) int64 {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// pushAlerts are the alert types a Web Push subscription may ask for.
+var pushAlerts = []string{"mention", "status", "reblog", "follow", "follow_request", "favourite", "poll", "update",
+	"admin.sign_up", "admin.report"}
+
+// apiPushSubscription is Mastodon's WebPushSubscription.
+type apiPushSubscription struct {
+	ID        string          `json:"id"`
+	Endpoint  string          `json:"endpoint"`
+	Standard  bool            `json:"standard"`
+	Alerts    map[string]bool `json:"alerts"`
+	Policy    string          `json:"policy"`
+	ServerKey string          `json:"server_key"`
+}
+
+func apiPushOf(sub store.PushSubscription) apiPushSubscription {
+	out := apiPushSubscription{ID: hex.EncodeToString(sub.TokenHash[:min(8, len(sub.TokenHash))]), Endpoint: sub.Endpoint,
+		Alerts: map[string]bool{}, Policy: sub.Policy}
+	for _, a := range pushAlerts {
+		out.Alerts[a] = sub.Alerts[a]
+	}
+	return out
+}
+
+func readPushAlerts(p apiParams, alerts map[string]bool) (map[string]bool, string) {
+	out := map[string]bool{}
+	for _, a := range pushAlerts {
+		out[a] = p.Bool("data[alerts]["+a+"]", alerts[a])
+	}
+	policy := p.String("data[policy]")
+	if !slices.Contains([]string{"all", "followed", "follower", "none"}, policy) {
+		policy = p.String("policy")
+	}
+	if !slices.Contains([]string{"all", "followed", "follower", "none"}, policy) {
+		policy = "all"
+	}
+	return out, policy
+}
+
+// Web Push: subscriptions are stored, one per access token, so apps see
+// their settings kept; kith does not send pushes yet (no VAPID key, no
+// encryption), which the instance says by announcing no key.
+
+// handleCreatePush answers POST /api/v1/push/subscription.
+func (s *Server) handleCreatePush(w http.ResponseWriter, r *http.Request) {
+	p, err := params(r)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	alerts, policy := readPushAlerts(p, nil)
+	sub := store.PushSubscription{TokenHash: apiToken(r).TokenHash, Endpoint: p.String("subscription[endpoint]"),
+		P256dh: p.String("subscription[keys][p256dh]"), Auth: p.String("subscription[keys][auth]"), Alerts: alerts, Policy: policy}
+	if !strings.HasPrefix(sub.Endpoint, "https://") || sub.P256dh == "" || sub.Auth == "" {
+		apiError(w, http.StatusUnprocessableEntity, "Validation failed: subscription needs an https endpoint and its p256dh and auth keys")
+		return
+	}
+	if err := s.db.InTx(r.Context(), func(tx *store.Tx) error { return tx.PutPushSubscription(r.Context(), sub) }); err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeAPI(w, http.StatusOK, apiPushOf(sub))
+}
+
+// handlePush answers GET /api/v1/push/subscription.
+func (s *Server) handlePush(w http.ResponseWriter, r *http.Request) {
+	sub, err := s.db.PushSubscriptionOf(r.Context(), apiToken(r).TokenHash)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeAPI(w, http.StatusOK, apiPushOf(sub))
+}
+
+// handleUpdatePush answers PUT /api/v1/push/subscription: alerts and
+// policy only.
+func (s *Server) handleUpdatePush(w http.ResponseWriter, r *http.Request) {
+	p, err := params(r)
+	var sub store.PushSubscription
+	if err == nil {
+		sub, err = s.db.PushSubscriptionOf(r.Context(), apiToken(r).TokenHash)
+	}
+	if err == nil {
+		sub.Alerts, sub.Policy = readPushAlerts(p, sub.Alerts)
+		err = s.db.InTx(r.Context(), func(tx *store.Tx) error {
+			return tx.UpdatePushAlerts(r.Context(), sub.TokenHash, sub.Alerts, sub.Policy)
+		})
+	}
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeAPI(w, http.StatusOK, apiPushOf(sub))
+}
+
+// handleDeletePush answers DELETE /api/v1/push/subscription.
+func (s *Server) handleDeletePush(w http.ResponseWriter, r *http.Request) {
+	if err := s.db.InTx(r.Context(), func(tx *store.Tx) error {
+		return tx.DeletePushSubscription(r.Context(), apiToken(r).TokenHash)
+	}); err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeAPI(w, http.StatusOK, map[string]any{})
+}
