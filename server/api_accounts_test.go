@@ -248,7 +248,7 @@ func TestUpdateCredentials(t *testing.T) {
 			"source[privacy]": {"unlisted"}, "source[sensitive]": {"true"}, "source[language]": {"de"}}},
 		{"json", map[string]any{"display_name": "Alice A.", "note": "Hello *world*", "locked": true,
 			"fields_attributes": []map[string]string{{"name": "Site", "value": "https://a.example"}, {"name": "Pronouns", "value": "she/her"}},
-			"source": map[string]any{"privacy": "unlisted", "sensitive": true, "language": "de"}}},
+			"source":            map[string]any{"privacy": "unlisted", "sensitive": true, "language": "de"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

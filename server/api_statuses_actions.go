@@ -47,10 +47,22 @@ func (s *Server) handleStatusAction(act statusAction) http.HandlerFunc {
 	}
 }
 
-func (s *Server) favourite(ctx context.Context, p store.Post) error   { return s.fed.Like(ctx, p.ID) }
-func (s *Server) unfavourite(ctx context.Context, p store.Post) error { return s.fed.Unlike(ctx, p.ID) }
-func (s *Server) unreblog(ctx context.Context, p store.Post) error   { return s.fed.Unboost(ctx, p.ID) }
-func (s *Server) pinStatus(ctx context.Context, p store.Post) error  { return s.ownThen(p, s.fed.Pin)(ctx) }
+func (s *Server) favourite(ctx context.Context, p store.Post) error {
+	return s.fed.Like(ctx, p.ID)
+}
+
+func (s *Server) unfavourite(ctx context.Context, p store.Post) error {
+	return s.fed.Unlike(ctx, p.ID)
+}
+
+func (s *Server) unreblog(ctx context.Context, p store.Post) error {
+	return s.fed.Unboost(ctx, p.ID)
+}
+
+func (s *Server) pinStatus(ctx context.Context, p store.Post) error {
+	return s.ownThen(p, s.fed.Pin)(ctx)
+}
+
 func (s *Server) unpinStatus(ctx context.Context, p store.Post) error {
 	return s.ownThen(p, s.fed.Unpin)(ctx)
 }
