@@ -13,6 +13,7 @@ import (
 
 	"kith/account"
 	"kith/config"
+	"kith/events"
 	"kith/federation"
 	"kith/jobs"
 	"kith/server"
@@ -57,12 +58,15 @@ func runServe(ctx context.Context, c cli, args []string) error {
 
 	runner := jobs.New(db, logger, jobs.Options{Concurrency: cfg.Jobs.Concurrency})
 	registerJobs(runner, db, logger)
-	fed, err := federation.New(ctx, db, runner, logger, federationOptions(cfg))
+	hub := events.NewHub(0) // federation publishes to it, the streaming API reads from it
+	fedOpts := federationOptions(cfg)
+	fedOpts.Events = hub
+	fed, err := federation.New(ctx, db, runner, logger, fedOpts)
 	if err != nil {
 		return err
 	}
 
-	srv, err := server.New(cfg, db, fed, logger, server.Options{Version: fullVersion()})
+	srv, err := server.New(cfg, db, fed, logger, server.Options{Version: fullVersion(), Events: hub})
 	if err != nil {
 		return err
 	}

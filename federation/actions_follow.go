@@ -122,5 +122,8 @@ func (f *Federation) answerFollower(ctx context.Context, actorID int64, typ stri
 	if err == nil {
 		f.afterCommit()
 	}
+	if err == nil && typ == "Accept" {
+		f.streamNotification(ctx, "follow", follower.ID, 0)
+	}
 	return err
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"kith/events"
 	"kith/federation/ap"
 	"kith/store"
 )
@@ -18,12 +19,14 @@ func (f *Federation) Boost(ctx context.Context, postID int64) error {
 	if p.ReblogOfID != 0 || (p.Visibility != store.Public && p.Visibility != store.Unlisted) {
 		return fmt.Errorf("%w: only public and unlisted posts can be boosted", ErrForbidden)
 	}
-	return f.transact(ctx, func(tx *store.Tx) error {
+	var boostID int64
+	err = f.transact(ctx, func(tx *store.Tx) error {
 		if _, err := tx.BoostOf(ctx, f.localID, p.ID); err == nil {
 			return nil // already boosted
 		}
 		id := f.newActivityID()
-		if _, err := tx.InsertPost(ctx, store.Post{URI: id, URL: id, AuthorID: f.localID, Local: true, Type: "Announce",
+		var err error
+		if boostID, err = tx.InsertPost(ctx, store.Post{URI: id, URL: id, AuthorID: f.localID, Local: true, Type: "Announce",
 			ReblogOfID: p.ID, Visibility: store.Public, PublishedAt: tx.Now()}); err != nil {
 			return err
 		}
@@ -37,6 +40,10 @@ func (f *Federation) Boost(ctx context.Context, postID int64) error {
 		return f.publish(ctx, tx, ap.OutActivity{ID: id, Type: "Announce", Actor: f.urls.Actor(),
 			To: []string{ap.Public}, CC: []string{author.URI, f.urls.Followers()}, Object: p.URI}, true, inboxes)
 	})
+	if err == nil {
+		f.streamPost(ctx, boostID, events.Update)
+	}
+	return err
 }
 
 // Unboost withdraws the owner's boost of a post.
@@ -45,11 +52,13 @@ func (f *Federation) Unboost(ctx context.Context, postID int64) error {
 	if err != nil {
 		return err
 	}
-	return f.transact(ctx, func(tx *store.Tx) error {
+	var boostID int64
+	err = f.transact(ctx, func(tx *store.Tx) error {
 		boost, err := tx.BoostOf(ctx, f.localID, p.ID)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
 		}
+		boostID = boost.ID
 		if err != nil {
 			return err
 		}
@@ -69,6 +78,10 @@ func (f *Federation) Unboost(ctx context.Context, postID int64) error {
 		inner := ap.OutActivity{ID: boost.URI, Type: "Announce", Actor: f.urls.Actor(), Object: p.URI}
 		return f.publishUndo(ctx, tx, inner, []string{ap.Public}, false, inboxes)
 	})
+	if err == nil {
+		f.streamDelete(boostID)
+	}
+	return err
 }
 
 // Like favourites a post.

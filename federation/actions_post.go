@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"kith/events"
 	"kith/federation/ap"
 	"kith/store"
 )
@@ -72,6 +73,7 @@ func (f *Federation) Post(ctx context.Context, np NewPost) (store.Post, error) {
 		return store.Post{}, err
 	}
 	f.afterCommit()
+	f.streamPost(ctx, p.ID, events.Update)
 	return p, nil
 }
 
@@ -169,6 +171,7 @@ func (f *Federation) Edit(ctx context.Context, postID int64, np NewPost) (store.
 		return store.Post{}, err
 	}
 	f.afterCommit()
+	f.streamPost(ctx, p.ID, events.StatusUpdate)
 	return p, nil
 }
 
@@ -204,6 +207,7 @@ func (f *Federation) Delete(ctx context.Context, postID int64) (store.Post, erro
 		return store.Post{}, err
 	}
 	f.afterCommit()
+	f.streamDelete(p.ID)
 	return p, nil
 }
 

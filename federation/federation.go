@@ -20,6 +20,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"kith/events"
 	"kith/federation/transport"
 	"kith/jobs"
 	"kith/store"
@@ -47,6 +48,9 @@ type Options struct {
 	Hosts          map[string]string
 	BlockedDomains []string // federation.blocked_domains
 	Now            func() time.Time
+	// Events, when set, hears of posts, edits, deletions and
+	// notifications after they are committed, for the streaming API.
+	Events *events.Hub
 }
 
 // Federation is kith's ActivityPub side.

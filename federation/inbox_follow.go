@@ -22,6 +22,7 @@ func (f *Federation) onFollow(ctx context.Context, actor store.Actor, act *ap.Ac
 	if err != nil {
 		return err
 	}
+	var notified string
 	err = f.db.InTx(ctx, func(tx *store.Tx) error {
 		existing, err := tx.FollowBetween(ctx, actor.ID, f.localID)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -36,7 +37,8 @@ func (f *Federation) onFollow(ctx context.Context, actor store.Actor, act *ap.Ac
 			return err
 		}
 		if state == store.FollowPending {
-			return tx.Notify(ctx, "follow_request", actor.ID, 0)
+			notified = "follow_request"
+			return tx.Notify(ctx, notified, actor.ID, 0)
 		}
 		// Note: Mastodon re-sends a Follow it thinks was lost; answer each
 		// with an Accept.
@@ -46,10 +48,14 @@ func (f *Federation) onFollow(ctx context.Context, actor store.Actor, act *ap.Ac
 		if alreadyAccepted {
 			return nil
 		}
-		return tx.Notify(ctx, "follow", actor.ID, 0)
+		notified = "follow"
+		return tx.Notify(ctx, notified, actor.ID, 0)
 	})
 	if err == nil {
 		f.afterCommit()
+	}
+	if err == nil && notified != "" {
+		f.streamNotification(ctx, notified, actor.ID, 0)
 	}
 	return err
 }
@@ -163,7 +169,8 @@ func (f *Federation) undoLike(ctx context.Context, actor store.Actor, likeID, ob
 }
 
 func (f *Federation) undoAnnounce(ctx context.Context, actor store.Actor, announceID string) error {
-	return f.db.InTx(ctx, func(tx *store.Tx) error {
+	var deleted int64
+	err := f.db.InTx(ctx, func(tx *store.Tx) error {
 		p, err := tx.PostByURI(ctx, announceID)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
@@ -174,6 +181,11 @@ func (f *Federation) undoAnnounce(ctx context.Context, actor store.Actor, announ
 		if p.AuthorID != actor.ID || p.ReblogOfID == 0 {
 			return fmt.Errorf("%w: Undo of an Announce that is not the actor's", ErrForbidden)
 		}
+		deleted = p.ID
 		return tx.DeletePost(ctx, p.ID)
 	})
+	if err == nil {
+		f.streamDelete(deleted)
+	}
+	return err
 }

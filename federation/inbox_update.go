@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"kith/events"
 	"kith/federation/ap"
 	"kith/store"
 )
@@ -50,15 +51,24 @@ func (f *Federation) onUpdate(ctx context.Context, actor store.Actor, act *ap.Ac
 	case updated.EditedAt.IsZero():
 		updated.EditedAt = f.now()
 	}
-	return f.db.InTx(ctx, func(tx *store.Tx) error {
+	var notified bool
+	err = f.db.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.UpdatePost(ctx, updated); err != nil {
 			return err
 		}
 		if _, err := tx.BoostOf(ctx, f.localID, existing.ID); err == nil && textChanged {
+			notified = true
 			return tx.Notify(ctx, "update", actor.ID, existing.ID)
 		}
 		return nil
 	})
+	if err == nil && textChanged {
+		f.streamPost(ctx, existing.ID, events.StatusUpdate)
+	}
+	if err == nil && notified {
+		f.streamNotification(ctx, "update", actor.ID, existing.ID)
+	}
+	return err
 }
 
 // onDelete removes a post of the actor, or the actor itself.
@@ -67,7 +77,8 @@ func (f *Federation) onDelete(ctx context.Context, actor store.Actor, act *ap.Ac
 	if id == actor.URI {
 		return f.db.InTx(ctx, func(tx *store.Tx) error { return tx.DeleteActor(ctx, actor.URI) })
 	}
-	return f.db.InTx(ctx, func(tx *store.Tx) error {
+	var deleted int64
+	err := f.db.InTx(ctx, func(tx *store.Tx) error {
 		p, err := tx.PostByURI(ctx, id)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
@@ -78,8 +89,13 @@ func (f *Federation) onDelete(ctx context.Context, actor store.Actor, act *ap.Ac
 		if p.AuthorID != actor.ID {
 			return fmt.Errorf("%w: %s deleted a post it does not own", ErrForbidden, actor.URI)
 		}
+		deleted = p.ID
 		return tx.DeletePost(ctx, p.ID)
 	})
+	if err == nil {
+		f.streamDelete(deleted)
+	}
+	return err
 }
 
 // onAnnounce stores a boost of a local post (and tells the owner), or of a
@@ -106,16 +122,28 @@ func (f *Federation) onAnnounce(ctx context.Context, actor store.Actor, act *ap.
 	if boost.PublishedAt.IsZero() {
 		boost.PublishedAt = f.now()
 	}
-	return f.db.InTx(ctx, func(tx *store.Tx) error {
-		_, err := tx.InsertPost(ctx, boost)
+	var boostID int64
+	err = f.db.InTx(ctx, func(tx *store.Tx) error {
+		id, err := tx.InsertPost(ctx, boost)
 		if errors.Is(err, store.ErrExists) {
 			return nil
 		}
-		if err != nil || !target.Local {
+		if err != nil {
 			return err
+		}
+		boostID = id
+		if !target.Local {
+			return nil
 		}
 		return tx.Notify(ctx, "reblog", actor.ID, target.ID)
 	})
+	if err == nil && boostID != 0 {
+		f.streamPost(ctx, boostID, events.Update)
+	}
+	if err == nil && boostID != 0 && target.Local {
+		f.streamNotification(ctx, "reblog", actor.ID, target.ID)
+	}
+	return err
 }
 
 func visibilityOfActivity(act *ap.Activity, actor store.Actor) string {
@@ -163,13 +191,19 @@ func (f *Federation) onLike(ctx context.Context, actor store.Actor, act *ap.Acti
 	if act.Type == "EmojiReact" && !validReaction(emoji) {
 		return fmt.Errorf("%w: %q is not one emoji", ErrBadRequest, emoji)
 	}
-	return f.db.InTx(ctx, func(tx *store.Tx) error {
+	var notified bool
+	err = f.db.InTx(ctx, func(tx *store.Tx) error {
 		fresh, err := tx.PutLike(ctx, actor.ID, p.ID, emoji, firstNonEmpty(act.ID, actor.URI+"#likes/"+p.URI))
 		if err != nil || !fresh || !p.Local {
 			return err
 		}
+		notified = true
 		return tx.Notify(ctx, "favourite", actor.ID, p.ID)
 	})
+	if err == nil && notified {
+		f.streamNotification(ctx, "favourite", actor.ID, p.ID)
+	}
+	return err
 }
 
 // onBlock records that an actor blocks the owner, and ends follows both

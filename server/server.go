@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"kith/config"
+	"kith/events"
 	"kith/federation"
 	"kith/store"
 	"kith/templates"
@@ -31,6 +32,10 @@ type Options struct {
 	ACMEHTTPClient *http.Client
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Events is the hub the streaming API subscribes to; federation
+	// publishes to the same one. Nil means a hub of the server's own,
+	// which hears nothing.
+	Events *events.Hub
 }
 
 // Server serves kith over HTTP(S).
@@ -51,6 +56,9 @@ type Server struct {
 func New(cfg config.Config, db *store.DB, fed *federation.Federation, logger *slog.Logger, opts Options) (*Server, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Events == nil {
+		opts.Events = events.NewHub(0)
 	}
 	s := &Server{
 		db:     db,

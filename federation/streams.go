@@ -1,0 +1,119 @@
+package federation
+
+import (
+	"context"
+	"slices"
+
+	"kith/events"
+	"kith/store"
+)
+
+// Streaming: after a change is committed, federation tells the events hub
+// which of the owner's streams it belongs on. A stream carries what the
+// matching timeline would show, so the rules are the store's timeline
+// queries themselves, each asked about the one post. Nothing is queried
+// for streams nobody is listening to, so with no app open this costs
+// nothing.
+
+// onePost is a timeline page holding only post id, if the timeline has it.
+func onePost(id int64) store.Page { return store.Page{MaxID: id + 1, SinceID: id - 1, Limit: 1} }
+
+// streamPost announces a stored post (kind events.Update) or an edit
+// (events.StatusUpdate) on every stream it belongs on.
+func (f *Federation) streamPost(ctx context.Context, id int64, kind string) {
+	hub := f.opts.Events
+	if hub == nil || hub.Idle() || id == 0 {
+		return
+	}
+	p, err := f.db.PostByID(ctx, id)
+	if err != nil {
+		f.logger.Debug("stream post", "post", id, "err", err)
+		return
+	}
+	send := func(stream, tag string, listID int64) {
+		hub.Publish(events.Event{Stream: stream, Tag: tag, ListID: listID, Kind: kind, PostID: id})
+	}
+	has := func(posts []store.Post, err error) bool {
+		if err != nil {
+			f.logger.Debug("stream post", "post", id, "err", err)
+		}
+		return err == nil && len(posts) == 1
+	}
+	one := onePost(id)
+	if hub.Listening(events.Filter{Stream: events.User}) && has(f.db.HomeTimeline(ctx, f.localID, one)) {
+		send(events.User, "", 0)
+	}
+	locality := events.PublicRemote
+	if p.Local {
+		locality = events.PublicLocal
+	}
+	if (hub.Listening(events.Filter{Stream: events.Public}) || hub.Listening(events.Filter{Stream: locality})) &&
+		has(f.db.PublicTimeline(ctx, one, true, true, false)) {
+		send(events.Public, "", 0)
+		send(locality, "", 0)
+	}
+	for _, tag := range p.Tags {
+		all, local := hub.Listening(events.Filter{Stream: events.Hashtag, Tag: tag}), p.Local && hub.Listening(events.Filter{Stream: events.HashtagLocal, Tag: tag})
+		if (all || local) && has(f.db.TagTimeline(ctx, tag, one, false)) {
+			send(events.Hashtag, tag, 0)
+			if p.Local {
+				send(events.HashtagLocal, tag, 0)
+			}
+		}
+	}
+	f.streamToLists(ctx, p, send, has)
+	if p.Visibility == store.Direct && (p.AuthorID == f.localID || f.mentionsOwner(p)) {
+		send(events.Direct, "", 0)
+	}
+}
+
+// streamToLists announces a post on the lists its author is in.
+func (f *Federation) streamToLists(ctx context.Context, p store.Post, send func(string, string, int64), has func([]store.Post, error) bool) {
+	lists, err := f.db.ListsWith(ctx, p.AuthorID)
+	if err != nil {
+		f.logger.Debug("stream post", "post", p.ID, "err", err)
+		return
+	}
+	for _, l := range lists {
+		if f.opts.Events.Listening(events.Filter{Stream: events.List, ListID: l.ID}) && has(f.db.ListTimeline(ctx, f.localID, l.ID, onePost(p.ID))) {
+			send(events.List, "", l.ID)
+		}
+	}
+}
+
+// streamDelete announces that a post is gone, on every stream.
+func (f *Federation) streamDelete(id int64) {
+	if f.opts.Events != nil && id != 0 {
+		f.opts.Events.Publish(events.Event{Kind: events.Delete, PostID: id})
+	}
+}
+
+// notificationLookback is how many of an actor's notifications of one
+// type streamNotification searches for the one just made.
+const notificationLookback = 10
+
+// streamNotification announces the notification of type typ from actorID
+// about postID (0 for none) that was just committed. Notifications the
+// owner hides (muted or blocked actors, muted conversations) are not
+// found, so not announced.
+func (f *Federation) streamNotification(ctx context.Context, typ string, actorID, postID int64) {
+	hub := f.opts.Events
+	if hub == nil || hub.Idle() {
+		return
+	}
+	// Note: store.Tx.Notify does not return the row's id; the newest of
+	// the actor's notifications of this type about this post is it.
+	list, err := f.db.NotificationsPage(ctx, store.Page{Limit: notificationLookback},
+		store.NotificationFilter{Types: []string{typ}, AccountID: actorID})
+	if err != nil {
+		f.logger.Debug("stream notification", "type", typ, "err", err)
+		return
+	}
+	i := slices.IndexFunc(list, func(n store.Notification) bool { return n.PostID == postID })
+	if i < 0 {
+		return
+	}
+	for _, stream := range []string{events.User, events.UserNotification} {
+		hub.Publish(events.Event{Stream: stream, Kind: events.Notification, NotificationID: list[i].ID, PostID: postID})
+	}
+}
