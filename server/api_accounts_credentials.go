@@ -4,15 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"html"
 	"image"
-	_ "image/gif" // registered for image.DecodeConfig
-	_ "image/jpeg"
-	_ "image/png"
 	"io"
 	"io/fs"
 	"mime/multipart"
@@ -25,6 +21,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/disintegration/imaging"
 
 	"kith/federation"
 	"kith/store"
@@ -306,19 +304,23 @@ func uploadedFile(r *http.Request, name string) *multipart.FileHeader {
 	return r.MultipartForm.File[name][0]
 }
 
-// profileImageTypes are the image types accepted for avatars and headers,
-// with the extension their files get.
-var profileImageTypes = map[string]string{"jpeg": ".jpg", "png": ".png", "gif": ".gif", "webp": ".webp"}
+// profileImageSides are the largest width and height an avatar and a
+// header are stored at, as Mastodon.
+var profileImageSides = map[string][2]int{"avatar": {400, 400}, "header": {1500, 500}}
 
-// saveProfileImage checks an uploaded avatar or header (size, type and
-// dimensions, read from its header without decoding it) and stores it
-// under the media directory with a random name, which it returns.
+// saveProfileImage checks an uploaded avatar or header before decoding it
+// (size, type sniffed from the bytes, dimensions from the header alone),
+// then decodes it upright, scales it down and re-encodes it, so the
+// stored file carries no EXIF (no GPS position); GIFs are kept as sent,
+// as media uploads keep them. It returns the file's name under the media
+// directory.
 func (s *Server) saveProfileImage(fh *multipart.FileHeader, what string) (string, error) {
 	refuse := func(msg string) error {
 		return &userError{http.StatusUnprocessableEntity, "Validation failed: " + what + " " + msg}
 	}
+	tooBig := refuse(fmt.Sprintf("is larger than %d MB", profileImageMax>>20))
 	if fh.Size > profileImageMax {
-		return "", refuse(fmt.Sprintf("is larger than %d MB", profileImageMax>>20))
+		return "", tooBig
 	}
 	f, err := fh.Open()
 	if err != nil {
@@ -330,62 +332,41 @@ func (s *Server) saveProfileImage(fh *multipart.FileHeader, what string) (string
 		return "", err
 	}
 	if len(data) > profileImageMax {
-		return "", refuse(fmt.Sprintf("is larger than %d MB", profileImageMax>>20))
+		return "", tooBig
 	}
-	format, width, height, err := imageConfig(data)
-	ext, ok := profileImageTypes[format]
-	if err != nil || !ok {
-		return "", refuse("must be a JPEG, PNG, GIF or WebP image")
+	notImage := refuse("must be a JPEG, PNG, GIF or WebP image")
+	mediaType := http.DetectContentType(data)
+	if !slices.Contains(supportedMediaTypes, mediaType) {
+		return "", notImage
 	}
-	if width <= 0 || height <= 0 || width*height > profileImagePixels {
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return "", notImage
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > profileImagePixels {
 		return "", refuse("has too many pixels")
 	}
-	name := randomName() + ext
-	dir := s.mediaDir()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("media directory: %w", err)
+	name, body := randomName()+".gif", data
+	if mediaType != "image/gif" {
+		img, err := decodeUpright(data, mediaType)
+		if err != nil {
+			return "", notImage
+		}
+		side := profileImageSides[what]
+		img = imaging.Fit(img, side[0], side[1], imaging.Lanczos)
+		format, ext := imaging.JPEG, ".jpg"
+		if mediaType == "image/png" || !isOpaque(img) {
+			format, ext = imaging.PNG, ".png"
+		}
+		if body, err = encodeImage(img, format); err != nil {
+			return "", err
+		}
+		name = randomName() + ext
 	}
-	if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+	if err := s.writeMediaFile(name, body); err != nil {
 		return "", fmt.Errorf("save %s: %w", what, err)
 	}
 	return name, nil
-}
-
-// imageConfig reads an image's format and size from its header. WebP is
-// read here (the standard library has no WebP decoder); the rest by
-// image.DecodeConfig.
-func imageConfig(data []byte) (format string, width, height int, err error) {
-	if w, h, ok := webpSize(data); ok {
-		return "webp", w, h, nil
-	}
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
-	return format, cfg.Width, cfg.Height, err
-}
-
-// webpSize reads a WebP file's canvas size from its first chunk (VP8X,
-// VP8 or VP8L).
-func webpSize(b []byte) (w, h int, ok bool) {
-	if len(b) < 30 || string(b[0:4]) != "RIFF" || string(b[8:12]) != "WEBP" {
-		return 0, 0, false
-	}
-	switch string(b[12:16]) {
-	case "VP8X":
-		w = 1 + (int(b[24]) | int(b[25])<<8 | int(b[26])<<16)
-		h = 1 + (int(b[27]) | int(b[28])<<8 | int(b[29])<<16)
-		return w, h, true
-	case "VP8 ":
-		if b[23] != 0x9d || b[24] != 0x01 || b[25] != 0x2a {
-			return 0, 0, false
-		}
-		return int(binary.LittleEndian.Uint16(b[26:28]) & 0x3fff), int(binary.LittleEndian.Uint16(b[28:30]) & 0x3fff), true
-	case "VP8L":
-		if b[20] != 0x2f {
-			return 0, 0, false
-		}
-		bits := binary.LittleEndian.Uint32(b[21:25])
-		return int(bits&0x3fff) + 1, int(bits>>14&0x3fff) + 1, true
-	}
-	return 0, 0, false
 }
 
 func randomName() string {
