@@ -245,6 +245,20 @@ func (s *Server) routes() http.Handler {
 		r.With(owner("write:media")).Put("/api/v1/media/{id}", s.handleUpdateMedia)
 	})
 
+	// Streaming API (streaming.go): one multiplexed WebSocket and one
+	// server-sent-events URL per stream (user:notification is
+	// /user/notification). The token may come as Sec-WebSocket-Protocol;
+	// scopes are checked per stream, since a WebSocket carries several.
+	r.Get("/api/v1/streaming/health", handleStreamingHealth)
+	r.Group(func(r chi.Router) {
+		r.Use(wsProtocolToken, s.apiAuth)
+		r.Get("/api/v1/streaming", s.handleStreaming)
+		r.Get("/api/v1/streaming/", s.handleStreaming)
+		for path, stream := range sseStreamPaths() {
+			r.Get(path, s.handleStreamingEvents(stream))
+		}
+	})
+
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, &userError{http.StatusNotFound, "There is nothing here."})
 	})
