@@ -497,18 +497,20 @@ func (s *Server) readFilterV1(p apiParams, f store.Filter, k store.FilterKeyword
 		k.Keyword = strings.TrimSpace(p.String("phrase"))
 	}
 	k.WholeWord = p.Bool("whole_word", k.ID == 0 || k.WholeWord)
-	if f.ID == 0 {
-		f.Title = k.Keyword
-	}
-	if p.Has("irreversible") || f.ID == 0 {
-		f.Action = "warn"
-		if p.Bool("irreversible", false) {
-			f.Action = "hide"
-		}
-	}
+	// The same request, said the v2 way: a new filter is named after its
+	// phrase; irreversible means hide.
 	v2 := apiParams{values: cloneValues(p.values)}
 	v2.values.Del("title")
 	v2.values.Del("filter_action")
+	if f.ID == 0 {
+		v2.values.Set("title", k.Keyword)
+	}
+	if p.Has("irreversible") || f.ID == 0 {
+		v2.values.Set("filter_action", "warn")
+		if p.Bool("irreversible", false) {
+			v2.values.Set("filter_action", "hide")
+		}
+	}
 	f, err := s.readFilter(v2, f)
 	if err == nil && k.Keyword == "" {
 		err = &userError{http.StatusUnprocessableEntity, "Validation failed: Phrase can't be blank"}

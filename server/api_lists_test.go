@@ -1,0 +1,98 @@
+package server
+
+import (
+	"context"
+	"net/url"
+	"testing"
+
+	"kith/store"
+)
+
+// putFollow records a follow between two actors.
+func putFollow(t *testing.T, in *instance, follower, followee int64, state string) {
+	t.Helper()
+	ctx := context.Background()
+	err := in.db.InTx(ctx, func(tx *store.Tx) error {
+		return tx.PutFollow(ctx, store.Follow{FollowerID: follower, FolloweeID: followee, State: state, ActivityURI: "https://x.test/f/" + apiID(follower) + "-" + apiID(followee)})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestListsCRUD(t *testing.T) {
+	in := newInstance(t, nil)
+	c := newTokenClient(t, in, "read write")
+	owner := in.srv.fed.LocalActorID()
+	bob := addRemoteActor(t, in, "bob", "bob.test")
+	carol := addRemoteActor(t, in, "carol", "carol.test")
+	dave := addRemoteActor(t, in, "dave", "dave.test")
+	putFollow(t, in, owner, bob.ID, store.FollowAccepted)
+	putFollow(t, in, owner, carol.ID, store.FollowAccepted)
+
+	created := c.mustCall(t, 200, "POST", "/api/v1/lists", url.Values{"title": {"Friends"}}).object(t)
+	checkFields(t, "list", created, []string{"id", "title", "replies_policy", "exclusive"}, []string{"id"}, nil)
+	if created["title"] != "Friends" || created["replies_policy"] != "list" || created["exclusive"] != false {
+		t.Errorf("created = %v", created)
+	}
+	id := created["id"].(string)
+	c.mustCall(t, 200, "POST", "/api/v1/lists", map[string]any{"title": "Art", "replies_policy": "none", "exclusive": true})
+	all := c.mustCall(t, 200, "GET", "/api/v1/lists", nil).list(t)
+	if len(all) != 2 || all[0]["title"] != "Art" || all[0]["exclusive"] != true || all[0]["replies_policy"] != "none" {
+		t.Errorf("lists = %v", all)
+	}
+	upd := c.mustCall(t, 200, "PUT", "/api/v1/lists/"+id, url.Values{"title": {"Close friends"}, "replies_policy": {"followed"}}).object(t)
+	if upd["title"] != "Close friends" || upd["replies_policy"] != "followed" {
+		t.Errorf("updated = %v", upd)
+	}
+	if got := c.mustCall(t, 200, "GET", "/api/v1/lists/"+id, nil).object(t); got["title"] != "Close friends" {
+		t.Errorf("GET list = %v", got)
+	}
+
+	for _, tt := range []struct {
+		method, path string
+		body         any
+		want         int
+	}{
+		{"POST", "/api/v1/lists", url.Values{"title": {" "}}, 422},
+		{"PUT", "/api/v1/lists/" + id, url.Values{"replies_policy": {"everyone"}}, 422},
+		{"GET", "/api/v1/lists/99999", nil, 404},
+		{"GET", "/api/v1/lists/abc", nil, 404},
+		{"POST", "/api/v1/lists/" + id + "/accounts", url.Values{"account_ids[]": {apiID(dave.ID)}}, 422}, // not followed
+		{"POST", "/api/v1/lists/" + id + "/accounts", url.Values{"account_ids[]": {"99999"}}, 404},
+		{"POST", "/api/v1/lists/" + id + "/accounts", url.Values{}, 422},
+	} {
+		if res := c.call(t, tt.method, tt.path, tt.body); res.status != tt.want {
+			t.Errorf("%s %s %v: status %d, want %d: %s", tt.method, tt.path, tt.body, res.status, tt.want, res.body)
+		}
+	}
+
+	c.mustCall(t, 200, "POST", "/api/v1/lists/"+id+"/accounts", map[string]any{"account_ids": []string{apiID(bob.ID), apiID(carol.ID)}})
+	members := c.mustCall(t, 200, "GET", "/api/v1/lists/"+id+"/accounts", nil).list(t)
+	if len(members) != 2 {
+		t.Fatalf("members = %v", members)
+	}
+	checkFields(t, "member", members[0], accountKeys, []string{"id"}, []string{"created_at"})
+	if lists := c.mustCall(t, 200, "GET", "/api/v1/accounts/"+apiID(bob.ID)+"/lists", nil).list(t); len(lists) != 1 {
+		t.Errorf("bob's lists = %v", lists)
+	}
+
+	post := addRemotePost(t, in, store.Post{URI: "https://bob.test/p/1", AuthorID: bob.ID, Content: "<p>in the list</p>"})
+	addRemotePost(t, in, store.Post{URI: "https://dave.test/p/1", AuthorID: dave.ID, Content: "<p>not in it</p>"})
+	tl := c.mustCall(t, 200, "GET", "/api/v1/timelines/list/"+id, nil).list(t)
+	if len(tl) != 1 || tl[0]["id"] != apiID(post.ID) {
+		t.Errorf("list timeline = %v", tl)
+	}
+
+	c.mustCall(t, 200, "DELETE", "/api/v1/lists/"+id+"/accounts?account_ids[]="+apiID(bob.ID), nil)
+	if members := c.mustCall(t, 200, "GET", "/api/v1/lists/"+id+"/accounts?limit=0", nil).list(t); len(members) != 1 {
+		t.Errorf("after removing bob: %d members", len(members))
+	}
+	c.mustCall(t, 200, "DELETE", "/api/v1/lists/"+id, nil)
+	if res := c.call(t, "GET", "/api/v1/lists/"+id, nil); res.status != 404 {
+		t.Errorf("deleted list: status %d", res.status)
+	}
+	if res := newTokenClient(t, in, "read").call(t, "POST", "/api/v1/lists", url.Values{"title": {"x"}}); res.status != 403 {
+		t.Errorf("read token creates a list: status %d", res.status)
+	}
+}
