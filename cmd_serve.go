@@ -70,6 +70,8 @@ func runServe(ctx context.Context, c cli, args []string) error {
 	if err != nil {
 		return err
 	}
+	runner.Handle(server.JobScheduledStatuses, func(ctx context.Context, _ store.Job) error { return srv.PublishScheduled(ctx) })
+	runner.Every(server.JobScheduledStatuses, time.Minute)
 	listeners, err := srv.Listen()
 	if err != nil {
 		return err
