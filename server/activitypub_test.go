@@ -172,3 +172,33 @@ func TestActivityPubRoutes(t *testing.T) {
 		})
 	}
 }
+
+func TestAPICORS(t *testing.T) {
+	in := newInstance(t, nil)
+	req, _ := http.NewRequest("OPTIONS", in.http.URL+"/api/v1/timelines/home", nil)
+	req.Header.Set("Origin", "https://elk.example")
+	req.Header.Set("Access-Control-Request-Method", "GET")
+	req.Header.Set("Access-Control-Request-Headers", "authorization")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Access-Control-Allow-Origin") != "*" ||
+		!strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "Authorization") {
+		t.Errorf("preflight: status %d headers %v", resp.StatusCode, resp.Header)
+	}
+	resp, err = http.Get(in.http.URL + "/api/v1/instance")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("Access-Control-Allow-Origin") != "*" || !strings.Contains(resp.Header.Get("Access-Control-Expose-Headers"), "Link") {
+		t.Errorf("GET: CORS headers %v", resp.Header)
+	}
+	resp, _ = http.Get(in.http.URL + "/login")
+	resp.Body.Close()
+	if resp.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("a page sent CORS headers")
+	}
+}

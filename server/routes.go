@@ -9,7 +9,7 @@ import (
 // routes is the one table of every URL kith answers.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.recoverPanics, s.realIP, s.logRequests, s.securityHeaders, limitBodies)
+	r.Use(s.recoverPanics, s.realIP, s.logRequests, s.securityHeaders, apiCORS, limitBodies)
 
 	r.Get("/healthz", s.handleHealth)
 	r.Handle("/static/*", s.staticFiles())
