@@ -62,7 +62,9 @@ func TestNotifications(t *testing.T) {
 	}
 	checkFields(t, "favourite.status", fav["status"].(map[string]any), []string{"id", "content", "account", "in_reply_to_id"}, []string{"id"}, []string{"created_at"})
 
-	count := func(q string) int { return len(c.mustCall(t, 200, "GET", "/api/v1/notifications?limit=40&"+q, nil).list(t)) }
+	count := func(q string) int {
+		return len(c.mustCall(t, 200, "GET", "/api/v1/notifications?limit=40&"+q, nil).list(t))
+	}
 	tests := []struct {
 		query string
 		want  int
