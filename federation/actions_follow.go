@@ -127,3 +127,38 @@ func (f *Federation) answerFollower(ctx context.Context, actorID int64, typ stri
 	}
 	return err
 }
+
+// ResolveURL looks up what a URL names, for search: an account or a post
+// (fetched and stored when kith does not have it yet). Exactly one of the
+// results is set when err is nil.
+func (f *Federation) ResolveURL(ctx context.Context, rawURL string) (*store.Actor, *store.Post, error) {
+	if p, err := f.db.PostByURI(ctx, rawURL); err == nil {
+		return nil, &p, nil
+	}
+	if a, err := f.db.ActorByURI(ctx, rawURL); err == nil && (a.Local || f.now().Sub(a.FetchedAt) < actorMaxAge) {
+		return &a, nil, nil
+	}
+	if f.urls.IsLocal(rawURL) {
+		return nil, nil, fmt.Errorf("%s: %w", rawURL, ErrNotFound)
+	}
+	body, err := f.fetchAP(ctx, rawURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := ap.ParseActor(body); err == nil {
+		a, err := f.storeActorDocument(ctx, rawURL, body)
+		if err != nil {
+			return nil, nil, err
+		}
+		return &a, nil, nil
+	}
+	obj, err := ap.ParseObject(body)
+	if err != nil || !postTypes[obj.Type] {
+		return nil, nil, fmt.Errorf("%s is neither an account nor a post: %w", rawURL, ErrNotFound)
+	}
+	p, err := f.fetchAndStorePost(ctx, obj.ID, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	return nil, &p, nil
+}

@@ -413,3 +413,25 @@ func closePollsAt(ctx context.Context, k *kith, at time.Time) error {
 		return err
 	})
 }
+
+// Search resolves a remote post or account by URL, fetching what it lacks.
+func TestResolveURL(t *testing.T) {
+	n := newNetwork(t, "alice", "bob")
+	alice, bob := n.nodes[0], n.nodes[1]
+	ctx := context.Background()
+	p, err := bob.fed.Post(ctx, federation.NewPost{Text: "find me"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, got, err := alice.fed.ResolveURL(ctx, p.URI)
+	if err != nil || a != nil || got == nil || !strings.Contains(got.Content, "find me") {
+		t.Fatalf("ResolveURL(post) = %v, %+v, %v", a, got, err)
+	}
+	a, got, err = alice.fed.ResolveURL(ctx, bob.fed.URLs().Actor())
+	if err != nil || got != nil || a == nil || a.Username != "bob" {
+		t.Fatalf("ResolveURL(actor) = %+v, %v, %v", a, got, err)
+	}
+	if _, _, err := alice.fed.ResolveURL(ctx, bob.fed.URLs().Base()+"/nothing"); err == nil {
+		t.Errorf("ResolveURL of a missing page succeeded")
+	}
+}

@@ -15,9 +15,8 @@ import (
 //
 // Without a token only accounts and hashtags are searched, and nothing is
 // resolved, as Mastodon does. With resolve=true and an owner token, a
-// handle or a URL is looked up: accounts are fetched from their server
-// (federation.Resolve); a post URL finds the post only when kith already
-// has it, since federation does not offer fetching one post by URL.
+// handle or a URL is looked up: accounts and posts are fetched from their
+// server when kith does not have them (federation.Resolve, ResolveURL).
 
 type apiSearchResults struct {
 	Accounts []apiAccount `json:"accounts"`
@@ -95,20 +94,27 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 	writeAPI(w, http.StatusOK, out)
 }
 
-// resolveSearch looks a handle or URL up for a search: a post kith has
-// under that URI, or an account fetched from its server. Failures only
+// resolveSearch looks a handle or URL up for a search: an account or a
+// post, fetched from its server when kith does not have it. Failures only
 // mean no extra result.
 func (s *Server) resolveSearch(ctx context.Context, q, typ string) ([]store.Actor, []store.Post) {
-	if typ == "" || typ == "statuses" {
-		if p, err := s.db.PostByURI(ctx, q); err == nil {
-			return nil, []store.Post{p}
+	ctx, cancel := context.WithTimeout(ctx, resolveTimeout)
+	defer cancel()
+	if strings.HasPrefix(q, "https://") || strings.HasPrefix(q, "http://") {
+		a, p, err := s.fed.ResolveURL(ctx, q)
+		switch {
+		case err != nil:
+			s.logger.Debug("search resolve failed", "err", err)
+		case p != nil && (typ == "" || typ == "statuses"):
+			return nil, []store.Post{*p}
+		case a != nil && (typ == "" || typ == "accounts"):
+			return []store.Actor{*a}, nil
 		}
+		return nil, nil
 	}
 	if typ != "" && typ != "accounts" {
 		return nil, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, resolveTimeout)
-	defer cancel()
 	a, err := s.fed.Resolve(ctx, q)
 	if err != nil {
 		s.logger.Debug("search resolve failed", "err", err)
