@@ -369,5 +369,7 @@ func testMastoJS(t *testing.T) {
 	}
 	if s.get(t, "streaming", &stream) && (stream.Event != "update" || !slices.Contains(stream.Posted, stream.Received) || !slices.Contains(stream.Stream, "user")) {
 		t.Errorf("streaming user.subscribe: %+v, want an update of a status posted, on stream user", stream)
+	} else if len(stream.Posted) > 1 {
+		t.Logf("streaming: no update for the first %d of the statuses posted after subscribing %v", len(stream.Posted)-1, stream.Posted)
 	}
 }

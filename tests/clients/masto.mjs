@@ -2,8 +2,9 @@
 //
 //   node --experimental-websocket masto.mjs http://127.0.0.1:PORT TOKEN
 //
-// masto declares Node >= 22; on Node 20 it works, and its streaming client
-// needs the WebSocket that --experimental-websocket turns on.
+// masto declares Node >= 22. On Node 20 its REST client works; its
+// streaming client needs the WebSocket that --experimental-websocket turns
+// on and Promise.withResolvers (ES2024, Node 22), defined below.
 //
 // Each step is recorded in one JSON object printed on stdout: a step that
 // worked holds what the test checks, one that failed holds "error" with the
@@ -11,6 +12,12 @@
 // steps do not need its result, so one run reports every failure. The Go
 // test (clients_test.go) decides what passed.
 import { createRestAPIClient, createStreamingAPIClient } from "masto";
+
+Promise.withResolvers ??= function withResolvers() {
+  let resolve, reject;
+  const promise = new this((res, rej) => { resolve = res; reject = rej; });
+  return { promise, resolve, reject };
+};
 
 const [url, accessToken] = process.argv.slice(2);
 const out = {};
@@ -73,9 +80,10 @@ await step("streaming", () => stream(instance.streaming));
 console.log(JSON.stringify(out));
 
 // stream subscribes to the user stream over WebSocket and waits for the
-// update of a status posted after subscribing. masto sends its subscribe
-// message on the socket and Mastodon's protocol acknowledges nothing, so the
-// post may reach kith first: then the script posts again, up to three times.
+// update of a status posted after subscribing. The socket class below tells
+// when masto has sent its subscribe message; Mastodon's protocol
+// acknowledges nothing, so kith may still see the post first: then the
+// script posts again, up to three times.
 async function stream(streamingApiUrl) {
   if (!streamingApiUrl) {
     return { error: "v2 instance has no configuration.urls.streaming" };
@@ -94,19 +102,35 @@ async function stream(streamingApiUrl) {
     }
     return { error: `WebSocket to ${endpoint} failed (${opened}); a plain GET answers ${res.status}` };
   }
-  const streaming = createStreamingAPIClient({ streamingApiUrl, accessToken, retry: 3 });
+  let subscribed;
+  const sent = new Promise((resolve) => { subscribed = resolve; });
+  class SocketTellingSends extends WebSocket {
+    send(data) {
+      super.send(data);
+      if (JSON.parse(data).type === "subscribe") subscribed();
+    }
+  }
+  const streaming = createStreamingAPIClient({
+    streamingApiUrl, accessToken, retry: 3, implementation: SocketTellingSends,
+  });
   try {
     const updates = streaming.user.subscribe()[Symbol.asyncIterator]();
     const posted = [];
-    let next = updates.next();
+    // Read the stream while posting; a failed read is reported when awaited.
+    const read = () => updates.next().catch((e) => ({ failed: e }));
+    let next = read();
+    if (await Promise.race([sent, timeout(5000)]) === "timeout") {
+      return { error: "masto sent no subscribe message within 5s" };
+    }
     for (let attempt = 1; attempt <= 3; attempt++) {
       const s = await rest.v1.statuses.create({ status: `streamed from masto.js (${attempt})` });
       posted.push(s.id);
       for (;;) {
         const got = await Promise.race([next, timeout(5000)]);
         if (got === "timeout") break;
+        if (got.failed) throw got.failed;
         if (got.done) return { error: "the stream ended", posted };
-        next = updates.next();
+        next = read();
         const event = got.value;
         if (event.event === "update" && posted.includes(event.payload?.id)) {
           return { event: event.event, stream: event.stream, received: event.payload.id, posted };

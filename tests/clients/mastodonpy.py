@@ -13,6 +13,7 @@ every failure. The exit status is 0 when the run finished; the Go test
 """
 
 import json
+import os
 import queue
 import struct
 import sys
@@ -52,13 +53,16 @@ def tiny_png():
 
 
 class Updates(StreamListener):
-    """Puts every streamed status on a queue."""
+    """Puts every streamed status, and the error that ends a stream, on a queue."""
 
     def __init__(self):
         self.statuses = queue.Queue()
 
     def on_update(self, status):
         self.statuses.put(status)
+
+    def on_abort(self, err):
+        self.statuses.put(err)
 
 
 def app():
@@ -135,19 +139,22 @@ def stream():
     if probe.status_code == 404:
         return {"skipped": "GET /api/v1/streaming/user answers 404: kith has no SSE streaming endpoint"}
     listener = Updates()
-    handle = m.stream_user(listener, run_async=True, timeout=30)
+    m.stream_user(listener, run_async=True, timeout=30)
+    # The stream is not closed: close() waits for the reading thread, which
+    # wakes only at kith's next heartbeat, 15 s away. The process's exit
+    # (os._exit below) ends it.
     try:
         # The stream is subscribed once the response headers are in, which
         # is when stream_user returns. Post after that.
         posted = m.status_post("streamed from Mastodon.py")
         while True:
             got = listener.statuses.get(timeout=15)
+            if isinstance(got, Exception):
+                return {"error": "the stream ended: " + repr(got)}
             if got["id"] == posted["id"]:
                 return {"posted": str(posted["id"]), "received": str(got["id"])}
     except queue.Empty:
         return {"error": "no update event for the status posted after subscribing, within 15s"}
-    finally:
-        handle.close()
 
 
 step("stream_user", stream)
@@ -166,4 +173,6 @@ def delete():
 if "id" in out.get("status_post", {}):
     step("status_delete", delete)
 
-print(json.dumps(out))
+print(json.dumps(out), flush=True)
+# Exit without waiting for the stream's reading thread (see stream).
+os._exit(0)
