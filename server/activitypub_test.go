@@ -202,3 +202,20 @@ func TestAPICORS(t *testing.T) {
 		t.Errorf("a page sent CORS headers")
 	}
 }
+
+func TestAPIPathsForgiving(t *testing.T) {
+	in := newInstance(t, nil)
+	resp, err := http.Get(in.http.URL + "/api/v1/instance/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := readBody(t, resp)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"uri"`) {
+		t.Errorf("GET /api/v1/instance/ = %d %s; want the instance", resp.StatusCode, body)
+	}
+	resp, _ = http.Get(in.http.URL + "/api/v1/no-such-thing")
+	body = readBody(t, resp)
+	if resp.StatusCode != http.StatusNotFound || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") || !strings.Contains(body, `"error"`) {
+		t.Errorf("unknown API path = %d %q %s; want a JSON 404", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+}

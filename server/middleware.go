@@ -175,12 +175,19 @@ func clientIP(r *http.Request) string {
 
 // apiCORS lets browser apps (Elk, Phanpy) call the client API from their
 // own origin, as Mastodon allows: tokens, not cookies, authorize those
-// requests, so any origin may make them. Preflights are answered here.
+// requests, so any origin may make them. Preflights are answered here, and
+// a trailing slash on an API path is ignored.
 func apiCORS(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !strings.HasPrefix(r.URL.Path, "/api/") {
 			next.ServeHTTP(w, r)
 			return
+		}
+		// Note: Rails ignores a trailing slash and Mastodon.py relies on
+		// it (/api/v1/instance/).
+		if len(r.URL.Path) > len("/api/") && strings.HasSuffix(r.URL.Path, "/") {
+			r.URL.Path = strings.TrimRight(r.URL.Path, "/")
+			r.URL.RawPath = ""
 		}
 		h := w.Header()
 		h.Set("Access-Control-Allow-Origin", "*")

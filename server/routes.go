@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 )
@@ -260,6 +261,10 @@ func (s *Server) routes() http.Handler {
 	})
 
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			apiError(w, http.StatusNotFound, "Record not found")
+			return
+		}
 		s.renderError(w, r, &userError{http.StatusNotFound, "There is nothing here."})
 	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {

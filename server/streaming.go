@@ -274,7 +274,7 @@ func (s *Server) handleStreamingEvents(stream string) http.HandlerFunc {
 			}
 			return rc.Flush() == nil
 		}
-		if !write(":)\n\n") {
+		if !write(":)\n") {
 			return
 		}
 		token := bearerToken(r)
@@ -285,7 +285,7 @@ func (s *Server) handleStreamingEvents(stream string) http.HandlerFunc {
 			case <-r.Context().Done():
 				return
 			case <-beat.C:
-				if !s.stillValid(r.Context(), token) || !write(":thump\n\n") {
+				if !s.stillValid(r.Context(), token) || !write(":thump\n") {
 					return
 				}
 			case e := <-sub.Events():

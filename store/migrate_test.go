@@ -174,3 +174,32 @@ func TestUpdatePostKeepsUploadedMedia(t *testing.T) {
 		t.Errorf("after the edit: %+v, want only /media/2.png", got.Attachments)
 	}
 }
+
+// A deleted post's id is never given to another post: for local posts it
+// is part of the ActivityPub id.
+func TestPostIDsAreNotReused(t *testing.T) {
+	db := openTestDB(t)
+	ctx := context.Background()
+	insert := func(uri string) int64 {
+		var id int64
+		err := db.InTx(ctx, func(tx *Tx) error {
+			author, err := tx.UpsertActor(ctx, Actor{URI: "https://a.example/users/a", Domain: "a.example"})
+			if err != nil {
+				return err
+			}
+			id, err = tx.InsertPost(ctx, Post{URI: uri, AuthorID: author, Visibility: Public, PublishedAt: tx.Now()})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	first := insert("https://a.example/p/1")
+	if err := db.InTx(ctx, func(tx *Tx) error { return tx.DeletePost(ctx, first) }); err != nil {
+		t.Fatal(err)
+	}
+	if second := insert("https://a.example/p/2"); second == first {
+		t.Errorf("the deleted post's id %d was given out again", first)
+	}
+}

@@ -98,9 +98,14 @@ func (tx *Tx) InsertPost(ctx context.Context, p Post) (int64, error) {
 	if p.InReplyToID != 0 {
 		replyID = p.InReplyToID
 	}
-	res, err := tx.exec(ctx, `INSERT INTO posts (uri, url, author_id, local, type, visibility, reblog_of_id,
+	// The id is one past the highest ever used, deleted posts included:
+	// a local post's id is part of its ActivityPub id, and peers that saw
+	// a Delete must never see that id again for another post.
+	res, err := tx.exec(ctx, `INSERT INTO posts (id, uri, url, author_id, local, type, visibility, reblog_of_id,
 		in_reply_to_uri, in_reply_to_id, conversation, summary, content, source, language, sensitive, published_at, edited_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uri) DO NOTHING`,
+		VALUES (1 + MAX(COALESCE((SELECT MAX(id) FROM posts), 0),
+			COALESCE((SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'posts.highest_deleted_id'), 0)),
+			?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uri) DO NOTHING`,
 		p.URI, p.URL, p.AuthorID, p.Local, orDefault(p.Type, "Note"), p.Visibility, reblog, p.InReplyToURI, replyID,
 		p.Conversation, p.Summary, p.Content, p.Source, p.Language, p.Sensitive, unixMilli(p.PublishedAt),
 		milliOrZero(p.EditedAt), unixMilli(tx.now))
@@ -239,7 +244,10 @@ func (tx *Tx) DeletePost(ctx context.Context, id int64) error {
 	if _, err := tx.exec(ctx, `DELETE FROM posts WHERE id = ?`, id); err != nil {
 		return fmt.Errorf("delete post %d: %w", id, err)
 	}
-	return nil
+	// Remember the highest id deleted, so it is never given out again.
+	_, err := tx.exec(ctx, `INSERT INTO settings (key, value) VALUES ('posts.highest_deleted_id', ?)
+		ON CONFLICT (key) DO UPDATE SET value = MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))`, id)
+	return err
 }
 
 const postColumns = `p.id, p.uri, p.url, p.author_id, p.local, p.type, p.visibility, COALESCE(p.reblog_of_id, 0),
