@@ -15,6 +15,7 @@ every failure. The exit status is 0 when the run finished; the Go test
 import json
 import os
 import queue
+import time
 import struct
 import sys
 import tempfile
@@ -139,13 +140,19 @@ def stream():
     if probe.status_code == 404:
         return {"skipped": "GET /api/v1/streaming/user answers 404: kith has no SSE streaming endpoint"}
     listener = Updates()
-    m.stream_user(listener, run_async=True, timeout=30)
+    handle = m.stream_user(listener, run_async=True, timeout=30)
+    # run_async returns before the connection is made; an update posted
+    # before kith has the subscription would never be sent. Wait until the
+    # handle reports the stream open (bounded).
+    deadline = time.time() + 10
+    while not handle.is_receiving():
+        if time.time() > deadline:
+            return {"error": "the stream did not open within 10s"}
+        time.sleep(0.01)
     # The stream is not closed: close() waits for the reading thread, which
     # wakes only at kith's next heartbeat, 15 s away. The process's exit
     # (os._exit below) ends it.
     try:
-        # The stream is subscribed once the response headers are in, which
-        # is when stream_user returns. Post after that.
         posted = m.status_post("streamed from Mastodon.py")
         while True:
             got = listener.statuses.get(timeout=15)
