@@ -68,12 +68,7 @@ func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) {
 		s.apiFail(w, r, err)
 		return
 	}
-	out, err := s.renderAccount(r.Context(), a)
-	if err != nil {
-		s.apiFail(w, r, err)
-		return
-	}
-	writeAPI(w, http.StatusOK, out)
+	s.writeAccount(w, r, a)
 }
 
 // handleAccountLookup answers GET /api/v1/accounts/lookup?acct=: an
@@ -103,12 +98,7 @@ func (s *Server) handleAccountLookup(w http.ResponseWriter, r *http.Request) {
 		s.apiFail(w, r, err)
 		return
 	}
-	out, err := s.renderAccount(r.Context(), a)
-	if err != nil {
-		s.apiFail(w, r, err)
-		return
-	}
-	writeAPI(w, http.StatusOK, out)
+	s.writeAccount(w, r, a)
 }
 
 // handleAccountStatuses answers GET /api/v1/accounts/:id/statuses.

@@ -78,6 +78,16 @@ func (s *Server) ownPostByPath(r *http.Request) (store.Post, error) {
 	return p, nil
 }
 
+// writeAccount renders one actor and answers with it.
+func (s *Server) writeAccount(w http.ResponseWriter, r *http.Request, a store.Actor) {
+	out, err := s.renderAccount(r.Context(), a)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeAPI(w, http.StatusOK, out)
+}
+
 // writeStatus renders one post and answers with it.
 func (s *Server) writeStatus(w http.ResponseWriter, r *http.Request, p store.Post) {
 	out, err := s.renderStatus(r.Context(), p)
