@@ -60,6 +60,9 @@ type Event struct {
 	Kind           string
 	PostID         int64
 	NotificationID int64
+	// Seq numbers each Publish call, so subscribers receiving the same
+	// event can share the work of rendering it.
+	Seq uint64
 }
 
 // Filter is the stream the event is on.
@@ -70,9 +73,10 @@ const (
 	// DefaultBuffer is how many events wait for a slow subscriber before
 	// newer ones are dropped.
 	DefaultBuffer = 64
-	// MaxSubscriptions bounds open subscriptions; one person's apps need
-	// a handful.
-	MaxSubscriptions = 256
+	// MaxSubscriptions bounds open subscriptions. One person's apps need a
+	// handful; the bound is high enough for a thousand open streams (about
+	// 4 KiB each at the default buffer) and low enough to cap memory.
+	MaxSubscriptions = 2048
 	// MaxFilters bounds the streams of one subscription.
 	MaxFilters = 64
 )
@@ -89,6 +93,7 @@ type Hub struct {
 	subs    map[*Subscription]struct{}
 	dropped atomic.Uint64
 	sent    atomic.Uint64
+	seq     atomic.Uint64
 }
 
 // NewHub makes a hub whose subscriptions buffer buffer events each
@@ -170,6 +175,7 @@ func (s *Subscription) Cancel() {
 // subscription, for a broadcast) without waiting: a subscription whose
 // buffer is full misses it, and Dropped counts that.
 func (h *Hub) Publish(e Event) {
+	e.Seq = h.seq.Add(1)
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	for s := range h.subs {

@@ -40,15 +40,17 @@ type Options struct {
 
 // Server serves kith over HTTP(S).
 type Server struct {
-	live    atomic.Pointer[liveConfig]
-	db      *store.DB
-	fed     *federation.Federation
-	logger  *slog.Logger
-	opts    Options
-	pages   map[string]*template.Template
-	logins  *rateLimiter
-	certs   *certFiles // set when tls = "files"
-	handler http.Handler
+	live   atomic.Pointer[liveConfig]
+	db     *store.DB
+	fed    *federation.Federation
+	logger *slog.Logger
+	opts   Options
+	pages  map[string]*template.Template
+	logins *rateLimiter
+	certs  *certFiles // set when tls = "files"
+	// rendered shares each streamed event's rendering among subscribers.
+	rendered renderedEvents
+	handler  http.Handler
 }
 
 // New builds a server. It parses the templates, so a broken template stops

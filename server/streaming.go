@@ -113,6 +113,17 @@ func streamNames(f events.Filter) []string {
 // ok is false for an event with nothing left to show (a post deleted
 // since, a notification the token may not read).
 func (s *Server) renderEvent(ctx context.Context, t *store.OAuthToken, e events.Event) (name string, payload *string, ok bool, err error) {
+	if e.Kind == events.Notification && !anyScopeAllowed(t.Scopes, []string{"read:notifications"}) {
+		return "", nil, false, nil
+	}
+	// The rendering is shared by every subscriber of the event, so it must
+	// not end when the first subscriber's request does.
+	shared := context.WithoutCancel(ctx)
+	return s.rendered.get(e, func() (string, *string, bool, error) { return s.renderEventOnce(shared, e) })
+}
+
+// renderEventOnce renders an event's payload.
+func (s *Server) renderEventOnce(ctx context.Context, e events.Event) (name string, payload *string, ok bool, err error) {
 	text := func(v any) (*string, bool, error) {
 		b, err := json.Marshal(v)
 		if err != nil {
@@ -128,9 +139,6 @@ func (s *Server) renderEvent(ctx context.Context, t *store.OAuthToken, e events.
 	case events.FiltersChanged:
 		return e.Kind, nil, true, nil
 	case events.Notification:
-		if !anyScopeAllowed(t.Scopes, []string{"read:notifications"}) {
-			return "", nil, false, nil
-		}
 		n, err := s.db.NotificationByID(ctx, e.NotificationID)
 		if errors.Is(err, store.ErrNotFound) {
 			return "", nil, false, nil

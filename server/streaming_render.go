@@ -1,0 +1,62 @@
+package server
+
+import (
+	"sync"
+
+	"kith/events"
+)
+
+// renderedKeep is how many recent events' renderings are kept: enough for
+// every subscriber of a burst to find the one rendering it shares.
+const renderedKeep = 512
+
+// renderedEvents shares the rendering of one event among the subscribers
+// that receive it: a thousand open streams render a new post once, not a
+// thousand times. What is rendered does not depend on the subscriber (kith
+// has one user); scope checks stay per subscriber in renderEvent.
+type renderedEvents struct {
+	mu     sync.Mutex
+	byseq  map[uint64]*renderedEvent
+	newest uint64
+}
+
+type renderedEvent struct {
+	done    chan struct{}
+	name    string
+	payload *string
+	ok      bool
+	err     error
+}
+
+// get renders e with render once per event (by its Seq) and returns the
+// shared result.
+func (c *renderedEvents) get(e events.Event, render func() (string, *string, bool, error)) (string, *string, bool, error) {
+	if e.Seq == 0 {
+		return render()
+	}
+	c.mu.Lock()
+	if c.byseq == nil {
+		c.byseq = map[uint64]*renderedEvent{}
+	}
+	r, ok := c.byseq[e.Seq]
+	if !ok {
+		r = &renderedEvent{done: make(chan struct{})}
+		c.byseq[e.Seq] = r
+		if e.Seq > c.newest {
+			c.newest = e.Seq
+		}
+		for seq := range c.byseq {
+			if seq+renderedKeep < c.newest {
+				delete(c.byseq, seq)
+			}
+		}
+	}
+	c.mu.Unlock()
+	if ok {
+		<-r.done
+		return r.name, r.payload, r.ok, r.err
+	}
+	r.name, r.payload, r.ok, r.err = render()
+	close(r.done)
+	return r.name, r.payload, r.ok, r.err
+}
