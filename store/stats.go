@@ -93,12 +93,11 @@ func (db *DB) AccountStats(ctx context.Context, ids []int64) (map[int64]AccountS
 		return out, nil
 	}
 	in, args := int64s(ids)
-	rows, err := db.read.QueryContext(ctx, `SELECT a.id,
-		(SELECT COUNT(*) FROM posts p WHERE p.author_id = a.id AND p.visibility != 'direct'),
+	rows, err := db.read.QueryContext(ctx, `SELECT a.id, COALESCE(c.statuses, 0),
 		(SELECT COUNT(*) FROM follows f WHERE f.followee_id = a.id AND f.state = 'accepted'),
 		(SELECT COUNT(*) FROM follows f WHERE f.follower_id = a.id AND f.state = 'accepted'),
-		COALESCE((SELECT MAX(p.published_at) FROM posts p WHERE p.author_id = a.id), 0)
-		FROM actors a WHERE a.id IN (`+in+`)`, args...)
+		COALESCE(c.last_status_at, 0)
+		FROM actors a LEFT JOIN actor_counts c ON c.actor_id = a.id WHERE a.id IN (`+in+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("account stats: %w", err)
 	}
