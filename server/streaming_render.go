@@ -1,6 +1,7 @@
 package server
 
 import (
+	"net/http"
 	"sync"
 
 	"kith/events"
@@ -59,4 +60,17 @@ func (c *renderedEvents) get(e events.Event, render func() (string, *string, boo
 	r.name, r.payload, r.ok, r.err = render()
 	close(r.done)
 	return r.name, r.payload, r.ok, r.err
+}
+
+// announceFiltersChanged tells the owner's open streams (filters_changed
+// on the user stream) after a request that changed filters succeeded, so
+// apps reload them.
+func (s *Server) announceFiltersChanged(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		if sw.status == 0 || sw.status < 300 {
+			s.opts.Events.Publish(events.Event{Stream: events.User, Kind: events.FiltersChanged})
+		}
+	})
 }

@@ -386,3 +386,24 @@ func TestStreamingSlowSubscriberDoesNotBlockPosting(t *testing.T) {
 		t.Errorf("dropped %d events, want 2", st.Dropped)
 	}
 }
+
+// Changing filters tells open user streams, so apps reload them.
+func TestStreamingFiltersChanged(t *testing.T) {
+	in := newStreamInstance(t, 0)
+	token := in.token(t, "read write")
+	ch := openSSE(t, in, "/api/v1/streaming/user", token)
+	req, _ := http.NewRequest("POST", in.http.URL+"/api/v2/filters", strings.NewReader(`{"title":"spoilers","context":["home"],"keywords_attributes":[{"keyword":"finale"}]}`))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("create filter: status %d", resp.StatusCode)
+	}
+	if e := nextSSE(t, ch); e.name != "filters_changed" {
+		t.Errorf("event %q, want filters_changed", e.name)
+	}
+}
