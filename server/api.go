@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -114,10 +115,11 @@ func params(r *http.Request) (apiParams, error) {
 		}
 		flatten(v, "", body)
 	case "application/x-www-form-urlencoded":
-		if err := r.ParseForm(); err != nil {
+		form, err := formBody(r)
+		if err != nil {
 			return apiParams{}, &userError{http.StatusBadRequest, "The form could not be read"}
 		}
-		for k, vs := range r.PostForm {
+		for k, vs := range form {
 			v[k] = append(v[k], vs...)
 		}
 	case "multipart/form-data":
@@ -129,6 +131,24 @@ func params(r *http.Request) (apiParams, error) {
 		}
 	}
 	return apiParams{values: v}, nil
+}
+
+// formBody reads a urlencoded body. Go parses one only for POST, PUT and
+// PATCH (and caches it, so reading it twice works); clients also send one
+// with DELETE (go-mastodon's RemoveFromList), which is read here.
+func formBody(r *http.Request) (url.Values, error) {
+	switch r.Method {
+	case http.MethodPost, http.MethodPut, http.MethodPatch:
+		if err := r.ParseForm(); err != nil {
+			return nil, err
+		}
+		return r.PostForm, nil
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, err
+	}
+	return url.ParseQuery(string(body))
 }
 
 func flatten(v url.Values, prefix string, x any) {
