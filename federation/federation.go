@@ -77,6 +77,10 @@ type Federation struct {
 	blocked atomic.Pointer[[]string]
 	keys    keyCache
 	inbox   inboxBatcher
+	// applying bounds how many received activities are applied at once:
+	// their writes queue for SQLite's one writer anyway, and a burst of
+	// them must leave CPU for answering inbox requests.
+	applying chan struct{}
 }
 
 // New builds the federation side, registers its job handlers on runner,
@@ -103,6 +107,7 @@ func New(ctx context.Context, db *store.DB, runner *jobs.Runner, logger *slog.Lo
 	f.fetches.m = map[string]*fetchCall{}
 	f.keys.m = map[string]cachedKey{}
 	f.inbox.f = f
+	f.applying = make(chan struct{}, maxApplying)
 	if err := f.loadKeys(ctx); err != nil {
 		return nil, err
 	}
@@ -122,6 +127,9 @@ func New(ctx context.Context, db *store.DB, runner *jobs.Runner, logger *slog.Lo
 	f.registerJobs()
 	return f, nil
 }
+
+// maxApplying is how many received activities are applied at once.
+const maxApplying = 2
 
 // URLs returns the URL shapes of this instance.
 func (f *Federation) URLs() URLs { return f.urls }

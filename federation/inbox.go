@@ -83,6 +83,12 @@ func (f *Federation) Receive(ctx context.Context, r *http.Request, body []byte) 
 // runInbox applies one received activity: one short switch, each case in
 // its own file.
 func (f *Federation) runInbox(ctx context.Context, job store.Job) error {
+	select {
+	case f.applying <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-f.applying }()
 	var in inboxJob
 	if err := json.Unmarshal(job.Payload, &in); err != nil {
 		return jobs.Permanent(fmt.Errorf("bad inbox payload: %w", err))
