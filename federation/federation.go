@@ -81,6 +81,7 @@ type Federation struct {
 	// their writes queue for SQLite's one writer anyway, and a burst of
 	// them must leave CPU for answering inbox requests.
 	applying chan struct{}
+	known    knownActors
 }
 
 // New builds the federation side, registers its job handlers on runner,
@@ -115,6 +116,9 @@ func New(ctx context.Context, db *store.DB, runner *jobs.Runner, logger *slog.Lo
 		return nil, err
 	}
 	if err := f.reloadBlocks(ctx); err != nil {
+		return nil, err
+	}
+	if err := f.known.load(ctx, f); err != nil {
 		return nil, err
 	}
 	// Domains blocked in the config file lose their follows too, as if

@@ -142,6 +142,9 @@ func (f *Federation) storeActorDocument(ctx context.Context, fetchedFrom string,
 		a.ID, err = tx.UpsertActor(ctx, a)
 		return err
 	})
+	if err == nil {
+		f.known.add(a.URI)
+	}
 	return a, err
 }
 

@@ -49,11 +49,7 @@ func (f *Federation) Receive(ctx context.Context, r *http.Request, body []byte) 
 		// Note: Mastodon sends a Delete for every account it removes to
 		// every server it knows; for a stranger there is nothing to delete,
 		// and verifying would mean fetching a key that is gone.
-		known, err := f.db.ActorExists(ctx, actor)
-		if err != nil {
-			return err
-		}
-		if !known {
+		if !f.known.has(actor) {
 			return nil
 		}
 	}

@@ -75,7 +75,11 @@ func (f *Federation) onUpdate(ctx context.Context, actor store.Actor, act *ap.Ac
 func (f *Federation) onDelete(ctx context.Context, actor store.Actor, act *ap.Activity) error {
 	id := act.Object.ID
 	if id == actor.URI {
-		return f.db.InTx(ctx, func(tx *store.Tx) error { return tx.DeleteActor(ctx, actor.URI) })
+		if err := f.db.InTx(ctx, func(tx *store.Tx) error { return tx.DeleteActor(ctx, actor.URI) }); err != nil {
+			return err
+		}
+		f.known.remove(actor.URI)
+		return nil
 	}
 	var deleted int64
 	err := f.db.InTx(ctx, func(tx *store.Tx) error {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -175,17 +174,6 @@ func (db *DB) LocalActor(ctx context.Context) (Actor, error) {
 	return a, nil
 }
 
-// ActorExists reports whether an actor URI is known, without loading it:
-// the inbox uses it to drop Deletes from strangers before any work.
-func (db *DB) ActorExists(ctx context.Context, uri string) (bool, error) {
-	var one int
-	err := db.read.QueryRowContext(ctx, `SELECT 1 FROM actors WHERE uri = ?`, uri).Scan(&one)
-	if err == sql.ErrNoRows {
-		return false, nil
-	}
-	return err == nil, err
-}
-
 // DeleteActor removes a remote actor and, by cascade, its posts, follows,
 // likes and notifications.
 func (tx *Tx) DeleteActor(ctx context.Context, uri string) error {
@@ -199,4 +187,13 @@ func (tx *Tx) DeleteActor(ctx context.Context, uri string) error {
 func (tx *Tx) SetActorMovedTo(ctx context.Context, id int64, target string) error {
 	_, err := tx.exec(ctx, `UPDATE actors SET moved_to = ?, updated_at = ? WHERE id = ?`, target, unixMilli(tx.now), id)
 	return err
+}
+
+// ActorURIs lists the URI of every stored actor.
+func (db *DB) ActorURIs(ctx context.Context) ([]string, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT uri FROM actors`)
+	if err != nil {
+		return nil, fmt.Errorf("actor uris: %w", err)
+	}
+	return scanStrings(rows)
 }
