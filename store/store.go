@@ -224,3 +224,31 @@ func (db *DB) Ping(ctx context.Context) error {
 	var one int
 	return db.read.QueryRowContext(ctx, `SELECT 1`).Scan(&one)
 }
+
+// Snapshot writes a consistent copy of the whole database to path (which
+// must not exist) while kith keeps running: SQLite's VACUUM INTO reads one
+// snapshot. Writers wait while it copies.
+func (db *DB) Snapshot(ctx context.Context, path string) error {
+	if _, err := db.write.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+		return fmt.Errorf("snapshot database: %w", err)
+	}
+	return nil
+}
+
+// CheckIntegrity opens a database file read-only and runs SQLite's
+// integrity check on it.
+func CheckIntegrity(ctx context.Context, path string) error {
+	conn, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	var result string
+	if err := conn.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&result); err != nil {
+		return classifyOpenError(path, err)
+	}
+	if result != "ok" {
+		return fmt.Errorf("%s: %w: integrity check says %q", path, ErrNotDatabase, result)
+	}
+	return nil
+}
