@@ -7,10 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -22,7 +19,6 @@ import (
 	"kith/config"
 	"kith/events"
 	"kith/federation"
-	"kith/jobs"
 	"kith/store"
 )
 
@@ -38,39 +34,7 @@ var (
 // a real SQLite file, like newStreamInstance but for a benchmark.
 func newBenchInstance(b *testing.B) *streamInstance {
 	b.Helper()
-	ctx := context.Background()
-	cfg := config.Default()
-	cfg.Server.DataDir = b.TempDir()
-	db, err := store.Open(ctx, filepath.Join(cfg.Server.DataDir, "kith.db"), nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	hash, keys := testSecrets()
-	err = db.InTx(ctx, func(tx *store.Tx) error {
-		if err := tx.CreateOwner(ctx, store.Owner{Username: cfg.Owner.Username, PasswordHash: hash, PrivateKeyPEM: keys[0][0], PublicKeyPEM: keys[0][1]}); err != nil {
-			return err
-		}
-		return tx.SetSetting(ctx, "instance_private_key", keys[1][0])
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	hub := events.NewHub(0)
-	logger := slog.New(slog.DiscardHandler)
-	fed, err := federation.New(ctx, db, jobs.New(db, logger, jobs.Options{}), logger, federation.Options{
-		BaseURL: cfg.Server.URL, Username: cfg.Owner.Username, Version: "bench", Events: hub,
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv, err := New(cfg, db, fed, logger, Options{Version: "bench", Events: hub})
-	if err != nil {
-		b.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	b.Cleanup(hs.Close)
-	return &streamInstance{db: db, fed: fed, hub: hub, http: hs}
+	return newStreamInstance(b, 0)
 }
 
 // fillHome stores n posts through the store: the owner and five

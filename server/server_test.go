@@ -89,7 +89,7 @@ var testSecrets = sync.OnceValues(func() (hash string, keys [2][2]string) {
 
 // createTestOwner stores the owner (password testPassword) and the
 // instance key, made once for the whole test binary.
-func createTestOwner(t *testing.T, db *store.DB, username string) {
+func createTestOwner(t testing.TB, db *store.DB, username string) {
 	t.Helper()
 	ctx := context.Background()
 	hash, keys := testSecrets()

@@ -32,7 +32,7 @@ type streamInstance struct {
 	http *httptest.Server
 }
 
-func newStreamInstance(t *testing.T, buffer int) *streamInstance {
+func newStreamInstance(t testing.TB, buffer int) *streamInstance {
 	t.Helper()
 	ctx := context.Background()
 	cfg := config.Default()
