@@ -10,22 +10,16 @@ import (
 	"encoding/pem"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"kith/config"
 	"kith/federation"
 	"kith/federation/httpsig"
-	"kith/jobs"
-	"kith/server"
-	"kith/store"
 )
 
 // fakePeer is a remote ActivityPub server in the test process. It answers
@@ -276,56 +270,8 @@ func newPeerNetwork(t *testing.T, edit func(*federation.Options)) (*network, *ki
 		t.Fatal(err)
 	}
 	n.hosts["alice.test"] = ln.Addr().String()
-	n.nodes = append(n.nodes, n.startWithOptions("alice", ln, edit))
+	n.nodes = append(n.nodes, n.start("alice", ln, edit))
 	return n, n.nodes[0], peer
-}
-
-// startWithOptions is network.start with a hook on the federation
-// options, for settings the shared harness does not expose.
-func (n *network) startWithOptions(name string, ln net.Listener, edit func(*federation.Options)) *kith {
-	t := n.t
-	t.Helper()
-	ctx := context.Background()
-	cfg := config.Default()
-	cfg.Server.URL = fmt.Sprintf("http://%s.test:%d", name, ln.Addr().(*net.TCPAddr).Port)
-	cfg.Server.DataDir = t.TempDir()
-	cfg.Owner.Username = name
-	cfg.Federation.AllowPrivateAddresses = true
-	cfg.Federation.Hosts = n.hosts
-	db, err := store.Open(ctx, filepath.Join(cfg.Server.DataDir, "kith.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	hash, _ := secrets()
-	ownerKey, instanceKey := testKeys()
-	err = db.InTx(ctx, func(tx *store.Tx) error {
-		if err := tx.CreateOwner(ctx, store.Owner{Username: name, DisplayName: name, PasswordHash: hash,
-			PrivateKeyPEM: ownerKey[0], PublicKeyPEM: ownerKey[1]}); err != nil {
-			return err
-		}
-		return tx.SetSetting(ctx, "instance_private_key", instanceKey[0])
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	logger := slog.New(slog.NewTextHandler(testWriter{t, name}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	runner := jobs.New(db, logger, jobs.Options{Concurrency: 4})
-	opts := federation.Options{BaseURL: cfg.Server.URL, Username: name, Version: "test", AllowPrivate: true, Hosts: n.hosts}
-	edit(&opts)
-	cfg.Federation.BlockedDomains = opts.BlockedDomains
-	fed, err := federation.New(ctx, db, runner, logger, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := server.New(cfg, db, fed, logger, server.Options{Version: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := &http.Server{Handler: srv.Handler()}
-	go hs.Serve(ln)
-	t.Cleanup(func() { hs.Close() })
-	return &kith{name: name, cfg: cfg, db: db, runner: runner, fed: fed, srv: hs, ln: ln}
 }
 
 // inboxURLs are the two inboxes peers deliver to.

@@ -65,7 +65,7 @@ func newNetworkWithHosts(t *testing.T, extra map[string]string, names ...string)
 		n.hosts[name+".test"] = ln.Addr().String()
 	}
 	for _, name := range names {
-		n.nodes = append(n.nodes, n.start(name, lns[name]))
+		n.nodes = append(n.nodes, n.start(name, lns[name], nil))
 	}
 	return n
 }
@@ -102,7 +102,9 @@ func testKeys() (owner, instance [2]string) {
 	return keys[i], keys[i+1]
 }
 
-func (n *network) start(name string, ln net.Listener) *kith {
+// start runs one instance on ln; edit, when not nil, adjusts its
+// federation options (blocked domains, say) before it starts.
+func (n *network) start(name string, ln net.Listener, edit func(*federation.Options)) *kith {
 	t := n.t
 	t.Helper()
 	ctx := context.Background()
@@ -133,9 +135,12 @@ func (n *network) start(name string, ln net.Listener) *kith {
 	}
 	logger := slog.New(slog.NewTextHandler(testWriter{t, name}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	runner := jobs.New(db, logger, jobs.Options{Concurrency: 4})
-	fed, err := federation.New(ctx, db, runner, logger, federation.Options{
-		BaseURL: cfg.Server.URL, Username: name, Version: "test", AllowPrivate: true, Hosts: n.hosts,
-	})
+	opts := federation.Options{BaseURL: cfg.Server.URL, Username: name, Version: "test", AllowPrivate: true, Hosts: n.hosts}
+	if edit != nil {
+		edit(&opts)
+		cfg.Federation.BlockedDomains = opts.BlockedDomains
+	}
+	fed, err := federation.New(ctx, db, runner, logger, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
