@@ -256,19 +256,7 @@ func testTootFederation(t *testing.T) {
 	bobToken := bob.token(t, "read write follow")
 	aliceToken := alice.token(t, "read")
 
-	scratch := t.TempDir()
-	logFile := filepath.Join(scratch, "toot.log")
-	env := []string{"XDG_CONFIG_HOME=" + scratch, "HOME=" + scratch, "TOOT_LOG_FILE=" + logFile, "COLUMNS=120"}
-	t.Cleanup(func() {
-		if t.Failed() {
-			b, _ := os.ReadFile(logFile)
-			t.Logf("toot debug log:\n%s", b)
-		}
-	})
-	toot := func(stdin string, args ...string) string {
-		t.Helper()
-		return runClient(t, env, stdin, "toot", append(args, "--debug", "--verbose", "--no-color")...)
-	}
+	toot := newToot(t)
 
 	instance := strings.TrimPrefix(alice.base, "http://")
 	out := toot(clientsPassword+"\n", "login_cli", "--instance", instance, "--email", "alice", "--disable-https")

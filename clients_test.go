@@ -174,6 +174,26 @@ func ownStatuses(t *testing.T, dir, base string) []apiStatus {
 	return statuses
 }
 
+// newToot returns a runner of toot with its own config directory. toot
+// keeps its config under XDG_CONFIG_HOME; --debug writes each request and
+// answer to TOOT_LOG_FILE, printed if the test fails.
+func newToot(t *testing.T) func(stdin string, args ...string) string {
+	t.Helper()
+	scratch := t.TempDir()
+	logFile := filepath.Join(scratch, "toot.log")
+	env := []string{"XDG_CONFIG_HOME=" + scratch, "HOME=" + scratch, "TOOT_LOG_FILE=" + logFile, "COLUMNS=120"}
+	t.Cleanup(func() {
+		if t.Failed() {
+			b, _ := os.ReadFile(logFile)
+			t.Logf("toot debug log:\n%s", b)
+		}
+	})
+	return func(stdin string, args ...string) string {
+		t.Helper()
+		return runClient(t, env, stdin, "toot", append(args, "--debug", "--verbose", "--no-color")...)
+	}
+}
+
 var tootURLRE = regexp.MustCompile(`Toot posted: (\S+)`)
 
 // testToot logs in with toot's password-grant login, then posts and reads.
@@ -182,21 +202,7 @@ func testToot(t *testing.T) {
 	dir, base := serveForClient(t)
 	instance := strings.TrimPrefix(base, "http://")
 
-	scratch := t.TempDir()
-	logFile := filepath.Join(scratch, "toot.log")
-	// toot keeps its config under XDG_CONFIG_HOME; --debug writes each
-	// request and answer to TOOT_LOG_FILE, printed if the test fails.
-	env := []string{"XDG_CONFIG_HOME=" + scratch, "HOME=" + scratch, "TOOT_LOG_FILE=" + logFile, "COLUMNS=120"}
-	t.Cleanup(func() {
-		if t.Failed() {
-			b, _ := os.ReadFile(logFile)
-			t.Logf("toot debug log:\n%s", b)
-		}
-	})
-	toot := func(stdin string, args ...string) string {
-		t.Helper()
-		return runClient(t, env, stdin, "toot", append(args, "--debug", "--verbose", "--no-color")...)
-	}
+	toot := newToot(t)
 
 	out := toot(clientsPassword+"\n", "login_cli", "--instance", instance, "--email", "alice", "--disable-https")
 	if !strings.Contains(out, "Successfully logged in") {
