@@ -81,18 +81,6 @@ func scopesAllow(granted, required string) bool {
 	return false
 }
 
-// scopesWithin says whether every scope of requested is one of registered,
-// or covered by one of them (an app registered for "read" may ask for
-// "read:statuses").
-func scopesWithin(requested []string, registered string) bool {
-	for _, s := range requested {
-		if !scopesAllow(registered, s) {
-			return false
-		}
-	}
-	return true
-}
-
 // grantScopes decides what a grant gets from what was requested (the app's
 // default when nothing was): requested scopes must be known and within
 // the app's registration; admin scopes are dropped, since kith has none to
