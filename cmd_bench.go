@@ -134,7 +134,7 @@ func benchDeletes(ctx context.Context, c cli, runs, requests, conns int) error {
 		return err
 	}
 	defer peer.Close()
-	var rate, before, after, peak, gets []float64
+	var rate, before, after, peak, gets, serverCPU, clientCPU []float64
 	for i := range runs {
 		dir, cleanup, err := runDir("deletes")
 		if err != nil {
@@ -145,8 +145,10 @@ func benchDeletes(ctx context.Context, c cli, runs, requests, conns int) error {
 		if err != nil {
 			return fmt.Errorf("run %d: %w", i+1, err)
 		}
-		fmt.Fprintf(c.stdout, "  run %d: %s; RSS %.1f MB before, %.1f MB after, peak %.1f MB; %d fetches; %d jobs left\n",
-			i+1, r.Fire, r.RSSBefore, r.RSSAfter, r.PeakRSS, r.Gets, r.Jobs)
+		fmt.Fprintf(c.stdout, "  run %d: %s; CPU per Delete %v in kith, %v in the load generator; RSS %.1f MB before, %.1f MB after, peak %.1f MB; %d fetches; %d jobs left\n",
+			i+1, r.Fire, r.ServerCPU, r.ClientCPU, r.RSSBefore, r.RSSAfter, r.PeakRSS, r.Gets, r.Jobs)
+		serverCPU = append(serverCPU, float64(r.ServerCPU.Microseconds()))
+		clientCPU = append(clientCPU, float64(r.ClientCPU.Microseconds()))
 		rate = append(rate, r.AcceptedPerSec)
 		before = append(before, r.RSSBefore)
 		after = append(after, r.RSSAfter)
@@ -159,6 +161,8 @@ func benchDeletes(ctx context.Context, c cli, runs, requests, conns int) error {
 	report(c, "RSS after the flood", medianOf(after), "MB", "flat")
 	report(c, "peak RSS", medianOf(peak), "MB", "")
 	report(c, "fetches", medianOf(gets), "", "0")
+	report(c, "kith CPU per Delete", medianOf(serverCPU), "µs", "")
+	report(c, "load generator CPU per Delete", medianOf(clientCPU), "µs", "")
 	return nil
 }
 

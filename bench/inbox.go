@@ -123,7 +123,9 @@ type DeletesResult struct {
 	RSSAfter       float64 // MB, right after it
 	PeakRSS        float64 // MB
 	Gets           int64
-	Jobs           int // jobs the flood left (there must be none)
+	Jobs           int           // jobs the flood left (there must be none)
+	ServerCPU      time.Duration // kith's CPU time per Delete
+	ClientCPU      time.Duration // this process's CPU time per Delete: the load generator
 }
 
 // GoneHost is the host of the actors whose Deletes flood kith.
@@ -155,12 +157,15 @@ func RunDeletes(ctx context.Context, opts DeletesOptions) (DeletesResult, error)
 		return res, err
 	}
 	res.RSSBefore = before.RSS
+	selfBefore := selfCPU()
 	res.Fire = Fire(ctx, reqs, opts.Conns)
 	res.AcceptedPerSec = float64(res.Fire.Accepted) / res.Fire.Elapsed.Seconds()
+	res.ClientCPU = (selfCPU() - selfBefore) / time.Duration(max(1, opts.Requests))
 	after, err := in.ReadProc()
 	if err != nil {
 		return res, err
 	}
+	res.ServerCPU = (after.CPU - before.CPU) / time.Duration(max(1, opts.Requests))
 	res.RSSAfter, res.PeakRSS = after.RSS, after.PeakRSS
 	res.Gets = opts.Peer.Stats().Gets
 	db, err := in.OpenDB()

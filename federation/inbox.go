@@ -31,14 +31,8 @@ type inboxJob struct {
 // returns nil once the activity is safely stored (the caller answers 202)
 // and never applies anything itself, so a crash loses nothing.
 func (f *Federation) Receive(ctx context.Context, r *http.Request, body []byte) error {
-	if typ, actor, err := ap.PeekActivity(body); err == nil && typ == "Delete" && actor != "" &&
-		!f.urls.IsLocal(actor) && !f.known.has(actor) {
-		// Note: Mastodon sends a Delete for every account it removes to
-		// every server it knows; for a stranger there is nothing to delete,
-		// and verifying would mean fetching a key that is gone. Such floods
-		// are answered before the full parse, which costs several times
-		// more than this peek.
-		return nil
+	if typ, actor, ok := ap.PeekActivity(body); ok && f.isStrangersDelete(typ, actor) {
+		return nil // before the full parse, which costs many times more
 	}
 	act, err := ap.ParseActivity(body)
 	if err != nil {
@@ -53,6 +47,9 @@ func (f *Federation) Receive(ctx context.Context, r *http.Request, body []byte) 
 	}
 	if f.blockedDomain(ctx, hostOf(actor)) {
 		return nil // accepted and forgotten: a blocked server learns nothing
+	}
+	if f.isStrangersDelete(act.Type, actor) {
+		return nil
 	}
 	res, err := httpsig.Verify(r, body, f.lookupKey, f.now())
 	if err != nil {
@@ -75,6 +72,15 @@ func (f *Federation) Receive(ctx context.Context, r *http.Request, body []byte) 
 		opts.UniqueKey = "inbox:" + actor + " " + act.ID
 	}
 	return f.inbox.enqueue(ctx, payload, opts)
+}
+
+// isStrangersDelete reports a Delete from an actor kith never stored.
+//
+// Note: Mastodon sends a Delete for every account it removes to every
+// server it knows; for a stranger there is nothing to delete, and
+// verifying would mean fetching a key that is gone.
+func (f *Federation) isStrangersDelete(typ ap.Type, actor string) bool {
+	return typ == "Delete" && actor != "" && !f.urls.IsLocal(actor) && !f.known.has(actor)
 }
 
 // runInbox applies one received activity: one short switch, each case in

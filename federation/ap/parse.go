@@ -56,21 +56,6 @@ func ParseActivity(data []byte) (*Activity, error) {
 	return &a, nil
 }
 
-// PeekActivity reads only an activity's type and actor, so the inbox can
-// drop what needs no work (a Delete from a stranger) before the full parse.
-// It decodes both fields exactly as ParseActivity does; the document is
-// still checked to be valid JSON, but nothing else in it is decoded.
-func PeekActivity(data []byte) (typ Type, actor string, err error) {
-	var head struct {
-		Type  Type `json:"type"`
-		Actor Ref  `json:"actor"`
-	}
-	if err := decode(data, &head); err != nil {
-		return "", "", err
-	}
-	return head.Type, head.Actor.ID, nil
-}
-
 // ParseObject parses a post-like object. It requires an object document
 // with a type and an absolute http(s) id. Actors, collections and
 // activities are refused with ErrWrongType (they have their own parsers),
