@@ -174,7 +174,7 @@ func runKeysRotate(ctx context.Context, c cli, args []string) error {
 Replaces the owner's RSA key pair (after a leak, say) and federates the
 new public key. Other servers fetch it again when a signature no longer
 matches the key they knew. A running kith serve signs with the new key
-within 10 seconds.`)
+within a second.`)
 	path := configFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"database/sql"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -68,11 +70,51 @@ func TestMigrationCommands(t *testing.T) {
 	if got := moves(); got != 1 {
 		t.Errorf("after the second Move bob has %d move notifications, want 1", got)
 	}
+
+	// The new account's key changes while its server runs; bob still
+	// takes its posts.
+	run(carol, "kith serve is running", "account", "keys", "rotate")
+	newKey := queryString(t, carol, `SELECT public_key_pem FROM owner`)
+	waitFor(t, "bob stores carol's new key", func() bool {
+		return queryString(t, bob, `SELECT public_key_pem FROM actors WHERE uri = ?`, "http://"+carol.host+"/users/carol") == newKey
+	})
+	carolToken := carol.token(t, "read write")
+	var st struct{ URI string }
+	apiPostForm(t, carol.base, carolToken, "/api/v1/statuses", url.Values{"status": {"hello from the new home"}}, &st)
+	waitFor(t, "bob gets carol's post signed with the new key", func() bool {
+		var home []struct{ URI string }
+		apiGet(t, bob.base, bobToken, "/api/v1/timelines/home", &home)
+		return len(home) > 0 && home[0].URI == st.URI
+	})
+
+	run(bob, "Refreshed @carol@"+carol.host, "actor", "refresh", carol.handle())
+	run(bob, "Refreshed 2 of 2 remote accounts", "actor", "refresh", "--all")
+	run(carol, "Removed alias http://"+alice.host+"/users/alice", "account", "alias", "remove", "http://"+alice.host+"/users/alice")
+	r = kith(t, carol.dir, "", "account", "alias", "remove", alice.handle(), "--config", carol.cfg)
+	if r.code != 1 || !strings.Contains(r.stderr, "is not an alias") {
+		t.Errorf("removing it again: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 	for _, f := range n {
 		if queueHas(t, f, "dead") {
 			t.Errorf("%s has dead jobs", f.name)
 		}
 	}
+}
+
+// queryString reads one string from f's database, next to its running
+// server.
+func queryString(t *testing.T, f *fedInstance, q string, args ...any) string {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(f.dir, "kith-data", "kith.db")+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var s string
+	if err := db.QueryRow(q, args...).Scan(&s); err != nil {
+		t.Fatalf("%s: %s: %v", f.name, q, err)
+	}
+	return s
 }
 
 // resolveAccount finds an account by handle through f's search, fetching

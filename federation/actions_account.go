@@ -7,7 +7,6 @@ import (
 	"slices"
 	"time"
 
-	"kith/jobs"
 	"kith/store"
 )
 
@@ -97,31 +96,45 @@ func (f *Federation) RefreshActor(ctx context.Context, handleOrURL string) (stor
 	return f.fetchActor(ctx, a.URI, true)
 }
 
-// jobReload is the periodic job that picks up what another kith process
-// (the command line) changed in the database: the owner's key and the
-// domain blocks.
+// jobReload is the periodic job that picks up the domain blocks another
+// kith process (the command line) changed in the database.
 const jobReload = "federation.reload"
 
-// reloadInterval bounds how long the server keeps signing with a rotated
-// key or talking to a newly blocked domain after a command changed them.
+// reloadInterval bounds how long the server keeps talking to a domain
+// that a command blocked.
 const reloadInterval = 10 * time.Second
 
-// runReload re-reads the owner's key and the domain blocks.
+// runReload re-reads the domain blocks.
 func (f *Federation) runReload(ctx context.Context, _ store.Job) error {
+	return f.reloadBlocks(ctx)
+}
+
+// keyCheckInterval is how often signing looks for a key rotated by
+// another process: one read of the owner row a second at most.
+const keyCheckInterval = time.Second
+
+// ownerKeyNow is the key deliveries are signed with. It re-reads the
+// owner's key at most once a keyCheckInterval, so a key that kith account
+// keys rotate changed is used within a second; on a failed read it keeps
+// the key it has.
+func (f *Federation) ownerKeyNow(ctx context.Context) *rsa.PrivateKey {
+	now := f.now().UnixMilli()
+	last := f.keyChecked.Load()
+	if now-last < keyCheckInterval.Milliseconds() || !f.keyChecked.CompareAndSwap(last, now) {
+		return f.ownerKey.Load()
+	}
 	owner, err := f.db.Owner(ctx)
 	if err != nil {
-		return err
+		return f.ownerKey.Load()
 	}
 	if cur := f.ownerKey.Load(); cur == nil || publicKeyPEM(cur) != owner.PublicKeyPEM {
 		key, err := parsePrivateKey(owner.PrivateKeyPEM)
 		if err != nil {
-			return jobs.Permanent(fmt.Errorf("owner key: %w", err))
+			f.logger.Error("owner key unreadable; signing with the previous one", "err", err)
+			return cur
 		}
 		f.ownerKey.Store(key)
 		f.logger.Info("owner key reloaded")
 	}
-	return f.reloadBlocks(ctx)
+	return f.ownerKey.Load()
 }
-
-// ownerKeyNow is the key deliveries are signed with.
-func (f *Federation) ownerKeyNow() *rsa.PrivateKey { return f.ownerKey.Load() }

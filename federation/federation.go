@@ -66,7 +66,8 @@ type Federation struct {
 	hosts   map[string]*hostLimit // per-host delivery concurrency
 	moves   map[string]time.Time  // last Move per origin, guarded by hostsMu
 
-	ownerKey    atomic.Pointer[rsa.PrivateKey] // swapped by RotateKeys and runReload
+	ownerKey    atomic.Pointer[rsa.PrivateKey] // swapped by RotateKeys and ownerKeyNow
+	keyChecked  atomic.Int64                   // when ownerKeyNow last read the key, Unix ms
 	instanceKey *rsa.PrivateKey
 	localID     int64 // the owner's actors row
 
