@@ -57,7 +57,7 @@ file's federation.blocked_domains stay).`)
 		fmt.Fprintf(c.stdout, "Blocked %s.\n", domain)
 		return nil
 	}
-	if slices.Contains(a.cfg.Federation.BlockedDomains, domain) {
+	if slices.ContainsFunc(a.cfg.Federation.BlockedDomains, func(d string) bool { return strings.EqualFold(d, domain) }) {
 		return fmt.Errorf("%s is blocked in the config file (federation.blocked_domains): remove it there", domain)
 	}
 	if err := a.fed.UnblockDomain(ctx, domain); err != nil {
@@ -102,7 +102,7 @@ block the domain ('kith domain block' does) and sends nothing. Without
 --yes it only counts what would go.`)
 	path := configFlag(fs)
 	yes := fs.Bool("yes", false, "delete; without it, only show the counts")
-	fs.Bool("dry-run", false, "only show the counts (the default without --yes)")
+	dryRun := fs.Bool("dry-run", false, "only show the counts, even with --yes (the default without --yes)")
 	rest, err := parseArgs(fs, args, 1)
 	if err != nil {
 		return err
@@ -125,7 +125,7 @@ block the domain ('kith domain block' does) and sends nothing. Without
 	}
 	fmt.Fprintf(c.stdout, "%s: %d accounts, %d posts, %d follows, %d media attachments\n",
 		domain, counts.Actors, counts.Posts, counts.Follows, counts.Media)
-	if !*yes {
+	if !*yes || *dryRun {
 		fmt.Fprintln(c.stdout, "Nothing was deleted (dry run); add --yes to delete them.")
 		return nil
 	}
