@@ -39,6 +39,15 @@ func TestHelpAndVersion(t *testing.T) {
 		{[]string{"serve", "--no-such-flag"}, 2, "flag provided but not defined"},
 		{[]string{"config"}, 2, "Usage: kith config check"},
 		{[]string{"account", "delete"}, 2, "unknown or missing subcommand"},
+		{[]string{"account", "move", "-h"}, 0, "re-sends the Move"},
+		{[]string{"account", "move"}, 2, "missing argument"},
+		{[]string{"account", "alias", "add", "-h"}, 0, "alsoKnownAs"},
+		{[]string{"account", "alias", "frob"}, 2, "unknown subcommand"},
+		{[]string{"account", "keys", "rotate", "-h"}, 0, "RSA key pair"},
+		{[]string{"account", "keys"}, 2, "missing subcommand"},
+		{[]string{"actor", "refresh", "-h"}, 0, "--all"},
+		{[]string{"actor", "refresh", "a", "b"}, 2, "unexpected argument"},
+		{[]string{"search", "-h"}, 0, "kith search reindex"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -49,18 +49,24 @@ func (f *fedInstance) token(t *testing.T, scopes string) string {
 // other over loopback.
 func startFedPair(t *testing.T) (alice, bob *fedInstance) {
 	t.Helper()
-	alice = &fedInstance{name: "alice"}
-	bob = &fedInstance{name: "bob"}
-	pair := []*fedInstance{alice, bob}
-	ports := map[*fedInstance]int{}
-	for _, f := range pair {
-		ports[f] = freePort(t)
-		f.host = fmt.Sprintf("%s.test:%d", f.name, ports[f])
-		f.base = fmt.Sprintf("http://127.0.0.1:%d", ports[f])
-		f.dir = t.TempDir()
+	n := startFedNetwork(t, "alice", "bob")
+	return n[0], n[1]
+}
+
+// startFedNetwork initializes and serves one instance per name, each
+// reaching the others as NAME.test through [federation.hosts].
+func startFedNetwork(t *testing.T, names ...string) []*fedInstance {
+	t.Helper()
+	var all []*fedInstance
+	hosts := ""
+	for _, name := range names {
+		port := freePort(t)
+		f := &fedInstance{name: name, host: fmt.Sprintf("%s.test:%d", name, port), base: fmt.Sprintf("http://127.0.0.1:%d", port), dir: t.TempDir()}
 		f.cfg = filepath.Join(f.dir, "kith.toml")
+		hosts += fmt.Sprintf("%q = \"127.0.0.1:%d\"\n", name+".test", port)
+		all = append(all, f)
 	}
-	for _, f := range pair {
+	for _, f := range all {
 		r := kith(t, f.dir, clientsPassword+"\n", "init", "--config", f.cfg, "--url", "http://"+f.host, "--username", f.name, "--password-stdin")
 		if r.code != 0 {
 			t.Fatalf("%s: kith init: exit %d\n%s%s", f.name, r.code, r.stdout, r.stderr)
@@ -69,7 +75,7 @@ func startFedPair(t *testing.T) (alice, bob *fedInstance) {
 		// whole with the listener and the federation settings added.
 		cfg := fmt.Sprintf(`[server]
 url = "http://%s"
-listen = "127.0.0.1:%d"
+listen = "%s"
 data_dir = "kith-data"
 tls = "off"
 
@@ -80,14 +86,12 @@ username = %q
 allow_private_addresses = true
 
 [federation.hosts]
-"alice.test" = "127.0.0.1:%d"
-"bob.test" = "127.0.0.1:%d"
-`, f.host, ports[f], f.name, ports[alice], ports[bob])
+%s`, f.host, strings.TrimPrefix(f.base, "http://"), f.name, hosts)
 		if err := os.WriteFile(f.cfg, []byte(cfg), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, f := range pair {
+	for _, f := range all {
 		f.proc = startServe(t, f.dir, "--config", f.cfg)
 		t.Cleanup(func() {
 			if t.Failed() {
@@ -95,10 +99,10 @@ allow_private_addresses = true
 			}
 		})
 	}
-	for _, f := range pair {
+	for _, f := range all {
 		f.proc.waitHealthy(t, f.base)
 	}
-	return alice, bob
+	return all
 }
 
 type fedNotification struct {

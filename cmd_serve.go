@@ -56,7 +56,10 @@ func runServe(ctx context.Context, c cli, args []string) error {
 		return err
 	}
 
-	runner := jobs.New(db, logger, jobs.Options{Concurrency: cfg.Jobs.Concurrency})
+	// The operator commands (kith account move, queue retry, …) enqueue
+	// jobs from another process, which cannot poke this runner: polling the
+	// queue every second when idle (one indexed read) picks them up.
+	runner := jobs.New(db, logger, jobs.Options{Concurrency: cfg.Jobs.Concurrency, PollInterval: time.Second})
 	registerJobs(runner, db, logger)
 	hub := events.NewHub(0) // federation publishes to it, the streaming API reads from it
 	fedOpts := federationOptions(cfg)

@@ -67,29 +67,59 @@ func (f *Federation) SetAliases(ctx context.Context, aliases []string) error {
 }
 
 // MoveTo moves the owner's followers to another account, which must list
-// this one in its aliases: a Move goes to followers, and the profile
-// shows movedTo.
-func (f *Federation) MoveTo(ctx context.Context, handleOrURL string) error {
+// this one in its aliases (checked on a fresh fetch of the target): the
+// actor's movedTo is set and federated with an Update, and a Move goes to
+// the followers and to the accounts that block the owner. Moving again to
+// the same target re-sends the Move; receivers treat it as done.
+func (f *Federation) MoveTo(ctx context.Context, handleOrURL string) (store.Actor, error) {
 	target, err := f.Resolve(ctx, handleOrURL)
 	if err != nil {
-		return err
+		return store.Actor{}, err
+	}
+	if target.Local {
+		return store.Actor{}, fmt.Errorf("%w: an account cannot move to itself", ErrBadRequest)
 	}
 	if target, err = f.fetchActor(ctx, target.URI, true); err != nil {
-		return err
+		return store.Actor{}, err
 	}
 	if !slices.Contains(target.AlsoKnownAs, f.urls.Actor()) {
-		return fmt.Errorf("%w: %s does not list this account as an alias yet; add it there first", ErrForbidden, target.Handle())
+		return store.Actor{}, fmt.Errorf("%w: %s does not list this account (%s) as an alias yet; add it there first",
+			ErrForbidden, target.Handle(), f.urls.Actor())
 	}
 	if err := f.changeLocalActor(ctx, func(a *store.Actor) { a.MovedTo = target.URI }); err != nil {
-		return err
+		return store.Actor{}, err
 	}
+	return target, f.sendMove(ctx, target.URI)
+}
+
+// ResendMove sends the Move to the account the owner moved to again, for
+// followers whose servers missed it.
+func (f *Federation) ResendMove(ctx context.Context) (store.Actor, error) {
+	me, err := f.db.LocalActor(ctx)
+	if err != nil {
+		return store.Actor{}, err
+	}
+	if me.MovedTo == "" {
+		return store.Actor{}, fmt.Errorf("%w: this account has not moved", ErrBadRequest)
+	}
+	return f.MoveTo(ctx, me.MovedTo)
+}
+
+// sendMove delivers a Move to followers and blockers.
+// Note: Mastodon sends the Move to the servers of accounts that block the
+// mover too, so that they carry the block over to the new account.
+func (f *Federation) sendMove(ctx context.Context, target string) error {
 	return f.transact(ctx, func(tx *store.Tx) error {
 		inboxes, err := tx.FollowerInboxes(ctx, f.localID)
 		if err != nil {
 			return err
 		}
+		blockers, err := tx.BlockerInboxes(ctx, f.localID)
+		if err != nil {
+			return err
+		}
 		return f.publish(ctx, tx, ap.OutActivity{ID: f.newActivityID(), Type: "Move", Actor: f.urls.Actor(),
-			To: []string{f.urls.Followers()}, Object: f.urls.Actor(), Target: target.URI}, false, inboxes)
+			To: []string{f.urls.Followers()}, Object: f.urls.Actor(), Target: target}, false, append(inboxes, blockers...))
 	})
 }
 
@@ -101,17 +131,20 @@ func (f *Federation) changeLocalActor(ctx context.Context, edit func(*store.Acto
 		return err
 	}
 	edit(&a)
-	err = f.transact(ctx, func(tx *store.Tx) error {
-		if _, err := tx.UpsertActor(ctx, a); err != nil {
-			return err
-		}
-		inboxes, err := tx.FollowerInboxes(ctx, f.localID)
-		if err != nil {
-			return err
-		}
-		doc := f.actorDocumentOf(a)
-		return f.publish(ctx, tx, ap.OutActivity{ID: f.urls.Actor() + "#updates/" + fmt.Sprint(tx.Now().UnixMilli()), Type: "Update",
-			Actor: f.urls.Actor(), To: []string{ap.Public}, CC: []string{f.urls.Followers()}, Object: doc}, false, inboxes)
-	})
-	return err
+	return f.transact(ctx, func(tx *store.Tx) error { return f.updateLocalActor(ctx, tx, a) })
+}
+
+// updateLocalActor stores the owner's actor row and publishes its Update
+// to followers, inside the caller's transaction.
+func (f *Federation) updateLocalActor(ctx context.Context, tx *store.Tx, a store.Actor) error {
+	if _, err := tx.UpsertActor(ctx, a); err != nil {
+		return err
+	}
+	inboxes, err := tx.FollowerInboxes(ctx, f.localID)
+	if err != nil {
+		return err
+	}
+	doc := f.actorDocumentOf(a)
+	return f.publish(ctx, tx, ap.OutActivity{ID: f.urls.Actor() + "#updates/" + fmt.Sprint(tx.Now().UnixMilli()), Type: "Update",
+		Actor: f.urls.Actor(), To: []string{ap.Public}, CC: []string{f.urls.Followers()}, Object: doc}, false, inboxes)
 }

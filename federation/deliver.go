@@ -112,7 +112,7 @@ func (f *Federation) runDelivery(ctx context.Context, job store.Job) error {
 // signAsOwner returns a hook that signs a request with the owner's key.
 func (f *Federation) signAsOwner(body []byte) func(*http.Request) error {
 	return func(r *http.Request) error {
-		return httpsig.SignRequest(r, body, f.urls.Key(), f.ownerKey, f.now())
+		return httpsig.SignRequest(r, body, f.urls.Key(), f.ownerKeyNow(r.Context()), f.now())
 	}
 }
 

@@ -66,7 +66,8 @@ type Federation struct {
 	hosts   map[string]*hostLimit // per-host delivery concurrency
 	moves   map[string]time.Time  // last Move per origin, guarded by hostsMu
 
-	ownerKey    *rsa.PrivateKey
+	ownerKey    atomic.Pointer[rsa.PrivateKey] // swapped by RotateKeys and ownerKeyNow
+	keyChecked  atomic.Int64                   // when ownerKeyNow last read the key, Unix ms
 	instanceKey *rsa.PrivateKey
 	localID     int64 // the owner's actors row
 
@@ -146,9 +147,11 @@ func (f *Federation) loadKeys(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("federation: %w", err)
 	}
-	if f.ownerKey, err = parsePrivateKey(owner.PrivateKeyPEM); err != nil {
+	ownerKey, err := parsePrivateKey(owner.PrivateKeyPEM)
+	if err != nil {
 		return fmt.Errorf("owner key: %w", err)
 	}
+	f.ownerKey.Store(ownerKey)
 	pemText, err := f.db.Setting(ctx, "instance_private_key")
 	if errors.Is(err, store.ErrNotFound) {
 		// The instance actor's key is made on first start, once.
@@ -276,4 +279,6 @@ func (f *Federation) registerJobs() {
 	f.jobs.Handle(jobFetch, f.runFetchThread, jobs.WithBackoff(fetchBackoff...))
 	f.jobs.Handle(jobClosePolls, f.runClosePolls)
 	f.jobs.Every(jobClosePolls, pollCloseInterval)
+	f.jobs.Handle(jobReload, f.runReload)
+	f.jobs.Every(jobReload, reloadInterval)
 }

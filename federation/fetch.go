@@ -144,6 +144,9 @@ func (f *Federation) storeActorDocument(ctx context.Context, fetchedFrom string,
 	})
 	if err == nil {
 		f.known.add(a.URI)
+		// A rotated key must stop verifying at once, not when the cache
+		// entry ages out: the next signature looks the key up afresh.
+		f.keys.drop(a.KeyID)
 	}
 	return a, err
 }

@@ -16,8 +16,8 @@ const moveInterval = 24 * time.Hour
 
 // onMove follows an account to its new home. Only the account itself may
 // move it, the target must list the origin in alsoKnownAs (checked on a
-// fresh fetch), and when the owner followed the origin, the owner now
-// follows the target instead.
+// fresh fetch), and when the owner followed the origin, the owner is told
+// and now follows the target instead.
 func (f *Federation) onMove(ctx context.Context, origin store.Actor, act *ap.Activity) error {
 	if act.Object.ID != origin.URI {
 		return fmt.Errorf("%w: %s tried to move %s", ErrForbidden, origin.URI, act.Object.ID)
@@ -25,9 +25,18 @@ func (f *Federation) onMove(ctx context.Context, origin store.Actor, act *ap.Act
 	if act.Target.ID == "" || act.Target.ID == origin.URI {
 		return fmt.Errorf("%w: Move without a target", ErrBadRequest)
 	}
+	followed, err := f.ownerFollows(ctx, origin.ID)
+	if err != nil {
+		return err
+	}
 	// Note: Mastodon sends an Update with movedTo beside the Move, in no
 	// set order, so movedTo already being known does not mean the Move
-	// was applied.
+	// was applied; the owner no longer following the origin does. A Move
+	// sent again (kith and Mastodon let the mover re-send it) is then
+	// done already and changes nothing.
+	if origin.MovedTo == act.Target.ID && !followed {
+		return nil
+	}
 	if !f.allowMove(origin.URI) {
 		return fmt.Errorf("%w: %s moved less than %s ago", ErrForbidden, origin.URI, moveInterval)
 	}
@@ -38,13 +47,12 @@ func (f *Federation) onMove(ctx context.Context, origin store.Actor, act *ap.Act
 	if !slices.Contains(target.AlsoKnownAs, origin.URI) {
 		return fmt.Errorf("%w: %s does not list %s in alsoKnownAs", ErrForbidden, target.URI, origin.URI)
 	}
-	followed, err := f.ownerFollows(ctx, origin.ID)
-	if err != nil {
-		return err
-	}
 	err = f.db.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.SetActorMovedTo(ctx, origin.ID, target.URI); err != nil {
 			return err
+		}
+		if !followed {
+			return nil
 		}
 		return tx.Notify(ctx, "move", origin.ID, 0)
 	})

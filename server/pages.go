@@ -53,6 +53,7 @@ type homePage struct {
 	Site        site
 	Username    string
 	DisplayName string
+	MovedTo     *movedTo // the "moved to" banner, when the owner moved
 }
 
 // handleHome shows who this server belongs to. The full profile page comes
@@ -67,7 +68,11 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "home", homePage{Site: s.site(r), Username: o.Username, DisplayName: o.DisplayName})
+	view := homePage{Site: s.site(r), Username: o.Username, DisplayName: o.DisplayName}
+	if me, err := s.db.LocalActor(r.Context()); err == nil {
+		view.MovedTo = s.movedTo(r, me)
+	}
+	s.render(w, r, http.StatusOK, "home", view)
 }
 
 type postPage struct {

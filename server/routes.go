@@ -50,6 +50,8 @@ func (s *Server) routes() http.Handler {
 			r.Post("/logout", s.handleLogout)
 			r.Get("/settings/sessions", s.handleSessions)
 			r.Post("/settings/sessions/revoke", s.handleRevokeSession)
+			r.Get("/settings/migration", s.handleMigration)
+			r.Post("/settings/migration/{action}", s.handleMigrationPost)
 		})
 	})
 
