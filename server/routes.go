@@ -50,6 +50,10 @@ func (s *Server) routes() http.Handler {
 			r.Post("/logout", s.handleLogout)
 			r.Get("/settings/sessions", s.handleSessions)
 			r.Post("/settings/sessions/revoke", s.handleRevokeSession)
+			r.Get("/settings/data", s.handleDataPage)
+			r.Get("/settings/data/archive.zip", s.handleExportArchive)
+			r.Get("/settings/data/csv/{kind}", s.handleExportCSV)
+			r.Post("/settings/data/import", s.handleImport)
 		})
 	})
 

@@ -279,13 +279,14 @@ func TestPanicBecomes500(t *testing.T) {
 func TestTemplatesExecuteWithZeroView(t *testing.T) {
 	in := newInstance(t, nil)
 	views := map[string]any{
-		"home":      homePage{},
-		"login":     loginPage{},
-		"error":     errorPage{},
-		"sessions":  sessionsPage{Sessions: []sessionRow{{}}},
-		"post":      postPage{},
-		"authorize": authorizePage{Scopes: []scopeLine{{}}},
-		"apps":      appsPage{Apps: []store.OAuthAppUse{{}}, Scopes: []scopeChoice{{}}, Created: &createdApp{}},
+		"home":          homePage{},
+		"login":         loginPage{},
+		"error":         errorPage{},
+		"sessions":      sessionsPage{Sessions: []sessionRow{{}}},
+		"post":          postPage{},
+		"authorize":     authorizePage{Scopes: []scopeLine{{}}},
+		"settings_data": dataPage{Downloads: []dataDownload{{}}, Imports: []importRow{{Errors: []store.ImportRow{{}}}}},
+		"apps":          appsPage{Apps: []store.OAuthAppUse{{}}, Scopes: []scopeChoice{{}}, Created: &createdApp{}},
 	}
 	for name, tmpl := range in.srv.pages {
 		view, ok := views[name]
