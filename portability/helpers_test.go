@@ -62,7 +62,7 @@ func newTestPorter(t testing.TB, opts Options) *testPorter {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.DiscardHandler)
-	runner := jobs.New(db, logger, jobs.Options{})
+	runner := jobs.New(db, logger, jobs.Options{Now: opts.Now})
 	fed, err := federation.New(ctx, db, runner, logger, federation.Options{BaseURL: testBaseURL, Username: "alice", Version: "test"})
 	if err != nil {
 		t.Fatal(err)

@@ -40,7 +40,7 @@ func (p *Porter) StartImport(ctx context.Context, parsed Parsed, mode, fileName 
 		if err != nil {
 			return err
 		}
-		_, err = jobs.Enqueue(ctx, tx, JobImportRows, importJob{ImportID: id}, store.EnqueueOptions{})
+		_, err = jobs.Enqueue(ctx, tx, JobImportRows, importJob{ImportID: id}, store.EnqueueOptions{RunAt: p.now()})
 		return err
 	})
 	if err == nil && p.runner != nil {
@@ -90,7 +90,7 @@ func (p *Porter) runImportRows(ctx context.Context, job store.Job) error {
 }
 
 func (p *Porter) continueImport(ctx context.Context, im store.Import) error {
-	var opts store.EnqueueOptions
+	opts := store.EnqueueOptions{RunAt: p.now()}
 	if Kind(im.Kind) == Following && p.opts.FollowDelay > 0 {
 		opts.RunAt = p.now().Add(p.opts.FollowDelay)
 	}

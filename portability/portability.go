@@ -40,6 +40,9 @@ type Options struct {
 	// following list does not flood other servers; default 10 s, and a
 	// negative value means none. Other kinds go on without a pause.
 	FollowDelay time.Duration
+	// Now is the clock; nil means time.Now. Tests share one with the job
+	// runner to step over FollowDelay.
+	Now func() time.Time
 }
 
 // Porter exports and imports the owner's data.
@@ -72,6 +75,9 @@ func New(db *store.DB, fed *federation.Federation, runner *jobs.Runner, logger *
 	}
 	if opts.FollowDelay == 0 {
 		opts.FollowDelay = 10 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
