@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"kith/jobs"
 	"kith/store"
@@ -125,7 +126,7 @@ func (p *Porter) applyRow(ctx context.Context, kind Kind, f []string) (string, e
 		if err != nil {
 			return "", err
 		}
-		return a.URI, p.db.InTx(ctx, func(tx *store.Tx) error { return tx.PutMute(ctx, a.ID, f[1] == "true", zeroTime) })
+		return a.URI, p.db.InTx(ctx, func(tx *store.Tx) error { return tx.PutMute(ctx, a.ID, f[1] == "true", time.Time{}) })
 	case DomainBlocks:
 		return f[0], p.fed.BlockDomain(ctx, f[0])
 	case Bookmarks:

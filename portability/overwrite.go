@@ -2,14 +2,9 @@ package portability
 
 import (
 	"context"
-	"time"
 
 	"kith/store"
 )
-
-var zeroTime time.Time
-
-func (p *Porter) now() time.Time { return p.opts.Now() }
 
 // removeUnlisted finishes an overwrite: whatever of the import's kind the
 // owner has that no applied line named is removed (unfollowed, unblocked,

@@ -88,3 +88,5 @@ func New(db *store.DB, fed *federation.Federation, runner *jobs.Runner, logger *
 	}
 	return p
 }
+
+func (p *Porter) now() time.Time { return p.opts.Now() }
