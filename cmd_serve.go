@@ -16,6 +16,7 @@ import (
 	"kith/events"
 	"kith/federation"
 	"kith/jobs"
+	"kith/portability"
 	"kith/server"
 	"kith/store"
 )
@@ -69,7 +70,8 @@ func runServe(ctx context.Context, c cli, args []string) error {
 		return err
 	}
 
-	srv, err := server.New(cfg, db, fed, logger, server.Options{Version: fullVersion(), Events: hub})
+	porter := portability.New(db, fed, runner, logger, portabilityOptions(cfg)) // registers the import job
+	srv, err := server.New(cfg, db, fed, logger, server.Options{Version: fullVersion(), Events: hub, Porter: porter})
 	if err != nil {
 		return err
 	}

@@ -52,6 +52,10 @@ func (s *Server) routes() http.Handler {
 			r.Post("/settings/sessions/revoke", s.handleRevokeSession)
 			r.Get("/settings/migration", s.handleMigration)
 			r.Post("/settings/migration/{action}", s.handleMigrationPost)
+			r.Get("/settings/data", s.handleDataPage)
+			r.Get("/settings/data/archive.zip", s.handleExportArchive)
+			r.Get("/settings/data/csv/{kind}", s.handleExportCSV)
+			r.Post("/settings/data/import", s.handleImport)
 		})
 	})
 

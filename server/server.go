@@ -19,6 +19,7 @@ import (
 	"kith/config"
 	"kith/events"
 	"kith/federation"
+	"kith/portability"
 	"kith/store"
 	"kith/templates"
 )
@@ -36,6 +37,9 @@ type Options struct {
 	// publishes to the same one. Nil means a hub of the server's own,
 	// which hears nothing.
 	Events *events.Hub
+	// Porter exports and imports the owner's data (the data settings
+	// page); nil turns that page's downloads and uploads off.
+	Porter *portability.Porter
 }
 
 // Server serves kith over HTTP(S).

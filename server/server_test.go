@@ -287,6 +287,7 @@ func TestTemplatesExecuteWithZeroView(t *testing.T) {
 		"post":               postPage{},
 		"authorize":          authorizePage{Scopes: []scopeLine{{}}},
 		"apps":               appsPage{Apps: []store.OAuthAppUse{{}}, Scopes: []scopeChoice{{}}, Created: &createdApp{}},
+		"settings_data":      dataPage{Downloads: []dataDownload{{}}, Imports: []importRow{{Errors: []store.ImportRow{{}}}}},
 	}
 	for name, tmpl := range in.srv.pages {
 		view, ok := views[name]

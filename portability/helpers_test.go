@@ -1,0 +1,127 @@
+package portability
+
+import (
+	"archive/tar"
+	"archive/zip"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"kith/account"
+	"kith/federation"
+	"kith/jobs"
+	"kith/store"
+)
+
+var testKeys = sync.OnceValues(func() ([2]string, [2]string) {
+	var keys [2][2]string
+	for i := range keys {
+		priv, pub, err := account.GenerateKeyPair()
+		if err != nil {
+			panic(err)
+		}
+		keys[i] = [2]string{priv, pub}
+	}
+	return keys[0], keys[1]
+})
+
+const testBaseURL = "http://kith.test"
+
+// testPorter is one kith instance without HTTP: a real SQLite file, a job
+// runner driven by RunDue, federation and a Porter.
+type testPorter struct {
+	*Porter
+	db       *store.DB
+	fed      *federation.Federation
+	runner   *jobs.Runner
+	mediaDir string
+}
+
+func newTestPorter(t testing.TB, opts Options) *testPorter {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := store.Open(ctx, filepath.Join(dir, "kith.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	owner, instance := testKeys()
+	err = db.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.CreateOwner(ctx, store.Owner{Username: "alice", PasswordHash: "-", PrivateKeyPEM: owner[0], PublicKeyPEM: owner[1]}); err != nil {
+			return err
+		}
+		return tx.SetSetting(ctx, "instance_private_key", instance[0])
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.DiscardHandler)
+	runner := jobs.New(db, logger, jobs.Options{Now: opts.Now})
+	fed, err := federation.New(ctx, db, runner, logger, federation.Options{BaseURL: testBaseURL, Username: "alice", Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.BaseURL, opts.MediaDir = testBaseURL, filepath.Join(dir, "media")
+	return &testPorter{Porter: New(db, fed, runner, nil, opts), db: db, fed: fed, runner: runner, mediaDir: opts.MediaDir}
+}
+
+// entry is one file of an archive a test builds.
+type entry struct {
+	name string
+	body []byte
+}
+
+func zipOf(t testing.TB, entries ...entry) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, e := range entries {
+		w, err := zw.Create(e.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(e.body)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func tarGzOf(t testing.TB, entries ...entry) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	gz := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(gz)
+	for _, e := range entries {
+		if err := tw.WriteHeader(&tar.Header{Name: e.name, Mode: 0o644, Size: int64(len(e.body)), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write(e.body)
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	gz.Close()
+	return buf.Bytes()
+}
+
+// mediaFiles lists the files under the media directory.
+func mediaFiles(t testing.TB, dir string) []string {
+	t.Helper()
+	var out []string
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(dir, p)
+			out = append(out, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	return out
+}
