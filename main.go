@@ -47,6 +47,7 @@ func commands() []command {
 		{"token", "access tokens for scripts and bots: kith token create|list|revoke", runToken},
 		{"bench", "measure kith under load on loopback: kith bench inbox|deletes|fanout", runBench},
 		{"backup", "write or check a backup archive: kith backup FILE | kith backup --verify FILE", runBackup},
+		{"media", "look after media files: kith media prune|usage|remove-orphans", runMedia},
 		{"restore", "restore a backup into an empty directory: kith restore FILE --data DIR", runRestore},
 		{"version", "print the version", runVersion},
 		{"help", "show help for kith or for a command", nil},

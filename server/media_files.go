@@ -26,7 +26,7 @@ import (
 const settingMediaKey = "media.url_key"
 
 // mediaDir is where uploaded files live.
-func (s *Server) mediaDir() string { return filepath.Join(s.config().Server.DataDir, "media") }
+func (s *Server) mediaDir() string { return s.config().MediaDir() }
 
 // mediaFiles is the media directory for the media package.
 func (s *Server) mediaFiles() media.Files { return media.Files{Dir: s.mediaDir()} }
