@@ -66,6 +66,9 @@ type Cache struct {
 
 	mu       sync.Mutex
 	inflight map[string]*fetchCall // by URL hash
+	// joined, if set, is called when a request joins a fetch in progress
+	// (tests use it to know the second request is waiting).
+	joined func()
 }
 
 // fetchCall is one fetch in progress; requests for the same URL wait on
@@ -123,6 +126,9 @@ func (c *Cache) Get(ctx context.Context, rawURL string) (store.RemoteMedia, erro
 		go c.run(context.WithoutCancel(ctx), call, hash, rawURL)
 	}
 	c.mu.Unlock()
+	if ok && c.joined != nil {
+		c.joined()
+	}
 	select {
 	case <-call.done:
 		return call.m, call.err
