@@ -117,18 +117,18 @@ func runMediaUsage(ctx context.Context, c cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "KIND\tFILES\tSIZE\t")
+	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "KIND\tFILES\tSIZE")
 	var total media.Count
 	for _, row := range []struct {
 		name string
 		n    media.Count
 	}{{"uploads", u.Uploads}, {"avatars and headers", u.Profile}, {"cached remote media", u.Remote}, {"orphans", u.Orphans}} {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t\n", row.name, row.n.Files, humanBytes(row.n.Bytes))
+		fmt.Fprintf(tw, "%s\t%d\t%s\n", row.name, row.n.Files, humanBytes(row.n.Bytes))
 		total.Files += row.n.Files
 		total.Bytes += row.n.Bytes
 	}
-	fmt.Fprintf(tw, "total\t%d\t%s\t\n", total.Files, humanBytes(total.Bytes))
+	fmt.Fprintf(tw, "total\t%d\t%s\n", total.Files, humanBytes(total.Bytes))
 	return tw.Flush()
 }
 
