@@ -110,4 +110,6 @@ func TestMediaCommands(t *testing.T) {
 }
 
 // squeeze collapses runs of spaces, so table columns compare simply.
-func squeeze(s string) string { return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ; ")), " ") }
+func squeeze(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ; ")), " ")
+}

@@ -371,4 +371,3 @@ func TestSignURL(t *testing.T) {
 		}
 	}
 }
-
