@@ -17,6 +17,7 @@ import (
 	"kith/federation"
 	"kith/jobs"
 	"kith/portability"
+	"kith/media"
 	"kith/server"
 	"kith/store"
 )
@@ -61,7 +62,7 @@ func runServe(ctx context.Context, c cli, args []string) error {
 	// jobs from another process, which cannot poke this runner: polling the
 	// queue every second when idle (one indexed read) picks them up.
 	runner := jobs.New(db, logger, jobs.Options{Concurrency: cfg.Jobs.Concurrency, PollInterval: time.Second})
-	registerJobs(runner, db, logger)
+	registerJobs(runner, db, cfg, logger)
 	hub := events.NewHub(0) // federation publishes to it, the streaming API reads from it
 	fedOpts := federationOptions(cfg)
 	fedOpts.Events = hub
@@ -132,7 +133,7 @@ func ensureOwner(ctx context.Context, stdout io.Writer, cfg config.Config, db *s
 }
 
 // registerJobs lists every background job kith runs.
-func registerJobs(r *jobs.Runner, db *store.DB, logger *slog.Logger) {
+func registerJobs(r *jobs.Runner, db *store.DB, cfg config.Config, logger *slog.Logger) {
 	r.Handle("sessions.prune", func(ctx context.Context, _ store.Job) error {
 		var n int64
 		err := db.InTx(ctx, func(tx *store.Tx) (err error) {
@@ -145,7 +146,22 @@ func registerJobs(r *jobs.Runner, db *store.DB, logger *slog.Logger) {
 		return err
 	})
 	r.Every("sessions.prune", 24*time.Hour)
+
+	// Cached remote media unused for media.remote_cache_days goes; it is
+	// fetched again if asked for. The owner's uploads are never touched.
+	files, days := media.Files{Dir: cfg.MediaDir()}, cfg.Media.RemoteCacheDays
+	r.Handle(jobMediaPrune, func(ctx context.Context, _ store.Job) error {
+		res, err := media.Prune(ctx, db, files, time.Now().AddDate(0, 0, -days), media.PruneOptions{})
+		if res.Files > 0 {
+			logger.Info("pruned cached remote media", "files", res.Files, "bytes", res.Bytes, "days", days)
+		}
+		return err
+	})
+	r.Every(jobMediaPrune, 24*time.Hour)
 }
+
+// jobMediaPrune is the daily prune of cached remote media.
+const jobMediaPrune = "media.prune"
 
 // reloadOnHangup re-reads the config on SIGHUP. A config that fails to load
 // is logged and ignored: the running settings stay.

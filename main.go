@@ -54,6 +54,7 @@ func commands() []command {
 		{"backup", "write or check a backup archive: kith backup FILE | kith backup --verify FILE", runBackup},
 		{"export", "export data in Mastodon's formats: kith export --out FILE.zip [--csv DIR]", runExport},
 		{"import", "import Mastodon CSVs or an archive's posts: kith import FILE...", runImport},
+		{"media", "look after media files: kith media prune|usage|remove-orphans", runMedia},
 		{"restore", "restore a backup into an empty directory: kith restore FILE --data DIR", runRestore},
 		{"version", "print the version", runVersion},
 		{"help", "show help for kith or for a command", nil},

@@ -29,6 +29,7 @@ type Config struct {
 	Owner      Owner      `toml:"owner"`
 	Federation Federation `toml:"federation"`
 	Jobs       Jobs       `toml:"jobs"`
+	Media      Media      `toml:"media"`
 	Log        Log        `toml:"log"`
 
 	// File is the path the config was read from; empty for the built-in
@@ -67,6 +68,12 @@ type Jobs struct {
 	Concurrency int `toml:"concurrency"`
 }
 
+// Media holds the [media] table.
+type Media struct {
+	RemoteCacheDays int   `toml:"remote_cache_days"`
+	RemoteMaxBytes  int64 `toml:"remote_max_bytes"`
+}
+
 // Log holds the [log] table.
 type Log struct {
 	Level  string `toml:"level"`
@@ -97,6 +104,7 @@ func Default() Config {
 		Owner:      Owner{Username: "admin"},
 		Federation: Federation{BlockedDomains: []string{}, Hosts: map[string]string{}},
 		Jobs:       Jobs{Concurrency: 8},
+		Media:      Media{RemoteCacheDays: 7, RemoteMaxBytes: 40 << 20},
 		Log:        Log{Level: "info", Format: "text"},
 	}
 }
@@ -272,6 +280,12 @@ func (c Config) problems() []problem {
 	}
 	if c.Jobs.Concurrency < 1 || c.Jobs.Concurrency > 256 {
 		add("jobs.concurrency", "%d must be between 1 and 256", c.Jobs.Concurrency)
+	}
+	if c.Media.RemoteCacheDays < 1 {
+		add("media.remote_cache_days", "%d must be at least 1", c.Media.RemoteCacheDays)
+	}
+	if c.Media.RemoteMaxBytes < 1<<20 {
+		add("media.remote_max_bytes", "%d must be at least 1048576 (1 MiB)", c.Media.RemoteMaxBytes)
 	}
 	if _, err := ParseLevel(c.Log.Level); err != nil {
 		add("log.level", "%v", err)

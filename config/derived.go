@@ -61,6 +61,10 @@ func (c Config) TrustedProxies() []netip.Prefix {
 	return ps
 }
 
+// MediaDir is where uploads and cached remote media live, inside the data
+// directory.
+func (c Config) MediaDir() string { return filepath.Join(c.Server.DataDir, "media") }
+
 // DatabasePath is the SQLite file inside the data directory.
 func (c Config) DatabasePath() string { return filepath.Join(c.Server.DataDir, "kith.db") }
 

@@ -1,36 +1,25 @@
 package server
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"fmt"
 	"html"
-	"image"
-	"io"
-	"io/fs"
 	"mime/multipart"
 	"net/http"
-	"os"
-	"path"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
-	"github.com/disintegration/imaging"
-
 	"kith/federation"
+	"kith/media"
 	"kith/store"
 )
 
 // The owner's own account: GET verify_credentials (with the source of
 // what they typed) and PATCH update_credentials (profile, posting
-// defaults, avatar and header), and the files under /media.
+// defaults, avatar and header).
 
 // Settings the owner's posting defaults are stored under.
 const (
@@ -43,11 +32,7 @@ const (
 )
 
 // profileImageMax is the largest avatar or header accepted, as Mastodon.
-const profileImageMax = 8 << 20
-
-// profileImagePixels bounds an image's size in pixels, so a small file
-// cannot claim a huge canvas.
-const profileImagePixels = 8192 * 8192
+const profileImageMax = media.MaxProfileImageBytes
 
 // postingDefaults are the owner's source[...] settings.
 type postingDefaults struct {
@@ -304,129 +289,22 @@ func uploadedFile(r *http.Request, name string) *multipart.FileHeader {
 	return r.MultipartForm.File[name][0]
 }
 
-// profileImageSides are the largest width and height an avatar and a
-// header are stored at, as Mastodon.
-var profileImageSides = map[string][2]int{"avatar": {400, 400}, "header": {1500, 500}}
+// profileImageLimits are the sizes avatars and headers are stored at.
+var profileImageLimits = map[string]media.Limits{"avatar": media.AvatarLimits, "header": media.HeaderLimits}
 
-// saveProfileImage checks an uploaded avatar or header before decoding it
-// (size, type sniffed from the bytes, dimensions from the header alone),
-// then decodes it upright, scales it down and re-encodes it, so the
-// stored file carries no EXIF (no GPS position); GIFs are kept as sent,
-// as media uploads keep them. It returns the file's name under the media
-// directory.
+// saveProfileImage checks, re-encodes (dropping EXIF) and writes an
+// uploaded avatar or header (see media.Process), returning its file's
+// name under the media directory.
 func (s *Server) saveProfileImage(fh *multipart.FileHeader, what string) (string, error) {
-	refuse := func(msg string) error {
-		return &userError{http.StatusUnprocessableEntity, "Validation failed: " + what + " " + msg}
-	}
-	tooBig := refuse(fmt.Sprintf("is larger than %d MB", profileImageMax>>20))
-	if fh.Size > profileImageMax {
-		return "", tooBig
-	}
-	f, err := fh.Open()
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, profileImageMax+1))
-	if err != nil {
-		return "", err
-	}
-	if len(data) > profileImageMax {
-		return "", tooBig
-	}
-	notImage := refuse("must be a JPEG, PNG, GIF or WebP image")
-	mediaType := http.DetectContentType(data)
-	if !slices.Contains(supportedMediaTypes, mediaType) {
-		return "", notImage
-	}
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil {
-		return "", notImage
-	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > profileImagePixels {
-		return "", refuse("has too many pixels")
-	}
-	name, body := randomName()+".gif", data
-	if mediaType != "image/gif" {
-		img, err := decodeUpright(data, mediaType)
-		if err != nil {
-			return "", notImage
-		}
-		side := profileImageSides[what]
-		img = imaging.Fit(img, side[0], side[1], imaging.Lanczos)
-		format, ext := imaging.JPEG, ".jpg"
-		if mediaType == "image/png" || !isOpaque(img) {
-			format, ext = imaging.PNG, ".png"
-		}
-		if body, err = encodeImage(img, format); err != nil {
-			return "", err
-		}
-		name = randomName() + ext
-	}
-	if err := s.writeMediaFile(name, body); err != nil {
-		return "", fmt.Errorf("save %s: %w", what, err)
-	}
-	return name, nil
-}
-
-func randomName() string {
-	b := make([]byte, 16)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-// mediaDir is where uploaded files live.
-func (s *Server) mediaDir() string { return filepath.Join(s.config().Server.DataDir, "media") }
-
-// removeMedia deletes files saved for a request that then failed.
-func (s *Server) removeMedia(names []string) {
-	for _, n := range names {
-		if err := os.Remove(filepath.Join(s.mediaDir(), n)); err != nil {
-			s.logger.Warn("remove media failed", "file", n, "err", err)
+	l := profileImageLimits[what]
+	data, err := readUpload(fh, l.MaxBytes)
+	if err == nil {
+		var p media.Processed
+		if p, err = media.Process(data, fh.Header.Get("Content-Type"), l); err == nil {
+			var saved media.Saved
+			saved, err = s.mediaFiles().Save(p)
+			return saved.Path, err
 		}
 	}
-}
-
-// mediaTypes maps the extensions kith stores media with to their types.
-var mediaTypes = map[string]string{
-	".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif", ".webp": "image/webp",
-	".avif": "image/avif", ".mp4": "video/mp4", ".webm": "video/webm", ".mp3": "audio/mpeg", ".ogg": "audio/ogg",
-}
-
-// handleMediaFile serves GET /media/*: files under the media directory.
-// Names are random and never reused, so they may be cached for good.
-// os.Root keeps every lookup inside the directory (no "..", no symlinks
-// out), and directories are not listed.
-func (s *Server) handleMediaFile(w http.ResponseWriter, r *http.Request) {
-	name := pathParam(r, "*")
-	if !fs.ValidPath(name) || name == "." || strings.HasPrefix(path.Base(name), ".") {
-		http.NotFound(w, r)
-		return
-	}
-	root, err := os.OpenRoot(s.mediaDir())
-	if err != nil {
-		http.NotFound(w, r)
-		return
-	}
-	defer root.Close()
-	f, err := root.Open(name)
-	if err != nil {
-		http.NotFound(w, r)
-		return
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil || !info.Mode().IsRegular() {
-		http.NotFound(w, r)
-		return
-	}
-	ctype, ok := mediaTypes[strings.ToLower(path.Ext(name))]
-	if !ok {
-		ctype = "application/octet-stream"
-	}
-	h := w.Header()
-	h.Set("Content-Type", ctype)
-	h.Set("Cache-Control", "public, max-age=31536000, immutable")
-	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	http.ServeContent(w, r, "", info.ModTime(), f)
+	return "", mediaError(err, what, l)
 }

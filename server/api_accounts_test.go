@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"kith/federation"
+	"kith/media"
 	"kith/store"
 )
 
@@ -32,7 +33,7 @@ type tokenClient struct {
 func newTokenClient(t *testing.T, in *instance, scopes string) tokenClient {
 	t.Helper()
 	ctx := context.Background()
-	token := "token-" + strings.ReplaceAll(scopes, " ", "-") + "-" + randomName()
+	token := "token-" + strings.ReplaceAll(scopes, " ", "-") + "-" + media.NewName()
 	err := in.db.InTx(ctx, func(tx *store.Tx) error {
 		id, err := tx.CreateOAuthApp(ctx, store.OAuthApp{Name: "test app", Scopes: scopes, ClientID: "cid-" + token, ClientSecret: "secret"})
 		if err != nil {

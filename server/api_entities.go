@@ -89,7 +89,7 @@ func (s *Server) apiAccountOf(a store.Actor, st accountStats) apiAccount {
 	if a.Local {
 		acct = a.Username
 	}
-	avatar, header := a.AvatarURL, a.HeaderURL
+	avatar, header := s.mediaURL(a.AvatarURL), s.mediaURL(a.HeaderURL)
 	if avatar == "" {
 		avatar = s.config().Server.URL + "/static/avatar.png"
 	}
@@ -274,7 +274,7 @@ func (s *Server) apiStatusOf(v statusView, now time.Time) apiStatus {
 		out.Tags = append(out.Tags, apiTag{Name: t, URL: s.fed.URLs().Tag(t)})
 	}
 	for _, e := range p.Emojis {
-		out.Emojis = append(out.Emojis, apiEmoji{Shortcode: e.Shortcode, URL: e.URL, StaticURL: e.URL})
+		out.Emojis = append(out.Emojis, apiEmoji{Shortcode: e.Shortcode, URL: s.mediaURL(e.URL), StaticURL: s.mediaURL(e.URL)})
 	}
 	if p.Poll != nil {
 		poll := apiPollOf(p.ID, *p.Poll, v.OwnVotes, now)
@@ -323,10 +323,11 @@ func (s *Server) apiMediaOf(a store.Attachment, local bool) apiMediaAttachment {
 	case strings.HasPrefix(a.MediaType, "audio/"):
 		typ = "audio"
 	}
-	u := a.URL
+	u := s.mediaURL(a.URL)
 	out := apiMediaAttachment{ID: apiID(a.ID), Type: typ, URL: &u, PreviewURL: &u, Meta: map[string]any{}}
 	if !local {
-		out.RemoteURL = &u
+		remote := a.URL
+		out.RemoteURL = &remote
 	}
 	if a.Description != "" {
 		d := a.Description

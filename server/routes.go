@@ -86,6 +86,7 @@ func (s *Server) routes() http.Handler {
 	// api_statuses*.go). Reads Mastodon serves without a token use
 	// publicOrScope; the rest need an owner token with the scope.
 	r.Get("/media/*", s.handleMediaFile)
+	r.Get("/media/remote/{mac}/{src}", s.handleRemoteMedia)
 	r.Group(func(r chi.Router) {
 		r.Use(s.apiAuth)
 		pub := func(scope string) func(http.Handler) http.Handler { return s.publicOrScope(scope) }

@@ -20,6 +20,7 @@ import (
 	"kith/events"
 	"kith/federation"
 	"kith/portability"
+	"kith/media"
 	"kith/store"
 	"kith/templates"
 )
@@ -55,6 +56,10 @@ type Server struct {
 	// rendered shares each streamed event's rendering among subscribers.
 	rendered renderedEvents
 	handler  http.Handler
+	// remote caches remote media; mediaKey signs the URLs it serves
+	// (see mediaURL).
+	remote   *media.Cache
+	mediaKey []byte
 }
 
 // New builds a server. It parses the templates, so a broken template stops
@@ -74,6 +79,9 @@ func New(cfg config.Config, db *store.DB, fed *federation.Federation, logger *sl
 		logins: newRateLimiter(loginBurst, loginRefill, opts.Now),
 	}
 	s.live.Store(&liveConfig{cfg: cfg, proxies: cfg.TrustedProxies()})
+	if err := s.setUpRemoteMedia(cfg); err != nil {
+		return nil, err
+	}
 	pages, err := parsePages(templates.FS)
 	if err != nil {
 		return nil, err

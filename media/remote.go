@@ -1,0 +1,237 @@
+package media
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"kith/federation/transport"
+	"kith/store"
+)
+
+var (
+	// ErrRemoteNotFound means the origin answered 404 or 410.
+	ErrRemoteNotFound = errors.New("remote media not found")
+	// ErrRemoteFailed means the file could not be fetched or was refused:
+	// the origin failed or is not reachable, the address is not public,
+	// the file is too large or not of an allowed type. Nothing is cached.
+	ErrRemoteFailed = errors.New("remote media unavailable")
+)
+
+// RemoteTypes are the content types cached by default: the images, video
+// and audio fediverse servers attach. SVG is not among them: it can carry
+// script.
+var RemoteTypes = []string{
+	"image/jpeg", "image/png", "image/gif", "image/webp", "image/avif",
+	"video/mp4", "video/webm", "audio/mpeg", "audio/ogg", "audio/mp4",
+}
+
+// CacheOptions configure a Cache.
+type CacheOptions struct {
+	MaxBytes     int64             // the largest file fetched (media.remote_max_bytes)
+	Timeout      time.Duration     // per fetch, body included; 0 means 60 s
+	AllowPrivate bool              // federation.allow_private_addresses
+	Hosts        map[string]string // federation.hosts
+	Types        []string          // allowed content types; nil means RemoteTypes
+	UserAgent    string
+	Now          func() time.Time // nil means time.Now
+}
+
+// touchEvery is how stale last_used_at may get before a hit records the
+// use: a write per image view would be a write per page view.
+const touchEvery = time.Hour
+
+// Cache fetches remote media on first request and keeps it under the
+// media directory, so visitors' and apps' requests go to kith rather than
+// to every server in the fediverse (which then learns nothing of who
+// reads what).
+type Cache struct {
+	db     *store.DB
+	files  Files
+	client *transport.Client
+	opts   CacheOptions
+	logger *slog.Logger
+
+	mu       sync.Mutex
+	inflight map[string]*fetchCall // by URL hash
+	// joined, if set, is called when a request joins a fetch in progress
+	// (tests use it to know the second request is waiting).
+	joined func()
+}
+
+// fetchCall is one fetch in progress; requests for the same URL wait on
+// done and share its result.
+type fetchCall struct {
+	done chan struct{}
+	m    store.RemoteMedia
+	err  error
+}
+
+// NewCache builds a cache that writes under files.Dir/RemoteDir. It fetches
+// through the federation transport, so the same SSRF guard applies: no
+// private addresses unless allowed, test host names mapped.
+func NewCache(db *store.DB, files Files, opts CacheOptions, logger *slog.Logger) *Cache {
+	if opts.Timeout <= 0 {
+		opts.Timeout = time.Minute
+	}
+	if opts.Types == nil {
+		opts.Types = RemoteTypes
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	client := transport.New(transport.Options{AllowPrivate: opts.AllowPrivate, Hosts: opts.Hosts,
+		UserAgent: opts.UserAgent, Timeout: opts.Timeout, MaxBody: opts.MaxBytes, Logger: logger})
+	return &Cache{db: db, files: files, client: client, opts: opts, logger: logger, inflight: map[string]*fetchCall{}}
+}
+
+// Hash is the cache key of a URL: hex SHA-256.
+func Hash(rawURL string) string {
+	sum := sha256.Sum256([]byte(rawURL))
+	return hex.EncodeToString(sum[:])
+}
+
+// Get returns the cached file for rawURL, fetching it first if it is not
+// cached (or its file is gone). Concurrent first requests for one URL
+// fetch it once. The file is at filepath.Join(files.Dir, m.Path).
+func (c *Cache) Get(ctx context.Context, rawURL string) (store.RemoteMedia, error) {
+	hash := Hash(rawURL)
+	m, err := c.db.RemoteMediaByHash(ctx, hash)
+	if err == nil && m.URL == rawURL {
+		if _, statErr := os.Stat(c.files.path(m.Path)); statErr == nil {
+			c.touch(ctx, m)
+			return m, nil
+		}
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return store.RemoteMedia{}, err
+	}
+	c.mu.Lock()
+	call, ok := c.inflight[hash]
+	if !ok {
+		call = &fetchCall{done: make(chan struct{})}
+		c.inflight[hash] = call
+		// The fetch outlives the request that started it: others wait on it.
+		go c.run(context.WithoutCancel(ctx), call, hash, rawURL)
+	}
+	c.mu.Unlock()
+	if ok && c.joined != nil {
+		c.joined()
+	}
+	select {
+	case <-call.done:
+		return call.m, call.err
+	case <-ctx.Done():
+		return store.RemoteMedia{}, ctx.Err()
+	}
+}
+
+func (c *Cache) run(ctx context.Context, call *fetchCall, hash, rawURL string) {
+	call.m, call.err = c.fetch(ctx, hash, rawURL)
+	c.mu.Lock()
+	delete(c.inflight, hash)
+	c.mu.Unlock()
+	close(call.done)
+}
+
+// touch records a use, at most once per touchEvery; a failure only costs
+// an earlier prune, so it is logged, not returned.
+func (c *Cache) touch(ctx context.Context, m store.RemoteMedia) {
+	now := c.opts.Now()
+	if now.Sub(m.LastUsedAt) < touchEvery {
+		return
+	}
+	if err := c.db.InTx(ctx, func(tx *store.Tx) error { return tx.TouchRemoteMedia(ctx, m.ID, now) }); err != nil {
+		c.logger.Warn("touch remote media failed", "url", m.URL, "err", err)
+	}
+}
+
+// fetch downloads rawURL into the cache and records it.
+func (c *Cache) fetch(ctx context.Context, hash, rawURL string) (store.RemoteMedia, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		return store.RemoteMedia{}, fmt.Errorf("%s: %v: %w", rawURL, err, ErrRemoteFailed)
+	}
+	req.Header.Set("Accept", "image/*, video/*, audio/*")
+	resp, err := c.client.Do(req)
+	if err != nil {
+		return store.RemoteMedia{}, fmt.Errorf("fetch %s: %v: %w", rawURL, err, ErrRemoteFailed)
+	}
+	defer resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
+		return store.RemoteMedia{}, fmt.Errorf("fetch %s: status %d: %w", rawURL, resp.StatusCode, ErrRemoteNotFound)
+	case resp.StatusCode < 200 || resp.StatusCode > 299:
+		return store.RemoteMedia{}, fmt.Errorf("fetch %s: status %d: %w", rawURL, resp.StatusCode, ErrRemoteFailed)
+	}
+	ctype, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if !slices.Contains(c.opts.Types, ctype) {
+		return store.RemoteMedia{}, fmt.Errorf("fetch %s: content type %q not allowed: %w", rawURL, ctype, ErrRemoteFailed)
+	}
+	name := RemoteDir + "/" + hash[:2] + "/" + hash + extensionOf(ctype)
+	size, err := c.files.WriteFrom(name, resp.Body)
+	if err != nil {
+		return store.RemoteMedia{}, fmt.Errorf("fetch %s: %v: %w", rawURL, err, ErrRemoteFailed)
+	}
+	now := c.opts.Now()
+	m := store.RemoteMedia{URL: rawURL, Hash: hash, Path: name, Size: size, ContentType: ctype, FetchedAt: now, LastUsedAt: now}
+	if err := c.db.InTx(ctx, func(tx *store.Tx) error { return tx.PutRemoteMedia(ctx, m) }); err != nil {
+		c.files.Remove(name)
+		return store.RemoteMedia{}, err
+	}
+	c.logger.Debug("remote media cached", "url", rawURL, "bytes", size, "type", ctype)
+	return c.db.RemoteMediaByHash(ctx, hash)
+}
+
+// extensionOf names cached files by type, so the directory is readable.
+func extensionOf(ctype string) string {
+	for ext, t := range ContentTypes {
+		if t == ctype && ext != ".jpeg" {
+			return ext
+		}
+	}
+	if _, sub, ok := strings.Cut(ctype, "/"); ok && sub != "" && !strings.ContainsAny(sub, `/\.`) {
+		return "." + sub
+	}
+	return ""
+}
+
+// WriteFrom writes a file from r atomically, as Write does, and returns its
+// size. A read error (a body over the transport's limit, a cut
+// connection) leaves nothing behind.
+func (f Files) WriteFrom(name string, r io.Reader) (int64, error) {
+	full := f.path(name)
+	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+		return 0, fmt.Errorf("media directory: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(full), ".fetch-*")
+	if err != nil {
+		return 0, fmt.Errorf("write media: %w", err)
+	}
+	n, err := io.Copy(tmp, r)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), full)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return 0, fmt.Errorf("write media %s: %w", name, err)
+	}
+	return n, nil
+}

@@ -1,0 +1,373 @@
+package media
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"kith/store"
+)
+
+// origin is a remote server on loopback that serves files and counts the
+// requests for each path.
+type origin struct {
+	*httptest.Server
+	mu    sync.Mutex
+	hits  map[string]int
+	files map[string]originFile
+	// hold, if set, blocks each request until it is closed, after telling
+	// started.
+	hold, started chan struct{}
+}
+
+type originFile struct {
+	ctype string
+	body  []byte
+	code  int
+}
+
+func newOrigin(t *testing.T) *origin {
+	o := &origin{hits: map[string]int{}, files: map[string]originFile{}}
+	o.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		o.mu.Lock()
+		o.hits[r.URL.Path]++
+		f, ok := o.files[r.URL.Path]
+		hold, started := o.hold, o.started
+		o.mu.Unlock()
+		if hold != nil {
+			started <- struct{}{}
+			<-hold
+		}
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", f.ctype)
+		w.WriteHeader(max(f.code, 200))
+		w.Write(f.body)
+	}))
+	t.Cleanup(o.Close)
+	return o
+}
+
+func (o *origin) serve(path, ctype string, body []byte) string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.files[path] = originFile{ctype: ctype, body: body}
+	return o.URL + path
+}
+
+func (o *origin) count(path string) int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.hits[path]
+}
+
+func openTestDB(t *testing.T) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "kith.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// testClock is a settable clock.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+func newTestCache(t *testing.T, db *store.DB, opts CacheOptions) (*Cache, Files) {
+	t.Helper()
+	files := Files{Dir: filepath.Join(t.TempDir(), "media")}
+	if opts.MaxBytes == 0 {
+		opts.MaxBytes = 1 << 20
+	}
+	opts.AllowPrivate = true // the origin is on loopback
+	return NewCache(db, files, opts, slog.New(slog.DiscardHandler)), files
+}
+
+func TestCacheFetchesOnceAndServesFromDisk(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t)
+	o := newOrigin(t)
+	pic := testPNG(t, 8, 8)
+	u := o.serve("/cat.png", "image/png", pic)
+	c, files := newTestCache(t, db, CacheOptions{})
+
+	// Two concurrent first requests: the origin is held until the second
+	// has joined the first's fetch.
+	o.hold, o.started = make(chan struct{}), make(chan struct{}, 2)
+	joined := make(chan struct{}, 1)
+	c.joined = func() { joined <- struct{}{} }
+	results := make(chan error, 2)
+	get := func() {
+		m, err := c.Get(ctx, u)
+		if err == nil && m.ContentType != "image/png" {
+			err = errors.New("content type " + m.ContentType)
+		}
+		results <- err
+	}
+	go get()
+	<-o.started
+	go get()
+	select {
+	case <-joined:
+	case <-o.started:
+		t.Error("the second first request reached the origin")
+	}
+	close(o.hold)
+	for range 2 {
+		if err := <-results; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := o.count("/cat.png"); got != 1 {
+		t.Errorf("origin hit %d times by two concurrent first requests, want 1", got)
+	}
+
+	m, err := c.Get(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := os.ReadFile(filepath.Join(files.Dir, m.Path))
+	if err != nil || string(body) != string(pic) || m.Size != int64(len(pic)) || m.URL != u {
+		t.Errorf("cached %s (%d bytes, %v), want the origin's %d bytes of %s", m.Path, m.Size, err, len(pic), u)
+	}
+	if got := o.count("/cat.png"); got != 1 {
+		t.Errorf("origin hit %d times after a cached request, want 1", got)
+	}
+
+	// A cached file gone from disk is fetched again.
+	os.Remove(filepath.Join(files.Dir, m.Path))
+	if _, err := c.Get(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	if got := o.count("/cat.png"); got != 2 {
+		t.Errorf("origin hit %d times after the file was removed, want 2", got)
+	}
+}
+
+func TestCacheRefusals(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t)
+	o := newOrigin(t)
+	c, files := newTestCache(t, db, CacheOptions{MaxBytes: 1000})
+	tests := []struct {
+		name string
+		url  string
+		want error
+	}{
+		{"html is not media", o.serve("/page", "text/html; charset=utf-8", []byte("<script>alert(1)</script>")), ErrRemoteFailed},
+		{"svg can carry script", o.serve("/x.svg", "image/svg+xml", []byte("<svg/>")), ErrRemoteFailed},
+		{"too large", o.serve("/big.png", "image/png", make([]byte, 5000)), ErrRemoteFailed},
+		{"missing", o.URL + "/nothing.png", ErrRemoteNotFound},
+		{"not http", "file:///etc/passwd", ErrRemoteFailed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := c.Get(ctx, tt.url); !errors.Is(err, tt.want) {
+				t.Errorf("err = %v, want %v", err, tt.want)
+			}
+			if _, err := db.RemoteMediaByHash(ctx, Hash(tt.url)); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("a refused fetch left a row (err %v)", err)
+			}
+		})
+	}
+	if u, _, err := Scan(ctx, db, files, "http://kith.test/media/"); err != nil || u.Remote.Files+u.Orphans.Files != 0 {
+		t.Errorf("refused fetches left files: %+v (%v)", u, err)
+	}
+}
+
+func TestCacheRefusesPrivateAddresses(t *testing.T) {
+	db := openTestDB(t)
+	o := newOrigin(t)
+	u := o.serve("/cat.png", "image/png", testPNG(t, 4, 4))
+	files := Files{Dir: t.TempDir()}
+	c := NewCache(db, files, CacheOptions{MaxBytes: 1 << 20}, slog.New(slog.DiscardHandler))
+	if _, err := c.Get(context.Background(), u); !errors.Is(err, ErrRemoteFailed) {
+		t.Errorf("fetch from loopback without allow_private_addresses: err = %v, want %v", err, ErrRemoteFailed)
+	}
+	if got := o.count("/cat.png"); got != 0 {
+		t.Errorf("origin on loopback was reached %d times", got)
+	}
+}
+
+func TestPrune(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t)
+	o := newOrigin(t)
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	clock := &testClock{}
+	c, files := newTestCache(t, db, CacheOptions{Now: clock.Now})
+	fetchAt := func(path string, at time.Time) store.RemoteMedia {
+		clock.set(at)
+		m, err := c.Get(ctx, o.serve(path, "image/png", testPNG(t, 4, 4)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	old := fetchAt("/old.png", now.AddDate(0, 0, -10))
+	recent := fetchAt("/recent.png", now.AddDate(0, 0, -1))
+	// Fetched long ago but served yesterday: kept.
+	used := fetchAt("/used.png", now.AddDate(0, 0, -30))
+	clock.set(now.AddDate(0, 0, -1))
+	if _, err := c.Get(ctx, used.URL); err != nil {
+		t.Fatal(err)
+	}
+	// A local upload, old enough to prune were it remote.
+	saved, err := files.Save(mustProcess(t, testPNG(t, 16, 16)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{saved.Path, saved.ThumbnailPath} {
+		os.Chtimes(filepath.Join(files.Dir, p), now.AddDate(-1, 0, 0), now.AddDate(-1, 0, 0))
+	}
+	cutoff := now.AddDate(0, 0, -7)
+
+	dry, err := Prune(ctx, db, files, cutoff, PruneOptions{DryRun: true})
+	if err != nil || dry.Files != 1 || dry.Bytes != old.Size {
+		t.Errorf("dry run: %+v, %v; want 1 file of %d bytes", dry, err, old.Size)
+	}
+	for _, m := range []store.RemoteMedia{old, recent, used} {
+		if _, err := os.Stat(filepath.Join(files.Dir, m.Path)); err != nil {
+			t.Errorf("dry run removed %s: %v", m.URL, err)
+		}
+	}
+
+	var listed []string
+	res, err := Prune(ctx, db, files, cutoff, PruneOptions{Each: func(m store.RemoteMedia) { listed = append(listed, m.URL) }})
+	if err != nil || res.Files != 1 || len(listed) != 1 || listed[0] != old.URL {
+		t.Errorf("prune: %+v, %v, listed %v; want only %s", res, err, listed, old.URL)
+	}
+	checks := []struct {
+		path string
+		kept bool
+	}{{old.Path, false}, {recent.Path, true}, {used.Path, true}, {saved.Path, true}, {saved.ThumbnailPath, true}}
+	for _, ck := range checks {
+		_, err := os.Stat(filepath.Join(files.Dir, ck.path))
+		if (err == nil) != ck.kept {
+			t.Errorf("%s: kept %v, want %v", ck.path, err == nil, ck.kept)
+		}
+	}
+	if _, err := db.RemoteMediaByHash(ctx, old.Hash); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("pruned row still there: %v", err)
+	}
+
+	// Pruned media is fetched again on demand.
+	clock.set(now)
+	before := o.count("/old.png")
+	if _, err := c.Get(ctx, old.URL); err != nil || o.count("/old.png") != before+1 {
+		t.Errorf("refetch after prune: %v, origin hits %d → %d", err, before, o.count("/old.png"))
+	}
+}
+
+func mustProcess(t *testing.T, data []byte) Processed {
+	t.Helper()
+	p, err := Process(data, "image/png", UploadLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestScanAndRemoveOrphans(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t)
+	o := newOrigin(t)
+	c, files := newTestCache(t, db, CacheOptions{})
+	if _, err := c.Get(ctx, o.serve("/a.png", "image/png", testPNG(t, 4, 4))); err != nil {
+		t.Fatal(err)
+	}
+	prefix := "http://kith.test/media/"
+	attached, err := files.Save(mustProcess(t, testPNG(t, 16, 16)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.InTx(ctx, func(tx *store.Tx) error {
+		_, err := tx.CreateUpload(ctx, store.Upload{Attachment: store.Attachment{URL: prefix + attached.Path}, Path: attached.Path, State: store.UploadReady})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-48 * time.Hour)
+	for name, mtime := range map[string]time.Time{"stray.jpg": old, "fresh.jpg": time.Now(), RemoteDir + "/ab/stray": old} {
+		if err := files.Write(name, []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+		os.Chtimes(filepath.Join(files.Dir, name), mtime, mtime)
+	}
+
+	u, orphans, err := Scan(ctx, db, files, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Uploads.Files != 2 || u.Remote.Files != 1 || u.Orphans.Files != 3 || len(orphans) != 3 {
+		t.Errorf("usage %+v, %d orphans; want 2 upload files, 1 remote, 3 orphans", u, len(orphans))
+	}
+	cutoff := time.Now().Add(-24 * time.Hour)
+	if gone, err := RemoveOrphans(files, orphans, cutoff, true); err != nil || len(gone) != 2 {
+		t.Errorf("dry run lists %v (%v), want the two old strays", gone, err)
+	}
+	if _, err := os.Stat(filepath.Join(files.Dir, "stray.jpg")); err != nil {
+		t.Errorf("dry run removed a file: %v", err)
+	}
+	if gone, err := RemoveOrphans(files, orphans, cutoff, false); err != nil || len(gone) != 2 {
+		t.Errorf("removed %v (%v), want the two old strays", gone, err)
+	}
+	u, _, _ = Scan(ctx, db, files, prefix)
+	if u.Uploads.Files != 2 || u.Remote.Files != 1 || u.Orphans.Files != 1 {
+		t.Errorf("after removing orphans: %+v; want uploads and remote kept, the fresh stray left", u)
+	}
+}
+
+func TestSignURL(t *testing.T) {
+	key, other := []byte("0123456789abcdef"), []byte("fedcba9876543210")
+	raw := "https://files.example/media/cat.png?size=large"
+	signed := SignURL(key, raw)
+	var mac, enc string
+	for i := range signed {
+		if signed[i] == '/' {
+			mac, enc = signed[:i], signed[i+1:]
+			break
+		}
+	}
+	if got, ok := VerifyURL(key, mac, enc); !ok || got != raw {
+		t.Errorf("VerifyURL = %q, %v; want %q", got, ok, raw)
+	}
+	tampered := SignURL(key, "https://evil.example/x")[len(mac)+1:]
+	tests := []struct{ name, mac, enc string }{
+		{"other key", SignURL(other, raw)[:len(mac)], enc},
+		{"other URL", mac, tampered},
+		{"short MAC", mac[:10], enc},
+		{"not base64", mac, "%%%"},
+	}
+	for _, tt := range tests {
+		if got, ok := VerifyURL(key, tt.mac, tt.enc); ok {
+			t.Errorf("%s: VerifyURL accepted %q", tt.name, got)
+		}
+	}
+}

@@ -1,0 +1,115 @@
+package server
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"kith/config"
+	"kith/store"
+)
+
+// TestRemoteMediaServedByKith renders a remote avatar through the API,
+// then fetches it from kith: the origin is asked once, and kith answers
+// with the origin's type and headers that keep the file inert.
+func TestRemoteMediaServedByKith(t *testing.T) {
+	pic := testPNG(t, 8, 8)
+	var mu sync.Mutex
+	hits := map[string]int{}
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits[r.URL.Path]++
+		mu.Unlock()
+		switch r.URL.Path {
+		case "/avatar.png":
+			w.Header().Set("Content-Type", "image/png")
+			w.Write(pic)
+		case "/page.html":
+			w.Header().Set("Content-Type", "text/html")
+			io.WriteString(w, "<script>alert(1)</script>")
+		case "/broken.png":
+			http.Error(w, "oops", http.StatusInternalServerError)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer origin.Close()
+	count := func(p string) int {
+		mu.Lock()
+		defer mu.Unlock()
+		return hits[p]
+	}
+	in := newInstance(t, func(c *config.Config) { c.Federation.AllowPrivateAddresses = true })
+	c := newTokenClient(t, in, "read")
+
+	bob := addRemoteActor(t, in, "bob", "remote.example")
+	bob.AvatarURL = origin.URL + "/avatar.png"
+	if err := in.db.InTx(context.Background(), func(tx *store.Tx) error { _, err := tx.UpsertActor(context.Background(), bob); return err }); err != nil {
+		t.Fatal(err)
+	}
+	acct := c.mustCall(t, 200, "GET", "/api/v1/accounts/"+apiID(bob.ID), nil).object(t)
+	avatar, _ := acct["avatar"].(string)
+	if !strings.HasPrefix(avatar, in.srv.config().Server.URL+"/media/remote/") {
+		t.Fatalf("avatar %q, want a kith /media/remote/ URL", avatar)
+	}
+	path := strings.TrimPrefix(avatar, in.srv.config().Server.URL)
+	for i := range 2 {
+		resp, err := http.Get(in.http.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		h := resp.Header
+		if resp.StatusCode != 200 || string(body) != string(pic) || h.Get("Content-Type") != "image/png" ||
+			h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Content-Security-Policy") != "default-src 'none'; sandbox" ||
+			!strings.Contains(h.Get("Cache-Control"), "max-age=") {
+			t.Errorf("request %d: status %d, %d bytes, headers %v", i, resp.StatusCode, len(body), h)
+		}
+	}
+	if got := count("/avatar.png"); got != 1 {
+		t.Errorf("origin asked %d times for two requests, want 1", got)
+	}
+
+	tests := []struct {
+		name string
+		path string
+		want int
+	}{
+		{"html refused", strings.TrimPrefix(in.srv.mediaURL(origin.URL+"/page.html"), in.srv.config().Server.URL), 502},
+		{"origin failing", strings.TrimPrefix(in.srv.mediaURL(origin.URL+"/broken.png"), in.srv.config().Server.URL), 502},
+		{"origin missing", strings.TrimPrefix(in.srv.mediaURL(origin.URL+"/gone.png"), in.srv.config().Server.URL), 404},
+		{"unsigned URL", "/media/remote/00112233445566778899aabbccddeeff/" + path[strings.LastIndex(path, "/")+1:], 404},
+		{"cache file by its name", "/media/remote/ab/cd/ef.png", 404},
+	}
+	for _, tt := range tests {
+		resp, err := http.Get(in.http.URL + tt.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.want {
+			t.Errorf("%s: status %d, want %d", tt.name, resp.StatusCode, tt.want)
+		}
+	}
+	if got := count("/page.html"); got != 1 {
+		t.Errorf("origin asked %d times for the refused page, want 1", got)
+	}
+}
+
+func TestMediaURLKeepsLocalURLs(t *testing.T) {
+	in := newInstance(t, nil)
+	base := in.srv.config().Server.URL
+	for _, raw := range []string{"", base + "/media/abc.png", base + "/static/avatar.png", "data:image/png;base64,AA"} {
+		if got := in.srv.mediaURL(raw); got != raw {
+			t.Errorf("mediaURL(%q) = %q, want it unchanged", raw, got)
+		}
+	}
+	if got := in.srv.mediaURL("https://remote.example/a.png"); !strings.HasPrefix(got, base+"/media/remote/") {
+		t.Errorf("remote URL became %q", got)
+	}
+}
