@@ -43,6 +43,7 @@ func commands() []command {
 		{"serve", "run the server (the default when no command is given)", runServe},
 		{"init", "write a config file and create the owner account", runInit},
 		{"config", "check a config file: kith config check [--config FILE]", runConfig},
+		{"theme", "compile the configured theme and report errors: kith theme check [--config FILE]", runTheme},
 		{"account", "manage the owner account: kith account password", runAccount},
 		{"token", "access tokens for scripts and bots: kith token create|list|revoke", runToken},
 		{"bench", "measure kith under load on loopback: kith bench inbox|deletes|fanout", runBench},

@@ -20,6 +20,8 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"kith/themes"
 )
 
 // Config is the whole configuration. It is a plain value: loaded once at
@@ -30,6 +32,7 @@ type Config struct {
 	Federation Federation `toml:"federation"`
 	Jobs       Jobs       `toml:"jobs"`
 	Log        Log        `toml:"log"`
+	Theme      Theme      `toml:"theme"`
 
 	// File is the path the config was read from; empty for the built-in
 	// default.
@@ -73,6 +76,22 @@ type Log struct {
 	Format string `toml:"format"`
 }
 
+// Theme holds the [theme] table: which stylesheet the web pages get.
+type Theme struct {
+	// Name is a built-in theme (see themes.Names).
+	Name string `toml:"name"`
+	// CustomSCSS is a user stylesheet compiled instead of the built-in
+	// theme; Load makes a relative path relative to the config file.
+	CustomSCSS string `toml:"custom_scss"`
+	// Dark and Light, set together, make the pages follow the visitor's
+	// prefers-color-scheme: Dark's styles, with Light's colours for a
+	// light preference. They replace Name.
+	Dark  string `toml:"dark"`
+	Light string `toml:"light"`
+	// Variables override SCSS variables: name (without "$") → SCSS value.
+	Variables map[string]string `toml:"variables"`
+}
+
 // TLS modes.
 const (
 	TLSAuto  = "auto"
@@ -98,6 +117,7 @@ func Default() Config {
 		Federation: Federation{BlockedDomains: []string{}, Hosts: map[string]string{}},
 		Jobs:       Jobs{Concurrency: 8},
 		Log:        Log{Level: "info", Format: "text"},
+		Theme:      Theme{Name: themes.Default, Variables: map[string]string{}},
 	}
 }
 
@@ -148,6 +168,9 @@ func Load(path string) (Config, error) {
 	}
 	if !filepath.IsAbs(cfg.Server.DataDir) {
 		cfg.Server.DataDir = filepath.Join(filepath.Dir(path), cfg.Server.DataDir)
+	}
+	if cfg.Theme.CustomSCSS != "" && !filepath.IsAbs(cfg.Theme.CustomSCSS) {
+		cfg.Theme.CustomSCSS = filepath.Join(filepath.Dir(path), cfg.Theme.CustomSCSS)
 	}
 	return cfg, nil
 }
@@ -279,7 +302,7 @@ func (c Config) problems() []problem {
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		add("log.format", `%q is not "text" or "json"`, c.Log.Format)
 	}
-	return ps
+	return append(ps, c.Theme.problems()...)
 }
 
 func hostOf(u *url.URL) string {
