@@ -32,7 +32,7 @@ func TestThemeCheck(t *testing.T) {
 		{"built-in default", []string{"theme", "check"}, 0, []string{`ok: theme "default"`, "bytes of CSS"}},
 		{"named", []string{"theme", "check", "--config", "named.toml"}, 0, []string{`ok: theme "high-contrast"`}},
 		{"light pair", []string{"theme", "check", "--config", "pair.toml"}, 0, []string{`"light" for a light preference`}},
-		{"custom file", []string{"theme", "check", "--config", "good.toml"}, 0, []string{"ok: custom stylesheet " + filepath.Join(dir, "good.scss")}},
+		{"custom file", []string{"theme", "check", "--config", "good.toml"}, 0, []string{"ok: custom stylesheet good.scss, "}},
 		{"broken custom file", []string{"theme", "check", "--config", "broken.toml"}, 1, []string{filepath.Join(dir, "broken.scss") + ":2:13: Undefined variable", "does not compile"}},
 		{"unknown theme", []string{"theme", "check", "--config", "sepia.toml"}, 1, []string{"sepia.toml:2: theme.name:", "not a built-in theme"}},
 		{"config check compiles the theme", []string{"config", "check", "--config", "broken.toml"}, 1, []string{"broken.scss:2:13:"}},
