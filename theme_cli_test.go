@@ -1,9 +1,13 @@
 package main
 
 import (
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -51,5 +55,89 @@ func TestThemeCheck(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+var stylesheetRE = regexp.MustCompile(`href="(/static/theme-[0-9a-f]{12}\.css)"`)
+
+// fetch GETs base+path and returns the body.
+func fetch(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: status %d, %v", url, resp.StatusCode, err)
+	}
+	return string(body)
+}
+
+// The operator's loop: edit the custom file, SIGHUP. A broken edit is
+// logged with its place and the old stylesheet keeps serving; a good one
+// is served under a new fingerprint.
+func TestServeThemeReloadOnHangup(t *testing.T) {
+	dir, cfgPath, base := initInstance(t)
+	custom := filepath.Join(dir, "custom.scss")
+	write := func(text string) {
+		if err := os.WriteFile(custom, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("@import \"themes/default/variables\";\n$accent: #a1b2c3;\n@import \"themes/base\";\n")
+	appendFile(t, cfgPath, "\n[theme]\ncustom_scss = \"custom.scss\"\n")
+	p := startServe(t, dir)
+	p.waitHealthy(t, base)
+	stylesheet := func() string {
+		m := stylesheetRE.FindStringSubmatch(fetch(t, base+"/login"))
+		if m == nil {
+			t.Fatalf("the login page links no fingerprinted stylesheet")
+		}
+		return m[1]
+	}
+	first := stylesheet()
+	firstCSS := fetch(t, base+first)
+	if !strings.Contains(firstCSS, "--accent:#a1b2c3") {
+		t.Fatalf("the custom accent is not in the served CSS")
+	}
+
+	write("@import \"themes/default/variables\";\n.x {\n  color: $nope;\n}\n")
+	p.cmd.Process.Signal(syscall.SIGHUP)
+	p.waitLog(t, "theme reload failed")
+	for _, want := range []string{"file=" + custom, "line=3", "column=10"} {
+		if !strings.Contains(p.output(), want) {
+			t.Errorf("the reload error lacks %q:\n%s", want, p.output())
+		}
+	}
+	if got := stylesheet(); got != first {
+		t.Errorf("after a failed reload the page links %s, want %s", got, first)
+	}
+	if got := fetch(t, base+first); got != firstCSS {
+		t.Errorf("after a failed reload the CSS changed")
+	}
+
+	write("@import \"themes/light/variables\";\n$accent: #c3b2a1;\n@import \"themes/base\";\n")
+	p.cmd.Process.Signal(syscall.SIGHUP)
+	p.waitLog(t, "theme reloaded")
+	second := stylesheet()
+	if second == first || !strings.Contains(fetch(t, base+second), "--accent:#c3b2a1") {
+		t.Errorf("after a good reload: stylesheet %s (was %s) without the new accent", second, first)
+	}
+	if code := terminate(t, p); code != 0 {
+		t.Errorf("exit code after SIGTERM %d, want 0", code)
+	}
+}
+
+func TestServeRefusesBrokenTheme(t *testing.T) {
+	dir, cfgPath, _ := initInstance(t)
+	if err := os.WriteFile(filepath.Join(dir, "custom.scss"), []byte("@import \"themes/base\";\n.x {\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	appendFile(t, cfgPath, "\n[theme]\ncustom_scss = \"custom.scss\"\n")
+	r := kith(t, dir, "", "serve")
+	if want := filepath.Join(dir, "custom.scss") + ":2:"; r.code != 1 || !strings.Contains(r.stderr, want) {
+		t.Errorf("exit %d, stderr:\n%s\nwant exit 1 and %q", r.code, r.stderr, want)
 	}
 }
