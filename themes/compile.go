@@ -201,6 +201,8 @@ func explain(err error, names []string, source string) error {
 	if first, _, ok := strings.Cut(msg, "\n"); ok {
 		msg = first // LibSass appends a source excerpt; file:line:col says where
 	}
+	// Built-in partials carry the import path the resolver gave them, user
+	// files their path on disk.
 	file := le.File
 	if filepath.Base(file) == entryName {
 		if source == "" {
@@ -210,13 +212,6 @@ func explain(err error, names []string, source string) error {
 			msg = "theme.variables." + names[le.Line-1] + ": " + msg
 		}
 		return &Error{File: source, Message: msg}
-	}
-	if i := strings.Index(file, importPrefix); i > 0 && !filepath.IsAbs(file[i:]) {
-		// LibSass may make the import path absolute against the working
-		// directory; a built-in is named by its import path.
-		if _, err := fs.Stat(FS, file[i+len(importPrefix):]); err == nil {
-			file = file[i:]
-		}
 	}
 	return &Error{File: file, Line: le.Line, Column: le.Column, Message: msg}
 }
