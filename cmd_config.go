@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"kith/config"
+	"kith/themes"
 )
 
 // configFlag adds the --config flag every command shares.
@@ -55,7 +56,7 @@ func runConfig(_ context.Context, c cli, args []string) error {
 	if args[0] == "check" {
 		args = args[1:]
 	}
-	fs := newFlags(c, "config check", "config check [--config FILE]\n\nReads the config file and reports every unknown key and bad value with its line.")
+	fs := newFlags(c, "config check", "config check [--config FILE]\n\nReads the config file and reports every unknown key and bad value with its line,\nthen compiles the theme (see kith theme check).")
 	path := configFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -70,6 +71,10 @@ func runConfig(_ context.Context, c cli, args []string) error {
 			return fmt.Errorf("%d problem(s) in the config", len(errs))
 		}
 		return err
+	}
+	if _, err := themes.Compile(cfg.ThemeOptions()); err != nil {
+		fmt.Fprintln(c.stderr, err)
+		return errors.New("the theme does not compile")
 	}
 	if cfg.File == "" {
 		fmt.Fprintln(c.stdout, "no config file given; the built-in default is valid")

@@ -27,7 +27,7 @@ import (
 const drainTimeout = 10 * time.Second
 
 func runServe(ctx context.Context, c cli, args []string) error {
-	fs := newFlags(c, "serve", "serve [--config FILE]\n\nRuns kith until SIGINT or SIGTERM. SIGHUP re-reads the config file and applies\nwhat can change without a restart (log level, certificate files).")
+	fs := newFlags(c, "serve", "serve [--config FILE]\n\nRuns kith until SIGINT or SIGTERM. SIGHUP re-reads the config file and applies\nwhat can change without a restart (log level, certificate files, theme).")
 	path := configFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -43,6 +43,7 @@ func commands() []command {
 		{"serve", "run the server (the default when no command is given)", runServe},
 		{"init", "write a config file and create the owner account", runInit},
 		{"config", "check a config file: kith config check [--config FILE]", runConfig},
+		{"theme", "compile the configured theme and report errors: kith theme check [--config FILE]", runTheme},
 		{"account", "the owner account: kith account password|move|alias|keys", runAccount},
 		{"domain", "blocked domains: kith domain block|unblock|list|purge", runDomain},
 		{"statuses", "stored posts: kith statuses prune --days N", runStatuses},

@@ -20,6 +20,8 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"kith/themes"
 )
 
 // Config is the whole configuration. It is a plain value: loaded once at
@@ -31,6 +33,7 @@ type Config struct {
 	Jobs       Jobs       `toml:"jobs"`
 	Media      Media      `toml:"media"`
 	Log        Log        `toml:"log"`
+	Theme      Theme      `toml:"theme"`
 
 	// File is the path the config was read from; empty for the built-in
 	// default.
@@ -80,6 +83,22 @@ type Log struct {
 	Format string `toml:"format"`
 }
 
+// Theme holds the [theme] table: which stylesheet the web pages get.
+type Theme struct {
+	// Name is a built-in theme (see themes.Names).
+	Name string `toml:"name"`
+	// CustomSCSS is a user stylesheet compiled instead of the built-in
+	// theme; Load makes a relative path relative to the config file.
+	CustomSCSS string `toml:"custom_scss"`
+	// Dark and Light, set together, make the pages follow the visitor's
+	// prefers-color-scheme: Dark's styles, with Light's colours for a
+	// light preference. They replace Name.
+	Dark  string `toml:"dark"`
+	Light string `toml:"light"`
+	// Variables override SCSS variables: name (without "$") → SCSS value.
+	Variables map[string]string `toml:"variables"`
+}
+
 // TLS modes.
 const (
 	TLSAuto  = "auto"
@@ -106,6 +125,7 @@ func Default() Config {
 		Jobs:       Jobs{Concurrency: 8},
 		Media:      Media{RemoteCacheDays: 7, RemoteMaxBytes: 40 << 20},
 		Log:        Log{Level: "info", Format: "text"},
+		Theme:      Theme{Name: themes.Default, Variables: map[string]string{}},
 	}
 }
 
@@ -156,6 +176,9 @@ func Load(path string) (Config, error) {
 	}
 	if !filepath.IsAbs(cfg.Server.DataDir) {
 		cfg.Server.DataDir = filepath.Join(filepath.Dir(path), cfg.Server.DataDir)
+	}
+	if cfg.Theme.CustomSCSS != "" && !filepath.IsAbs(cfg.Theme.CustomSCSS) {
+		cfg.Theme.CustomSCSS = filepath.Join(filepath.Dir(path), cfg.Theme.CustomSCSS)
 	}
 	return cfg, nil
 }
@@ -293,7 +316,7 @@ func (c Config) problems() []problem {
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		add("log.format", `%q is not "text" or "json"`, c.Log.Format)
 	}
-	return ps
+	return append(ps, c.Theme.problems()...)
 }
 
 func hostOf(u *url.URL) string {

@@ -54,6 +54,13 @@ func TestParseErrors(t *testing.T) {
 		{"zero workers", "[jobs]\nconcurrency = 0\n", 2, "jobs.concurrency", "between 1 and 256"},
 		{"syntax", "[server]\nurl = \"https://a.example\n", 2, "server.url", "cannot contain newlines"},
 		{"wrong type", "[server]\nurl = 8080\n", 0, "", "incompatible types"},
+		{"unknown theme", "[theme]\n\nname = \"sepia\"\n", 3, "theme.name", `"sepia" is not a built-in theme`},
+		{"dark without light", "[theme]\ndark = \"default\"\n", 2, "theme.dark", "go together"},
+		{"unknown light theme", "[theme]\ndark = \"default\"\nlight = \"beige\"\n", 3, "theme.light", "not a built-in theme"},
+		{"bad variable name", "[theme.variables]\n\"$accent\" = \"red\"\n", 2, "theme.variables.$accent", "not an SCSS variable name"},
+		{"variable injects a rule", "[theme.variables]\naccent = \"red; } body { display: none\"\n", 2, "theme.variables.accent", "one SCSS value"},
+		{"variable with a comment", "[theme.variables]\naccent = \"red // x\"\n", 2, "theme.variables.accent", "one SCSS value"},
+		{"empty variable", "[theme.variables]\nradius = \" \"\n", 2, "theme.variables.radius", "empty"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -119,6 +126,29 @@ trusted_proxies = ["127.0.0.1", "10.0.0.0/8"]
 	}
 	if got, want := Default().ListenAddr(), "localhost:8080"; got != want {
 		t.Errorf("default ListenAddr = %q, want %q", got, want)
+	}
+}
+
+func TestLoadThemeOptions(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "kith.toml")
+	text := "[theme]\ncustom_scss = \"styles/custom.scss\"\ndark = \"high-contrast\"\nlight = \"light\"\n[theme.variables]\naccent = \"#c00\"\n"
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := cfg.ThemeOptions()
+	if got, want := opts.Custom, filepath.Join(dir, "styles", "custom.scss"); got != want {
+		t.Errorf("custom = %q, want %q (relative to the config file)", got, want)
+	}
+	if opts.Name != "high-contrast" || opts.Light != "light" || opts.Variables["accent"] != "#c00" || opts.VariablesSource != path {
+		t.Errorf("ThemeOptions = %+v", opts)
+	}
+	if got := Default().ThemeOptions(); got.Name != "default" || got.Light != "" || got.Custom != "" {
+		t.Errorf("default ThemeOptions = %+v", got)
 	}
 }
 

@@ -17,10 +17,12 @@ type site struct {
 	Version   string
 	SignedIn  bool
 	CSRFToken string
+	// Stylesheet is the URL of the compiled theme, fingerprinted.
+	Stylesheet string
 }
 
 func (s *Server) site(r *http.Request) site {
-	v := site{Domain: s.config().Domain(), Version: s.opts.Version}
+	v := site{Domain: s.config().Domain(), Version: s.opts.Version, Stylesheet: s.theme.Load().url()}
 	if sess := sessionFrom(r); sess != nil {
 		v.SignedIn, v.CSRFToken = true, sess.CSRFToken
 	}

@@ -13,6 +13,7 @@ func (s *Server) routes() http.Handler {
 	r.Use(s.recoverPanics, s.realIP, s.logRequests, s.securityHeaders, apiCORS, limitBodies)
 
 	r.Get("/healthz", s.handleHealth)
+	r.Get("/static/theme-{hash}.css", s.handleTheme)
 	r.Handle("/static/*", s.staticFiles())
 
 	// Discovery and ActivityPub: thin handlers over federation.

@@ -46,6 +46,7 @@ type Options struct {
 // Server serves kith over HTTP(S).
 type Server struct {
 	live   atomic.Pointer[liveConfig]
+	theme  atomic.Pointer[stylesheet]
 	db     *store.DB
 	fed    *federation.Federation
 	logger *slog.Logger
@@ -87,6 +88,13 @@ func New(cfg config.Config, db *store.DB, fed *federation.Federation, logger *sl
 		return nil, err
 	}
 	s.pages = pages
+	// A broken theme stops kith at start, with file:line:col; on reload
+	// the previous stylesheet stays instead.
+	st, err := compileTheme(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s.theme.Store(st)
 	if cfg.Server.TLS == config.TLSFiles {
 		s.certs, err = loadCertFiles(cfg.Server.CertFile, cfg.Server.KeyFile)
 		if err != nil {
@@ -130,9 +138,10 @@ type liveConfig struct {
 func (s *Server) config() config.Config { return s.live.Load().cfg }
 
 // Reload applies a re-read config. Certificate files, trusted proxies and
-// (later) themes change at once; keys that shape the listeners or the
+// the theme change at once; keys that shape the listeners or the
 // identity need a restart, and Reload logs which. It returns an error, and
-// changes nothing, if the new certificate files cannot be used.
+// changes nothing, if the new certificate files cannot be used. A theme that
+// fails to compile is logged and the previous stylesheet keeps serving.
 func (s *Server) Reload(cfg config.Config) error {
 	old := s.config()
 	if cfg.Server.TLS == config.TLSFiles && s.certs != nil {
@@ -149,6 +158,7 @@ func (s *Server) Reload(cfg config.Config) error {
 	cfg.Server.Listen, cfg.Server.HTTPListen = old.Server.Listen, old.Server.HTTPListen
 	cfg.Owner = old.Owner
 	s.live.Store(&liveConfig{cfg: cfg, proxies: cfg.TrustedProxies()})
+	s.reloadTheme(cfg)
 	return nil
 }
 

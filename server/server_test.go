@@ -205,7 +205,7 @@ func TestHealth(t *testing.T) {
 
 func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 	in := newInstance(t, nil)
-	for _, path := range []string{"/", "/login", "/healthz", "/static/style.css", "/no/such/page", "/settings/sessions"} {
+	for _, path := range []string{"/", "/login", "/healthz", "/static/avatar.png", "/no/such/page", "/settings/sessions"} {
 		t.Run(path, func(t *testing.T) {
 			resp, _ := get(t, in.browser(t), in.http.URL+path)
 			for _, h := range []string{"Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options"} {
@@ -229,7 +229,7 @@ func TestStatusPages(t *testing.T) {
 		{"GET", "/", 200},
 		{"GET", "/no/such/page", 404},
 		{"DELETE", "/login", 405},
-		{"GET", "/static/style.css", 200},
+		{"GET", "/static/avatar.png", 200},
 		{"GET", "/static/missing.css", 404},
 	}
 	for _, tt := range tests {

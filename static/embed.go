@@ -6,5 +6,5 @@ import "embed"
 
 // FS holds the static files.
 //
-//go:embed *.css *.png
+//go:embed *.png
 var FS embed.FS
