@@ -274,31 +274,6 @@ func TestPanicBecomes500(t *testing.T) {
 	}
 }
 
-// Every template must execute with a zero view, so a typo in a field name
-// fails here rather than in front of a visitor.
-func TestTemplatesExecuteWithZeroView(t *testing.T) {
-	in := newInstance(t, nil)
-	views := map[string]any{
-		"home":      homePage{},
-		"login":     loginPage{},
-		"error":     errorPage{},
-		"sessions":  sessionsPage{Sessions: []sessionRow{{}}},
-		"post":      postPage{},
-		"authorize": authorizePage{Scopes: []scopeLine{{}}},
-		"apps":      appsPage{Apps: []store.OAuthAppUse{{}}, Scopes: []scopeChoice{{}}, Created: &createdApp{}},
-	}
-	for name, tmpl := range in.srv.pages {
-		view, ok := views[name]
-		if !ok {
-			t.Errorf("template %s has no zero view in this test: add one", name)
-			continue
-		}
-		if err := tmpl.ExecuteTemplate(io.Discard, "layout", view); err != nil {
-			t.Errorf("template %s: %v", name, err)
-		}
-	}
-}
-
 func TestReloadAppliesTrustedProxies(t *testing.T) {
 	in := newInstance(t, nil)
 	req, _ := http.NewRequest("GET", in.http.URL+"/healthz", nil)
