@@ -248,7 +248,16 @@ export const steps = {
     await go(state, path);
     const page = state.page;
     for (const summary of await page.locator("main .status-cw > summary").all()) await summary.click();
-    for (const a of await page.locator("main .status-content a").all()) await a.hover().catch(() => {});
+    // Events as a pointer and keyboard would fire them, on every element
+    // of the posts, visible or not.
+    await page.locator("main .status-content *, main .status-header *").evaluateAll((els) => {
+      for (const el of els) {
+        for (const type of ["mouseover", "mouseenter", "focus", "click"]) {
+          if (type === "click" && el.closest("a[href], button, summary")) continue; // would navigate
+          el.dispatchEvent(new Event(type, { bubbles: true }));
+        }
+      }
+    });
     // Event handlers and timers of injected markup fire after load; this
     // is the browser's own clock, not a wait for the server.
     await page.waitForTimeout(300);
