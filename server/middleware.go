@@ -116,7 +116,8 @@ func bodyLimit(r *http.Request) int64 {
 	switch {
 	case r.Method == http.MethodPost && (r.URL.Path == "/api/v1/media" || r.URL.Path == "/api/v2/media"):
 		return maxUploadBody
-	case r.Method == http.MethodPatch && r.URL.Path == "/api/v1/accounts/update_credentials":
+	case r.Method == http.MethodPatch && r.URL.Path == "/api/v1/accounts/update_credentials",
+		r.Method == http.MethodPost && r.URL.Path == "/settings/profile":
 		return 2*profileImageMax + 1<<20 // an avatar and a header
 	}
 	return maxBody

@@ -76,6 +76,30 @@ func (s *Server) routes() http.Handler {
 		r.Post("/settings/applications/revoke", s.handleRevokeApp)
 	})
 
+	// Owner pages: any account and its buttons, follows, follow
+	// requests, blocks and mutes, and the settings (web_accounts.go,
+	// web_relationships.go, web_blocks.go, web_interaction.go,
+	// settings_profile.go, settings_password.go, settings_apps.go).
+	r.Group(func(r chi.Router) {
+		r.Use(s.loadSession, s.requireOwner)
+		r.Get("/accounts/{id}", s.handleWebAccount)
+		r.Post("/accounts/{id}/{action}", s.handleWebAccountAction)
+		r.Get("/follow", s.handleFollowForm)
+		r.Post("/follow", s.handleFollowByHandle)
+		r.Get("/follow_requests", s.handleFollowRequestsPage)
+		r.Get("/relationships", s.handleRelationshipsPage)
+		r.Get("/blocks", s.handleBlocksPage)
+		r.Post("/blocks/domains", s.handleDomainBlockForm)
+		r.Get("/authorize_interaction", s.handleAuthorizeInteraction)
+		r.Get("/settings", s.handleSettings)
+		r.Get("/settings/profile", s.handleProfileForm)
+		r.Post("/settings/profile", s.handleSaveProfile)
+		r.Get("/settings/password", s.handlePasswordForm)
+		r.Post("/settings/password", s.handleChangePassword)
+		r.Get("/settings/applications/{id}", s.handleApp)
+		r.Post("/settings/applications/{id}/token", s.handleRegenerateAppToken)
+	})
+
 	// Mastodon API: accounts and statuses (api_accounts*.go,
 	// api_statuses*.go). Reads Mastodon serves without a token use
 	// publicOrScope; the rest need an owner token with the scope.

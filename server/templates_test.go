@@ -28,6 +28,16 @@ var templateZeroViews = map[string]any{
 	// Owner timelines and posting.
 
 	// Owner relationships and settings.
+	"account_page":          accountPage{Posts: []statusView{{}}, Account: accountView{Fields: []fieldView{{}}, Relationship: store.Relationship{Muting: true}}},
+	"follow":                followPage{},
+	"follow_requests":       relationshipsPage{Accounts: []accountView{{}}},
+	"relationships":         relationshipsPage{Accounts: []accountView{{}}},
+	"blocks":                blocksPage{Blocked: []accountView{{}}, Muted: []mutedView{{}}, Domains: []string{""}},
+	"authorize_interaction": interactionPage{},
+	"settings":              settingsPage{},
+	"settings_profile":      profileSettingsPage{},
+	"settings_password":     passwordPage{},
+	"app":                   appPage{},
 }
 
 func TestTemplatesZeroView(t *testing.T) {
