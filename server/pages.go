@@ -2,13 +2,9 @@ package server
 
 import (
 	"encoding/json"
-	"errors"
-	"html/template"
 	"net/http"
-	"strconv"
 
 	"kith/static"
-	"kith/store"
 )
 
 // site is what every page's layout needs.
@@ -63,57 +59,3 @@ func (s *Server) staticFiles() http.Handler {
 		files.ServeHTTP(w, r)
 	})
 }
-
-type homePage struct {
-	Site        site
-	Username    string
-	DisplayName string
-}
-
-// handleHome shows who this server belongs to. The full profile page comes
-// with the web UI.
-func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
-	o, err := s.db.Owner(r.Context())
-	if errors.Is(err, store.ErrNotFound) {
-		s.renderError(w, r, &userError{http.StatusServiceUnavailable, "This server has no owner account yet. Run 'kith init' or restart 'kith serve'."})
-		return
-	}
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	s.render(w, r, http.StatusOK, "home", homePage{Site: s.site(r), Username: o.Username, DisplayName: o.DisplayName})
-}
-
-type postPage struct {
-	Site   site
-	Post   store.Post
-	Author store.Actor
-}
-
-// handlePostPage shows one public post. The full thread view comes with
-// the web UI.
-func (s *Server) handlePostPage(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(pathParam(r, "id"), 10, 64)
-	if err != nil {
-		s.renderError(w, r, store.ErrNotFound)
-		return
-	}
-	p, err := s.db.PostByID(r.Context(), id)
-	if err == nil && (!p.Local || p.ReblogOfID != 0 || (p.Visibility != store.Public && p.Visibility != store.Unlisted)) {
-		err = store.ErrNotFound // followers-only and direct posts are never shown to visitors
-	}
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	author, err := s.db.ActorByID(r.Context(), p.AuthorID)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	s.render(w, r, http.StatusOK, "post", postPage{Site: s.site(r), Post: p, Author: author})
-}
-
-// Content is the post's HTML, sanitized when it was stored.
-func (p postPage) Content() template.HTML { return template.HTML(p.Post.Content) }

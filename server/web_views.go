@@ -114,6 +114,17 @@ type statusView struct {
 	Pinned     bool
 	// ReturnTo is the local URL the status action forms come back to.
 	ReturnTo string
+	// Role is the post's place in a thread view (ancestor, focus or
+	// descendant), added to its class; empty elsewhere.
+	Role string
+}
+
+// withRole sets the thread role of views.
+func withRole(views []statusView, role string) []statusView {
+	for i := range views {
+		views[i].Role = role
+	}
+	return views
 }
 
 // attachmentView is one media file of a post.
@@ -253,23 +264,33 @@ func (s *Server) statusViews(ctx context.Context, posts []store.Post) ([]statusV
 			targets[t.ID] = t
 		}
 	}
-	shown := make([]store.Post, 0, len(posts))
+	// Visitors never see followers-only or direct posts, whichever page
+	// asked: a boost's target is checked here too.
+	signedIn := sessionFromContext(ctx) != nil
+	var kept, shown []store.Post
 	for _, p := range posts {
 		if p.ReblogOfID != 0 {
 			t, ok := targets[p.ReblogOfID]
 			if !ok {
 				continue // the boosted post is gone
 			}
-			shown = append(shown, t)
-		} else {
-			shown = append(shown, p)
+			p, t = t, p // show the boosted post; remember the boost
+			if !signedIn && !publicVisibility(p.Visibility) {
+				continue
+			}
+			kept, shown = append(kept, t), append(shown, p)
+			continue
 		}
+		if !signedIn && !publicVisibility(p.Visibility) {
+			continue
+		}
+		kept, shown = append(kept, p), append(shown, p)
 	}
 	b, err := s.newViewBatch(ctx, shown)
 	if err != nil {
 		return nil, err
 	}
-	for _, p := range posts {
+	for _, p := range kept {
 		if p.ReblogOfID != 0 {
 			if err := b.loadAuthor(ctx, p.AuthorID); err != nil {
 				return nil, err
@@ -277,15 +298,8 @@ func (s *Server) statusViews(ctx context.Context, posts []store.Post) ([]statusV
 		}
 	}
 	out := make([]statusView, 0, len(shown))
-	i := 0
-	for _, p := range posts {
-		if p.ReblogOfID != 0 {
-			if _, ok := targets[p.ReblogOfID]; !ok {
-				continue
-			}
-		}
+	for i, p := range kept {
 		v := b.status(shown[i])
-		i++
 		if p.ReblogOfID != 0 {
 			by := b.authors[p.AuthorID]
 			v.BoostedBy, v.BoostID = &by, p.ID
@@ -376,6 +390,8 @@ func (b *viewBatch) status(p store.Post) statusView {
 	return v
 }
 
+func publicVisibility(v string) bool { return v == store.Public || v == store.Unlisted }
+
 func mediaKind(mediaType string) string {
 	kind, _, _ := strings.Cut(mediaType, "/")
 	switch kind {
@@ -437,4 +453,10 @@ type statusActionView struct {
 func statusActionOf(v statusView, do, undo, label string, active bool, count int) statusActionView {
 	return statusActionView{ID: v.ID, Do: do, Undo: undo, Label: label, Active: active, Count: count,
 		CSRFToken: v.CSRFToken, ReturnTo: v.ReturnTo}
+}
+
+// contextWithoutSession hides the owner's session from view builders, for
+// parts of a page that show what visitors see.
+func contextWithoutSession(ctx context.Context) context.Context {
+	return context.WithValue(ctx, sessionKey, (*store.Session)(nil))
 }
