@@ -116,12 +116,12 @@ func browserBoostBob(t *testing.T, b *browser, alice, bob *fedInstance, text str
 		Path   string
 		Status browserStatus
 	}
-	b.must("act", map[string]any{"path": "/home", "text": text, "action": "reblog"}, &boosted)
+	b.must("act", map[string]any{"path": "/home", "text": text, "action": "boost"}, &boosted)
 	if boosted.Path != "/home" {
 		t.Errorf("after boosting the browser is at %q, want back at /home", boosted.Path)
 	}
-	if form, ok := boosted.Status.action("unreblog"); !ok || form.Pressed != "true" {
-		t.Errorf("after boosting: actions %+v, want an unreblog button with aria-pressed=true", boosted.Status.Actions)
+	if form, ok := boosted.Status.action("unboost"); !ok || form.Pressed != "true" {
+		t.Errorf("after boosting: actions %+v, want an unboost button with aria-pressed=true", boosted.Status.Actions)
 	}
 	aliceAcct := strings.TrimPrefix(alice.handle(), "@")
 	waitNotifications(t, bob, bob.token(t, "read"), "alice's boost", func(n []fedNotification) bool {
@@ -182,9 +182,10 @@ func browserPhone(t *testing.T, b *browser) {
 			Path                    string
 			ScrollWidth, InnerWidth int
 			Nav                     bool
+			Overflow                []string
 			Links                   []struct {
-				Href          string
-				Width, Height float64
+				Href                       string
+				Width, Height, Left, Right float64
 			}
 		}
 		Followed string
@@ -193,10 +194,17 @@ func browserPhone(t *testing.T, b *browser) {
 	b.must("phone", map[string]any{"paths": paths, "follow": "/notifications"}, &phone)
 	for _, p := range phone.Pages {
 		if p.ScrollWidth > p.InnerWidth {
-			t.Errorf("%s at 390px: scrollWidth %d > innerWidth %d: the page scrolls sideways", p.Path, p.ScrollWidth, p.InnerWidth)
+			t.Errorf("%s at 390px: scrollWidth %d > innerWidth %d: the page scrolls sideways (sticking out: %q)", p.Path, p.ScrollWidth, p.InnerWidth, p.Overflow)
 		}
 		if !p.Nav || len(p.Links) == 0 {
 			t.Errorf("%s at 390px: no nav.site-nav links", p.Path)
+		}
+		for _, l := range p.Links {
+			// A link folded into a closed menu has no box; a shown one
+			// must lie within the screen.
+			if l.Width > 0 && (l.Left < 0 || l.Right > float64(p.InnerWidth)+0.5) {
+				t.Errorf("%s at 390px: nav link %s spans %.0f–%.0f px, outside the %d px screen", p.Path, l.Href, l.Left, l.Right, p.InnerWidth)
+			}
 		}
 	}
 	if phone.Followed != "/notifications" {

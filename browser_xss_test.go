@@ -198,8 +198,13 @@ func TestBrowserXSS(t *testing.T) {
 	if len(home.Statuses) < len(corpus) {
 		t.Fatalf("/home shows %d posts, want the %d of the corpus", len(home.Statuses), len(corpus))
 	}
+	checked := map[string]bool{}
 	for _, st := range home.Statuses {
 		id := strings.TrimPrefix(st.ID, "status-")
+		if checked[id] {
+			continue
+		}
+		checked[id] = true
 		var want []xssCase
 		for _, c := range corpus {
 			if strings.Contains(st.Text, c.Text) {

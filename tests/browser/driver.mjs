@@ -13,6 +13,8 @@
 // KITH_HOST_RULES (chromium --host-resolver-rules, e.g. "MAP alice.test
 // 127.0.0.1"). HOME and XDG_CONFIG_HOME are set to a scratch directory by
 // the test: chromium writes crash reports under HOME even with a profile.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { chromium } from "playwright-core";
 import { steps, watch } from "./steps.mjs";
@@ -32,8 +34,17 @@ if (process.env.KITH_HOST_RULES) {
   args.push(`--host-resolver-rules=${process.env.KITH_HOST_RULES}`);
 }
 
+// onPath finds a program on PATH: playwright-core wants a path, and a
+// Debian chromium is never where playwright's own downloads would be.
+function onPath(name) {
+  for (const dir of (process.env.PATH ?? "").split(":")) {
+    if (dir && existsSync(join(dir, name))) return join(dir, name);
+  }
+  throw new Error(`${name} is not on PATH: run tests/browser/install.sh`);
+}
+
 const context = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROMIUM || "chromium",
+  executablePath: process.env.CHROMIUM || onPath("chromium"),
   headless: true,
   args,
   viewport: { width: 1280, height: 900 },

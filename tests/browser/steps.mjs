@@ -69,7 +69,7 @@ async function statusIn(article) {
       handle: text(".status-header .handle"),
       permalink: a.querySelector(".status-header a.permalink")?.getAttribute("href") ?? "",
       cw: text(".status-cw > summary"),
-      content: a.querySelector(".status-content")?.innerText.trim() ?? "",
+      content: a.querySelector(".status-content")?.textContent.trim() ?? "",
       images: [...a.querySelectorAll(".status-media img")].map((img) => ({
         alt: img.getAttribute("alt"),
         src: img.getAttribute("src"),
@@ -83,6 +83,20 @@ async function statusIn(article) {
       })),
     };
   });
+}
+
+// openStatus opens the content warnings of an article, as a reader does
+// to see what they hide, and waits for its images to load or fail.
+async function openStatus(article) {
+  for (const summary of await article.locator(".status-cw > summary").all()) {
+    if (!(await summary.evaluate((s) => s.parentElement.open))) await summary.click();
+  }
+  await article.locator(".status-media img").evaluateAll((imgs) =>
+    Promise.race([
+      Promise.all(imgs.map((img) => img.decode().catch(() => {}))),
+      new Promise((resolve) => setTimeout(resolve, 5000)),
+    ]),
+  );
 }
 
 // article finds the one article.status containing text on the current page.
@@ -124,7 +138,9 @@ export const steps = {
   // status describes the post containing text on path.
   async status(state, { path, text }) {
     await go(state, path);
-    return statusIn(await article(state, text));
+    const a = await article(state, text);
+    await openStatus(a);
+    return statusIn(a);
   },
 
   // waitStatus reloads path until a post containing text shows, at most
@@ -206,6 +222,13 @@ export const steps = {
               scrollWidth: document.scrollingElement.scrollWidth,
               innerWidth: window.innerWidth,
               nav: !!nav,
+              // The innermost elements sticking out past the right edge,
+              // to name the culprit when the page scrolls sideways.
+              overflow: [...document.body.querySelectorAll("*")]
+                .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5)
+                .filter((el, _, all) => !all.some((o) => o !== el && el.contains(o)))
+                .slice(0, 5)
+                .map((el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + (el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\s+/).join(".") : "")),
               links: links.map((a) => {
                 const r = a.getBoundingClientRect();
                 return { href: a.getAttribute("href"), width: r.width, height: r.height, left: r.left, right: r.right };
