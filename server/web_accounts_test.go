@@ -190,3 +190,136 @@ func TestWebAccountActions(t *testing.T) {
 		t.Errorf("return_to off site: Location %q, want %q", loc, want)
 	}
 }
+
+// The owner's pages show what the store holds, with the buttons that
+// undo it.
+func TestWebAccountsPages(t *testing.T) {
+	in := newInstance(t, nil)
+	ctx := context.Background()
+	local := in.srv.fed.LocalActorID()
+	bob := addRemoteActor(t, in, "bob", "remote.example")
+	carol := addRemoteActor(t, in, "carol", "other.example")
+	dave := addRemoteActor(t, in, "dave", "third.example")
+	putFollow(t, in, local, bob.ID, store.FollowAccepted)
+	putFollow(t, in, carol.ID, local, store.FollowAccepted)
+	putFollow(t, in, dave.ID, local, store.FollowPending)
+	addRemotePost(t, in, store.Post{URI: "https://remote.example/notes/1", AuthorID: bob.ID, Content: "<p>bob says hello</p>"})
+	addRemotePost(t, in, store.Post{URI: "https://remote.example/notes/2", AuthorID: bob.ID, Content: "<p>for followers</p>", Visibility: store.Private})
+	err := in.db.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.PutBlock(ctx, local, carol.ID, "https://x.test/block/1"); err != nil {
+			return err
+		}
+		if err := tx.PutMute(ctx, dave.ID, true, time.Time{}); err != nil {
+			return err
+		}
+		_, err := tx.PutDomainBlock(ctx, "spam.example")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := accOwner(t, in)
+	pages := []struct {
+		path string
+		want []string
+	}{
+		{fmt.Sprintf("/accounts/%d", bob.ID), []string{"@bob@remote.example", "bob says hello", "for followers",
+			fmt.Sprintf(`action="/accounts/%d/unfollow"`, bob.ID), fmt.Sprintf(`action="/accounts/%d/block"`, bob.ID),
+			fmt.Sprintf(`action="/accounts/%d/mute"`, bob.ID)}},
+		{fmt.Sprintf("/accounts/%d", dave.ID), []string{"Asks to follow you", fmt.Sprintf(`action="/accounts/%d/authorize"`, dave.ID),
+			fmt.Sprintf(`action="/accounts/%d/unmute"`, dave.ID)}},
+		{fmt.Sprintf("/accounts/%d", local), []string{"@admin@", "Public profile"}},
+		{"/relationships", []string{"@bob@remote.example", fmt.Sprintf(`action="/accounts/%d/unfollow"`, bob.ID), `aria-current="page">Following`}},
+		{"/relationships?type=followers", []string{"@carol@other.example", fmt.Sprintf(`action="/accounts/%d/remove_follower"`, carol.ID)}},
+		{"/follow_requests", []string{"@dave@third.example", fmt.Sprintf(`action="/accounts/%d/authorize"`, dave.ID),
+			fmt.Sprintf(`action="/accounts/%d/reject"`, dave.ID)}},
+		{"/blocks", []string{"@carol@other.example", fmt.Sprintf(`action="/accounts/%d/unblock"`, carol.ID), "@dave@third.example",
+			fmt.Sprintf(`action="/accounts/%d/unmute"`, dave.ID), "spam.example", `action="/blocks/domains"`}},
+		{"/follow?acct=@bob@remote.example", []string{`value="@bob@remote.example"`}},
+		{"/authorize_interaction", []string{`name="uri"`}},
+		{"/settings", []string{`href="/settings/profile"`, `href="/settings/password"`, `href="/settings/sessions"`, `href="/settings/applications"`}},
+	}
+	for _, p := range pages {
+		resp, body := get(t, c, in.http.URL+p.path)
+		accWantStatus(t, p.path, resp, body, http.StatusOK)
+		for _, want := range p.want {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s misses %s", p.path, want)
+			}
+		}
+	}
+	if _, body := get(t, c, fmt.Sprintf("%s/accounts/%d", in.http.URL, local)); strings.Contains(body, "/follow\"") {
+		t.Error("the owner's own account page offers to follow itself")
+	}
+	if resp, body := get(t, c, in.http.URL+"/accounts/424242"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("unknown account: status %d\n%s", resp.StatusCode, body)
+	}
+}
+
+// Servers are blocked and unblocked from the Blocks page, typed as people
+// paste them.
+func TestWebAccountsDomainBlocks(t *testing.T) {
+	in := newInstance(t, nil)
+	c, token := accOwner(t, in)
+	blocks := func() string {
+		d, err := in.db.DomainBlocks(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(d, ",")
+	}
+	steps := []struct {
+		form   url.Values
+		status int
+		want   string
+	}{
+		{url.Values{"domain": {"https://Spam.Example/about"}, "block": {"1"}}, http.StatusSeeOther, "spam.example"},
+		{url.Values{"domain": {"b.example."}, "block": {"1"}}, http.StatusSeeOther, "b.example,spam.example"},
+		{url.Values{"domain": {"spam.example"}}, http.StatusSeeOther, "b.example"},
+		{url.Values{"domain": {"  "}, "block": {"1"}}, http.StatusUnprocessableEntity, "b.example"},
+		{url.Values{"domain": {"a b@c"}, "block": {"1"}}, http.StatusUnprocessableEntity, "b.example"},
+	}
+	for _, st := range steps {
+		st.form.Set("csrf_token", token)
+		resp, body := post(t, c, in.http.URL+"/blocks/domains", st.form)
+		accWantStatus(t, "domain "+st.form.Get("domain"), resp, body, st.status)
+		if got := blocks(); got != st.want {
+			t.Errorf("after %v: blocked %q, want %q", st.form, got, st.want)
+		}
+		if st.status == http.StatusUnprocessableEntity && !strings.Contains(body, `role="alert"`) {
+			t.Errorf("refused domain %q: no error shown", st.form.Get("domain"))
+		}
+	}
+}
+
+// A pasted account or post opens the owner's page for it; nonsense is
+// refused with the form again.
+func TestWebAccountsAuthorizeInteraction(t *testing.T) {
+	in := newInstance(t, nil)
+	bob := addRemoteActor(t, in, "bob", "remote.example")
+	note := addRemotePost(t, in, store.Post{URI: "https://remote.example/notes/7", AuthorID: bob.ID, Content: "<p>hi</p>"})
+	c, token := accOwner(t, in)
+	tests := []struct {
+		uri      string
+		status   int
+		location string
+	}{
+		{bob.URI, http.StatusSeeOther, fmt.Sprintf("/accounts/%d", bob.ID)},
+		{note.URI, http.StatusSeeOther, fmt.Sprintf("/thread/%d", note.ID)},
+		{in.srv.fed.URLs().Actor(), http.StatusSeeOther, fmt.Sprintf("/accounts/%d", in.srv.fed.LocalActorID())},
+		{"not a handle", http.StatusUnprocessableEntity, ""},
+	}
+	for _, tt := range tests {
+		resp, body := get(t, c, in.http.URL+"/authorize_interaction?uri="+url.QueryEscape(tt.uri))
+		accWantStatus(t, tt.uri, resp, body, tt.status)
+		if got := resp.Header.Get("Location"); got != tt.location {
+			t.Errorf("%s: Location %q, want %q", tt.uri, got, tt.location)
+		}
+	}
+	// The follow form refuses what is not a handle or a URL, before asking anyone.
+	resp, body := post(t, c, in.http.URL+"/follow", url.Values{"csrf_token": {token}, "acct": {"bob"}})
+	accWantStatus(t, "follow bob", resp, body, http.StatusUnprocessableEntity)
+	if !strings.Contains(body, `role="alert"`) || !strings.Contains(body, `value="bob"`) {
+		t.Errorf("refused follow: no error or lost input\n%s", body)
+	}
+}
