@@ -39,9 +39,19 @@ func (s *Server) routes() http.Handler {
 
 	r.Group(func(r chi.Router) {
 		r.Use(s.loadSession)
-		r.Get("/", s.handleHome)
-		r.Get("/@{username}", s.handleHome)
-		r.Get("/@{username}/{id}", s.handlePostPage)
+		// Public pages (web_public.go, web_public_lists.go, web_feeds.go,
+		// web_remote_follow.go): the profile and its feeds (/@user.rss,
+		// .atom), permalinks, tags and their feeds, follower lists, and
+		// remote follow and interaction for visitors.
+		remote := newRateLimiter(remoteFollowBurst, remoteFollowRefill, s.opts.Now)
+		r.Get("/", s.handleRoot)
+		r.Get("/@{username}", s.handleProfile)
+		r.Get("/@{username}/{id}", s.handleStatusPage)
+		r.Get("/@{username}/followers", s.handleFollowsPage)
+		r.Get("/@{username}/following", s.handleFollowsPage)
+		r.Get("/tags/{tag}", s.handleTagPage)
+		r.Get("/remote_follow", s.handleRemoteFollow(remote))
+		r.Get("/interact/{id}", s.handleInteract(remote))
 		r.Get("/login", s.handleLoginForm)
 		r.Post("/login", s.handleLogin)
 
@@ -110,6 +120,7 @@ func (s *Server) routes() http.Handler {
 		r.Get("/bookmarks", s.handleWebBookmarks())
 		r.Get("/favourites", s.handleWebFavourites())
 		r.Get("/notifications", s.handleWebNotifications)
+		r.Get("/thread/{id}", s.handleWebThread)
 		r.Get("/compose", s.handleComposeForm)
 		r.Post("/compose", s.handleCompose(make(uploadSlots, 1)))
 		r.Post("/statuses/{id}/{action}", s.handleWebStatusAction)

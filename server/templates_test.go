@@ -17,18 +17,23 @@ import (
 // than in front of a visitor.
 var templateZeroViews = map[string]any{
 	// Foundation and public pages.
-	"error":     errorPage{},
-	"login":     loginPage{},
-	"home":      homePage{},
-	"post":      postPage{},
-	"sessions":  sessionsPage{Sessions: []sessionRow{{}}},
-	"authorize": authorizePage{Scopes: []scopeLine{{}}},
-	"apps":      appsPage{Apps: []store.OAuthAppUse{{}}, Scopes: []scopeChoice{{}}, Created: &createdApp{}},
+	"error": errorPage{},
+	"login": loginPage{},
+	"profile": profilePage{Pinned: []statusView{{}}, Statuses: []statusView{{}}, MovedTo: &accountView{},
+		Account: accountView{Fields: []fieldView{{}, {Link: "https://example.org"}}}},
+	"status_page":   statusPage{Ancestors: []statusView{{}}, Descendants: []statusView{{}}},
+	"tag":           tagPage{Statuses: []statusView{{}}},
+	"follows":       followsPage{Accounts: []accountView{{}}},
+	"remote_follow": remoteFollowPage{Status: &statusView{}},
+	"sessions":      sessionsPage{Sessions: []sessionRow{{}}},
+	"authorize":     authorizePage{Scopes: []scopeLine{{}}},
+	"apps":          appsPage{Apps: []store.OAuthAppUse{{}}, Scopes: []scopeChoice{{}}, Created: &createdApp{}},
 
 	// Owner timelines and posting.
 	"home_timeline": timelinePage{Compose: true, Statuses: []statusView{{}}},
 	"compose":       composePage{Form: composeForm{}.withSlots(), Parent: []statusView{{}}, Preview: "<p>x</p>", Error: "x"},
 	"notifications": notificationsPage{Tabs: notificationTabs(nil), Notifications: []notificationView{{Status: &statusView{}}}},
+	"thread":        threadPage{Statuses: []statusView{{Role: "focus"}}},
 
 	// Owner relationships and settings.
 	"account_page":          accountPage{Posts: []statusView{{}}, Account: accountView{Fields: []fieldView{{}}, Relationship: store.Relationship{Muting: true}}},
