@@ -198,6 +198,9 @@ func TestBrowserXSS(t *testing.T) {
 	if len(home.Statuses) < len(corpus) {
 		t.Fatalf("/home shows %d posts, want the %d of the corpus", len(home.Statuses), len(corpus))
 	}
+	// The owner's page of mallory: the hostile name, bio and profile URL,
+	// and the posts again.
+	xssCheck(t, b, "/accounts/"+found.Accounts[0].ID, nil)
 	checked := map[string]bool{}
 	for _, st := range home.Statuses {
 		id := strings.TrimPrefix(st.ID, "status-")
