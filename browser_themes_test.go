@@ -24,11 +24,13 @@ const screenshotDir = "testdata-out/screenshots"
 // notifications and settings in each theme.
 func TestBrowserThemes(t *testing.T) {
 	t.Parallel()
-	alice, cfg := startAlice(t, nil)
+	carol := newFakeActor(t, "friends.test", "carol", map[string]any{"name": "Carol", "summary": "<p>Paints.</p>"})
+	alice, cfg := startAlice(t, map[string]string{"friends.test": carol.addr})
 	b := startBrowser(t, "MAP alice.test 127.0.0.1")
 	b.must("login", map[string]any{"base": "http://" + alice.host, "username": "alice", "password": clientsPassword}, nil)
 	const cw = "a gradient"
 	b.must("compose", map[string]any{"text": "Colours, **bold** and a #tag", "cw": cw, "image": testPNG(t), "alt": "red to teal"}, nil)
+	carolWritesToAlice(t, carol, alice)
 	var post browserStatus
 	b.must("status", map[string]any{"path": "/@alice", "text": cw}, &post)
 	if !strings.HasPrefix(post.ID, "status-") {
@@ -121,4 +123,27 @@ func reload(t *testing.T, p *process) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Fatalf("SIGHUP: no \"config reloaded\" within 10s:\n%s", p.output())
+}
+
+// carolWritesToAlice has carol follow alice and mention her, so that the
+// notifications page has something to show.
+func carolWritesToAlice(t *testing.T, carol *fakeActor, alice *fedInstance) {
+	t.Helper()
+	aliceURI := "http://" + alice.host + "/users/alice"
+	carol.deliver(t, alice, map[string]any{
+		"@context": "https://www.w3.org/ns/activitystreams",
+		"id":       carol.uri + "#follows/1",
+		"type":     "Follow",
+		"actor":    carol.uri,
+		"object":   aliceURI,
+	})
+	note := carol.note(1, `<p><span class="h-card"><a href="`+aliceURI+`" class="u-url mention">@<span>alice</span></a></span> lovely colours!</p>`)
+	note["to"] = []string{aliceURI}
+	note["cc"] = []string{"https://www.w3.org/ns/activitystreams#Public"}
+	note["tag"] = []map[string]string{{"type": "Mention", "href": aliceURI, "name": "@alice@" + alice.host}}
+	carol.deliver(t, alice, carol.create(note))
+	acct := "carol@" + carol.host
+	waitNotifications(t, alice, alice.token(t, "read"), "carol's follow and mention", func(n []fedNotification) bool {
+		return hasNotification(n, "follow", acct) && hasNotification(n, "mention", acct)
+	})
 }

@@ -1,24 +1,14 @@
 package main
 
 import (
-	"bytes"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"kith/federation/httpsig"
 )
 
 // xssCase is one hostile post body of tests/browser/xss-corpus.json: html
@@ -29,107 +19,18 @@ type xssCase struct {
 	Name, HTML, Text string
 }
 
-// hostileActor plays a remote server at http://evil.test (mapped to its
-// loopback listener in alice's [federation.hosts]) with one actor,
-// mallory, whose display name, bio and profile URL are hostile too. It
-// answers 202 to every inbox POST and signs what it sends to alice.
-type hostileActor struct {
-	addr string // 127.0.0.1:port
-	key  *rsa.PrivateKey
-	pem  string
+// mallory is the hostile remote actor: display name, bio and profile URL
+// try their own tricks.
+var malloryProfile = map[string]any{
+	"name":    `Mallory<img src=x onerror="window.__xss='name'"><script>alert('name')</script>`,
+	"summary": `<p>bio<script>window.__xss='bio'</script><a href="javascript:alert('bio')">link</a></p>`,
+	"url":     "javascript:window.__xss='url'",
 }
 
-const (
-	evilActor = "http://evil.test/users/mallory"
-	evilKeyID = evilActor + "#main-key"
-)
-
-func newHostileActor(t *testing.T) *hostileActor {
-	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := &hostileActor{key: key, pem: string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.addr = ln.Addr().String()
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return h
-}
-
-// ServeHTTP serves mallory's actor document and accepts inbox POSTs.
-func (h *hostileActor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	switch {
-	case r.Method == http.MethodPost:
-		io.Copy(io.Discard, io.LimitReader(r.Body, 1<<20))
-		w.WriteHeader(http.StatusAccepted)
-	case r.URL.Path == "/users/mallory":
-		w.Header().Set("Content-Type", "application/activity+json")
-		json.NewEncoder(w).Encode(map[string]any{
-			"@context":          []string{"https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"},
-			"id":                evilActor,
-			"type":              "Person",
-			"preferredUsername": "mallory",
-			"name":              `Mallory<img src=x onerror="window.__xss='name'"><script>alert('name')</script>`,
-			"summary":           `<p>bio<script>window.__xss='bio'</script><a href="javascript:alert('bio')">link</a></p>`,
-			"url":               "javascript:window.__xss='url'",
-			"inbox":             evilActor + "/inbox",
-			"outbox":            evilActor + "/outbox",
-			"followers":         evilActor + "/followers",
-			"following":         evilActor + "/following",
-			"endpoints":         map[string]string{"sharedInbox": "http://evil.test/inbox"},
-			"publicKey":         map[string]string{"id": evilKeyID, "owner": evilActor, "publicKeyPem": h.pem},
-		})
-	default:
-		http.NotFound(w, r)
-	}
-}
-
-// deliver signs act as mallory and posts it to alice's inbox, which must
-// answer 202.
-func (h *hostileActor) deliver(t *testing.T, alice *fedInstance, act map[string]any) {
-	t.Helper()
-	body, err := json.Marshal(act)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, _ := http.NewRequest(http.MethodPost, alice.base+"/users/alice/inbox", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/activity+json")
-	if err := httpsig.SignRequest(req, body, evilKeyID, h.key, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	msg, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusAccepted {
-		t.Fatalf("deliver %s: status %d: %s", act["type"], resp.StatusCode, msg)
-	}
-}
-
-// hostileCreate is a public Create{Note} by mallory with content html and
-// a hostile content warning when cw is set; a reply to inReplyTo if set.
-func hostileCreate(n int, html string, cw bool, inReplyTo string) map[string]any {
-	note := map[string]any{
-		"id":           fmt.Sprintf("%s/statuses/%d", evilActor, n),
-		"type":         "Note",
-		"attributedTo": evilActor,
-		"to":           []string{"https://www.w3.org/ns/activitystreams#Public"},
-		"cc":           []string{evilActor + "/followers"},
-		"content":      html,
-		"published":    time.Now().UTC().Add(time.Duration(n) * time.Second).Format(time.RFC3339),
-	}
+// hostileCreate is a public Create{Note} by a with content html and a
+// hostile content warning when cw is set; a reply to inReplyTo if set.
+func hostileCreate(a *fakeActor, n int, html string, cw bool, inReplyTo string) map[string]any {
+	note := a.note(n, html)
 	if cw {
 		note["summary"] = `<b onmouseover="window.__xss='cw'">spoiler</b><script>alert('cw')</script>`
 		note["sensitive"] = true
@@ -137,15 +38,7 @@ func hostileCreate(n int, html string, cw bool, inReplyTo string) map[string]any
 	if inReplyTo != "" {
 		note["inReplyTo"] = inReplyTo
 	}
-	return map[string]any{
-		"@context": "https://www.w3.org/ns/activitystreams",
-		"id":       note["id"].(string) + "/activity",
-		"type":     "Create",
-		"actor":    evilActor,
-		"to":       note["to"],
-		"cc":       note["cc"],
-		"object":   note,
-	}
+	return a.create(note)
 }
 
 // TestBrowserXSS delivers a corpus of hostile posts from a remote actor
@@ -163,33 +56,33 @@ func TestBrowserXSS(t *testing.T) {
 	if err != nil || len(corpus) == 0 {
 		t.Fatalf("xss corpus: %v (%d cases)", err, len(corpus))
 	}
-	evil := newHostileActor(t)
+	evil := newFakeActor(t, "evil.test", "mallory", malloryProfile)
 	alice, _ := startAlice(t, map[string]string{"evil.test": evil.addr})
 	b := startBrowser(t, "MAP alice.test 127.0.0.1")
 	token := alice.token(t, "read write follow")
 
 	var found struct{ Accounts []struct{ ID, Acct string } }
-	apiGet(t, alice.base, token, "/api/v2/search?type=accounts&resolve=true&q="+url.QueryEscape(evilActor), &found)
+	apiGet(t, alice.base, token, "/api/v2/search?type=accounts&resolve=true&q="+url.QueryEscape(evil.uri), &found)
 	if len(found.Accounts) != 1 {
-		t.Fatalf("search %s: accounts %+v, want mallory", evilActor, found.Accounts)
+		t.Fatalf("search %s: accounts %+v, want mallory", evil.uri, found.Accounts)
 	}
 	var rel struct{ Following, Requested bool }
 	apiPostForm(t, alice.base, token, "/api/v1/accounts/"+found.Accounts[0].ID+"/follow", nil, &rel)
 	evil.deliver(t, alice, map[string]any{
 		"@context": "https://www.w3.org/ns/activitystreams",
-		"id":       evilActor + "#accepts/1",
+		"id":       evil.uri + "#accepts/1",
 		"type":     "Accept",
-		"actor":    evilActor,
-		"object":   map[string]any{"type": "Follow", "actor": "http://" + alice.host + "/users/alice", "object": evilActor},
+		"actor":    evil.uri,
+		"object":   map[string]any{"type": "Follow", "actor": "http://" + alice.host + "/users/alice", "object": evil.uri},
 	})
 	waitFollowing(t, alice, token, found.Accounts[0].Acct)
 
 	for i, c := range corpus {
 		parent := ""
 		if i%2 == 1 { // every other post answers the one before, so threads show hostile ancestors
-			parent = fmt.Sprintf("%s/statuses/%d", evilActor, i-1)
+			parent = fmt.Sprintf("%s/statuses/%d", evil.uri, i-1)
 		}
-		evil.deliver(t, alice, hostileCreate(i, c.HTML, i%3 == 0, parent))
+		evil.deliver(t, alice, hostileCreate(evil, i, c.HTML, i%3 == 0, parent))
 	}
 	waitHomeCount(t, alice, token, len(corpus))
 
