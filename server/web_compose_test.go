@@ -115,6 +115,10 @@ func TestWebComposePostReachesHomeAndFederation(t *testing.T) {
 			if want := o.srv.fed.URLs().Post(p.ID); p.URI != want {
 				t.Errorf("post URI %q, want %q (federation's)", p.URI, want)
 			}
+			act, err := o.db.ActivityByURI(context.Background(), o.srv.fed.URLs().CreateActivity(p.ID))
+			if err != nil || act.Type != "Create" || act.Public != (vis == store.Public || vis == store.Unlisted) {
+				t.Errorf("Create activity %+v (%v), want one, public only when listed", act, err)
+			}
 			_, home := o.get(t, "/home")
 			if !strings.Contains(home, `id="status-`+strconv.FormatInt(p.ID, 10)+`"`) || !strings.Contains(home, "bread talk") {
 				t.Errorf("the post is not on /home:\n%s", home)
