@@ -42,8 +42,9 @@ func hostileCreate(a *fakeActor, n int, html string, cw bool, inReplyTo string) 
 }
 
 // TestBrowserXSS delivers a corpus of hostile posts from a remote actor
-// alice follows, then renders them in chromium on /home and on each post's
-// thread page: nothing may run (no dialog, no window.__xss, no retitled
+// alice follows, then renders them in chromium on /home, on each post's
+// thread page, on /notifications (the last one mentions alice) and on the
+// owner's page of the actor: nothing may run (no dialog, no window.__xss, no retitled
 // page), nothing active may survive in the DOM, and the harmless text of
 // each post must still show.
 func TestBrowserXSS(t *testing.T) {
@@ -82,15 +83,27 @@ func TestBrowserXSS(t *testing.T) {
 		if i%2 == 1 { // every other post answers the one before, so threads show hostile ancestors
 			parent = fmt.Sprintf("%s/statuses/%d", evil.uri, i-1)
 		}
-		evil.deliver(t, alice, hostileCreate(evil, i, c.HTML, i%3 == 0, parent))
+		act := hostileCreate(evil, i, c.HTML, i%3 == 0, parent)
+		if i == len(corpus)-1 { // the last one also mentions alice, for the notifications page
+			aliceURI := "http://" + alice.host + "/users/alice"
+			note := act["object"].(map[string]any)
+			note["cc"] = []string{evil.uri + "/followers", aliceURI}
+			note["tag"] = []map[string]string{{"type": "Mention", "href": aliceURI, "name": "@alice@" + alice.host}}
+			act["cc"] = note["cc"]
+		}
+		evil.deliver(t, alice, act)
 	}
 	waitHomeCount(t, alice, token, len(corpus))
+	waitNotifications(t, alice, token, "mallory's mention", func(n []fedNotification) bool {
+		return hasNotification(n, "mention", found.Accounts[0].Acct)
+	})
 
 	b.must("login", map[string]any{"base": "http://" + alice.host, "username": "alice", "password": clientsPassword}, nil)
 	home := xssCheck(t, b, "/home", corpus)
 	if len(home.Statuses) < len(corpus) {
 		t.Fatalf("/home shows %d posts, want the %d of the corpus", len(home.Statuses), len(corpus))
 	}
+	xssCheck(t, b, "/notifications", corpus[len(corpus)-1:])
 	// The owner's page of mallory: the hostile name, bio and profile URL,
 	// and the posts again.
 	xssCheck(t, b, "/accounts/"+found.Accounts[0].ID, nil)
