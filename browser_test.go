@@ -151,10 +151,14 @@ func (b *browser) run(step string, args any, v any) error {
 	var answer struct {
 		Result json.RawMessage
 		Error  *string
+		MS     int
 	}
 	line := b.next()
 	if err := json.Unmarshal([]byte(line), &answer); err != nil {
 		b.t.Fatalf("browser driver: %v in %s", err, line)
+	}
+	if testing.Verbose() {
+		b.t.Logf("browser: %s %s: %d ms", step, args, answer.MS)
 	}
 	if answer.Error != nil {
 		return fmt.Errorf("%s", *answer.Error)

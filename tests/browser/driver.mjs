@@ -73,10 +73,12 @@ for await (const line of lines) {
     answer({ error: `no step ${cmd.step}` });
     continue;
   }
+  const start = Date.now();
   try {
-    answer({ result: (await step(state, cmd.args ?? {})) ?? null });
+    const result = (await step(state, cmd.args ?? {})) ?? null;
+    answer({ result, ms: Date.now() - start });
   } catch (e) {
-    answer({ error: `${cmd.step}: ${e.message}\n(at ${state.page.url()})` });
+    answer({ error: `${cmd.step}: ${e.message}\n(at ${state.page.url()})`, ms: Date.now() - start });
   }
 }
 await context.close();

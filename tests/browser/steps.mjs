@@ -285,7 +285,7 @@ export const steps = {
     });
     // Event handlers and timers of injected markup fire after load; this
     // is the browser's own clock, not a wait for the server.
-    await page.waitForTimeout(300);
+    await page.waitForTimeout(150);
     const report = await page.evaluate(xssReport);
     const { dialogs, pageErrors } = state.events;
     const csp = state.events.console.filter((m) => /Content Security Policy/i.test(m.text));
