@@ -112,6 +112,15 @@ type statusView struct {
 	Reblogged  bool
 	Bookmarked bool
 	Pinned     bool
+	// Precomputed for the partial, which renders many posts per page:
+	// links as the reader should follow them, times as text, and the
+	// visibility's label (empty for public posts).
+	AuthorHref      string
+	Href            string
+	PublishedISO    string
+	Published       string
+	Edited          bool
+	VisibilityLabel string
 	// ReturnTo is the local URL the status action forms come back to.
 	ReturnTo string
 	// Role is the post's place in a thread view (ancestor, focus or
@@ -376,9 +385,14 @@ func (b *viewBatch) status(p store.Post) statusView {
 	} else if v.URL == "" {
 		v.URL = p.URI
 	}
+	v.AuthorHref, v.Href = v.Author.ProfileURL, v.URL
 	if b.signedIn {
 		v.Favourited, v.Reblogged, v.Bookmarked, v.Pinned = st.Favourited, st.Reblogged, st.Bookmarked, st.Pinned
+		v.AuthorHref, v.Href = v.Author.OwnerURL, v.ThreadURL
 	}
+	v.PublishedISO, v.Published = p.PublishedAt.UTC().Format(time.RFC3339), p.PublishedAt.UTC().Format(shortTimeLayout)
+	v.Edited = !p.EditedAt.IsZero()
+	v.VisibilityLabel = visibilityLabel(p.Visibility)
 	for _, a := range p.Attachments {
 		v.Attachments = append(v.Attachments, attachmentView{URL: a.URL, MediaType: a.MediaType,
 			Description: a.Description, Width: a.Width, Height: a.Height, FocusX: a.FocusX, FocusY: a.FocusY,
@@ -388,6 +402,19 @@ func (b *viewBatch) status(p store.Post) statusView {
 		v.Poll = pollViewOf(*p.Poll, b.votes[p.ID], b.now)
 	}
 	return v
+}
+
+// visibilityLabel names a visibility for readers; public needs no label.
+func visibilityLabel(v string) string {
+	switch v {
+	case store.Unlisted:
+		return "Unlisted"
+	case store.Private:
+		return "Followers only"
+	case store.Direct:
+		return "Direct"
+	}
+	return ""
 }
 
 func publicVisibility(v string) bool { return v == store.Public || v == store.Unlisted }
@@ -425,6 +452,9 @@ func pollViewOf(p store.Poll, own []int, now time.Time) *pollView {
 	}
 	return v
 }
+
+// shortTimeLayout is how pages show a time.
+const shortTimeLayout = "2 Jan 2006 15:04"
 
 // templateFuncs are the helpers every template may call.
 func templateFuncs() template.FuncMap {
