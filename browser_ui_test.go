@@ -35,6 +35,31 @@ func TestBrowserUI(t *testing.T) {
 	browserBoostBob(t, b, alice, bob, following)
 	browserNotifications(t, b, alice, bob)
 	browserPhone(t, b)
+	browserKeyboard(t, b)
+}
+
+// browserKeyboard checks the first Tab on home reaches the skip link and
+// that it leads to the main content, and that every image has alt text.
+func browserKeyboard(t *testing.T, b *browser) {
+	t.Helper()
+	var kb struct {
+		First struct {
+			Tag, Classes, Href string
+			Visible            bool
+		}
+		Hash  string
+		NoAlt []string
+	}
+	b.must("keyboard", map[string]any{"path": "/home"}, &kb)
+	if kb.First.Tag != "a" || !strings.Contains(kb.First.Classes, "skip-link") || kb.First.Href != "#main" || !kb.First.Visible {
+		t.Errorf("first Tab on /home focuses %+v, want the visible a.skip-link to #main", kb.First)
+	}
+	if kb.Hash != "#main" {
+		t.Errorf("Enter on the skip link: location hash %q, want #main", kb.Hash)
+	}
+	if len(kb.NoAlt) > 0 {
+		t.Errorf("/home: images without alt: %q", kb.NoAlt)
+	}
 }
 
 // browserPostWithImage posts through /compose and checks the profile shows

@@ -249,6 +249,23 @@ export const steps = {
     }
   },
 
+  // keyboard loads path and presses Tab: the first stop should be the
+  // skip link, and Enter on it should move the focus target to main. It
+  // also lists images without an alt attribute.
+  async keyboard(state, { path }) {
+    await go(state, path);
+    const page = state.page;
+    await page.keyboard.press("Tab");
+    const first = await page.evaluate(() => {
+      const el = document.activeElement;
+      return { tag: el.tagName.toLowerCase(), classes: el.className, href: el.getAttribute("href") ?? "", visible: el.getBoundingClientRect().height > 0 };
+    });
+    await page.keyboard.press("Enter");
+    const hash = await page.evaluate(() => location.hash);
+    const noAlt = await page.locator("img:not([alt])").evaluateAll((imgs) => imgs.map((i) => i.getAttribute("src")));
+    return { first, hash, noAlt };
+  },
+
   // screenshot saves a full-page PNG of path to file.
   async screenshot(state, { path, file }) {
     await go(state, path);
