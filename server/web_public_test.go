@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -375,9 +376,17 @@ func atomContents(body []byte) ([]string, error) {
 // template and sends the visitor there.
 func TestWebPublicRemoteFollow(t *testing.T) {
 	bob := newInstance(t, func(c *config.Config) { c.Server.URL, c.Owner.Username = "http://bob.test", "bob" })
+	// A server whose subscribe template would run script in the visitor's
+	// browser.
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/jrd+json")
+		fmt.Fprint(w, `{"subject":"acct:mallory@evil.test","links":[{"rel":"http://ostatus.org/schema/1.0/subscribe","template":"javascript:alert(1)//{uri}"}]}`)
+	}))
+	t.Cleanup(evil.Close)
 	alice := newInstance(t, func(c *config.Config) {
 		c.Federation.AllowPrivateAddresses = true
-		c.Federation.Hosts = map[string]string{"bob.test": strings.TrimPrefix(bob.http.URL, "http://")}
+		c.Federation.Hosts = map[string]string{"bob.test": strings.TrimPrefix(bob.http.URL, "http://"),
+			"evil.test": strings.TrimPrefix(evil.URL, "http://")}
 	})
 	p := webPublicPost(t, alice, "interact with me", store.Public)
 	private := webPublicPost(t, alice, "not for you", store.Private)
@@ -397,6 +406,7 @@ func TestWebPublicRemoteFollow(t *testing.T) {
 		{"/interact/999999", 404, ""},
 		{"/remote_follow?acct=not-a-handle", 422, ""},
 		{"/remote_follow?acct=nobody@unknown.invalid", 422, ""},
+		{"/remote_follow?acct=mallory@evil.test", 422, ""},
 	}
 	for _, c := range cases {
 		resp, body := get(t, visitor, alice.http.URL+c.path)
