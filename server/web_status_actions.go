@@ -10,7 +10,20 @@ import (
 )
 
 // The owner's buttons on a post: POST /statuses/{id}/{action}, a small
-// form with the CSRF token and the page to come back to (return_to).
+// form with the CSRF token and the page to come back to (return_to). A
+// post's buttons may also share one form posting to /statuses/{id}, each
+// a submit button named "action" whose value is the action: one token
+// and one return_to per post instead of one per button keeps a timeline
+// page about a third lighter.
+
+// statusActionName is the action a button asked for: the last path
+// segment, or the "action" field of a form shared by several buttons.
+func statusActionName(r *http.Request) string {
+	if a := pathParam(r, "action"); a != "" {
+		return a
+	}
+	return r.PostFormValue("action")
+}
 
 // webStatusActions are what the buttons do, by the {action} of the URL.
 func (s *Server) webStatusActions() map[string]func(ctx context.Context, r *http.Request, p store.Post) error {
@@ -57,7 +70,8 @@ func (s *Server) handleWebStatusAction(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	act, ok := s.webStatusActions()[pathParam(r, "action")]
+	action := statusActionName(r)
+	act, ok := s.webStatusActions()[action]
 	if !ok {
 		s.renderError(w, r, store.ErrNotFound)
 		return
@@ -78,7 +92,7 @@ func (s *Server) handleWebStatusAction(w http.ResponseWriter, r *http.Request) {
 	if to, ok := localPath(r.PostFormValue("return_to")); ok {
 		back = to
 	}
-	if pathParam(r, "action") == "delete" && pathOnly(back) == threadPath(p.ID) {
+	if action == "delete" && pathOnly(back) == threadPath(p.ID) {
 		back = "/home" // the thread is gone with its post
 	} else if !strings.Contains(back, "#") {
 		back += postAnchor(p.ID)

@@ -27,7 +27,7 @@ func TestWebOwnerPagesNeedLogin(t *testing.T) {
 			t.Errorf("GET %s by a visitor: status %d to %q, want 303 to /login", path, resp.StatusCode, loc)
 		}
 	}
-	for _, path := range []string{"/compose", "/statuses/1/favourite", "/statuses/1/delete", "/statuses/1/vote"} {
+	for _, path := range []string{"/compose", "/statuses/1", "/statuses/1/favourite", "/statuses/1/delete", "/statuses/1/vote"} {
 		resp, _ := post(t, c, in.http.URL+path, url.Values{"status": {"x"}, "action": {"publish"}})
 		if resp.StatusCode != http.StatusForbidden {
 			t.Errorf("POST %s by a visitor: status %d, want 403", path, resp.StatusCode)
@@ -140,6 +140,14 @@ func TestWebStatusActionRefusalsAndReturn(t *testing.T) {
 				t.Errorf("status %d to %q, want %d to %q:\n%.300s", resp.StatusCode, resp.Header.Get("Location"), tt.status, tt.location, body)
 			}
 		})
+	}
+	// One form for all of a post's buttons: the action is the button's value.
+	resp, _ := o.post(t, "/statuses/"+remoteID, url.Values{"action": {"favourite"}, "return_to": {"/home"}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/home#status-"+remoteID || !o.stats(t, remote.ID).Favourited {
+		t.Errorf("shared form: status %d to %q, favourited %v; want 303 to /home, favourited", resp.StatusCode, resp.Header.Get("Location"), o.stats(t, remote.ID).Favourited)
+	}
+	if resp, _ := o.post(t, "/statuses/"+remoteID, url.Values{"action": {"explode"}}); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("shared form, unknown action: status %d, want 404", resp.StatusCode)
 	}
 	if _, err := o.db.PostByID(context.Background(), own.ID); err == nil {
 		t.Errorf("the deleted post is still stored")
