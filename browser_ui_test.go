@@ -11,8 +11,8 @@ import (
 // TestBrowserUI walks the owner's web UI on alice with bob on a second
 // instance: sign in; post with an image, alt text and a content warning and
 // see it on the profile; follow bob by handle and see his post in home;
-// boost it; read bob's follow and mention in notifications; and use the
-// pages on a phone-sized screen. The browser reaches both instances by
+// boost it; read bob's follow and mention in notifications; use the pages
+// on a phone-sized screen; and reach the content with the keyboard. The browser reaches both instances by
 // their names (alice.test, bob.test) through chromium's host resolver
 // rules, as a person would by DNS.
 func TestBrowserUI(t *testing.T) {
@@ -38,34 +38,9 @@ func TestBrowserUI(t *testing.T) {
 	browserKeyboard(t, b)
 }
 
-// browserKeyboard checks the first Tab on home reaches the skip link and
-// that it leads to the main content, and that every image has alt text.
-func browserKeyboard(t *testing.T, b *browser) {
-	t.Helper()
-	var kb struct {
-		First struct {
-			Tag, Classes, Href string
-			Visible            bool
-		}
-		Hash  string
-		NoAlt []string
-	}
-	b.must("keyboard", map[string]any{"path": "/home"}, &kb)
-	if kb.First.Tag != "a" || !strings.Contains(kb.First.Classes, "skip-link") || kb.First.Href != "#main" || !kb.First.Visible {
-		t.Errorf("first Tab on /home focuses %+v, want the visible a.skip-link to #main", kb.First)
-	}
-	if kb.Hash != "#main" {
-		t.Errorf("Enter on the skip link: location hash %q, want #main", kb.Hash)
-	}
-	if len(kb.NoAlt) > 0 {
-		t.Errorf("/home: images without alt: %q", kb.NoAlt)
-	}
-}
-
 // browserPostWithImage posts through /compose and checks the profile shows
-// the post behind its content warning, with the image and its alt text. It
-// returns the post as the profile shows it.
-func browserPostWithImage(t *testing.T, b *browser) browserStatus {
+// the post behind its content warning, with the image and its alt text.
+func browserPostWithImage(t *testing.T, b *browser) {
 	t.Helper()
 	const (
 		text = "A gradient, posted from the browser"
@@ -97,7 +72,6 @@ func browserPostWithImage(t *testing.T, b *browser) browserStatus {
 	if !slices.Contains(st.Captions, alt) {
 		t.Errorf("profile: figcaptions %q, want the alt text %q shown", st.Captions, alt)
 	}
-	return st
 }
 
 // browserFollowBob follows bob by handle through /follow, waits until bob's
@@ -178,12 +152,15 @@ func browserNotifications(t *testing.T, b *browser, alice, bob *fedInstance) {
 	})
 
 	var notes struct {
-		Badge []string
-		Items []struct{ Classes, Text string }
+		Badge, BadgeAfter []string
+		Items             []struct{ Classes, Text string }
 	}
 	b.must("notifications", map[string]any{}, &notes)
 	if len(notes.Badge) == 0 || strings.TrimSpace(notes.Badge[0]) == "0" {
-		t.Errorf("navigation badge %q, want the unread count", notes.Badge)
+		t.Errorf("navigation badge %q before reading, want the unread count", notes.Badge)
+	}
+	if len(notes.BadgeAfter) > 0 {
+		t.Errorf("navigation badge %q after reading /notifications, want none", notes.BadgeAfter)
 	}
 	for _, typ := range []string{"follow", "mention"} {
 		ok := slices.ContainsFunc(notes.Items, func(n struct{ Classes, Text string }) bool {
@@ -234,6 +211,30 @@ func browserPhone(t *testing.T, b *browser) {
 	}
 	if phone.Followed != "/notifications" {
 		t.Errorf("phone: following the Notifications link led to %q", phone.Followed)
+	}
+}
+
+// browserKeyboard checks the first Tab on home reaches the skip link and
+// that it leads to the main content, and that every image has alt text.
+func browserKeyboard(t *testing.T, b *browser) {
+	t.Helper()
+	var kb struct {
+		First struct {
+			Tag, Classes, Href string
+			Visible            bool
+		}
+		Hash  string
+		NoAlt []string
+	}
+	b.must("keyboard", map[string]any{"path": "/home"}, &kb)
+	if kb.First.Tag != "a" || !strings.Contains(kb.First.Classes, "skip-link") || kb.First.Href != "#main" || !kb.First.Visible {
+		t.Errorf("first Tab on /home focuses %+v, want the visible a.skip-link to #main", kb.First)
+	}
+	if kb.Hash != "#main" {
+		t.Errorf("Enter on the skip link: location hash %q, want #main", kb.Hash)
+	}
+	if len(kb.NoAlt) > 0 {
+		t.Errorf("/home: images without alt: %q", kb.NoAlt)
 	}
 }
 

@@ -184,15 +184,17 @@ export const steps = {
   },
 
   // notifications lists what /notifications shows, and the unread badge
-  // of the navigation before the page was read.
+  // of the navigation before and after the page was read.
   async notifications(state, { path = "/notifications" }) {
     await go(state, "/home");
-    const badge = await state.page.locator("nav.site-nav .badge").allInnerTexts();
+    const badge = await state.page.locator('nav.site-nav a[href="/notifications"] .badge').allInnerTexts();
     await go(state, path);
     const items = await state.page.locator("li.notification").evaluateAll((els) =>
       els.map((li) => ({ classes: li.className, text: li.innerText.trim().slice(0, 300) })),
     );
-    return { badge, items };
+    await go(state, "/home");
+    const badgeAfter = await state.page.locator('nav.site-nav a[href="/notifications"] .badge').allInnerTexts();
+    return { badge, badgeAfter, items };
   },
 
   // style reads a computed style property of the first element matching
