@@ -76,11 +76,14 @@ async function statusIn(article) {
         loaded: img.complete && img.naturalWidth > 0,
       })),
       captions: [...a.querySelectorAll(".status-media figcaption")].map((c) => c.textContent.trim()),
-      actions: [...a.querySelectorAll("footer.status-actions form")].map((f) => ({
-        action: f.getAttribute("action"),
-        label: f.querySelector("button")?.textContent.trim() ?? "",
-        pressed: f.querySelector("button")?.getAttribute("aria-pressed") ?? "",
-      })),
+      // Each action button as the URL it posts to: a form per action
+      // (/statuses/ID/boost), or one form whose button's name=action
+      // value=boost adds the last segment.
+      actions: [...a.querySelectorAll("footer.status-actions button")].map((button) => {
+        let action = button.getAttribute("formaction") ?? button.form?.getAttribute("action") ?? "";
+        if (button.name === "action" && button.value) action = action.replace(/\/$/, "") + "/" + button.value;
+        return { action, label: button.textContent.trim(), pressed: button.getAttribute("aria-pressed") ?? "" };
+      }),
     };
   });
 }
@@ -162,11 +165,10 @@ export const steps = {
   async act(state, { path, text, action }) {
     await go(state, path);
     const a = await article(state, text);
-    const button = a.locator(`footer.status-actions form[action$="/${action}"] button`);
-    if ((await button.count()) === 0) {
-      throw new Error(`no ${action} button on the post: ${JSON.stringify((await statusIn(a)).actions)}`);
-    }
-    const landed = await submit(state, button.first());
+    const { actions } = await statusIn(a);
+    const i = actions.findIndex((x) => x.action.endsWith(`/${action}`));
+    if (i < 0) throw new Error(`no ${action} button on the post: ${JSON.stringify(actions)}`);
+    const landed = await submit(state, a.locator("footer.status-actions button").nth(i));
     return { path: landed, status: await statusIn(await article(state, text)) };
   },
 
