@@ -24,9 +24,9 @@ const screenshotDir = "testdata-out/screenshots"
 // notifications and settings in each theme.
 func TestBrowserThemes(t *testing.T) {
 	t.Parallel()
+	b := startBrowser(t, "MAP alice.test 127.0.0.1")
 	carol := newFakeActor(t, "friends.test", "carol", map[string]any{"name": "Carol", "summary": "<p>Paints.</p>"})
 	alice, cfg := startAlice(t, map[string]string{"friends.test": carol.addr})
-	b := startBrowser(t, "MAP alice.test 127.0.0.1")
 	b.must("login", map[string]any{"base": "http://" + alice.host, "username": "alice", "password": clientsPassword}, nil)
 	const cw = "a gradient"
 	b.must("compose", map[string]any{"text": "Colours, **bold** and a #tag", "cw": cw, "image": testPNG(t), "alt": "red to teal"}, nil)

@@ -17,8 +17,8 @@ import (
 // rules, as a person would by DNS.
 func TestBrowserUI(t *testing.T) {
 	t.Parallel()
-	alice, bob := startFedPair(t)
 	b := startBrowser(t, "MAP alice.test 127.0.0.1, MAP bob.test 127.0.0.1")
+	alice, bob := startFedPair(t)
 	base := "http://" + alice.host
 
 	var login struct {

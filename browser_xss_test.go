@@ -57,9 +57,9 @@ func TestBrowserXSS(t *testing.T) {
 	if err != nil || len(corpus) == 0 {
 		t.Fatalf("xss corpus: %v (%d cases)", err, len(corpus))
 	}
+	b := startBrowser(t, "MAP alice.test 127.0.0.1")
 	evil := newFakeActor(t, "evil.test", "mallory", malloryProfile)
 	alice, _ := startAlice(t, map[string]string{"evil.test": evil.addr})
-	b := startBrowser(t, "MAP alice.test 127.0.0.1")
 	token := alice.token(t, "read write follow")
 
 	var found struct{ Accounts []struct{ ID, Acct string } }
