@@ -17,6 +17,7 @@ import (
 // be shown.
 type xssCase struct {
 	Name, HTML, Text string
+	Attachments      []map[string]any // ActivityPub attachments, hostile too
 }
 
 // mallory is the hostile remote actor: display name, bio and profile URL
@@ -43,8 +44,8 @@ func hostileCreate(a *fakeActor, n int, html string, cw bool, inReplyTo string) 
 
 // TestBrowserXSS delivers a corpus of hostile posts from a remote actor
 // alice follows, then renders them in chromium on /home, on each post's
-// thread page, on /notifications (the last one mentions alice) and on the
-// owner's page of the actor: nothing may run (no dialog, no window.__xss, no retitled
+// thread page, on /notifications (the last one mentions alice), on /all
+// and on the owner's page of the actor: nothing may run (no dialog, no window.__xss, no retitled
 // page), nothing active may survive in the DOM, and the harmless text of
 // each post must still show.
 func TestBrowserXSS(t *testing.T) {
@@ -84,6 +85,9 @@ func TestBrowserXSS(t *testing.T) {
 			parent = fmt.Sprintf("%s/statuses/%d", evil.uri, i-1)
 		}
 		act := hostileCreate(evil, i, c.HTML, i%3 == 0, parent)
+		if c.Attachments != nil {
+			act["object"].(map[string]any)["attachment"] = c.Attachments
+		}
 		if i == len(corpus)-1 { // the last one also mentions alice, for the notifications page
 			aliceURI := "http://" + alice.host + "/users/alice"
 			note := act["object"].(map[string]any)
@@ -104,6 +108,7 @@ func TestBrowserXSS(t *testing.T) {
 		t.Fatalf("/home shows %d posts, want the %d of the corpus", len(home.Statuses), len(corpus))
 	}
 	xssCheck(t, b, "/notifications", corpus[len(corpus)-1:])
+	xssCheck(t, b, "/all", nil)
 	// The owner's page of mallory: the hostile name, bio and profile URL,
 	// and the posts again.
 	xssCheck(t, b, "/accounts/"+found.Accounts[0].ID, nil)
