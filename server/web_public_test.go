@@ -425,3 +425,41 @@ func TestWebPublicRemoteFollow(t *testing.T) {
 		t.Errorf("interaction page misses the post, the verb or the type field")
 	}
 }
+
+func TestWebLayoutNav(t *testing.T) {
+	in := newInstance(t, nil)
+	bob := addRemoteActor(t, in, "bob", "bob.test")
+	carol := addRemoteActor(t, in, "carol", "carol.test")
+	notify(t, in, "follow", bob.ID, 0)
+	notify(t, in, "mention", bob.ID, 0)
+	putFollow(t, in, carol.ID, in.srv.fed.LocalActorID(), store.FollowPending)
+	navOf := func(page string) string {
+		start, end := strings.Index(page, `<nav class="site-nav"`), strings.Index(page, "</nav>")
+		if start < 0 || end < start {
+			t.Fatalf("no site nav in page")
+		}
+		return page[start:end]
+	}
+	_, body := get(t, in.browser(t), in.http.URL+"/@admin")
+	visitorNav := navOf(body)
+	for _, want := range []string{`<a href="/@admin" aria-current="page">Profile</a>`, `<a href="/login">Sign in</a>`} {
+		if !strings.Contains(visitorNav, want) {
+			t.Errorf("visitor nav misses %s:\n%s", want, visitorNav)
+		}
+	}
+	if strings.Contains(visitorNav, "/home") || strings.Contains(visitorNav, "badge") {
+		t.Errorf("visitor nav shows owner links or counts:\n%s", visitorNav)
+	}
+	owner := in.browser(t)
+	in.signIn(t, owner)
+	_, body = get(t, owner, in.http.URL+"/@admin")
+	ownerNav := navOf(body)
+	for _, want := range []string{`href="/home">Home</a>`, `href="/notifications">Notifications <span class="badge">2<span class="visually-hidden"> unread</span></span></a>`,
+		`href="/all">All</a>`, `href="/compose">Compose</a>`, `<a href="/@admin" aria-current="page">Profile</a>`,
+		`href="/relationships">Follows <span class="badge">1<span class="visually-hidden"> follow requests</span></span></a>`,
+		`href="/blocks">Blocks &amp; mutes</a>`, `href="/settings">Settings</a>`, `action="/logout"`, "Sign out"} {
+		if !strings.Contains(ownerNav, want) {
+			t.Errorf("owner nav misses %s:\n%s", want, ownerNav)
+		}
+	}
+}
