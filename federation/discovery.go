@@ -52,7 +52,7 @@ func (f *Federation) WebFinger(resource string) (JRD, error) {
 				{Rel: "self", Type: ActivityJSON, Href: u.Actor()},
 				{Rel: "self", Type: LDJSON, Href: u.Actor()},
 				// Note: Mastodon's remote-follow flow reads this template.
-				{Rel: "http://ostatus.org/schema/1.0/subscribe", Template: u.Base() + "/authorize_interaction?uri={uri}"},
+				{Rel: SubscribeRel, Template: u.Base() + "/authorize_interaction?uri={uri}"},
 			},
 		}, nil
 	case strings.EqualFold(res, instanceAcct), res == u.InstanceActor():

@@ -281,10 +281,24 @@ func (f *Federation) ResolveHandle(ctx context.Context, handle string) (store.Ac
 }
 
 // webfinger asks host for the actor URL of user@host.
+func (f *Federation) webfinger(ctx context.Context, user, host string) (string, error) {
+	jrd, err := f.fetchJRD(ctx, user, host)
+	if err != nil {
+		return "", err
+	}
+	for _, l := range jrd.Links {
+		if l.Rel == "self" && (strings.HasPrefix(l.Type, "application/activity+json") || strings.HasPrefix(l.Type, "application/ld+json")) && l.Href != "" {
+			return l.Href, nil
+		}
+	}
+	return "", fmt.Errorf("webfinger %s@%s: %w: no ActivityPub actor link", user, host, ErrNotFound)
+}
+
+// fetchJRD asks host's WebFinger about user@host.
 //
 // Note: Mastodon and GoToSocial WebFinger over https only; plain http is
 // tried only for hosts in the lab host map.
-func (f *Federation) webfinger(ctx context.Context, user, host string) (string, error) {
+func (f *Federation) fetchJRD(ctx context.Context, user, host string) (JRD, error) {
 	schemes := []string{"https"}
 	if _, lab := f.opts.Hosts[strings.ToLower(hostOnly(host))]; lab {
 		schemes = append(schemes, "http")
@@ -300,14 +314,9 @@ func (f *Federation) webfinger(ctx context.Context, user, host string) (string, 
 		}
 		var jrd JRD
 		if err := json.Unmarshal(body, &jrd); err != nil {
-			return "", fmt.Errorf("webfinger %s@%s: %w: %v", user, host, ErrNotFound, err)
+			return JRD{}, fmt.Errorf("webfinger %s@%s: %w: %v", user, host, ErrNotFound, err)
 		}
-		for _, l := range jrd.Links {
-			if l.Rel == "self" && (strings.HasPrefix(l.Type, "application/activity+json") || strings.HasPrefix(l.Type, "application/ld+json")) && l.Href != "" {
-				return l.Href, nil
-			}
-		}
-		return "", fmt.Errorf("webfinger %s@%s: %w: no ActivityPub actor link", user, host, ErrNotFound)
+		return jrd, nil
 	}
-	return "", fmt.Errorf("webfinger %s@%s: %w (%v)", user, host, ErrNotFound, lastErr)
+	return JRD{}, fmt.Errorf("webfinger %s@%s: %w (%v)", user, host, ErrNotFound, lastErr)
 }

@@ -217,9 +217,9 @@ type apiPollOption struct {
 	VotesCount *int   `json:"votes_count"`
 }
 
-// statusView is everything needed to render one status: the post, its
+// apiStatusInput is everything needed to render one status: the post, its
 // author, and what the owner did with it.
-type statusView struct {
+type apiStatusInput struct {
 	Post        store.Post
 	Author      apiAccount
 	ReplyToAcct int64 // author id of the parent post, 0 if unknown
@@ -236,7 +236,7 @@ type statusView struct {
 	Reblog      *apiStatus
 }
 
-func (s *Server) apiStatusOf(v statusView, now time.Time) apiStatus {
+func (s *Server) apiStatusOf(v apiStatusInput, now time.Time) apiStatus {
 	p := v.Post
 	out := apiStatus{
 		ID: apiID(p.ID), CreatedAt: apiTime(p.PublishedAt), InReplyToID: apiIDPtr(p.InReplyToID),

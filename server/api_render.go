@@ -183,7 +183,7 @@ func (s *Server) newStatusRenderer(ctx context.Context, posts []store.Post) (*st
 
 func (r *statusRenderer) status(p store.Post) apiStatus {
 	st := r.stats[p.ID]
-	return r.s.apiStatusOf(statusView{
+	return r.s.apiStatusOf(apiStatusInput{
 		Post: p, Author: r.authors[p.AuthorID], ReplyToAcct: r.parents[p.ID],
 		Replies: st.Replies, Reblogs: st.Reblogs, Favourites: st.Favourites, Favourited: st.Favourited,
 		Reblogged: st.Reblogged, Bookmarked: st.Bookmarked, Muted: st.Muted, Pinned: st.Pinned,

@@ -56,7 +56,7 @@ func TestLoginFlow(t *testing.T) {
 			t.Fatalf("session cookie %+v, want HttpOnly and SameSite=Lax", session)
 		}
 	})
-	_, home := get(t, c, in.http.URL+"/")
+	_, home := get(t, c, in.http.URL+"/@admin")
 	if !strings.Contains(home, "Sign out") {
 		t.Fatalf("home page does not show the owner as signed in")
 	}
@@ -72,7 +72,7 @@ func TestLoginFlow(t *testing.T) {
 		if resp.StatusCode != http.StatusForbidden {
 			t.Errorf("status %d, want 403", resp.StatusCode)
 		}
-		if _, home := get(t, c, in.http.URL+"/"); !strings.Contains(home, "Sign out") {
+		if _, home := get(t, c, in.http.URL+"/@admin"); !strings.Contains(home, "Sign out") {
 			t.Errorf("a forged logout signed the owner out")
 		}
 	})
@@ -85,7 +85,7 @@ func TestLoginFlow(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("logout: status %d, want 303", resp.StatusCode)
 	}
-	if _, home := get(t, c, in.http.URL+"/"); strings.Contains(home, "Sign out") {
+	if _, home := get(t, c, in.http.URL+"/@admin"); strings.Contains(home, "Sign out") {
 		t.Errorf("still signed in after logout")
 	}
 

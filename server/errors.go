@@ -5,7 +5,11 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
+	"kith/federation"
 	"kith/store"
 )
 
@@ -33,8 +37,13 @@ func errorStatus(err error) (int, string) {
 	switch {
 	case errors.As(err, &ue):
 		return ue.status, ue.msg
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, federation.ErrNotFound):
 		return http.StatusNotFound, "There is nothing here."
+	case errors.Is(err, federation.ErrForbidden):
+		return http.StatusForbidden, capitalize(strings.TrimPrefix(err.Error(), "forbidden: ")) + "."
+	case errors.Is(err, federation.ErrBadRequest):
+		// federation's messages are written for the owner: "bad request: the post is empty".
+		return http.StatusUnprocessableEntity, capitalize(strings.TrimPrefix(err.Error(), "bad request: ")) + "."
 	case errors.Is(err, errBadCSRF):
 		return http.StatusForbidden, "The form has expired or did not come from this site. Go back, reload the page and try again."
 	case errors.Is(err, errForbidden):
@@ -95,4 +104,10 @@ func levelFor(status int) slog.Level {
 		return slog.LevelWarn
 	}
 	return slog.LevelInfo
+}
+
+// capitalize upper-cases the first letter of a message.
+func capitalize(msg string) string {
+	r, n := utf8.DecodeRuneInString(msg)
+	return string(unicode.ToUpper(r)) + msg[n:]
 }

@@ -118,8 +118,11 @@ func bodyLimit(r *http.Request) int64 {
 		return maxUploadBody
 	case r.Method == http.MethodPost && r.URL.Path == "/settings/data/import":
 		return maxImportBody
-	case r.Method == http.MethodPatch && r.URL.Path == "/api/v1/accounts/update_credentials":
+	case r.Method == http.MethodPatch && r.URL.Path == "/api/v1/accounts/update_credentials",
+		r.Method == http.MethodPost && r.URL.Path == "/settings/profile":
 		return 2*profileImageMax + 1<<20 // an avatar and a header
+	case r.Method == http.MethodPost && r.URL.Path == "/compose":
+		return composeSlots*maxUploadBytes + 1<<20 // a post's images
 	}
 	return maxBody
 }

@@ -40,9 +40,19 @@ func (s *Server) routes() http.Handler {
 
 	r.Group(func(r chi.Router) {
 		r.Use(s.loadSession)
-		r.Get("/", s.handleHome)
-		r.Get("/@{username}", s.handleHome)
-		r.Get("/@{username}/{id}", s.handlePostPage)
+		// Public pages (web_public.go, web_public_lists.go, web_feeds.go,
+		// web_remote_follow.go): the profile and its feeds (/@user.rss,
+		// .atom), permalinks, tags and their feeds, follower lists, and
+		// remote follow and interaction for visitors.
+		remote := newRateLimiter(remoteFollowBurst, remoteFollowRefill, s.opts.Now)
+		r.Get("/", s.handleRoot)
+		r.Get("/@{username}", s.handleProfile)
+		r.Get("/@{username}/{id}", s.handleStatusPage)
+		r.Get("/@{username}/followers", s.handleFollowsPage)
+		r.Get("/@{username}/following", s.handleFollowsPage)
+		r.Get("/tags/{tag}", s.handleTagPage)
+		r.Get("/remote_follow", s.handleRemoteFollow(remote))
+		r.Get("/interact/{id}", s.handleInteract(remote))
 		r.Get("/login", s.handleLoginForm)
 		r.Post("/login", s.handleLogin)
 
@@ -81,6 +91,47 @@ func (s *Server) routes() http.Handler {
 		r.Get("/settings/applications", s.handleApps)
 		r.Post("/settings/applications", s.handleCreateOwnApp)
 		r.Post("/settings/applications/revoke", s.handleRevokeApp)
+	})
+
+	// Owner pages: any account and its buttons, follows, follow
+	// requests, blocks and mutes, and the settings (web_accounts.go,
+	// web_relationships.go, web_blocks.go, web_interaction.go,
+	// settings_profile.go, settings_password.go, settings_apps.go).
+	r.Group(func(r chi.Router) {
+		r.Use(s.loadSession, s.requireOwner)
+		r.Get("/accounts/{id}", s.handleWebAccount)
+		r.Post("/accounts/{id}/{action}", s.handleWebAccountAction)
+		r.Get("/follow", s.handleFollowForm)
+		r.Post("/follow", s.handleFollowByHandle)
+		r.Get("/follow_requests", s.handleFollowRequestsPage)
+		r.Get("/relationships", s.handleRelationshipsPage)
+		r.Get("/blocks", s.handleBlocksPage)
+		r.Post("/blocks/domains", s.handleDomainBlockForm)
+		r.Get("/authorize_interaction", s.handleAuthorizeInteraction)
+		r.Get("/settings", s.handleSettings)
+		r.Get("/settings/profile", s.handleProfileForm)
+		r.Post("/settings/profile", s.handleSaveProfile)
+		r.Get("/settings/password", s.handlePasswordForm)
+		r.Post("/settings/password", s.handleChangePassword)
+		r.Get("/settings/applications/{id}", s.handleApp)
+		r.Post("/settings/applications/{id}/token", s.handleRegenerateAppToken)
+	})
+
+	// Owner pages: timelines, notifications, threads, compose and the
+	// buttons on posts (web_timelines.go, web_notifications.go,
+	// web_thread.go, web_compose.go, web_status_actions.go).
+	r.Group(func(r chi.Router) {
+		r.Use(s.loadSession, s.requireOwner)
+		r.Get("/home", s.handleWebHome())
+		r.Get("/all", s.handleWebAll())
+		r.Get("/bookmarks", s.handleWebBookmarks())
+		r.Get("/favourites", s.handleWebFavourites())
+		r.Get("/notifications", s.handleWebNotifications)
+		r.Get("/thread/{id}", s.handleWebThread)
+		r.Get("/compose", s.handleComposeForm)
+		r.Post("/compose", s.handleCompose(make(uploadSlots, 1)))
+		r.Post("/statuses/{id}", s.handleWebStatusAction)
+		r.Post("/statuses/{id}/{action}", s.handleWebStatusAction)
 	})
 
 	// Mastodon API: accounts and statuses (api_accounts*.go,

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -19,8 +20,8 @@ import (
 	"kith/config"
 	"kith/events"
 	"kith/federation"
-	"kith/portability"
 	"kith/media"
+	"kith/portability"
 	"kith/store"
 	"kith/templates"
 )
@@ -105,18 +106,25 @@ func New(cfg config.Config, db *store.DB, fed *federation.Federation, logger *sl
 	return s, nil
 }
 
-// parsePages parses each page template together with the layout.
+// parsePages parses each page template together with the layout and the
+// partials (files named _*.html, such as _status.html), which every page
+// may use.
 func parsePages(fsys fs.FS) (map[string]*template.Template, error) {
 	names, err := fs.Glob(fsys, "*.html")
 	if err != nil {
 		return nil, err
 	}
+	partials, err := fs.Glob(fsys, "_*.html")
+	if err != nil {
+		return nil, err
+	}
 	pages := map[string]*template.Template{}
 	for _, name := range names {
-		if name == "layout.html" {
+		if name == "layout.html" || strings.HasPrefix(name, "_") {
 			continue
 		}
-		t, err := template.New(name).ParseFS(fsys, "layout.html", name)
+		files := append([]string{"layout.html"}, partials...)
+		t, err := template.New(name).Funcs(templateFuncs()).ParseFS(fsys, append(files, name)...)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
 		}

@@ -123,6 +123,13 @@ func (tx *Tx) DeleteOAuthApp(ctx context.Context, id int64) error {
 	return err
 }
 
+// DeleteOAuthTokensOfApp revokes every token an application holds,
+// keeping the application.
+func (tx *Tx) DeleteOAuthTokensOfApp(ctx context.Context, appID int64) error {
+	_, err := tx.exec(ctx, `DELETE FROM oauth_tokens WHERE app_id = ?`, appID)
+	return err
+}
+
 // CreateOAuthCode stores an authorization code (hashed).
 func (tx *Tx) CreateOAuthCode(ctx context.Context, code string, c OAuthCode) error {
 	_, err := tx.exec(ctx, `INSERT INTO oauth_codes (code_hash, app_id, redirect_uri, scopes, code_challenge, expires_at)

@@ -1,0 +1,419 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"html/template"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"kith/federation"
+	"kith/store"
+)
+
+// The owner's compose page: GET /compose shows the form (a reply with
+// ?in_reply_to=ID, an edit with ?edit=ID), POST /compose previews or
+// publishes it. Everything works without JavaScript: the preview is a
+// second submit button rendered here, and images uploaded with a preview
+// are kept as uploads whose ids the re-rendered form carries.
+
+// composeSlots is how many images a post may carry, each with its own
+// file input, alt text and focal point.
+const composeSlots = statusMediaMax
+
+// composePollOptions is how many poll option inputs the form offers.
+const composePollOptions = 4
+
+// composeForm is what the form holds, filled from a post, a request or
+// the defaults.
+type composeForm struct {
+	Text       string
+	Summary    string
+	Sensitive  bool
+	Visibility string
+	Language   string
+	InReplyTo  int64 // the post replied to, 0 for none
+	Edit       int64 // the post being edited, 0 for a new one
+	Media      []mediaSlot
+	Poll       []string // composePollOptions entries, blank ones unused
+	Multiple   bool
+	ExpiresIn  int  // seconds
+	PollLocked bool // an edited post's poll cannot change
+}
+
+// mediaSlot is one image of the form: an upload already stored (ID set)
+// or an empty file input.
+type mediaSlot struct {
+	Index  int
+	Number int // Index+1, for people
+	ID     int64
+	URL    string
+	Alt    string
+	Focus  string // "x,y", Mastodon's focal point
+}
+
+// choice is one option of a select.
+type choice struct {
+	Value, Label string
+}
+
+type composePage struct {
+	Site    site
+	Form    composeForm
+	Parent  []statusView // the post replied to, when there is one
+	Preview template.HTML
+	Error   string
+}
+
+// Visibilities are the choices of the visibility select.
+func (composePage) Visibilities() []choice {
+	return []choice{{store.Public, "Public"}, {store.Unlisted, "Unlisted (not in public timelines)"},
+		{store.Private, "Followers only"}, {store.Direct, "Mentioned people only"}}
+}
+
+// Expiries are the poll durations offered.
+func (composePage) Expiries() []choice {
+	return []choice{{"300", "5 minutes"}, {"1800", "30 minutes"}, {"3600", "1 hour"}, {"21600", "6 hours"},
+		{"86400", "1 day"}, {"259200", "3 days"}, {"604800", "7 days"}}
+}
+
+// Languages are the languages offered, the form's own first if it is not
+// among them.
+func (p composePage) Languages() []choice {
+	codes := []string{"en", "de", "fr", "es", "it", "nl", "pt", "sv", "da", "nb", "fi", "pl", "cs", "uk", "ru", "tr", "ar", "he", "ja", "zh", "ko"}
+	out := []choice{{"", "Not set"}}
+	if l := p.Form.Language; l != "" && !slices.Contains(codes, l) {
+		out = append(out, choice{l, l})
+	}
+	for _, c := range codes {
+		out = append(out, choice{c, c})
+	}
+	return out
+}
+
+// pollInput is one poll option input.
+type pollInput struct {
+	Index, Number int
+	Value         string
+}
+
+// PollInputs are the poll option inputs, numbered.
+func (p composePage) PollInputs() []pollInput {
+	out := make([]pollInput, len(p.Form.Poll))
+	for i, o := range p.Form.Poll {
+		out[i] = pollInput{Index: i, Number: i + 1, Value: o}
+	}
+	return out
+}
+
+// Editing says whether the form edits a post, whose visibility and
+// reply cannot change.
+func (p composePage) Editing() bool { return p.Form.Edit != 0 }
+
+// handleComposeForm shows the compose form, for a new post, a reply or an
+// edit.
+func (s *Server) handleComposeForm(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	var f composeForm
+	var err error
+	switch {
+	case q.Get("edit") != "":
+		f, err = s.editForm(ctx, q.Get("edit"))
+	default:
+		f, err = s.newForm(ctx, q.Get("in_reply_to"))
+	}
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.renderCompose(w, r, http.StatusOK, composePage{Form: f})
+}
+
+// newForm is the form for a new post or a reply, with the owner's
+// defaults; a reply starts with the handles of those in the thread and
+// is no more visible than its parent.
+func (s *Server) newForm(ctx context.Context, inReplyTo string) (composeForm, error) {
+	d, err := s.postingDefaults(ctx)
+	if err != nil {
+		return composeForm{}, err
+	}
+	f := composeForm{Visibility: d.Privacy, Language: d.Language, Sensitive: d.Sensitive, ExpiresIn: 86400}
+	if inReplyTo == "" {
+		return f.withSlots(), nil
+	}
+	parent, err := s.ownerPost(ctx, inReplyTo)
+	if err != nil {
+		return composeForm{}, err
+	}
+	f.InReplyTo, f.Summary = parent.ID, parent.Summary
+	if visibilityRank(parent.Visibility) > visibilityRank(f.Visibility) {
+		f.Visibility = parent.Visibility
+	}
+	f.Text, err = s.replyHandles(ctx, parent)
+	return f.withSlots(), err
+}
+
+// visibilityRank orders visibilities from the widest audience.
+func visibilityRank(v string) int {
+	return slices.Index([]string{store.Public, store.Unlisted, store.Private, store.Direct}, v)
+}
+
+// replyHandles is the start of a reply: "@author @mentioned " without the
+// owner, as Mastodon's composer writes it.
+func (s *Server) replyHandles(ctx context.Context, parent store.Post) (string, error) {
+	author, err := s.db.ActorByID(ctx, parent.AuthorID)
+	if err != nil {
+		return "", err
+	}
+	var handles []string
+	add := func(h string) {
+		if h != "" && !slices.Contains(handles, h) {
+			handles = append(handles, h)
+		}
+	}
+	if !author.Local {
+		add("@" + author.Username + "@" + author.Domain)
+	}
+	self := "@" + s.config().Owner.Username + "@" + s.config().Domain()
+	for _, m := range parent.Mentions {
+		if !strings.EqualFold(m.Name, self) && strings.Count(m.Name, "@") == 2 {
+			add(m.Name)
+		}
+	}
+	if len(handles) == 0 {
+		return "", nil
+	}
+	return strings.Join(handles, " ") + " ", nil
+}
+
+// editForm is the form for one of the owner's posts, as written.
+func (s *Server) editForm(ctx context.Context, id string) (composeForm, error) {
+	p, err := s.ownerPost(ctx, id)
+	if err != nil {
+		return composeForm{}, err
+	}
+	if p.AuthorID != s.fed.LocalActorID() || p.ReblogOfID != 0 {
+		return composeForm{}, store.ErrNotFound
+	}
+	f := composeForm{Text: firstNonEmpty(p.Source, plainText(p.Content)), Summary: p.Summary, Sensitive: p.Sensitive,
+		Visibility: p.Visibility, Language: p.Language, InReplyTo: p.InReplyToID, Edit: p.ID, ExpiresIn: 86400}
+	for i, a := range p.Attachments {
+		f.Media = append(f.Media, mediaSlot{Index: i, ID: a.ID, URL: a.URL, Alt: a.Description, Focus: focusString(a.FocusX, a.FocusY)})
+	}
+	if p.Poll != nil {
+		f.PollLocked, f.Multiple = true, p.Poll.Multiple
+		for _, o := range p.Poll.Options {
+			f.Poll = append(f.Poll, o.Title)
+		}
+	}
+	return f.withSlots(), nil
+}
+
+// withSlots pads the media and poll inputs to their full number.
+func (f composeForm) withSlots() composeForm {
+	for i := len(f.Media); i < composeSlots; i++ {
+		f.Media = append(f.Media, mediaSlot{Index: i})
+	}
+	for i := range f.Media {
+		f.Media[i].Number = i + 1
+	}
+	for len(f.Poll) < composePollOptions {
+		f.Poll = append(f.Poll, "")
+	}
+	return f
+}
+
+func focusString(x, y float64) string {
+	if x == 0 && y == 0 {
+		return ""
+	}
+	return strconv.FormatFloat(x, 'f', -1, 64) + "," + strconv.FormatFloat(y, 'f', -1, 64)
+}
+
+// ownerPost loads a post the owner may see, by its id as text.
+func (s *Server) ownerPost(ctx context.Context, id string) (store.Post, error) {
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil || n <= 0 {
+		return store.Post{}, store.ErrNotFound
+	}
+	visible, err := s.db.VisiblePosts(ctx, s.fed.LocalActorID(), []int64{n})
+	if err != nil {
+		return store.Post{}, err
+	}
+	if !visible[n] {
+		return store.Post{}, store.ErrNotFound
+	}
+	return s.db.PostByID(ctx, n)
+}
+
+// renderCompose renders the form, with the post replied to.
+func (s *Server) renderCompose(w http.ResponseWriter, r *http.Request, status int, view composePage) {
+	view.Site = s.site(r)
+	if view.Form.InReplyTo != 0 {
+		if parent, err := s.db.PostByID(r.Context(), view.Form.InReplyTo); err == nil {
+			views, err := s.statusViews(r.Context(), []store.Post{parent})
+			if err != nil {
+				s.renderError(w, r, err)
+				return
+			}
+			view.Parent = views
+		}
+	}
+	s.render(w, r, status, "compose", view)
+}
+
+// handleCompose previews or publishes the form. Images sent with it are
+// stored as uploads first, so a preview or a mistake keeps them.
+func (s *Server) handleCompose(slots uploadSlots) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseMultipartForm(maxMultipartMemory); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+			s.renderError(w, r, &userError{http.StatusBadRequest, "The form could not be read."})
+			return
+		}
+		if err := checkCSRF(r); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		f := readComposeForm(r)
+		if err := s.fillDefaults(r, &f); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		var err error
+		if f.Media, err = s.composeMedia(r, f.Edit, slots); err != nil {
+			s.composeFailed(w, r, f, err)
+			return
+		}
+		if r.PostFormValue("action") == "preview" {
+			html, err := s.fed.Preview(r.Context(), f.Text)
+			if err != nil {
+				s.composeFailed(w, r, f, err)
+				return
+			}
+			s.renderCompose(w, r, http.StatusOK, composePage{Form: f.withSlots(), Preview: template.HTML(html)})
+			return
+		}
+		target, err := s.publish(r, f)
+		if err != nil {
+			s.composeFailed(w, r, f, err)
+			return
+		}
+		http.Redirect(w, r, target, http.StatusSeeOther)
+	}
+}
+
+// composeFailed shows the form again with what went wrong; a failure
+// that is not the owner's to fix becomes an error page.
+func (s *Server) composeFailed(w http.ResponseWriter, r *http.Request, f composeForm, err error) {
+	status, msg := errorStatus(err)
+	if status >= 500 || status == http.StatusNotFound || status == http.StatusForbidden {
+		s.renderError(w, r, err)
+		return
+	}
+	s.renderCompose(w, r, status, composePage{Form: f.withSlots(), Error: msg})
+}
+
+// fillDefaults fills the visibility and language a form did not send
+// (the short form on the home page) from the owner's posting defaults.
+func (s *Server) fillDefaults(r *http.Request, f *composeForm) error {
+	_, hasVis := r.PostForm["visibility"]
+	_, hasLang := r.PostForm["language"]
+	if hasVis && hasLang {
+		return nil
+	}
+	d, err := s.postingDefaults(r.Context())
+	if err != nil {
+		return err
+	}
+	if !hasVis {
+		f.Visibility = d.Privacy
+	}
+	if !hasLang {
+		f.Language = d.Language
+	}
+	return nil
+}
+
+// readComposeForm reads the text fields of a posted form.
+func readComposeForm(r *http.Request) composeForm {
+	id := func(name string) int64 {
+		n, _ := strconv.ParseInt(r.PostFormValue(name), 10, 64)
+		return n
+	}
+	f := composeForm{
+		Text: r.PostFormValue("status"), Summary: strings.TrimSpace(r.PostFormValue("spoiler_text")),
+		Sensitive: r.PostFormValue("sensitive") != "", Visibility: r.PostFormValue("visibility"),
+		Language: strings.TrimSpace(r.PostFormValue("language")), InReplyTo: id("in_reply_to"), Edit: id("edit"),
+		Multiple: r.PostFormValue("poll_multiple") != "", PollLocked: r.PostFormValue("poll_locked") != "",
+	}
+	f.ExpiresIn, _ = strconv.Atoi(r.PostFormValue("poll_expires_in"))
+	for _, o := range r.PostForm["poll_option"] {
+		if len(f.Poll) < composePollOptions {
+			f.Poll = append(f.Poll, o)
+		}
+	}
+	return f
+}
+
+// pollOptions are the poll options written, blanks dropped.
+func (f composeForm) pollOptions() []string {
+	var out []string
+	for _, o := range f.Poll {
+		if o = strings.TrimSpace(o); o != "" {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// publish posts the form, or saves the edit, through federation and
+// returns where to go next: the thread for a reply or an edit, else home.
+func (s *Server) publish(r *http.Request, f composeForm) (string, error) {
+	ctx := r.Context()
+	np := federation.NewPost{Text: f.Text, Summary: f.Summary, Sensitive: f.Sensitive, Visibility: f.Visibility, Language: f.Language}
+	var ids []string
+	for _, m := range f.Media {
+		if m.ID != 0 {
+			ids = append(ids, strconv.FormatInt(m.ID, 10))
+		}
+	}
+	var err error
+	if np.Attachments, err = s.uploads(ctx, ids, f.Edit); err != nil {
+		return "", err
+	}
+	if f.Edit != 0 {
+		p, err := s.fed.Edit(ctx, f.Edit, np)
+		if err != nil {
+			return "", err
+		}
+		return threadPath(p.ID), nil
+	}
+	if opts := f.pollOptions(); len(opts) > 0 {
+		if len(ids) > 0 {
+			return "", &userError{http.StatusUnprocessableEntity, "A post cannot have both images and a poll."}
+		}
+		np.Poll = &federation.NewPoll{Options: opts, Multiple: f.Multiple, Expires: time.Duration(f.ExpiresIn) * time.Second}
+	}
+	if f.InReplyTo != 0 {
+		parent, err := s.ownerPost(ctx, strconv.FormatInt(f.InReplyTo, 10))
+		if err != nil {
+			return "", err
+		}
+		np.InReplyTo = parent.URI
+	}
+	p, err := s.fed.Post(ctx, np)
+	if err != nil {
+		return "", err
+	}
+	if f.InReplyTo != 0 {
+		return threadPath(f.InReplyTo) + postAnchor(p.ID), nil
+	}
+	return "/home", nil
+}
+
+// threadPath is the owner's view of a post's thread.
+func threadPath(id int64) string { return "/thread/" + strconv.FormatInt(id, 10) }

@@ -1,0 +1,161 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"time"
+
+	"kith/store"
+)
+
+// The owner's notifications, newest first, filtered by type with
+// ?type= (repeatable). Opening the first page marks them read.
+
+// notificationTypes are the kinds of notification, with the tab that
+// shows each and what the line under the account says.
+var notificationTypes = []struct{ Type, Tab, Says string }{
+	{"mention", "Mentions", "mentioned you"},
+	{"follow", "Follows", "followed you"},
+	{"follow_request", "Follow requests", "asked to follow you"},
+	{"reblog", "Boosts", "boosted your post"},
+	{"favourite", "Favourites", "favourited your post"},
+	{"poll", "Polls", "A poll has ended"},
+	{"update", "Edits", "edited a post you boosted"},
+	{"move", "Moves", "moved to another account"},
+}
+
+type notificationView struct {
+	ID        int64
+	Type      string
+	Says      string
+	CreatedAt time.Time
+	Account   accountView
+	Status    *statusView // nil when the notification has no post
+}
+
+type notificationTab struct {
+	Label   string
+	URL     string
+	Current bool
+}
+
+type notificationsPage struct {
+	Site          site
+	Tabs          []notificationTab
+	Notifications []notificationView
+	Pagination    pagination
+}
+
+// handleWebNotifications shows a page of notifications.
+func (s *Server) handleWebNotifications(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	types := r.URL.Query()["type"]
+	for _, t := range types {
+		if !slices.ContainsFunc(notificationTypes, func(n struct{ Type, Tab, Says string }) bool { return n.Type == t }) {
+			s.renderError(w, r, &userError{http.StatusBadRequest, "There is no kind of notification called " + t + "."})
+			return
+		}
+	}
+	pg := pageParams(r)
+	list, err := s.db.NotificationsPage(ctx, pg, store.NotificationFilter{Types: types})
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	view := notificationsPage{Tabs: notificationTabs(types)}
+	if view.Notifications, err = s.notificationViews(r, list); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	ids := make([]int64, len(list))
+	for i, n := range list {
+		ids[i] = n.ID
+	}
+	view.Pagination = pageLinks(r, pg, ids)
+	if pg.MaxID == 0 && pg.MinID == 0 && len(list) > 0 {
+		if err := s.markNotificationsRead(ctx, list[0].ID); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+	}
+	view.Site = s.site(r) // after marking, so the unread count is current
+	s.render(w, r, http.StatusOK, "notifications", view)
+}
+
+func notificationTabs(types []string) []notificationTab {
+	tabs := []notificationTab{{Label: "All", URL: "/notifications", Current: len(types) == 0}}
+	for _, n := range notificationTypes {
+		tabs = append(tabs, notificationTab{Label: n.Tab, URL: "/notifications?type=" + n.Type,
+			Current: len(types) == 1 && types[0] == n.Type})
+	}
+	return tabs
+}
+
+// notificationViews builds the views of notifications with their
+// accounts and posts, a query per distinct account and one for the posts.
+func (s *Server) notificationViews(r *http.Request, list []store.Notification) ([]notificationView, error) {
+	ctx := r.Context()
+	var postIDs []int64
+	for _, n := range list {
+		if n.PostID != 0 && !slices.Contains(postIDs, n.PostID) {
+			postIDs = append(postIDs, n.PostID)
+		}
+	}
+	posts, err := s.db.PostsByIDs(ctx, postIDs)
+	if err != nil {
+		return nil, err
+	}
+	statuses, err := s.statusViewsFor(r, posts)
+	if err != nil {
+		return nil, err
+	}
+	byPost := map[int64]*statusView{}
+	for i := range statuses {
+		byPost[statuses[i].ID] = &statuses[i]
+	}
+	accounts := map[int64]accountView{}
+	out := make([]notificationView, 0, len(list))
+	for _, n := range list {
+		a, err := s.notificationAccount(ctx, accounts, n.ActorID)
+		if err != nil {
+			return nil, err
+		}
+		v := notificationView{ID: n.ID, Type: n.Type, CreatedAt: n.CreatedAt, Account: a, Status: byPost[n.PostID]}
+		for _, t := range notificationTypes {
+			if t.Type == n.Type {
+				v.Says = t.Says
+			}
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func (s *Server) notificationAccount(ctx context.Context, seen map[int64]accountView, id int64) (accountView, error) {
+	if a, ok := seen[id]; ok {
+		return a, nil
+	}
+	actor, err := s.db.ActorByID(ctx, id)
+	if err != nil {
+		return accountView{}, err
+	}
+	seen[id] = s.accountViewOf(ctx, actor)
+	return seen[id], nil
+}
+
+// markNotificationsRead moves the notifications marker, shared with the
+// owner's apps, forward to newest.
+func (s *Server) markNotificationsRead(ctx context.Context, newest int64) error {
+	m, err := s.db.Markers(ctx, "notifications")
+	if err != nil {
+		return err
+	}
+	if m["notifications"].LastReadID >= newest {
+		return nil
+	}
+	return s.db.InTx(ctx, func(tx *store.Tx) error {
+		_, err := tx.SetMarker(ctx, "notifications", newest)
+		return err
+	})
+}

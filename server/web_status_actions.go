@@ -1,0 +1,121 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"kith/store"
+)
+
+// The owner's buttons on a post: POST /statuses/{id}/{action}, a small
+// form with the CSRF token and the page to come back to (return_to). A
+// post's buttons may also share one form posting to /statuses/{id}, each
+// a submit button named "action" whose value is the action: one token
+// and one return_to per post instead of one per button keeps a timeline
+// page about a third lighter.
+
+// statusActionName is the action a button asked for: the last path
+// segment, or the "action" field of a form shared by several buttons.
+func statusActionName(r *http.Request) string {
+	if a := pathParam(r, "action"); a != "" {
+		return a
+	}
+	return r.PostFormValue("action")
+}
+
+// webStatusActions are what the buttons do, by the {action} of the URL.
+func (s *Server) webStatusActions() map[string]func(ctx context.Context, r *http.Request, p store.Post) error {
+	db := func(fn func(tx *store.Tx, ctx context.Context, id int64) error) func(context.Context, *http.Request, store.Post) error {
+		return func(ctx context.Context, _ *http.Request, p store.Post) error {
+			return s.db.InTx(ctx, func(tx *store.Tx) error { return fn(tx, ctx, p.ID) })
+		}
+	}
+	fed := func(fn func(ctx context.Context, id int64) error) func(context.Context, *http.Request, store.Post) error {
+		return func(ctx context.Context, _ *http.Request, p store.Post) error { return fn(ctx, p.ID) }
+	}
+	return map[string]func(context.Context, *http.Request, store.Post) error{
+		"boost":       fed(s.fed.Boost),
+		"unboost":     fed(s.fed.Unboost),
+		"favourite":   fed(s.fed.Like),
+		"unfavourite": fed(s.fed.Unlike),
+		"bookmark":    db((*store.Tx).PutBookmark),
+		"unbookmark":  db((*store.Tx).DeleteBookmark),
+		"pin":         fed(s.fed.Pin),
+		"unpin":       fed(s.fed.Unpin),
+		"delete": func(ctx context.Context, _ *http.Request, p store.Post) error {
+			_, err := s.fed.Delete(ctx, p.ID)
+			return err
+		},
+		"vote": func(ctx context.Context, r *http.Request, p store.Post) error {
+			var choices []int
+			for _, v := range r.PostForm["choice"] {
+				n, err := strconv.Atoi(v)
+				if err != nil {
+					return &userError{http.StatusBadRequest, "That poll choice is not known."}
+				}
+				choices = append(choices, n)
+			}
+			return s.fed.Vote(ctx, p.ID, choices)
+		},
+	}
+}
+
+// handleWebStatusAction runs one button's action on the post named by
+// {id} (a boost stands for the post it boosts) and goes back to the page
+// the button was on, or to the post's thread.
+func (s *Server) handleWebStatusAction(w http.ResponseWriter, r *http.Request) {
+	if err := checkCSRF(r); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	action := statusActionName(r)
+	act, ok := s.webStatusActions()[action]
+	if !ok {
+		s.renderError(w, r, store.ErrNotFound)
+		return
+	}
+	p, err := s.ownerPost(r.Context(), pathParam(r, "id"))
+	if err == nil && p.ReblogOfID != 0 {
+		p, err = s.ownerPost(r.Context(), strconv.FormatInt(p.ReblogOfID, 10))
+	}
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if err := act(r.Context(), r, p); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	back := threadPath(p.ID)
+	if to, ok := localPath(r.PostFormValue("return_to")); ok {
+		back = to
+	}
+	if action == "delete" && pathOnly(back) == threadPath(p.ID) {
+		back = "/home" // the thread is gone with its post
+	} else if !strings.Contains(back, "#") {
+		back += postAnchor(p.ID)
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+// localPath accepts a path on this site to go back to: absolute, never
+// "//host", a backslash trick or a full URL.
+func localPath(p string) (string, bool) {
+	if p == "" || safeNext(p) != p || strings.ContainsAny(p, "\\\r\n") {
+		return "", false
+	}
+	return p, true
+}
+
+// pathOnly is a local URL without its query and fragment.
+func pathOnly(u string) string {
+	if i := strings.IndexAny(u, "?#"); i >= 0 {
+		return u[:i]
+	}
+	return u
+}
+
+// postAnchor is the fragment that points at a post on a page.
+func postAnchor(id int64) string { return "#status-" + strconv.FormatInt(id, 10) }

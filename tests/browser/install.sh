@@ -1,0 +1,22 @@
+#!/bin/sh
+# Installs what kith's browser tests drive: Debian's chromium (apt-get, only
+# when missing) and playwright-core from package-lock.json. playwright-core
+# only speaks to the browser; it never downloads one (no "playwright
+# install"). It does nothing when both are installed.
+set -eu
+cd "$(dirname "$0")"
+
+if ! command -v chromium >/dev/null 2>&1; then
+	sudo=""
+	[ "$(id -u)" = 0 ] || sudo=sudo
+	$sudo apt-get update
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends chromium
+fi
+
+stamp=node_modules/.kith-lock.sha256
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ -f node_modules/playwright-core/package.json ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+	exit 0
+fi
+npm ci --no-audit --no-fund
+echo "$want" > "$stamp"

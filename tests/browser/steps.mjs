@@ -1,0 +1,358 @@
+// The steps driver.mjs runs: each takes the driver's state ({context, page,
+// events, base}) and the command's args, acts like a person in the
+// browser, and returns what it saw for the Go test to check. Selectors use
+// the web UI's shared markup vocabulary (article.status, .status-cw,
+// .status-media, footer.status-actions, li.notification-TYPE, ...) and
+// labels, as a person reads the page.
+import { mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
+
+// watch records, for every page of the context, the dialogs (alert,
+// confirm, prompt: dismissed at once), console messages and uncaught page
+// errors, for the XSS checks.
+export function watch(context) {
+  const events = { dialogs: [], console: [], pageErrors: [] };
+  const attach = (page) => {
+    page.on("dialog", (d) => {
+      events.dialogs.push({ type: d.type(), message: d.message(), url: page.url() });
+      d.dismiss().catch(() => {});
+    });
+    page.on("console", (m) => events.console.push({ type: m.type(), text: m.text(), url: page.url() }));
+    page.on("pageerror", (e) => events.pageErrors.push({ message: e.message, url: page.url() }));
+  };
+  context.pages().forEach(attach);
+  context.on("page", attach);
+  return events;
+}
+
+// go loads base+path and fails on an error status, so a missing page says
+// so instead of failing on a selector later.
+async function go(state, path) {
+  const resp = await state.page.goto(new URL(path, state.base).href, { waitUntil: "load" });
+  const status = resp ? resp.status() : 0;
+  if (status >= 400) {
+    const text = await state.page.locator("body").innerText().catch(() => "");
+    throw new Error(`GET ${path}: status ${status}: ${text.slice(0, 300)}`);
+  }
+  return status;
+}
+
+// submit clicks a submit button and waits for the page it leads to.
+async function submit(state, button) {
+  await Promise.all([state.page.waitForNavigation({ waitUntil: "load" }), button.click()]);
+  return pathOf(state.page.url());
+}
+
+function pathOf(url) {
+  const u = new URL(url);
+  return u.pathname + u.search;
+}
+
+// postButton is the button of form that publishes, not the one that
+// previews: a button.primary, else the first submit button not named
+// Preview.
+async function postButton(form) {
+  const primary = form.locator("button.primary");
+  if ((await primary.count()) > 0) return primary.first();
+  return form.locator('button[type="submit"], button:not([type])').filter({ hasNotText: /preview/i }).first();
+}
+
+// statusIn describes an article.status: what the tests check of a post.
+async function statusIn(article) {
+  return article.evaluate((a) => {
+    const text = (sel) => a.querySelector(sel)?.textContent.trim() ?? "";
+    return {
+      id: a.id,
+      classes: a.className,
+      boostedBy: text(".boosted-by"),
+      displayName: text(".status-header .display-name"),
+      handle: text(".status-header .handle"),
+      permalink: a.querySelector(".status-header a.permalink")?.getAttribute("href") ?? "",
+      cw: text(".status-cw > summary"),
+      content: a.querySelector(".status-content")?.textContent.trim() ?? "",
+      images: [...a.querySelectorAll(".status-media img")].map((img) => ({
+        alt: img.getAttribute("alt"),
+        src: img.getAttribute("src"),
+        loaded: img.complete && img.naturalWidth > 0,
+      })),
+      captions: [...a.querySelectorAll(".status-media figcaption")].map((c) => c.textContent.trim()),
+      // Each action button as the URL it posts to: a form per action
+      // (/statuses/ID/boost), or one form whose button's name=action
+      // value=boost adds the last segment.
+      actions: [...a.querySelectorAll("footer.status-actions button")].map((button) => {
+        let action = button.getAttribute("formaction") ?? button.form?.getAttribute("action") ?? "";
+        if (button.name === "action" && button.value) action = action.replace(/\/$/, "") + "/" + button.value;
+        return { action, label: button.textContent.trim(), pressed: button.getAttribute("aria-pressed") ?? "" };
+      }),
+    };
+  });
+}
+
+// openStatus opens the content warnings of an article, as a reader does
+// to see what they hide, and waits for its images to load or fail.
+async function openStatus(article) {
+  for (const summary of await article.locator(".status-cw > summary").all()) {
+    if (!(await summary.evaluate((s) => s.parentElement.open))) await summary.click();
+  }
+  await article.locator(".status-media img").evaluateAll((imgs) =>
+    Promise.race([
+      Promise.all(imgs.map((img) => img.decode().catch(() => {}))),
+      new Promise((resolve) => setTimeout(resolve, 5000)),
+    ]),
+  );
+}
+
+// article finds the one article.status containing text on the current page.
+async function article(state, text) {
+  const found = state.page.locator("article.status").filter({ hasText: text });
+  const n = await found.count();
+  if (n === 0) {
+    const main = await state.page.locator("main").innerText().catch(() => "");
+    throw new Error(`no article.status with ${JSON.stringify(text)} on ${pathOf(state.page.url())}; main reads:\n${main.slice(0, 600)}`);
+  }
+  return found.first();
+}
+
+export const steps = {
+  // login signs in through /login and reports where it landed.
+  async login(state, { base, username, password }) {
+    state.base = base;
+    await go(state, "/login");
+    const form = state.page.locator('form[action="/login"]');
+    await form.getByLabel(/username/i).fill(username);
+    await form.getByLabel(/password/i).fill(password);
+    const path = await submit(state, form.locator('button[type="submit"]'));
+    return { path, error: await state.page.locator('[role="alert"]').allInnerTexts() };
+  },
+
+  // compose posts through /compose: text, a content warning, an image
+  // with alt text.
+  async compose(state, { text, cw, image, alt }) {
+    await go(state, "/compose");
+    const form = state.page.locator("form.compose");
+    await form.locator("textarea").first().fill(text);
+    if (cw) await form.getByLabel(/content warning/i).fill(cw);
+    if (image) await form.locator('input[type="file"]').first().setInputFiles(image);
+    if (alt) await form.getByLabel(/alt text|description/i).first().fill(alt);
+    const path = await submit(state, await postButton(form));
+    return { path, error: await state.page.locator('[role="alert"]').allInnerTexts() };
+  },
+
+  // status describes the post containing text on path.
+  async status(state, { path, text }) {
+    await go(state, path);
+    const a = await article(state, text);
+    await openStatus(a);
+    return statusIn(a);
+  },
+
+  // waitStatus reloads path until a post containing text shows, at most
+  // tries times, interval ms apart: deliveries between instances are
+  // asynchronous.
+  async waitStatus(state, { path, text, tries = 40, interval = 250 }) {
+    for (let i = 1; ; i++) {
+      await go(state, path);
+      const found = state.page.locator("article.status").filter({ hasText: text });
+      if ((await found.count()) > 0) return { tries: i, status: await statusIn(found.first()) };
+      if (i >= tries) throw new Error(`no post with ${JSON.stringify(text)} on ${path} after ${tries} loads`);
+      await state.page.waitForTimeout(interval);
+    }
+  },
+
+  // act presses the action button (boost, favourite, ...) whose form posts
+  // to .../ACTION on the post containing text, and describes the post on
+  // the page it returns to.
+  async act(state, { path, text, action }) {
+    await go(state, path);
+    const a = await article(state, text);
+    const { actions } = await statusIn(a);
+    const i = actions.findIndex((x) => x.action.endsWith(`/${action}`));
+    if (i < 0) throw new Error(`no ${action} button on the post: ${JSON.stringify(actions)}`);
+    const landed = await submit(state, a.locator("footer.status-actions button").nth(i));
+    return { path: landed, status: await statusIn(await article(state, text)) };
+  },
+
+  // follow submits the form at /follow with a handle or URL.
+  async follow(state, { handle }) {
+    await go(state, "/follow");
+    const form = state.page.locator("main form").filter({ has: state.page.locator('input:not([type="hidden"])') }).first();
+    await form.locator('input:not([type="hidden"])').first().fill(handle);
+    const path = await submit(state, form.locator('button[type="submit"], button:not([type])').first());
+    return {
+      path,
+      error: await state.page.locator('[role="alert"]').allInnerTexts(),
+      main: (await state.page.locator("main").innerText()).slice(0, 1000),
+    };
+  },
+
+  // notifications lists what /notifications shows, and the unread badge
+  // of the navigation before and after the page was read.
+  async notifications(state, { path = "/notifications" }) {
+    await go(state, "/home");
+    const badge = await state.page.locator('nav.site-nav a[href="/notifications"] .badge').allInnerTexts();
+    await go(state, path);
+    const items = await state.page.locator("li.notification").evaluateAll((els) =>
+      els.map((li) => ({ classes: li.className, text: li.innerText.trim().slice(0, 300) })),
+    );
+    await go(state, "/home");
+    const badgeAfter = await state.page.locator('nav.site-nav a[href="/notifications"] .badge').allInnerTexts();
+    return { badge, badgeAfter, items };
+  },
+
+  // style reads a computed style property of the first element matching
+  // selector on path.
+  async style(state, { path, selector = "body", property = "background-color" }) {
+    await go(state, path);
+    return state.page.locator(selector).first().evaluate((el, p) => getComputedStyle(el).getPropertyValue(p), property);
+  },
+
+  // phone loads each path in a phone-sized viewport and measures whether
+  // it scrolls sideways and whether the navigation can be reached; then it
+  // follows the navigation's link to follow (opening a menu first if the
+  // link is folded away).
+  async phone(state, { paths, width = 390, height = 844, follow = "/notifications" }) {
+    const page = state.page;
+    await page.setViewportSize({ width, height });
+    try {
+      const pages = [];
+      for (const path of paths) {
+        await go(state, path);
+        pages.push(
+          await page.evaluate((p) => {
+            const nav = document.querySelector("nav.site-nav");
+            const links = nav ? [...nav.querySelectorAll("a")] : [];
+            return {
+              path: p,
+              scrollWidth: document.scrollingElement.scrollWidth,
+              innerWidth: window.innerWidth,
+              nav: !!nav,
+              // The innermost elements sticking out past the right edge,
+              // to name the culprit when the page scrolls sideways.
+              overflow: [...document.body.querySelectorAll("*")]
+                .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5)
+                .filter((el, _, all) => !all.some((o) => o !== el && el.contains(o)))
+                .slice(0, 5)
+                .map((el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + (el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\s+/).join(".") : "")),
+              links: links.map((a) => {
+                const r = a.getBoundingClientRect();
+                return { href: a.getAttribute("href"), width: r.width, height: r.height, left: r.left, right: r.right };
+              }),
+            };
+          }, path),
+        );
+      }
+      let link = page.locator(`nav.site-nav a[href="${follow}"]`).first();
+      if (!(await link.isVisible())) {
+        const toggle = page.locator("header.site summary, header.site button[aria-controls], header.site button[aria-expanded]").first();
+        if ((await toggle.count()) > 0) await toggle.click();
+      }
+      const followed = await submit(state, link);
+      return { pages, followed };
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+  },
+
+  // keyboard loads path and presses Tab: the first stop should be the
+  // skip link, and Enter on it should move the focus target to main. It
+  // also lists images without an alt attribute.
+  async keyboard(state, { path }) {
+    await go(state, path);
+    const page = state.page;
+    await page.keyboard.press("Tab");
+    const first = await page.evaluate(() => {
+      const el = document.activeElement;
+      return { tag: el.tagName.toLowerCase(), classes: el.className, href: el.getAttribute("href") ?? "", visible: el.getBoundingClientRect().height > 0 };
+    });
+    await page.keyboard.press("Enter");
+    const hash = await page.evaluate(() => location.hash);
+    const noAlt = await page.locator("img:not([alt])").evaluateAll((imgs) => imgs.map((i) => i.getAttribute("src")));
+    return { first, hash, noAlt };
+  },
+
+  // screenshot saves a full-page PNG of path to file.
+  async screenshot(state, { path, file }) {
+    await go(state, path);
+    // Content warnings open, so the picture shows what they hide.
+    for (const a of await state.page.locator("article.status").all()) await openStatus(a);
+    await mkdir(dirname(file), { recursive: true });
+    await state.page.screenshot({ path: file, fullPage: true });
+    return { file };
+  },
+
+  // links returns the hrefs of the links matching selector on path.
+  async links(state, { path, selector }) {
+    await go(state, path);
+    return state.page.locator(selector).evaluateAll((els) => els.map((a) => a.getAttribute("href")));
+  },
+
+  // xss loads path, opens every content warning, hovers every link in a
+  // post, gives timers and handlers a moment, and reports every sign that
+  // hostile markup ran or survived (see xssReport), with the text of each
+  // post.
+  async xss(state, { path }) {
+    await go(state, path);
+    const page = state.page;
+    for (const summary of await page.locator("main .status-cw > summary").all()) await summary.click();
+    // Events as a pointer and keyboard would fire them, on every element
+    // of the posts, visible or not.
+    await page.locator("main .status-content *, main .status-header *").evaluateAll((els) => {
+      for (const el of els) {
+        for (const type of ["mouseover", "mouseenter", "focus", "click"]) {
+          if (type === "click" && el.closest("a[href], button, summary")) continue; // would navigate
+          el.dispatchEvent(new Event(type, { bubbles: true }));
+        }
+      }
+    });
+    // Event handlers and timers of injected markup fire after load; this
+    // is the browser's own clock, not a wait for the server.
+    await page.waitForTimeout(150);
+    const report = await page.evaluate(xssReport);
+    const { dialogs, pageErrors } = state.events;
+    const csp = state.events.console.filter((m) => /Content Security Policy/i.test(m.text));
+    report.dialogs = dialogs.splice(0);
+    report.pageErrors = pageErrors.splice(0);
+    report.csp = csp.map((m) => m.text);
+    state.events.console.length = 0;
+    return report;
+  },
+};
+
+// xssReport runs in the page: markers a payload sets when it runs, and
+// markup the sanitizer must have removed from what main shows.
+function xssReport() {
+  const main = document.querySelector("main") ?? document.body;
+  const inMain = (sel) => [...main.querySelectorAll(sel)];
+  const bad = [];
+  for (const el of inMain("*")) {
+    for (const attr of el.getAttributeNames()) {
+      const v = (el.getAttribute(attr) ?? "").replace(/[\s\u0000-\u001f]/g, "").toLowerCase();
+      if (attr.startsWith("on")) bad.push(`${el.tagName.toLowerCase()}[${attr}]`);
+      if (/^(javascript|vbscript):/.test(v)) bad.push(`${el.tagName.toLowerCase()}[${attr}=${v.slice(0, 40)}]`);
+      if (el.closest(".status-content") && /^data:/.test(v)) bad.push(`${el.tagName.toLowerCase()}[${attr}=${v.slice(0, 40)}]`);
+      if (el.closest(".status-content") && attr === "style") bad.push(`${el.tagName.toLowerCase()}[style]`);
+    }
+  }
+  // What remote HTML may never bring: in post bodies and content
+  // warnings nothing active or styled at all, in the author line (remote
+  // display names) nothing executable.
+  const checks = [
+    [".status-content, .status-cw > summary, .profile .bio, .profile-fields", "script, iframe, object, embed, frame, frameset, applet, base, meta, link, style, svg, math, template, form, input, button, textarea, select, img"],
+    [".status-header", "script, iframe, object, embed, frame, base, meta, link, style, template"],
+  ];
+  for (const [where, forbidden] of checks) {
+    for (const el of document.querySelectorAll(where)) {
+      for (const f of el.querySelectorAll(forbidden)) bad.push(`${f.tagName.toLowerCase()} in ${where.split(",")[0]}`);
+    }
+  }
+  for (const s of inMain("script")) bad.push(`script in main${s.src ? " src=" + s.getAttribute("src") : ""}`);
+  return {
+    xss: typeof window.__xss === "undefined" ? null : String(window.__xss),
+    title: document.title,
+    bad,
+    statuses: [...document.querySelectorAll("article.status")].map((a) => ({
+      id: a.id,
+      text: a.innerText,
+    })),
+  };
+}
