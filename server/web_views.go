@@ -154,7 +154,7 @@ const defaultAvatar = "/static/avatar.png"
 func (s *Server) accountViewOf(ctx context.Context, a store.Actor) accountView {
 	v := accountView{
 		ID: a.ID, Local: a.Local, Username: a.Username, Domain: a.Domain, Handle: a.Handle(),
-		DisplayName: a.DisplayName, AvatarURL: a.AvatarURL, HeaderURL: a.HeaderURL,
+		DisplayName: a.DisplayName, AvatarURL: s.mediaURL(a.AvatarURL), HeaderURL: s.mediaURL(a.HeaderURL),
 		Bio: template.HTML(a.Summary), Locked: a.Locked, Bot: a.Bot, MovedTo: a.MovedTo,
 		OwnerURL: "/accounts/" + strconv.FormatInt(a.ID, 10),
 	}
@@ -364,7 +364,7 @@ func (b *viewBatch) status(p store.Post) statusView {
 	v.Edited = !p.EditedAt.IsZero()
 	v.VisibilityLabel = visibilityLabel(p.Visibility)
 	for _, a := range p.Attachments {
-		v.Attachments = append(v.Attachments, attachmentView{URL: a.URL, MediaType: a.MediaType,
+		v.Attachments = append(v.Attachments, attachmentView{URL: b.s.mediaURL(a.URL), MediaType: a.MediaType,
 			Description: a.Description, Width: a.Width, Height: a.Height, FocusX: a.FocusX, FocusY: a.FocusY,
 			Kind: mediaKind(a.MediaType)})
 	}
