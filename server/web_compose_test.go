@@ -367,7 +367,7 @@ func TestWebComposeImageWithAltTextAndFocus(t *testing.T) {
 	}
 	// Not an image.
 	resp, body = o.postMultipart(t, url.Values{"status": {"x"}, "action": {"publish"}}, map[string][]byte{"file_1": []byte("plain text")})
-	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "content type is invalid") {
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "must be a JPEG, PNG, GIF or WebP image") {
 		t.Errorf("a text file: status %d, want 422:\n%s", resp.StatusCode, body)
 	}
 }
