@@ -88,7 +88,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 		return
 	}
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", view); err != nil {
+	if err := t.Execute(&buf, view); err != nil {
 		s.logger.Error("template failed", "page", page, "err", err)
 		http.Error(w, "Something went wrong.", http.StatusInternalServerError)
 		return

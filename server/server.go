@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -106,32 +107,62 @@ func New(cfg config.Config, db *store.DB, fed *federation.Federation, logger *sl
 	return s, nil
 }
 
-// parsePages parses each page template together with the layout and the
-// partials (files named _*.html, such as _status.html), which every page
-// may use.
+// parsePages parses every page into one template set, which holds the
+// layout's partials (files named _*.html, such as _status.html) once
+// rather than once per page. The layout is the one part each page needs
+// its own copy of, because it names the blocks a page fills ("title",
+// "content", "head"): for page P those become "P/title", … in both the
+// layout's copy and P's file. The result maps each page to the template
+// that renders it whole.
 func parsePages(fsys fs.FS) (map[string]*template.Template, error) {
 	names, err := fs.Glob(fsys, "*.html")
 	if err != nil {
 		return nil, err
 	}
-	partials, err := fs.Glob(fsys, "_*.html")
+	set := template.New("").Funcs(templateFuncs())
+	layout, err := fs.ReadFile(fsys, "layout.html")
 	if err != nil {
 		return nil, err
 	}
-	pages := map[string]*template.Template{}
+	var pageNames []string
 	for _, name := range names {
-		if name == "layout.html" || strings.HasPrefix(name, "_") {
+		src, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, err
+		}
+		if name == "layout.html" {
 			continue
 		}
-		files := append([]string{"layout.html"}, partials...)
-		t, err := template.New(name).Funcs(templateFuncs()).ParseFS(fsys, append(files, name)...)
-		if err != nil {
+		if strings.HasPrefix(name, "_") {
+			if _, err := set.New(name).Parse(string(src)); err != nil {
+				return nil, fmt.Errorf("template %s: %w", name, err)
+			}
+			continue
+		}
+		page := strings.TrimSuffix(name, ".html")
+		// The layout first: its {{block "head"}} is the default a page may
+		// redefine.
+		wrapper := pageBlockRE.ReplaceAllString(strings.Replace(string(layout), `{{define "layout"}}`, `{{define "`+page+`"}}`, 1), `$1 "`+page+`/$2"`)
+		if _, err := set.New(name + "#layout").Parse(wrapper); err != nil {
+			return nil, fmt.Errorf("template layout.html for %s: %w", name, err)
+		}
+		if _, err := set.New(name).Parse(pageBlockRE.ReplaceAllString(string(src), `$1 "`+page+`/$2"`)); err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
 		}
-		pages[name[:len(name)-len(".html")]] = t
+		pageNames = append(pageNames, page)
+	}
+	pages := map[string]*template.Template{}
+	for _, page := range pageNames {
+		if pages[page] = set.Lookup(page); pages[page] == nil {
+			return nil, fmt.Errorf("template layout.html: no {{define \"layout\"}}")
+		}
 	}
 	return pages, nil
 }
+
+// pageBlockRE finds where a template defines or calls one of the blocks a
+// page fills in the layout.
+var pageBlockRE = regexp.MustCompile(`(\{\{-?\s*(?:define|template|block))\s+"(title|content|head)"`)
 
 // Handler is the whole HTTP handler, middleware included.
 func (s *Server) Handler() http.Handler { return s.handler }
