@@ -140,6 +140,13 @@ func parsePages(fsys fs.FS) (map[string]*template.Template, error) {
 			continue
 		}
 		page := strings.TrimSuffix(name, ".html")
+		// All pages share one name space: a template a page defines
+		// besides its blocks would silently replace another page's.
+		for _, m := range defineRE.FindAllStringSubmatch(string(src), -1) {
+			if !pageBlockRE.MatchString(m[0]) {
+				return nil, fmt.Errorf("template %s defines %q: a page defines only title, content and head; shared templates go in a _partial.html", name, m[1])
+			}
+		}
 		// The layout first: its {{block "head"}} is the default a page may
 		// redefine.
 		wrapper := pageBlockRE.ReplaceAllString(strings.Replace(string(layout), `{{define "layout"}}`, `{{define "`+page+`"}}`, 1), `$1 "`+page+`/$2"`)
@@ -161,8 +168,11 @@ func parsePages(fsys fs.FS) (map[string]*template.Template, error) {
 }
 
 // pageBlockRE finds where a template defines or calls one of the blocks a
-// page fills in the layout.
-var pageBlockRE = regexp.MustCompile(`(\{\{-?\s*(?:define|template|block))\s+"(title|content|head)"`)
+// page fills in the layout; defineRE finds every template a file defines.
+var (
+	pageBlockRE = regexp.MustCompile(`(\{\{-?\s*(?:define|template|block))\s+"(title|content|head)"`)
+	defineRE    = regexp.MustCompile(`\{\{-?\s*(?:define|block)\s+"([^"]*)"`)
+)
 
 // Handler is the whole HTTP handler, middleware included.
 func (s *Server) Handler() http.Handler { return s.handler }
