@@ -101,7 +101,9 @@ func (f *Federation) importPost(ctx context.Context, tx *store.Tx, p store.Post,
 	if parent, err := tx.PostByURI(ctx, p.InReplyToURI); err == nil && p.InReplyToURI != "" {
 		p.InReplyToID, p.Conversation = parent.ID, parent.Conversation
 	}
-	id, err := tx.InsertPost(ctx, p)
+	// The id is made from the original date, so listings (ordered by id)
+	// show the post among its time rather than above newer posts.
+	id, err := tx.InsertImportedPost(ctx, p)
 	if err != nil {
 		return "", err
 	}
@@ -120,5 +122,6 @@ func (f *Federation) importPost(ctx context.Context, tx *store.Tx, p store.Post,
 	note := f.noteOf(stored)
 	act := ap.OutActivity{ID: f.urls.CreateActivity(id), Type: "Create", Actor: f.urls.Actor(),
 		To: note.To, CC: note.CC, Object: note, Published: note.Published}
-	return p.URI, f.publish(ctx, tx, act, isListed(p.Visibility), nil)
+	_, err = f.storeActivity(ctx, tx, act, isListed(p.Visibility), stored.PublishedAt)
+	return p.URI, err
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"time"
 
 	"kith/federation/ap"
 	"kith/store"
@@ -21,19 +22,27 @@ func (f *Federation) newActivityID() string {
 // the caller's transaction: the local change, the activity and its
 // deliveries commit together or not at all. public lists it in the outbox.
 func (f *Federation) publish(ctx context.Context, tx *store.Tx, act ap.OutActivity, public bool, inboxes []string) error {
+	id, err := f.storeActivity(ctx, tx, act, public, time.Time{})
+	if err != nil {
+		return err
+	}
+	return f.enqueueDeliveries(ctx, tx, id, inboxes)
+}
+
+// storeActivity stores an outgoing activity and returns its row id. at is
+// zero for an activity of now, or the past time of an imported one, which
+// places it among its own time in the outbox.
+func (f *Federation) storeActivity(ctx context.Context, tx *store.Tx, act ap.OutActivity, public bool, at time.Time) (int64, error) {
 	act.Context = ap.Context()
 	if act.Published == "" && (act.Type == "Create" || act.Type == "Announce" || act.Type == "Update") {
 		act.Published = formatTime(tx.Now())
 	}
 	body, err := ap.Marshal(act)
 	if err != nil {
-		return fmt.Errorf("marshal %s: %w", act.Type, err)
+		return 0, fmt.Errorf("marshal %s: %w", act.Type, err)
 	}
-	id, err := tx.InsertActivity(ctx, store.Activity{URI: act.ID, Type: act.Type, ObjectURI: objectID(act.Object), Public: public, Body: body})
-	if err != nil {
-		return err
-	}
-	return f.enqueueDeliveries(ctx, tx, id, inboxes)
+	return tx.InsertActivity(ctx, store.Activity{URI: act.ID, Type: act.Type, ObjectURI: objectID(act.Object), Public: public,
+		Body: body, PublishedAt: at})
 }
 
 // objectID is the id of an activity's object, embedded or not.

@@ -109,6 +109,13 @@ func checkImportedPosts(t *testing.T, p *testPorter) {
 	if len(posts) != 4 {
 		t.Fatalf("got %d posts, want 4", len(posts))
 	}
+	// Ids follow the original dates, so every listing (ordered by id)
+	// shows the imported posts in date order.
+	for i := 1; i < len(posts); i++ {
+		if !posts[i-1].PublishedAt.Before(posts[i].PublishedAt) {
+			t.Errorf("post %d (%v) has a higher id than post %d (%v)", posts[i-1].ID, posts[i-1].PublishedAt, posts[i].ID, posts[i].PublishedAt)
+		}
+	}
 	byText := map[string]store.Post{}
 	for _, post := range posts {
 		byText[post.Content] = post

@@ -15,14 +15,30 @@ type Activity struct {
 	Public    bool
 	Body      []byte
 	CreatedAt time.Time
+	// PublishedAt is set, when inserting, only for an activity that
+	// happened in the past (an imported post's Create).
+	PublishedAt time.Time
 }
 
-// InsertActivity stores an outgoing activity and returns its row id.
+// InsertActivity stores an outgoing activity and returns its row id. Row
+// ids are time-based like post ids (postids.go) because they order the
+// outbox; an activity with PublishedAt set (the Create of an imported
+// post) gets one from that past time, so it is listed among its own.
 func (tx *Tx) InsertActivity(ctx context.Context, a Activity) (int64, error) {
+	var rowID int64
+	var err error
+	if a.PublishedAt.IsZero() {
+		rowID, err = tx.newActivityRowID(ctx)
+	} else {
+		rowID, err = tx.importedID(ctx, takenActivityIDs, a.PublishedAt)
+	}
+	if err != nil {
+		return 0, err
+	}
 	var id int64
-	err := tx.queryRow(ctx, `INSERT INTO activities (uri, type, object_uri, public, body, created_at) VALUES (?, ?, ?, ?, ?, ?)
+	err = tx.queryRow(ctx, `INSERT INTO activities (id, uri, type, object_uri, public, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (uri) DO UPDATE SET body = excluded.body RETURNING id`,
-		a.URI, a.Type, a.ObjectURI, a.Public, a.Body, unixMilli(tx.now)).Scan(&id)
+		rowID, a.URI, a.Type, a.ObjectURI, a.Public, a.Body, unixMilli(tx.now)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("insert activity %s: %w", a.URI, err)
 	}

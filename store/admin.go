@@ -104,13 +104,33 @@ func (db *DB) CountPrunablePosts(ctx context.Context, owner Actor, before time.T
 // PrunePostsBatch deletes up to limit remote posts that CountPrunablePosts
 // counts, oldest first, and returns how many it deleted.
 func (tx *Tx) PrunePostsBatch(ctx context.Context, owner Actor, before time.Time, limit int) (int, error) {
-	res, err := tx.tx.ExecContext(ctx, `DELETE FROM posts WHERE id IN (SELECT p.id `+prunable+` ORDER BY p.published_at LIMIT ?4)`,
+	rows, err := tx.tx.QueryContext(ctx, `DELETE FROM posts WHERE id IN (SELECT p.id `+prunable+` ORDER BY p.published_at LIMIT ?4) RETURNING id`,
 		owner.ID, unixMilli(before), owner.URI, limit)
 	if err != nil {
 		return 0, fmt.Errorf("prune posts: %w", err)
 	}
-	n, _ := res.RowsAffected()
-	return int(n), nil
+	var n int
+	var highest int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("prune posts: %w", err)
+		}
+		n, highest = n+1, max(highest, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("prune posts: %w", err)
+	}
+	// The newest post may be among the pruned (an old post fetched last):
+	// its id must still count as used.
+	if n > 0 {
+		if err := tx.noteDeletedPostID(ctx, highest); err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
 }
 
 // CountIndexablePosts counts the posts the search index holds (all but

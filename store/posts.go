@@ -87,10 +87,29 @@ type PollOption struct {
 }
 
 // InsertPost stores a new post with its attachments, mentions, tags,
-// emojis and poll, and returns its id. A post whose URI is already stored
-// is left as it is and ErrExists returned, so redelivered activities are
-// harmless.
+// emojis and poll, and returns its id, a new time-based id (postids.go).
+// A post whose URI is already stored is left as it is and ErrExists
+// returned, so redelivered activities are harmless.
 func (tx *Tx) InsertPost(ctx context.Context, p Post) (int64, error) {
+	id, err := tx.newPostID(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return tx.insertPost(ctx, id, p)
+}
+
+// InsertImportedPost is InsertPost for a post recreated from an archive:
+// its id is made from its original date, so that listings, which order by
+// id, show it among the posts of its time, below every post made since.
+func (tx *Tx) InsertImportedPost(ctx context.Context, p Post) (int64, error) {
+	id, err := tx.importedID(ctx, takenPostIDs, p.PublishedAt)
+	if err != nil {
+		return 0, err
+	}
+	return tx.insertPost(ctx, id, p)
+}
+
+func (tx *Tx) insertPost(ctx context.Context, id int64, p Post) (int64, error) {
 	var reblog, replyID any
 	if p.ReblogOfID != 0 {
 		reblog = p.ReblogOfID
@@ -98,15 +117,10 @@ func (tx *Tx) InsertPost(ctx context.Context, p Post) (int64, error) {
 	if p.InReplyToID != 0 {
 		replyID = p.InReplyToID
 	}
-	// The id is one past the highest ever used, deleted posts included:
-	// a local post's id is part of its ActivityPub id, and peers that saw
-	// a Delete must never see that id again for another post.
 	res, err := tx.exec(ctx, `INSERT INTO posts (id, uri, url, author_id, local, type, visibility, reblog_of_id,
 		in_reply_to_uri, in_reply_to_id, conversation, summary, content, source, language, sensitive, published_at, edited_at, created_at)
-		VALUES (1 + MAX(COALESCE((SELECT MAX(id) FROM posts), 0),
-			COALESCE((SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'posts.highest_deleted_id'), 0)),
-			?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uri) DO NOTHING`,
-		p.URI, p.URL, p.AuthorID, p.Local, orDefault(p.Type, "Note"), p.Visibility, reblog, p.InReplyToURI, replyID,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uri) DO NOTHING`,
+		id, p.URI, p.URL, p.AuthorID, p.Local, orDefault(p.Type, "Note"), p.Visibility, reblog, p.InReplyToURI, replyID,
 		p.Conversation, p.Summary, p.Content, p.Source, p.Language, p.Sensitive, unixMilli(p.PublishedAt),
 		milliOrZero(p.EditedAt), unixMilli(tx.now))
 	if err != nil {
@@ -115,7 +129,6 @@ func (tx *Tx) InsertPost(ctx context.Context, p Post) (int64, error) {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return 0, fmt.Errorf("post %s: %w", p.URI, ErrExists)
 	}
-	id, _ := res.LastInsertId()
 	if err := tx.writePostParts(ctx, id, p); err != nil {
 		return 0, err
 	}
@@ -241,10 +254,20 @@ func (tx *Tx) UpdatePost(ctx context.Context, p Post) error {
 
 // DeletePost removes a post (and its boosts, likes and notifications).
 func (tx *Tx) DeletePost(ctx context.Context, id int64) error {
+	// A deleted local post's id is never given out again (postids.go):
+	// new ids stay above posts.highest_deleted_id, imported ids avoid
+	// deleted_post_ids.
+	if _, err := tx.exec(ctx, `INSERT OR IGNORE INTO deleted_post_ids (id) SELECT id FROM posts WHERE id = ? AND local = 1`, id); err != nil {
+		return fmt.Errorf("delete post %d: %w", id, err)
+	}
 	if _, err := tx.exec(ctx, `DELETE FROM posts WHERE id = ?`, id); err != nil {
 		return fmt.Errorf("delete post %d: %w", id, err)
 	}
-	// Remember the highest id deleted, so it is never given out again.
+	return tx.noteDeletedPostID(ctx, id)
+}
+
+// noteDeletedPostID raises posts.highest_deleted_id to id.
+func (tx *Tx) noteDeletedPostID(ctx context.Context, id int64) error {
 	_, err := tx.exec(ctx, `INSERT INTO settings (key, value) VALUES ('posts.highest_deleted_id', ?)
 		ON CONFLICT (key) DO UPDATE SET value = MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))`, id)
 	return err
