@@ -101,6 +101,13 @@ type statusView struct {
 	Published       string
 	Edited          bool
 	VisibilityLabel string
+	// DOMID is the article's id, the anchor actions come back to: a
+	// boost's is its own post id, so a boost and the post it boosts
+	// can share a page. ActionURL is where the owner's buttons post:
+	// the boost (which stands for its post) or the post.
+	DOMID     string
+	ActionURL string
+	Pinnable  bool // the owner's public or unlisted post
 	// ReturnTo is the local URL the status action forms come back to.
 	ReturnTo string
 	// Role is the post's place in a thread view (ancestor, focus or
@@ -282,6 +289,7 @@ func (s *Server) statusViews(ctx context.Context, posts []store.Post) ([]statusV
 		if p.ReblogOfID != 0 {
 			by := b.authors[p.AuthorID]
 			v.BoostedBy, v.BoostID = &by, p.ID
+			v.DOMID, v.ActionURL = "status-"+strconv.FormatInt(p.ID, 10), "/statuses/"+strconv.FormatInt(p.ID, 10)
 		}
 		out = append(out, v)
 	}
@@ -362,6 +370,9 @@ func (b *viewBatch) status(p store.Post) statusView {
 	}
 	v.PublishedISO, v.Published = p.PublishedAt.UTC().Format(time.RFC3339), p.PublishedAt.UTC().Format(shortTimeLayout)
 	v.Edited = !p.EditedAt.IsZero()
+	id := strconv.FormatInt(p.ID, 10)
+	v.DOMID, v.ActionURL = "status-"+id, "/statuses/"+id
+	v.Pinnable = p.Local && publicVisibility(p.Visibility)
 	v.VisibilityLabel = visibilityLabel(p.Visibility)
 	for _, a := range p.Attachments {
 		v.Attachments = append(v.Attachments, attachmentView{URL: b.s.mediaURL(a.URL), MediaType: a.MediaType,
