@@ -234,15 +234,7 @@ func TestWebBoostBesideItsPost(t *testing.T) {
 		t.Fatalf("boost: status %d:\n%.300s", resp.StatusCode, body)
 	}
 	_, home := o.get(t, "/home")
-	ids := map[string]int{}
-	for _, m := range idAttrRE.FindAllStringSubmatch(home, -1) {
-		ids[m[1]]++
-	}
-	for v, n := range ids {
-		if n > 1 {
-			t.Errorf("id %q appears %d times on /home", v, n)
-		}
-	}
+	checkUniqueIDs(t, "/home", home)
 	boost := boostArticleRE.FindStringSubmatch(home)
 	if boost == nil || boost[1] == id {
 		t.Fatalf("no boost with its own id on /home (post %s):\n%s", id, home)
@@ -259,6 +251,53 @@ func TestWebBoostBesideItsPost(t *testing.T) {
 	}
 	if !o.stats(t, p.ID).Favourited {
 		t.Errorf("favourite from the boost did not favourite the boosted post")
+	}
+}
+
+// checkUniqueIDs fails when an element id appears twice on page.
+func checkUniqueIDs(t *testing.T, path, page string) {
+	t.Helper()
+	ids := map[string]int{}
+	for _, m := range idAttrRE.FindAllStringSubmatch(page, -1) {
+		ids[m[1]]++
+	}
+	if len(ids) == 0 {
+		t.Errorf("no ids on %s", path)
+	}
+	for v, n := range ids {
+		if n > 1 {
+			t.Errorf("id %q appears %d times on %s", v, n, path)
+		}
+	}
+}
+
+// TestWebRepeatedPostIDs shows one post twice on a page: pinned and in
+// the profile's list, and in two notifications. Each copy has its own id.
+func TestWebRepeatedPostIDs(t *testing.T) {
+	o := newWebOwner(t)
+	ctx := context.Background()
+	p := o.ownPost(t, federation.NewPost{Text: "pinned and listed"})
+	if resp, body := o.post(t, "/statuses/"+strconv.FormatInt(p.ID, 10), url.Values{"action": {"pin"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("pin: status %d:\n%.300s", resp.StatusCode, body)
+	}
+	fan := o.remotePost(t, "a fan's post")
+	err := o.db.InTx(ctx, func(tx *store.Tx) error {
+		for _, typ := range []string{"favourite", "reblog"} {
+			if err := tx.Notify(ctx, typ, fan.AuthorID, p.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/@admin", "/notifications"} {
+		_, page := o.get(t, path)
+		if got := strings.Count(page, "pinned and listed"); got != 2 {
+			t.Errorf("%s shows the post %d times, want 2", path, got)
+		}
+		checkUniqueIDs(t, path, page)
 	}
 }
 

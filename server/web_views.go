@@ -223,10 +223,22 @@ func (s *Server) accountViews(ctx context.Context, actors []store.Actor) ([]acco
 // action forms return to.
 func (s *Server) statusViewsFor(r *http.Request, posts []store.Post) ([]statusView, error) {
 	views, err := s.statusViews(r.Context(), posts)
+	back := r.URL.RequestURI()
 	for i := range views {
-		views[i].ReturnTo = r.URL.RequestURI()
+		views[i].ReturnTo = back
 	}
 	return views, err
+}
+
+// repeatedDOMID gives v a distinct article id when seen already holds
+// its id: a pinned post also in the profile's list, or a post several
+// notifications are about. The first keeps status-ID, which actions come
+// back to; later ones add suffix.
+func repeatedDOMID(seen map[string]bool, v *statusView, suffix string) {
+	if seen[v.DOMID] {
+		v.DOMID += "-" + suffix
+	}
+	seen[v.DOMID] = true
 }
 
 // statusViews builds the views of posts (boosts shown as the post they
