@@ -2,10 +2,12 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"html"
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -284,16 +286,15 @@ func (s *Server) statusViews(ctx context.Context, posts []store.Post) ([]statusV
 		}
 		kept, shown = append(kept, p), append(shown, p)
 	}
-	b, err := s.newViewBatch(ctx, shown)
-	if err != nil {
-		return nil, err
-	}
+	var boosters []int64
 	for _, p := range kept {
 		if p.ReblogOfID != 0 {
-			if err := b.loadAuthor(ctx, p.AuthorID); err != nil {
-				return nil, err
-			}
+			boosters = append(boosters, p.AuthorID)
 		}
+	}
+	b, err := s.newViewBatch(ctx, shown, boosters)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]statusView, 0, len(shown))
 	for i, p := range kept {
@@ -319,20 +320,24 @@ type viewBatch struct {
 	votes     map[int64][]int
 }
 
-func (s *Server) newViewBatch(ctx context.Context, posts []store.Post) (*viewBatch, error) {
+// newViewBatch loads what the views of posts need, with the accounts of
+// posts' authors and of boosters in one query.
+func (s *Server) newViewBatch(ctx context.Context, posts []store.Post, boosters []int64) (*viewBatch, error) {
 	b := &viewBatch{s: s, now: s.opts.Now(), authors: map[int64]accountView{}}
 	if sess := sessionFromContext(ctx); sess != nil {
 		b.signedIn, b.csrfToken = true, sess.CSRFToken
 	}
 	var ids, pollIDs []int64
+	authorIDs := boosters
 	for _, p := range posts {
 		ids = append(ids, p.ID)
 		if p.Poll != nil {
 			pollIDs = append(pollIDs, p.ID)
 		}
-		if err := b.loadAuthor(ctx, p.AuthorID); err != nil {
-			return nil, err
-		}
+		authorIDs = append(authorIDs, p.AuthorID)
+	}
+	if err := b.loadAuthors(ctx, authorIDs); err != nil {
+		return nil, err
 	}
 	var err error
 	if b.stats, err = s.db.PostStats(ctx, s.fed.LocalActorID(), ids); err != nil {
@@ -347,15 +352,20 @@ func (s *Server) newViewBatch(ctx context.Context, posts []store.Post) (*viewBat
 	return b, nil
 }
 
-func (b *viewBatch) loadAuthor(ctx context.Context, id int64) error {
-	if _, ok := b.authors[id]; ok {
-		return nil
-	}
-	a, err := b.s.db.ActorByID(ctx, id)
+// loadAuthors builds the views of the accounts ids (repeats allowed).
+func (b *viewBatch) loadAuthors(ctx context.Context, ids []int64) error {
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	actors, err := b.s.db.ActorsByIDs(ctx, ids)
 	if err != nil {
 		return err
 	}
-	b.authors[id] = b.s.accountViewOf(ctx, a)
+	if len(actors) != len(ids) {
+		return fmt.Errorf("authors of posts: %d of %d stored: %w", len(actors), len(ids), store.ErrNotFound)
+	}
+	for _, a := range actors {
+		b.authors[a.ID] = b.s.accountViewOf(ctx, a)
+	}
 	return nil
 }
 
