@@ -98,7 +98,7 @@ func TestTemplatesPartials(t *testing.T) {
 		Local: true, Visibility: store.Unlisted, Summary: "cw", Content: "<p>hi</p>", PublishedAt: now, EditedAt: now,
 		Attachments: []attachmentView{{URL: "/m.png", Kind: "image", Description: "a cat"}, {URL: "/m.mp4", Kind: "video"}},
 		Poll:        &pollView{Multiple: true, ExpiresAt: now, Options: []pollOptionView{{Title: "yes", Percent: 50, Own: true}}},
-		Replies:     1, Reblogs: 2, Favourites: 3, Favourited: true,
+		Replies:     1, Reblogs: 2, Favourites: 3, Favourited: true, DOMID: "status-3", ActionURL: "/statuses/3",
 	}
 	owner := full
 	owner.SignedIn, owner.CSRFToken = true, "tok"
@@ -124,7 +124,8 @@ func TestTemplatesPartials(t *testing.T) {
 				t.Fatalf("executing %s: %v", c.partial, err)
 			}
 			if c.partial == "status" && c.name == "owner" {
-				for _, want := range []string{`action="/statuses/1/unfavourite"`, `aria-pressed="true"`, `name="csrf_token" value="tok"`, `<figcaption>a cat</figcaption>`} {
+				for _, want := range []string{`id="status-3"`, `action="/statuses/3"`, `name="action" value="unfavourite" aria-pressed="true"`,
+					`name="action" value="boost" aria-pressed="false"`, `name="csrf_token" value="tok"`, `<figcaption>a cat</figcaption>`} {
 					if !strings.Contains(b.String(), want) {
 						t.Errorf("owner's status misses %s", want)
 					}

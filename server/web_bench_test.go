@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -13,7 +12,7 @@ import (
 	"time"
 
 	"kith/account"
-	"kith/static"
+	"kith/config"
 	"kith/store"
 )
 
@@ -37,14 +36,15 @@ func ownerCookie(tb testing.TB, db *store.DB) *http.Cookie {
 	return &http.Cookie{Name: "kith_session", Value: token}
 }
 
-// cssBytes is the size of the stylesheet every page loads.
+// cssBytes is the size of the stylesheet every page loads: the default
+// theme as the server compiles it.
 func cssBytes(tb testing.TB) int {
 	tb.Helper()
-	b, err := fs.ReadFile(static.FS, "style.css")
+	st, err := compileTheme(config.Default())
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return len(b)
+	return len(st.css)
 }
 
 func getHome(tb testing.TB, client *http.Client, req *http.Request) []byte {

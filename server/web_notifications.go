@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
 
 	"kith/store"
@@ -115,13 +116,19 @@ func (s *Server) notificationViews(r *http.Request, list []store.Notification) (
 		byPost[statuses[i].ID] = &statuses[i]
 	}
 	accounts := map[int64]accountView{}
+	seen := map[string]bool{}
 	out := make([]notificationView, 0, len(list))
 	for _, n := range list {
 		a, err := s.notificationAccount(ctx, accounts, n.ActorID)
 		if err != nil {
 			return nil, err
 		}
-		v := notificationView{ID: n.ID, Type: n.Type, CreatedAt: n.CreatedAt, Account: a, Status: byPost[n.PostID]}
+		v := notificationView{ID: n.ID, Type: n.Type, CreatedAt: n.CreatedAt, Account: a}
+		if st := byPost[n.PostID]; st != nil {
+			shown := *st
+			repeatedDOMID(seen, &shown, "n"+strconv.FormatInt(n.ID, 10))
+			v.Status = &shown
+		}
 		for _, t := range notificationTypes {
 			if t.Type == n.Type {
 				v.Says = t.Says

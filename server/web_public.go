@@ -158,6 +158,10 @@ func (s *Server) profileView(ctx context.Context, r *http.Request) (profilePage,
 		return profilePage{}, err
 	}
 	v.Pinned, v.Statuses = views[:len(pinned)], views[len(pinned):]
+	seen := map[string]bool{}
+	for i := range views {
+		repeatedDOMID(seen, &views[i], "again")
+	}
 	if len(posts) > 0 {
 		v.Pages.Next = olderPage(r, posts[len(posts)-1].ID, len(posts) == profilePageSize)
 	}

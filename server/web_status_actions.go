@@ -9,12 +9,12 @@ import (
 	"kith/store"
 )
 
-// The owner's buttons on a post: POST /statuses/{id}/{action}, a small
-// form with the CSRF token and the page to come back to (return_to). A
-// post's buttons may also share one form posting to /statuses/{id}, each
-// a submit button named "action" whose value is the action: one token
-// and one return_to per post instead of one per button keeps a timeline
-// page about a third lighter.
+// The owner's buttons on a post share one form posting to
+// /statuses/{id}, with the CSRF token and the page to come back to
+// (return_to); each is a submit button named "action" whose value is the
+// action. One token and one return_to per post instead of one per button
+// keeps a timeline page about a third lighter. POST
+// /statuses/{id}/{action} does the same with the action in the path.
 
 // statusActionName is the action a button asked for: the last path
 // segment, or the "action" field of a form shared by several buttons.
@@ -64,7 +64,8 @@ func (s *Server) webStatusActions() map[string]func(ctx context.Context, r *http
 
 // handleWebStatusAction runs one button's action on the post named by
 // {id} (a boost stands for the post it boosts) and goes back to the page
-// the button was on, or to the post's thread.
+// the button was on, at the button's post or boost, or to the post's
+// thread.
 func (s *Server) handleWebStatusAction(w http.ResponseWriter, r *http.Request) {
 	if err := checkCSRF(r); err != nil {
 		s.renderError(w, r, err)
@@ -77,6 +78,8 @@ func (s *Server) handleWebStatusAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err := s.ownerPost(r.Context(), pathParam(r, "id"))
+	// Back to the article whose button was pressed: a boost's own.
+	anchor := postAnchor(p.ID)
 	if err == nil && p.ReblogOfID != 0 {
 		p, err = s.ownerPost(r.Context(), strconv.FormatInt(p.ReblogOfID, 10))
 	}
@@ -95,7 +98,7 @@ func (s *Server) handleWebStatusAction(w http.ResponseWriter, r *http.Request) {
 	if action == "delete" && pathOnly(back) == threadPath(p.ID) {
 		back = "/home" // the thread is gone with its post
 	} else if !strings.Contains(back, "#") {
-		back += postAnchor(p.ID)
+		back += anchor
 	}
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }

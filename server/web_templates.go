@@ -53,27 +53,8 @@ func templateFuncs() template.FuncMap {
 		// isoTime is a time for a datetime attribute or a feed.
 		"isoTime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		// shortTime is a time as a reader sees it.
-		"shortTime":    func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04") },
-		"statusAction": statusActionOf,
+		"shortTime": func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04") },
 	}
-}
-
-// statusActionView is the "status-action" partial's view: one toggling action
-// (boost/unboost, favourite/unfavourite, …) on a post.
-type statusActionView struct {
-	ID        int64
-	Do        string
-	Undo      string
-	Label     string
-	Active    bool
-	Count     int
-	CSRFToken string
-	ReturnTo  string
-}
-
-func statusActionOf(v statusView, do, undo, label string, active bool, count int) statusActionView {
-	return statusActionView{ID: v.ID, Do: do, Undo: undo, Label: label, Active: active, Count: count,
-		CSRFToken: v.CSRFToken, ReturnTo: v.ReturnTo}
 }
 
 // contextWithoutSession hides the owner's session from view builders, for

@@ -85,7 +85,7 @@ func TestWebStatusActionsChangeState(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.action, func(t *testing.T) {
 			id := strconv.FormatInt(tt.post.ID, 10)
-			resp, body := o.post(t, "/statuses/"+id+"/"+tt.action, url.Values{"return_to": {"/all?max_id=9"}})
+			resp, body := o.post(t, "/statuses/"+id, url.Values{"action": {tt.action}, "return_to": {"/all?max_id=9"}})
 			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/all?max_id=9#status-"+id {
 				t.Fatalf("status %d to %q, want 303 back to /all:\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
 			}
@@ -222,3 +222,86 @@ func TestWebTimelinePages(t *testing.T) {
 }
 
 var nextLinkRE = regexp.MustCompile(`<a href="([^"]+)" rel="next">`)
+
+// TestWebBoostBesideItsPost shows the owner's post and the owner's boost of
+// it on one page: each article has its own id, the boost's buttons post
+// for the boost and come back to it.
+func TestWebBoostBesideItsPost(t *testing.T) {
+	o := newWebOwner(t)
+	p := o.ownPost(t, federation.NewPost{Text: "worth repeating"})
+	id := strconv.FormatInt(p.ID, 10)
+	if resp, body := o.post(t, "/statuses/"+id, url.Values{"action": {"boost"}, "return_to": {"/home"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("boost: status %d:\n%.300s", resp.StatusCode, body)
+	}
+	_, home := o.get(t, "/home")
+	checkUniqueIDs(t, "/home", home)
+	boost := boostArticleRE.FindStringSubmatch(home)
+	if boost == nil || boost[1] == id {
+		t.Fatalf("no boost with its own id on /home (post %s):\n%s", id, home)
+	}
+	if got, want := strings.Count(home, `<form method="post" action="/statuses/`+boost[1]+`">`), 1; got != want {
+		t.Errorf("forms for the boost %s: %d, want %d", boost[1], got, want)
+	}
+	if got, want := strings.Count(home, `<form method="post" action="/statuses/`+id+`">`), 1; got != want {
+		t.Errorf("forms for the post %s: %d, want %d", id, got, want)
+	}
+	resp, _ := o.post(t, "/statuses/"+boost[1], url.Values{"action": {"favourite"}, "return_to": {"/home"}})
+	if got, want := resp.Header.Get("Location"), "/home#status-"+boost[1]; got != want {
+		t.Errorf("favourite from the boost: back to %q, want %q", got, want)
+	}
+	if !o.stats(t, p.ID).Favourited {
+		t.Errorf("favourite from the boost did not favourite the boosted post")
+	}
+}
+
+// checkUniqueIDs fails when an element id appears twice on page.
+func checkUniqueIDs(t *testing.T, path, page string) {
+	t.Helper()
+	ids := map[string]int{}
+	for _, m := range idAttrRE.FindAllStringSubmatch(page, -1) {
+		ids[m[1]]++
+	}
+	if len(ids) == 0 {
+		t.Errorf("no ids on %s", path)
+	}
+	for v, n := range ids {
+		if n > 1 {
+			t.Errorf("id %q appears %d times on %s", v, n, path)
+		}
+	}
+}
+
+// TestWebRepeatedPostIDs shows one post twice on a page: pinned and in
+// the profile's list, and in two notifications. Each copy has its own id.
+func TestWebRepeatedPostIDs(t *testing.T) {
+	o := newWebOwner(t)
+	ctx := context.Background()
+	p := o.ownPost(t, federation.NewPost{Text: "pinned and listed"})
+	if resp, body := o.post(t, "/statuses/"+strconv.FormatInt(p.ID, 10), url.Values{"action": {"pin"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("pin: status %d:\n%.300s", resp.StatusCode, body)
+	}
+	fan := o.remotePost(t, "a fan's post")
+	err := o.db.InTx(ctx, func(tx *store.Tx) error {
+		for _, typ := range []string{"favourite", "reblog"} {
+			if err := tx.Notify(ctx, typ, fan.AuthorID, p.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/@admin", "/notifications"} {
+		_, page := o.get(t, path)
+		if got := strings.Count(page, "pinned and listed"); got != 2 {
+			t.Errorf("%s shows the post %d times, want 2", path, got)
+		}
+		checkUniqueIDs(t, path, page)
+	}
+}
+
+var (
+	idAttrRE       = regexp.MustCompile(` id="([^"]+)"`)
+	boostArticleRE = regexp.MustCompile(`<article class="status" id="status-(\d+)"[^>]*>\s*<p class="boosted-by">`)
+)

@@ -2,10 +2,12 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"html"
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -101,6 +103,13 @@ type statusView struct {
 	Published       string
 	Edited          bool
 	VisibilityLabel string
+	// DOMID is the article's id, the anchor actions come back to: a
+	// boost's is its own post id, so a boost and the post it boosts
+	// can share a page. ActionURL is where the owner's buttons post:
+	// the boost (which stands for its post) or the post.
+	DOMID     string
+	ActionURL string
+	Pinnable  bool // the owner's public or unlisted post
 	// ReturnTo is the local URL the status action forms come back to.
 	ReturnTo string
 	// Role is the post's place in a thread view (ancestor, focus or
@@ -216,10 +225,22 @@ func (s *Server) accountViews(ctx context.Context, actors []store.Actor) ([]acco
 // action forms return to.
 func (s *Server) statusViewsFor(r *http.Request, posts []store.Post) ([]statusView, error) {
 	views, err := s.statusViews(r.Context(), posts)
+	back := r.URL.RequestURI()
 	for i := range views {
-		views[i].ReturnTo = r.URL.RequestURI()
+		views[i].ReturnTo = back
 	}
 	return views, err
+}
+
+// repeatedDOMID gives v a distinct article id when seen already holds
+// its id: a pinned post also in the profile's list, or a post several
+// notifications are about. The first keeps status-ID, which actions come
+// back to; later ones add suffix.
+func repeatedDOMID(seen map[string]bool, v *statusView, suffix string) {
+	if seen[v.DOMID] {
+		v.DOMID += "-" + suffix
+	}
+	seen[v.DOMID] = true
 }
 
 // statusViews builds the views of posts (boosts shown as the post they
@@ -265,16 +286,15 @@ func (s *Server) statusViews(ctx context.Context, posts []store.Post) ([]statusV
 		}
 		kept, shown = append(kept, p), append(shown, p)
 	}
-	b, err := s.newViewBatch(ctx, shown)
-	if err != nil {
-		return nil, err
-	}
+	var boosters []int64
 	for _, p := range kept {
 		if p.ReblogOfID != 0 {
-			if err := b.loadAuthor(ctx, p.AuthorID); err != nil {
-				return nil, err
-			}
+			boosters = append(boosters, p.AuthorID)
 		}
+	}
+	b, err := s.newViewBatch(ctx, shown, boosters)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]statusView, 0, len(shown))
 	for i, p := range kept {
@@ -282,6 +302,7 @@ func (s *Server) statusViews(ctx context.Context, posts []store.Post) ([]statusV
 		if p.ReblogOfID != 0 {
 			by := b.authors[p.AuthorID]
 			v.BoostedBy, v.BoostID = &by, p.ID
+			v.DOMID, v.ActionURL = "status-"+strconv.FormatInt(p.ID, 10), "/statuses/"+strconv.FormatInt(p.ID, 10)
 		}
 		out = append(out, v)
 	}
@@ -299,20 +320,24 @@ type viewBatch struct {
 	votes     map[int64][]int
 }
 
-func (s *Server) newViewBatch(ctx context.Context, posts []store.Post) (*viewBatch, error) {
+// newViewBatch loads what the views of posts need, with the accounts of
+// posts' authors and of boosters in one query.
+func (s *Server) newViewBatch(ctx context.Context, posts []store.Post, boosters []int64) (*viewBatch, error) {
 	b := &viewBatch{s: s, now: s.opts.Now(), authors: map[int64]accountView{}}
 	if sess := sessionFromContext(ctx); sess != nil {
 		b.signedIn, b.csrfToken = true, sess.CSRFToken
 	}
 	var ids, pollIDs []int64
+	authorIDs := boosters
 	for _, p := range posts {
 		ids = append(ids, p.ID)
 		if p.Poll != nil {
 			pollIDs = append(pollIDs, p.ID)
 		}
-		if err := b.loadAuthor(ctx, p.AuthorID); err != nil {
-			return nil, err
-		}
+		authorIDs = append(authorIDs, p.AuthorID)
+	}
+	if err := b.loadAuthors(ctx, authorIDs); err != nil {
+		return nil, err
 	}
 	var err error
 	if b.stats, err = s.db.PostStats(ctx, s.fed.LocalActorID(), ids); err != nil {
@@ -327,15 +352,20 @@ func (s *Server) newViewBatch(ctx context.Context, posts []store.Post) (*viewBat
 	return b, nil
 }
 
-func (b *viewBatch) loadAuthor(ctx context.Context, id int64) error {
-	if _, ok := b.authors[id]; ok {
-		return nil
-	}
-	a, err := b.s.db.ActorByID(ctx, id)
+// loadAuthors builds the views of the accounts ids (repeats allowed).
+func (b *viewBatch) loadAuthors(ctx context.Context, ids []int64) error {
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	actors, err := b.s.db.ActorsByIDs(ctx, ids)
 	if err != nil {
 		return err
 	}
-	b.authors[id] = b.s.accountViewOf(ctx, a)
+	if len(actors) != len(ids) {
+		return fmt.Errorf("authors of posts: %d of %d stored: %w", len(actors), len(ids), store.ErrNotFound)
+	}
+	for _, a := range actors {
+		b.authors[a.ID] = b.s.accountViewOf(ctx, a)
+	}
 	return nil
 }
 
@@ -362,6 +392,9 @@ func (b *viewBatch) status(p store.Post) statusView {
 	}
 	v.PublishedISO, v.Published = p.PublishedAt.UTC().Format(time.RFC3339), p.PublishedAt.UTC().Format(shortTimeLayout)
 	v.Edited = !p.EditedAt.IsZero()
+	id := strconv.FormatInt(p.ID, 10)
+	v.DOMID, v.ActionURL = "status-"+id, "/statuses/"+id
+	v.Pinnable = p.Local && publicVisibility(p.Visibility)
 	v.VisibilityLabel = visibilityLabel(p.Visibility)
 	for _, a := range p.Attachments {
 		v.Attachments = append(v.Attachments, attachmentView{URL: b.s.mediaURL(a.URL), MediaType: a.MediaType,
