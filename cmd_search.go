@@ -24,11 +24,7 @@ func runSearchReindex(ctx context.Context, c cli, args []string) error {
 Rebuilds the full-text search index of posts from the posts themselves.
 The index is kept current as posts come and go, so this is for repairs.
 Search finds fewer posts until it finishes.`)
-	path := configFlag(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	a, err := openAdmin(ctx, c, *path, false)
+	a, _, err := openCommand(ctx, c, fs, args, 0, false)
 	if err != nil {
 		return err
 	}
