@@ -116,19 +116,11 @@ block the domain ('kith domain block' does) and sends nothing. Without
 		return nil
 	}
 	p := progress{c: c, verb: "deleted", what: "accounts with their posts", total: counts.Actors}
-	for {
-		var n int
-		err := a.db.InTx(ctx, func(tx *store.Tx) (err error) {
-			n, err = tx.PurgeDomainBatch(ctx, domain, purgeBatch)
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			break
-		}
-		p.add(n)
+	err = inBatches(ctx, a.db, &p, func(tx *store.Tx) (int, error) {
+		return tx.PurgeDomainBatch(ctx, domain, purgeBatch)
+	})
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(c.stdout, "Purged %s.\n", domain)
 	return nil

@@ -38,19 +38,12 @@ Search finds fewer posts until it finishes.`)
 	}
 	p := progress{c: c, verb: "indexed", what: "posts", total: total}
 	var after int64
-	for {
-		var n int
-		err := a.db.InTx(ctx, func(tx *store.Tx) (err error) {
-			after, n, err = tx.ReindexPostsBatch(ctx, after, reindexBatch)
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			break
-		}
-		p.add(n)
+	err = inBatches(ctx, a.db, &p, func(tx *store.Tx) (n int, err error) {
+		after, n, err = tx.ReindexPostsBatch(ctx, after, reindexBatch)
+		return n, err
+	})
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(c.stdout, "Search index rebuilt: %d posts.\n", p.done)
 	return nil

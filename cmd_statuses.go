@@ -57,19 +57,11 @@ them; cached files are for 'kith media prune'.`)
 		return nil
 	}
 	p := progress{c: c, verb: "deleted", what: "posts", total: total}
-	for {
-		var n int
-		err := a.db.InTx(ctx, func(tx *store.Tx) (err error) {
-			n, err = tx.PrunePostsBatch(ctx, owner, before, pruneBatch)
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			break
-		}
-		p.add(n)
+	err = inBatches(ctx, a.db, &p, func(tx *store.Tx) (int, error) {
+		return tx.PrunePostsBatch(ctx, owner, before, pruneBatch)
+	})
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(c.stdout, "Deleted %d remote posts older than %d days.\n", p.done, *days)
 	return nil
