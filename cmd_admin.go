@@ -16,11 +16,11 @@ import (
 	"kith/store"
 )
 
-// The operator commands (account, domain, statuses, actor, queue, search)
-// open the database of the data directory directly, next to a running
-// kith serve if there is one: SQLite's WAL lets both write, one
-// transaction at a time. What they federate is only enqueued here; the
-// server's job runner polls the queue and sends it.
+// The operator commands (account, domain, statuses, actor, queue, search,
+// media, token, export, import) open the database of the data directory
+// directly, next to a running kith serve if there is one: SQLite's WAL
+// lets both write, one transaction at a time. What they federate is only
+// enqueued here; the server's job runner polls the queue and sends it.
 
 // admin is what an operator command works with.
 type admin struct {
