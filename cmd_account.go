@@ -82,12 +82,7 @@ must already list this account among its aliases ("Moving from a different
 account" on Mastodon, or 'kith account alias add' on another kith). Your
 followers' servers are sent a Move and follow the new account; the profile
 shows where you moved. Running it again re-sends the Move.`)
-	path := configFlag(fs)
-	rest, err := parseArgs(fs, args, 1)
-	if err != nil {
-		return err
-	}
-	a, err := openAdmin(ctx, c, *path, true)
+	a, rest, err := openCommand(ctx, c, fs, args, 1, true)
 	if err != nil {
 		return err
 	}
@@ -114,12 +109,7 @@ func runAliasChange(ctx context.Context, c cli, verb string, args []string) erro
 
 Aliases (alsoKnownAs) are the accounts you also are: an account listed
 here can move to this one. The change is federated to your followers.`)
-	path := configFlag(fs)
-	rest, err := parseArgs(fs, args, 1)
-	if err != nil {
-		return err
-	}
-	a, err := openAdmin(ctx, c, *path, true)
+	a, rest, err := openCommand(ctx, c, fs, args, 1, true)
 	if err != nil {
 		return err
 	}
@@ -143,11 +133,7 @@ here can move to this one. The change is federated to your followers.`)
 
 func runAliasList(ctx context.Context, c cli, args []string) error {
 	fs := newFlags(c, "account alias list", "account alias list [--config FILE]\n\nLists the account's aliases (alsoKnownAs), one actor URL a line, and where it moved, if it did.")
-	path := configFlag(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	a, err := openAdmin(ctx, c, *path, true)
+	a, _, err := openCommand(ctx, c, fs, args, 0, true)
 	if err != nil {
 		return err
 	}
@@ -175,11 +161,7 @@ Replaces the owner's RSA key pair (after a leak, say) and federates the
 new public key. Other servers fetch it again when a signature no longer
 matches the key they knew. A running kith serve signs with the new key
 within a second.`)
-	path := configFlag(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	a, err := openAdmin(ctx, c, *path, true)
+	a, _, err := openCommand(ctx, c, fs, args, 0, true)
 	if err != nil {
 		return err
 	}

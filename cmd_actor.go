@@ -20,7 +20,6 @@ func runActorRefresh(ctx context.Context, c cli, args []string) error {
 Fetches remote accounts again from their servers (name, avatar, keys,
 aliases, where they moved), whatever their age. --all refreshes every
 stored remote account, one at a time, and reports those that failed.`)
-	path := configFlag(fs)
 	all := fs.Bool("all", false, "refresh every stored remote account")
 	want := 1
 	for _, arg := range args {
@@ -28,11 +27,7 @@ stored remote account, one at a time, and reports those that failed.`)
 			want = 0
 		}
 	}
-	rest, err := parseArgs(fs, args, want)
-	if err != nil {
-		return err
-	}
-	a, err := openAdmin(ctx, c, *path, true)
+	a, rest, err := openCommand(ctx, c, fs, args, want, true)
 	if err != nil {
 		return err
 	}

@@ -16,11 +16,11 @@ import (
 	"kith/store"
 )
 
-// The operator commands (account, domain, statuses, actor, queue, search)
-// open the database of the data directory directly, next to a running
-// kith serve if there is one: SQLite's WAL lets both write, one
-// transaction at a time. What they federate is only enqueued here; the
-// server's job runner polls the queue and sends it.
+// The operator commands (account, domain, statuses, actor, queue, search,
+// media, token, export, import) open the database of the data directory
+// directly, next to a running kith serve if there is one: SQLite's WAL
+// lets both write, one transaction at a time. What they federate is only
+// enqueued here; the server's job runner polls the queue and sends it.
 
 // admin is what an operator command works with.
 type admin struct {
@@ -58,6 +58,53 @@ func openAdmin(ctx context.Context, c cli, configFile string, withFed bool) (*ad
 }
 
 func (a *admin) Close() error { return a.db.Close() }
+
+// openCommand adds --config to fs, parses args (wanting n arguments besides
+// the flags) and opens the instance with openAdmin. The caller closes it.
+func openCommand(ctx context.Context, c cli, fs *flag.FlagSet, args []string, n int, withFed bool) (*admin, []string, error) {
+	path, rest, err := parseCommand(fs, args, n)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := openAdmin(ctx, c, path, withFed)
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, rest, nil
+}
+
+// parseCommand adds --config to fs and parses args, wanting n arguments
+// besides the flags (flags may stand among them when n > 0). It returns the
+// --config value and those arguments.
+func parseCommand(fs *flag.FlagSet, args []string, n int) (string, []string, error) {
+	path := configFlag(fs)
+	if n == 0 {
+		return *path, nil, parseFlags(fs, args)
+	}
+	rest, err := parseArgs(fs, args, n)
+	return *path, rest, err
+}
+
+// openOwnerDB opens the database of the configured instance, which must
+// have its owner.
+func openOwnerDB(ctx context.Context, configFile string) (*store.DB, error) {
+	cfg, err := loadConfig(configFile)
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.Open(ctx, cfg.DatabasePath(), nil)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.Owner(ctx); errors.Is(err, store.ErrNotFound) {
+		db.Close()
+		return nil, fmt.Errorf("%s has no owner account yet: run 'kith init' or start 'kith serve' once", cfg.Server.DataDir)
+	} else if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
 
 // tellDeliveries says when what a command queued goes out: at once when
 // kith serve answers on its listen address, else when it starts.
@@ -154,6 +201,23 @@ type progress struct {
 func (p *progress) add(n int) {
 	p.done += n
 	fmt.Fprintf(p.c.stderr, "%s %d of %d %s\n", p.verb, p.done, p.total, p.what)
+}
+
+// inBatches runs batch in one transaction after another until one finds
+// nothing left to do, counting in p what each did. Small transactions let
+// a running kith serve write between them.
+func inBatches(ctx context.Context, db *store.DB, p *progress, batch func(tx *store.Tx) (int, error)) error {
+	for {
+		var n int
+		err := db.InTx(ctx, func(tx *store.Tx) (err error) {
+			n, err = batch(tx)
+			return err
+		})
+		if err != nil || n == 0 {
+			return err
+		}
+		p.add(n)
+	}
 }
 
 // friendly turns federation's sentinel errors into plain words for the

@@ -48,28 +48,36 @@ func loadConfig(flagValue string) (config.Config, error) {
 	return cfg, err
 }
 
-func runConfig(_ context.Context, c cli, args []string) error {
+// loadForCheck runs the argument handling that kith config check and kith
+// theme check share (group is "config" or "theme", its only verb "check"),
+// then loads the config, printing each of its problems on a line.
+func loadForCheck(c cli, group, help string, args []string) (config.Config, error) {
 	if len(args) == 0 || (args[0] != "check" && args[0] != "-h" && args[0] != "--help") {
-		fmt.Fprintln(c.stderr, "Usage: kith config check [--config FILE]")
-		return errUsage
+		fmt.Fprintf(c.stderr, "Usage: kith %s check [--config FILE]\n", group)
+		return config.Config{}, errUsage
 	}
 	if args[0] == "check" {
 		args = args[1:]
 	}
-	fs := newFlags(c, "config check", "config check [--config FILE]\n\nReads the config file and reports every unknown key and bad value with its line,\nthen compiles the theme (see kith theme check).")
+	fs := newFlags(c, group+" check", group+" check [--config FILE]\n\n"+help)
 	path := configFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
-		return err
+		return config.Config{}, err
 	}
 	cfg, err := loadConfig(*path)
-	if err != nil {
-		var errs config.Errors
-		if errors.As(err, &errs) {
-			for _, e := range errs {
-				fmt.Fprintln(c.stderr, e)
-			}
-			return fmt.Errorf("%d problem(s) in the config", len(errs))
+	var errs config.Errors
+	if errors.As(err, &errs) {
+		for _, e := range errs {
+			fmt.Fprintln(c.stderr, e)
 		}
+		return config.Config{}, fmt.Errorf("%d problem(s) in the config", len(errs))
+	}
+	return cfg, err
+}
+
+func runConfig(_ context.Context, c cli, args []string) error {
+	cfg, err := loadForCheck(c, "config", "Reads the config file and reports every unknown key and bad value with its line,\nthen compiles the theme (see kith theme check).", args)
+	if err != nil {
 		return err
 	}
 	if _, err := themes.Compile(cfg.ThemeOptions()); err != nil {

@@ -39,12 +39,7 @@ stored posts stay; 'kith domain purge' deletes them. A running kith serve
 applies the change within 10 seconds.
 unblock: lifts a block made here or in the web UI (blocks in the config
 file's federation.blocked_domains stay).`)
-	path := configFlag(fs)
-	rest, err := parseArgs(fs, args, 1)
-	if err != nil {
-		return err
-	}
-	a, err := openAdmin(ctx, c, *path, true)
+	a, rest, err := openCommand(ctx, c, fs, args, 1, true)
 	if err != nil {
 		return err
 	}
@@ -69,11 +64,7 @@ file's federation.blocked_domains stay).`)
 
 func runDomainList(ctx context.Context, c cli, args []string) error {
 	fs := newFlags(c, "domain list", "domain list [--config FILE]\n\nLists blocked domains and where each block comes from.")
-	path := configFlag(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	a, err := openAdmin(ctx, c, *path, false)
+	a, _, err := openCommand(ctx, c, fs, args, 0, false)
 	if err != nil {
 		return err
 	}
@@ -100,14 +91,9 @@ Deletes everything kith stored from DOMAIN and its subdomains: accounts,
 their posts and media rows, follows, likes and notifications. It does not
 block the domain ('kith domain block' does) and sends nothing. Without
 --yes it only counts what would go.`)
-	path := configFlag(fs)
 	yes := fs.Bool("yes", false, "delete; without it, only show the counts")
 	dryRun := fs.Bool("dry-run", false, "only show the counts, even with --yes (the default without --yes)")
-	rest, err := parseArgs(fs, args, 1)
-	if err != nil {
-		return err
-	}
-	a, err := openAdmin(ctx, c, *path, false)
+	a, rest, err := openCommand(ctx, c, fs, args, 1, false)
 	if err != nil {
 		return err
 	}
@@ -130,19 +116,11 @@ block the domain ('kith domain block' does) and sends nothing. Without
 		return nil
 	}
 	p := progress{c: c, verb: "deleted", what: "accounts with their posts", total: counts.Actors}
-	for {
-		var n int
-		err := a.db.InTx(ctx, func(tx *store.Tx) (err error) {
-			n, err = tx.PurgeDomainBatch(ctx, domain, purgeBatch)
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			break
-		}
-		p.add(n)
+	err = inBatches(ctx, a.db, &p, func(tx *store.Tx) (int, error) {
+		return tx.PurgeDomainBatch(ctx, domain, purgeBatch)
+	})
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(c.stdout, "Purged %s.\n", domain)
 	return nil

@@ -2,17 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 
 	"kith/config"
-	"kith/federation"
-	"kith/jobs"
 	"kith/portability"
-	"kith/store"
 )
 
 const exportUsage = `export [--config FILE] [--out ARCHIVE.zip] [--csv DIR]
@@ -36,15 +32,11 @@ func runExport(ctx context.Context, c cli, args []string) error {
 		fs.Usage()
 		return errUsage
 	}
-	cfg, err := loadConfig(*path)
+	p, a, err := openPorter(ctx, c, *path)
 	if err != nil {
 		return err
 	}
-	p, db, err := openPorter(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
+	defer a.Close()
 	if *out != "" {
 		if err := writeStreamAtomic(*out, func(f *os.File) error { return p.WriteArchive(ctx, f) }); err != nil {
 			return err
@@ -66,26 +58,15 @@ func runExport(ctx context.Context, c cli, args []string) error {
 	return nil
 }
 
-// openPorter opens the database and what exports and imports need. Its
-// job runner is never started: a CSV import's rows are applied by the
-// running kith serve.
-func openPorter(ctx context.Context, cfg config.Config) (*portability.Porter, *store.DB, error) {
-	logger := slog.New(slog.DiscardHandler)
-	db, err := store.Open(ctx, cfg.DatabasePath(), nil)
+// openPorter opens the instance with openAdmin and builds what exports
+// and imports need. The caller closes the admin. The job runner is never
+// started: a CSV import's rows are applied by the running kith serve.
+func openPorter(ctx context.Context, c cli, configFile string) (*portability.Porter, *admin, error) {
+	a, err := openAdmin(ctx, c, configFile, true)
 	if err != nil {
 		return nil, nil, err
 	}
-	if _, err := db.Owner(ctx); errors.Is(err, store.ErrNotFound) {
-		db.Close()
-		return nil, nil, errors.New("there is no owner account yet: run kith init or kith serve first")
-	}
-	runner := jobs.New(db, logger, jobs.Options{})
-	fed, err := federation.New(ctx, db, runner, logger, federationOptions(cfg))
-	if err != nil {
-		db.Close()
-		return nil, nil, err
-	}
-	return portability.New(db, fed, nil, logger, portabilityOptions(cfg)), db, nil
+	return portability.New(a.db, a.fed, nil, slog.New(slog.DiscardHandler), portabilityOptions(a.cfg)), a, nil
 }
 
 func portabilityOptions(cfg config.Config) portability.Options {

@@ -57,15 +57,11 @@ func runImport(ctx context.Context, c cli, args []string) error {
 		}
 		kind = k
 	}
-	cfg, err := loadConfig(*path)
+	p, a, err := openPorter(ctx, c, *path)
 	if err != nil {
 		return err
 	}
-	p, db, err := openPorter(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
+	defer a.Close()
 	var queued []int64
 	for _, name := range fs.Args() {
 		if isArchiveName(name) {
@@ -87,7 +83,7 @@ func runImport(ctx context.Context, c cli, args []string) error {
 		fmt.Fprintln(c.stdout, "queued; kith serve applies the lines (progress on /settings/data)")
 		return nil
 	}
-	return showProgress(ctx, c.stdout, db, queued)
+	return showProgress(ctx, c.stdout, a.db, queued)
 }
 
 func isArchiveName(name string) bool {

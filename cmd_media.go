@@ -7,7 +7,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"kith/config"
 	"kith/media"
 	"kith/store"
 )
@@ -25,35 +24,11 @@ const orphanAge = 24 * time.Hour
 // runMedia looks after the media directory: the command-line twin of the
 // daily prune, and the storage report. It works while kith serve runs.
 func runMedia(ctx context.Context, c cli, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprintln(c.stderr, "kith media: missing subcommand")
-		fmt.Fprintln(c.stderr, mediaUsage)
-		return errUsage
-	}
-	switch args[0] {
-	case "prune":
-		return runMediaPrune(ctx, c, args[1:])
-	case "usage":
-		return runMediaUsage(ctx, c, args[1:])
-	case "remove-orphans":
-		return runMediaRemoveOrphans(ctx, c, args[1:])
-	case "-h", "--help":
-		fmt.Fprintln(c.stderr, mediaUsage)
-		return flag.ErrHelp
-	}
-	fmt.Fprintf(c.stderr, "kith media: unknown subcommand %q\n", args[0])
-	fmt.Fprintln(c.stderr, mediaUsage)
-	return errUsage
-}
-
-// openMedia loads the config and opens the instance's database.
-func openMedia(ctx context.Context, configFile string) (config.Config, *store.DB, error) {
-	cfg, err := loadConfig(configFile)
-	if err != nil {
-		return config.Config{}, nil, err
-	}
-	db, err := openOwnerDB(ctx, configFile)
-	return cfg, db, err
+	return dispatch(ctx, c, "media", mediaUsage, []subcommand{
+		{"prune", runMediaPrune},
+		{"usage", runMediaUsage},
+		{"remove-orphans", runMediaRemoveOrphans},
+	}, args)
 }
 
 func runMediaPrune(ctx context.Context, c cli, args []string) error {
@@ -63,17 +38,14 @@ Deletes cached remote media (other servers' attachments, avatars and
 headers) not used for N days; it is fetched again if asked for. The owner's
 uploads are never touched. kith serve does this daily with
 media.remote_cache_days.`)
-	path := configFlag(fs)
 	days := fs.Int("days", 0, "remove cached files unused for this many days; 0 removes all (default: media.remote_cache_days)")
 	dryRun := fs.Bool("dry-run", false, "list what would be removed, remove nothing")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	cfg, db, err := openMedia(ctx, *path)
+	a, _, err := openCommand(ctx, c, fs, args, 0, false)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer a.Close()
+	cfg, db := a.cfg, a.db
 	daysSet := false
 	fs.Visit(func(f *flag.Flag) { daysSet = daysSet || f.Name == "days" })
 	if !daysSet {
@@ -104,15 +76,12 @@ media.remote_cache_days.`)
 
 func runMediaUsage(ctx context.Context, c cli, args []string) error {
 	fs := newFlags(c, "media usage", "media usage [--config FILE]\n\nShows what the media directory holds: uploads, profile images, cached\nremote media, and orphans (files no row refers to).")
-	path := configFlag(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	cfg, db, err := openMedia(ctx, *path)
+	a, _, err := openCommand(ctx, c, fs, args, 0, false)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer a.Close()
+	cfg, db := a.cfg, a.db
 	u, _, err := media.Scan(ctx, db, media.Files{Dir: cfg.MediaDir()}, cfg.Server.URL+"/media/")
 	if err != nil {
 		return err
@@ -137,16 +106,13 @@ func runMediaRemoveOrphans(ctx context.Context, c cli, args []string) error {
 
 Deletes uploads never attached to a post, and files no row refers to, when
 they are more than a day old.`)
-	path := configFlag(fs)
 	dryRun := fs.Bool("dry-run", false, "list what would be removed, remove nothing")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	cfg, db, err := openMedia(ctx, *path)
+	a, _, err := openCommand(ctx, c, fs, args, 0, false)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer a.Close()
+	cfg, db := a.cfg, a.db
 	verb := "removed"
 	if *dryRun {
 		verb = "would remove"

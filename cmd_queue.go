@@ -32,13 +32,9 @@ func runQueueList(ctx context.Context, c cli, args []string) error {
 Lists jobs, the next due first: deliveries (with their inbox), received
 activities being applied, fetches, periodic work. Dead jobs failed every
 retry (about five days for deliveries); 'kith queue retry' or 'drop' them.`)
-	path := configFlag(fs)
 	dead := fs.Bool("dead", false, "only dead jobs")
 	limit := fs.Int("limit", 100, "list at most this many")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	a, err := openAdmin(ctx, c, *path, false)
+	a, _, err := openCommand(ctx, c, fs, args, 0, false)
 	if err != nil {
 		return err
 	}
@@ -91,7 +87,6 @@ func runQueueChange(ctx context.Context, c cli, verb string, args []string) erro
 		what = "deletes a dead or queued job (never a running or periodic one)"
 	}
 	fs := newFlags(c, "queue "+verb, "queue "+verb+" [--config FILE] ID | --all-dead\n\n"+strings.ToUpper(verb[:1])+verb[1:]+" "+what+".\n'kith queue list --dead' shows the ids.")
-	path := configFlag(fs)
 	allDead := fs.Bool("all-dead", false, verb+" every dead job")
 	want := 1
 	for _, arg := range args {
@@ -99,7 +94,7 @@ func runQueueChange(ctx context.Context, c cli, verb string, args []string) erro
 			want = 0
 		}
 	}
-	rest, err := parseArgs(fs, args, want)
+	path, rest, err := parseCommand(fs, args, want)
 	if err != nil {
 		return err
 	}
@@ -109,7 +104,7 @@ func runQueueChange(ctx context.Context, c cli, verb string, args []string) erro
 			return fmt.Errorf("%q is not a job id: 'kith queue list' shows them", rest[0])
 		}
 	}
-	a, err := openAdmin(ctx, c, *path, false)
+	a, err := openAdmin(ctx, c, path, false)
 	if err != nil {
 		return err
 	}

@@ -24,11 +24,7 @@ func runSearchReindex(ctx context.Context, c cli, args []string) error {
 Rebuilds the full-text search index of posts from the posts themselves.
 The index is kept current as posts come and go, so this is for repairs.
 Search finds fewer posts until it finishes.`)
-	path := configFlag(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	a, err := openAdmin(ctx, c, *path, false)
+	a, _, err := openCommand(ctx, c, fs, args, 0, false)
 	if err != nil {
 		return err
 	}
@@ -42,19 +38,12 @@ Search finds fewer posts until it finishes.`)
 	}
 	p := progress{c: c, verb: "indexed", what: "posts", total: total}
 	var after int64
-	for {
-		var n int
-		err := a.db.InTx(ctx, func(tx *store.Tx) (err error) {
-			after, n, err = tx.ReindexPostsBatch(ctx, after, reindexBatch)
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			break
-		}
-		p.add(n)
+	err = inBatches(ctx, a.db, &p, func(tx *store.Tx) (n int, err error) {
+		after, n, err = tx.ReindexPostsBatch(ctx, after, reindexBatch)
+		return n, err
+	})
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(c.stdout, "Search index rebuilt: %d posts.\n", p.done)
 	return nil

@@ -27,10 +27,10 @@ did not favourite, boost, bookmark, reply to, vote in or pin, that do not
 mention you, and that are not in a thread holding one of your posts or
 boosting one. Your own posts are never touched. Their media rows go with
 them; cached files are for 'kith media prune'.`)
-	path := configFlag(fs)
 	days := fs.Int("days", 0, "delete posts published more than this many days ago (required, at least 1)")
 	dryRun := fs.Bool("dry-run", false, "only count the posts that would be deleted")
-	if err := parseFlags(fs, args); err != nil {
+	path, _, err := parseCommand(fs, args, 0)
+	if err != nil {
 		return err
 	}
 	if *days < 1 {
@@ -38,7 +38,7 @@ them; cached files are for 'kith media prune'.`)
 		fs.Usage()
 		return errUsage
 	}
-	a, err := openAdmin(ctx, c, *path, false)
+	a, err := openAdmin(ctx, c, path, false)
 	if err != nil {
 		return err
 	}
@@ -57,19 +57,11 @@ them; cached files are for 'kith media prune'.`)
 		return nil
 	}
 	p := progress{c: c, verb: "deleted", what: "posts", total: total}
-	for {
-		var n int
-		err := a.db.InTx(ctx, func(tx *store.Tx) (err error) {
-			n, err = tx.PrunePostsBatch(ctx, owner, before, pruneBatch)
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			break
-		}
-		p.add(n)
+	err = inBatches(ctx, a.db, &p, func(tx *store.Tx) (int, error) {
+		return tx.PrunePostsBatch(ctx, owner, before, pruneBatch)
+	})
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(c.stdout, "Deleted %d remote posts older than %d days.\n", p.done, *days)
 	return nil

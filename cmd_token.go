@@ -20,25 +20,11 @@ const tokenUsage = `Usage:
 // runToken manages access tokens for the owner's scripts and bots, the
 // command-line twin of Settings → Applications.
 func runToken(ctx context.Context, c cli, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprintln(c.stderr, "kith token: missing subcommand")
-		fmt.Fprintln(c.stderr, tokenUsage)
-		return errUsage
-	}
-	switch args[0] {
-	case "create":
-		return runTokenCreate(ctx, c, args[1:])
-	case "list":
-		return runTokenList(ctx, c, args[1:])
-	case "revoke":
-		return runTokenRevoke(ctx, c, args[1:])
-	case "-h", "--help":
-		fmt.Fprintln(c.stderr, tokenUsage)
-		return flag.ErrHelp
-	}
-	fmt.Fprintf(c.stderr, "kith token: unknown subcommand %q\n", args[0])
-	fmt.Fprintln(c.stderr, tokenUsage)
-	return errUsage
+	return dispatch(ctx, c, "token", tokenUsage, []subcommand{
+		{"create", runTokenCreate},
+		{"list", runTokenList},
+		{"revoke", runTokenRevoke},
+	}, args)
 }
 
 func runTokenCreate(ctx context.Context, c cli, args []string) error {
@@ -47,18 +33,14 @@ func runTokenCreate(ctx context.Context, c cli, args []string) error {
 Creates an application and an access token that acts as the owner, and
 prints the token (shown only now: kith keeps only its hash). Send it as
 "Authorization: Bearer TOKEN". Works while kith serve runs.`)
-	path := configFlag(fs)
 	scopes := fs.String("scopes", "read", "OAuth scopes, space-separated: read, write, follow, push, or granular ones such as read:statuses")
 	name := fs.String("name", "kith CLI", "application name, as listed in Settings → Applications")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	db, err := openOwnerDB(ctx, *path)
+	a, _, err := openCommand(ctx, c, fs, args, 0, false)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	app, token, err := server.CreateAppToken(ctx, db, *name, "", "", *scopes)
+	defer a.Close()
+	app, token, err := server.CreateAppToken(ctx, a.db, *name, "", "", *scopes)
 	if err != nil {
 		return err
 	}
@@ -70,27 +52,23 @@ prints the token (shown only now: kith keeps only its hash). Send it as
 
 func runTokenList(ctx context.Context, c cli, args []string) error {
 	fs := newFlags(c, "token list", "token list [--config FILE]\n\nLists the applications that hold access tokens.")
-	path := configFlag(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	db, err := openOwnerDB(ctx, *path)
+	a, _, err := openCommand(ctx, c, fs, args, 0, false)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	apps, err := db.OAuthApps(ctx)
+	defer a.Close()
+	apps, err := a.db.OAuthApps(ctx)
 	if err != nil {
 		return err
 	}
 	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tNAME\tSCOPES\tTOKENS\tLAST USED")
-	for _, a := range apps {
+	for _, app := range apps {
 		used := "never"
-		if !a.LastUsedAt.IsZero() {
-			used = a.LastUsedAt.UTC().Format("2006-01-02 15:04")
+		if !app.LastUsedAt.IsZero() {
+			used = app.LastUsedAt.UTC().Format("2006-01-02 15:04")
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\n", a.ID, a.Name, a.Scopes, a.Tokens, used)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\n", app.ID, app.Name, app.Scopes, app.Tokens, used)
 	}
 	return tw.Flush()
 }
@@ -126,25 +104,4 @@ func runTokenRevoke(ctx context.Context, c cli, args []string) error {
 	}
 	fmt.Fprintf(c.stdout, "Revoked %s (application %d) and its tokens.\n", app.Name, id)
 	return nil
-}
-
-// openOwnerDB opens the database of the configured instance, which must
-// have its owner.
-func openOwnerDB(ctx context.Context, configFile string) (*store.DB, error) {
-	cfg, err := loadConfig(configFile)
-	if err != nil {
-		return nil, err
-	}
-	db, err := store.Open(ctx, cfg.DatabasePath(), nil)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := db.Owner(ctx); errors.Is(err, store.ErrNotFound) {
-		db.Close()
-		return nil, fmt.Errorf("%s has no owner account yet: run 'kith init' or start 'kith serve' once", cfg.Server.DataDir)
-	} else if err != nil {
-		db.Close()
-		return nil, err
-	}
-	return db, nil
 }

@@ -1,10 +1,12 @@
 package media
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -64,15 +66,25 @@ func (f Files) ThumbnailOf(name string) (string, bool) {
 // Write writes a file atomically (temporary name, then rename), so a
 // reader never sees half a file.
 func (f Files) Write(name string, body []byte) error {
+	_, err := f.WriteFrom(name, bytes.NewReader(body))
+	return err
+}
+
+// WriteFrom writes a file from r atomically, as Write does, and returns its
+// size. A read error (a body over the transport's limit, a cut
+// connection) leaves nothing behind.
+func (f Files) WriteFrom(name string, r io.Reader) (int64, error) {
 	full := f.path(name)
 	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-		return fmt.Errorf("media directory: %w", err)
+		return 0, fmt.Errorf("media directory: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(full), ".upload-*")
+	// The dot keeps a half-written file out of the usage scan and the
+	// media handler.
+	tmp, err := os.CreateTemp(filepath.Dir(full), ".write-*")
 	if err != nil {
-		return fmt.Errorf("write media: %w", err)
+		return 0, fmt.Errorf("write media: %w", err)
 	}
-	_, err = tmp.Write(body)
+	n, err := io.Copy(tmp, r)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
@@ -84,9 +96,9 @@ func (f Files) Write(name string, body []byte) error {
 	}
 	if err != nil {
 		os.Remove(tmp.Name())
-		return fmt.Errorf("write media %s: %w", name, err)
+		return 0, fmt.Errorf("write media %s: %w", name, err)
 	}
-	return nil
+	return n, nil
 }
 
 // Remove deletes files by name; a file already gone is not an error.

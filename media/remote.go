@@ -6,12 +6,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"mime"
 	"net/http"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -205,33 +203,4 @@ func extensionOf(ctype string) string {
 		return "." + sub
 	}
 	return ""
-}
-
-// WriteFrom writes a file from r atomically, as Write does, and returns its
-// size. A read error (a body over the transport's limit, a cut
-// connection) leaves nothing behind.
-func (f Files) WriteFrom(name string, r io.Reader) (int64, error) {
-	full := f.path(name)
-	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-		return 0, fmt.Errorf("media directory: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(full), ".fetch-*")
-	if err != nil {
-		return 0, fmt.Errorf("write media: %w", err)
-	}
-	n, err := io.Copy(tmp, r)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), full)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return 0, fmt.Errorf("write media %s: %w", name, err)
-	}
-	return n, nil
 }

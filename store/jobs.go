@@ -80,6 +80,20 @@ func scanJob(row interface{ Scan(...any) error }) (Job, error) {
 	return j, err
 }
 
+// scanJobs reads every row of a query selecting jobColumns, and closes it.
+func scanJobs(rows *sql.Rows) ([]Job, error) {
+	defer rows.Close()
+	var jobs []Job
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, err
+		}
+		jobs = append(jobs, j)
+	}
+	return jobs, rows.Err()
+}
+
 // ClaimJobs marks up to limit due jobs as running, counts the attempt, and
 // returns them, oldest run_at first. "Due" is judged by the transaction's
 // clock.
@@ -96,16 +110,8 @@ func (tx *Tx) ClaimJobsAt(ctx context.Context, now time.Time, limit int) ([]Job,
 	if err != nil {
 		return nil, fmt.Errorf("claim jobs: %w", err)
 	}
-	defer rows.Close()
-	var jobs []Job
-	for rows.Next() {
-		j, err := scanJob(rows)
-		if err != nil {
-			return nil, fmt.Errorf("claim jobs: %w", err)
-		}
-		jobs = append(jobs, j)
-	}
-	if err := rows.Err(); err != nil {
+	jobs, err := scanJobs(rows)
+	if err != nil {
 		return nil, fmt.Errorf("claim jobs: %w", err)
 	}
 	// SQLite does not promise any order for RETURNING rows.
@@ -278,16 +284,7 @@ func (db *DB) DeadJobs(ctx context.Context, limit int) ([]Job, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dead jobs: %w", err)
 	}
-	defer rows.Close()
-	var jobs []Job
-	for rows.Next() {
-		j, err := scanJob(rows)
-		if err != nil {
-			return nil, err
-		}
-		jobs = append(jobs, j)
-	}
-	return jobs, rows.Err()
+	return scanJobs(rows)
 }
 
 // BuryExhaustedJobs marks dead the queued jobs of a kind that have already

@@ -16,16 +16,7 @@ func (db *DB) Jobs(ctx context.Context, state string, limit int) ([]Job, error) 
 	if err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
-	defer rows.Close()
-	var jobs []Job
-	for rows.Next() {
-		j, err := scanJob(rows)
-		if err != nil {
-			return nil, err
-		}
-		jobs = append(jobs, j)
-	}
-	return jobs, rows.Err()
+	return scanJobs(rows)
 }
 
 // RetryDeadJob puts one dead job back in the queue with a fresh attempt
