@@ -23,13 +23,13 @@ func BenchmarkWebProfilePage(b *testing.B) {
 	ctx := context.Background()
 	owner := in.fed.LocalActorID()
 	// Pin two of the owner's older public posts, as a profile would have.
-	own, err := in.db.AccountStatuses(ctx, owner, store.Page{Limit: 40, MaxID: 50000},
+	own, err := in.db.AccountStatuses(ctx, owner, store.Page{Limit: 40},
 		store.AccountOptions{Visibilities: []string{store.Public}, ExcludeReblogs: true})
 	if err != nil || len(own) < 2 {
 		b.Fatalf("owner's posts: %d, %v", len(own), err)
 	}
 	err = in.db.InTx(ctx, func(tx *store.Tx) error {
-		for _, p := range own[:2] {
+		for _, p := range own[len(own)-2:] { // older than the first page
 			if err := tx.PutPin(ctx, owner, p.URI); err != nil {
 				return err
 			}
