@@ -16,8 +16,8 @@ import (
 	"kith/events"
 	"kith/federation"
 	"kith/jobs"
-	"kith/portability"
 	"kith/media"
+	"kith/portability"
 	"kith/server"
 	"kith/store"
 )
