@@ -123,7 +123,13 @@ func write(out string, files []archived, m *Manifest) error {
 		return fmt.Errorf("backup: %w", err)
 	}
 	defer f.Close()
-	gz := gzip.NewWriter(f)
+	// The fastest level makes an archive of a database of posts about 10%
+	// bigger than the default level does, for well under half the CPU; the
+	// backup shares the cores with kith serving requests.
+	gz, err := gzip.NewWriterLevel(f, gzip.BestSpeed)
+	if err != nil {
+		return err
+	}
 	tw := tar.NewWriter(gz)
 	for _, a := range files {
 		sum, size, err := addFile(tw, a)
