@@ -21,7 +21,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -52,50 +51,18 @@ func TestBackupDuringWrites(t *testing.T) {
 		c.upload(i)
 	}
 
-	// The writer posts "backup test post 1", 2, 3… one after another and
-	// uploads an image every fifth post, until told to stop.
-	var acked atomic.Int64 // posts whose creation was answered
-	stop := make(chan struct{})
-	started := make(chan struct{})
-	var wg sync.WaitGroup
-	var writeErr error
-	wg.Go(func() {
-		for n := 1; ; n++ {
-			if n == 20 {
-				close(started)
-			}
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			if err := c.post(n); err != nil {
-				writeErr = err
-				if n < 20 {
-					close(started)
-				}
-				return
-			}
-			acked.Store(int64(n))
-			if n%5 == 0 {
-				c.upload(100 + n)
-			}
-		}
-	})
-	<-started
-	before := acked.Load()
+	w := startWriter(c, 20)
+	before := w.acked.Load()
 	archive := filepath.Join(t.TempDir(), "kith-backup.tar.gz")
 	r = kith(t, dir, "", "backup", "--config", cfgPath, archive)
-	during := acked.Load() + 1 // a post may be in flight when the backup ends
-	close(stop)
-	wg.Wait()
+	during := w.acked.Load() + 1 // a post may be in flight when the backup ends
+	if err := w.stop(); err != nil {
+		t.Fatalf("writing during the backup: %v", err)
+	}
 	if r.code != 0 {
 		t.Fatalf("backup during writes: exit %d: %s", r.code, r.stderr)
 	}
-	if writeErr != nil {
-		t.Fatalf("writing during the backup: %v", writeErr)
-	}
-	total := acked.Load()
+	total := w.acked.Load()
 	terminate(t, p)
 
 	target := filepath.Join(t.TempDir(), "restored")
@@ -124,6 +91,55 @@ func TestBackupDuringWrites(t *testing.T) {
 	}
 	checkRestoredMedia(t, mediaDir, filepath.Join(target, "media"), uploads)
 	t.Logf("posts: %d before the backup, %d by its end, %d restored, %d in all", before, during-1, n, total)
+}
+
+// writer posts "backup test post 1", 2, 3… one after another and uploads
+// an image every fifth post, until stopped.
+type writer struct {
+	acked atomic.Int64 // the last post whose creation was answered
+	quit  chan struct{}
+	done  chan error
+}
+
+// startWriter starts a writer and returns once it has written warmUp
+// posts (or failed).
+func startWriter(c *ownerClient, warmUp int) *writer {
+	w := &writer{quit: make(chan struct{}), done: make(chan error, 1)}
+	warm := make(chan struct{})
+	go func() {
+		defer close(w.done)
+		defer func() {
+			if w.acked.Load() < int64(warmUp) {
+				close(warm)
+			}
+		}()
+		for n := 1; ; n++ {
+			select {
+			case <-w.quit:
+				return
+			default:
+			}
+			if err := c.post(n); err != nil {
+				w.done <- err
+				return
+			}
+			w.acked.Store(int64(n))
+			if n == warmUp {
+				close(warm)
+			}
+			if n%5 == 0 {
+				c.upload(100 + n)
+			}
+		}
+	}()
+	<-warm
+	return w
+}
+
+// stop stops the writer and reports its first error.
+func (w *writer) stop() error {
+	close(w.quit)
+	return <-w.done
 }
 
 func randomBytes(t *testing.T, n int) []byte {
