@@ -5,6 +5,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
+	"strconv"
+	"syscall"
 
 	"kith/backup"
 	"kith/store"
@@ -43,6 +46,7 @@ func runBackup(ctx context.Context, c cli, args []string) error {
 	if err != nil {
 		return err
 	}
+	lowerPriority()
 	db, err := store.Open(ctx, cfg.DatabasePath(), nil)
 	if err != nil {
 		return err
@@ -54,6 +58,24 @@ func runBackup(ctx context.Context, c cli, args []string) error {
 	}
 	fmt.Fprintf(c.stdout, "wrote %s: %d files\n", archive, len(m.Files))
 	return nil
+}
+
+// lowerPriority makes this process nice 10: a backup is CPU work (copying,
+// checksums, compression) on the cores kith serve answers requests on, and
+// should take only what serving leaves. Linux keeps a nice value per
+// thread, so every thread gets it; threads started later inherit it. It is
+// best effort: where it fails, the backup runs at normal priority.
+func lowerPriority() {
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		syscall.Setpriority(syscall.PRIO_PROCESS, 0, 10)
+		return
+	}
+	for _, t := range tasks {
+		if tid, err := strconv.Atoi(t.Name()); err == nil {
+			syscall.Setpriority(syscall.PRIO_PROCESS, tid, 10)
+		}
+	}
 }
 
 const restoreUsage = `restore ARCHIVE --data DIR

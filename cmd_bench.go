@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"sort"
@@ -10,7 +11,7 @@ import (
 	"kith/bench"
 )
 
-const benchUsage = `bench inbox|deletes|fanout [flags]
+const benchUsage = `bench inbox|deletes|fanout|backup [flags]
 
 Measures kith under load, entirely on loopback, and prints the median of
 --runs runs. inbox and deletes start a fresh kith of this binary (kith init,
@@ -24,7 +25,12 @@ time and stops by itself.
   deletes  a flood of Deletes from actors kith never saw: accepted/s, memory
            and fetches (there must be none)
   fanout   one post to --followers followers, each on its own host with its
-           own shared inbox: seconds until a loopback sink has every delivery`
+           own shared inbox: seconds until a loopback sink has every delivery
+  backup   kith backup of a database of --db-mb of posts (built once per
+           invocation, about 1 KB of text each) while kith serve answers a
+           steady --rate of GETs (profile page, public timeline, healthz):
+           backup time, archive size, latency before and during the backup,
+           errors, and the peak RSS of both processes`
 
 func runBench(ctx context.Context, c cli, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
@@ -40,10 +46,13 @@ func runBench(ctx context.Context, c cli, args []string) error {
 	requests := fs.Int("requests", 0, "activities to send (default 5000 for inbox, 20000 for deletes)")
 	actors := fs.Int("actors", 200, "inbox: fake remote actors")
 	keys := fs.Int("keys", 8, "inbox: RSA keys shared round robin by the actors")
-	conns := fs.Int("conns", 32, "concurrent keep-alive connections to kith")
+	conns := fs.Int("conns", 32, "concurrent keep-alive connections to kith (backup: 4)")
 	followers := fs.Int("followers", 5000, "fanout: followers, each on its own host")
 	concurrency := fs.Int("concurrency", 0, "kith's jobs.concurrency (default: kith's default)")
-	timeout := fs.Duration("timeout", 2*time.Minute, "bound on waiting for one run's work to finish")
+	timeout := fs.Duration("timeout", 2*time.Minute, "bound on waiting for one run's work to finish (backup: 10m)")
+	dbMB := fs.Int("db-mb", 1024, "backup: size of the database to back up, in MB")
+	rate := fs.Int("rate", 100, "backup: requests per second while measuring")
+	before := fs.Duration("before", 5*time.Second, "backup: load before the backup starts")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -57,9 +66,25 @@ func runBench(ctx context.Context, c cli, args []string) error {
 		return benchDeletes(ctx, c, *runs, orDefault(*requests, 20000), *conns)
 	case "fanout":
 		return benchFanout(ctx, c, *runs, *followers, *concurrency, *timeout)
+	case "backup":
+		if !flagSet(fs, "timeout") {
+			*timeout = 10 * time.Minute
+		}
+		opts := bench.BackupOptions{Rate: *rate, Conns: *conns, Before: *before, Timeout: *timeout}
+		if !flagSet(fs, "conns") {
+			opts.Conns = 4
+		}
+		return benchBackup(ctx, c, *runs, *dbMB, opts)
 	}
-	fmt.Fprintf(c.stderr, "kith bench: unknown benchmark %q (inbox, deletes or fanout)\n", kind)
+	fmt.Fprintf(c.stderr, "kith bench: unknown benchmark %q (inbox, deletes, fanout or backup)\n", kind)
 	return errUsage
+}
+
+// flagSet reports whether a flag was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 func orDefault(v, d int) int {
@@ -189,6 +214,56 @@ func benchFanout(ctx context.Context, c cli, runs, followers, concurrency int, t
 	}
 	fmt.Fprintln(c.stdout, "medians:")
 	report(c, "fan-out to every inbox", medianOf(secs), "s", "≤ 10 s")
+	return nil
+}
+
+func benchBackup(ctx context.Context, c cli, runs, dbMB int, opts bench.BackupOptions) error {
+	if opts.Rate < 1 || opts.Conns < 1 {
+		return fmt.Errorf("--rate and --conns must be at least 1")
+	}
+	bin, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	dir, cleanup, err := runDir("backup")
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	fmt.Fprintf(c.stdout, "backup: a %d MB database while serving %d GETs/s over %d connections, %d runs\n", dbMB, opts.Rate, opts.Conns, runs)
+	in, seeded, err := bench.BuildBigInstance(ctx, bin, dir, bench.SeedOptions{SizeMB: dbMB, BodyBytes: 1000, Batch: min(20000, max(500, 20*dbMB))})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "  built the database once: %d posts, %.0f MB in %v\n", seeded.Posts, seeded.SizeMB, seeded.Elapsed.Round(time.Second))
+	opts.Instance, opts.Archive = in, bench.ArchivePath(in)
+	var secs, size, p50b, p99b, p50d, p99d, maxd, errs, serveRSS, servePeak, backupPeak []float64
+	for i := range runs {
+		r, err := bench.RunBackup(ctx, opts)
+		if err != nil {
+			return fmt.Errorf("run %d: %w", i+1, err)
+		}
+		fmt.Fprintf(c.stdout, "  run %d: backup %v, archive %.0f MB; before: %v; during: %v; RSS serve %.1f MB, peak %.1f MB, backup peak %.1f MB\n",
+			i+1, r.Duration.Round(time.Millisecond), r.ArchiveMB, r.Before, r.During, r.ServeRSS, r.ServePeakRSS, r.BackupPeakRSS)
+		ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+		secs, size = append(secs, r.Duration.Seconds()), append(size, r.ArchiveMB)
+		p50b, p99b = append(p50b, ms(r.Before.P50)), append(p99b, ms(r.Before.P99))
+		p50d, p99d, maxd = append(p50d, ms(r.During.P50)), append(p99d, ms(r.During.P99)), append(maxd, ms(r.During.Max))
+		errs = append(errs, float64(r.Before.Errors+r.During.Errors))
+		serveRSS, servePeak, backupPeak = append(serveRSS, r.ServeRSS), append(servePeak, r.ServePeakRSS), append(backupPeak, r.BackupPeakRSS)
+	}
+	fmt.Fprintln(c.stdout, "medians:")
+	report(c, "backup duration", medianOf(secs), "s", "")
+	report(c, "archive size", medianOf(size), "MB", "")
+	report(c, "p50 before the backup", medianOf(p50b), "ms", "")
+	report(c, "p99 before the backup", medianOf(p99b), "ms", "")
+	report(c, "p50 during the backup", medianOf(p50d), "ms", "")
+	report(c, "p99 during the backup", medianOf(p99d), "ms", "")
+	report(c, "max during the backup", medianOf(maxd), "ms", "")
+	report(c, "errors", medianOf(errs), "", "0")
+	report(c, "kith serve RSS before", medianOf(serveRSS), "MB", "")
+	report(c, "kith serve peak RSS", medianOf(servePeak), "MB", "")
+	report(c, "kith backup peak RSS", medianOf(backupPeak), "MB", "")
 	return nil
 }
 

@@ -6,8 +6,11 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"kith/store"
 )
 
 func TestSafeName(t *testing.T) {
@@ -68,5 +71,32 @@ func TestPointDataDir(t *testing.T) {
 	in = "[server]\nurl = \"https://a.example\"\n"
 	if got := string(pointDataDir([]byte(in))); !strings.Contains(got, "[server]\ndata_dir = \".\"") {
 		t.Errorf("pointDataDir without data_dir = %q", got)
+	}
+}
+
+// A media file still being written (a dotfile until it is renamed into
+// place) is left out of the archive; finished files are kept.
+func TestCreateSkipsFilesBeingWritten(t *testing.T) {
+	ctx := context.Background()
+	dataDir := t.TempDir()
+	db, err := store.Open(ctx, filepath.Join(dataDir, "kith.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	media := filepath.Join(dataDir, "media", "ab")
+	os.MkdirAll(media, 0o700)
+	os.WriteFile(filepath.Join(media, "done.png"), []byte("done"), 0o600)
+	os.WriteFile(filepath.Join(media, ".upload-123"), []byte("half"), 0o600)
+	m, err := Create(ctx, db, dataDir, "", filepath.Join(t.TempDir(), "b.tar.gz"), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range m.Files {
+		got = append(got, f.Name)
+	}
+	if want := []string{"kith.db", "media/ab/done.png"}; !slices.Equal(got, want) {
+		t.Errorf("archived %v, want %v", got, want)
 	}
 }

@@ -1,0 +1,30 @@
+package main
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// kith bench backup builds a small database, serves it and backs it up
+// under a steady stream of requests, and reports every request answered.
+func TestBenchBackup(t *testing.T) {
+	r := kith(t, t.TempDir(), "", "bench", "backup", "--db-mb", "4", "--runs", "1", "--before", "500ms", "--rate", "40")
+	if r.code != 0 {
+		t.Fatalf("bench backup: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`built the database once: [1-9]\d* posts`),
+		regexp.MustCompile(`before: [1-9]\d* requests, .* 0 errors; during: [1-9]\d* requests, .* 0 errors`),
+		regexp.MustCompile(`archive size +[0-9.]+ MB`),
+		regexp.MustCompile(`errors +0\.00`),
+		regexp.MustCompile(`kith backup peak RSS +[1-9][0-9.]* MB`),
+	} {
+		if !want.MatchString(r.stdout) {
+			t.Errorf("bench backup output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "NaN") {
+		t.Errorf("bench backup output has NaN:\n%s", r.stdout)
+	}
+}
