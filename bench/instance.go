@@ -63,7 +63,7 @@ func NewInstance(ctx context.Context, bin, dir string, opts InstanceOptions) (*I
 		return nil, fmt.Errorf("kith init: %v\n%s", err, out)
 	}
 	var extra strings.Builder
-	extra.WriteString("\n[log]\nlevel = \"warn\"\n")
+	extra.WriteString("\n[log]\nlevel = \"info\"\n") // the default, as a server runs
 	if opts.Concurrency > 0 {
 		fmt.Fprintf(&extra, "\n[jobs]\nconcurrency = %d\n", opts.Concurrency)
 	}

@@ -54,7 +54,18 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		if sw.status == 0 {
 			sw.status = http.StatusOK
 		}
-		s.logger.LogAttrs(r.Context(), levelFor(sw.status), "request",
+		level := levelFor(sw.status)
+		if sw.status == http.StatusAccepted && strings.HasSuffix(r.URL.Path, "inbox") {
+			// Deliveries are most of what a federated server receives
+			// (Mastodon sends a Delete for every account it removes to
+			// every server it knows): the accepted ones are kept out of
+			// the info log, whose lines are then worth reading.
+			level = slog.LevelDebug
+		}
+		if !s.logger.Enabled(r.Context(), level) {
+			return
+		}
+		s.logger.LogAttrs(r.Context(), level, "request",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.Int("status", sw.status), slog.Int("bytes", sw.bytes),
 			slog.Duration("duration", time.Since(start)), slog.String("ip", clientIP(r)))
