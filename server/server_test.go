@@ -219,6 +219,16 @@ func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 			}
 		})
 	}
+	// An inbox delivery's answer is for a server, not a browser: nosniff
+	// only.
+	resp, err := http.Post(in.http.URL+"/inbox", "application/activity+json", strings.NewReader(`{"type":"Delete","actor":"https://gone.example/u","id":"https://gone.example/u#delete","object":"https://gone.example/u"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted || resp.Header.Get("X-Content-Type-Options") != "nosniff" || resp.Header.Get("Content-Security-Policy") != "" {
+		t.Errorf("inbox: status %d, headers %v; want 202 with nosniff and no CSP", resp.StatusCode, resp.Header)
+	}
 }
 
 func TestStatusPages(t *testing.T) {
