@@ -99,6 +99,7 @@ func Compile(opts Options) (string, error) {
 	if custom != "" {
 		main = prelude + `@import "` + custom + "\";\n"
 	}
+	defer releaseCompilerMemory()
 	css, err := transpile(main, custom)
 	if err != nil {
 		return "", explain(err, names, opts.VariablesSource)
