@@ -119,10 +119,12 @@ func (s *Server) routes() http.Handler {
 
 	// Owner pages: timelines, notifications, threads, compose and the
 	// buttons on posts (web_timelines.go, web_notifications.go,
-	// web_thread.go, web_compose.go, web_status_actions.go).
+	// web_thread.go, web_compose.go, web_status_actions.go), and their
+	// live updates (web_events.go).
 	r.Group(func(r chi.Router) {
 		r.Use(s.loadSession, s.requireOwner)
 		r.Get("/home", s.handleWebHome())
+		r.Get("/home/events", s.handleWebEvents)
 		r.Get("/all", s.handleWebAll())
 		r.Get("/bookmarks", s.handleWebBookmarks())
 		r.Get("/favourites", s.handleWebFavourites())

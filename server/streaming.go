@@ -222,6 +222,25 @@ func openStream(w http.ResponseWriter) {
 	rc.SetWriteDeadline(time.Time{})
 }
 
+// startSSE begins a server-sent-events response and returns the function
+// that writes to it: each write is flushed at once and bounded by
+// streamWriteTimeout; false means the client is gone.
+func startSSE(w http.ResponseWriter) func(text string) bool {
+	openStream(w)
+	rc := http.NewResponseController(w)
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no") // Note: nginx would otherwise buffer the stream.
+	w.WriteHeader(http.StatusOK)
+	return func(text string) bool {
+		rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
+		if _, err := w.Write([]byte(text)); err != nil {
+			return false
+		}
+		return rc.Flush() == nil
+	}
+}
+
 // wsProtocolToken lets a WebSocket client send its token as
 // Sec-WebSocket-Protocol, as Mastodon's web app does (browsers cannot set
 // Authorization on a WebSocket); apiAuth then reads it as a bearer token.
@@ -269,19 +288,7 @@ func (s *Server) handleStreamingEvents(stream string) http.HandlerFunc {
 			return
 		}
 		defer sub.Cancel()
-		openStream(w)
-		rc := http.NewResponseController(w)
-		w.Header().Set("Content-Type", "text/event-stream")
-		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("X-Accel-Buffering", "no") // Note: nginx would otherwise buffer the stream.
-		w.WriteHeader(http.StatusOK)
-		write := func(text string) bool {
-			rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
-			if _, err := w.Write([]byte(text)); err != nil {
-				return false
-			}
-			return rc.Flush() == nil
-		}
+		write := startSSE(w)
 		if !write(":)\n") {
 			return
 		}

@@ -85,10 +85,17 @@ type sseEvent struct{ name, data string }
 // arrive; the connection closes when the test ends.
 func openSSE(t *testing.T, in *streamInstance, path, token string) <-chan sseEvent {
 	t.Helper()
+	return openSSEWith(t, in.http.URL+path, func(req *http.Request) { req.Header.Set("Authorization", "Bearer "+token) })
+}
+
+// openSSEWith is openSSE for any URL, with a request that authorize
+// prepares.
+func openSSEWith(t *testing.T, u string, authorize func(*http.Request)) <-chan sseEvent {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, in.http.URL+path, nil)
-	req.Header.Set("Authorization", "Bearer "+token)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	authorize(req)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -96,7 +103,7 @@ func openSSE(t *testing.T, in *streamInstance, path, token string) <-chan sseEve
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		t.Fatalf("GET %s: status %d, body %s", path, resp.StatusCode, b)
+		t.Fatalf("GET %s: status %d, body %s", u, resp.StatusCode, b)
 	}
 	if got := resp.Header.Get("Content-Type"); got != "text/event-stream" {
 		t.Errorf("Content-Type %q, want text/event-stream", got)

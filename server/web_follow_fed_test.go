@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"kith/config"
+	"kith/events"
 	"kith/federation"
 	"kith/jobs"
 	"kith/store"
@@ -60,13 +61,14 @@ func startWebPeer(t *testing.T, name string, ln net.Listener, hosts map[string]s
 	createTestOwner(t, db, cfg.Owner.Username)
 	logger := slog.New(slog.DiscardHandler)
 	runner := jobs.New(db, logger, jobs.Options{})
+	hub := events.NewHub(0)
 	fed, err := federation.New(ctx, db, runner, logger, federation.Options{BaseURL: cfg.Server.URL, Username: cfg.Owner.Username,
-		Version: "test", AllowPrivate: true, Hosts: hosts})
+		Version: "test", AllowPrivate: true, Hosts: hosts, Events: hub})
 	if err != nil {
 		t.Fatal(err)
 	}
 	clock := &testClock{t: time.Now()}
-	srv, err := New(cfg, db, fed, logger, Options{Version: "test", Now: clock.Now})
+	srv, err := New(cfg, db, fed, logger, Options{Version: "test", Now: clock.Now, Events: hub})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,5 +6,5 @@ import "embed"
 
 // FS holds the static files.
 //
-//go:embed *.png
+//go:embed *.png *.js
 var FS embed.FS

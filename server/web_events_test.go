@@ -1,0 +1,82 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"kith/federation"
+	"kith/store"
+)
+
+// GET /home/events is the owner's: a visitor is sent to sign in, and a
+// request without a session never becomes an event stream.
+func TestWebEventsOwnerOnly(t *testing.T) {
+	in := newStreamInstance(t, 0)
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	tests := []struct {
+		name   string
+		cookie *http.Cookie
+	}{
+		{"no session", nil},
+		{"unknown session", &http.Cookie{Name: "kith_session", Value: "not-a-session"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodGet, in.http.URL+"/home/events", nil)
+			if tt.cookie != nil {
+				req.AddCookie(tt.cookie)
+			}
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			loc := resp.Header.Get("Location")
+			if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/login?") {
+				t.Errorf("got status %d to %q, want 303 to /login", resp.StatusCode, loc)
+			}
+			if ct := resp.Header.Get("Content-Type"); ct == "text/event-stream" {
+				t.Errorf("got Content-Type %q for a visitor", ct)
+			}
+		})
+	}
+}
+
+// The owner's live stream says "update" when a followed account's post
+// arrives from another instance and "notification" for a new
+// notification, with nothing of either in the event; the owner's own
+// posts are left out.
+func TestWebEventsHomeAndNotifications(t *testing.T) {
+	peers := startWebPeers(t, "alice", "bob")
+	alice, bob := peers[0], peers[1]
+	ctx := context.Background()
+	if _, err := alice.srv.fed.Follow(ctx, "@admin@"+bob.srv.fed.URLs().Host()); err != nil {
+		t.Fatal(err)
+	}
+	settleWebPeers(t, alice, bob)
+
+	cookie := ownerCookie(t, alice.db)
+	ch := openSSEWith(t, alice.http.URL+"/home/events", func(req *http.Request) { req.AddCookie(cookie) })
+	if _, err := alice.srv.fed.Post(ctx, federation.NewPost{Text: "my own", Visibility: store.Public}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.srv.fed.Post(ctx, federation.NewPost{Text: "hello from bob", Visibility: store.Public}); err != nil {
+		t.Fatal(err)
+	}
+	settleWebPeers(t, alice, bob)
+	if got, want := nextSSE(t, ch), (sseEvent{"update", "1"}); got != want {
+		t.Errorf("after bob's post: got %+v, want %+v (and nothing for the owner's own post before it)", got, want)
+	}
+
+	if _, err := bob.srv.fed.Post(ctx, federation.NewPost{Text: "@admin@" + alice.srv.fed.URLs().Host() + " hi", Visibility: store.Public}); err != nil {
+		t.Fatal(err)
+	}
+	settleWebPeers(t, alice, bob)
+	got := []sseEvent{nextSSE(t, ch), nextSSE(t, ch)}
+	want := []sseEvent{{"update", "1"}, {"notification", "1"}}
+	if got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("after bob's mention: got %+v, want %+v", got, want)
+	}
+}
