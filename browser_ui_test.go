@@ -11,7 +11,8 @@ import (
 // TestBrowserUI walks the owner's web UI on alice with bob on a second
 // instance: sign in; post with an image, alt text and a content warning and
 // see it on the profile; follow bob by handle and see his post in home;
-// boost it; read bob's follow and mention in notifications; use the pages
+// boost it in place; see bob's next post announced live on home; read
+// bob's follow and mention in notifications, announced live too; use the pages
 // on a phone-sized screen; and reach the content with the keyboard. The browser reaches both instances by
 // their names (alice.test, bob.test) through chromium's host resolver
 // rules, as a person would by DNS.
@@ -33,6 +34,7 @@ func TestBrowserUI(t *testing.T) {
 	browserPostWithImage(t, b)
 	following := browserFollowBob(t, b, alice, bob)
 	browserBoostBob(t, b, alice, bob, following)
+	browserLiveHome(t, b, bob)
 	browserNotifications(t, b, alice, bob)
 	browserPhone(t, b)
 	browserKeyboard(t, b)
@@ -112,12 +114,17 @@ func browserFollowBob(t *testing.T, b *browser, alice, bob *fedInstance) string 
 func browserBoostBob(t *testing.T, b *browser, alice, bob *fedInstance, text string) {
 	t.Helper()
 	var boosted struct {
-		Path   string
-		Status browserStatus
+		Path      string
+		Navigated bool
+		Focus     struct{ Article, Value string }
+		Status    browserStatus
 	}
 	b.must("act", map[string]any{"path": "/home", "text": text, "action": "boost"}, &boosted)
-	if boosted.Path != "/home" {
-		t.Errorf("after boosting the browser is at %q, want back at /home", boosted.Path)
+	if boosted.Path != "/home" || boosted.Navigated {
+		t.Errorf("after boosting the browser is at %q, loaded again: %v; want still on /home, updated in place", boosted.Path, boosted.Navigated)
+	}
+	if boosted.Focus.Article != boosted.Status.ID || boosted.Focus.Value != "unboost" {
+		t.Errorf("after boosting the focus is on %+v, want the unboost button of %s", boosted.Focus, boosted.Status.ID)
 	}
 	if form, ok := boosted.Status.action("unboost"); !ok || form.Pressed != "true" {
 		t.Errorf("after boosting: actions %+v, want an unboost button with aria-pressed=true", boosted.Status.Actions)
@@ -126,6 +133,33 @@ func browserBoostBob(t *testing.T, b *browser, alice, bob *fedInstance, text str
 	waitNotifications(t, bob, bob.token(t, "read"), "alice's boost", func(n []fedNotification) bool {
 		return hasNotification(n, "reblog", aliceAcct)
 	})
+}
+
+// liveBanner is what the live banner step reports.
+type liveBanner struct {
+	Text, AriaLive, Link string
+	Navigated            bool
+}
+
+// check reports how the banner differs from one announcing want on path
+// without a reload.
+func (l liveBanner) check(t *testing.T, path, want string) {
+	t.Helper()
+	if !strings.Contains(l.Text, want) || l.AriaLive != "polite" || l.Link != path || l.Navigated {
+		t.Errorf("%s live banner %+v, want %q in an aria-live=polite region linking %s, without a reload", path, l, want, path)
+	}
+}
+
+// browserLiveHome keeps alice's /home open while bob posts, and checks
+// the page announces the new post without being reloaded.
+func browserLiveHome(t *testing.T, b *browser, bob *fedInstance) {
+	t.Helper()
+	b.must("liveOpen", map[string]any{"path": "/home"}, nil)
+	var posted apiStatus
+	apiPostForm(t, bob.base, bob.token(t, "read write"), "/api/v1/statuses", url.Values{"status": {"a second post from bob"}}, &posted)
+	var banner liveBanner
+	b.must("liveBanner", map[string]any{"text": "1 new post"}, &banner)
+	banner.check(t, "/home", "1 new post")
 }
 
 // browserNotifications has bob follow and mention alice, and checks alice
@@ -141,6 +175,7 @@ func browserNotifications(t *testing.T, b *browser, alice, bob *fedInstance) {
 	if len(found.Accounts) == 0 {
 		t.Fatalf("bob's instance cannot find %s", alice.handle())
 	}
+	b.must("liveOpen", map[string]any{"path": "/notifications"}, nil)
 	var rel struct{ Following, Requested bool }
 	apiPostForm(t, bob.base, bobToken, "/api/v1/accounts/"+found.Accounts[0].ID+"/follow", nil, &rel)
 	var mention apiStatus
@@ -150,6 +185,9 @@ func browserNotifications(t *testing.T, b *browser, alice, bob *fedInstance) {
 	waitNotifications(t, alice, alice.token(t, "read"), "bob's follow and mention", func(n []fedNotification) bool {
 		return hasNotification(n, "follow", bobAcct) && hasNotification(n, "mention", bobAcct)
 	})
+	var banner liveBanner
+	b.must("liveBanner", map[string]any{"text": "new notification"}, &banner)
+	banner.check(t, "/notifications", "new notification")
 
 	var notes struct {
 		Badge, BadgeAfter []string

@@ -15,7 +15,8 @@ document.addEventListener("submit", async (event) => {
   const focused = form.contains(document.activeElement);
   form.setAttribute("aria-busy", "true");
   try {
-    const res = await fetch(form.action, { method: "POST", body: new FormData(form, button), credentials: "same-origin" });
+    // Not form.action: the buttons named "action" shadow it.
+    const res = await fetch(form.getAttribute("action"), { method: "POST", body: new FormData(form, button), credentials: "same-origin" });
     if (!res.ok) throw new Error(`status ${res.status}`);
     const page = new DOMParser().parseFromString(await res.text(), "text/html");
     const fresh = page.getElementById(article.id);

@@ -43,6 +43,19 @@ async function submit(state, button) {
   return pathOf(state.page.url());
 }
 
+// pressedAfter is, for each post action, the button that shows it done
+// (its value and aria-pressed); delete removes the post instead.
+const pressedAfter = {
+  boost: ["unboost", "true"],
+  unboost: ["boost", "false"],
+  favourite: ["unfavourite", "true"],
+  unfavourite: ["favourite", "false"],
+  bookmark: ["unbookmark", "true"],
+  unbookmark: ["bookmark", "false"],
+  pin: ["unpin", "true"],
+  unpin: ["pin", "false"],
+};
+
 function pathOf(url) {
   const u = new URL(url);
   return u.pathname + u.search;
@@ -160,16 +173,58 @@ export const steps = {
   },
 
   // act presses the action button (boost, favourite, ...) whose form posts
-  // to .../ACTION on the post containing text, and describes the post on
-  // the page it returns to.
+  // to .../ACTION on the post containing text, and describes the post
+  // once it shows the action done: kith.js updates the post in place, so
+  // it waits for the button's aria-pressed to turn (or the post to go, for
+  // delete) rather than for a new page. navigated says whether the page
+  // was loaded again all the same; focus, where the keyboard focus is.
   async act(state, { path, text, action }) {
     await go(state, path);
     const a = await article(state, text);
-    const { actions } = await statusIn(a);
+    const { id, actions } = await statusIn(a);
     const i = actions.findIndex((x) => x.action.endsWith(`/${action}`));
     if (i < 0) throw new Error(`no ${action} button on the post: ${JSON.stringify(actions)}`);
-    const landed = await submit(state, a.locator("footer.status-actions button").nth(i));
-    return { path: landed, status: await statusIn(await article(state, text)) };
+    await state.page.evaluate(() => (window.__samePage = true));
+    await a.locator("footer.status-actions button").nth(i).click();
+    const done = pressedAfter[action];
+    const sel = `article.status[id="${id}"]`;
+    if (done) {
+      await state.page.locator(`${sel} footer.status-actions button[value="${done[0]}"][aria-pressed="${done[1]}"]`).waitFor();
+    } else {
+      await state.page.locator(sel).waitFor({ state: "detached" });
+    }
+    await state.page.waitForLoadState("load");
+    const navigated = !(await state.page.evaluate(() => window.__samePage === true));
+    // The keyboard focus: which button of which post holds it.
+    const focus = await state.page.evaluate(() => {
+      const el = document.activeElement;
+      return { article: el?.closest("article.status")?.id ?? "", value: el?.tagName === "BUTTON" ? el.value : "" };
+    });
+    const after = state.page.locator(sel);
+    return { path: pathOf(state.page.url()), navigated, focus, status: (await after.count()) > 0 ? await statusIn(after) : null };
+  },
+
+  // liveOpen loads path (home or notifications) and waits until kith.js
+  // has its live event stream open, so what happens next is announced.
+  async liveOpen(state, { path }) {
+    await go(state, path);
+    await state.page.evaluate(() => (window.__samePage = true));
+    await state.page.locator("main .live[data-open]").waitFor({ state: "attached" });
+    return { path: pathOf(state.page.url()) };
+  },
+
+  // liveBanner waits for the live banner on the page liveOpen loaded to
+  // show text, and reports it, its live-region politeness and whether the
+  // page was reloaded in between.
+  async liveBanner(state, { text }) {
+    const region = state.page.locator("main .live");
+    await region.filter({ hasText: text }).waitFor();
+    return {
+      text: (await region.innerText()).trim(),
+      ariaLive: await region.getAttribute("aria-live"),
+      link: await region.locator("a").getAttribute("href"),
+      navigated: !(await state.page.evaluate(() => window.__samePage === true)),
+    };
   },
 
   // follow submits the form at /follow with a handle or URL.
