@@ -63,6 +63,11 @@ type Server struct {
 	// (see mediaURL).
 	remote   *media.Cache
 	mediaKey []byte
+	// streamsEnd is done when Serve shuts down: server-sent-event streams
+	// end then, instead of holding the graceful shutdown until its
+	// deadline (every open home page has one).
+	streamsEnd context.Context
+	endStreams context.CancelFunc
 }
 
 // New builds a server. It parses the templates, so a broken template stops
@@ -81,6 +86,7 @@ func New(cfg config.Config, db *store.DB, fed *federation.Federation, logger *sl
 		opts:   opts,
 		logins: newRateLimiter(loginBurst, loginRefill, opts.Now),
 	}
+	s.streamsEnd, s.endStreams = context.WithCancel(context.Background())
 	s.live.Store(&liveConfig{cfg: cfg, proxies: cfg.TrustedProxies()})
 	if err := s.setUpRemoteMedia(cfg); err != nil {
 		return nil, err
@@ -306,6 +312,7 @@ func (s *Server) httpServer(h http.Handler) *http.Server {
 func (s *Server) Serve(ctx context.Context, ls *Listeners, drain time.Duration) error {
 	cfg := s.config()
 	main := s.httpServer(s.handler)
+	main.RegisterOnShutdown(s.endStreams)
 	var plain *http.Server
 	mainLn := ls.main
 	switch cfg.Server.TLS {

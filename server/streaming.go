@@ -299,6 +299,8 @@ func (s *Server) handleStreamingEvents(stream string) http.HandlerFunc {
 			select {
 			case <-r.Context().Done():
 				return
+			case <-s.streamsEnd.Done():
+				return
 			case <-beat.C:
 				if !s.stillValid(r.Context(), token) || !write(":thump\n") {
 					return

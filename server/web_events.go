@@ -35,6 +35,8 @@ func (s *Server) handleWebEvents(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
 			return
+		case <-s.streamsEnd.Done():
+			return
 		case <-beat.C:
 			if !s.sessionStillValid(r) || !write(":thump\n") {
 				return

@@ -2,10 +2,13 @@ package server
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"kith/config"
 	"kith/federation"
 	"kith/store"
 )
@@ -78,5 +81,42 @@ func TestWebEventsHomeAndNotifications(t *testing.T) {
 	want := []sseEvent{{"update", "1"}, {"notification", "1"}}
 	if got[0] != want[0] || got[1] != want[1] {
 		t.Errorf("after bob's mention: got %+v, want %+v", got, want)
+	}
+}
+
+// Shutting down ends the live streams of open pages at once: an open
+// home page does not hold a restart until the drain deadline.
+func TestWebEventsEndAtShutdown(t *testing.T) {
+	cfg := config.Default()
+	cfg.Server.DataDir = t.TempDir()
+	cfg.Server.Listen = "127.0.0.1:0"
+	db, err := store.Open(context.Background(), cfg.DatabasePath(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	srv, err := New(cfg, db, testFederation(t, cfg, db), slog.New(slog.DiscardHandler), Options{Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls, err := srv.Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ls, time.Minute) }()
+
+	cookie := ownerCookie(t, db)
+	openSSEWith(t, "http://"+ls.Addr().String()+"/home/events", func(req *http.Request) { req.AddCookie(cookie) })
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Serve: %v, want a clean shutdown", err)
+		}
+	case <-time.After(streamWait):
+		t.Fatal("Serve is still draining with a live stream open")
 	}
 }
