@@ -346,14 +346,27 @@ func (s *Server) Serve(ctx context.Context, ls *Listeners, drain time.Duration) 
 	}
 	shutCtx, cancel := context.WithTimeout(context.Background(), drain)
 	defer cancel()
-	err := main.Shutdown(shutCtx)
+	err := s.shutdown(shutCtx, main)
 	if plain != nil {
-		err = errors.Join(err, plain.Shutdown(shutCtx))
+		err = errors.Join(err, s.shutdown(shutCtx, plain))
 	}
 	if errors.Is(serveErr, http.ErrServerClosed) {
 		serveErr = nil
 	}
 	return errors.Join(serveErr, err)
+}
+
+// shutdown stops srv gracefully and cuts what is still open when ctx
+// ends. Note: net/http counts a connection that never sent a request as
+// busy for its first five seconds, so a client that connects and waits
+// (an ACME validator, a scanner) can outlast a short drain.
+func (s *Server) shutdown(ctx context.Context, srv *http.Server) error {
+	err := srv.Shutdown(ctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		s.logger.Warn("closing connections still open at the drain deadline")
+		return srv.Close()
+	}
+	return err
 }
 
 // redirectToHTTPS sends plain-HTTP visitors to the https URL.

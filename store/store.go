@@ -114,6 +114,11 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*DB, error) {
 	return db, nil
 }
 
+// SetClock replaces the store's clock (time.Now), which dates what it
+// writes, allocates post ids and says which day is today in tag history.
+// Tests that compare output with fixed files set it before any use.
+func (db *DB) SetClock(now func() time.Time) { db.now = now }
+
 func checkWritableDir(dir string) error {
 	info, err := os.Stat(dir)
 	if errors.Is(err, os.ErrNotExist) {
