@@ -288,38 +288,47 @@ func (s *Server) handleStreamingEvents(stream string) http.HandlerFunc {
 			return
 		}
 		defer sub.Cancel()
-		write := startSSE(w)
-		if !write(":)\n") {
-			return
-		}
 		token := bearerToken(r)
-		beat := time.NewTicker(heartbeatEvery)
-		defer beat.Stop()
-		for {
-			select {
-			case <-r.Context().Done():
+		s.pumpSSE(w, r, sub, func() bool { return s.stillValid(r.Context(), token) }, func(e events.Event) string {
+			name, payload, ok, err := s.renderEvent(r.Context(), t, e)
+			if err != nil {
+				s.logger.Warn("stream render failed", "kind", e.Kind, "err", err)
+			}
+			if !ok {
+				return ""
+			}
+			msg := "event: " + name + "\n"
+			if payload != nil {
+				msg += "data: " + *payload + "\n"
+			}
+			return msg + "\n"
+		})
+	}
+}
+
+// pumpSSE writes sub's events as server-sent events until the client
+// leaves, the server shuts down, or valid reports false at a heartbeat.
+// message turns an event into the text to write; "" skips it.
+func (s *Server) pumpSSE(w http.ResponseWriter, r *http.Request, sub *events.Subscription, valid func() bool, message func(events.Event) string) {
+	write := startSSE(w)
+	if !write(":)\n") {
+		return
+	}
+	beat := time.NewTicker(heartbeatEvery)
+	defer beat.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-s.streamsEnd.Done():
+			return
+		case <-beat.C:
+			if !valid() || !write(":thump\n") {
 				return
-			case <-s.streamsEnd.Done():
+			}
+		case e := <-sub.Events():
+			if msg := message(e); msg != "" && !write(msg) {
 				return
-			case <-beat.C:
-				if !s.stillValid(r.Context(), token) || !write(":thump\n") {
-					return
-				}
-			case e := <-sub.Events():
-				name, payload, ok, err := s.renderEvent(r.Context(), t, e)
-				if err != nil {
-					s.logger.Warn("stream render failed", "kind", e.Kind, "err", err)
-				}
-				if !ok {
-					continue
-				}
-				msg := "event: " + name + "\n"
-				if payload != nil {
-					msg += "data: " + *payload + "\n"
-				}
-				if !write(msg + "\n") {
-					return
-				}
 			}
 		}
 	}

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"kith/events"
 )
@@ -25,29 +24,12 @@ func (s *Server) handleWebEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer sub.Cancel()
-	write := startSSE(w)
-	if !write(":)\n") {
-		return
-	}
-	beat := time.NewTicker(heartbeatEvery)
-	defer beat.Stop()
-	for {
-		select {
-		case <-r.Context().Done():
-			return
-		case <-s.streamsEnd.Done():
-			return
-		case <-beat.C:
-			if !s.sessionStillValid(r) || !write(":thump\n") {
-				return
-			}
-		case e := <-sub.Events():
-			name := s.webEventName(r.Context(), e)
-			if name != "" && !write("event: "+name+"\ndata: 1\n\n") {
-				return
-			}
+	s.pumpSSE(w, r, sub, func() bool { return s.sessionStillValid(r) }, func(e events.Event) string {
+		if name := s.webEventName(r.Context(), e); name != "" {
+			return "event: " + name + "\ndata: 1\n\n"
 		}
-	}
+		return ""
+	})
 }
 
 // webEventName is the name of the web event for a stream event, or ""
