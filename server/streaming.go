@@ -10,16 +10,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/coder/websocket"
-
 	"kith/events"
 	"kith/store"
 )
 
 // The Mastodon streaming API: a WebSocket at /api/v1/streaming that
-// multiplexes streams, and one server-sent-events URL per stream. The
-// events hub carries ids only; each event is rendered here, when it is
-// sent, from the rows as they are then.
+// multiplexes streams (streaming_socket.go), and one server-sent-events
+// URL per stream. The events hub carries ids only; each event is rendered
+// here, when it is sent, from the rows as they are then.
 
 // Streaming timings.
 const (
@@ -328,141 +326,6 @@ func (s *Server) pumpSSE(w http.ResponseWriter, r *http.Request, sub *events.Sub
 			}
 		case e := <-sub.Events():
 			if msg := message(e); msg != "" && !write(msg) {
-				return
-			}
-		}
-	}
-}
-
-// handleStreamingSocket serves the multiplexed WebSocket: streams named
-// in the query are subscribed at once, and the client subscribes and
-// unsubscribes with {"type":"subscribe","stream":"hashtag","tag":"x"}.
-func (s *Server) handleStreamingSocket(w http.ResponseWriter, r *http.Request) {
-	t := apiToken(r)
-	if t == nil {
-		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-		apiError(w, http.StatusUnauthorized, "Missing access token")
-		return
-	}
-	q := r.URL.Query()
-	var initial []events.Filter
-	if q.Get("stream") != "" {
-		f, serr := s.streamFilter(r.Context(), t, streamRequest{Stream: q.Get("stream"), Tag: q.Get("tag"), List: q.Get("list")})
-		if serr != nil {
-			apiError(w, serr.status, serr.msg)
-			return
-		}
-		initial = append(initial, f)
-	}
-	sub, err := s.opts.Events.Subscribe(initial...)
-	if err != nil {
-		apiError(w, http.StatusServiceUnavailable, "Too many streams are open")
-		return
-	}
-	defer sub.Cancel()
-	opts := &websocket.AcceptOptions{
-		// Note: Mastodon's web app and other browser clients connect
-		// from their own origin; the token, not a cookie, authorizes,
-		// so any origin may connect.
-		InsecureSkipVerify: true,
-	}
-	if proto := strings.TrimSpace(r.Header.Get("Sec-WebSocket-Protocol")); proto != "" {
-		opts.Subprotocols = []string{proto} // Note: Mastodon echoes the token protocol back.
-	}
-	openStream(w)
-	conn, err := websocket.Accept(w, r, opts)
-	if err != nil {
-		return // Accept has answered
-	}
-	defer conn.CloseNow()
-	conn.SetReadLimit(maxStreamMessage)
-	ctx, cancel := context.WithCancel(r.Context())
-	defer cancel()
-	out := make(chan streamFrame, 4)
-	go s.readStreamRequests(ctx, cancel, conn, t, sub, out)
-	s.writeStreamFrames(ctx, conn, t, bearerToken(r), sub, out)
-}
-
-// readStreamRequests applies a WebSocket client's subscribe and
-// unsubscribe messages until the connection ends; refusals go back as
-// error frames on out.
-func (s *Server) readStreamRequests(ctx context.Context, cancel context.CancelFunc, conn *websocket.Conn, t *store.OAuthToken, sub *events.Subscription, out chan<- streamFrame) {
-	defer cancel()
-	for {
-		var req streamRequest
-		_, data, err := conn.Read(ctx)
-		if err != nil {
-			return
-		}
-		if json.Unmarshal(data, &req) != nil {
-			continue // Note: Mastodon ignores messages it cannot parse.
-		}
-		f, serr := s.streamFilter(ctx, t, req)
-		switch {
-		case serr != nil:
-			msg := serr.msg
-			select {
-			case out <- streamFrame{Event: "error", Payload: &msg}:
-			case <-ctx.Done():
-				return
-			}
-		case req.Type == "subscribe":
-			if sub.Add(f) != nil {
-				msg := "Too many streams"
-				select {
-				case out <- streamFrame{Event: "error", Payload: &msg}:
-				case <-ctx.Done():
-					return
-				}
-			}
-		case req.Type == "unsubscribe":
-			sub.Remove(f)
-		}
-	}
-}
-
-// writeStreamFrames sends events, error frames and pings until the
-// connection ends or the token is revoked.
-func (s *Server) writeStreamFrames(ctx context.Context, conn *websocket.Conn, t *store.OAuthToken, token string, sub *events.Subscription, out <-chan streamFrame) {
-	write := func(f streamFrame) bool {
-		b, err := json.Marshal(f)
-		if err != nil {
-			return false
-		}
-		wctx, cancel := context.WithTimeout(ctx, streamWriteTimeout)
-		defer cancel()
-		return conn.Write(wctx, websocket.MessageText, b) == nil
-	}
-	beat := time.NewTicker(heartbeatEvery)
-	defer beat.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-beat.C:
-			if !s.stillValid(ctx, token) {
-				conn.Close(websocket.StatusPolicyViolation, "access token revoked")
-				return
-			}
-			pctx, cancel := context.WithTimeout(ctx, streamWriteTimeout)
-			err := conn.Ping(pctx)
-			cancel()
-			if err != nil {
-				return
-			}
-		case f := <-out:
-			if !write(f) {
-				return
-			}
-		case e := <-sub.Events():
-			if !sub.Has(e.Filter()) {
-				continue // unsubscribed while the event waited
-			}
-			name, payload, ok, err := s.renderEvent(ctx, t, e)
-			if err != nil {
-				s.logger.Warn("stream render failed", "kind", e.Kind, "err", err)
-			}
-			if ok && !write(streamFrame{Stream: streamNames(e.Filter()), Event: name, Payload: payload}) {
 				return
 			}
 		}
