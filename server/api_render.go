@@ -48,22 +48,9 @@ func (s *Server) renderAccount(ctx context.Context, a store.Actor) (apiAccount, 
 // renderStatuses renders posts (boosts with the post they boost) as the
 // owner sees them.
 func (s *Server) renderStatuses(ctx context.Context, posts []store.Post) ([]apiStatus, error) {
-	// The posts boosted by boosts in the list.
-	var targetIDs []int64
-	for _, p := range posts {
-		if p.ReblogOfID != 0 {
-			targetIDs = append(targetIDs, p.ReblogOfID)
-		}
-	}
-	targets := map[int64]store.Post{}
-	if len(targetIDs) > 0 {
-		found, err := s.db.PostsByIDs(ctx, targetIDs)
-		if err != nil {
-			return nil, err
-		}
-		for _, t := range found {
-			targets[t.ID] = t
-		}
+	targets, err := s.boostTargets(ctx, posts)
+	if err != nil {
+		return nil, err
 	}
 	all := append(append([]store.Post{}, posts...), mapValues(targets)...)
 	r, err := s.newStatusRenderer(ctx, all)
@@ -86,6 +73,29 @@ func (s *Server) renderStatuses(ctx context.Context, posts []store.Post) ([]apiS
 		out = append(out, st)
 	}
 	return out, nil
+}
+
+// boostTargets loads the posts that the boosts among posts boost, by id;
+// a boosted post no longer stored is missing from the map.
+func (s *Server) boostTargets(ctx context.Context, posts []store.Post) (map[int64]store.Post, error) {
+	var ids []int64
+	for _, p := range posts {
+		if p.ReblogOfID != 0 {
+			ids = append(ids, p.ReblogOfID)
+		}
+	}
+	targets := map[int64]store.Post{}
+	if len(ids) == 0 {
+		return targets, nil
+	}
+	found, err := s.db.PostsByIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range found {
+		targets[t.ID] = t
+	}
+	return targets, nil
 }
 
 // renderStatus renders one post.

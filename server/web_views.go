@@ -248,21 +248,9 @@ func repeatedDOMID(seen map[string]bool, v *statusView, suffix string) {
 // dropped. The owner's marks (favourited, boosted, bookmarked, pinned) are
 // filled only when the request's context holds the owner's session.
 func (s *Server) statusViews(ctx context.Context, posts []store.Post) ([]statusView, error) {
-	var targetIDs []int64
-	for _, p := range posts {
-		if p.ReblogOfID != 0 {
-			targetIDs = append(targetIDs, p.ReblogOfID)
-		}
-	}
-	targets := map[int64]store.Post{}
-	if len(targetIDs) > 0 {
-		found, err := s.db.PostsByIDs(ctx, targetIDs)
-		if err != nil {
-			return nil, err
-		}
-		for _, t := range found {
-			targets[t.ID] = t
-		}
+	targets, err := s.boostTargets(ctx, posts)
+	if err != nil {
+		return nil, err
 	}
 	// Visitors never see followers-only or direct posts, whichever page
 	// asked: a boost's target is checked here too.
