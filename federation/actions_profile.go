@@ -50,22 +50,6 @@ func (f *Federation) UpdateProfile(ctx context.Context, p Profile) error {
 	})
 }
 
-// SetAliases sets the accounts the owner also is (alsoKnownAs), so one of
-// them can move here.
-func (f *Federation) SetAliases(ctx context.Context, aliases []string) error {
-	var uris []string
-	for _, a := range aliases {
-		actor, err := f.Resolve(ctx, a)
-		if err != nil {
-			return fmt.Errorf("alias %s: %w", a, err)
-		}
-		if !slices.Contains(uris, actor.URI) {
-			uris = append(uris, actor.URI)
-		}
-	}
-	return f.changeLocalActor(ctx, func(a *store.Actor) { a.AlsoKnownAs = uris })
-}
-
 // MoveTo moves the owner's followers to another account, which must list
 // this one in its aliases (checked on a fresh fetch of the target): the
 // actor's movedTo is set and federated with an Update, and a Move goes to

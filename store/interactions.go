@@ -52,16 +52,6 @@ func (db *DB) CountLikes(ctx context.Context, postID int64) (int, error) {
 	return n, err
 }
 
-// Liked reports whether an actor liked a post.
-func (db *DB) Liked(ctx context.Context, actorID, postID int64) (bool, error) {
-	var one int
-	err := db.read.QueryRowContext(ctx, `SELECT 1 FROM likes WHERE actor_id = ? AND post_id = ? LIMIT 1`, actorID, postID).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	return err == nil, err
-}
-
 func notFoundOrNil(err error, what string) error {
 	if err == nil {
 		return nil
@@ -95,15 +85,6 @@ func (db *DB) Blocked(ctx context.Context, blockerID, blockedID int64) (bool, er
 		return false, nil
 	}
 	return err == nil, err
-}
-
-// BlockedURIs lists the actor URIs blocker blocks.
-func (db *DB) BlockedURIs(ctx context.Context, blockerID int64) ([]string, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT a.uri FROM blocks b JOIN actors a ON a.id = b.blocked_id WHERE b.blocker_id = ? ORDER BY b.created_at DESC`, blockerID)
-	if err != nil {
-		return nil, err
-	}
-	return scanStrings(rows)
 }
 
 // PutDomainBlock blocks a domain; it reports whether it is new.

@@ -278,15 +278,6 @@ func (db *DB) JobCounts(ctx context.Context) (map[string]map[string]int, error) 
 	return counts, rows.Err()
 }
 
-// DeadJobs lists dead jobs, newest first.
-func (db *DB) DeadJobs(ctx context.Context, limit int) ([]Job, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE state = 'dead' ORDER BY updated_at DESC LIMIT ?`, limit)
-	if err != nil {
-		return nil, fmt.Errorf("dead jobs: %w", err)
-	}
-	return scanJobs(rows)
-}
-
 // BuryExhaustedJobs marks dead the queued jobs of a kind that have already
 // started maxAttempts attempts: jobs whose every attempt ended the process
 // (a crash, an out-of-memory kill) and so never returned an error.

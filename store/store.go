@@ -207,12 +207,6 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	return nil
 }
 
-// Checkpoint folds the WAL back into the database file and truncates it.
-func (db *DB) Checkpoint(ctx context.Context) error {
-	_, err := db.write.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
-	return err
-}
-
 func unixMilli(t time.Time) int64 { return t.UnixMilli() }
 
 func fromMilli(ms int64) time.Time { return time.UnixMilli(ms) }

@@ -206,9 +206,6 @@ func (p *Peer) Addr() string {
 // ActorURL is the id of the peer's only actor.
 func (p *Peer) ActorURL() string { return p.origin + "/users/peer" }
 
-// InboxURL is the peer actor's inbox.
-func (p *Peer) InboxURL() string { return p.ActorURL() + "/inbox" }
-
 // Inbox lists the activities the peer received and verified, oldest first.
 func (p *Peer) Inbox(t testing.TB) []Activity {
 	t.Helper()
@@ -284,12 +281,6 @@ func (p *Peer) WaitFor(t testing.TB, match func(Activity) bool, timeout time.Dur
 func (p *Peer) Follow(t testing.TB, target string) string {
 	t.Helper()
 	return p.send(t, "/follow", map[string]string{"target": target})
-}
-
-// Unfollow sends Undo(Follow) for an earlier Follow of target.
-func (p *Peer) Unfollow(t testing.TB, target string) string {
-	t.Helper()
-	return p.send(t, "/unfollow", map[string]string{"target": target})
 }
 
 // Note sends Create(Note) to every actor in To and CC (the public collection
