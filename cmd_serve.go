@@ -85,7 +85,13 @@ func runServe(ctx context.Context, c cli, args []string) error {
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	go reloadOnHangup(ctx, cfg, srv, level, logger)
+	// SIGHUP is caught before the first request can be served: an
+	// operator (or a test) that sends it as soon as /healthz answers must
+	// reach the reload, not the default action, which ends the process.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go reloadOnHangup(ctx, hup, cfg, srv, level, logger)
 
 	if err := runner.Start(ctx); err != nil {
 		return err
@@ -165,10 +171,7 @@ const jobMediaPrune = "media.prune"
 
 // reloadOnHangup re-reads the config on SIGHUP. A config that fails to load
 // is logged and ignored: the running settings stay.
-func reloadOnHangup(ctx context.Context, cfg config.Config, srv *server.Server, level *slog.LevelVar, logger *slog.Logger) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+func reloadOnHangup(ctx context.Context, hup <-chan os.Signal, cfg config.Config, srv *server.Server, level *slog.LevelVar, logger *slog.Logger) {
 	for {
 		select {
 		case <-ctx.Done():
