@@ -17,6 +17,13 @@ const (
 	Direct   = "direct"
 )
 
+// Source types: the formats the owner writes a post's source in, as the
+// media types glitch-soc and Akkoma name them in the client API.
+const (
+	TextPlain    = "text/plain"    // Mastodon's semantics: escaped, links, mentions and hashtags
+	TextMarkdown = "text/markdown" // the web compose form's
+)
+
 // Post is a note, article or poll by anyone, or a boost (ReblogOfID set).
 type Post struct {
 	ID           int64
@@ -32,7 +39,8 @@ type Post struct {
 	Conversation string
 	Summary      string
 	Content      string // sanitized HTML
-	Source       string
+	Source       string // what the owner typed (local posts)
+	SourceType   string // TextPlain or TextMarkdown; "" for remote posts
 	Language     string
 	Sensitive    bool
 	PublishedAt  time.Time
@@ -118,10 +126,10 @@ func (tx *Tx) insertPost(ctx context.Context, id int64, p Post) (int64, error) {
 		replyID = p.InReplyToID
 	}
 	res, err := tx.exec(ctx, `INSERT INTO posts (id, uri, url, author_id, local, type, visibility, reblog_of_id,
-		in_reply_to_uri, in_reply_to_id, conversation, summary, content, source, language, sensitive, published_at, edited_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uri) DO NOTHING`,
+		in_reply_to_uri, in_reply_to_id, conversation, summary, content, source, source_type, language, sensitive, published_at, edited_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uri) DO NOTHING`,
 		id, p.URI, p.URL, p.AuthorID, p.Local, orDefault(p.Type, "Note"), p.Visibility, reblog, p.InReplyToURI, replyID,
-		p.Conversation, p.Summary, p.Content, p.Source, p.Language, p.Sensitive, unixMilli(p.PublishedAt),
+		p.Conversation, p.Summary, p.Content, p.Source, p.SourceType, p.Language, p.Sensitive, unixMilli(p.PublishedAt),
 		milliOrZero(p.EditedAt), unixMilli(tx.now))
 	if err != nil {
 		return 0, fmt.Errorf("insert post %s: %w", p.URI, err)
@@ -228,8 +236,8 @@ func (tx *Tx) UpdatePost(ctx context.Context, p Post) error {
 			return err
 		}
 	}
-	if _, err := tx.exec(ctx, `UPDATE posts SET summary = ?, content = ?, source = ?, sensitive = ?, language = ?, edited_at = ? WHERE id = ?`,
-		p.Summary, p.Content, p.Source, p.Sensitive, p.Language, milliOrZero(p.EditedAt), p.ID); err != nil {
+	if _, err := tx.exec(ctx, `UPDATE posts SET summary = ?, content = ?, source = ?, source_type = ?, sensitive = ?, language = ?, edited_at = ? WHERE id = ?`,
+		p.Summary, p.Content, p.Source, p.SourceType, p.Sensitive, p.Language, milliOrZero(p.EditedAt), p.ID); err != nil {
 		return fmt.Errorf("update post: %w", err)
 	}
 	// Uploaded media the edit keeps stays (writePostParts re-attaches it
@@ -274,7 +282,7 @@ func (tx *Tx) noteDeletedPostID(ctx context.Context, id int64) error {
 }
 
 const postColumns = `p.id, p.uri, p.url, p.author_id, p.local, p.type, p.visibility, COALESCE(p.reblog_of_id, 0),
-	p.in_reply_to_uri, COALESCE(p.in_reply_to_id, 0), p.conversation, p.summary, p.content, p.source, p.language,
+	p.in_reply_to_uri, COALESCE(p.in_reply_to_id, 0), p.conversation, p.summary, p.content, p.source, p.source_type, p.language,
 	p.sensitive, p.published_at, p.edited_at, a.uri, COALESCE(r.uri, '')`
 
 const postFrom = ` FROM posts p JOIN actors a ON a.id = p.author_id LEFT JOIN posts r ON r.id = p.reblog_of_id `
@@ -283,7 +291,7 @@ func scanPost(row interface{ Scan(...any) error }) (Post, error) {
 	var p Post
 	var published, edited int64
 	err := row.Scan(&p.ID, &p.URI, &p.URL, &p.AuthorID, &p.Local, &p.Type, &p.Visibility, &p.ReblogOfID,
-		&p.InReplyToURI, &p.InReplyToID, &p.Conversation, &p.Summary, &p.Content, &p.Source, &p.Language,
+		&p.InReplyToURI, &p.InReplyToID, &p.Conversation, &p.Summary, &p.Content, &p.Source, &p.SourceType, &p.Language,
 		&p.Sensitive, &published, &edited, &p.AuthorURI, &p.ReblogOfURI)
 	p.PublishedAt, p.EditedAt = fromMilli(published), fromMilliOrZero(edited)
 	return p, err

@@ -114,7 +114,7 @@ func scanPostCursor(row interface{ Scan(...any) error }, cursor *int64) (Post, e
 	var p Post
 	var published, edited int64
 	err := row.Scan(&p.ID, &p.URI, &p.URL, &p.AuthorID, &p.Local, &p.Type, &p.Visibility, &p.ReblogOfID,
-		&p.InReplyToURI, &p.InReplyToID, &p.Conversation, &p.Summary, &p.Content, &p.Source, &p.Language,
+		&p.InReplyToURI, &p.InReplyToID, &p.Conversation, &p.Summary, &p.Content, &p.Source, &p.SourceType, &p.Language,
 		&p.Sensitive, &published, &edited, &p.AuthorURI, &p.ReblogOfURI, cursor)
 	p.PublishedAt, p.EditedAt = fromMilli(published), fromMilliOrZero(edited)
 	return p, err
