@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"kith/federation/ap"
 	"kith/store"
@@ -44,6 +45,15 @@ func (f *Federation) ParseArchivedPost(raw []byte, followers string) (store.Post
 	}
 	p := f.postFromObject(store.Actor{Followers: followers}, obj)
 	p.Local = true
+	// An archive names its media by their path inside it, not by a URL;
+	// the importer resolves each path within the archive and refuses the
+	// rest.
+	p.Attachments = nil
+	for _, a := range obj.Attachment {
+		if path := strings.TrimSpace(a.Href()); path != "" {
+			p.Attachments = append(p.Attachments, attachmentFromObject(a, path))
+		}
+	}
 	return p, nil
 }
 

@@ -151,43 +151,6 @@ func (f *Federation) storeActorDocument(ctx context.Context, fetchedFrom string,
 	return a, err
 }
 
-func actorFromDocument(doc *ap.Actor, now time.Time) store.Actor {
-	a := store.Actor{
-		URI:          doc.ID,
-		Type:         string(doc.Type),
-		Username:     string(doc.PreferredUsername),
-		Domain:       hostOf(doc.ID),
-		DisplayName:  strings.TrimSpace(string(doc.Name)),
-		Summary:      ap.SanitizeHTML(string(doc.Summary)),
-		URL:          doc.ProfileURL(),
-		Inbox:        string(doc.Inbox),
-		SharedInbox:  doc.SharedInboxURL(),
-		Outbox:       string(doc.Outbox),
-		Followers:    string(doc.Followers),
-		Following:    string(doc.Following),
-		Featured:     string(doc.Featured),
-		Locked:       bool(doc.ManuallyApprovesFollowers),
-		Bot:          doc.IsBot(),
-		Discoverable: doc.IsDiscoverable(),
-		AvatarURL:    doc.Icon.URL,
-		HeaderURL:    doc.Image.URL,
-		AlsoKnownAs:  []string(doc.AlsoKnownAs),
-		MovedTo:      string(doc.MovedTo),
-		PublishedAt:  doc.Published.Time,
-		FetchedAt:    now,
-	}
-	if a.Type == "" {
-		a.Type = "Person"
-	}
-	if key := doc.Key(); key != nil {
-		a.KeyID, a.PublicKeyPEM = string(key.ID), string(key.PublicKeyPem)
-	}
-	for _, fl := range doc.Fields() {
-		a.Fields = append(a.Fields, store.Field{Name: ap.PlainText(fl.Name), Value: ap.SanitizeHTML(fl.Value)})
-	}
-	return a
-}
-
 // lookupKey resolves a signature's keyId for httpsig.Verify: from the
 // store when known, otherwise by fetching the key's document.
 func (f *Federation) lookupKey(ctx context.Context, keyID string, refresh bool) (httpsig.Key, error) {

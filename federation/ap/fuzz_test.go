@@ -101,6 +101,7 @@ func FuzzSanitizeHTML(f *testing.F) {
 		`<span class="h-card"><a href="https://a.example/@u" class="u-url mention">@<span>u</span></a></span>`,
 		`<!-- wp:paragraph --><p>x</p>`, `<img src=x onerror=alert(1)>`, `<style>`, `<script>`, `<a href="`,
 		`<svg><script>alert(1)</script></svg>`, `<math><mi xlink:href="javascript:alert(1)">x</mi></math>`,
+		`<p><b><i>unclosed`, `<b><i>x</b>y</i>`, `</div></article>x`, `<a href="https://a.example/">x<p>y`,
 	} {
 		f.Add(s)
 	}
@@ -110,6 +111,11 @@ func FuzzSanitizeHTML(f *testing.F) {
 		// text of anything must not panic.
 		if again := SanitizeHTML(out); again != out {
 			t.Fatalf("not idempotent:\n in  %q\n out %q\n out2 %q", s, out, again)
+		}
+		// The output is well-formed: parsing it as a browser would and
+		// writing it out again changes nothing.
+		if again := wellFormed(out); again != out {
+			t.Fatalf("not well-formed:\n in  %q\n out %q\n reparsed %q", s, out, again)
 		}
 		_ = PlainText(s)
 		_ = PlainText(out)

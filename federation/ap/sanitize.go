@@ -6,6 +6,7 @@ import (
 
 	"github.com/microcosm-cc/bluemonday"
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // remotePolicy is the sanitizing policy for remote HTML. It is built once
@@ -45,11 +46,40 @@ func newRemotePolicy() *bluemonday.Policy {
 	return p
 }
 
-// SanitizeHTML returns remote HTML reduced to what kith displays. Scripts,
-// styles, images, iframes, event handlers, comments (WordPress Gutenberg's
-// <!-- wp:... --> among them) and unsafe link schemes are removed.
+// SanitizeHTML returns remote HTML reduced to what kith displays, and
+// well-formed. Scripts, styles, images, iframes, event handlers, comments
+// (WordPress Gutenberg's <!-- wp:... --> among them) and unsafe link
+// schemes are removed; then the result is parsed as HTML and written out
+// again, so every element it opens is closed inside it and no stray end
+// tag is left. A post with an unclosed <b> or <a> can then never change
+// the markup around it on a page.
 func SanitizeHTML(s string) string {
-	return remotePolicy.Sanitize(s)
+	return wellFormed(remotePolicy.Sanitize(s))
+}
+
+// fragmentContext is the element a post's HTML is parsed inside: a <div>
+// in a <body>, where kith puts it.
+var fragmentContext = &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
+
+// wellFormed parses an HTML fragment the way a browser would inside a
+// <div> and renders the resulting nodes: unclosed elements are closed,
+// mis-nested ones repaired and stray end tags dropped.
+func wellFormed(s string) string {
+	if s == "" {
+		return ""
+	}
+	nodes, err := html.ParseFragment(strings.NewReader(s), fragmentContext)
+	if err != nil { // only a failing reader errs; a string reader does not
+		return html.EscapeString(s)
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	for _, n := range nodes {
+		if err := html.Render(&b, n); err != nil {
+			return html.EscapeString(s)
+		}
+	}
+	return b.String()
 }
 
 // PlainText returns the text of an HTML fragment: paragraphs, line breaks,

@@ -27,11 +27,19 @@ func TestSanitizeHTML(t *testing.T) {
 			`<a href="https://a.example/x" ` + rel + `>x</a>`},
 		{"mailto", `<a href="mailto:a@a.example">m</a>`, `<a href="mailto:a@a.example" rel="nofollow noreferrer">m</a>`},
 		{"mention", `<span class="h-card"><a href="https://a.example/@u" class="u-url mention">@<span>u</span></a></span>`,
-			`<span class="h-card"><a href="https://a.example/@u" class="u-url mention" ` + rel + `>@<span>u</span></a></span>`},
+			`<span class="h-card"><a class="u-url mention" href="https://a.example/@u" ` + rel + `>@<span>u</span></a></span>`},
 		{"shortened link", `<a href="https://a.example/long/path"><span class="invisible">https://</span><span class="ellipsis">a.example/lo</span><span class="invisible">ng/path</span></a>`,
 			`<a href="https://a.example/long/path" ` + rel + `><span class="invisible">https://</span><span class="ellipsis">a.example/lo</span><span class="invisible">ng/path</span></a>`},
 		{"formatting", `<p><strong>b</strong> <em>i</em> <del>d</del> <code>c</code></p><blockquote><ol start="3"><li>x</li></ol></blockquote><pre>p</pre>`,
 			`<p><strong>b</strong> <em>i</em> <del>d</del> <code>c</code></p><blockquote><ol start="3"><li>x</li></ol></blockquote><pre>p</pre>`},
+		// Well-formed: nothing a post opens stays open after it, and no
+		// end tag in it closes kith's own markup.
+		{"unclosed formatting", `<p><b><i>bold italic`, `<p><b><i>bold italic</i></b></p>`},
+		{"unclosed link", `<p><a href="https://a.example/x">x`, `<p><a href="https://a.example/x" ` + rel + `>x</a></p>`},
+		{"mis-nested", `<b><i>x</b>y</i>`, `<b><i>x</i></b><i>y</i>`},
+		{"stray end tags", `x</div></article></main></p>y`, `x<p></p>y`},
+		{"unclosed list", `<ul><li>a<li>b`, `<ul><li>a</li><li>b</li></ul>`},
+		{"text is escaped", `3 &lt; 5 &amp; "q"`, `3 &lt; 5 &amp; &#34;q&#34;`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
