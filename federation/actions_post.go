@@ -1,8 +1,8 @@
 package federation
 
 import (
+	"cmp"
 	"context"
-
 	"fmt"
 	"strings"
 	"time"
@@ -19,7 +19,8 @@ const maxPostChars = 5000
 
 // NewPost is what the owner writes.
 type NewPost struct {
-	Text        string // Markdown
+	Text        string
+	SourceType  string // how Text is written: store.TextPlain or store.TextMarkdown; see Post and Edit for ""
 	Summary     string // content warning
 	Sensitive   bool
 	Visibility  string // store.Public, Unlisted, Private or Direct; "" means public
@@ -36,8 +37,12 @@ type NewPoll struct {
 	Expires  time.Duration
 }
 
-// Post publishes a new post (or reply) from the owner.
+// Post publishes a new post (or reply) from the owner. Text without a
+// SourceType is Markdown.
 func (f *Federation) Post(ctx context.Context, np NewPost) (store.Post, error) {
+	if np.SourceType == "" {
+		np.SourceType = store.TextMarkdown
+	}
 	p, mentioned, err := f.preparePost(ctx, np)
 	if err != nil {
 		return store.Post{}, err
@@ -98,14 +103,14 @@ func (f *Federation) preparePost(ctx context.Context, np NewPost) (store.Post, [
 	if vis != store.Public && vis != store.Unlisted && vis != store.Private && vis != store.Direct {
 		return store.Post{}, nil, fmt.Errorf("%w: unknown visibility %q", ErrBadRequest, vis)
 	}
-	r, err := f.render(ctx, text)
+	r, err := f.render(ctx, text, np.SourceType)
 	if err != nil {
 		return store.Post{}, nil, err
 	}
 	now := f.now()
 	p := store.Post{
 		URI: "urn:kith:pending:" + f.newActivityID(), AuthorID: f.localID, Local: true, Type: "Note", Visibility: vis,
-		InReplyToURI: np.InReplyTo, Summary: strings.TrimSpace(np.Summary), Content: r.HTML, Source: text,
+		InReplyToURI: np.InReplyTo, Summary: strings.TrimSpace(np.Summary), Content: r.HTML, Source: text, SourceType: np.SourceType,
 		Language: np.Language, Sensitive: np.Sensitive || np.Summary != "", PublishedAt: now,
 		Attachments: np.Attachments, Tags: r.Tags,
 	}
@@ -139,11 +144,15 @@ func newPoll(np NewPoll, now time.Time) (*store.Poll, error) {
 	return poll, nil
 }
 
-// Edit changes the text of an owner's post and federates an Update.
+// Edit changes the text of an owner's post and federates an Update. Text
+// without a SourceType is written as the post was.
 func (f *Federation) Edit(ctx context.Context, postID int64, np NewPost) (store.Post, error) {
 	old, err := f.ownPost(ctx, postID)
 	if err != nil {
 		return store.Post{}, err
+	}
+	if np.SourceType == "" {
+		np.SourceType = cmp.Or(old.SourceType, store.TextMarkdown)
 	}
 	np.Visibility, np.InReplyTo = old.Visibility, old.InReplyToURI
 	p, mentioned, err := f.preparePost(ctx, np)

@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -14,7 +15,8 @@ import (
 // Profile is what the owner can change about their account.
 type Profile struct {
 	DisplayName  string
-	Summary      string // Markdown
+	Summary      string
+	SummaryType  string // how Summary is written: store.TextPlain or store.TextMarkdown ("")
 	Fields       []store.Field
 	Locked       bool
 	Bot          bool
@@ -32,7 +34,7 @@ func (f *Federation) UpdateProfile(ctx context.Context, p Profile) error {
 	if utf8.RuneCountInString(p.Summary) > 500 || len(p.Fields) > 4 {
 		return fmt.Errorf("%w: a bio has at most 500 characters and 4 fields", ErrBadRequest)
 	}
-	summary, err := f.render(ctx, p.Summary)
+	summary, err := f.render(ctx, p.Summary, cmp.Or(p.SummaryType, store.TextMarkdown))
 	if err != nil {
 		return err
 	}

@@ -3,24 +3,30 @@ package federation
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"html"
 	"regexp"
 	"strings"
 
 	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/renderer"
 	gmhtml "github.com/yuin/goldmark/renderer/html"
+	"github.com/yuin/goldmark/util"
 	xhtml "golang.org/x/net/html"
 
 	"kith/federation/ap"
 	"kith/store"
 )
 
-// markdown renders the owner's posts. Raw HTML in the source is dropped
-// (goldmark's default), links are made from bare URLs.
+// markdown renders the owner's Markdown (the web compose form's). Raw HTML
+// in the source is shown as text (escapeRawHTML), links are made from
+// bare URLs.
 var markdown = goldmark.New(
 	goldmark.WithExtensions(extension.Linkify, extension.Strikethrough),
-	goldmark.WithRendererOptions(gmhtml.WithHardWraps()),
+	goldmark.WithRendererOptions(gmhtml.WithHardWraps(),
+		renderer.WithNodeRenderers(util.Prioritized(escapeRawHTML{}, 100))),
 )
 
 var (
@@ -54,51 +60,86 @@ func (f *Federation) findMentions(text string) []string {
 	return out
 }
 
-// render turns Markdown into sanitized HTML, linking the mentions that
+// render turns the owner's text, written as sourceType (store.TextPlain
+// or store.TextMarkdown), into sanitized HTML, linking the mentions that
 // resolve and the hashtags. Unresolvable mentions stay plain text.
-func (f *Federation) render(ctx context.Context, text string) (rendered, error) {
+func (f *Federation) render(ctx context.Context, text, sourceType string) (rendered, error) {
+	l := &linker{host: f.urls.Host(), tagURL: f.urls.Tag, byHandle: map[string]store.Actor{}, tags: map[string]bool{}}
 	var r rendered
-	byHandle := map[string]store.Actor{}
 	for _, h := range f.findMentions(text) {
 		a, err := f.Resolve(ctx, "@"+h)
 		if err != nil {
 			f.logger.Debug("mention not resolved", "handle", h, "err", err)
 			continue
 		}
-		byHandle[strings.ToLower(h)] = a
+		l.byHandle[strings.ToLower(h)] = a
 		r.Mentions = append(r.Mentions, a)
 	}
-	var buf bytes.Buffer
-	if err := markdown.Convert([]byte(text), &buf); err != nil {
-		return rendered{}, err
+	var out string
+	switch sourceType {
+	case store.TextPlain:
+		out = plainHTML(text, l)
+	case store.TextMarkdown:
+		var buf bytes.Buffer
+		if err := markdown.Convert([]byte(text), &buf); err != nil {
+			return rendered{}, err
+		}
+		out = rewriteText(buf.String(), l.linkEscaped)
+	default:
+		return rendered{}, fmt.Errorf("%w: unknown source type %q", ErrBadRequest, sourceType)
 	}
-	tags := map[string]bool{}
-	out := rewriteText(buf.String(), func(s string) string {
-		s = mentionRE.ReplaceAllStringFunc(s, func(m string) string {
-			sub := mentionRE.FindStringSubmatch(m)
-			host := sub[3]
-			if host == "" {
-				host = f.urls.Host()
-			}
-			a, ok := byHandle[strings.ToLower(sub[2]+"@"+host)]
-			if !ok {
-				return m
-			}
-			return sub[1] + `<span class="h-card"><a href="` + html.EscapeString(firstNonEmpty(a.URL, a.URI)) +
-				`" class="u-url mention">@<span>` + html.EscapeString(a.Username) + `</span></a></span>`
-		})
-		return hashtagRE.ReplaceAllStringFunc(s, func(m string) string {
-			sub := hashtagRE.FindStringSubmatch(m)
-			tag := strings.ToLower(sub[2])
-			tags[tag] = true
-			return sub[1] + `<a href="` + html.EscapeString(f.urls.Tag(tag)) + `" class="mention hashtag" rel="tag">#<span>` + sub[2] + `</span></a>`
-		})
-	})
-	for t := range tags {
+	for t := range l.tags {
 		r.Tags = append(r.Tags, t)
 	}
 	r.HTML = ap.SanitizeHTML(out)
 	return r, nil
+}
+
+// linker makes the links of mentions and hashtags, the same for both
+// source types, and notes the hashtags it linked.
+type linker struct {
+	host     string                 // the owner's, for mentions without one
+	tagURL   func(string) string    // a hashtag's page
+	byHandle map[string]store.Actor // resolved mentions, by lower-case user@host
+	tags     map[string]bool
+}
+
+// mention is the link of @user or @user@host, false when it did not
+// resolve.
+func (l *linker) mention(user, host string) (string, bool) {
+	if host == "" {
+		host = l.host
+	}
+	a, ok := l.byHandle[strings.ToLower(user+"@"+host)]
+	if !ok {
+		return "", false
+	}
+	return `<span class="h-card"><a href="` + html.EscapeString(firstNonEmpty(a.URL, a.URI)) +
+		`" class="u-url mention">@<span>` + html.EscapeString(a.Username) + `</span></a></span>`, true
+}
+
+// hashtag is the link of #tag.
+func (l *linker) hashtag(tag string) string {
+	lower := strings.ToLower(tag)
+	l.tags[lower] = true
+	return `<a href="` + html.EscapeString(l.tagURL(lower)) + `" class="mention hashtag" rel="tag">#<span>` +
+		html.EscapeString(tag) + `</span></a>`
+}
+
+// linkEscaped links the mentions and hashtags of text that is already
+// HTML-escaped (Markdown's output).
+func (l *linker) linkEscaped(s string) string {
+	s = mentionRE.ReplaceAllStringFunc(s, func(m string) string {
+		sub := mentionRE.FindStringSubmatch(m)
+		if link, ok := l.mention(sub[2], sub[3]); ok {
+			return sub[1] + link
+		}
+		return m
+	})
+	return hashtagRE.ReplaceAllStringFunc(s, func(m string) string {
+		sub := hashtagRE.FindStringSubmatch(m)
+		return sub[1] + l.hashtag(sub[2])
+	})
 }
 
 // rewriteText applies fn to the escaped text outside links and code.
@@ -131,4 +172,49 @@ func rewriteText(src string, fn func(string) string) string {
 			b.Write(z.Raw())
 		}
 	}
+}
+
+// escapeRawHTML renders the raw HTML of Markdown as text: shown, neither
+// dropped (goldmark's default) nor passed through, so that writing about
+// a <b> tag keeps the words.
+type escapeRawHTML struct{}
+
+// RegisterFuncs puts escapeRawHTML in place of goldmark's renderers of
+// inline raw HTML and HTML blocks.
+func (escapeRawHTML) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
+	reg.Register(ast.KindRawHTML, renderRawHTMLAsText)
+	reg.Register(ast.KindHTMLBlock, renderHTMLBlockAsText)
+}
+
+func renderRawHTMLAsText(w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
+	if entering {
+		segs := node.(*ast.RawHTML).Segments
+		for i := range segs.Len() {
+			seg := segs.At(i)
+			w.WriteString(html.EscapeString(string(seg.Value(source))))
+		}
+	}
+	return ast.WalkSkipChildren, nil
+}
+
+// renderHTMLBlockAsText shows an HTML block as a paragraph of its lines.
+func renderHTMLBlockAsText(w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
+	if !entering {
+		return ast.WalkContinue, nil
+	}
+	n := node.(*ast.HTMLBlock)
+	var b strings.Builder
+	for i := range n.Lines().Len() {
+		line := n.Lines().At(i)
+		b.Write(line.Value(source))
+	}
+	if n.HasClosure() {
+		b.Write(n.ClosureLine.Value(source))
+	}
+	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+	for i := range lines {
+		lines[i] = html.EscapeString(lines[i])
+	}
+	w.WriteString("<p>" + strings.Join(lines, "<br>\n") + "</p>\n")
+	return ast.WalkContinue, nil
 }
