@@ -26,9 +26,11 @@ const (
 	settingDefaultPrivacy   = "posting.default_visibility"
 	settingDefaultSensitive = "posting.default_sensitive"
 	settingDefaultLanguage  = "posting.default_language"
-	// settingNoteSource is the bio as typed (Markdown); the actor keeps
-	// only its HTML.
+	// settingNoteSource is the bio as typed; the actor keeps only its
+	// HTML. settingNoteType is the format it was typed in: plain text
+	// from the API's note (as Mastodon), Markdown from the web form.
 	settingNoteSource = "profile.note_source"
+	settingNoteType   = "profile.note_type"
 )
 
 // profileImageMax is the largest avatar or header accepted, as Mastodon.
@@ -79,7 +81,7 @@ func (s *Server) credentialAccount(ctx context.Context) (apiAccount, error) {
 	if err != nil {
 		return apiAccount{}, err
 	}
-	note, err := s.noteSource(ctx, a)
+	note, _, err := s.noteSource(ctx, a)
 	if err != nil {
 		return apiAccount{}, err
 	}
@@ -95,14 +97,21 @@ func (s *Server) credentialAccount(ctx context.Context) (apiAccount, error) {
 	return out, nil
 }
 
-// noteSource is the bio as the owner typed it, or its text when it was
+// noteSource is the bio as the owner typed it and its format (Markdown
+// for a bio saved before the format was kept), or its text when it was
 // set elsewhere.
-func (s *Server) noteSource(ctx context.Context, a store.Actor) (string, error) {
-	v, err := s.db.Setting(ctx, settingNoteSource)
+func (s *Server) noteSource(ctx context.Context, a store.Actor) (text, sourceType string, err error) {
+	sourceType, err = s.db.Setting(ctx, settingNoteType)
 	if errors.Is(err, store.ErrNotFound) {
-		return strings.TrimSpace(plainText(a.Summary)), nil
+		sourceType = store.TextMarkdown
+	} else if err != nil {
+		return "", "", err
 	}
-	return v, err
+	text, err = s.db.Setting(ctx, settingNoteSource)
+	if errors.Is(err, store.ErrNotFound) {
+		return strings.TrimSpace(plainText(a.Summary)), sourceType, nil
+	}
+	return text, sourceType, err
 }
 
 // handleVerifyCredentials answers GET /api/v1/accounts/verify_credentials.
@@ -173,12 +182,12 @@ func (s *Server) handleUpdateCredentials(w http.ResponseWriter, r *http.Request)
 		s.apiFail(w, r, err)
 		return
 	}
-	note, err := s.noteSource(ctx, a)
+	note, noteType, err := s.noteSource(ctx, a)
 	if err != nil {
 		s.apiFail(w, r, err)
 		return
 	}
-	prof := federation.Profile{DisplayName: a.DisplayName, Summary: note, Locked: a.Locked, Bot: a.Bot,
+	prof := federation.Profile{DisplayName: a.DisplayName, Summary: note, SummaryType: noteType, Locked: a.Locked, Bot: a.Bot,
 		Discoverable: a.Discoverable, AvatarURL: a.AvatarURL, HeaderURL: a.HeaderURL}
 	for _, f := range a.Fields {
 		prof.Fields = append(prof.Fields, store.Field{Name: html.UnescapeString(f.Name), Value: html.UnescapeString(f.Value)})
@@ -188,7 +197,8 @@ func (s *Server) handleUpdateCredentials(w http.ResponseWriter, r *http.Request)
 		prof.DisplayName, changed = p.String("display_name"), true
 	}
 	if p.Has("note") {
-		prof.Summary, changed = p.String("note"), true
+		// Note: Mastodon's note is plain text, as its status is.
+		prof.Summary, prof.SummaryType, changed = p.String("note"), store.TextPlain, true
 	}
 	for key, field := range map[string]*bool{"locked": &prof.Locked, "bot": &prof.Bot, "discoverable": &prof.Discoverable} {
 		if p.Has(key) {
@@ -226,7 +236,7 @@ func (s *Server) handleUpdateCredentials(w http.ResponseWriter, r *http.Request)
 			return
 		}
 		if p.Has("note") {
-			settings[settingNoteSource] = prof.Summary
+			settings[settingNoteSource], settings[settingNoteType] = prof.Summary, prof.SummaryType
 		}
 	}
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {

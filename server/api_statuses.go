@@ -154,6 +154,7 @@ func (s *Server) handleStatuses(w http.ResponseWriter, r *http.Request) {
 // the params of a scheduled status in Mastodon's shape.
 type statusRequest struct {
 	Text        string             `json:"text"`
+	ContentType string             `json:"content_type,omitempty"`
 	Poll        *statusRequestPoll `json:"poll"`
 	MediaIDs    []string           `json:"media_ids"`
 	Sensitive   bool               `json:"sensitive"`
@@ -181,6 +182,9 @@ func (s *Server) readStatusRequest(ctx context.Context, p apiParams) (statusRequ
 	}
 	req := statusRequest{Text: p.String("status"), MediaIDs: p.List("media_ids"), SpoilerText: p.String("spoiler_text"),
 		Visibility: p.String("visibility"), Sensitive: p.Bool("sensitive", d.Sensitive && len(p.List("media_ids")) > 0)}
+	if req.ContentType, err = contentTypeParam(p, store.TextPlain); err != nil {
+		return statusRequest{}, err
+	}
 	if req.Visibility == "" {
 		req.Visibility = d.Privacy
 	}
@@ -201,6 +205,22 @@ func (s *Server) readStatusRequest(ctx context.Context, p apiParams) (statusRequ
 		return statusRequest{}, &userError{http.StatusUnprocessableEntity, "Validation failed: a post has at most 4 media attachments"}
 	}
 	return req, nil
+}
+
+// contentTypeParam reads content_type, the format of status: plain text
+// (Mastodon's semantics) or Markdown, def when it is not sent.
+// Note: Akkoma, Pleroma and glitch-soc take content_type on
+// POST /api/v1/statuses and PUT /api/v1/statuses/:id; Mastodon has none
+// and treats status as plain text.
+func contentTypeParam(p apiParams, def string) (string, error) {
+	switch v := strings.ToLower(strings.TrimSpace(p.String("content_type"))); v {
+	case "":
+		return def, nil
+	case store.TextPlain, store.TextMarkdown:
+		return v, nil
+	default:
+		return "", &userError{http.StatusUnprocessableEntity, "Validation failed: content_type must be text/plain or text/markdown"}
+	}
 }
 
 // uploads finds the owner's uploaded media by id for a post: ready, and
@@ -230,7 +250,8 @@ func (s *Server) uploads(ctx context.Context, ids []string, postID int64) ([]sto
 
 // newPost turns a status request into what federation posts.
 func (s *Server) newPost(r *http.Request, req statusRequest) (federation.NewPost, error) {
-	np := federation.NewPost{Text: req.Text, Summary: req.SpoilerText, Sensitive: req.Sensitive, Visibility: req.Visibility}
+	np := federation.NewPost{Text: req.Text, SourceType: req.ContentType, Summary: req.SpoilerText, Sensitive: req.Sensitive,
+		Visibility: req.Visibility}
 	if req.Language != nil {
 		np.Language = *req.Language
 	}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"net/http"
 	"strings"
 	"time"
@@ -13,7 +14,7 @@ import (
 // PUT /api/v1/statuses/:id, its history and its source.
 
 // handleEditStatus answers PUT /api/v1/statuses/:id. What is not sent
-// stays as it was.
+// stays as it was, the format of the text (content_type) among it.
 func (s *Server) handleEditStatus(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	old, err := s.ownPostByPath(r)
@@ -30,6 +31,10 @@ func (s *Server) handleEditStatus(w http.ResponseWriter, r *http.Request) {
 		Attachments: old.Attachments}
 	if p.Has("status") {
 		np.Text = p.String("status")
+	}
+	if np.SourceType, err = contentTypeParam(p, ""); err != nil {
+		s.apiFail(w, r, err)
+		return
 	}
 	if p.Has("spoiler_text") {
 		np.Summary = p.String("spoiler_text")
@@ -146,16 +151,19 @@ func firstTime(ts ...time.Time) time.Time {
 }
 
 // handleStatusSource answers GET /api/v1/statuses/:id/source: the text as
-// typed, for editing.
+// typed, for editing, and the format it was typed in. A post kith has no
+// source of (another's) gives its text.
+// Note: glitch-soc and Akkoma add content_type to Mastodon's StatusSource.
 func (s *Server) handleStatusSource(w http.ResponseWriter, r *http.Request) {
 	p, err := s.postByPath(r)
 	if err != nil {
 		s.apiFail(w, r, err)
 		return
 	}
-	text := p.Source
+	text, contentType := p.Source, p.SourceType
 	if text == "" {
 		text = plainText(p.Content)
 	}
-	writeAPI(w, http.StatusOK, map[string]string{"id": apiID(p.ID), "text": text, "spoiler_text": p.Summary})
+	writeAPI(w, http.StatusOK, map[string]string{"id": apiID(p.ID), "text": text, "spoiler_text": p.Summary,
+		"content_type": cmp.Or(contentType, store.TextPlain)})
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -53,7 +54,10 @@ func (s *Server) scheduledPost(ctx context.Context, sched store.ScheduledStatus)
 	if err := json.Unmarshal(sched.Params, &req); err != nil {
 		return federation.NewPost{}, &userError{422, "stored parameters are unreadable"}
 	}
-	np := federation.NewPost{Text: req.Text, Summary: req.SpoilerText, Sensitive: req.Sensitive, Visibility: req.Visibility}
+	// A status scheduled before content_type was stored is the API's
+	// plain text.
+	np := federation.NewPost{Text: req.Text, SourceType: cmp.Or(req.ContentType, store.TextPlain), Summary: req.SpoilerText,
+		Sensitive: req.Sensitive, Visibility: req.Visibility}
 	if req.Language != nil {
 		np.Language = *req.Language
 	}

@@ -33,7 +33,7 @@ func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request) {
 
 type profileForm struct {
 	DisplayName  string
-	Note         string // Markdown, as typed
+	Note         string // as typed: Markdown when saved here
 	Fields       []store.Field
 	Locked       bool
 	Bot          bool
@@ -76,7 +76,7 @@ func (s *Server) currentProfile(ctx context.Context) (profileForm, error) {
 	if err != nil {
 		return profileForm{}, err
 	}
-	note, err := s.noteSource(ctx, a)
+	note, _, err := s.noteSource(ctx, a)
 	if err != nil {
 		return profileForm{}, err
 	}
@@ -150,7 +150,7 @@ func (s *Server) handleSaveProfile(w http.ResponseWriter, r *http.Request) {
 			form.HeaderURL = url
 		}
 	}
-	prof := federation.Profile{DisplayName: form.DisplayName, Summary: form.Note, Locked: form.Locked, Bot: form.Bot,
+	prof := federation.Profile{DisplayName: form.DisplayName, Summary: form.Note, SummaryType: store.TextMarkdown, Locked: form.Locked, Bot: form.Bot,
 		Discoverable: form.Discoverable, AvatarURL: form.AvatarURL, HeaderURL: form.HeaderURL}
 	for _, f := range form.Fields {
 		if f.Name != "" || f.Value != "" {
@@ -164,6 +164,9 @@ func (s *Server) handleSaveProfile(w http.ResponseWriter, r *http.Request) {
 	}
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.SetSetting(ctx, settingNoteSource, form.Note); err != nil {
+			return err
+		}
+		if err := tx.SetSetting(ctx, settingNoteType, store.TextMarkdown); err != nil {
 			return err
 		}
 		return tx.SetSetting(ctx, settingHideNetwork, strconv.FormatBool(form.HideNetwork))

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"html/template"
@@ -31,6 +32,7 @@ const composePollOptions = 4
 // the defaults.
 type composeForm struct {
 	Text       string
+	SourceType string // store.TextMarkdown, or store.TextPlain for a plain-text post being edited
 	Summary    string
 	Sensitive  bool
 	Visibility string
@@ -113,6 +115,10 @@ func (p composePage) PollInputs() []pollInput {
 // reply cannot change.
 func (p composePage) Editing() bool { return p.Form.Edit != 0 }
 
+// PlainText says whether the text is plain text: a post written from an
+// app keeps its format when edited here.
+func (p composePage) PlainText() bool { return p.Form.SourceType == store.TextPlain }
+
 // handleComposeForm shows the compose form, for a new post, a reply or an
 // edit.
 func (s *Server) handleComposeForm(w http.ResponseWriter, r *http.Request) {
@@ -141,7 +147,7 @@ func (s *Server) newForm(ctx context.Context, inReplyTo string) (composeForm, er
 	if err != nil {
 		return composeForm{}, err
 	}
-	f := composeForm{Visibility: d.Privacy, Language: d.Language, Sensitive: d.Sensitive, ExpiresIn: 86400}
+	f := composeForm{SourceType: store.TextMarkdown, Visibility: d.Privacy, Language: d.Language, Sensitive: d.Sensitive, ExpiresIn: 86400}
 	if inReplyTo == "" {
 		return f.withSlots(), nil
 	}
@@ -199,8 +205,8 @@ func (s *Server) editForm(ctx context.Context, id string) (composeForm, error) {
 	if p.AuthorID != s.fed.LocalActorID() || p.ReblogOfID != 0 {
 		return composeForm{}, store.ErrNotFound
 	}
-	f := composeForm{Text: firstNonEmpty(p.Source, plainText(p.Content)), Summary: p.Summary, Sensitive: p.Sensitive,
-		Visibility: p.Visibility, Language: p.Language, InReplyTo: p.InReplyToID, Edit: p.ID, ExpiresIn: 86400}
+	f := composeForm{Text: firstNonEmpty(p.Source, plainText(p.Content)), SourceType: cmp.Or(p.SourceType, store.TextMarkdown),
+		Summary: p.Summary, Sensitive: p.Sensitive, Visibility: p.Visibility, Language: p.Language, InReplyTo: p.InReplyToID, Edit: p.ID, ExpiresIn: 86400}
 	for i, a := range p.Attachments {
 		f.Media = append(f.Media, mediaSlot{Index: i, ID: a.ID, URL: a.URL, Alt: a.Description, Focus: focusString(a.FocusX, a.FocusY)})
 	}
@@ -278,18 +284,21 @@ func (s *Server) handleCompose(slots uploadSlots) http.HandlerFunc {
 			s.renderError(w, r, err)
 			return
 		}
-		f := readComposeForm(r)
+		f, err := readComposeForm(r)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
 		if err := s.fillDefaults(r, &f); err != nil {
 			s.renderError(w, r, err)
 			return
 		}
-		var err error
 		if f.Media, err = s.composeMedia(r, f.Edit, slots); err != nil {
 			s.composeFailed(w, r, f, err)
 			return
 		}
 		if r.PostFormValue("action") == "preview" {
-			html, err := s.fed.Preview(r.Context(), f.Text)
+			html, err := s.fed.Preview(r.Context(), f.Text, f.SourceType)
 			if err != nil {
 				s.composeFailed(w, r, f, err)
 				return
@@ -338,8 +347,10 @@ func (s *Server) fillDefaults(r *http.Request, f *composeForm) error {
 	return nil
 }
 
-// readComposeForm reads the text fields of a posted form.
-func readComposeForm(r *http.Request) composeForm {
+// readComposeForm reads the text fields of a posted form. The text is
+// Markdown unless the form says it is plain text (an edit of a post
+// written from an app).
+func readComposeForm(r *http.Request) (composeForm, error) {
 	id := func(name string) int64 {
 		n, _ := strconv.ParseInt(r.PostFormValue(name), 10, 64)
 		return n
@@ -350,13 +361,20 @@ func readComposeForm(r *http.Request) composeForm {
 		Language: strings.TrimSpace(r.PostFormValue("language")), InReplyTo: id("in_reply_to"), Edit: id("edit"),
 		Multiple: r.PostFormValue("poll_multiple") != "", PollLocked: r.PostFormValue("poll_locked") != "",
 	}
+	switch f.SourceType = r.PostFormValue("content_type"); f.SourceType {
+	case "":
+		f.SourceType = store.TextMarkdown
+	case store.TextMarkdown, store.TextPlain:
+	default:
+		return composeForm{}, &userError{http.StatusBadRequest, "The form could not be read."}
+	}
 	f.ExpiresIn, _ = strconv.Atoi(r.PostFormValue("poll_expires_in"))
 	for _, o := range r.PostForm["poll_option"] {
 		if len(f.Poll) < composePollOptions {
 			f.Poll = append(f.Poll, o)
 		}
 	}
-	return f
+	return f, nil
 }
 
 // pollOptions are the poll options written, blanks dropped.
@@ -374,7 +392,8 @@ func (f composeForm) pollOptions() []string {
 // returns where to go next: the thread for a reply or an edit, else home.
 func (s *Server) publish(r *http.Request, f composeForm) (string, error) {
 	ctx := r.Context()
-	np := federation.NewPost{Text: f.Text, Summary: f.Summary, Sensitive: f.Sensitive, Visibility: f.Visibility, Language: f.Language}
+	np := federation.NewPost{Text: f.Text, SourceType: f.SourceType, Summary: f.Summary, Sensitive: f.Sensitive,
+		Visibility: f.Visibility, Language: f.Language}
 	var ids []string
 	for _, m := range f.Media {
 		if m.ID != 0 {
