@@ -19,7 +19,8 @@ import (
 )
 
 // fakeActor plays a remote server at http://HOST (mapped to its loopback
-// listener in alice's [federation.hosts]) with one actor, whose profile
+// listener in alice's [federation.hosts], or the listener's address itself
+// when HOST is "") with one actor, whose profile
 // fields the test chooses. It answers 202 to every inbox POST and signs
 // what it sends to alice with its own key, as a real server would.
 type fakeActor struct {
@@ -42,14 +43,16 @@ func newFakeActor(t *testing.T, host, username string, profile map[string]any) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := &fakeActor{uri: "http://" + host + "/users/" + username, host: host, username: username, profile: profile,
-		key: key, pem: string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))}
-	a.keyID = a.uri + "#main-key"
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.addr = ln.Addr().String()
+	if host == "" { // no name to map: the actor lives at its loopback address
+		host = ln.Addr().String()
+	}
+	a := &fakeActor{uri: "http://" + host + "/users/" + username, host: host, username: username, profile: profile,
+		key: key, pem: string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})), addr: ln.Addr().String()}
+	a.keyID = a.uri + "#main-key"
 	srv := &http.Server{Handler: a, ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
