@@ -135,7 +135,7 @@ func TestDeleteEditHistorySource(t *testing.T) {
 	}
 	c.mustCall(t, 200, "PUT", base, map[string]any{"status": "third draft"})
 	history := c.mustCall(t, 200, "GET", base+"/history", nil).list(t)
-	wantContent := []string{"first <em>draft</em>", "second draft", "third draft"}
+	wantContent := []string{"first *draft*", "second draft", "third draft"}
 	if len(history) != len(wantContent) {
 		t.Fatalf("history has %d versions, want %d: %v", len(history), len(wantContent), history)
 	}
