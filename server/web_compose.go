@@ -326,9 +326,19 @@ func (s *Server) composeFailed(w http.ResponseWriter, r *http.Request, f compose
 	s.renderCompose(w, r, status, composePage{Form: f.withSlots(), Error: msg})
 }
 
-// fillDefaults fills the visibility and language a form did not send
-// (the short form on the home page) from the owner's posting defaults.
+// fillDefaults fills what a form did not send: the visibility and
+// language (the short form on the home page sends neither) from the
+// owner's posting defaults, and the format of the text: Markdown for a new
+// post, the post's own for an edit.
 func (s *Server) fillDefaults(r *http.Request, f *composeForm) error {
+	if f.SourceType == "" {
+		f.SourceType = store.TextMarkdown
+		if f.Edit != 0 {
+			if p, err := s.db.PostByID(r.Context(), f.Edit); err == nil && p.SourceType != "" {
+				f.SourceType = p.SourceType
+			}
+		}
+	}
 	_, hasVis := r.PostForm["visibility"]
 	_, hasLang := r.PostForm["language"]
 	if hasVis && hasLang {
@@ -347,9 +357,9 @@ func (s *Server) fillDefaults(r *http.Request, f *composeForm) error {
 	return nil
 }
 
-// readComposeForm reads the text fields of a posted form. The text is
-// Markdown unless the form says it is plain text (an edit of a post
-// written from an app).
+// readComposeForm reads the text fields of a posted form. The format of
+// the text is the form's hidden content_type: Markdown, or plain text for
+// the edit of a post written from an app.
 func readComposeForm(r *http.Request) (composeForm, error) {
 	id := func(name string) int64 {
 		n, _ := strconv.ParseInt(r.PostFormValue(name), 10, 64)
@@ -362,9 +372,7 @@ func readComposeForm(r *http.Request) (composeForm, error) {
 		Multiple: r.PostFormValue("poll_multiple") != "", PollLocked: r.PostFormValue("poll_locked") != "",
 	}
 	switch f.SourceType = r.PostFormValue("content_type"); f.SourceType {
-	case "":
-		f.SourceType = store.TextMarkdown
-	case store.TextMarkdown, store.TextPlain:
+	case "", store.TextMarkdown, store.TextPlain:
 	default:
 		return composeForm{}, &userError{http.StatusBadRequest, "The form could not be read."}
 	}
