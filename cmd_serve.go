@@ -70,6 +70,13 @@ func runServe(ctx context.Context, c cli, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Rows stored under older ingest rules are brought up to today's once,
+	// before anything is served from them.
+	if st, err := fed.CleanStored(ctx); err != nil {
+		return fmt.Errorf("clean stored remote data: %w", err)
+	} else if st.Changed+st.Dropped > 0 {
+		logger.Info("cleaned stored remote data", "changed", st.Changed, "dropped", st.Dropped)
+	}
 
 	porter := portability.New(db, fed, runner, logger, portabilityOptions(cfg)) // registers the import job
 	srv, err := server.New(cfg, db, fed, logger, server.Options{Version: fullVersion(), Events: hub, Porter: porter})

@@ -46,7 +46,7 @@ func (f *Federation) UpdateProfile(ctx context.Context, p Profile) error {
 		for _, fl := range p.Fields {
 			name, value := strings.TrimSpace(fl.Name), strings.TrimSpace(fl.Value)
 			if name != "" {
-				a.Fields = append(a.Fields, store.Field{Name: htmlEscape(name), Value: htmlEscape(value)})
+				a.Fields = append(a.Fields, store.Field{Name: name, Value: htmlEscape(value)})
 			}
 		}
 	})

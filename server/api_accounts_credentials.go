@@ -88,7 +88,7 @@ func (s *Server) credentialAccount(ctx context.Context) (apiAccount, error) {
 	src := apiSource{Privacy: d.Privacy, Sensitive: d.Sensitive, Language: d.Language, Note: note, Fields: []apiField{},
 		FollowRequestsCount: requests, Discoverable: a.Discoverable, Indexable: a.Discoverable}
 	for _, f := range a.Fields {
-		src.Fields = append(src.Fields, apiField{Name: html.UnescapeString(f.Name), Value: html.UnescapeString(f.Value)})
+		src.Fields = append(src.Fields, apiField{Name: f.Name, Value: html.UnescapeString(f.Value)})
 	}
 	out.Source = &src
 	// Note: Mastodon gives every account a role; "-99" is its everyone
@@ -190,7 +190,7 @@ func (s *Server) handleUpdateCredentials(w http.ResponseWriter, r *http.Request)
 	prof := federation.Profile{DisplayName: a.DisplayName, Summary: note, SummaryType: noteType, Locked: a.Locked, Bot: a.Bot,
 		Discoverable: a.Discoverable, AvatarURL: a.AvatarURL, HeaderURL: a.HeaderURL}
 	for _, f := range a.Fields {
-		prof.Fields = append(prof.Fields, store.Field{Name: html.UnescapeString(f.Name), Value: html.UnescapeString(f.Value)})
+		prof.Fields = append(prof.Fields, store.Field{Name: f.Name, Value: html.UnescapeString(f.Value)})
 	}
 	changed := false
 	if p.Has("display_name") {

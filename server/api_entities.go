@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"kith/federation/ap"
 	"kith/store"
 )
 
@@ -99,7 +100,7 @@ func (s *Server) apiAccountOf(a store.Actor, st accountStats) apiAccount {
 	out := apiAccount{
 		ID: apiID(a.ID), Username: a.Username, Acct: acct, DisplayName: a.DisplayName, Locked: a.Locked, Bot: a.Bot,
 		Discoverable: a.Discoverable, Indexable: a.Discoverable, Group: a.Type == "Group", CreatedAt: apiTime(accountCreated(a)),
-		Note: a.Summary, URL: firstNonEmpty(a.URL, a.URI), URI: a.URI, Avatar: avatar, AvatarStatic: avatar,
+		Note: a.Summary, URL: firstNonEmpty(ap.HTTPURL(a.URL), a.URI), URI: a.URI, Avatar: avatar, AvatarStatic: avatar,
 		Header: header, HeaderStatic: header, FollowersCount: st.Followers, FollowingCount: st.Following,
 		StatusesCount: st.Statuses, Emojis: []apiEmoji{}, Roles: []any{}, Fields: []apiField{},
 	}
@@ -250,8 +251,8 @@ func (s *Server) apiStatusOf(v apiStatusInput, now time.Time) apiStatus {
 	if p.Language != "" {
 		out.Language = &p.Language
 	}
-	if p.URL != "" {
-		out.URL = &p.URL
+	if u := ap.HTTPURL(p.URL); u != "" {
+		out.URL = &u
 	}
 	if p.ReblogOfID != 0 {
 		// A boost carries no text of its own.
@@ -261,9 +262,9 @@ func (s *Server) apiStatusOf(v apiStatusInput, now time.Time) apiStatus {
 		out.MediaAttachments = append(out.MediaAttachments, s.apiMediaOf(a, p.Local))
 	}
 	for _, m := range p.Mentions {
-		mention := apiMention{URL: m.ActorURI, Username: mentionUsername(m.Name), Acct: strings.TrimPrefix(m.Name, "@")}
+		mention := apiMention{URL: ap.HTTPURL(m.ActorURI), Username: mentionUsername(m.Name), Acct: strings.TrimPrefix(m.Name, "@")}
 		if a, ok := v.Mentioned[m.ActorURI]; ok {
-			mention.ID, mention.Username, mention.URL = apiID(a.ID), a.Username, firstNonEmpty(a.URL, a.URI)
+			mention.ID, mention.Username, mention.URL = apiID(a.ID), a.Username, firstNonEmpty(ap.HTTPURL(a.URL), a.URI)
 			if a.Local {
 				mention.Acct = a.Username
 			}
@@ -324,9 +325,11 @@ func (s *Server) apiMediaOf(a store.Attachment, local bool) apiMediaAttachment {
 		typ = "audio"
 	}
 	u := s.mediaURL(a.URL)
-	out := apiMediaAttachment{ID: apiID(a.ID), Type: typ, URL: &u, PreviewURL: &u, Meta: map[string]any{}}
-	if !local {
-		remote := a.URL
+	out := apiMediaAttachment{ID: apiID(a.ID), Type: typ, Meta: map[string]any{}}
+	if u != "" {
+		out.URL, out.PreviewURL = &u, &u
+	}
+	if remote := ap.HTTPURL(a.URL); !local && remote != "" {
 		out.RemoteURL = &remote
 	}
 	if a.Description != "" {

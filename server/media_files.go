@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"kith/config"
+	"kith/federation/ap"
 	"kith/media"
 	"kith/store"
 )
@@ -79,9 +80,11 @@ func (s *Server) setUpRemoteMedia(cfg config.Config) error {
 // URL goes through here.
 func (s *Server) mediaURL(raw string) string {
 	base := s.config().Server.URL
-	if raw == "" || strings.HasPrefix(raw, base+"/") ||
-		!(strings.HasPrefix(raw, "https://") || strings.HasPrefix(raw, "http://")) {
+	if strings.HasPrefix(raw, base+"/") {
 		return raw
+	}
+	if ap.HTTPURL(raw) == "" { // nothing but http(s) reaches a page or an app
+		return ""
 	}
 	return base + "/media/remote/" + media.SignURL(s.mediaKey, raw)
 }

@@ -104,9 +104,15 @@ func TestRemoteMediaServedByKith(t *testing.T) {
 func TestMediaURLKeepsLocalURLs(t *testing.T) {
 	in := newInstance(t, nil)
 	base := in.srv.config().Server.URL
-	for _, raw := range []string{"", base + "/media/abc.png", base + "/static/avatar.png", "data:image/png;base64,AA"} {
+	for _, raw := range []string{"", base + "/media/abc.png", base + "/static/avatar.png"} {
 		if got := in.srv.mediaURL(raw); got != raw {
 			t.Errorf("mediaURL(%q) = %q, want it unchanged", raw, got)
+		}
+	}
+	// Nothing but http(s) reaches a page or an app.
+	for _, raw := range []string{"data:image/png;base64,AA", "javascript:alert(1)", " JaVaScRiPt:alert(1)", "/relative.png"} {
+		if got := in.srv.mediaURL(raw); got != "" {
+			t.Errorf("mediaURL(%q) = %q, want it dropped", raw, got)
 		}
 	}
 	if got := in.srv.mediaURL("https://remote.example/a.png"); !strings.HasPrefix(got, base+"/media/remote/") {

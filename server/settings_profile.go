@@ -84,7 +84,7 @@ func (s *Server) currentProfile(ctx context.Context) (profileForm, error) {
 	f := profileForm{DisplayName: a.DisplayName, Note: note, Locked: a.Locked, Bot: a.Bot, Discoverable: a.Discoverable,
 		HideNetwork: hidden == "true", AvatarURL: a.AvatarURL, HeaderURL: a.HeaderURL}
 	for _, fl := range a.Fields {
-		f.Fields = append(f.Fields, store.Field{Name: html.UnescapeString(fl.Name), Value: html.UnescapeString(fl.Value)})
+		f.Fields = append(f.Fields, store.Field{Name: fl.Name, Value: html.UnescapeString(fl.Value)})
 	}
 	return f, nil
 }

@@ -298,12 +298,12 @@ func (s *Server) handleCompose(slots uploadSlots) http.HandlerFunc {
 			return
 		}
 		if r.PostFormValue("action") == "preview" {
-			html, err := s.fed.Preview(r.Context(), f.Text, f.SourceType)
+			preview, err := s.fed.Preview(r.Context(), f.Text, f.SourceType)
 			if err != nil {
 				s.composeFailed(w, r, f, err)
 				return
 			}
-			s.renderCompose(w, r, http.StatusOK, composePage{Form: f.withSlots(), Preview: template.HTML(html)})
+			s.renderCompose(w, r, http.StatusOK, composePage{Form: f.withSlots(), Preview: trustedHTML(preview)})
 			return
 		}
 		target, err := s.publish(r, f)

@@ -56,7 +56,7 @@ type accountView struct {
 // fieldView is one profile field. Link is set when the value is a bare
 // URL, so pages can link it with rel="me" for verification.
 type fieldView struct {
-	Name  template.HTML
+	Name  string // plain text
 	Value template.HTML
 	Link  string
 }
@@ -164,7 +164,7 @@ func (s *Server) accountViewOf(ctx context.Context, a store.Actor) accountView {
 	v := accountView{
 		ID: a.ID, Local: a.Local, Username: a.Username, Domain: a.Domain, Handle: a.Handle(),
 		DisplayName: a.DisplayName, AvatarURL: s.mediaURL(a.AvatarURL), HeaderURL: s.mediaURL(a.HeaderURL),
-		Bio: template.HTML(a.Summary), Locked: a.Locked, Bot: a.Bot, MovedTo: a.MovedTo,
+		Bio: trustedHTML(a.Summary), Locked: a.Locked, Bot: a.Bot, MovedTo: a.MovedTo,
 		OwnerURL: "/accounts/" + strconv.FormatInt(a.ID, 10),
 	}
 	if v.DisplayName == "" {
@@ -191,9 +191,10 @@ func (s *Server) accountViewOf(ctx context.Context, a store.Actor) accountView {
 }
 
 // fieldViewOf marks a field whose value is just an http(s) URL as a link.
-// Field names and values are sanitized HTML (the owner's are escaped text).
+// Field names are plain text; values are sanitized HTML (the owner's are
+// escaped text).
 func fieldViewOf(f store.Field) fieldView {
-	fv := fieldView{Name: template.HTML(f.Name), Value: template.HTML(f.Value)}
+	fv := fieldView{Name: f.Name, Value: trustedHTML(f.Value)}
 	text := strings.TrimSpace(html.UnescapeString(f.Value))
 	if u, err := url.Parse(text); err == nil && !strings.ContainsAny(text, " <>\"") &&
 		(u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
@@ -363,7 +364,7 @@ func (b *viewBatch) status(p store.Post) statusView {
 		ID: p.ID, Author: b.authors[p.AuthorID], URI: p.URI, URL: p.URL, Local: p.Local,
 		ThreadURL:  "/thread/" + strconv.FormatInt(p.ID, 10),
 		Visibility: p.Visibility, InReplyToID: p.InReplyToID, InReplyToURI: p.InReplyToURI,
-		Summary: p.Summary, Content: template.HTML(p.Content), Sensitive: p.Sensitive, Language: p.Language,
+		Summary: p.Summary, Content: trustedHTML(p.Content), Sensitive: p.Sensitive, Language: p.Language,
 		PublishedAt: p.PublishedAt, EditedAt: p.EditedAt, Tags: p.Tags,
 		Replies: st.Replies, Reblogs: st.Reblogs, Favourites: st.Favourites,
 		SignedIn: b.signedIn, CSRFToken: b.csrfToken,
