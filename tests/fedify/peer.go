@@ -73,6 +73,7 @@ type Request struct {
 	Signature string `json:"signature"` // "rfc9421", "draft-cavage" or ""
 	Status    int    `json:"status"`    // 0 if the request failed
 	Error     string `json:"error"`
+	Body      string `json:"body"` // of a POST, as sent
 }
 
 // Note is what the peer posts with Peer.Note.
@@ -291,6 +292,31 @@ func (p *Peer) Note(t testing.TB, n Note) string {
 	var out struct{ Note string }
 	p.must(t, "POST", "/note", n, &out)
 	return out.Note
+}
+
+// Object sends Create of an object built from raw ActivityStreams
+// properties (content, summary, url, tag, attachment, oneOf, ...; a Note
+// unless they say "type": "Question") to every actor in to and cc, each
+// also tagged as a Mention, and returns the object's id and the object as
+// the delivery carried it (Fedify rewrites some values: relative URLs
+// become absolute, for one). Fedify parses the properties with its own
+// vocabulary: what it cannot hold comes back as an error, not a failure of
+// the test.
+func (p *Peer) Object(properties map[string]any, to, cc []string) (id string, sent map[string]any, err error) {
+	var out struct {
+		Note string
+		Sent map[string]any
+	}
+	err = p.call("POST", "/object", map[string]any{"properties": properties, "to": to, "cc": cc}, &out)
+	return out.Note, out.Sent, err
+}
+
+// SetProfile sets raw ActivityStreams properties (name, summary, url, icon,
+// image, attachment, tag, ...) over the peer's actor and sends Update(Person)
+// to its followers. nil restores the plain profile. What Fedify's
+// vocabulary refuses comes back as an error and leaves the profile as it was.
+func (p *Peer) SetProfile(properties map[string]any) error {
+	return p.call("POST", "/profile", map[string]any{"properties": properties}, nil)
 }
 
 // UpdateNote sends Update(Note) with new content to the note's recipients.

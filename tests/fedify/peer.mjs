@@ -21,7 +21,7 @@ import {
 } from "@fedify/fedify";
 import {
   Accept, Activity, Announce, Block, Create, Delete, Endpoints, Follow, Like,
-  Mention, Move, Note, Person, PUBLIC_COLLECTION, Reject, Tombstone, Undo, Update,
+  Mention, Move, Note, Person, PUBLIC_COLLECTION, Question, Reject, Tombstone, Undo, Update,
 } from "@fedify/fedify/vocab";
 
 const { values: args } = parseArgs({
@@ -75,6 +75,8 @@ globalThis.fetch = async (input, init) => {
     method: req.method, url: req.url, signature: signatureScheme(req.headers),
     status: 0, error: "",
   };
+  // A delivery's body, as sent: POST /object answers with the object from it.
+  if (req.method === "POST") entry.body = await req.clone().text();
   requests.push(entry);
   try {
     const res = await realFetch(req);
@@ -113,6 +115,20 @@ const state = {
   following: new Map(), // actor id -> {follow: Follow, state}
   sent: new Map(),  // activity id -> {activity, recipients}
   notes: new Map(), // note uuid -> Note
+  profile: null,    // AS2 properties set over the actor by POST /profile
+};
+
+// AS2 terms Mastodon inlines in its contexts, for the raw properties of
+// POST /object and POST /profile.
+const EXTRA_CONTEXT = {
+  toot: "http://joinmastodon.org/ns#",
+  schema: "http://schema.org#",
+  Emoji: "toot:Emoji",
+  Hashtag: "as:Hashtag",
+  sensitive: "as:sensitive",
+  PropertyValue: "schema:PropertyValue",
+  value: "schema:value",
+  votersCount: "toot:votersCount",
 };
 
 const keyPairs = [
@@ -149,20 +165,7 @@ function buildFederation() {
 
   fed.setActorDispatcher("/users/{identifier}", async (ctx, identifier) => {
     if (identifier !== ACTOR) return null;
-    const keys = await ctx.getActorKeyPairs(identifier);
-    return new Person({
-      id: ctx.getActorUri(identifier),
-      preferredUsername: identifier,
-      name: "Fedify peer",
-      summary: "A Fedify test peer",
-      url: ctx.getActorUri(identifier),
-      inbox: ctx.getInboxUri(identifier),
-      endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
-      followers: ctx.getFollowersUri(identifier),
-      manuallyApprovesFollowers: false,
-      publicKey: keys[0].cryptographicKey,
-      assertionMethods: keys.map((k) => k.multikey),
-    });
+    return person(ctx, state.profile);
   })
     .setKeyPairsDispatcher((_ctx, identifier) => identifier === ACTOR ? keyPairs : [])
     .mapHandle((_ctx, username) => username === ACTOR ? ACTOR : null);
@@ -192,6 +195,30 @@ function buildFederation() {
     })
     .onError((_ctx, e) => process.stderr.write(`peer: inbox listener: ${e?.stack ?? e}\n`));
   return fed;
+}
+
+// person is the peer's actor, with profile (raw AS2 properties) set over
+// it when not null. Fedify parses the result, so it refuses what its
+// vocabulary cannot hold.
+async function person(ctx, profile) {
+  const keys = await ctx.getActorKeyPairs(ACTOR);
+  const base = new Person({
+    id: ctx.getActorUri(ACTOR),
+    preferredUsername: ACTOR,
+    name: "Fedify peer",
+    summary: "A Fedify test peer",
+    url: ctx.getActorUri(ACTOR),
+    inbox: ctx.getInboxUri(ACTOR),
+    endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
+    followers: ctx.getFollowersUri(ACTOR),
+    manuallyApprovesFollowers: false,
+    publicKey: keys[0].cryptographicKey,
+    assertionMethods: keys.map((k) => k.multikey),
+  });
+  if (profile == null) return base;
+  const json = await base.toJsonLd({ contextLoader: ctx.contextLoader });
+  return Person.fromJsonLd({ ...json, ...profile, "@context": [].concat(json["@context"], EXTRA_CONTEXT), id: json.id },
+    { documentLoader: ctx.documentLoader, contextLoader: ctx.contextLoader });
 }
 
 // record keeps the activity exactly as it arrived (the raw request body) with
@@ -300,6 +327,15 @@ async function control(method, url, body) {
       return send(ctx, [target], new Undo({ id: newID(ctx), actor: actorURI(), object: f.follow }));
     }
     case "POST /note": return note(ctx, body);
+    case "POST /object": return object(ctx, body);
+    case "POST /profile": {
+      const updated = await person(ctx, body.properties ?? null); // throws on what Fedify refuses
+      state.profile = body.properties ?? null;
+      return send(ctx, [...state.followers.values()], new Update({
+        id: newID(ctx), actor: actorURI(), object: updated,
+        tos: [PUBLIC_COLLECTION], ccs: [ctx.getFollowersUri(ACTOR)],
+      }));
+    }
     case "POST /update": {
       const s = state.sent.get(body.object);
       if (!(s?.activity instanceof Create)) throw new Error(`no note created as ${body.object}`);
@@ -362,16 +398,7 @@ async function actor(ctx, target) {
 async function note(ctx, { content, to, cc, inReplyTo }) {
   to ??= [];
   cc ??= [];
-  const followersURI = ctx.getFollowersUri(ACTOR).href;
-  const recipients = [];
-  const mentions = [];
-  for (const u of [...to, ...cc]) {
-    if (u === PUBLIC_COLLECTION.href || u === "as:Public" || u === "Public") continue;
-    if (u === followersURI) { recipients.push(...state.followers.values()); continue; }
-    const a = await actor(ctx, u);
-    recipients.push(a);
-    mentions.push(new Mention({ href: a.id, name: `@${a.preferredUsername}@${a.id.host}` }));
-  }
+  const { recipients, mentions } = await audience(ctx, to, cc);
   const uuid = crypto.randomUUID();
   const published = Temporal.Now.instant();
   const obj = new Note({
@@ -392,6 +419,68 @@ async function note(ctx, { content, to, cc, inReplyTo }) {
   const out = await send(ctx, recipients, create);
   state.sent.set(obj.id.href, state.sent.get(create.id.href)); // update/delete by note id
   return { ...out, note: obj.id.href };
+}
+
+// audience looks up the actors named in to and cc: the recipients, and a
+// Mention of each.
+async function audience(ctx, to, cc) {
+  const followersURI = ctx.getFollowersUri(ACTOR).href;
+  const recipients = [];
+  const mentions = [];
+  for (const u of [...to, ...cc]) {
+    if (u === PUBLIC_COLLECTION.href || u === "as:Public" || u === "Public") continue;
+    if (u === followersURI) { recipients.push(...state.followers.values()); continue; }
+    const a = await actor(ctx, u);
+    recipients.push(a);
+    mentions.push(new Mention({ href: a.id, name: `@${a.preferredUsername}@${a.id.host}` }));
+  }
+  return { recipients, mentions };
+}
+
+// object sends Create of an object made of raw AS2 properties (a Note
+// unless they say "type": "Question") to the actors in to/cc, with a
+// Mention tag for each beside the object's own tags. Fedify parses the
+// properties, so it refuses what its vocabulary cannot hold.
+async function object(ctx, { properties, to, cc }) {
+  to ??= [];
+  cc ??= [];
+  const { recipients, mentions } = await audience(ctx, to, cc);
+  const uuid = crypto.randomUUID();
+  const published = Temporal.Now.instant();
+  const own = properties?.tag == null ? [] : [].concat(properties.tag);
+  const json = {
+    type: "Note",
+    ...properties,
+    "@context": ["https://www.w3.org/ns/activitystreams", EXTRA_CONTEXT],
+    id: ctx.getObjectUri(Note, { id: uuid }).href,
+    attributedTo: actorURI().href,
+    to, cc,
+    tag: [...own, ...mentions.map((m) => ({ type: "Mention", href: m.href.href, name: m.name }))],
+    published: published.toString(),
+  };
+  const parse = json.type === "Question" ? Question : Note;
+  const obj = await parse.fromJsonLd(json, { documentLoader: ctx.documentLoader, contextLoader: ctx.contextLoader });
+  state.notes.set(uuid, obj);
+  const create = new Create({
+    id: new URL(`${obj.id.href}#create`), actor: actorURI(), object: obj,
+    tos: obj.toIds, ccs: obj.ccIds, published,
+  });
+  const out = await send(ctx, recipients, create);
+  state.sent.set(obj.id.href, state.sent.get(create.id.href));
+  return { ...out, note: obj.id.href, sent: deliveredObject(create.id.href) };
+}
+
+// deliveredObject is the object of the activity with this id as the last
+// delivery of it carried it on the wire: Fedify rewrites some values
+// (relative URLs become absolute), so this is what the recipient got.
+function deliveredObject(activityID) {
+  for (let i = requests.length - 1; i >= 0; i--) {
+    if (requests[i].body == null) continue;
+    let doc = null;
+    try { doc = JSON.parse(requests[i].body); } catch { continue; }
+    if (doc?.id === activityID) return doc.object;
+  }
+  return null;
 }
 
 function noteUUID(n) {
