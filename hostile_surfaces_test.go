@@ -76,11 +76,27 @@ func checkHostileAPI(t *testing.T, alice *fedInstance, run hostileRun, k *hostil
 			check("/api/v1/accounts/"+id+"/statuses", apiPages(t, alice.base, run.Token, "/api/v1/accounts/"+id+"/statuses"))
 		}
 	}
-	for _, q := range []string{"Mallory", "h31 alt text", "fine_tag", "café", "<script>", "hostile", "javascript:"} {
+	// Search finds hostile accounts by display name, statuses by their
+	// words and hashtags by name; what it finds passes the same checks.
+	for _, s := range []struct{ q, list, want string }{
+		{"Mallory", "accounts", run.Actors["actor-display-name"].uri},
+		{"h31 alt text", "statuses", run.URIs["alt-text"]},
+		{"fine_tag", "hashtags", "fine_tag"},
+		{"café", "hashtags", "café"},
+		{"<script>", "", ""},
+		{"javascript:", "", ""},
+	} {
 		var v map[string]any
-		path := "/api/v2/search?resolve=false&q=" + url.QueryEscape(q)
+		path := "/api/v2/search?resolve=false&q=" + url.QueryEscape(s.q)
 		apiGet(t, alice.base, run.Token, path, &v)
 		check(path, v)
+		found := s.list == ""
+		for _, o := range objectList(v[s.list]) {
+			found = found || o["uri"] == s.want || o["name"] == s.want
+		}
+		if !found {
+			problems = append(problems, "GET "+path+": no "+s.list+" "+s.want)
+		}
 		for _, tag := range objectList(v["hashtags"]) {
 			if name, _ := tag["name"].(string); !hostile.ValidHashtag(name) {
 				problems = append(problems, "GET "+path+": hashtag "+name+", which must have been dropped")
