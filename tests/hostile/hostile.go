@@ -7,6 +7,7 @@ package hostile
 
 import (
 	_ "embed"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -115,6 +116,26 @@ func ActivityURLs(where string, v any) []string {
 	return walkURLs(where, v, func(k string) bool { return activityURLKeys[k] })
 }
 
+// proxied returns the remote URL behind a URL of kith's media proxy,
+// /media/remote/MAC/BASE64URL: a proxied URL is http(s) itself, so the
+// check must look at what it fetches.
+func proxied(u string) (string, bool) {
+	_, rest, ok := strings.Cut(u, "/media/remote/")
+	if !ok {
+		return "", false
+	}
+	_, enc, ok := strings.Cut(rest, "/")
+	if !ok {
+		return "", false
+	}
+	enc, _, _ = strings.Cut(enc, "?")
+	b, err := base64.RawURLEncoding.DecodeString(enc)
+	if err != nil {
+		return "", false
+	}
+	return string(b), true
+}
+
 func walkURLs(where string, v any, isURL func(string) bool) []string {
 	var out []string
 	var walk func(path, key string, v any)
@@ -133,6 +154,8 @@ func walkURLs(where string, v any, isURL func(string) bool) []string {
 				out = append(out, fmt.Sprintf("%s: %s = %q: not an absolute http(s) URL", where, path, v))
 			} else if scriptScheme.MatchString(v) {
 				out = append(out, fmt.Sprintf("%s: %s = %q: a script scheme", where, path, v))
+			} else if src, ok := proxied(v); ok && !IsHTTP(src) {
+				out = append(out, fmt.Sprintf("%s: %s = %q: kith's media proxy of %q, not an http(s) URL", where, path, v, src))
 			}
 		}
 	}

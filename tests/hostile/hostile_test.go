@@ -77,6 +77,8 @@ func TestHostileURLs(t *testing.T) {
 		{`{"content": "<a href=\"JaVaScRiPt:x\">"}`, 1, "script scheme in any string"},
 		{`{"content": "<a href=\"data:text/html,x\">"}`, 1, "data:text/html in any string"},
 		{`{"mentions": [{"url": "vbscript:x"}]}`, 1, "vbscript"},
+		{`{"emojis": [{"url": "http://a.example/media/remote/00ff/aHR0cHM6Ly9iLmV4YW1wbGUveC5wbmc"}]}`, 0, "proxied https"},
+		{`{"emojis": [{"url": "http://a.example/media/remote/00ff/ICBmdHA6Ly94"}]}`, 1, "proxied non-http"},
 	} {
 		var v any
 		if err := json.Unmarshal([]byte(tt.doc), &v); err != nil {
