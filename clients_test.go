@@ -256,6 +256,13 @@ func testMastodonPy(t *testing.T) {
 	if s.get(t, "status_post", &post) && (post.Visibility != "unlisted" || !strings.Contains(post.Content, "hello from Mastodon.py")) {
 		t.Errorf("status_post: %+v, want unlisted \"hello from Mastodon.py\"", post)
 	}
+	// A status is plain text, as on Mastodon: markup is shown as typed.
+	var plain struct{ Content, Source string }
+	const plainText = "Use <br> for line breaks; 3 < 5 and a <b>bold</b> tag"
+	if s.get(t, "status_post_plain", &plain) &&
+		(plain.Content != "<p>Use &lt;br&gt; for line breaks; 3 &lt; 5 and a &lt;b&gt;bold&lt;/b&gt; tag</p>" || plain.Source != plainText) {
+		t.Errorf("status_post of plain text: %+v, want it escaped and its source as typed", plain)
+	}
 	var fav struct {
 		ID              string
 		Favourited      bool

@@ -103,6 +103,13 @@ if post and "id" in post:
         out["status_favourite"] = {"id": str(fav["id"]), "favourited": fav["favourited"],
                                    "favourites_count": fav["favourites_count"]}
 
+# A status is plain text, as on Mastodon: markup is shown as typed.
+PLAIN = "Use <br> for line breaks; 3 < 5 and a <b>bold</b> tag"
+plain = step("status_post_plain", lambda: m.status_post(PLAIN))
+if plain and "id" in plain:
+    src = step("status_source", lambda: m.status_source(plain["id"]))
+    out["status_post_plain"] = {"content": plain["content"], "source": src.get("text") if src else None}
+
 home = step("timeline_home", lambda: m.timeline_home())
 if isinstance(home, list):
     out["timeline_home"] = {"ids": [str(s["id"]) for s in home]}
