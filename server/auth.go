@@ -77,6 +77,11 @@ func (s *Server) loadSession(next http.Handler) http.Handler {
 			})
 			if err != nil {
 				s.logger.Warn("touch session failed", "err", err)
+			} else {
+				// The cookie slides with the session: with the Max-Age
+				// of the login, the browser would drop it a lifetime
+				// after signing in however often the owner came back.
+				s.setCookie(w, "kith_session", c.Value, sessionLifetime)
 			}
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), sessionKey, &sess)))
