@@ -149,8 +149,8 @@ func addRemoteActor(t *testing.T, in *instance, username, domain string) store.A
 	ctx := context.Background()
 	uri := "https://" + domain + "/users/" + username
 	a := store.Actor{URI: uri, Type: "Person", Username: username, Domain: domain, DisplayName: strings.ToUpper(username),
-		URL: "https://" + domain + "/@" + username, Inbox: uri + "/inbox", PublishedAt: time.Date(2020, 5, 6, 7, 8, 9, 0, time.UTC),
-		FetchedAt: time.Now()}
+		URL: "https://" + domain + "/@" + username, Inbox: uri + "/inbox", PublishedAt: time.Date(2020, 5, 6, 7, 8, 9, 0, time.UTC), // data: when the account was made
+		FetchedAt: in.now()}
 	err := in.db.InTx(ctx, func(tx *store.Tx) error {
 		var err error
 		a.ID, err = tx.UpsertActor(ctx, a)
@@ -170,7 +170,7 @@ func addRemotePost(t *testing.T, in *instance, p store.Post) store.Post {
 		p.Visibility = store.Public
 	}
 	if p.PublishedAt.IsZero() {
-		p.PublishedAt = time.Now()
+		p.PublishedAt = in.now()
 	}
 	err := in.db.InTx(ctx, func(tx *store.Tx) error {
 		var err error

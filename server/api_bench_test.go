@@ -55,7 +55,7 @@ func fillHome(b *testing.B, in *streamInstance, n int) {
 			id, err := tx.UpsertActor(ctx, store.Actor{URI: uri, Type: "Person", Username: fmt.Sprintf("user%d", i), Domain: domain,
 				DisplayName: fmt.Sprintf("User %d", i), Summary: "<p>Posting about bread, trains and birds.</p>",
 				URL: fmt.Sprintf("https://%s/@user%d", domain, i), Inbox: uri + "/inbox",
-				PublishedAt: time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC), FetchedAt: time.Now()})
+				PublishedAt: time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC), FetchedAt: time.Now()}) // the server runs on the real clock
 			if err != nil {
 				return err
 			}
@@ -74,7 +74,7 @@ func fillHome(b *testing.B, in *streamInstance, n int) {
 		b.Fatal(err)
 	}
 	words := strings.Fields("the morning train was late again so I baked a loaf of sourdough and watched the sparrows on the fence while the kettle boiled")
-	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC) // data: when the seeded posts were written
 	const batch = 5000
 	var ids []int64
 	for lo := 0; lo < n; lo += batch {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -111,9 +112,9 @@ func entityFixture(t *testing.T, in *instance) []entityCase {
 	parent := addRemotePost(t, in, store.Post{URI: "https://bob.test/p/1", URL: "https://bob.test/@bob/1", AuthorID: bob.ID,
 		Content:     `<p><span class="h-card"><a href="` + owner + `" class="u-url mention">@admin</a></span> which? <a href="https://bob.test/tags/cats" class="hashtag">#cats</a></p>`,
 		Language:    "en",
-		PublishedAt: time.Date(2026, 10, 30, 9, 0, 0, 0, time.UTC),
+		PublishedAt: in.clock.Now().Add(-51 * time.Hour), // two days ago: in the tag's history
 		Attachments: []store.Attachment{pic}, Mentions: []store.Mention{{ActorURI: owner, Name: "@admin@localhost:8080"}},
-		Tags: []string{"cats"}, Poll: &store.Poll{Multiple: false, ExpiresAt: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), VotersCount: 3,
+		Tags: []string{"cats"}, Poll: &store.Poll{Multiple: false, ExpiresAt: in.clock.Now().Add(30 * 24 * time.Hour), VotersCount: 3,
 			Options: []store.PollOption{{Title: "tabby", Votes: 2}, {Title: "calico", Votes: 1}}}})
 	parentID := apiID(parent.ID)
 	add("account", "Account", c.call(t, "GET", "/api/v1/accounts/"+apiID(bob.ID), nil))
@@ -196,6 +197,8 @@ func normalizeEntity(t *testing.T, in *instance, body string) []byte {
 				return "<time>"
 			case goldenDateRE.MatchString(x):
 				return "<date>"
+			case key == "day": // a tag's history, in days back from the clock's
+				return goldenDay(t, in, x)
 			}
 			x = strings.ReplaceAll(x, in.http.URL, "http://<server>")
 			x = goldenMediaRE.ReplaceAllString(x, "/media/<file>")
@@ -217,6 +220,22 @@ func normalizeEntity(t *testing.T, in *instance, body string) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// goldenDay writes a day of a tag's history (the Unix time of its
+// midnight, UTC) as "<today>" or "<today-N>", so the golden files do not
+// depend on the date the test clock starts from.
+func goldenDay(t *testing.T, in *instance, day string) string {
+	t.Helper()
+	secs, err := strconv.ParseInt(day, 10, 64)
+	if err != nil {
+		t.Fatalf("day %q is not a Unix time", day)
+	}
+	today := in.clock.Now().UTC().Truncate(24 * time.Hour)
+	if back := today.Sub(time.Unix(secs, 0)) / (24 * time.Hour); back != 0 {
+		return fmt.Sprintf("<today-%d>", back)
+	}
+	return "<today>"
 }
 
 func isIDKey(k string) bool {

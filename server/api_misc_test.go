@@ -74,7 +74,7 @@ func TestBlocksMutesDomainBlocks(t *testing.T) {
 	if err := in.srv.fed.Block(ctx, bob.ID); err != nil {
 		t.Fatal(err)
 	}
-	expires := time.Now().Add(time.Hour) // the store reads the real clock
+	expires := in.clock.Now().Add(time.Hour)
 	err := in.db.InTx(ctx, func(tx *store.Tx) error { return tx.PutMute(ctx, carol.ID, true, expires) })
 	if err != nil {
 		t.Fatal(err)

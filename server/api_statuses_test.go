@@ -315,11 +315,10 @@ func TestStatusActions(t *testing.T) {
 
 func TestPolls(t *testing.T) {
 	in := newInstance(t, nil)
-	in.clock.Add(time.Since(in.clock.Now())) // federation checks expiry by the real clock
 	c := newTokenClient(t, in, "read write")
 	bob := addRemoteActor(t, in, "bob", "remote.example")
 	poll := addRemotePost(t, in, store.Post{URI: "https://remote.example/notes/poll", AuthorID: bob.ID, Type: "Question",
-		Content: "<p>which?</p>", Poll: &store.Poll{ExpiresAt: time.Now().Add(time.Hour),
+		Content: "<p>which?</p>", Poll: &store.Poll{ExpiresAt: in.clock.Now().Add(time.Hour),
 			Options: []store.PollOption{{Title: "this", Votes: 2}, {Title: "that"}}}})
 	path := "/api/v1/polls/" + apiID(poll.ID)
 	got := c.mustCall(t, 200, "GET", path, nil).object(t)

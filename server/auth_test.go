@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"kith/account"
+	"kith/tests/testclock"
 )
 
 func TestLoginFlow(t *testing.T) {
@@ -148,18 +149,33 @@ func TestSessionExpiry(t *testing.T) {
 	if resp, _ := get(t, c, in.http.URL+"/settings/sessions"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("before expiry: status %d, want 200", resp.StatusCode)
 	}
-	// That visit slid the expiry forward.
+	// That visit slid the expiry forward, the session's and the cookie's.
 	in.clock.Add(sessionLifetime - time.Minute)
 	if resp, _ := get(t, c, in.http.URL+"/settings/sessions"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("after sliding: status %d, want 200", resp.StatusCode)
 	}
+	site, err := url.Parse(in.http.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cookies := c.Jar.Cookies(site)
 	in.clock.Add(sessionLifetime + time.Minute)
+	if got := c.Jar.Cookies(site); len(got) != 0 {
+		t.Errorf("after expiry the browser still holds %v", got)
+	}
 	resp, _ := get(t, c, in.http.URL+"/settings/sessions")
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/login?") {
+		t.Fatalf("after expiry: status %d location %q, want a redirect to the login page", resp.StatusCode, loc)
+	}
+	// A browser that kept the cookie (its clock behind) is told why.
+	stale := in.browser(t)
+	stale.Jar.SetCookies(site, cookies) // no Max-Age: kept as long as the jar
+	resp, _ = get(t, stale, in.http.URL+"/settings/sessions")
 	loc := resp.Header.Get("Location")
 	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(loc, "expired=1") {
-		t.Fatalf("after expiry: status %d location %q, want redirect with expired=1", resp.StatusCode, loc)
+		t.Fatalf("expired cookie: status %d location %q, want redirect with expired=1", resp.StatusCode, loc)
 	}
-	_, page := get(t, c, in.http.URL+loc)
+	_, page := get(t, stale, in.http.URL+loc)
 	if !strings.Contains(page, "Your session has expired") {
 		t.Errorf("login page does not say the session expired")
 	}
@@ -245,7 +261,7 @@ func TestSafeNext(t *testing.T) {
 }
 
 func TestRateLimiterBoundsMemory(t *testing.T) {
-	clock := &testClock{t: time.Unix(0, 0)}
+	clock := testclock.New()
 	l := newRateLimiter(2, time.Second, clock.Now)
 	for i := range maxLimiterKeys + 100 {
 		l.allow("10.0.0." + string(rune('a'+i%26)) + string(rune(i)))

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
@@ -22,29 +21,17 @@ import (
 	"kith/federation"
 	"kith/jobs"
 	"kith/store"
+	"kith/tests/testclock"
 )
 
 const testPassword = "correct horse battery"
-
-// testClock is a settable clock for session expiry and rate limits.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // instance is one kith server on a real SQLite file behind httptest.
 type instance struct {
 	srv   *Server
 	db    *store.DB
 	http  *httptest.Server
-	clock *testClock
+	clock *testclock.Clock // nil: the server runs on the real clock
 }
 
 func newInstance(t *testing.T, edit func(*config.Config)) *instance {
@@ -61,8 +48,11 @@ func newInstance(t *testing.T, edit func(*config.Config)) *instance {
 	}
 	t.Cleanup(func() { db.Close() })
 	createTestOwner(t, db, cfg.Owner.Username)
-	clock := &testClock{t: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)}
-	srv, err := New(cfg, db, testFederation(t, cfg, db), slog.New(slog.DiscardHandler), Options{Version: "test", Now: clock.Now})
+	// Store, federation and server share one clock: the store dates
+	// sessions, tokens and posts by the time the others compare them with.
+	clock := testclock.New()
+	db.SetClock(clock.Now)
+	srv, err := New(cfg, db, clockedFederation(t, cfg, db, clock.Now), slog.New(slog.DiscardHandler), Options{Version: "test", Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,18 +94,25 @@ func createTestOwner(t testing.TB, db *store.DB, username string) {
 	}
 }
 
-// testFederation builds the federation side for a test server, creating
-// the owner first if the test has not.
+// testFederation builds the federation side for a test server on the
+// real clock, creating the owner first if the test has not.
 func testFederation(t *testing.T, cfg config.Config, db *store.DB) *federation.Federation {
+	t.Helper()
+	return clockedFederation(t, cfg, db, time.Now)
+}
+
+// clockedFederation is testFederation with its job runner and its checks
+// (poll expiry, signature dates, key freshness) on the clock now.
+func clockedFederation(t *testing.T, cfg config.Config, db *store.DB, now func() time.Time) *federation.Federation {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := db.Owner(ctx); err != nil {
 		createTestOwner(t, db, cfg.Owner.Username)
 	}
 	logger := slog.New(slog.DiscardHandler)
-	fed, err := federation.New(ctx, db, jobs.New(db, logger, jobs.Options{}), logger, federation.Options{
+	fed, err := federation.New(ctx, db, jobs.New(db, logger, jobs.Options{Now: now}), logger, federation.Options{
 		BaseURL: cfg.Server.URL, Username: cfg.Owner.Username, Version: "test",
-		AllowPrivate: cfg.Federation.AllowPrivateAddresses, Hosts: cfg.Federation.Hosts,
+		AllowPrivate: cfg.Federation.AllowPrivateAddresses, Hosts: cfg.Federation.Hosts, Now: now,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -123,14 +120,18 @@ func testFederation(t *testing.T, cfg config.Config, db *store.DB) *federation.F
 	return fed
 }
 
-// browser is a client with a cookie jar that does not follow redirects, so
-// tests see each answer.
-func (in *instance) browser(t *testing.T) *http.Client {
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatal(err)
+// now is the time on the instance's clock, the test clock if it has one.
+func (in *instance) now() time.Time {
+	if in.clock == nil {
+		return time.Now()
 	}
-	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return in.clock.Now()
+}
+
+// browser is a client with a cookie jar that does not follow redirects, so
+// tests see each answer. Its cookies expire by the server's clock.
+func (in *instance) browser(t *testing.T) *http.Client {
+	return &http.Client{Jar: testclock.NewJar(in.now), CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
 func get(t *testing.T, c *http.Client, u string) (*http.Response, string) {

@@ -5,10 +5,10 @@ import (
 	"io/fs"
 	"strings"
 	"testing"
-	"time"
 
 	"kith/store"
 	"kith/templates"
+	"kith/tests/testclock"
 )
 
 // templateZeroViews maps every page template (by name, without .html) to
@@ -91,7 +91,7 @@ func TestTemplatesPartials(t *testing.T) {
 		t.Fatal(err)
 	}
 	page := pages["error"]
-	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	now := testclock.Base()
 	booster := accountView{ID: 2, DisplayName: "Bob"}
 	full := statusView{
 		ID: 1, BoostID: 3, BoostedBy: &booster, Author: accountView{ID: 1, DisplayName: "Alice", Handle: "alice@a.test"},

@@ -60,7 +60,7 @@ func TestWebEventsHomeAndNotifications(t *testing.T) {
 	}
 	settleWebPeers(t, alice, bob)
 
-	cookie := ownerCookie(t, alice.db)
+	cookie := ownerCookie(t, alice.db, alice.now())
 	ch := openSSEWith(t, alice.http.URL+"/home/events", func(req *http.Request) { req.AddCookie(cookie) })
 	if _, err := alice.srv.fed.Post(ctx, federation.NewPost{Text: "my own", Visibility: store.Public}); err != nil {
 		t.Fatal(err)
@@ -108,7 +108,7 @@ func TestWebEventsEndAtShutdown(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, ls, time.Minute) }()
 
-	cookie := ownerCookie(t, db)
+	cookie := ownerCookie(t, db, time.Now())
 	openSSEWith(t, "http://"+ls.Addr().String()+"/home/events", func(req *http.Request) { req.AddCookie(cookie) })
 	cancel()
 	select {

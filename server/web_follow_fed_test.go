@@ -11,13 +11,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"kith/config"
 	"kith/events"
 	"kith/federation"
 	"kith/jobs"
 	"kith/store"
+	"kith/tests/testclock"
 )
 
 // webPeer is a kith instance that federates with the others of its test
@@ -59,15 +59,18 @@ func startWebPeer(t *testing.T, name string, ln net.Listener, hosts map[string]s
 	}
 	t.Cleanup(func() { db.Close() })
 	createTestOwner(t, db, cfg.Owner.Username)
+	// Store, job runner, federation and server share one clock: jobs are
+	// due, signatures fresh and sessions alive by the same time.
+	clock := testclock.New()
+	db.SetClock(clock.Now)
 	logger := slog.New(slog.DiscardHandler)
-	runner := jobs.New(db, logger, jobs.Options{})
+	runner := jobs.New(db, logger, jobs.Options{Now: clock.Now})
 	hub := events.NewHub(0)
 	fed, err := federation.New(ctx, db, runner, logger, federation.Options{BaseURL: cfg.Server.URL, Username: cfg.Owner.Username,
-		Version: "test", AllowPrivate: true, Hosts: hosts, Events: hub})
+		Version: "test", AllowPrivate: true, Hosts: hosts, Events: hub, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &testClock{t: time.Now()}
 	srv, err := New(cfg, db, fed, logger, Options{Version: "test", Now: clock.Now, Events: hub})
 	if err != nil {
 		t.Fatal(err)
