@@ -5,12 +5,12 @@ import (
 	"database/sql"
 	"math/rand/v2"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"kith/jobs"
 	"kith/store"
+	"kith/tests/testclock"
 
 	_ "modernc.org/sqlite"
 )
@@ -25,40 +25,14 @@ func openDB(t testing.TB) *store.DB {
 	return db
 }
 
-// clock is a settable clock for the runner.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// newClock returns a clock for a runner; newRunner gives it to the store
+// as well, so jobs enqueued "now" are due by the runner's clock.
+func newClock() *testclock.Clock { return testclock.New() }
 
-// newClock starts a minute ahead of the wall clock: the store stamps jobs
-// enqueued "now" with the wall clock, and they must be due for the runner.
-func newClock() *clock {
-	// Whole milliseconds, as the store keeps them.
-	return &clock{now: time.Now().Add(time.Minute).Truncate(time.Millisecond)}
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
-func newRunner(db *store.DB, c *clock, opts jobs.Options) *jobs.Runner {
+func newRunner(db *store.DB, c *testclock.Clock, opts jobs.Options) *jobs.Runner {
 	if c != nil {
 		opts.Now = c.Now
+		db.SetClock(c.Now)
 	}
 	opts.Rand = rand.New(rand.NewPCG(1, 2))
 	return jobs.New(db, nil, opts)

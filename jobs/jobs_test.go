@@ -95,7 +95,7 @@ func TestRetryFollowsBackoffTable(t *testing.T) {
 		t.Fatalf("after the table: got state %q, attempts %d, error %q; want dead, %d, the last error",
 			j.State, j.Attempts, j.LastError, len(table)+1)
 	}
-	c.Advance(100 * time.Hour)
+	c.Add(100 * time.Hour)
 	runDue(t, r, 0) // dead jobs stay dead
 }
 
@@ -173,9 +173,9 @@ func TestDelayedJob(t *testing.T) {
 	enqueue(t, db, "later", nil, store.EnqueueOptions{RunAt: c.Now().Add(time.Hour)})
 
 	runDue(t, r, 0)
-	c.Advance(59 * time.Minute)
+	c.Add(59 * time.Minute)
 	runDue(t, r, 0)
-	c.Advance(time.Minute)
+	c.Add(time.Minute)
 	runDue(t, r, 1)
 	if ran != 1 {
 		t.Errorf("handler ran %d times, want 1", ran)
@@ -243,7 +243,7 @@ func TestPeriodicJob(t *testing.T) {
 			t.Fatalf("%s: next run in %v, want %v", s.name, got, want)
 		}
 		runDue(t, r, 0)
-		c.Advance(time.Hour)
+		c.Add(time.Hour)
 	}
 }
 

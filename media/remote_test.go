@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"kith/store"
+	"kith/tests/testclock"
 )
 
 // origin is a remote server on loopback that serves files and counts the
@@ -78,24 +79,6 @@ func openTestDB(t *testing.T) *store.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
-}
-
-// testClock is a settable clock.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
 }
 
 func newTestCache(t *testing.T, db *store.DB, opts CacheOptions) (*Cache, Files) {
@@ -218,11 +201,11 @@ func TestPrune(t *testing.T) {
 	ctx := context.Background()
 	db := openTestDB(t)
 	o := newOrigin(t)
-	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
-	clock := &testClock{}
+	now := testclock.Base()
+	clock := testclock.New()
 	c, files := newTestCache(t, db, CacheOptions{Now: clock.Now})
 	fetchAt := func(path string, at time.Time) store.RemoteMedia {
-		clock.set(at)
+		clock.Set(at)
 		m, err := c.Get(ctx, o.serve(path, "image/png", testPNG(t, 4, 4)))
 		if err != nil {
 			t.Fatal(err)
@@ -233,7 +216,7 @@ func TestPrune(t *testing.T) {
 	recent := fetchAt("/recent.png", now.AddDate(0, 0, -1))
 	// Fetched long ago but served yesterday: kept.
 	used := fetchAt("/used.png", now.AddDate(0, 0, -30))
-	clock.set(now.AddDate(0, 0, -1))
+	clock.Set(now.AddDate(0, 0, -1))
 	if _, err := c.Get(ctx, used.URL); err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +260,7 @@ func TestPrune(t *testing.T) {
 	}
 
 	// Pruned media is fetched again on demand.
-	clock.set(now)
+	clock.Set(now)
 	before := o.count("/old.png")
 	if _, err := c.Get(ctx, old.URL); err != nil || o.count("/old.png") != before+1 {
 		t.Errorf("refetch after prune: %v, origin hits %d → %d", err, before, o.count("/old.png"))

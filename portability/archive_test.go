@@ -124,7 +124,7 @@ func checkImportedPosts(t *testing.T, p *testPorter) {
 	if !ok {
 		t.Fatalf("no sanitized first post among %+v", byText)
 	}
-	if want := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC); !first.PublishedAt.Equal(want) {
+	if want := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC); !first.PublishedAt.Equal(want) { // data: the archive's date, not a clock
 		t.Errorf("published = %v, want %v", first.PublishedAt, want)
 	}
 	if first.Summary != "cw: food" || !first.Sensitive || first.Visibility != store.Public {

@@ -17,7 +17,7 @@ func seedPosts(b *testing.B, p *testPorter, n int) {
 	b.Helper()
 	ctx := context.Background()
 	text := "<p>" + strings.Repeat("a post of ordinary length, ", 10) + "</p>"
-	start := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	start := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC) // data: when the seeded posts were written
 	const batch = 5000
 	for done := 0; done < n; done += batch {
 		err := p.db.InTx(ctx, func(tx *store.Tx) error {

@@ -61,9 +61,14 @@ func newTestPorter(t testing.TB, opts Options) *testPorter {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A test's clock is the store's and the federation's too: jobs are
+	// enqueued and run by the same time.
+	if opts.Now != nil {
+		db.SetClock(opts.Now)
+	}
 	logger := slog.New(slog.DiscardHandler)
 	runner := jobs.New(db, logger, jobs.Options{Now: opts.Now})
-	fed, err := federation.New(ctx, db, runner, logger, federation.Options{BaseURL: testBaseURL, Username: "alice", Version: "test"})
+	fed, err := federation.New(ctx, db, runner, logger, federation.Options{BaseURL: testBaseURL, Username: "alice", Version: "test", Now: opts.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

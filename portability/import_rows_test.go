@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"kith/store"
+	"kith/tests/testclock"
 )
 
 func startCSV(t *testing.T, p *testPorter, name, body, mode string) int64 {
@@ -57,8 +58,8 @@ func TestImportOverwriteAndMerge(t *testing.T) {
 // Follows go out a batch at a time, the next batch only after the delay;
 // a line that cannot be resolved fails alone with its reason.
 func TestImportFollowsArePaced(t *testing.T) {
-	now := time.Now()
-	p := newTestPorter(t, Options{RowBatch: 2, FollowDelay: time.Hour, Now: func() time.Time { return now }})
+	clock := testclock.New()
+	p := newTestPorter(t, Options{RowBatch: 2, FollowDelay: time.Hour, Now: clock.Now})
 	ctx := context.Background()
 	// Loopback addresses are refused (private addresses are not allowed
 	// here), so every line fails without touching the network.
@@ -78,7 +79,7 @@ func TestImportFollowsArePaced(t *testing.T) {
 		{time.Hour, 5, true},
 	}
 	for i, s := range steps {
-		now = now.Add(s.advance)
+		clock.Add(s.advance)
 		if _, err := p.runner.RunDue(ctx); err != nil {
 			t.Fatal(err)
 		}

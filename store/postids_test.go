@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"kith/tests/testclock"
 )
 
 // frozenAt stops the fixture's clock at t.
@@ -27,7 +29,7 @@ func (f *fixture) deletePost(id int64) {
 	f.tx(func(tx *Tx) error { return tx.DeletePost(f.ctx, id) })
 }
 
-var idsNow = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+var idsNow = testclock.Base()
 
 func TestNewPostIDsFollowTheClock(t *testing.T) {
 	f := newFixture(t)
