@@ -333,7 +333,7 @@ var csrfRE = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
 // signIn posts the login form like a browser and reports success.
 func signIn(t *testing.T, base, username, password string) bool {
 	t.Helper()
-	jar, _ := cookiejar.New(nil)
+	jar, _ := cookiejar.New(nil) // the kith binary runs on the real clock, as this jar does
 	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := c.Get(base + "/login")
 	if err != nil {

@@ -45,6 +45,7 @@ func golden(t *testing.T, name string, v any) []byte {
 
 const actorID = "https://kith.example/users/ana"
 
+// sent is data, not a clock: the published time the golden files carry.
 var sent = time.Date(2025, 3, 1, 12, 30, 45, 123e6, time.UTC)
 
 func sampleActor() OutActor {

@@ -18,10 +18,16 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"kith/tests/testclock"
 )
 
-// testNow is the clock of the vectors in testdata.
-var testNow = time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC)
+// testNow is the clock of the tests that sign and verify requests.
+var testNow = testclock.Base()
+
+// vectorNow is data, not a clock: the time the vectors in testdata were
+// signed at, carried in their Date headers and signatures.
+var vectorNow = time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC)
 
 const testKeyID = "https://mastodon.example/users/a#main-key"
 const testOwner = "https://mastodon.example/users/a"

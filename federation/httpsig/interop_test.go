@@ -51,8 +51,9 @@ func TestVerifyVectors(t *testing.T) {
 		now    time.Time
 		signed string
 	}{
-		{"mastodon-post.http", testKeyID, mastodonKey, testNow, "(request-target) host date digest content-type"},
-		{"mastodon-get-noquery.http", testKeyID, mastodonKey, testNow.Add(30 * time.Minute), "(request-target) host date accept"},
+		{"mastodon-post.http", testKeyID, mastodonKey, vectorNow, "(request-target) host date digest content-type"},
+		{"mastodon-get-noquery.http", testKeyID, mastodonKey, vectorNow.Add(30 * time.Minute), "(request-target) host date accept"},
+		// Data: the Date the draft's example was signed with.
 		{"cavage-c3.http", "Test", cavageKey, time.Date(2014, 1, 5, 21, 31, 40, 0, time.UTC),
 			"(request-target) host date content-type digest content-length"},
 	}

@@ -125,7 +125,9 @@ func TestRoundTripHostMismatch(t *testing.T) {
 func TestSignRequestHeaders(t *testing.T) {
 	r, _ := http.NewRequest(http.MethodPost, "https://kith.example:8443/inbox", nil)
 	r.Header.Set("Signature", "stale")
-	if err := SignRequest(r, []byte("{}"), testKeyID, ed25519Key(2), testNow); err != nil {
+	// A fixed instant, off UTC, to check the Date header letter by letter.
+	at := time.Date(2026, 3, 3, 11, 0, 0, 0, time.FixedZone("CET", 3600))
+	if err := SignRequest(r, []byte("{}"), testKeyID, ed25519Key(2), at); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := r.Header.Get("Date"), "Tue, 03 Mar 2026 10:00:00 GMT"; got != want {

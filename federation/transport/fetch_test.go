@@ -9,10 +9,16 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"kith/tests/testclock"
 )
 
 func TestParseRetryAfter(t *testing.T) {
-	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	now := testclock.Base()
+	// The three date formats HTTP allows (RFC 9110 §5.6.7).
+	imfDate := func(d time.Duration) string { return now.Add(d).Format(http.TimeFormat) }
+	rfc850 := func(d time.Duration) string { return now.Add(d).Format("Monday, 02-Jan-06 15:04:05 GMT") }
+	asctime := func(d time.Duration) string { return now.Add(d).Format(time.ANSIC) }
 	tests := []struct {
 		value string
 		want  time.Duration
@@ -24,11 +30,11 @@ func TestParseRetryAfter(t *testing.T) {
 		{"-3", 0},
 		{"1.5", 0},
 		{"soon", 0},
-		{"Sat, 01 Mar 2025 12:01:30 GMT", 90 * time.Second},
-		{"Saturday, 01-Mar-25 12:00:10 GMT", 10 * time.Second}, // RFC 850
-		{"Sat Mar  1 12:00:20 2025", 20 * time.Second},         // asctime
-		{"Sat, 01 Mar 2025 11:00:00 GMT", 0},                   // in the past
-		{"99999999999999999999", 0},                            // not an int64
+		{imfDate(90 * time.Second), 90 * time.Second},
+		{rfc850(10 * time.Second), 10 * time.Second},
+		{asctime(20 * time.Second), 20 * time.Second},
+		{imfDate(-time.Hour), 0},    // in the past
+		{"99999999999999999999", 0}, // not an int64
 		{"9223372036854775807", time.Duration(1<<63 - 1)},
 	}
 	for _, tt := range tests {
