@@ -1,8 +1,9 @@
 #!/bin/sh
 # Installs what kith's browser tests drive: Debian's chromium (apt-get, only
-# when missing) and playwright-core from package-lock.json. playwright-core
-# only speaks to the browser; it never downloads one (no "playwright
-# install"). It does nothing when both are installed.
+# when missing), and playwright-core and axe-core (the accessibility checks)
+# from package-lock.json. playwright-core only speaks to the browser; it
+# never downloads one (no "playwright install"). It does nothing when all
+# are installed.
 set -eu
 cd "$(dirname "$0")"
 
@@ -15,7 +16,7 @@ fi
 
 stamp=node_modules/.kith-lock.sha256
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
-if [ -f node_modules/playwright-core/package.json ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+if [ -f node_modules/playwright-core/package.json ] && [ -f node_modules/axe-core/axe.min.js ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
 	exit 0
 fi
 npm ci --no-audit --no-fund
