@@ -3,7 +3,10 @@ package ap
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 )
 
 // fixtureSeeds adds every JSON fixture as a seed when the fixtures are
@@ -119,5 +122,40 @@ func FuzzSanitizeHTML(f *testing.F) {
 		}
 		_ = PlainText(s)
 		_ = PlainText(out)
+	})
+}
+
+// FuzzNormalize holds the trust boundary's normalisers to their promises
+// on any input: a URL comes out http(s) with a host or not at all, and
+// plain text comes out valid UTF-8 without control characters; each is
+// idempotent, so cleaning stored rows again changes nothing.
+func FuzzNormalize(f *testing.F) {
+	for _, s := range []string{"https://a.example/x", " JaVaScRiPt:alert(1)", "\x00javascript:x", "&#106;avascript:x",
+		"http://a.example/a b", "https:evil", "//evil.example", "Mallory <b>x</b>\n\tname\x1b", "#cats", ":blob:"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if u := HTTPURL(s); u != "" {
+			if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") || Host(u) == "" {
+				t.Fatalf("HTTPURL(%q) = %q: not an http(s) URL with a host", s, u)
+			}
+			if HTTPURL(u) != u {
+				t.Fatalf("HTTPURL not idempotent on %q", u)
+			}
+		}
+		for _, text := range []string{Text(s, MaxNameRunes), Line(s, MaxNameRunes)} {
+			if !utf8.ValidString(text) || strings.ContainsFunc(text, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }) {
+				t.Fatalf("text of %q = %q: invalid UTF-8 or a control character", s, text)
+			}
+		}
+		if l := Line(s, MaxNameRunes); Line(l, MaxNameRunes) != l || strings.ContainsAny(l, "\n\t") {
+			t.Fatalf("Line(%q) = %q: not one line, or not idempotent", s, l)
+		}
+		if tx := Text(s, MaxSummaryRunes); Text(tx, MaxSummaryRunes) != tx {
+			t.Fatalf("Text not idempotent on %q", s)
+		}
+		if h := Hashtag(s); h != "" && Hashtag(h) != h {
+			t.Fatalf("Hashtag not idempotent on %q", s)
+		}
 	})
 }
