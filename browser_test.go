@@ -59,6 +59,15 @@ type browser struct {
 // hostRules, if not empty, is chromium's --host-resolver-rules.
 func startBrowser(t *testing.T, hostRules string) *browser {
 	t.Helper()
+	b := launchBrowser(t, hostRules)
+	b.waitReady()
+	return b
+}
+
+// launchBrowser starts the driver and its chromium without waiting for
+// them, so a test can set up its instances meanwhile; waitReady waits.
+func launchBrowser(t *testing.T, hostRules string) *browser {
+	t.Helper()
 	dir := browserDir(t)
 	chromium, err := exec.LookPath("chromium")
 	if err == nil {
@@ -96,11 +105,17 @@ func startBrowser(t *testing.T, hostRules string) *browser {
 		close(b.lines)
 	}()
 	t.Cleanup(b.close)
+	return b
+}
+
+// waitReady waits for the driver's first line, which says the browser is
+// up.
+func (b *browser) waitReady() {
+	b.t.Helper()
 	var ready struct{ Ready bool }
 	if err := json.Unmarshal([]byte(b.next()), &ready); err != nil || !ready.Ready {
-		t.Fatalf("browser driver did not start: %v\n%s", err, b.errors())
+		b.t.Fatalf("browser driver did not start: %v\n%s", err, b.errors())
 	}
-	return b
 }
 
 func (b *browser) errors() string {
@@ -158,7 +173,7 @@ func (b *browser) run(step string, args any, v any) error {
 		b.t.Fatalf("browser driver: %v in %s", err, line)
 	}
 	if testing.Verbose() {
-		b.t.Logf("browser: %s %s: %d ms", step, args, answer.MS)
+		b.t.Logf("browser: %s %.200s: %d ms", step, fmt.Sprint(args), answer.MS)
 	}
 	if answer.Error != nil {
 		return fmt.Errorf("%s", *answer.Error)

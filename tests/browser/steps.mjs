@@ -341,73 +341,206 @@ export const steps = {
     return state.page.locator(selector).evaluateAll((els) => els.map((a) => a.getAttribute("href")));
   },
 
-  // xss loads path, opens every content warning, hovers every link in a
-  // post, gives timers and handlers a moment, and reports every sign that
-  // hostile markup ran or survived (see xssReport), with the text of each
-  // post.
-  async xss(state, { path }) {
-    await go(state, path);
-    const page = state.page;
-    for (const summary of await page.locator("main .status-cw > summary").all()) await summary.click();
-    // Events as a pointer and keyboard would fire them, on every element
-    // of the posts, visible or not.
-    await page.locator("main .status-content *, main .status-header *").evaluateAll((els) => {
-      for (const el of els) {
-        for (const type of ["mouseover", "mouseenter", "focus", "click"]) {
-          if (type === "click" && el.closest("a[href], button, summary")) continue; // would navigate
-          el.dispatchEvent(new Event(type, { bubbles: true }));
+  // hostile loads each of pages ({path, probe, screenshot, fullPage}),
+  // several tabs at a time, and reports what tests/hostile's corpus must
+  // never do to a page: run, load, or change the page outside its cards.
+  // The skeleton is read right after load; with probe, every content
+  // warning is then opened and every element of the remote parts gets the
+  // events a pointer and keyboard would fire before the findings are read.
+  async hostile(state, { base, pages, tabs = 4, settle = 50 }) {
+    if (base) state.base = base;
+    if (!state.hostileInit) {
+      // Violations are dispatched at the document before any script of
+      // the page runs, so an init script sees every one.
+      await state.context.addInitScript(() => {
+        window.__csp = [];
+        document.addEventListener("securitypolicyviolation", (e) =>
+          window.__csp.push(`${e.violatedDirective} blocked ${e.blockedURI || "inline"} (${e.sourceFile || "page"}:${e.lineNumber}) ${e.sample ?? ""}`),
+        );
+      });
+      state.hostileInit = true;
+    }
+    const queue = pages.map((job, i) => ({ ...job, i }));
+    const out = new Array(pages.length);
+    const worker = async () => {
+      const page = await state.context.newPage();
+      try {
+        for (let job; (job = queue.shift()); ) {
+          out[job.i] = await hostilePage(state, page, job, settle).catch((e) => ({ path: job.path, error: e.message }));
         }
+      } finally {
+        await page.close();
       }
-    });
-    // Event handlers and timers of injected markup fire after load; this
-    // is the browser's own clock, not a wait for the server.
-    await page.waitForTimeout(150);
-    const report = await page.evaluate(xssReport);
-    const { dialogs, pageErrors } = state.events;
-    const csp = state.events.console.filter((m) => /Content Security Policy/i.test(m.text));
-    report.dialogs = dialogs.splice(0);
-    report.pageErrors = pageErrors.splice(0);
-    report.csp = csp.map((m) => m.text);
-    state.events.console.length = 0;
-    return report;
+    };
+    await Promise.all(Array.from({ length: Math.min(tabs, pages.length) }, worker));
+    return out;
   },
 };
 
-// xssReport runs in the page: markers a payload sets when it runs, and
-// markup the sanitizer must have removed from what main shows.
-function xssReport() {
-  const main = document.querySelector("main") ?? document.body;
-  const inMain = (sel) => [...main.querySelectorAll(sel)];
+// hostilePage is one page of the hostile step in its own tab: the events
+// that page raised are its own, not another tab's.
+async function hostilePage(state, page, { path, probe = true, screenshot = "", fullPage = false }, settle) {
+  const events = { dialogs: [], pageErrors: [], console: [] };
+  const onDialog = (d) => events.dialogs.push({ type: d.type(), message: d.message() });
+  const onError = (e) => events.pageErrors.push(e.message);
+  const onConsole = (m) => /Content.Security.Policy/i.test(m.text()) && events.console.push(m.text());
+  page.on("dialog", onDialog);
+  page.on("pageerror", onError);
+  page.on("console", onConsole);
+  try {
+    const resp = await page.goto(new URL(path, state.base).href, { waitUntil: "load" });
+    const status = resp ? resp.status() : 0;
+    if (status >= 400) throw new Error(`GET ${path}: status ${status}`);
+    const html = resp ? await resp.text() : "";
+    const skeleton = await page.evaluate(pageSkeleton);
+    if (probe) await page.evaluate(firePointerEvents, settle);
+    else await page.evaluate(() => document.querySelectorAll("details.status-cw").forEach((d) => (d.open = true)));
+    const report = await page.evaluate(pageFindings, html);
+    if (screenshot) {
+      await mkdir(dirname(screenshot), { recursive: true });
+      await page.screenshot({ path: screenshot, fullPage, type: "jpeg", quality: 70 });
+    }
+    return { path, status, ...report, skeleton, ...events };
+  } finally {
+    page.off("dialog", onDialog);
+    page.off("pageerror", onError);
+    page.off("console", onConsole);
+  }
+}
+
+// firePointerEvents runs in the page: it opens every content warning as
+// a reader would (a click on its summary), fires the events a pointer and
+// a keyboard would on every element of the parts remote data fills,
+// visible or not (clicks only where they would not navigate), and gives
+// what they started two frames and settle ms to run: the browser's own
+// clock, not a wait for the server.
+async function firePointerEvents(settle) {
+  for (const summary of document.querySelectorAll(".status-cw > summary")) summary.click();
+  const sel = ".status-content, .status-content *, .status-header *, .status-cw *, .status-media *, .status-poll *, .bio, .bio *, .profile-fields *, .profile .display-name, .account *, .notification > p *";
+  for (const el of document.querySelectorAll(sel)) {
+    for (const type of ["mouseover", "mouseenter", "focus", "click"]) {
+      if (type === "click" && el.closest("a[href], button, summary, form, input, label, select")) continue;
+      el.dispatchEvent(new Event(type, { bubbles: true }));
+    }
+  }
+  await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(resolve, settle))));
+}
+
+// pageSkeleton runs in the page: one line per element, indented by depth:
+// its name, id (digits as N), classes, a few attributes of head elements,
+// and the computed styles a stray tag would change. Remote HTML is one
+// line, never entered; the parts kith renders from a count of remote
+// things (attachments, poll options, profile fields, header picture,
+// moved banner) are left out, and a content warning's details is seen
+// through, so a post has the same skeleton whether or not kith kept them.
+// Each post, account and notification is one line of the page, [its
+// tag.class]; its own lines are in cards, with its id, the post inside a
+// notification and the account it links to, for the test to tell which
+// it is: they may come in another order on another instance.
+function pageSkeleton() {
+  const slots = ".status-content, .bio";
+  const skipped = ".status-media, .status-poll, details.status-cw > summary, img.header-image, dl.profile-fields, .banner-moved";
+  const cardSel = "article.status, li.account, li.notification";
+  const props = ["display", "visibility", "position", "font-weight", "font-style", "font-size", "text-decoration-line", "color"];
+  const lines = [], cards = [];
+  const name = (el) => {
+    let n = el.tagName.toLowerCase();
+    if (el.id) n += "#" + el.id.replace(/\d+/g, "N");
+    n += [...el.classList].sort().map((c) => "." + c).join("");
+    if (el.closest("head")) for (const a of ["name", "property", "http-equiv", "rel", "type"]) if (el.hasAttribute(a)) n += `[${a}=${el.getAttribute(a)}]`;
+    return n;
+  };
+  const line = (el, depth) => {
+    const cs = getComputedStyle(el);
+    return "  ".repeat(depth) + name(el) + " {" + props.map((p) => cs.getPropertyValue(p)).join(" ") + "}";
+  };
+  const walk = (el, depth, out) => {
+    for (const child of el.children) {
+      if (child.matches(skipped)) continue;
+      if (child.matches("details.status-cw")) {
+        walk(child, depth, out);
+        continue;
+      }
+      if (out === lines && child.matches(cardSel)) {
+        lines.push("  ".repeat(depth) + "[" + child.tagName.toLowerCase() + "." + child.classList[0] + "]");
+        const card = {
+          id: child.id,
+          classes: child.className,
+          article: child.matches("li.notification") ? (child.querySelector("article.status")?.id ?? "") : "",
+          account: child.matches("li.notification") ? (child.querySelector(":scope > p a[href]")?.getAttribute("href") ?? "") : "",
+          lines: [line(child, 0)],
+        };
+        walk(child, 1, card.lines);
+        cards.push(card);
+        continue;
+      }
+      out.push(line(child, depth));
+      if (!child.matches(slots)) walk(child, depth + 1, out);
+    }
+  };
+  walk(document.documentElement, 0, lines);
+  return { lines, cards };
+}
+
+// pageFindings runs in the page: markers a payload sets when it runs,
+// violations of the content security policy, and active or foreign
+// markup anywhere on the page. html is the page as kith served it, for
+// the title kith set.
+function pageFindings(html) {
+  // Where a page shows HTML another server wrote, after kith's sanitizer.
+  const remoteHTML = ".status-content, .bio, .profile-fields dd";
   const bad = [];
-  for (const el of inMain("*")) {
+  const tag = (el) => el.tagName.toLowerCase();
+  const at = (el) => {
+    const card = el.closest("article.status, li.account, section.profile, li.notification");
+    return card ? ` in ${tag(card)}${card.id ? "#" + card.id : "." + card.className.split(" ")[0]}` : "";
+  };
+  const scheme = (v) => {
+    let u = "";
+    try {
+      u = new URL(v, document.baseURI).protocol;
+    } catch {
+      u = v.replace(/[\s\u0000-\u001f]/g, "").toLowerCase().split(":")[0] + ":";
+    }
+    return /^(javascript|vbscript|data):$/.test(u) ? u : "";
+  };
+  const urlAttrs = ["href", "src", "action", "formaction", "xlink:href", "poster", "data", "cite", "background", "ping", "codebase", "longdesc", "lowsrc", "dynsrc", "usemap"];
+  for (const el of document.querySelectorAll("*")) {
     for (const attr of el.getAttributeNames()) {
-      const v = (el.getAttribute(attr) ?? "").replace(/[\s\u0000-\u001f]/g, "").toLowerCase();
-      if (attr.startsWith("on")) bad.push(`${el.tagName.toLowerCase()}[${attr}]`);
-      if (/^(javascript|vbscript):/.test(v)) bad.push(`${el.tagName.toLowerCase()}[${attr}=${v.slice(0, 40)}]`);
-      if (el.closest(".status-content") && /^data:/.test(v)) bad.push(`${el.tagName.toLowerCase()}[${attr}=${v.slice(0, 40)}]`);
-      if (el.closest(".status-content") && attr === "style") bad.push(`${el.tagName.toLowerCase()}[style]`);
+      const v = el.getAttribute(attr) ?? "";
+      if (attr.startsWith("on")) bad.push(`${tag(el)}[${attr}]${at(el)}`);
+      const values = attr === "srcset" ? v.split(",").map((s) => s.trim().split(/\s+/)[0]) : urlAttrs.includes(attr) ? [v] : [];
+      for (const u of values) if (scheme(u)) bad.push(`${tag(el)}[${attr}=${v.slice(0, 50)}]${at(el)}`);
     }
+    if (el.closest(remoteHTML) && el.hasAttribute("style")) bad.push(`${tag(el)}[style]${at(el)}`);
   }
-  // What remote HTML may never bring: in post bodies and content
-  // warnings nothing active or styled at all, in the author line (remote
-  // display names) nothing executable.
-  const checks = [
-    [".status-content, .status-cw > summary, .profile .bio, .profile-fields", "script, iframe, object, embed, frame, frameset, applet, base, meta, link, style, svg, math, template, form, input, button, textarea, select, img"],
-    [".status-header", "script, iframe, object, embed, frame, base, meta, link, style, template"],
-  ];
-  for (const [where, forbidden] of checks) {
-    for (const el of document.querySelectorAll(where)) {
-      for (const f of el.querySelectorAll(forbidden)) bad.push(`${f.tagName.toLowerCase()} in ${where.split(",")[0]}`);
-    }
+  for (const s of document.querySelectorAll("script")) {
+    if (!(s.getAttribute("src") === "/static/kith.js" && s.closest("head"))) bad.push(`script${s.src ? " src=" + s.getAttribute("src") : ""}${at(s)}`);
   }
-  for (const s of inMain("script")) bad.push(`script in main${s.src ? " src=" + s.getAttribute("src") : ""}`);
+  for (const el of document.querySelectorAll("iframe, frame, frameset, object, embed, applet, portal, meta[http-equiv], base, style, body link, body meta, noscript")) {
+    bad.push(`${tag(el)}${at(el)}`);
+  }
+  // kith's own forms post to its own paths; none belongs in remote HTML.
+  for (const f of document.querySelectorAll("form")) {
+    const action = f.getAttribute("action") ?? "";
+    if (f.closest(remoteHTML + ", summary") || !/^\/(?!\/)/.test(action)) bad.push(`form action=${action.slice(0, 50)}${at(f)}`);
+  }
+  // What remote HTML may never bring: nothing active, embedded or styled.
+  const forbidden = "script, iframe, object, embed, frame, frameset, applet, base, meta, link, style, svg, math, template, form, input, button, textarea, select, img, video, audio, source, picture, dialog, details, marquee";
+  for (const slot of document.querySelectorAll(remoteHTML + ", .status-cw > summary, .display-name, span.handle")) {
+    for (const f of slot.querySelectorAll(slot.matches(remoteHTML) ? forbidden : "*")) bad.push(`${tag(f)} in .${slot.className.split(" ")[0]}${at(slot)}`);
+  }
+  const served = new DOMParser().parseFromString(html, "text/html").title;
+  const next = document.querySelector("nav.pagination a[rel=next]")?.getAttribute("href") ?? "";
   return {
     xss: typeof window.__xss === "undefined" ? null : String(window.__xss),
     title: document.title,
+    servedTitle: served,
+    csp: window.__csp ?? [],
     bad,
-    statuses: [...document.querySelectorAll("article.status")].map((a) => ({
-      id: a.id,
-      text: a.innerText,
-    })),
+    next,
+    tabs: [...document.querySelectorAll("main nav.tabs a[href]")].map((a) => a.getAttribute("href")),
+    cards: [...document.querySelectorAll("article.status, li.account")].map((a) => ({ id: a.id, text: a.innerText })),
+    main: document.querySelector("main")?.innerText ?? "",
   };
 }
