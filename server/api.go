@@ -78,6 +78,7 @@ func (s *Server) apiFail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &tooBig):
 		apiError(w, http.StatusRequestEntityTooLarge, "The request is too large")
 	case errors.Is(err, errTooManyTries):
+		setRetryAfter(w, err)
 		apiError(w, http.StatusTooManyRequests, "Too many requests")
 	default:
 		s.logger.Error("api request failed", "path", r.URL.Path, "err", err)

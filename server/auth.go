@@ -19,9 +19,6 @@ const (
 	sessionLifetime = 30 * 24 * time.Hour
 	// touchEvery limits session writes to one per this interval.
 	touchEvery = time.Hour
-	// loginBurst attempts at once per address, then one per loginRefill.
-	loginBurst  = 10
-	loginRefill = 6 * time.Second
 )
 
 const sessionKey ctxKey = 100
@@ -166,13 +163,13 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int,
 }
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
-	if !s.logins.allow(clientIP(r)) {
-		s.renderError(w, r, errTooManyTries)
-		return
-	}
 	c, err := r.Cookie(s.cookieName("kith_login_csrf"))
 	if err != nil || !tokensEqual(r.PostFormValue("csrf_token"), c.Value) {
 		s.renderError(w, r, errBadCSRF)
+		return
+	}
+	if err := s.checkSignInAllowed(r); err != nil {
+		s.renderError(w, r, err)
 		return
 	}
 	username := strings.TrimPrefix(strings.TrimSpace(r.PostFormValue("username")), "@")
@@ -180,6 +177,9 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.renderError(w, r, err)
 		return
+	}
+	if ok {
+		s.signInSucceeded(r)
 	}
 	next := safeNext(r.PostFormValue("next"))
 	if !ok {

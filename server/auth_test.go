@@ -227,15 +227,15 @@ func TestLoginRateLimit(t *testing.T) {
 	in := newInstance(t, nil)
 	c := in.browser(t)
 	statuses := map[int]int{}
-	for range loginBurst + 1 {
+	for range signInPerClient + 1 {
 		_, page := get(t, c, in.http.URL+"/login")
 		resp, _ := post(t, c, in.http.URL+"/login", url.Values{"csrf_token": {csrfToken(t, page)}, "username": {"admin"}, "password": {"wrong password"}})
 		statuses[resp.StatusCode]++
 	}
-	if statuses[http.StatusUnauthorized] != loginBurst || statuses[http.StatusTooManyRequests] != 1 {
-		t.Errorf("statuses %v, want %d×401 then 1×429", statuses, loginBurst)
+	if statuses[http.StatusUnauthorized] != signInPerClient || statuses[http.StatusTooManyRequests] != 1 {
+		t.Errorf("statuses %v, want %d×401 then 1×429", statuses, signInPerClient)
 	}
-	in.clock.Add(loginRefill)
+	in.clock.Add(signInWindow / signInPerClient)
 	_, page := get(t, c, in.http.URL+"/login")
 	resp, _ := post(t, c, in.http.URL+"/login", url.Values{"csrf_token": {csrfToken(t, page)}, "username": {"admin"}, "password": {testPassword}})
 	if resp.StatusCode != http.StatusSeeOther {

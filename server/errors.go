@@ -34,9 +34,12 @@ func (e *userError) Error() string { return e.msg }
 func errorStatus(err error) (int, string) {
 	var ue *userError
 	var tooBig *http.MaxBytesError
+	var refused *signInRefused
 	switch {
 	case errors.As(err, &ue):
 		return ue.status, ue.msg
+	case errors.As(err, &refused):
+		return http.StatusTooManyRequests, refused.message()
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, federation.ErrNotFound):
 		return http.StatusNotFound, "There is nothing here."
 	case errors.Is(err, federation.ErrForbidden):
@@ -70,6 +73,7 @@ type errorPage struct {
 // never sees.
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
 	status, msg := errorStatus(err)
+	setRetryAfter(w, err)
 	if status >= 500 {
 		s.logger.Error("request failed", "path", r.URL.Path, "err", err)
 	} else {

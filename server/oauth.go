@@ -20,9 +20,6 @@ const (
 	oobRedirectURI = "urn:ietf:wg:oauth:2.0:oob"
 	// codeLifetime is how long an authorization code can be exchanged.
 	codeLifetime = 10 * time.Minute
-	// Password grants are limited like the login form (a separate bucket).
-	passwordBurst  = loginBurst
-	passwordRefill = loginRefill
 	// App registrations per address: apps like Elk register one per
 	// sign-in, so this only stops floods.
 	appsBurst  = 30

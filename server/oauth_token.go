@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -85,47 +84,39 @@ func (s *Server) authenticateClient(r *http.Request, p apiParams) (store.OAuthAp
 	return app, tokensEqual(secret, app.ClientSecret), nil
 }
 
-// handleToken is POST /oauth/token. The password grant shares nothing
-// with the login form but is limited per address the same way.
-func (s *Server) handleToken(passwords *rateLimiter) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		p, err := params(r)
-		if err != nil {
-			tokenError(w, http.StatusBadRequest, "invalid_request")
-			return
-		}
-		grant := p.String("grant_type")
-		if grant == "password" && !passwords.allow(clientIP(r)) {
-			w.Header().Set("Retry-After", strconv.Itoa(int(passwordRefill.Seconds())))
-			apiError(w, http.StatusTooManyRequests, "Too many requests")
-			return
-		}
-		switch grant {
-		case "authorization_code", "password", "client_credentials":
-		case "":
-			tokenError(w, http.StatusBadRequest, "invalid_request")
-			return
-		default:
-			tokenError(w, http.StatusBadRequest, "unsupported_grant_type")
-			return
-		}
-		app, ok, err := s.authenticateClient(r, p)
-		if err != nil {
-			s.apiFail(w, r, err)
-			return
-		}
-		if !ok {
-			refuseClient(w, r)
-			return
-		}
-		switch grant {
-		case "authorization_code":
-			s.grantCode(w, r, p, app)
-		case "password":
-			s.grantPassword(w, r, p, app)
-		case "client_credentials":
-			s.grantClientCredentials(w, r, p, app)
-		}
+// handleToken is POST /oauth/token.
+func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
+	p, err := params(r)
+	if err != nil {
+		tokenError(w, http.StatusBadRequest, "invalid_request")
+		return
+	}
+	grant := p.String("grant_type")
+	switch grant {
+	case "authorization_code", "password", "client_credentials":
+	case "":
+		tokenError(w, http.StatusBadRequest, "invalid_request")
+		return
+	default:
+		tokenError(w, http.StatusBadRequest, "unsupported_grant_type")
+		return
+	}
+	app, ok, err := s.authenticateClient(r, p)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	if !ok {
+		refuseClient(w, r)
+		return
+	}
+	switch grant {
+	case "authorization_code":
+		s.grantCode(w, r, p, app)
+	case "password":
+		s.grantPassword(w, r, p, app)
+	case "client_credentials":
+		s.grantClientCredentials(w, r, p, app)
 	}
 }
 
@@ -187,6 +178,12 @@ func (s *Server) grantPassword(w http.ResponseWriter, r *http.Request, p apiPara
 	if name, domain, found := strings.Cut(username, "@"); found && strings.EqualFold(domain, s.config().Domain()) {
 		username = name
 	}
+	// The password grant shares the login form's limiter
+	// (signin_limit.go).
+	if err := s.checkSignInAllowed(r); err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
 	ok, err := account.Login(r.Context(), s.db, username, p.String("password"))
 	if err != nil {
 		s.apiFail(w, r, err)
@@ -197,6 +194,7 @@ func (s *Server) grantPassword(w http.ResponseWriter, r *http.Request, p apiPara
 		tokenError(w, http.StatusBadRequest, "invalid_grant")
 		return
 	}
+	s.signInSucceeded(r)
 	s.issueToken(w, r, app.ID, scopes, false)
 }
 

@@ -30,10 +30,33 @@ func newRateLimiter(burst int, refill time.Duration, now func() time.Time) *rate
 }
 
 // allow takes a token for key, reporting false when there is none.
-func (l *rateLimiter) allow(key string) bool {
+func (l *rateLimiter) allow(key string) bool { return l.take(key) == 0 }
+
+// take takes a token for key and returns 0, or, when there is none, takes
+// nothing and returns how long until there is one.
+func (l *rateLimiter) take(key string) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now := l.now()
+	b := l.bucket(key, l.now())
+	if b.tokens < 1 {
+		return time.Duration((1 - b.tokens) * float64(l.refill))
+	}
+	b.tokens--
+	return 0
+}
+
+// give puts back a token taken for key. A bucket pruned since was full
+// and stays forgotten.
+func (l *rateLimiter) give(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b, ok := l.buckets[key]; ok {
+		b.tokens = min(l.burst, b.tokens+1)
+	}
+}
+
+// bucket returns key's bucket, refilled up to now. l.mu is held.
+func (l *rateLimiter) bucket(key string, now time.Time) *bucket {
 	b, ok := l.buckets[key]
 	if !ok {
 		if len(l.buckets) >= maxLimiterKeys {
@@ -50,11 +73,7 @@ func (l *rateLimiter) allow(key string) bool {
 	}
 	b.tokens = min(l.burst, b.tokens+float64(now.Sub(b.at))/float64(l.refill))
 	b.at = now
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
+	return b
 }
 
 // prune drops buckets that would be full by now: forgetting them changes

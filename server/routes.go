@@ -78,7 +78,7 @@ func (s *Server) routes() http.Handler {
 		r.Get("/.well-known/oauth-authorization-server", s.handleOAuthMetadata)
 		r.Post("/api/v1/apps", s.handleCreateApp(newRateLimiter(appsBurst, appsRefill, s.opts.Now)))
 		r.With(s.apiAuth, s.requireToken()).Get("/api/v1/apps/verify_credentials", s.handleVerifyApp)
-		r.Post("/oauth/token", s.handleToken(newRateLimiter(passwordBurst, passwordRefill, s.opts.Now)))
+		r.Post("/oauth/token", s.handleToken)
 		r.Post("/oauth/revoke", s.handleRevoke)
 		for _, path := range []string{"/api/v1/apps", "/api/v1/apps/verify_credentials", "/oauth/token", "/oauth/revoke"} {
 			r.Options(path, http.NotFound) // oauthCORS answers preflights

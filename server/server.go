@@ -54,7 +54,8 @@ type Server struct {
 	logger *slog.Logger
 	opts   Options
 	pages  map[string]*template.Template
-	logins *rateLimiter
+	// signIns limits password (and second-factor) checks: signin_limit.go.
+	signIns *signInLimiter
 	certs  *certFiles // set when tls = "files"
 	// rendered shares each streamed event's rendering among subscribers.
 	rendered renderedEvents
@@ -84,7 +85,7 @@ func New(cfg config.Config, db *store.DB, fed *federation.Federation, logger *sl
 		fed:    fed,
 		logger: logger,
 		opts:   opts,
-		logins: newRateLimiter(loginBurst, loginRefill, opts.Now),
+		signIns: newSignInLimiter(opts.Now),
 	}
 	s.streamsEnd, s.endStreams = context.WithCancel(context.Background())
 	s.live.Store(&liveConfig{cfg: cfg, proxies: cfg.TrustedProxies()})

@@ -33,9 +33,9 @@ func (s *Server) handleChangePassword(w http.ResponseWriter, r *http.Request) {
 	refuse := func(status int, msg string) {
 		s.render(w, r, status, "settings_password", passwordPage{Site: s.site(r), Error: msg})
 	}
-	// Guessing the current password is rate limited like the login form.
-	if !s.logins.allow(clientIP(r)) {
-		s.renderError(w, r, errTooManyTries)
+	// Guessing the current password counts with the login form's.
+	if err := s.checkSignInAllowed(r); err != nil {
+		s.renderError(w, r, err)
 		return
 	}
 	owner, err := s.db.Owner(r.Context())
@@ -48,6 +48,7 @@ func (s *Server) handleChangePassword(w http.ResponseWriter, r *http.Request) {
 		refuse(http.StatusUnauthorized, "The current password is not right.")
 		return
 	}
+	s.signInSucceeded(r)
 	next := r.PostFormValue("password")
 	if next != r.PostFormValue("password_confirmation") {
 		refuse(http.StatusUnprocessableEntity, "The new password and its confirmation differ.")

@@ -1,0 +1,135 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"time"
+)
+
+// Sign-in throttling. Every check of a secret the owner signs in with
+// goes through one limiter: the login form's password, the OAuth
+// password grant, the current password on the password page, and a
+// second step (a TOTP or recovery code) when there is one. Each such
+// handler does:
+//
+//	if err := s.checkSignInAllowed(r); err != nil {
+//		s.renderError(w, r, err) // or s.apiFail: 429 with Retry-After
+//		return
+//	}
+//	if secret is right {
+//		s.signInSucceeded(r)
+//	}
+//
+// checkSignInAllowed counts the attempt as a failure before the secret is
+// checked, so that guesses sent at once cannot all pass before the first
+// is counted; signInSucceeded gives that one attempt back, and only it:
+// a right password does not buy more guesses at a second factor.
+//
+// An attempt needs room in two buckets: the client's (its IPv4 address,
+// or its IPv6 /64, which one host usually holds whole), and one shared by
+// everyone, which bounds what an attacker with many addresses gets. Both
+// refill steadily and are full again signInWindow after the last counted
+// failure; refused attempts cost nothing, so once the guessing stops
+// nobody, the owner included, waits longer than the window.
+const (
+	signInWindow    = 10 * time.Minute
+	signInPerClient = 10 // failures per client per window
+	signInGlobal    = 30 // failures from anywhere per window
+)
+
+// signInLimiter holds the two kinds of bucket.
+type signInLimiter struct {
+	clients *rateLimiter
+	all     *rateLimiter // one bucket, key ""
+}
+
+func newSignInLimiter(now func() time.Time) *signInLimiter {
+	return &signInLimiter{
+		clients: newRateLimiter(signInPerClient, signInWindow/signInPerClient, now),
+		all:     newRateLimiter(signInGlobal, signInWindow/signInGlobal, now),
+	}
+}
+
+// reserve counts an attempt from client and returns 0, or, when either
+// bucket is empty, counts nothing and returns how long to wait.
+func (l *signInLimiter) reserve(client string) time.Duration {
+	if wait := l.clients.take(client); wait > 0 {
+		return wait
+	}
+	if wait := l.all.take(""); wait > 0 {
+		l.clients.give(client)
+		return wait
+	}
+	return 0
+}
+
+// succeeded gives back the attempt reserve counted.
+func (l *signInLimiter) succeeded(client string) {
+	l.clients.give(client)
+	l.all.give("")
+}
+
+// signInRefused is checkSignInAllowed's refusal: 429, with Retry-After.
+type signInRefused struct{ retryAfter time.Duration }
+
+func (e *signInRefused) Error() string {
+	return fmt.Sprintf("too many sign-in attempts: retry after %v", e.retryAfter)
+}
+
+// Is makes a refusal errTooManyTries for errors.Is.
+func (e *signInRefused) Is(target error) bool { return target == errTooManyTries }
+
+// seconds is Retry-After's value: whole seconds, rounded up.
+func (e *signInRefused) seconds() int { return int((e.retryAfter + time.Second - 1) / time.Second) }
+
+// message tells the person refused how long to wait.
+func (e *signInRefused) message() string {
+	if n := e.seconds(); n < 90 {
+		return "Too many sign-in attempts. Try again in " + strconv.Itoa(n) + " seconds."
+	}
+	return "Too many sign-in attempts. Try again in " + strconv.Itoa((e.seconds()+59)/60) + " minutes."
+}
+
+// setRetryAfter sets Retry-After when err is a sign-in refusal.
+func setRetryAfter(w http.ResponseWriter, err error) {
+	var e *signInRefused
+	if errors.As(err, &e) {
+		w.Header().Set("Retry-After", strconv.Itoa(e.seconds()))
+	}
+}
+
+// checkSignInAllowed is called before checking a password or a second
+// factor (see the top of this file). It counts the attempt as failed and
+// returns nil, or returns a *signInRefused, which renderError and apiFail
+// answer with 429 and Retry-After.
+func (s *Server) checkSignInAllowed(r *http.Request) error {
+	if wait := s.signIns.reserve(signInClient(r)); wait > 0 {
+		s.logger.Info("sign-in refused", "ip", clientIP(r), "retry_after", wait)
+		return &signInRefused{wait}
+	}
+	return nil
+}
+
+// signInSucceeded is called when the secret checked after
+// checkSignInAllowed was right.
+func (s *Server) signInSucceeded(r *http.Request) {
+	s.signIns.succeeded(signInClient(r))
+}
+
+// signInClient is the bucket a request's client address falls in: the
+// IPv4 address, or the IPv6 /64.
+func signInClient(r *http.Request) string {
+	a, err := netip.ParseAddr(clientIP(r))
+	if err != nil {
+		return clientIP(r)
+	}
+	a = a.Unmap()
+	if a.Is4() {
+		return a.String()
+	}
+	p, _ := a.WithZone("").Prefix(64)
+	return p.String()
+}

@@ -1,0 +1,192 @@
+package server
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"testing"
+	"time"
+
+	"kith/config"
+	"kith/tests/testclock"
+)
+
+// forwardedFor sends every request as if a trusted proxy had forwarded it
+// from addr.
+type forwardedFor struct{ addr string }
+
+func (f forwardedFor) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("X-Forwarded-For", f.addr)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// behindProxy is an instance whose loopback peer is a trusted proxy, so
+// tests choose the client address with X-Forwarded-For.
+func behindProxy(t *testing.T) *instance {
+	return newInstance(t, func(c *config.Config) { c.Server.TrustedProxies = []string{"127.0.0.1"} })
+}
+
+// browserFrom is a browser whose requests come from addr.
+func (in *instance) browserFrom(t *testing.T, addr string) *http.Client {
+	c := in.browser(t)
+	c.Transport = forwardedFor{addr}
+	return c
+}
+
+// loginFrom posts the login form from addr and returns the answer.
+func loginFrom(t *testing.T, in *instance, addr, password string) *http.Response {
+	t.Helper()
+	c := in.browserFrom(t, addr)
+	_, page := get(t, c, in.http.URL+"/login")
+	resp, _ := post(t, c, in.http.URL+"/login", url.Values{"csrf_token": {csrfToken(t, page)}, "username": {"admin"}, "password": {password}})
+	return resp
+}
+
+// passwordGrantFrom asks /oauth/token for a password grant from addr.
+func passwordGrantFrom(t *testing.T, in *instance, app registeredApp, addr, password string) *http.Response {
+	t.Helper()
+	resp, _ := post(t, in.browserFrom(t, addr), in.http.URL+"/oauth/token", url.Values{"grant_type": {"password"},
+		"client_id": {app.ClientID}, "client_secret": {app.ClientSecret}, "username": {"admin"}, "password": {password}})
+	return resp
+}
+
+// checkRetryAfter requires a refusal's Retry-After: whole seconds, at
+// most the window.
+func checkRetryAfter(t *testing.T, resp *http.Response) {
+	t.Helper()
+	secs, err := strconv.Atoi(resp.Header.Get("Retry-After"))
+	if err != nil || secs < 1 || time.Duration(secs)*time.Second > signInWindow {
+		t.Errorf("Retry-After %q, want 1 to %d seconds", resp.Header.Get("Retry-After"), int(signInWindow.Seconds()))
+	}
+}
+
+// Six addresses take turns guessing, on the login form and the password
+// grant alike: the global cap refuses every attempt once the server has
+// seen signInGlobal failures, the right password too, until the window
+// has passed.
+func TestSignInGlobalCap(t *testing.T) {
+	in := behindProxy(t)
+	app := registerApp(t, in, url.Values{"client_name": {"toot"}, "redirect_uris": {oobRedirectURI}, "scopes": {"read"}})
+	addrs := []string{"192.0.2.1", "192.0.2.2", "198.51.100.7", "203.0.113.9", "2001:db8:1::1", "2001:db8:2::1"}
+	statuses := map[int]int{}
+	for i := range 60 {
+		addr := addrs[i%len(addrs)]
+		var resp *http.Response
+		if i%2 == 0 {
+			resp = loginFrom(t, in, addr, "wrong password")
+		} else {
+			resp = passwordGrantFrom(t, in, app, addr, "wrong password")
+		}
+		statuses[resp.StatusCode]++
+		if resp.StatusCode == http.StatusTooManyRequests {
+			checkRetryAfter(t, resp)
+		} else if i >= signInGlobal {
+			t.Errorf("attempt %d from %s: status %d, want 429 past the global cap", i+1, addr, resp.StatusCode)
+		}
+	}
+	wrong := statuses[http.StatusUnauthorized] + statuses[http.StatusBadRequest]
+	if wrong != signInGlobal || statuses[http.StatusTooManyRequests] != 60-signInGlobal {
+		t.Errorf("statuses %v, want %d wrong-password answers then %d×429", statuses, signInGlobal, 60-signInGlobal)
+	}
+	if resp := loginFrom(t, in, "192.0.2.200", testPassword); resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("the right password from a new address under the cap: status %d, want 429", resp.StatusCode)
+	}
+	in.clock.Add(signInWindow)
+	if resp := loginFrom(t, in, "192.0.2.1", testPassword); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("the right password after the window: status %d, want 303", resp.StatusCode)
+	}
+}
+
+// An IPv6 host usually holds a whole /64, so its addresses share one
+// bucket; IPv4 neighbours do not.
+func TestSignInLimitPerClient(t *testing.T) {
+	in := behindProxy(t)
+	for i := range signInPerClient {
+		addr := "2001:db8:1:2::" + strconv.Itoa(i+1)
+		if resp := loginFrom(t, in, addr, "wrong password"); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("attempt %d from %s: status %d, want 401", i+1, addr, resp.StatusCode)
+		}
+	}
+	tests := []struct {
+		addr string
+		want int
+	}{
+		{"2001:db8:1:2:ffff:ffff:ffff:ffff", http.StatusTooManyRequests}, // the same /64
+		{"2001:db8:1:3::1", http.StatusUnauthorized},                     // the next /64
+		{"::ffff:192.0.2.1", http.StatusUnauthorized},                    // IPv4, mapped
+	}
+	for _, tt := range tests {
+		resp := loginFrom(t, in, tt.addr, "wrong password")
+		if resp.StatusCode != tt.want {
+			t.Errorf("%s: status %d, want %d", tt.addr, resp.StatusCode, tt.want)
+		}
+	}
+	for range signInPerClient - 1 {
+		loginFrom(t, in, "192.0.2.1", "wrong password")
+	}
+	if resp := loginFrom(t, in, "192.0.2.1", testPassword); resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("192.0.2.1 after %d failures: status %d, want 429", signInPerClient, resp.StatusCode)
+	}
+	if resp := loginFrom(t, in, "192.0.2.2", testPassword); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("its neighbour 192.0.2.2: status %d, want 303", resp.StatusCode)
+	}
+}
+
+// The password grant and the password page's current password draw on the
+// login form's bucket.
+func TestSignInLimitSharedByEndpoints(t *testing.T) {
+	in := behindProxy(t)
+	app := registerApp(t, in, url.Values{"client_name": {"toot"}, "redirect_uris": {oobRedirectURI}, "scopes": {"read"}})
+	const addr = "198.51.100.20"
+	owner := in.browserFrom(t, addr)
+	csrf := in.signIn(t, owner)
+	for i := range signInPerClient {
+		if resp := passwordGrantFrom(t, in, app, addr, "wrong password"); resp.StatusCode != http.StatusBadRequest {
+			t.Fatalf("password grant %d: status %d, want 400", i+1, resp.StatusCode)
+		}
+	}
+	if resp := loginFrom(t, in, addr, testPassword); resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("login form after the grant's failures: status %d, want 429", resp.StatusCode)
+	} else {
+		checkRetryAfter(t, resp)
+	}
+	resp, _ := post(t, owner, in.http.URL+"/settings/password", url.Values{"csrf_token": {csrf},
+		"current_password": {testPassword}, "password": {"a new password 1"}, "password_confirmation": {"a new password 1"}})
+	if resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("password page after the grant's failures: status %d, want 429", resp.StatusCode)
+	}
+}
+
+func TestSignInLimiter(t *testing.T) {
+	clock := testclock.New()
+	l := newSignInLimiter(clock.Now)
+	for i := range signInPerClient {
+		if wait := l.reserve("a"); wait != 0 {
+			t.Fatalf("attempt %d refused for %v", i+1, wait)
+		}
+	}
+	wait := l.reserve("a")
+	if wait <= 0 || wait > signInWindow {
+		t.Fatalf("attempt %d: wait %v, want a refusal of at most %v", signInPerClient+1, wait, signInWindow)
+	}
+	// A right secret gives its attempt back, and only its own: the next
+	// attempt is allowed, the one after is not.
+	l.succeeded("a")
+	if wait := l.reserve("a"); wait != 0 {
+		t.Errorf("after a success: refused for %v", wait)
+	}
+	if wait := l.reserve("a"); wait == 0 {
+		t.Errorf("a success refilled more than its own attempt")
+	}
+	// Refused attempts cost nothing: after the window all is forgiven.
+	for range 100 {
+		l.reserve("a")
+	}
+	clock.Add(signInWindow)
+	for i := range signInPerClient {
+		if wait := l.reserve("a"); wait != 0 {
+			t.Fatalf("after the window, attempt %d refused for %v", i+1, wait)
+		}
+	}
+}
