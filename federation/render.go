@@ -91,7 +91,7 @@ func (f *Federation) render(ctx context.Context, text, sourceType string) (rende
 	for t := range l.tags {
 		r.Tags = append(r.Tags, t)
 	}
-	r.HTML = ap.SanitizeHTML(out)
+	r.HTML = sameTabLinks(ap.SanitizeHTML(out), f.urls.Base())
 	return r, nil
 }
 
