@@ -95,6 +95,9 @@ func (a *fakeActor) deliver(t *testing.T, alice *fedInstance, act map[string]any
 		t.Fatal(err)
 	}
 	req, _ := http.NewRequest(http.MethodPost, alice.base+"/users/alice/inbox", bytes.NewReader(body))
+	// Sent to 127.0.0.1 but signed for alice's host, as a peer that
+	// resolved alice.test would: kith refuses a signature for another host.
+	req.Host = alice.host
 	req.Header.Set("Content-Type", "application/activity+json")
 	if err := httpsig.SignRequest(req, body, a.keyID, a.key, time.Now()); err != nil {
 		t.Fatal(err)

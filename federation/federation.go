@@ -15,12 +15,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"kith/events"
+	"kith/federation/httpsig"
 	"kith/federation/transport"
 	"kith/jobs"
 	"kith/store"
@@ -83,6 +85,12 @@ type Federation struct {
 	// them must leave CPU for answering inbox requests.
 	applying chan struct{}
 	known    knownActors
+	// replays holds the signatures of accepted deliveries while they are
+	// valid, so a recorded delivery sent again is refused.
+	replays *httpsig.Replays
+	// scheme and ownHost are server.url's, the host normalised for
+	// isOwnHost.
+	scheme, ownHost string
 }
 
 // New builds the federation side, registers its job handlers on runner,
@@ -110,6 +118,10 @@ func New(ctx context.Context, db *store.DB, runner *jobs.Runner, logger *slog.Lo
 	f.keys.m = map[string]cachedKey{}
 	f.inbox.f = f
 	f.applying = make(chan struct{}, maxApplying)
+	f.replays = httpsig.NewReplays(maxReplays)
+	if u, err := url.Parse(f.urls.Base()); err == nil {
+		f.scheme, f.ownHost = u.Scheme, normalHost(u.Host, u.Scheme)
+	}
 	if err := f.loadKeys(ctx); err != nil {
 		return nil, err
 	}

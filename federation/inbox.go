@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"kith/federation/ap"
@@ -51,7 +52,14 @@ func (f *Federation) Receive(ctx context.Context, r *http.Request, body []byte) 
 	if f.isStrangersDelete(act.Type, actor) {
 		return nil
 	}
-	res, err := httpsig.Verify(r, body, f.lookupKey, f.now())
+	// Verify requires host among the signed headers and builds the
+	// signing string from r.Host, so a request that verifies was signed
+	// for the host checked here.
+	if !f.isOwnHost(r.Host) {
+		return fmt.Errorf("%w: signed for host %q, not this server", ErrUnauthorized, r.Host)
+	}
+	now := f.now()
+	res, err := httpsig.Verify(r, body, f.lookupKey, now)
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrUnauthorized, err)
 	}
@@ -60,8 +68,18 @@ func (f *Federation) Receive(ctx context.Context, r *http.Request, body []byte) 
 	if res.Owner != actor && !ap.SameOrigin(res.Owner, actor) {
 		return fmt.Errorf("%w: signed by %s for an activity of %s", ErrUnauthorized, res.Owner, actor)
 	}
+	// A replay gets 401, not 202: a 2xx says "stored", and this request
+	// stored nothing. A real sender never sends one signature twice, as
+	// it signs every attempt again with a new Date; Mastodon retries a
+	// 401, re-signed, so even a delivery that somehow repeated its bytes
+	// arrives, and the activity-id key below keeps that from counting
+	// twice while the first copy is queued.
+	if err := f.replays.Add(res, now); err != nil {
+		return fmt.Errorf("%w: %v from %s", ErrUnauthorized, err, res.KeyID)
+	}
 	payload, err := json.Marshal(inboxJob{Actor: actor, Signer: res.Owner, Body: body})
 	if err != nil {
+		f.replays.Forget(res)
 		return err
 	}
 	opts := store.EnqueueOptions{}
@@ -71,7 +89,45 @@ func (f *Federation) Receive(ctx context.Context, r *http.Request, body []byte) 
 		// as a duplicate.
 		opts.UniqueKey = "inbox:" + actor + " " + act.ID
 	}
-	return f.inbox.enqueue(ctx, payload, opts)
+	if err := f.inbox.enqueue(ctx, payload, opts); err != nil {
+		// Not stored (or not known to be): the sender's retry of these
+		// very bytes must not be taken for a replay.
+		f.replays.Forget(res)
+		return err
+	}
+	return nil
+}
+
+// maxReplays bounds the signatures kept against replays: about 5 MB at
+// 100,000, more than an hour of deliveries at 25 a second, far above what
+// one person's server receives (see httpsig.Replays for what happens
+// beyond it).
+const maxReplays = 100_000
+
+// isOwnHost reports whether host, a request's Host header, names this
+// server: the host of server.url, port included, in any letter case, with
+// the scheme's default port optional on either side.
+//
+// Note: Mastodon, GoToSocial, Akkoma, Misskey and tootik all sign host
+// (Mastodon and GoToSocial send "(request-target) host date digest"), so
+// httpsig.Verify requires it and kith never accepts a signature that does
+// not say which server it was meant for. A peer signs the Host it sends,
+// which is the host of kith's inbox URL as published: behind a proxy that
+// rewrites Host, signatures would not verify anyway.
+func (f *Federation) isOwnHost(host string) bool {
+	return host != "" && normalHost(host, f.scheme) == f.ownHost
+}
+
+// normalHost lower-cases host and drops the scheme's default port.
+func normalHost(host, scheme string) string {
+	host = strings.ToLower(host)
+	switch {
+	case scheme == "https" && strings.HasSuffix(host, ":443"):
+		return strings.TrimSuffix(host, ":443")
+	case scheme == "http" && strings.HasSuffix(host, ":80"):
+		return strings.TrimSuffix(host, ":80")
+	}
+	return host
 }
 
 // isStrangersDelete reports a Delete from an actor kith never stored.

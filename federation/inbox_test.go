@@ -489,14 +489,18 @@ func TestInboxBlockedDomains(t *testing.T) {
 }
 
 // TestInboxDuplicateDelivery: the same activity delivered twice (a peer's
-// retry, or to both inboxes) is queued and applied once.
+// retry, or to both inboxes) is queued and applied once. Each delivery is
+// signed afresh, with its own Date, as real peers sign every attempt; the
+// same signature twice is a replay (TestInboxReplay).
 func TestInboxDuplicateDelivery(t *testing.T) {
 	n, alice, peer := newPeerNetwork(t, nil)
 	mallory := peer.addActor(t, "http://remote.test/users/mallory", fakeKeys()[0])
 	note := mallory.id + "/notes/dup"
 	act := mentionOf(mallory.id, alice, note, "once")
+	start := time.Now()
 	for i, inbox := range append(inboxURLs(alice), alice.fed.URLs().SharedInbox()) {
-		if got := mallory.deliver(t, n, inbox, act); got != http.StatusAccepted {
+		sp := signedPost{url: inbox, body: mustJSON(t, act), keyID: mallory.keyID, key: mallory.key, when: start.Add(time.Duration(i) * time.Second)}
+		if got := sp.send(t, n); got != http.StatusAccepted {
 			t.Fatalf("delivery %d: status %d, want 202", i+1, got)
 		}
 	}
@@ -505,7 +509,8 @@ func TestInboxDuplicateDelivery(t *testing.T) {
 	}
 	n.settle()
 	// Delivered again after it was applied: still one post, one mention.
-	if got := mallory.deliver(t, n, alice.fed.URLs().Inbox(), act); got != http.StatusAccepted {
+	late := signedPost{url: alice.fed.URLs().Inbox(), body: mustJSON(t, act), keyID: mallory.keyID, key: mallory.key, when: start.Add(5 * time.Second)}
+	if got := late.send(t, n); got != http.StatusAccepted {
 		t.Fatalf("late redelivery: status %d, want 202", got)
 	}
 	n.settle()

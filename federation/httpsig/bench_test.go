@@ -32,7 +32,7 @@ func BenchmarkVerifyRSAWithoutCrypto(b *testing.B) {
 	r := received(b, signedPost(b, key, body), body)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, _, err := prepare(r, body, testNow); err != nil {
+		if _, _, _, err := prepare(r, body, testNow); err != nil {
 			b.Fatal(err)
 		}
 	}

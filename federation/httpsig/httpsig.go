@@ -92,6 +92,12 @@ type Result struct {
 	Algorithm string
 	// Signed lists the signed headers, lower-case, in signing order.
 	Signed []string
+	// Signature is the decoded signature value: what [Replays] remembers.
+	Signature []byte
+	// Created is when the signature was made (its Date or (created)), and
+	// ValidUntil the last moment Verify accepts it (its expiry plus the
+	// allowed clock skew).
+	Created, ValidUntil time.Time
 }
 
 // Limits on what Verify reads from a request.

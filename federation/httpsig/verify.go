@@ -26,39 +26,45 @@ import (
 // now is the verifier's clock. Every error wraps [ErrUnauthorized] and one
 // of the reasons beside it (ErrNoSignature, ErrDigest, …).
 func Verify(r *http.Request, body []byte, lookup KeyLookup, now time.Time) (Result, error) {
-	p, candidates, err := prepare(r, body, now)
+	p, w, candidates, err := prepare(r, body, now)
 	if err != nil {
 		return Result{}, err
 	}
-	return verifyWithLookup(r, p, candidates, lookup)
+	res, err := verifyWithLookup(r, p, candidates, lookup)
+	if err != nil {
+		return Result{}, err
+	}
+	res.Signature, res.Created, res.ValidUntil = p.Signature, w.created, w.until
+	return res, nil
 }
 
-// prepare does every check that needs no key and returns the parameters
-// and the candidate signing strings.
-func prepare(r *http.Request, body []byte, now time.Time) (Params, []string, error) {
+// prepare does every check that needs no key and returns the parameters,
+// the signature's time window and the candidate signing strings.
+func prepare(r *http.Request, body []byte, now time.Time) (Params, window, []string, error) {
 	p, err := requestParams(r)
 	if err != nil {
-		return Params{}, nil, err
+		return Params{}, window{}, nil, err
 	}
 	if err := checkAlgorithm(p.Algorithm); err != nil {
-		return Params{}, nil, err
+		return Params{}, window{}, nil, err
 	}
 	if err := checkCoverage(r.Method, p, body); err != nil {
-		return Params{}, nil, err
+		return Params{}, window{}, nil, err
 	}
-	if err := checkTime(r.Header, p, now); err != nil {
-		return Params{}, nil, fmt.Errorf("%w: %w", ErrDate, err)
+	w, err := checkTime(r.Header, p, now)
+	if err != nil {
+		return Params{}, window{}, nil, fmt.Errorf("%w: %w", ErrDate, err)
 	}
 	if slices.Contains(p.Headers, "digest") {
 		if err := checkDigest(r.Header, body); err != nil {
-			return Params{}, nil, fmt.Errorf("%w: %w", ErrDigest, err)
+			return Params{}, window{}, nil, fmt.Errorf("%w: %w", ErrDigest, err)
 		}
 	}
 	candidates, err := signingStrings(serverMessage(r, p), p.Headers)
 	if err != nil {
-		return Params{}, nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+		return Params{}, window{}, nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
-	return p, candidates, nil
+	return p, w, candidates, nil
 }
 
 // verifyWithLookup fetches the key and verifies, refreshing the key once.

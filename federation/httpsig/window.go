@@ -9,42 +9,63 @@ import (
 	"time"
 )
 
+// window is when a signature was made and the last moment it verifies.
+type window struct {
+	created, until time.Time
+}
+
 // checkTime applies the time window (see clockSkew) to every signed time:
 // the Date header when date is signed, the created parameter when
 // (created) is signed. An expires parameter counts only when (expires) is
-// signed; otherwise anyone could have lengthened it.
-func checkTime(h http.Header, p Params, now time.Time) error {
+// signed; otherwise anyone could have lengthened it. With both signed, the
+// window is the narrower of the two.
+func checkTime(h http.Header, p Params, now time.Time) (window, error) {
 	var expires time.Time
 	if slices.Contains(p.Headers, "(expires)") && p.Expires != "" {
 		expires = unixTime(p.Expires)
 	}
+	var w window
+	narrow := func(created time.Time) error {
+		until, err := inWindow(created, expires, now)
+		if err != nil {
+			return err
+		}
+		if w.until.IsZero() || until.Before(w.until) {
+			w.until = until
+		}
+		if created.After(w.created) {
+			w.created = created
+		}
+		return nil
+	}
 	if slices.Contains(p.Headers, "(created)") {
 		if p.Created == "" {
-			return fmt.Errorf("(created) signed but the created parameter is missing")
+			return window{}, fmt.Errorf("(created) signed but the created parameter is missing")
 		}
-		if err := inWindow(unixTime(p.Created), expires, now); err != nil {
-			return fmt.Errorf("created %s: %w", p.Created, err)
+		if err := narrow(unixTime(p.Created)); err != nil {
+			return window{}, fmt.Errorf("created %s: %w", p.Created, err)
 		}
 	}
 	if slices.Contains(p.Headers, "date") {
 		v := h.Get("Date")
 		d, err := http.ParseTime(v)
 		if err != nil {
-			return fmt.Errorf("bad Date header %q", v)
+			return window{}, fmt.Errorf("bad Date header %q", v)
 		}
-		if err := inWindow(d, expires, now); err != nil {
-			return fmt.Errorf("Date %s: %w", v, err)
+		if err := narrow(d); err != nil {
+			return window{}, fmt.Errorf("Date %s: %w", v, err)
 		}
 	}
-	return nil
+	return w, nil
 }
 
 // inWindow checks one signature time against now, Mastodon's way: the
 // signature expires at expires, or defaultExpiry after created when it has
-// no expiry, and never later than maxExpiryLimit after created.
-func inWindow(created, expires, now time.Time) error {
+// no expiry, and never later than maxExpiryLimit after created. It returns
+// the last moment the signature is accepted.
+func inWindow(created, expires, now time.Time) (time.Time, error) {
 	if created.After(now.Add(clockSkew)) {
-		return fmt.Errorf("%v in the future", created.Sub(now).Round(time.Second))
+		return time.Time{}, fmt.Errorf("%v in the future", created.Sub(now).Round(time.Second))
 	}
 	limit := created.Add(maxExpiryLimit)
 	if expires.IsZero() {
@@ -53,10 +74,11 @@ func inWindow(created, expires, now time.Time) error {
 	if expires.After(limit) {
 		expires = limit
 	}
-	if now.After(expires.Add(clockSkew)) {
-		return fmt.Errorf("expired %v ago", now.Sub(expires).Round(time.Second))
+	until := expires.Add(clockSkew)
+	if now.After(until) {
+		return time.Time{}, fmt.Errorf("expired %v ago", now.Sub(expires).Round(time.Second))
 	}
-	return nil
+	return until, nil
 }
 
 // unixTime converts a timestamp isTimestamp accepted; the fraction is
