@@ -128,15 +128,6 @@ func (s *Server) handleWebAccountAction(w http.ResponseWriter, r *http.Request) 
 	http.Redirect(w, r, returnTo(r, fmt.Sprintf("/accounts/%d", a.ID)), http.StatusSeeOther)
 }
 
-// returnTo is where a posted form goes back to: its return_to field when
-// that is a path on this site, else fallback.
-func returnTo(r *http.Request, fallback string) string {
-	if v := r.PostFormValue("return_to"); v != "" && safeNext(v) == v {
-		return v
-	}
-	return fallback
-}
-
 // webFederationError gives the owner a message for what errorStatus
 // leaves vague: a lookup that found nothing, a server that did not answer.
 func webFederationError(err error) error {

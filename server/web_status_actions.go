@@ -92,7 +92,7 @@ func (s *Server) handleWebStatusAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	back := threadPath(p.ID)
-	if to, ok := localPath(r.PostFormValue("return_to")); ok {
+	if to, ok := localTarget(r.PostFormValue("return_to")); ok {
 		back = to
 	}
 	if action == "delete" && pathOnly(back) == threadPath(p.ID) {
@@ -101,15 +101,6 @@ func (s *Server) handleWebStatusAction(w http.ResponseWriter, r *http.Request) {
 		back += anchor
 	}
 	http.Redirect(w, r, back, http.StatusSeeOther)
-}
-
-// localPath accepts a path on this site to go back to: absolute, never
-// "//host", a backslash trick or a full URL.
-func localPath(p string) (string, bool) {
-	if p == "" || safeNext(p) != p || strings.ContainsAny(p, "\\\r\n") {
-		return "", false
-	}
-	return p, true
 }
 
 // pathOnly is a local URL without its query and fragment.
