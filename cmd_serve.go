@@ -49,6 +49,11 @@ func runServe(ctx context.Context, c cli, args []string) error {
 		}
 		logger.Info("no config file: using the built-in default", "url", cfg.Server.URL, "data_dir", cfg.Server.DataDir)
 	}
+	lock, err := lockDataDir(cfg.Server.DataDir)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
 	db, err := store.Open(ctx, cfg.DatabasePath(), logger)
 	if err != nil {
 		return err

@@ -139,6 +139,7 @@ type loginPage struct {
 	Next      string
 	Username  string
 	Error     string
+	Passkeys  bool // a passkey can sign in alone (login_2fa.go)
 }
 
 // handleLoginForm shows the login form. Before sign-in there is no session
@@ -158,6 +159,7 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, view loginPage) {
 	view.CSRFToken = account.NewToken(32)
+	view.Passkeys = s.passkeysSignIn(r.Context())
 	s.setCookie(w, "kith_login_csrf", view.CSRFToken, time.Hour)
 	s.render(w, r, status, "login", view)
 }
@@ -186,6 +188,9 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.logger.Info("login failed", "ip", clientIP(r))
 		s.renderLogin(w, r, http.StatusUnauthorized, loginPage{Site: s.site(r), Next: next, Username: username,
 			Error: "That username and password do not match."})
+		return
+	}
+	if s.askSecondFactor(w, r, next) { // login_2fa.go
 		return
 	}
 	token := account.NewToken(32)

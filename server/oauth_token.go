@@ -174,6 +174,9 @@ func (s *Server) grantPassword(w http.ResponseWriter, r *http.Request, p apiPara
 		tokenError(w, http.StatusBadRequest, "invalid_scope")
 		return
 	}
+	if s.refuseWithTwoFactor(w, r) { // login_2fa.go
+		return
+	}
 	username := strings.TrimPrefix(strings.TrimSpace(p.String("username")), "@")
 	if name, domain, found := strings.Cut(username, "@"); found && strings.EqualFold(domain, s.config().Domain()) {
 		username = name

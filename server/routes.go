@@ -55,6 +55,12 @@ func (s *Server) routes() http.Handler {
 		r.Get("/interact/{id}", s.handleInteract(remote))
 		r.Get("/login", s.handleLoginForm)
 		r.Post("/login", s.handleLogin)
+		// Two-factor sign-in's second step and passkeys (login_2fa.go,
+		// passkeys.go).
+		r.Get("/login/2fa", s.handleSecondStepForm)
+		r.Post("/login/2fa", s.handleSecondStep)
+		r.Post("/login/passkey/begin", s.handlePasskeyLoginBegin)
+		r.Post("/login/passkey/finish", s.handlePasskeyLoginFinish)
 
 		r.Group(func(r chi.Router) {
 			r.Use(s.requireOwner)
@@ -113,6 +119,16 @@ func (s *Server) routes() http.Handler {
 		r.Post("/settings/profile", s.handleSaveProfile)
 		r.Get("/settings/password", s.handlePasswordForm)
 		r.Post("/settings/password", s.handleChangePassword)
+		// settings_2fa.go, settings_passkeys.go
+		r.Get("/settings/2fa", s.handleTwoFactor)
+		r.Get("/settings/2fa/totp", s.handleTOTPSetup)
+		r.Get("/settings/2fa/totp/qr.png", s.handleTOTPQRCode)
+		r.Post("/settings/2fa/totp", s.handleTOTPConfirm)
+		r.Post("/settings/2fa/totp/disable", s.handleTOTPDisable)
+		r.Post("/settings/2fa/recovery", s.handleRecoveryCodes)
+		r.Post("/settings/2fa/passkeys/begin", s.handlePasskeyRegisterBegin)
+		r.Post("/settings/2fa/passkeys/finish", s.handlePasskeyRegisterFinish)
+		r.Post("/settings/2fa/passkeys/{id}/remove", s.handlePasskeyRemove)
 		r.Get("/settings/applications/{id}", s.handleApp)
 		r.Post("/settings/applications/{id}/token", s.handleRegenerateAppToken)
 	})

@@ -45,6 +45,10 @@ var templateZeroViews = map[string]any{
 	"settings":              settingsPage{},
 	"settings_profile":      profileSettingsPage{},
 	"settings_password":     passwordPage{},
+	"settings_2fa":          twoFactorPage{Passkeys: []passkeyRow{{}}},
+	"settings_2fa_totp":     totpSetupPage{},
+	"settings_2fa_codes":    recoveryCodesPage{Codes: []string{""}},
+	"login_2fa":             secondStepPage{},
 	"app":                   appPage{},
 
 	// Data and account migration settings.
