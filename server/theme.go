@@ -46,10 +46,11 @@ func (s *Server) reloadTheme(cfg config.Config) {
 		s.logger.Error("theme reload failed; serving the previous stylesheet", attrs...)
 		return
 	}
-	if old := s.theme.Load(); old.hash != st.hash {
+	// Swap before logging: whoever reads "theme reloaded" (an operator,
+	// a test) gets the new stylesheet from then on.
+	if old := s.theme.Swap(st); old.hash != st.hash {
 		s.logger.Info("theme reloaded", "url", st.url(), "bytes", len(st.css))
 	}
-	s.theme.Store(st)
 }
 
 // handleTheme serves the compiled stylesheet at its fingerprinted URL. An
