@@ -21,12 +21,13 @@ const accountUsage = `Usage:
   kith account move [--config FILE] HANDLE|URL
   kith account alias add|remove [--config FILE] HANDLE|URL
   kith account alias list [--config FILE]
-  kith account keys rotate [--config FILE]`
+  kith account keys rotate [--config FILE]
+  kith account 2fa status|disable [--config FILE]`
 
 // runAccount manages the owner account: password, moving out, aliases for
 // moving in, and the signing key.
 func runAccount(ctx context.Context, c cli, args []string) error {
-	if len(args) == 0 || !slices.Contains([]string{"password", "move", "alias", "keys", "-h", "--help"}, args[0]) {
+	if len(args) == 0 || !slices.Contains([]string{"password", "move", "alias", "keys", "2fa", "-h", "--help"}, args[0]) {
 		fmt.Fprintln(c.stderr, "kith account: unknown or missing subcommand")
 		fmt.Fprintln(c.stderr, accountUsage)
 		return errUsage
@@ -42,6 +43,7 @@ func runAccount(ctx context.Context, c cli, args []string) error {
 		{"keys", func(ctx context.Context, c cli, args []string) error {
 			return dispatch(ctx, c, "account keys", accountUsage, []subcommand{{"rotate", runKeysRotate}}, args)
 		}},
+		{"2fa", runAccount2FA}, // cmd_account_2fa.go
 	}, args)
 }
 

@@ -44,7 +44,7 @@ func commands() []command {
 		{"init", "write a config file and create the owner account", runInit},
 		{"config", "check a config file: kith config check [--config FILE]", runConfig},
 		{"theme", "compile the configured theme and report errors: kith theme check [--config FILE]", runTheme},
-		{"account", "the owner account: kith account password|move|alias|keys", runAccount},
+		{"account", "the owner account: kith account password|move|alias|keys|2fa", runAccount},
 		{"domain", "blocked domains: kith domain block|unblock|list|purge", runDomain},
 		{"statuses", "stored posts: kith statuses prune --days N", runStatuses},
 		{"actor", "remote accounts: kith actor refresh HANDLE|URL|--all", runActor},
