@@ -99,7 +99,9 @@ func runTokenRevoke(ctx context.Context, c cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.DeleteOAuthApp(ctx, id) }); err != nil {
+	// kith serve, if it runs, closes the tokens' open streams within a
+	// second: each stream re-checks its token.
+	if err := db.InTx(ctx, func(tx *store.Tx) error { _, err := tx.DeleteOAuthApp(ctx, id); return err }); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.stdout, "Revoked %s (application %d) and its tokens.\n", app.Name, id)

@@ -135,13 +135,21 @@ func CreateOwner(ctx context.Context, db *store.DB, username, password string) e
 	})
 }
 
-// SetPassword changes the owner's password and ends all web sessions.
-func SetPassword(ctx context.Context, db *store.DB, password string) error {
+// SetPassword changes the owner's password, ends every web session and
+// revokes every access token that acts as the owner; it returns what it
+// ended. Run by another process than kith serve (kith account password),
+// the server notices within a second and closes their open streams.
+func SetPassword(ctx context.Context, db *store.DB, password string) (store.Revoked, error) {
 	hash, err := HashPassword(password)
 	if err != nil {
-		return err
+		return store.Revoked{}, err
 	}
-	return db.InTx(ctx, func(tx *store.Tx) error { return tx.SetOwnerPassword(ctx, hash) })
+	var revoked store.Revoked
+	err = db.InTx(ctx, func(tx *store.Tx) error {
+		revoked, err = tx.SetOwnerPassword(ctx, hash)
+		return err
+	})
+	return revoked, err
 }
 
 // Login checks the owner's password. It costs the same whether or not an

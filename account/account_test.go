@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"kith/store"
 )
@@ -91,7 +92,65 @@ func TestCreateOwnerAndLogin(t *testing.T) {
 			t.Errorf("Login(%q, %q) = %v, %v; want %v", tt.user, tt.pw, ok, err, tt.want)
 		}
 	}
-	if err := SetPassword(ctx, db, "short"); !errors.Is(err, ErrBadPassword) {
+	if _, err := SetPassword(ctx, db, "short"); !errors.Is(err, ErrBadPassword) {
 		t.Errorf("SetPassword(short) = %v", err)
+	}
+}
+
+// A new password ends every session and every token that acts as the
+// owner, and says which; app-only tokens never came from the password.
+func TestSetPasswordRevokesEverything(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "kith.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := CreateOwner(ctx, db, "alice", "a fine password"); err != nil {
+		t.Fatal(err)
+	}
+	err = db.InTx(ctx, func(tx *store.Tx) error {
+		app, err := tx.CreateOAuthApp(ctx, store.OAuthApp{Name: "toot", Scopes: "read", ClientID: "id", ClientSecret: "secret"})
+		if err != nil {
+			return err
+		}
+		for _, tok := range []string{"owner-1", "owner-2"} {
+			if err := tx.CreateOAuthToken(ctx, tok, app, "read"); err != nil {
+				return err
+			}
+		}
+		if err := tx.CreateOAuthAppToken(ctx, "app-only", app, "read"); err != nil {
+			return err
+		}
+		for _, cookie := range []string{"browser-1", "browser-2", "browser-3"} {
+			if err := tx.CreateSession(ctx, cookie, store.Session{ExpiresAt: tx.Now().Add(time.Hour)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	revoked, err := SetPassword(ctx, db, "the second password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(revoked.Sessions) != 3 || len(revoked.Tokens) != 2 {
+		t.Errorf("revoked %d sessions and %d tokens, want 3 and 2", len(revoked.Sessions), len(revoked.Tokens))
+	}
+	for _, tok := range []string{"owner-1", "owner-2"} {
+		if _, err := db.OAuthTokenByToken(ctx, tok); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("token %s survived the password change: %v", tok, err)
+		}
+	}
+	if _, err := db.OAuthTokenByToken(ctx, "app-only"); err != nil {
+		t.Errorf("the app-only token was revoked: %v", err)
+	}
+	if sessions, err := db.Sessions(ctx, time.Now()); err != nil || len(sessions) != 0 {
+		t.Errorf("%d sessions left (%v), want none", len(sessions), err)
+	}
+	if ok, _ := Login(ctx, db, "alice", "the second password"); !ok {
+		t.Errorf("the new password does not sign in")
 	}
 }

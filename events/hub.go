@@ -8,9 +8,14 @@
 // Publishing never blocks: a subscriber that does not keep up loses
 // events, which are counted, as Mastodon's streaming server drops frames
 // for a client that stops reading.
+//
+// A revocation is the one event that is never lost: a subscription opened
+// with a credential (SubscribeAs) is told through Revoked when that token
+// or session is revoked, so its stream closes at once.
 package events
 
 import (
+	"encoding/hex"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -36,7 +41,18 @@ const (
 	Delete         = "delete"          // a post is gone
 	StatusUpdate   = "status.update"   // a post was edited
 	FiltersChanged = "filters_changed" // the owner's filters changed
+	// Revoked ends the subscriptions opened with Event.Credential. It is
+	// kith's own and never sent to a client.
+	Revoked = "revoked"
 )
+
+// TokenCredential names an access token for SubscribeAs and Revoked
+// events, by its stored hash.
+func TokenCredential(hash []byte) string { return "token:" + hex.EncodeToString(hash) }
+
+// SessionCredential names a browser session for SubscribeAs and Revoked
+// events, by its stored hash.
+func SessionCredential(hash []byte) string { return "session:" + hex.EncodeToString(hash) }
 
 // Streams lists every stream name a subscriber may ask for.
 var Streams = []string{User, UserNotification, Public, PublicLocal, PublicRemote, Hashtag, HashtagLocal, List, Direct}
@@ -60,6 +76,9 @@ type Event struct {
 	Kind           string
 	PostID         int64
 	NotificationID int64
+	// Credential is the revoked token or session of a Revoked event
+	// (TokenCredential, SessionCredential).
+	Credential string
 	// Seq numbers each Publish call, so subscribers receiving the same
 	// event can share the work of rendering it.
 	Seq uint64
@@ -109,18 +128,29 @@ func NewHub(buffer int) *Hub {
 // wants, which may change while it is open (a WebSocket client subscribes
 // and unsubscribes on one connection).
 type Subscription struct {
-	hub     *Hub
-	ch      chan Event
-	filters map[Filter]struct{} // guarded by hub.mu
+	hub        *Hub
+	ch         chan Event
+	filters    map[Filter]struct{} // guarded by hub.mu
+	credential string
+	revoked    chan struct{}
+	revokeOnce sync.Once
 }
 
 // Subscribe opens a subscription to the given streams (possibly none, to
 // add later). Cancel it when done.
 func (h *Hub) Subscribe(filters ...Filter) (*Subscription, error) {
+	return h.SubscribeAs("", filters...)
+}
+
+// SubscribeAs is Subscribe for a stream opened with a credential
+// (TokenCredential, SessionCredential): a Revoked event for it closes
+// the subscription's Revoked channel.
+func (h *Hub) SubscribeAs(credential string, filters ...Filter) (*Subscription, error) {
 	if len(filters) > MaxFilters {
 		return nil, ErrFull
 	}
-	s := &Subscription{hub: h, ch: make(chan Event, h.buffer), filters: map[Filter]struct{}{}}
+	s := &Subscription{hub: h, ch: make(chan Event, h.buffer), filters: map[Filter]struct{}{},
+		credential: credential, revoked: make(chan struct{})}
 	for _, f := range filters {
 		s.filters[f] = struct{}{}
 	}
@@ -137,6 +167,10 @@ func (h *Hub) Subscribe(filters ...Filter) (*Subscription, error) {
 // ListID name the subscribed stream it matched. It is never closed: stop
 // reading after Cancel.
 func (s *Subscription) Events() <-chan Event { return s.ch }
+
+// Revoked is closed when the subscription's credential is revoked: the
+// stream must end.
+func (s *Subscription) Revoked() <-chan struct{} { return s.revoked }
 
 // Add subscribes to one more stream.
 func (s *Subscription) Add(f Filter) error {
@@ -173,11 +207,21 @@ func (s *Subscription) Cancel() {
 
 // Publish hands an event to every subscription on its stream (every
 // subscription, for a broadcast) without waiting: a subscription whose
-// buffer is full misses it, and Dropped counts that.
+// buffer is full misses it, and Dropped counts that. A Revoked event
+// instead closes the Revoked channel of the subscriptions opened with its
+// credential, which nothing can miss.
 func (h *Hub) Publish(e Event) {
 	e.Seq = h.seq.Add(1)
 	h.mu.RLock()
 	defer h.mu.RUnlock()
+	if e.Kind == Revoked {
+		for s := range h.subs {
+			if e.Credential != "" && s.credential == e.Credential {
+				s.revokeOnce.Do(func() { close(s.revoked) })
+			}
+		}
+		return
+	}
 	for s := range h.subs {
 		if e.Stream != "" {
 			if _, ok := s.filters[e.Filter()]; ok {

@@ -129,3 +129,38 @@ func TestLimits(t *testing.T) {
 		t.Errorf("add past the limit: got %v, want ErrFull", err)
 	}
 }
+
+// A revocation ends the subscriptions opened with that credential and no
+// other, even one whose buffer is full, and never arrives as an event.
+func TestRevokedEndsItsCredentialsSubscriptions(t *testing.T) {
+	h := NewHub(1)
+	a, _ := h.SubscribeAs(TokenCredential([]byte{1}), Filter{Stream: User})
+	a2, _ := h.SubscribeAs(TokenCredential([]byte{1}))
+	b, _ := h.SubscribeAs(TokenCredential([]byte{2}), Filter{Stream: User})
+	web, _ := h.SubscribeAs(SessionCredential([]byte{1}), Filter{Stream: User})
+	plain, _ := h.Subscribe(Filter{Stream: User})
+	h.Publish(Event{Stream: User, Kind: Update, PostID: 1}) // fills every buffer
+	h.Publish(Event{Kind: Revoked, Credential: TokenCredential([]byte{1})})
+	h.Publish(Event{Kind: Revoked, Credential: TokenCredential([]byte{1})}) // twice is harmless
+	for name, s := range map[string]*Subscription{"a": a, "a2": a2} {
+		select {
+		case <-s.Revoked():
+		default:
+			t.Errorf("%s: not revoked", name)
+		}
+	}
+	for name, s := range map[string]*Subscription{"other token": b, "session with the same hash": web, "no credential": plain} {
+		select {
+		case <-s.Revoked():
+			t.Errorf("%s: revoked", name)
+		default:
+		}
+		if got := receive(t, s); got.Kind != Update {
+			t.Errorf("%s: got %+v, want the update", name, got)
+		}
+		none(t, s)
+	}
+	if st := h.Stats(); st.Dropped != 0 {
+		t.Errorf("stats %+v: a revocation counted as a dropped event", st)
+	}
+}

@@ -220,6 +220,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
+	s.closeStreamsOf(store.Revoked{Sessions: [][]byte{sess.TokenHash}})
 	s.clearCookie(w, "kith_session")
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }

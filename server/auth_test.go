@@ -213,7 +213,7 @@ func TestRevokeSessionAndPasswordChange(t *testing.T) {
 		t.Errorf("revoked browser still signed in: status %d", r.StatusCode)
 	}
 
-	if err := account.SetPassword(context.Background(), in.db, "a brand new password"); err != nil {
+	if _, err := account.SetPassword(context.Background(), in.db, "a brand new password"); err != nil {
 		t.Fatal(err)
 	}
 	if r, _ := get(t, a, in.http.URL+"/settings/sessions"); r.StatusCode != http.StatusSeeOther {

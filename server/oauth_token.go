@@ -277,5 +277,6 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 		s.apiFail(w, r, err)
 		return
 	}
+	s.closeStreamsOf(store.Revoked{Tokens: [][]byte{t.TokenHash}})
 	writeAPI(w, http.StatusOK, map[string]any{})
 }

@@ -56,7 +56,7 @@ type Server struct {
 	pages  map[string]*template.Template
 	// signIns limits password (and second-factor) checks: signin_limit.go.
 	signIns *signInLimiter
-	certs  *certFiles // set when tls = "files"
+	certs   *certFiles // set when tls = "files"
 	// rendered shares each streamed event's rendering among subscribers.
 	rendered renderedEvents
 	handler  http.Handler
@@ -81,10 +81,10 @@ func New(cfg config.Config, db *store.DB, fed *federation.Federation, logger *sl
 		opts.Events = events.NewHub(0)
 	}
 	s := &Server{
-		db:     db,
-		fed:    fed,
-		logger: logger,
-		opts:   opts,
+		db:      db,
+		fed:     fed,
+		logger:  logger,
+		opts:    opts,
 		signIns: newSignInLimiter(opts.Now),
 	}
 	s.streamsEnd, s.endStreams = context.WithCancel(context.Background())

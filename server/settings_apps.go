@@ -108,10 +108,16 @@ func (s *Server) handleRevokeApp(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, &userError{http.StatusBadRequest, "That application is not known."})
 		return
 	}
-	if err := s.db.InTx(r.Context(), func(tx *store.Tx) error { return tx.DeleteOAuthApp(r.Context(), id) }); err != nil {
+	var revoked store.Revoked
+	err = s.db.InTx(r.Context(), func(tx *store.Tx) error {
+		revoked.Tokens, err = tx.DeleteOAuthApp(r.Context(), id)
+		return err
+	})
+	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
+	s.closeStreamsOf(revoked)
 	s.logger.Info("application revoked", "app", id)
 	http.Redirect(w, r, "/settings/applications", http.StatusSeeOther)
 }
@@ -165,8 +171,9 @@ func (s *Server) handleRegenerateAppToken(w http.ResponseWriter, r *http.Request
 		return
 	}
 	token := account.NewToken(32)
+	var revoked store.Revoked
 	err = s.db.InTx(r.Context(), func(tx *store.Tx) error {
-		if err := tx.DeleteOAuthTokensOfApp(r.Context(), app.ID); err != nil {
+		if revoked.Tokens, err = tx.DeleteOAuthTokensOfApp(r.Context(), app.ID); err != nil {
 			return err
 		}
 		return tx.CreateOAuthToken(r.Context(), token, app.ID, granted)
@@ -175,6 +182,7 @@ func (s *Server) handleRegenerateAppToken(w http.ResponseWriter, r *http.Request
 		s.renderError(w, r, err)
 		return
 	}
+	s.closeStreamsOf(revoked)
 	s.logger.Info("application token regenerated", "app", app.ID)
 	s.render(w, r, http.StatusOK, "app", appPage{Site: s.site(r), App: app, AccessToken: token})
 }

@@ -56,5 +56,6 @@ func (s *Server) handleRevokeSession(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
+	s.closeStreamsOf(store.Revoked{Sessions: [][]byte{hash}})
 	http.Redirect(w, r, "/settings/sessions", http.StatusSeeOther)
 }

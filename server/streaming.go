@@ -206,7 +206,8 @@ func (s *Server) conversationOf(ctx context.Context, p store.Post, st apiStatus)
 }
 
 // stillValid reports whether the stream's token still exists; streams
-// end when the owner revokes the token.
+// end when the owner revokes the token (revoke.go). A failed read keeps
+// the stream: the next check decides.
 func (s *Server) stillValid(ctx context.Context, token string) bool {
 	_, err := s.db.OAuthTokenByToken(ctx, token)
 	return !errors.Is(err, store.ErrNotFound)
@@ -280,7 +281,7 @@ func (s *Server) handleStreamingEvents(stream string) http.HandlerFunc {
 			apiError(w, serr.status, serr.msg)
 			return
 		}
-		sub, err := s.opts.Events.Subscribe(f)
+		sub, err := s.opts.Events.SubscribeAs(events.TokenCredential(t.TokenHash), f)
 		if err != nil {
 			apiError(w, http.StatusServiceUnavailable, "Too many streams are open")
 			return
@@ -305,8 +306,10 @@ func (s *Server) handleStreamingEvents(stream string) http.HandlerFunc {
 }
 
 // pumpSSE writes sub's events as server-sent events until the client
-// leaves, the server shuts down, or valid reports false at a heartbeat.
-// message turns an event into the text to write; "" skips it.
+// leaves, the server shuts down, or the stream's credential is revoked:
+// sub's Revoked says so at once, valid (checked every
+// credentialRecheck) when another process revoked it. message turns an
+// event into the text to write; "" skips it.
 func (s *Server) pumpSSE(w http.ResponseWriter, r *http.Request, sub *events.Subscription, valid func() bool, message func(events.Event) string) {
 	write := startSSE(w)
 	if !write(":)\n") {
@@ -314,14 +317,22 @@ func (s *Server) pumpSSE(w http.ResponseWriter, r *http.Request, sub *events.Sub
 	}
 	beat := time.NewTicker(heartbeatEvery)
 	defer beat.Stop()
+	recheck := time.NewTicker(credentialRecheck)
+	defer recheck.Stop()
 	for {
 		select {
 		case <-r.Context().Done():
 			return
 		case <-s.streamsEnd.Done():
 			return
+		case <-sub.Revoked():
+			return
+		case <-recheck.C:
+			if !valid() {
+				return
+			}
 		case <-beat.C:
-			if !valid() || !write(":thump\n") {
+			if !write(":thump\n") {
 				return
 			}
 		case e := <-sub.Events():

@@ -36,7 +36,7 @@ func (s *Server) handleStreamingSocket(w http.ResponseWriter, r *http.Request) {
 		}
 		initial = append(initial, f)
 	}
-	sub, err := s.opts.Events.Subscribe(initial...)
+	sub, err := s.opts.Events.SubscribeAs(events.TokenCredential(t.TokenHash), initial...)
 	if err != nil {
 		apiError(w, http.StatusServiceUnavailable, "Too many streams are open")
 		return
@@ -104,7 +104,8 @@ func (s *Server) readStreamRequests(ctx context.Context, cancel context.CancelFu
 }
 
 // writeStreamFrames sends events, error frames and pings until the
-// connection ends or the token is revoked.
+// connection ends or the token is revoked (at once through the hub, or
+// found gone at a credentialRecheck: revoke.go).
 func (s *Server) writeStreamFrames(ctx context.Context, conn *websocket.Conn, t *store.OAuthToken, token string, sub *events.Subscription, out <-chan streamFrame) {
 	write := func(f streamFrame) bool {
 		b, err := json.Marshal(f)
@@ -115,17 +116,24 @@ func (s *Server) writeStreamFrames(ctx context.Context, conn *websocket.Conn, t 
 		defer cancel()
 		return conn.Write(wctx, websocket.MessageText, b) == nil
 	}
+	revoked := func() { conn.Close(websocket.StatusPolicyViolation, "access token revoked") }
 	beat := time.NewTicker(heartbeatEvery)
 	defer beat.Stop()
+	recheck := time.NewTicker(credentialRecheck)
+	defer recheck.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-beat.C:
+		case <-sub.Revoked():
+			revoked()
+			return
+		case <-recheck.C:
 			if !s.stillValid(ctx, token) {
-				conn.Close(websocket.StatusPolicyViolation, "access token revoked")
+				revoked()
 				return
 			}
+		case <-beat.C:
 			pctx, cancel := context.WithTimeout(ctx, streamWriteTimeout)
 			err := conn.Ping(pctx)
 			cancel()

@@ -2,9 +2,11 @@ package server
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"kith/events"
+	"kith/store"
 )
 
 // Live updates for the owner's web pages. The Mastodon streaming API
@@ -18,7 +20,7 @@ import (
 // bare "update" and "notification" events, with heartbeats, until the
 // client leaves or the session ends.
 func (s *Server) handleWebEvents(w http.ResponseWriter, r *http.Request) {
-	sub, err := s.opts.Events.Subscribe(events.Filter{Stream: events.User})
+	sub, err := s.opts.Events.SubscribeAs(events.SessionCredential(sessionFrom(r).TokenHash), events.Filter{Stream: events.User})
 	if err != nil {
 		s.renderError(w, r, &userError{http.StatusServiceUnavailable, "Too many live pages are open."})
 		return
@@ -50,12 +52,13 @@ func (s *Server) webEventName(ctx context.Context, e events.Event) string {
 }
 
 // sessionStillValid reports whether the request's session still exists;
-// a live page stops when the owner signs out or revokes the session.
+// a live page stops when the owner signs out or revokes the session
+// (revoke.go).
 func (s *Server) sessionStillValid(r *http.Request) bool {
 	c, err := r.Cookie(s.cookieName("kith_session"))
 	if err != nil {
 		return false
 	}
 	_, err = s.db.SessionByToken(r.Context(), c.Value, s.opts.Now())
-	return err == nil
+	return !errors.Is(err, store.ErrNotFound) // a failed read keeps the page: the next check decides
 }

@@ -136,7 +136,7 @@ func TestOwnerAndSessions(t *testing.T) {
 	if _, err := db.SessionByToken(ctx, "cookie-value", now.Add(7200e9)); !errors.Is(err, ErrNotFound) {
 		t.Errorf("expired session found: %v", err)
 	}
-	if err := db.InTx(ctx, func(tx *Tx) error { return tx.SetOwnerPassword(ctx, "h2") }); err != nil {
+	if err := db.InTx(ctx, func(tx *Tx) error { _, err := tx.SetOwnerPassword(ctx, "h2"); return err }); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.SessionByToken(ctx, "cookie-value", now); !errors.Is(err, ErrNotFound) {

@@ -117,17 +117,27 @@ func (db *DB) OAuthApps(ctx context.Context) ([]OAuthAppUse, error) {
 	return out, rows.Err()
 }
 
-// DeleteOAuthApp removes an application and every token it holds.
-func (tx *Tx) DeleteOAuthApp(ctx context.Context, id int64) error {
-	_, err := tx.exec(ctx, `DELETE FROM oauth_apps WHERE id = ?`, id)
-	return err
+// DeleteOAuthApp removes an application and every token it holds, and
+// returns the tokens' hashes.
+func (tx *Tx) DeleteOAuthApp(ctx context.Context, id int64) ([][]byte, error) {
+	hashes, err := tx.DeleteOAuthTokensOfApp(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.exec(ctx, `DELETE FROM oauth_apps WHERE id = ?`, id); err != nil {
+		return nil, fmt.Errorf("delete app: %w", err)
+	}
+	return hashes, nil
 }
 
 // DeleteOAuthTokensOfApp revokes every token an application holds,
-// keeping the application.
-func (tx *Tx) DeleteOAuthTokensOfApp(ctx context.Context, appID int64) error {
-	_, err := tx.exec(ctx, `DELETE FROM oauth_tokens WHERE app_id = ?`, appID)
-	return err
+// keeping the application, and returns the tokens' hashes.
+func (tx *Tx) DeleteOAuthTokensOfApp(ctx context.Context, appID int64) ([][]byte, error) {
+	hashes, err := tx.deleteHashes(ctx, `DELETE FROM oauth_tokens WHERE app_id = ? RETURNING token_hash`, appID)
+	if err != nil {
+		return nil, fmt.Errorf("revoke tokens of app: %w", err)
+	}
+	return hashes, nil
 }
 
 // CreateOAuthCode stores an authorization code (hashed).

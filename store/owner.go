@@ -48,18 +48,52 @@ func (db *DB) Owner(ctx context.Context) (Owner, error) {
 	return o, nil
 }
 
-// SetOwnerPassword replaces the password hash and ends every web session,
-// so a changed password locks out whoever knew the old one.
-func (tx *Tx) SetOwnerPassword(ctx context.Context, hash string) error {
+// Revoked lists the credentials a change ended, by their stored hashes,
+// so that the server can close what they hold open.
+type Revoked struct {
+	Sessions [][]byte
+	Tokens   [][]byte
+}
+
+// SetOwnerPassword replaces the password hash and ends every web session
+// and every access token that acts as the owner, so a changed password
+// locks out whoever knew the old one and whatever they signed in.
+//
+// Note: Mastodon revokes the tokens whose resource owner is the user,
+// which leaves client_credentials tokens (app-only here) alone: they never
+// came from the password and act as nobody.
+func (tx *Tx) SetOwnerPassword(ctx context.Context, hash string) (Revoked, error) {
 	res, err := tx.exec(ctx, `UPDATE owner SET password_hash = ?, password_changed_at = ? WHERE id = 1`, hash, unixMilli(tx.now))
 	if err != nil {
-		return fmt.Errorf("set password: %w", err)
+		return Revoked{}, fmt.Errorf("set password: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("set password: owner: %w", ErrNotFound)
+		return Revoked{}, fmt.Errorf("set password: owner: %w", ErrNotFound)
 	}
-	if _, err := tx.exec(ctx, `DELETE FROM sessions`); err != nil {
-		return fmt.Errorf("set password: end sessions: %w", err)
+	var r Revoked
+	if r.Sessions, err = tx.deleteHashes(ctx, `DELETE FROM sessions RETURNING token_hash`); err != nil {
+		return Revoked{}, fmt.Errorf("set password: end sessions: %w", err)
 	}
-	return nil
+	if r.Tokens, err = tx.deleteHashes(ctx, `DELETE FROM oauth_tokens WHERE app_only = 0 RETURNING token_hash`); err != nil {
+		return Revoked{}, fmt.Errorf("set password: revoke tokens: %w", err)
+	}
+	return r, nil
+}
+
+// deleteHashes runs a DELETE … RETURNING token_hash and collects them.
+func (tx *Tx) deleteHashes(ctx context.Context, q string, args ...any) ([][]byte, error) {
+	rows, err := tx.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out [][]byte
+	for rows.Next() {
+		var h []byte
+		if err := rows.Scan(&h); err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
 }
