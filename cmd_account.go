@@ -48,7 +48,7 @@ func runAccount(ctx context.Context, c cli, args []string) error {
 }
 
 func runAccountPassword(ctx context.Context, c cli, args []string) error {
-	fs := newFlags(c, "account password", "account password [--config FILE] [--password-stdin]\n\nSets the owner's password and signs out every browser. Works while kith serve runs.")
+	fs := newFlags(c, "account password", "account password [--config FILE] [--password-stdin]\n\nSets the owner's password, signs out every browser and revokes every app's token. Works while kith serve runs.")
 	path := configFlag(fs)
 	fromStdin := fs.Bool("password-stdin", false, "read the new password from the first line of standard input")
 	if err := parseFlags(fs, args); err != nil {
@@ -67,13 +67,23 @@ func runAccountPassword(ctx context.Context, c cli, args []string) error {
 		return err
 	}
 	defer db.Close()
-	if err := account.SetPassword(ctx, db, pw); errors.Is(err, store.ErrNotFound) {
+	revoked, err := account.SetPassword(ctx, db, pw)
+	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("%s has no owner account yet: run 'kith init' or start 'kith serve' once", cfg.Server.DataDir)
 	} else if err != nil {
 		return err
 	}
-	fmt.Fprintln(c.stdout, "Password changed. Every browser was signed out.")
+	fmt.Fprintf(c.stdout, "Password changed. Signed out %s and revoked %s.\n",
+		countOf(len(revoked.Sessions), "browser session"), countOf(len(revoked.Tokens), "app token"))
 	return nil
+}
+
+// countOf writes "1 app token", "2 app tokens".
+func countOf(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func runAccountMove(ctx context.Context, c cli, args []string) error {
