@@ -148,6 +148,7 @@ func (s *Server) routes() http.Handler {
 		r.Get("/thread/{id}", s.handleWebThread)
 		r.Get("/compose", s.handleComposeForm)
 		r.Post("/compose", s.handleCompose(make(uploadSlots, 1)))
+		r.Get("/statuses/{id}/delete", s.handleDeleteConfirm)
 		r.Post("/statuses/{id}", s.handleWebStatusAction)
 		r.Post("/statuses/{id}/{action}", s.handleWebStatusAction)
 	})

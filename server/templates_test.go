@@ -34,6 +34,7 @@ var templateZeroViews = map[string]any{
 	"compose":       composePage{Form: composeForm{}.withSlots(), Parent: []statusView{{}}, Preview: "<p>x</p>", Error: "x"},
 	"notifications": notificationsPage{Tabs: notificationTabs(nil), Notifications: []notificationView{{Status: &statusView{}}}},
 	"thread":        threadPage{Statuses: []statusView{{Role: "focus"}}},
+	"delete_status": deletePage{},
 
 	// Owner relationships and settings.
 	"account_page":          accountPage{Posts: []statusView{{}}, Account: accountView{Fields: []fieldView{{}}, Relationship: store.Relationship{Muting: true}}},
@@ -129,7 +130,8 @@ func TestTemplatesPartials(t *testing.T) {
 			}
 			if c.partial == "status" && c.name == "owner" {
 				for _, want := range []string{`id="status-3"`, `action="/statuses/3"`, `name="action" value="unfavourite" aria-pressed="true"`,
-					`name="action" value="boost" aria-pressed="false"`, `name="csrf_token" value="tok"`, `<figcaption>a cat</figcaption>`} {
+					`name="action" value="boost" aria-pressed="false"`, `name="csrf_token" value="tok"`,
+					`<img src="/m.png" alt="a cat"`, `<figcaption aria-hidden="true">a cat</figcaption>`, `href="/statuses/1/delete?return_to=" class="button danger"`} {
 					if !strings.Contains(b.String(), want) {
 						t.Errorf("owner's status misses %s", want)
 					}

@@ -356,7 +356,7 @@ func TestWebComposeImageWithAltTextAndFocus(t *testing.T) {
 		t.Errorf("attachment %+v, want the PNG described, focus 0.5,-0.25", a)
 	}
 	_, home := o.get(t, "/home")
-	if !strings.Contains(home, `alt="a blue gradient"`) || !strings.Contains(home, "<figcaption>a blue gradient</figcaption>") {
+	if !strings.Contains(home, `alt="a blue gradient"`) || !strings.Contains(home, `<figcaption aria-hidden="true">a blue gradient</figcaption>`) {
 		t.Errorf("the image and its alt text are not on /home")
 	}
 	// An image and a poll together are refused; the image stays in the form.

@@ -115,6 +115,9 @@ type statusView struct {
 	// Role is the post's place in a thread view (ancestor, focus or
 	// descendant), added to its class; empty elsewhere.
 	Role string
+	// Preview shows the post without its buttons (the page that asks
+	// before deleting it).
+	Preview bool
 }
 
 // withRole sets the thread role of views.

@@ -34,6 +34,26 @@ document.addEventListener("submit", async (event) => {
   }
 });
 
+// A post's Delete is a link to a page that asks first; here the question
+// is a dialog, and the post's form deletes it in place. On the post's own
+// page (its thread or permalink) the form is sent as it is, so the
+// browser follows the server elsewhere.
+document.addEventListener("click", (event) => {
+  const link = event.target.closest?.(".status-actions a[data-confirm]");
+  const form = link?.closest("form");
+  if (!form || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+  event.preventDefault();
+  if (!confirm(link.dataset.confirm)) return;
+  const id = new URL(link.href).pathname.split("/")[2];
+  if (link.closest("article.status.focus") || location.pathname.endsWith(`/${id}`)) form.dataset.plain = "1";
+  const button = document.createElement("button");
+  button.name = "action";
+  button.value = "delete";
+  button.hidden = true;
+  form.append(button);
+  form.requestSubmit(button);
+});
+
 // Live banner: the first page of home or notifications listens to the
 // session's event stream and counts what arrived since it was loaded.
 const live = { "/home": ["update", "post"], "/notifications": ["notification", "notification"] }[location.pathname];
