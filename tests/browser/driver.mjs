@@ -5,7 +5,7 @@
 //
 // It launches the browser once and then reads commands from stdin, one JSON
 // object a line: {"step": "login", "args": {...}}. Each command runs the step
-// of that name (steps.mjs) and answers one JSON line on stdout:
+// of that name (steps.mjs, steps_a11y.mjs) and answers one JSON line on stdout:
 // {"result": ...} or {"error": "..."}. The Go test decides what passed. The
 // browser closes when stdin does.
 //
@@ -17,7 +17,10 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { chromium } from "playwright-core";
-import { steps, watch } from "./steps.mjs";
+import { steps as uiSteps, watch } from "./steps.mjs";
+import { a11ySteps } from "./steps_a11y.mjs";
+
+const steps = { ...uiSteps, ...a11ySteps };
 
 const [profile] = process.argv.slice(2);
 const args = [
