@@ -342,12 +342,12 @@ export const steps = {
   },
 
   // hostile loads each of pages ({path, probe, screenshot, fullPage}),
-  // several tabs at a time, and reports what tests/hostile's corpus must
+  // several tabs at a time for each site, and reports what tests/hostile's corpus must
   // never do to a page: run, load, or change the page outside its cards.
   // The skeleton is read right after load; with probe, every content
   // warning is then opened and every element of the remote parts gets the
   // events a pointer and keyboard would fire before the findings are read.
-  async hostile(state, { base, pages, tabs = 4, settle = 50 }) {
+  async hostile(state, { base, pages, tabs = 3, settle = 50 }) {
     if (base) state.base = base;
     if (!state.hostileInit) {
       // Violations are dispatched at the document before any script of
@@ -360,19 +360,21 @@ export const steps = {
       });
       state.hostileInit = true;
     }
-    const queue = pages.map((job, i) => ({ ...job, i }));
+    // A few tabs per site, kept from one call to the next: a tab that
+    // went to another site, or a new one, would start a renderer process.
+    state.hostileTabs ??= {};
+    const queues = {};
     const out = new Array(pages.length);
-    const worker = async () => {
-      const page = await state.context.newPage();
-      try {
-        for (let job; (job = queue.shift()); ) {
-          out[job.i] = await hostilePage(state, page, job, settle).catch((e) => ({ path: job.path, error: e.message }));
-        }
-      } finally {
-        await page.close();
+    pages.forEach((job, i) => (queues[new URL(job.path, state.base).origin] ??= []).push({ ...job, i }));
+    const worker = async (origin, n) => {
+      const pool = (state.hostileTabs[origin] ??= []);
+      const page = (pool[n] ??= await state.context.newPage());
+      for (let job; (job = queues[origin].shift()); ) {
+        out[job.i] = await hostilePage(state, page, job, settle).catch((e) => ({ path: job.path, error: e.message }));
       }
     };
-    await Promise.all(Array.from({ length: Math.min(tabs, pages.length) }, worker));
+    const workers = Object.entries(queues).flatMap(([origin, q]) => Array.from({ length: Math.min(tabs, q.length) }, (_, n) => worker(origin, n)));
+    await Promise.all(workers);
     return out;
   },
 };
