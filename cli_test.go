@@ -173,10 +173,19 @@ func TestServeLoginPasswordChangeAndShutdown(t *testing.T) {
 	if !signIn(t, base, "alice", "a fine password") {
 		t.Fatalf("cannot sign in with the init password")
 	}
-	r := kith(t, dir, "the second password\n", "account", "password", "--password-stdin")
+	r := kith(t, dir, "", "token", "create", "--scopes", "read")
+	if r.code != 0 {
+		t.Fatalf("token create: exit %d: %s", r.code, r.stderr)
+	}
+	stream := openRevocableStream(t, base, strings.TrimSpace(r.stdout))
+	r = kith(t, dir, "the second password\n", "account", "password", "--password-stdin")
 	if r.code != 0 {
 		t.Fatalf("account password: exit %d: %s", r.code, r.stderr)
 	}
+	if want := "Signed out 1 browser session and revoked 1 app token."; !strings.Contains(r.stdout, want) {
+		t.Errorf("account password says %q, want %q", r.stdout, want)
+	}
+	requireStreamEnds(t, stream)
 	if signIn(t, base, "alice", "a fine password") {
 		t.Errorf("the old password still works")
 	}

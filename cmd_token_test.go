@@ -1,11 +1,50 @@
 package main
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
+
+// openRevocableStream opens the token's user stream (server-sent events) on a
+// running kith and returns a channel closed when the server ends it.
+func openRevocableStream(t *testing.T, base, token string) <-chan struct{} {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/streaming/user", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		t.Fatalf("user stream: status %d", resp.StatusCode)
+	}
+	ended := make(chan struct{})
+	go func() {
+		defer close(ended)
+		defer resp.Body.Close()
+		io.Copy(io.Discard, resp.Body)
+	}()
+	return ended
+}
+
+// requireStreamEnds waits for a stream the server must close: kith serve
+// re-checks a stream's token every second, so a revocation made by a
+// command closes it within that; the wait is only a bound.
+func requireStreamEnds(t *testing.T, ended <-chan struct{}) {
+	t.Helper()
+	select {
+	case <-ended:
+	case <-time.After(3 * time.Second):
+		t.Errorf("the revoked token's stream is still open 3s later")
+	}
+}
 
 func TestTokenCommands(t *testing.T) {
 	dir, _, base := initInstance(t)
@@ -40,10 +79,12 @@ func TestTokenCommands(t *testing.T) {
 		t.Errorf("token list shows the token")
 	}
 	fields := strings.Fields(strings.Split(r.stdout, "\n")[1])
+	stream := openRevocableStream(t, base, token)
 	r = kith(t, dir, "", "token", "revoke", fields[0])
 	if r.code != 0 {
 		t.Fatalf("token revoke %s: exit %d %s", fields[0], r.code, r.stderr)
 	}
+	requireStreamEnds(t, stream)
 	if status, _ := verify(); status != http.StatusUnauthorized {
 		t.Errorf("revoked token: status %d, want 401", status)
 	}
