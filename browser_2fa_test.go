@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -46,6 +47,7 @@ func TestBrowserTwoFactor(t *testing.T) {
 	b.must("login", map[string]any{"base": base, "username": "alice", "password": clientsPassword}, &login)
 	arrive("sign-in before 2FA", login, "/home")
 
+	browserAxeClean(t, b, "/settings/2fa/totp")
 	var setup struct {
 		page
 		Secret   string
@@ -69,6 +71,7 @@ func TestBrowserTwoFactor(t *testing.T) {
 	b.must("signOut", nil, nil)
 	b.must("login", map[string]any{"base": base, "username": "alice", "password": clientsPassword}, &login)
 	arrive("password with 2FA on", login, "/login/2fa")
+	browserAxeClean(t, b, "/login/2fa")
 	var done page
 	b.must("secondStep", map[string]any{"code": "000000"}, &done)
 	if done.Path != "/login/2fa" || len(done.Error) == 0 {
@@ -103,7 +106,9 @@ func TestBrowserTwoFactor(t *testing.T) {
 	if len(creds) != 1 || !creds[0].Resident || creds[0].RPID != "localhost" {
 		t.Fatalf("the authenticator holds %+v, want one discoverable credential for localhost", creds)
 	}
+	browserAxeClean(t, b, "/settings/2fa")
 	b.must("signOut", nil, nil)
+	browserAxeClean(t, b, "/login")
 	b.must("passkeyButton", map[string]any{"path": "/login", "screenshot": filepath.Join(shots, "login.png")}, &done)
 	arrive("a passkey alone", done, "/home")
 
@@ -118,6 +123,20 @@ func TestBrowserTwoFactor(t *testing.T) {
 		t.Errorf("after two sign-ins the credential is %+v, want its sign count moved", creds)
 	}
 	browserPasswordGrantRefused(t, base)
+}
+
+// browserAxeClean runs axe-core's WCAG 2.1 A and AA rules (steps_a11y.mjs)
+// on path and fails the test with each violation.
+func browserAxeClean(t *testing.T, b *browser, path string) {
+	t.Helper()
+	var rep axeReport
+	b.must("axe", map[string]any{"path": path}, &rep)
+	for _, v := range rep.Violations {
+		t.Errorf("%s: %s [%s] %s: %s", path, v.ID, v.Impact, v.Help, firstSummary(v.Nodes))
+	}
+	if !slices.ContainsFunc(rep.Headings, func(h string) bool { return strings.HasPrefix(h, "h1: ") }) {
+		t.Errorf("%s: no h1; headings %q", path, rep.Headings)
+	}
 }
 
 // browserTOTP is the authenticator app's code for secret, offset from now.

@@ -1,8 +1,8 @@
 // Two-factor sign-in steps (browser_2fa_test.go): set up an authenticator
 // app, answer the second step with a code, add a passkey and sign in with
 // it through Chrome DevTools' virtual authenticator. They share the
-// driver's state ({context, page, base}) with steps.mjs; the base comes
-// from its login step. Each returns where the browser is and the alerts
+// driver's state ({context, page, base}) with steps.mjs and
+// steps_a11y.mjs (signOut, axe); the base comes from the login step. Each returns where the browser is and the alerts
 // the page shows, for the Go test to check.
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
@@ -62,12 +62,6 @@ export const twoFactorSteps = {
     await clickAndWait(state, form.locator('button[type="submit"]'));
     const codes = await state.page.locator("ol.recovery-codes code").allInnerTexts();
     return { codes, ...(await seen(state)) };
-  },
-
-  // signOut forgets the browser's cookies, as a new browser would start.
-  async signOut(state) {
-    await state.context.clearCookies();
-    return {};
   },
 
   // secondStep types a code (from the app, or a recovery code) on
