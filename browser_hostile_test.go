@@ -76,44 +76,10 @@ func TestBrowserHostile(t *testing.T) {
 	for _, key := range slices.Sorted(maps.Keys(want)) {
 		checkHostilePage(t, "clean twin: "+key, want[key], twin, twinCases) // a failure here is the check's own
 	}
-	// Pages compare line by line; their posts, accounts and notifications
-	// by what they show, over all the pages of a list: each inbox stores
-	// in the order its workers get to the deliveries, so a post may be on
-	// page 2 here and on page 3 there.
-	gotCards, wantCards := map[string][]skeletonCard{}, map[string][]skeletonCard{}
 	for _, key := range slices.Sorted(maps.Keys(got)) {
-		p := got[key]
-		checkHostilePage(t, key, p, run, cases)
-		w, ok := want[key]
-		if !ok {
-			t.Errorf("%s: the clean twin has no such page", key)
-			continue
-		}
-		if p.Error != "" || w.Error != "" {
-			continue
-		}
-		list, _, _ := strings.Cut(key, " page ")
-		gotCards[list] = append(gotCards[list], p.Skeleton.Cards...)
-		wantCards[list] = append(wantCards[list], w.Skeleton.Cards...)
-		if d := skeletonDiff(p.Skeleton.Lines, w.Skeleton.Lines); d != nil {
-			t.Errorf("%s (%s): outside its posts the page differs from the clean twin's: %s", key, p.Path, d[0])
-			saveSkeleton(t, filepath.Join(shots, "skeletons"), key, p.Skeleton.Lines, nil, w.Skeleton.Lines, nil, labels, twinLabels)
-		}
+		checkHostilePage(t, key, got[key], run, cases)
 	}
-	for _, list := range slices.Sorted(maps.Keys(gotCards)) {
-		diffs := cardDiffs(gotCards[list], wantCards[list], labels, twinLabels)
-		for _, d := range diffs {
-			t.Errorf("%s: outside the remote HTML a post, account or notification differs from the clean twin's: %s", list, d)
-		}
-		if diffs != nil {
-			saveSkeleton(t, filepath.Join(shots, "skeletons"), list+" cards", nil, gotCards[list], nil, wantCards[list], labels, twinLabels)
-		}
-	}
-	for key := range want {
-		if _, ok := got[key]; !ok {
-			t.Errorf("%s: shown by the clean twin, missing from the hostile instance", key)
-		}
-	}
+	compareWithTwin(t, got, want, labels, twinLabels, filepath.Join(shots, "skeletons"))
 	t.Logf("screenshots in %s; the whole test took %v", shots, time.Since(began).Round(time.Millisecond))
 }
 
@@ -327,31 +293,6 @@ func discovered(s hostileSurface, p hostilePage, seen map[string]bool) []hostile
 		}
 	}
 	return out
-}
-
-// saveSkeleton writes the two versions of page lines or cards that
-// differ to dir, cards sorted by what they show, for diff(1).
-func saveSkeleton(t *testing.T, dir, key string, gotLines []string, gotCards []skeletonCard, wantLines []string, wantCards []skeletonCard, gotLabels, wantLabels hostileLabels) {
-	t.Helper()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	write := func(suffix string, lines []string, cards []skeletonCard, l hostileLabels) {
-		var b strings.Builder
-		for _, line := range lines {
-			fmt.Fprintln(&b, line)
-		}
-		cards = slices.Clone(cards)
-		slices.SortStableFunc(cards, func(x, y skeletonCard) int { return strings.Compare(l.card(x), l.card(y)) })
-		for _, c := range cards {
-			fmt.Fprintf(&b, "== %s\n%s\n", l.card(c), strings.Join(c.Lines, "\n"))
-		}
-		if err := os.WriteFile(filepath.Join(dir, screenshotName(key)+suffix), []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write(".hostile.txt", gotLines, gotCards, gotLabels)
-	write(".twin.txt", wantLines, wantCards, wantLabels)
 }
 
 var screenshotUnsafe = regexp.MustCompile(`[^a-z0-9]+`)

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -209,30 +210,11 @@ func deliverCleanTwin(t *testing.T, f *fedInstance, run hostileRun, clean *fedIn
 	twin := hostileRun{Token: clean.token(t, "read write follow"), Direct: run.Direct, Favourited: run.Favourited,
 		Mentioning: run.Mentioning, Actors: map[string]*fakeActor{}, Accounts: map[string]string{},
 		Statuses: map[string]string{}, URIs: map[string]string{}, Visibility: map[string]string{}, Boosts: map[string]string{}}
-	actors := map[*fakeActor]*fakeActor{}
-	var list []*fakeActor
-	for _, c := range run.Corpus {
-		twin.Corpus = append(twin.Corpus, cleanCase(c))
-		a := run.Actors[c.Name]
-		if actors[a] == nil {
-			actors[a] = newFakeActor(t, "", a.username, cleanProfile(a.profile))
-			list = append(list, actors[a])
-		}
-		twin.Actors[c.Name] = actors[a]
+	twin.Corpus = make([]hostile.Case, len(run.Corpus))
+	for i, c := range run.Corpus {
+		twin.Corpus[i] = cleanCase(c)
 	}
-	// Followed in the order the hostile instance numbered them, so lists
-	// of accounts come in the same order.
-	order := map[*fakeActor]string{}
-	for name, a := range twin.Actors {
-		order[a] = run.Accounts[name]
-	}
-	slices.SortFunc(list, func(a, b *fakeActor) int {
-		return cmp.Compare(len(order[a]), len(order[b]))*2 + cmp.Compare(order[a], order[b])
-	})
-	accounts := followFakeActors(t, clean, twin.Token, list)
-	for name, a := range twin.Actors {
-		twin.Accounts[name] = accounts[a.uri]
-	}
+	twin.followTwinActors(t, clean, run)
 	parent := run.parents(t, f)
 	aliceURI := "http://" + clean.host + "/users/alice"
 	mention := map[string]any{"type": "Mention", "href": aliceURI, "name": "@alice@" + clean.host}
@@ -248,7 +230,7 @@ func deliverCleanTwin(t *testing.T, f *fedInstance, run hostileRun, clean *fedIn
 		case c.Name == run.Direct:
 			note["to"], note["cc"] = []string{aliceURI}, []string{}
 			note["tag"] = append(asList(note["tag"]), mention)
-		case strings.Contains(" "+strings.Join(run.Mentioning, " ")+" ", " "+c.Name+" "):
+		case slices.Contains(run.Mentioning, c.Name):
 			note["cc"] = []string{a.uri + "/followers", aliceURI}
 			note["tag"] = append(asList(note["tag"]), mention)
 		}
@@ -256,12 +238,11 @@ func deliverCleanTwin(t *testing.T, f *fedInstance, run hostileRun, clean *fedIn
 		a.deliver(t, clean, a.create(note))
 	}
 	twin.findStatuses(t, clean)
-	for _, c := range run.Corpus { // in the corpus's order, as the harness boosts
-		if run.Boosts[c.Name] != "" {
-			var boost struct{ ID string }
-			apiPostForm(t, clean.base, twin.Token, "/api/v1/statuses/"+twin.Statuses[c.Name]+"/reblog", nil, &boost)
-			twin.Boosts[c.Name] = boost.ID
-		}
+	boosted := slices.SortedFunc(maps.Keys(run.Boosts), func(a, b string) int { return byID(run.Boosts[a], run.Boosts[b]) })
+	for _, name := range boosted { // in the order alice boosted them there
+		var boost struct{ ID string }
+		apiPostForm(t, clean.base, twin.Token, "/api/v1/statuses/"+twin.Statuses[name]+"/reblog", nil, &boost)
+		twin.Boosts[name] = boost.ID
 	}
 	var ok struct{ ID string }
 	apiPostForm(t, clean.base, twin.Token, "/api/v1/statuses/"+twin.Statuses[run.Favourited]+"/favourite", nil, &ok)
@@ -270,6 +251,35 @@ func deliverCleanTwin(t *testing.T, f *fedInstance, run hostileRun, clean *fedIn
 	}, &ok)
 	twin.Reply = ok.ID
 	return twin
+}
+
+// followTwinActors gives the twin an actor for each of run's, with the
+// same username and a harmless profile, and has alice follow them in the
+// order the hostile instance numbered them, so lists of accounts come in
+// the same order.
+func (twin *hostileRun) followTwinActors(t *testing.T, clean *fedInstance, run hostileRun) {
+	t.Helper()
+	actors := map[*fakeActor]*fakeActor{}
+	var list []*fakeActor
+	for _, name := range slices.SortedFunc(maps.Keys(run.Accounts), func(a, b string) int { return byID(run.Accounts[a], run.Accounts[b]) }) {
+		a := run.Actors[name]
+		if actors[a] == nil {
+			actors[a] = newFakeActor(t, "", a.username, cleanProfile(a.profile))
+			list = append(list, actors[a])
+		}
+		twin.Actors[name] = actors[a]
+	}
+	accounts := followFakeActors(t, clean, twin.Token, list)
+	for name, a := range twin.Actors {
+		twin.Accounts[name] = accounts[a.uri]
+	}
+}
+
+// byID orders numeric ids as numbers.
+func byID(a, b string) int {
+	x, _ := strconv.ParseInt(a, 10, 64)
+	y, _ := strconv.ParseInt(b, 10, 64)
+	return cmp.Compare(x, y)
 }
 
 // parents maps each case that answers another to that case, as f stored
@@ -349,127 +359,6 @@ func cleanProfile(p map[string]any) map[string]any {
 	}
 	if s, _ := p["summary"].(string); s != "" {
 		out["summary"] = "<p>harmless bio</p>"
-	}
-	return out
-}
-
-// skeletonDiff describes where got's page skeleton differs from want's:
-// the first differing line, the number of lines between the common start
-// and end, and the lines around it.
-func skeletonDiff(got, want []string) []string {
-	pre := 0
-	for pre < len(got) && pre < len(want) && got[pre] == want[pre] {
-		pre++
-	}
-	if pre == len(got) && pre == len(want) {
-		return nil
-	}
-	suf := 0
-	for suf < len(got)-pre && suf < len(want)-pre && got[len(got)-1-suf] == want[len(want)-1-suf] {
-		suf++
-	}
-	line := func(lines []string, i int) string {
-		if i < len(lines) {
-			return strings.TrimSpace(lines[i])
-		}
-		return "(end of page)"
-	}
-	var around []string
-	for i := max(0, pre-3); i < min(len(got), pre+4); i++ {
-		around = append(around, got[i])
-	}
-	return []string{fmt.Sprintf("%d of %d lines differ from line %d: got %q, the clean twin has %q; around it:\n\t\t%s",
-		len(got)-pre-suf, len(got), pre+1, line(got, pre), line(want, pre), strings.Join(around, "\n\t\t"))}
-}
-
-// skeletonCard is a post, account or notification of a page skeleton.
-type skeletonCard struct {
-	ID, Classes      string
-	Article, Account string // of a notification: the post in it, the account it links to
-	Lines            []string
-}
-
-// hostileLabels names the posts and accounts of a run the same way on
-// both instances, whose ids differ.
-type hostileLabels struct{ statuses, accounts map[string]string }
-
-func (run *hostileRun) labels(x hostileExtras) hostileLabels {
-	l := hostileLabels{statuses: map[string]string{}, accounts: map[string]string{}}
-	for name, id := range run.Statuses {
-		l.statuses[id] = "post " + name
-	}
-	for name, id := range run.Boosts {
-		l.statuses[id] = "alice's boost of " + name
-	}
-	if x.Descendant != "" {
-		l.statuses[x.Descendant] = "answer to alice (" + x.DescendantCase + ")"
-	}
-	l.statuses[run.Reply] = "alice's reply"
-	for name, id := range run.Accounts {
-		l.accounts[id] = "@" + run.Actors[name].username
-	}
-	return l
-}
-
-// status names the post of a DOM id (status-ID, status-ID-again).
-func (l hostileLabels) status(domID string) string {
-	id, ok := strings.CutPrefix(domID, "status-")
-	if !ok {
-		return domID
-	}
-	id, again, _ := strings.Cut(id, "-")
-	name := l.statuses[id]
-	if name == "" {
-		name = "status ?"
-	}
-	if again != "" {
-		name += " (" + again + ")"
-	}
-	return name
-}
-
-// card names what a card shows.
-func (l hostileLabels) card(c skeletonCard) string {
-	kind, id, _ := strings.Cut(c.ID, "-")
-	switch kind {
-	case "status":
-		return l.status(c.ID)
-	case "account", "blocked", "muted":
-		return kind + " " + l.accounts[id]
-	case "notification":
-		return c.Classes + " by " + l.accounts[strings.TrimPrefix(c.Account, "/accounts/")] + " on " + l.status(c.Article)
-	}
-	return c.ID
-}
-
-// cardDiffs compares the cards of two skeletons by what they show, not
-// by their place: each instance stores posts and notifications in the
-// order its inbox got to them.
-func cardDiffs(got, want []skeletonCard, gotLabels, wantLabels hostileLabels) []string {
-	group := func(cards []skeletonCard, l hostileLabels) map[string][][]string {
-		m := map[string][][]string{}
-		for _, c := range cards {
-			m[l.card(c)] = append(m[l.card(c)], c.Lines)
-		}
-		return m
-	}
-	g, w := group(got, gotLabels), group(want, wantLabels)
-	var out []string
-	for _, key := range slices.Sorted(maps.Keys(g)) {
-		if len(g[key]) != len(w[key]) {
-			out = append(out, fmt.Sprintf("%d of %s, the clean twin shows %d", len(g[key]), key, len(w[key])))
-			continue
-		}
-		for i := range g[key] {
-			if d := skeletonDiff(g[key][i], w[key][i]); d != nil {
-				out = append(out, key+": "+d[0])
-			}
-		}
-	}
-	for _, key := range slices.Sorted(maps.Keys(w)) {
-		if _, ok := g[key]; !ok {
-			out = append(out, fmt.Sprintf("no %s, the clean twin shows %d", key, len(w[key])))
-		}
 	}
 	return out
 }
