@@ -17,7 +17,11 @@ func (f *Federation) Resolve(ctx context.Context, handleOrURL string) (store.Act
 		if f.urls.IsLocal(s) {
 			return f.db.LocalActor(ctx)
 		}
-		return f.FetchActor(ctx, s)
+		a, err := f.FetchActor(ctx, s)
+		if err != nil {
+			return store.Actor{}, lookupFailed(hostOf(s), err)
+		}
+		return a, nil
 	}
 	return f.ResolveHandle(ctx, s)
 }

@@ -73,7 +73,7 @@ func (f *Federation) fetchAP(ctx context.Context, rawURL string) ([]byte, error)
 			return nil, fmt.Errorf("fetch %s: %w", rawURL, err)
 		}
 		if !isAPContentType(resp.Header.Get("Content-Type")) {
-			return nil, fmt.Errorf("fetch %s: %w: content type %q is not ActivityPub", rawURL, ErrNotFound, resp.Header.Get("Content-Type"))
+			return nil, fmt.Errorf("fetch %s: %w: %w: content type %q", rawURL, ErrNotFound, errNotActivityPub, resp.Header.Get("Content-Type"))
 		}
 		return body, nil
 	})
@@ -240,7 +240,11 @@ func (f *Federation) ResolveHandle(ctx context.Context, handle string) (store.Ac
 	if err != nil {
 		return store.Actor{}, err
 	}
-	return f.fetchActor(ctx, actorURL, true)
+	a, err := f.fetchActor(ctx, actorURL, true)
+	if err != nil {
+		return store.Actor{}, lookupFailed(hostOf(actorURL), err)
+	}
+	return a, nil
 }
 
 // webfinger asks host for the actor URL of user@host.
@@ -254,7 +258,7 @@ func (f *Federation) webfinger(ctx context.Context, user, host string) (string, 
 			return l.Href, nil
 		}
 	}
-	return "", fmt.Errorf("webfinger %s@%s: %w: no ActivityPub actor link", user, host, ErrNotFound)
+	return "", lookupFailed(host, fmt.Errorf("webfinger %s@%s: %w: no actor link", user, host, errNotActivityPub))
 }
 
 // fetchJRD asks host's WebFinger about user@host.
@@ -266,20 +270,29 @@ func (f *Federation) fetchJRD(ctx context.Context, user, host string) (JRD, erro
 	if _, lab := f.opts.Hosts[strings.ToLower(hostOnly(host))]; lab {
 		schemes = append(schemes, "http")
 	}
+	query := "/.well-known/webfinger?" + url.Values{"resource": {"acct:" + user + "@" + host}}.Encode()
+	accept := http.Header{"Accept": {"application/jrd+json, application/json"}}
 	var lastErr error
 	for _, scheme := range schemes {
-		q := url.Values{"resource": {"acct:" + user + "@" + host}}
-		u := scheme + "://" + host + "/.well-known/webfinger?" + q.Encode()
-		body, _, err := f.client.GetBody(ctx, u, http.Header{"Accept": {"application/jrd+json, application/json"}}, nil)
+		body, _, err := f.client.GetBody(ctx, scheme+"://"+host+query, accept, nil)
 		if err != nil {
 			lastErr = err
 			continue
 		}
 		var jrd JRD
 		if err := json.Unmarshal(body, &jrd); err != nil {
-			return JRD{}, fmt.Errorf("webfinger %s@%s: %w: %v", user, host, ErrNotFound, err)
+			return JRD{}, lookupFailed(host, fmt.Errorf("webfinger %s@%s: %w", user, host, &jsonSyntaxError{err}))
 		}
 		return jrd, nil
 	}
-	return JRD{}, fmt.Errorf("webfinger %s@%s: %w (%v)", user, host, ErrNotFound, lastErr)
+	err := lookupFailed(host, fmt.Errorf("webfinger %s@%s: %w", user, host, lastErr))
+	var le *LookupError
+	if len(schemes) == 1 && mayBeHTTPOnly(lastErr) && errors.As(err, &le) {
+		// Only on failure, one request to tell the owner why: the usual
+		// cause is a server set up without TLS.
+		if _, _, err := f.client.GetBody(ctx, "http://"+host+query, accept, nil); err == nil || errors.As(err, new(*transport.StatusError)) {
+			le.Reason = LookupHTTPOnly
+		}
+	}
+	return JRD{}, err
 }

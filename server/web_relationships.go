@@ -2,12 +2,14 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
+	"kith/federation"
 	"kith/store"
 )
 
@@ -49,7 +51,7 @@ func (s *Server) handleFollowByHandle(w http.ResponseWriter, r *http.Request) {
 	a, err := s.fed.Resolve(ctx, acct)
 	if err != nil {
 		s.logger.Info("follow lookup failed", "acct", acct, "err", err)
-		refuse(http.StatusUnprocessableEntity, "No account was found at "+acct+".")
+		refuse(http.StatusUnprocessableEntity, lookupMessage(acct, err))
 		return
 	}
 	if a.Local {
@@ -66,6 +68,20 @@ func (s *Server) handleFollowByHandle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, fmt.Sprintf("/accounts/%d", a.ID), http.StatusSeeOther)
+}
+
+// lookupMessage says why acct could not be found: its server's answer
+// (or silence) in the owner's words, which name no address or Go error.
+func lookupMessage(acct string, err error) string {
+	var le *federation.LookupError
+	switch {
+	case errors.As(err, &le):
+		return "Could not find " + acct + ": " + le.Explain()
+	case errors.Is(err, federation.ErrForbidden):
+		_, msg := errorStatus(err)
+		return msg
+	}
+	return "No account was found at " + acct + "."
 }
 
 type relationshipsPage struct {
