@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/go-webauthn/webauthn/webauthn"
@@ -116,12 +118,31 @@ func (s *Server) passkeyFail(w http.ResponseWriter, r *http.Request, status int,
 	writeAPI(w, status, map[string]string{"error": msg})
 }
 
+// Anyone may begin a sign-in with a passkey, and each begin stores a
+// challenge for a few minutes: passkeyBegins per address at once, then
+// one per passkeyBeginRefill, keep that table small.
+const (
+	passkeyBegins      = 20
+	passkeyBeginRefill = 3 * time.Second
+)
+
 // handlePasskeyLoginBegin is POST /login/passkey/begin: the options for
 // navigator.credentials.get. With step=second it is the second step of a
 // sign-in whose password was right (any of the owner's passkeys, allowed
 // by id); otherwise a sign-in with a passkey alone (discoverable, user
 // verification required), which starts its own challenge.
-func (s *Server) handlePasskeyLoginBegin(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handlePasskeyLoginBegin(begins *rateLimiter) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !begins.allow(clientIP(r)) {
+			w.Header().Set("Retry-After", strconv.Itoa(int(passkeyBeginRefill.Seconds())))
+			s.passkeyFail(w, r, http.StatusTooManyRequests, "Too many attempts. Wait a minute and try again.", nil)
+			return
+		}
+		s.beginPasskeyLogin(w, r)
+	}
+}
+
+func (s *Server) beginPasskeyLogin(w http.ResponseWriter, r *http.Request) {
 	if err := s.checkLoginCSRF(r); err != nil {
 		s.passkeyFail(w, r, http.StatusForbidden, "The page has expired. Reload it and try again.", err)
 		return

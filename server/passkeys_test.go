@@ -316,3 +316,25 @@ func TestPasskeyAssertionReplay(t *testing.T) {
 		t.Errorf("replayed assertion: %d %v, want 401", status, done)
 	}
 }
+
+// Beginning a sign-in with a passkey stores a challenge, and anyone may
+// do it: it is throttled per address.
+func TestPasskeyBeginThrottled(t *testing.T) {
+	in := newInstance(t, nil)
+	c := in.browser(t)
+	_, page := get(t, c, in.http.URL+"/login")
+	form := url.Values{"csrf_token": {csrfToken(t, page)}}
+	var got map[string]string
+	for i := range passkeyBegins {
+		if status := postJSON(t, c, in.http.URL+"/login/passkey/begin", form, &got); status != http.StatusNotFound {
+			t.Fatalf("begin %d without passkeys: %d %v, want 404", i+1, status, got)
+		}
+	}
+	if status := postJSON(t, c, in.http.URL+"/login/passkey/begin", form, &got); status != http.StatusTooManyRequests {
+		t.Errorf("begin %d: %d %v, want 429", passkeyBegins+1, status, got)
+	}
+	in.clock.Add(passkeyBeginRefill)
+	if status := postJSON(t, c, in.http.URL+"/login/passkey/begin", form, &got); status != http.StatusNotFound {
+		t.Errorf("begin after the refill: %d %v, want 404", status, got)
+	}
+}

@@ -59,7 +59,7 @@ func (s *Server) routes() http.Handler {
 		// passkeys.go).
 		r.Get("/login/2fa", s.handleSecondStepForm)
 		r.Post("/login/2fa", s.handleSecondStep)
-		r.Post("/login/passkey/begin", s.handlePasskeyLoginBegin)
+		r.Post("/login/passkey/begin", s.handlePasskeyLoginBegin(newRateLimiter(passkeyBegins, passkeyBeginRefill, s.opts.Now)))
 		r.Post("/login/passkey/finish", s.handlePasskeyLoginFinish)
 
 		r.Group(func(r chi.Router) {
