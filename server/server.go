@@ -205,36 +205,15 @@ func (s *Server) Reload(cfg config.Config) error {
 			return err
 		}
 	}
-	for _, k := range restartKeys(old, cfg) {
+	for _, k := range config.RestartKeys(old, cfg) {
 		s.logger.Warn("config change needs a restart to apply", "key", k)
 	}
 	// Keep what only a restart can change, so the running server stays
-	// consistent with its listeners.
-	cfg.Server.URL, cfg.Server.TLS, cfg.Server.DataDir = old.Server.URL, old.Server.TLS, old.Server.DataDir
-	cfg.Server.Listen, cfg.Server.HTTPListen = old.Server.Listen, old.Server.HTTPListen
-	cfg.Owner = old.Owner
+	// consistent with its listeners, its federation and its jobs.
+	cfg = config.Applied(old, cfg)
 	s.live.Store(&liveConfig{cfg: cfg, proxies: cfg.TrustedProxies()})
 	s.reloadTheme(cfg)
 	return nil
-}
-
-func restartKeys(old, next config.Config) []string {
-	var keys []string
-	check := func(key string, changed bool) {
-		if changed {
-			keys = append(keys, key)
-		}
-	}
-	check("server.url", old.Server.URL != next.Server.URL)
-	check("server.tls", old.Server.TLS != next.Server.TLS)
-	check("server.listen", old.Server.Listen != next.Server.Listen)
-	check("server.http_listen", old.Server.HTTPListen != next.Server.HTTPListen)
-	check("server.data_dir", old.Server.DataDir != next.Server.DataDir)
-	check("server.acme_email", old.Server.ACMEEmail != next.Server.ACMEEmail)
-	check("server.acme_directory", old.Server.ACMEDirectory != next.Server.ACMEDirectory)
-	check("owner.username", old.Owner != next.Owner)
-	check("jobs.concurrency", old.Jobs != next.Jobs)
-	return keys
 }
 
 // Listen binds the listeners the config asks for. It is separate from
