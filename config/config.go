@@ -187,17 +187,26 @@ func Load(path string) (Config, error) {
 func Parse(name string, data []byte) (Config, error) {
 	cfg := Default()
 	cfg.File = name
-	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&cfg)
-	if err != nil {
-		return Config{}, decodeError(name, data, err)
-	}
 	var errs Errors
-	for _, k := range md.Undecoded() {
-		errs = append(errs, &Error{File: name, Line: keyLine(data, k), Key: k.String(),
-			Msg: "unknown key (see config.example.toml for the keys kith reads)"})
+	var mistyped map[string]bool
+	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&cfg)
+	var pe toml.ParseError
+	switch {
+	case errors.As(err, &pe):
+		return Config{}, decodeError(name, data, err)
+	case err != nil: // a value of the wrong type: find them all
+		cfg = Default()
+		cfg.File = name
+		mistyped, errs = decodeEachKey(name, data, &cfg)
+	default:
+		for _, k := range md.Undecoded() {
+			errs = append(errs, &Error{File: name, Line: keyLine(data, k), Key: k.String(), Msg: unknownKey})
+		}
 	}
 	for _, p := range cfg.problems() {
-		errs = append(errs, &Error{File: name, Line: keyLine(data, strings.Split(p.key, ".")), Key: p.key, Msg: p.msg})
+		if !mistyped[p.key] {
+			errs = append(errs, &Error{File: name, Line: keyLine(data, strings.Split(p.key, ".")), Key: p.key, Msg: p.msg})
+		}
 	}
 	if len(errs) > 0 {
 		return Config{}, errs

@@ -2,9 +2,11 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -53,7 +55,10 @@ func TestParseErrors(t *testing.T) {
 		{"bad listen", "[server]\nlisten = \"8080\"\n", 2, "server.listen", "not a host:port"},
 		{"zero workers", "[jobs]\nconcurrency = 0\n", 2, "jobs.concurrency", "between 1 and 256"},
 		{"syntax", "[server]\nurl = \"https://a.example\n", 2, "server.url", "cannot contain newlines"},
-		{"wrong type", "[server]\nurl = 8080\n", 0, "", "incompatible types"},
+		{"wrong type", "[server]\nurl = 8080\n", 2, "server.url", "must be a string, not an integer"},
+		{"table of the wrong type", "[federation.hosts]\n\"b.test\" = 9000\n", 1, "federation.hosts", "must be a table of strings: incompatible types"},
+		{"not a table", "server = \"x\"\n", 1, "server", "must be a table ([server]), not a string"},
+		{"unknown variable", "[theme.variables]\nacent = \"red\"\n", 2, "theme.variables.acent", `"acent" is not a variable of the built-in themes, did you mean accent?`},
 		{"unknown theme", "[theme]\n\nname = \"sepia\"\n", 3, "theme.name", `"sepia" is not a built-in theme`},
 		{"dark without light", "[theme]\ndark = \"default\"\n", 2, "theme.dark", "go together"},
 		{"unknown light theme", "[theme]\ndark = \"default\"\nlight = \"beige\"\n", 3, "theme.light", "not a built-in theme"},
@@ -86,6 +91,45 @@ func TestParseCollectsAllErrors(t *testing.T) {
 	var errs Errors
 	if !errors.As(err, &errs) || len(errs) != 3 {
 		t.Fatalf("got %v, want 3 errors", err)
+	}
+}
+
+// Values of the wrong type, unknown keys and bad values are all reported
+// at once, in the order of the file, and a mistyped key is not reported
+// again for the default it keeps.
+func TestParseReportsEveryTypeError(t *testing.T) {
+	text := `[server]
+url = 8080
+tls = "on"
+listen = [":443"]
+[federation]
+allow_private_addresses = "yes"
+colour = "blue"
+[jobs]
+concurrency = "8"
+[theme.variables]
+accent = "#7a3cff"
+main_width = "46rem"
+link-colour = "red"
+`
+	_, err := Parse("k.toml", []byte(text))
+	var errs Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("Parse: %v, want Errors", err)
+	}
+	var got []string
+	for _, e := range errs {
+		got = append(got, fmt.Sprintf("%d %s", e.Line, e.Key))
+	}
+	want := []string{"2 server.url", "4 server.listen", "6 federation.allow_private_addresses", "7 federation.colour",
+		"9 jobs.concurrency", "3 server.tls", "13 theme.variables.link-colour"}
+	if !slices.Equal(got, want) {
+		t.Errorf("problems at %q, want %q:\n%v", got, want, err)
+	}
+	// With a custom stylesheet, which may declare its own variables, any
+	// name is allowed.
+	if _, err := Parse("k.toml", []byte("[theme]\ncustom_scss = \"x.scss\"\n[theme.variables]\nbrand-hue = \"200\"\n")); err != nil {
+		t.Errorf("a custom stylesheet's own variable: %v", err)
 	}
 }
 
