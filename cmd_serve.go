@@ -59,6 +59,12 @@ func runServe(ctx context.Context, c cli, args []string) error {
 		return err
 	}
 	defer db.Close()
+	checkCtx, stopCheck := context.WithCancel(ctx)
+	defer stopCheck() // before db.Close: a check still running ends first
+	damageFound, err := checkDatabase(checkCtx, db, logger)
+	if err != nil {
+		return err
+	}
 	if err := ensureOwner(ctx, c.stdout, cfg, db); err != nil {
 		return err
 	}
@@ -97,6 +103,20 @@ func runServe(ctx context.Context, c cli, args []string) error {
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	ctx, stopDamaged := context.WithCancelCause(ctx)
+	defer stopDamaged(nil)
+	if damageFound != nil {
+		go func() {
+			select {
+			case err := <-damageFound:
+				if err != nil {
+					logger.Error("the database is damaged: shutting down", "err", err)
+					stopDamaged(err)
+				}
+			case <-ctx.Done():
+			}
+		}()
+	}
 	// SIGHUP is caught before the first request can be served: an
 	// operator (or a test) that sends it as soon as /healthz answers must
 	// reach the reload, not the default action, which ends the process.
@@ -112,7 +132,11 @@ func runServe(ctx context.Context, c cli, args []string) error {
 	logger.Info("shutting down")
 	drainCtx, cancel := context.WithTimeout(context.Background(), drainTimeout)
 	defer cancel()
-	return errors.Join(serveErr, runner.Shutdown(drainCtx))
+	err = errors.Join(serveErr, runner.Shutdown(drainCtx))
+	if cause := context.Cause(ctx); errors.Is(cause, store.ErrCorrupt) {
+		return errors.Join(cause, err)
+	}
+	return err
 }
 
 func federationOptions(cfg config.Config) federation.Options {

@@ -57,6 +57,7 @@ func commands() []command {
 		{"import", "import Mastodon CSVs or an archive's posts: kith import FILE...", runImport},
 		{"media", "look after media files: kith media prune|usage|remove-orphans", runMedia},
 		{"restore", "restore a backup into an empty directory: kith restore FILE --data DIR", runRestore},
+		{"doctor", "check the database, dead jobs, disk space and certificate, and say what to do", runDoctor},
 		{"version", "print the version", runVersion},
 		{"help", "show help for kith or for a command", nil},
 	}

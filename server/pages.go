@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"kith/static"
@@ -38,20 +37,6 @@ func (s *Server) site(r *http.Request) site {
 		}
 	}
 	return v
-}
-
-// handleHealth answers 200 when the database answers, for load balancers
-// and service managers.
-func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
-	status, state := http.StatusOK, "ok"
-	if err := s.db.Ping(r.Context()); err != nil {
-		s.logger.Error("health check failed", "err", err)
-		status, state = http.StatusServiceUnavailable, "database unavailable"
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(map[string]string{"status": state, "version": s.opts.Version})
 }
 
 func (s *Server) staticFiles() http.Handler {

@@ -57,6 +57,8 @@ type Server struct {
 	// signIns limits password (and second-factor) checks: signin_limit.go.
 	signIns *signInLimiter
 	certs   *certFiles // set when tls = "files"
+	// health caches /healthz's disk check and write probe (health.go).
+	health healthState
 	// rendered shares each streamed event's rendering among subscribers.
 	rendered renderedEvents
 	handler  http.Handler

@@ -148,7 +148,7 @@ func classifyOpenError(path string, err error) error {
 	msg := err.Error()
 	if strings.Contains(msg, "file is not a database") || strings.Contains(msg, "malformed") ||
 		strings.Contains(msg, "SQLITE_NOTADB") || strings.Contains(msg, "SQLITE_CORRUPT") {
-		return fmt.Errorf("%s: %w (SQLite says: %v); restore it from a backup with 'kith restore', or move it away to start afresh", path, ErrNotDatabase, err)
+		return fmt.Errorf("%s: %w (SQLite says: %v); restore the last backup with 'kith restore ARCHIVE --data NEWDIR' ('kith doctor' shows the details), or move it away to start afresh", path, ErrNotDatabase, err)
 	}
 	return fmt.Errorf("open %s: %w", path, err)
 }
@@ -166,7 +166,9 @@ func (db *DB) Close() error {
 		db.read.stmts.close()
 		errs = append(errs, db.read.pool.Close())
 	}
-	errs = append(errs, db.write.Close())
+	if db.write != nil {
+		errs = append(errs, db.write.Close())
+	}
 	return errors.Join(errs...)
 }
 
@@ -187,6 +189,9 @@ func (tx *Tx) Now() time.Time { return tx.now }
 // The write lock is taken at BEGIN, so fn never fails half-way with
 // SQLITE_BUSY on its first write.
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	if db.write == nil {
+		return fmt.Errorf("%s was opened read-only", db.path)
+	}
 	sqlTx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
