@@ -80,10 +80,12 @@ func runConfig(_ context.Context, c cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := themes.Compile(cfg.ThemeOptions()); err != nil {
+	css, err := themes.Compile(cfg.ThemeOptions())
+	if err != nil {
 		fmt.Fprintln(c.stderr, err)
 		return errors.New("the theme does not compile")
 	}
+	warnContrast(c, css)
 	if cfg.File == "" {
 		fmt.Fprintln(c.stdout, "no config file given; the built-in default is valid")
 	} else {

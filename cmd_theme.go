@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"kith/config"
 	"kith/themes"
@@ -24,7 +25,18 @@ func runTheme(_ context.Context, c cli, args []string) error {
 		return err
 	}
 	fmt.Fprintf(c.stdout, "ok: %s, %d bytes of CSS\n", themeLabel(cfg), len(css))
+	warnContrast(c, css)
 	return nil
+}
+
+// warnContrast prints a warning for each pair of theme colours below
+// WCAG AA contrast, naming the variables to change. A warning does not
+// fail the check: the theme works, it is only hard to read.
+func warnContrast(c cli, css string) {
+	for _, issue := range themes.CheckContrast(css) {
+		fmt.Fprintf(c.stderr, "warning: %s; change theme.variables.%s or %s\n", issue,
+			strings.TrimPrefix(issue.Fg, "--"), strings.TrimPrefix(issue.Bg, "--"))
+	}
 }
 
 // themeLabel says which theme was compiled, in the config's terms.

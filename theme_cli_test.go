@@ -21,6 +21,9 @@ func TestThemeCheck(t *testing.T) {
 		"named.toml":  "[theme]\nname = \"high-contrast\"\n",
 		"sepia.toml":  "[theme]\nname = \"sepia\"\n",
 		"pair.toml":   "[theme]\ndark = \"default\"\nlight = \"light\"\n",
+		"dim.toml":    "[theme.variables]\naccent = \"#c0392b\"\n",
+		"red.toml":    "[theme.variables]\naccent = \"#ef6a5a\"\nradius = \"2px\"\n",
+		"typos.toml":  "[server]\nurl = 8080\n[jobs]\nconcurrency = \"8\"\n[theme.variables]\nacent = \"red\"\n",
 	}
 	for name, text := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
@@ -32,15 +35,23 @@ func TestThemeCheck(t *testing.T) {
 		args     []string
 		wantCode int
 		want     []string
+		dontWant []string
 	}{
-		{"built-in default", []string{"theme", "check"}, 0, []string{`ok: theme "default"`, "bytes of CSS"}},
-		{"named", []string{"theme", "check", "--config", "named.toml"}, 0, []string{`ok: theme "high-contrast"`}},
-		{"light pair", []string{"theme", "check", "--config", "pair.toml"}, 0, []string{`"light" for a light preference`}},
-		{"custom file", []string{"theme", "check", "--config", "good.toml"}, 0, []string{"ok: custom stylesheet good.scss, "}},
-		{"broken custom file", []string{"theme", "check", "--config", "broken.toml"}, 1, []string{filepath.Join(dir, "broken.scss") + ":2:13: Undefined variable", "does not compile"}},
-		{"unknown theme", []string{"theme", "check", "--config", "sepia.toml"}, 1, []string{"sepia.toml:2: theme.name:", "not a built-in theme"}},
-		{"config check compiles the theme", []string{"config", "check", "--config", "broken.toml"}, 1, []string{"broken.scss:2:13:"}},
-		{"usage", []string{"theme"}, 2, []string{"Usage: kith theme check"}},
+		{"built-in default", []string{"theme", "check"}, 0, []string{`ok: theme "default"`, "bytes of CSS"}, nil},
+		{"named", []string{"theme", "check", "--config", "named.toml"}, 0, []string{`ok: theme "high-contrast"`}, nil},
+		{"light pair", []string{"theme", "check", "--config", "pair.toml"}, 0, []string{`"light" for a light preference`}, nil},
+		{"custom file", []string{"theme", "check", "--config", "good.toml"}, 0, []string{"ok: custom stylesheet good.scss, "}, nil},
+		{"broken custom file", []string{"theme", "check", "--config", "broken.toml"}, 1, []string{filepath.Join(dir, "broken.scss") + ":2:13: Undefined variable", "does not compile"}, nil},
+		{"unknown theme", []string{"theme", "check", "--config", "sepia.toml"}, 1, []string{"sepia.toml:2: theme.name:", "not a built-in theme"}, nil},
+		{"config check compiles the theme", []string{"config", "check", "--config", "broken.toml"}, 1, []string{"broken.scss:2:13:"}, nil},
+		{"usage", []string{"theme"}, 2, []string{"Usage: kith theme check"}, nil},
+		{"an accent under WCAG AA warns", []string{"theme", "check", "--config", "dim.toml"}, 0, []string{`ok: theme "default"`,
+			"warning: --accent-text #11131c on --accent #c0392b: contrast 3.41:1, below WCAG AA's 4.5:1", "change theme.variables.accent-text or accent"}, nil},
+		{"config check warns too", []string{"config", "check", "--config", "dim.toml"}, 0, []string{"dim.toml: ok", "warning: --accent-text"}, nil},
+		{"the README's accent", []string{"theme", "check", "--config", "red.toml"}, 0, []string{`ok: theme "default"`}, []string{"warning"}},
+		{"config check names every problem", []string{"config", "check", "--config", "typos.toml"}, 1, []string{
+			"typos.toml:2: server.url: must be a string, not an integer", "typos.toml:4: jobs.concurrency: must be an integer, not a string",
+			`typos.toml:6: theme.variables.acent: "acent" is not a variable of the built-in themes, did you mean accent?`, "3 problem(s)"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -52,6 +63,11 @@ func TestThemeCheck(t *testing.T) {
 			for _, w := range tt.want {
 				if !strings.Contains(out, w) {
 					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+			for _, w := range tt.dontWant {
+				if strings.Contains(out, w) {
+					t.Errorf("output has %q:\n%s", w, out)
 				}
 			}
 		})

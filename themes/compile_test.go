@@ -111,7 +111,11 @@ func TestLightPreference(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dark, light := rootColours(t, css, 0), rootColours(t, css, 1)
+	blocks := rootBlocks(css)
+	if len(blocks) != 2 {
+		t.Fatalf("%d :root blocks with colours, want 2", len(blocks))
+	}
+	dark, light := blocks[0], blocks[1]
 	if dark["--bg"] != "#16181f" || light["--bg"] != "#f6f7f9" {
 		t.Errorf("bg: dark %q, light %q", dark["--bg"], light["--bg"])
 	}
