@@ -85,45 +85,49 @@ func TestBrowserHostile(t *testing.T) {
 
 // hostileSurface is one page to render: Key names it the same way on both
 // instances; Cases must each have their post, with their text, on it.
+// The "Older" pages of a Paged list are rendered too; other lists show
+// the same posts in the same partial as /home, whose pages all are.
 type hostileSurface struct {
-	Key, Path string
-	Visitor   bool
-	Cases     []string
+	Key, Path      string
+	Visitor, Paged bool
+	Cases          []string
 }
 
 // hostileSurfaces lists the pages of server/routes.go that render stored
 // remote data, for run on its instance. Pages reached from these through
 // their tabs (nav.tabs: the timelines, every notification filter, the
-// follow lists) and their "Older" links are added as they are found.
+// follow lists) and the "Older" pages of the Paged ones are added as they
+// are found. The visitors' tag page shows only this server's posts; it is
+// visited in case that changes.
 //
 // Deliberately not visited: / (the profile again for visitors, a redirect
-// to /home for the owner); /login, /login/2fa, /follow (a tab of the follow
-// lists, skipped there) and /authorize_interaction, forms of the owner's
-// own input (the last redirects to /thread or /accounts, which are);
-// /settings/* and /oauth/authorize (the owner's data, and app names that
-// API clients register, not data from other servers); feeds (/@alice.rss,
-// /tags/TAG.rss: not pages; hostile_test.go checks them); ActivityPub
-// documents, the API and its streams (hostile_test.go); /media/* (bytes,
-// not markup); /home/events (the live banner builds its text with
-// textContent).
+// to /home for the owner); /remote_follow (the owner's name and picture
+// only); /interact/ID with type=reblog or favourite (the same post as
+// type=reply, another verb); /login, /login/2fa, /follow (a tab of the
+// follow lists, skipped there) and /authorize_interaction, forms of the
+// owner's own input (the last redirects to /thread or /accounts, which
+// are); /settings/* and /oauth/authorize (the owner's data, and app names
+// that API clients register, not data from other servers); feeds
+// (/@alice.rss, /tags/TAG.rss: not pages; hostile_test.go checks them);
+// ActivityPub documents, the API and its streams (hostile_test.go);
+// /media/* (bytes, not markup); /home/events (the live banner builds its
+// text with textContent).
 func hostileSurfaces(run hostileRun, x hostileExtras) []hostileSurface {
+	boosted := slices.Sorted(maps.Keys(run.Boosts)) // on alice's profile, for all to see
 	s := []hostileSurface{
-		{Key: "home", Path: "/home"},
-		{Key: "notifications", Path: "/notifications"},
-		{Key: "blocks", Path: "/blocks", Cases: nil},
+		{Key: "home", Path: "/home", Paged: true},
+		{Key: "notifications", Path: "/notifications", Paged: true},
+		{Key: "blocks", Path: "/blocks"},
 		{Key: "following", Path: "/relationships?type=following"},
-		{Key: "profile", Path: "/@alice"},
+		{Key: "profile", Path: "/@alice", Paged: true, Cases: boosted},
 		{Key: "permalink", Path: "/@alice/" + run.Reply, Cases: []string{hostileReplyTo, x.DescendantCase}},
 		{Key: "tag", Path: "/tags/" + hostileTag, Cases: []string{hostileTagged}},
-		{Key: "visitor profile", Path: "/@alice", Visitor: true},
+		{Key: "visitor profile", Path: "/@alice", Visitor: true, Paged: true, Cases: boosted},
 		{Key: "visitor permalink", Path: "/@alice/" + run.Reply, Visitor: true, Cases: []string{hostileReplyTo, x.DescendantCase}},
 		{Key: "visitor followers", Path: "/@alice/followers", Visitor: true},
 		{Key: "visitor following", Path: "/@alice/following", Visitor: true},
 		{Key: "visitor tag", Path: "/tags/" + hostileTag, Visitor: true},
-		{Key: "visitor remote follow", Path: "/remote_follow", Visitor: true},
-	}
-	for _, typ := range []string{"reply", "reblog", "favourite"} {
-		s = append(s, hostileSurface{Key: "visitor interact " + typ, Path: "/interact/" + run.Reply + "?type=" + typ, Visitor: true})
+		{Key: "visitor interact", Path: "/interact/" + run.Reply + "?type=reply", Visitor: true},
 	}
 	accounts := map[string]bool{}
 	for _, c := range run.Corpus {
@@ -280,7 +284,7 @@ func discovered(s hostileSurface, p hostilePage, seen map[string]bool) []hostile
 			out = append(out, hostileSurface{Key: key, Path: href, Visitor: s.Visitor})
 		}
 	}
-	if p.Next != "" {
+	if p.Next != "" && s.Paged {
 		base, n := s.Key, 1
 		if i := strings.LastIndex(s.Key, " page "); i >= 0 {
 			base = s.Key[:i]
@@ -289,7 +293,7 @@ func discovered(s hostileSurface, p hostilePage, seen map[string]bool) []hostile
 		key := fmt.Sprintf("%s page %d", base, n+1)
 		if n < hostilePaging && !seen[key] {
 			seen[key] = true
-			out = append(out, hostileSurface{Key: key, Path: p.Next, Visitor: s.Visitor})
+			out = append(out, hostileSurface{Key: key, Path: p.Next, Visitor: s.Visitor, Paged: true})
 		}
 	}
 	return out
