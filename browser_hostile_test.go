@@ -161,7 +161,6 @@ var hostileFullPage = []string{"home", "notifications", "profile", "permalink", 
 // hostilePage is what steps.mjs's hostile step saw on one page.
 type hostilePage struct {
 	Path, Error        string
-	Status             int
 	XSS                *string
 	Title, ServedTitle string
 	CSP, Bad           []string
@@ -367,10 +366,11 @@ func cardStatus(domID string) string {
 	return id
 }
 
+// excerptOf is s on one line, cut after n characters.
 func excerptOf(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > n {
-		return s[:n] + "…"
+	r := []rune(strings.Join(strings.Fields(s), " "))
+	if len(r) > n {
+		return string(r[:n]) + "…"
 	}
-	return s
+	return string(r)
 }

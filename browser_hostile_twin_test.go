@@ -59,7 +59,7 @@ func hostileInteractions(t *testing.T, f *fedInstance, run hostileRun) hostileEx
 	for _, name := range hostileFollowers {
 		send(name, map[string]any{"id": run.Actors[name].uri + "#follows/alice", "type": "Follow", "object": aliceURI})
 	}
-	// The follows are taken in the background: lock only once they are.
+	// The inbox takes the follows in the background: lock only once it has.
 	var me struct{ ID string }
 	apiGet(t, f.base, run.Token, "/api/v1/accounts/verify_credentials", &me)
 	for deadline := time.Now().Add(fedDeadline); ; time.Sleep(50 * time.Millisecond) {
@@ -105,13 +105,21 @@ func hostileInteractions(t *testing.T, f *fedInstance, run hostileRun) hostileEx
 	}
 	apiPostForm(t, f.base, run.Token, "/api/v1/accounts/"+run.Accounts[hostileMuted]+"/mute", url.Values{"notifications": {"false"}}, &ok)
 
+	return waitInteractions(t, f, run, answer["id"].(string))
+}
+
+// waitInteractions waits until f has stored the answer to alice's reply
+// and notified her of every interaction, then marks her notifications
+// read, so no page shows an unread badge that the first visit to
+// /notifications would take away halfway through the pages.
+func waitInteractions(t *testing.T, f *fedInstance, run hostileRun, answer string) hostileExtras {
+	t.Helper()
 	x := hostileExtras{DescendantCase: hostileAnswer}
-	deadline := time.Now().Add(fedDeadline)
-	for {
+	for deadline := time.Now().Add(fedDeadline); ; time.Sleep(50 * time.Millisecond) {
 		var ctx struct{ Descendants []struct{ ID, URI string } }
 		apiGet(t, f.base, run.Token, "/api/v1/statuses/"+run.Reply+"/context", &ctx)
 		for _, d := range ctx.Descendants {
-			if d.URI == answer["id"] {
+			if d.URI == answer {
 				x.Descendant = d.ID
 			}
 		}
@@ -126,8 +134,6 @@ func hostileInteractions(t *testing.T, f *fedInstance, run hostileRun) hostileEx
 		}
 		if x.Descendant != "" && counts["follow"] >= len(hostileFollowers) && counts["follow_request"] >= 1 &&
 			counts["favourite"] >= 1 && counts["reblog"] >= 1 && counts["update"] >= 1 {
-			// All read, so no page shows an unread badge that the first
-			// visit to /notifications would take away halfway through.
 			var markers map[string]any
 			apiPostForm(t, f.base, run.Token, "/api/v1/markers", url.Values{"notifications[last_read_id]": {newest}}, &markers)
 			return x
@@ -135,7 +141,6 @@ func hostileInteractions(t *testing.T, f *fedInstance, run hostileRun) hostileEx
 		if time.Now().After(deadline) {
 			t.Fatalf("%s: within %v: answer %q, notifications %v", f.host, fedDeadline, x.Descendant, counts)
 		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }
 
@@ -286,9 +291,9 @@ func byID(a, b string) int {
 // them, and "" to the case alice's reply answers.
 func (run *hostileRun) parents(t *testing.T, f *fedInstance) map[string]string {
 	t.Helper()
-	byID := map[string]string{}
+	nameOf := map[string]string{}
 	for name, id := range run.Statuses {
-		byID[id] = name
+		nameOf[id] = name
 	}
 	parent := map[string]string{}
 	for name, id := range run.Statuses {
@@ -297,14 +302,14 @@ func (run *hostileRun) parents(t *testing.T, f *fedInstance) map[string]string {
 		}
 		apiGet(t, f.base, run.Token, "/api/v1/statuses/"+id, &st)
 		if st.InReplyToID != nil {
-			parent[name] = byID[*st.InReplyToID]
+			parent[name] = nameOf[*st.InReplyToID]
 		}
 	}
 	var st struct {
 		InReplyToID string `json:"in_reply_to_id"`
 	}
 	apiGet(t, f.base, run.Token, "/api/v1/statuses/"+run.Reply, &st)
-	parent[""] = byID[st.InReplyToID]
+	parent[""] = nameOf[st.InReplyToID]
 	return parent
 }
 

@@ -402,7 +402,7 @@ async function hostilePage(state, page, { path, probe = true, screenshot = "", f
       await mkdir(dirname(screenshot), { recursive: true });
       await page.screenshot({ path: screenshot, fullPage, type: "jpeg", quality: 70 });
     }
-    return { path, status, ...report, skeleton, ...events };
+    return { path, ...report, skeleton, ...events };
   } finally {
     page.off("dialog", onDialog);
     page.off("pageerror", onError);
@@ -543,6 +543,5 @@ function pageFindings(html) {
     next,
     tabs: [...document.querySelectorAll("main nav.tabs a[href]")].map((a) => a.getAttribute("href")),
     cards: [...document.querySelectorAll("article.status, li.account")].map((a) => ({ id: a.id, text: a.innerText })),
-    main: document.querySelector("main")?.innerText ?? "",
   };
 }
