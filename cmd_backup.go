@@ -16,8 +16,12 @@ import (
 const backupUsage = `backup [--config FILE] ARCHIVE | backup --verify ARCHIVE
 
 Writes one archive (tar.gz) of everything kith keeps: a consistent
-snapshot of the database (with the keys), media, certificates and the
-config, while kith keeps serving. --verify checks an archive instead.`
+snapshot of the database (with the keys), media, certificates, the config
+and the files it names (the custom stylesheet with the partials it
+imports, tls = "files" certificates), while kith keeps serving. --verify
+checks an archive instead: every file's checksum, the database's
+integrity, and a dry run of the restored instance (config, database,
+theme, certificates).`
 
 func runBackup(ctx context.Context, c cli, args []string) error {
 	fs := newFlags(c, "backup", backupUsage)
@@ -39,7 +43,7 @@ func runBackup(ctx context.Context, c cli, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(c.stdout, "%s is a good backup: %d files, made %s by kith %s\n", archive, len(m.Files), m.Created.Format("2006-01-02 15:04 MST"), m.Kith)
+		fmt.Fprintf(c.stdout, "%s is a good backup: %d files, made %s by kith %s; restored, it starts\n", archive, len(m.Files), m.Created.Format("2006-01-02 15:04 MST"), m.Kith)
 		return nil
 	}
 	cfg, err := loadConfig(*path)
@@ -55,6 +59,9 @@ func runBackup(ctx context.Context, c cli, args []string) error {
 	m, err := backup.Create(ctx, db, cfg.Server.DataDir, cfg.File, archive, fullVersion())
 	if err != nil {
 		return err
+	}
+	for _, w := range m.Warnings {
+		fmt.Fprintf(c.stderr, "warning: %s (not in the backup; kith serve would not start with it either)\n", w)
 	}
 	fmt.Fprintf(c.stdout, "wrote %s: %d files\n", archive, len(m.Files))
 	return nil

@@ -18,10 +18,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 
+	"kith/config"
 	"kith/store"
 )
 
@@ -42,6 +42,12 @@ type Manifest struct {
 	Schema  int       `json:"schema"`
 	Created time.Time `json:"created"`
 	Files   []File    `json:"files"`
+	// Config maps the config keys that name files (custom_scss,
+	// cert_file, key_file) to the archived copies, under config/.
+	Config map[string]string `json:"config,omitempty"`
+	// Warnings name what the config names but the backup could not find;
+	// they are printed, not archived.
+	Warnings []string `json:"-"`
 }
 
 // File is one archived file.
@@ -53,7 +59,8 @@ type File struct {
 
 // Create writes a backup of the data directory to out. The database is
 // copied from db with a snapshot, so kith may keep running; configPath
-// ("" for none) is stored as kith.toml.
+// ("" for none) is stored as kith.toml, with the files it names (the
+// custom stylesheet and its partials, TLS files) under config/.
 func Create(ctx context.Context, db *store.DB, dataDir, configPath, out, version string) (Manifest, error) {
 	if _, err := os.Stat(out); err == nil {
 		return Manifest{}, fmt.Errorf("%s already exists; choose a new file name", out)
@@ -67,9 +74,25 @@ func Create(ctx context.Context, db *store.DB, dataDir, configPath, out, version
 	if err := db.Snapshot(ctx, snapshot); err != nil {
 		return Manifest{}, err
 	}
+	m := Manifest{Kith: version, Schema: store.SchemaVersion(), Created: time.Now().UTC()}
 	files := []archived{{name: databaseName, path: snapshot}}
 	if configPath != "" {
 		files = append(files, archived{name: configName, path: configPath})
+		cfg, err := config.Load(configPath)
+		if err != nil {
+			return Manifest{}, err
+		}
+		named, warnings := configFiles(cfg)
+		m.Warnings = warnings
+		for _, n := range named {
+			files = append(files, n.archived)
+			if n.key != "" {
+				if m.Config == nil {
+					m.Config = map[string]string{}
+				}
+				m.Config[n.key] = n.name
+			}
+		}
 	}
 	for _, dir := range []string{"media", "certs"} {
 		more, err := walk(dataDir, dir)
@@ -78,7 +101,6 @@ func Create(ctx context.Context, db *store.DB, dataDir, configPath, out, version
 		}
 		files = append(files, more...)
 	}
-	m := Manifest{Kith: version, Schema: store.SchemaVersion(), Created: time.Now().UTC()}
 	tmp := out + ".tmp"
 	if err := write(tmp, files, &m); err != nil {
 		os.Remove(tmp)
@@ -261,29 +283,6 @@ func checkSums(archive string, m Manifest, got map[string]File) error {
 	return nil
 }
 
-// Verify checks an archive: every file matches the manifest, and the
-// database passes SQLite's integrity check.
-func Verify(ctx context.Context, archive string) (Manifest, error) {
-	tmpDir, err := os.MkdirTemp("", "kith-verify-")
-	if err != nil {
-		return Manifest{}, err
-	}
-	defer os.RemoveAll(tmpDir)
-	m, err := read(archive, func(name string, r io.Reader) error {
-		if name != databaseName {
-			return nil
-		}
-		return copyTo(filepath.Join(tmpDir, databaseName), r)
-	})
-	if err != nil {
-		return Manifest{}, err
-	}
-	if m.Schema > store.SchemaVersion() {
-		return m, fmt.Errorf("%s was made by a newer kith (schema %d, this one knows %d)", archive, m.Schema, store.SchemaVersion())
-	}
-	return m, store.CheckIntegrity(ctx, filepath.Join(tmpDir, databaseName))
-}
-
 func copyTo(dst string, r io.Reader) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
 		return err
@@ -301,45 +300,4 @@ func copyTo(dst string, r io.Reader) error {
 		return err
 	}
 	return f.Close()
-}
-
-// dataDirLine matches the data_dir setting of a config file.
-var dataDirLine = regexp.MustCompile(`(?m)^\s*data_dir\s*=.*$`)
-
-// Restore unpacks an archive into dataDir, which must be empty or not
-// exist yet. It checks the archive first, so a damaged one restores
-// nothing. The config comes back as dataDir/kith.toml with data_dir
-// pointing at dataDir itself.
-func Restore(ctx context.Context, archive, dataDir string) (Manifest, error) {
-	if entries, err := os.ReadDir(dataDir); err == nil && len(entries) > 0 {
-		return Manifest{}, fmt.Errorf("%s is not empty; restore into a new directory (kith never overwrites data)", dataDir)
-	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return Manifest{}, err
-	}
-	if _, err := Verify(ctx, archive); err != nil {
-		return Manifest{}, err
-	}
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return Manifest{}, err
-	}
-	m, err := read(archive, func(name string, r io.Reader) error {
-		if name == configName {
-			b, err := io.ReadAll(io.LimitReader(r, 1<<20))
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(dataDir, configName), pointDataDir(b), 0o600)
-		}
-		return copyTo(filepath.Join(dataDir, filepath.FromSlash(name)), r)
-	})
-	return m, err
-}
-
-// pointDataDir makes a restored config use the directory it sits in.
-func pointDataDir(cfg []byte) []byte {
-	const here = `data_dir = "."`
-	if dataDirLine.Match(cfg) {
-		return dataDirLine.ReplaceAll(cfg, []byte(here))
-	}
-	return []byte(strings.Replace(string(cfg), "[server]", "[server]\n"+here, 1))
 }

@@ -163,8 +163,10 @@ func (es Errors) Error() string {
 }
 
 // Load reads and checks the config file at path. Keys missing from the file
-// keep their defaults. A relative data_dir is taken relative to the file's
-// directory, so a config works whatever directory kith is started from.
+// keep their defaults. A relative data_dir, custom_scss, cert_file or
+// key_file is taken relative to the file's directory, so a config works
+// whatever directory kith is started from (and a restored backup's config
+// finds the files restored beside it).
 func Load(path string) (Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -177,8 +179,10 @@ func Load(path string) (Config, error) {
 	if !filepath.IsAbs(cfg.Server.DataDir) {
 		cfg.Server.DataDir = filepath.Join(filepath.Dir(path), cfg.Server.DataDir)
 	}
-	if cfg.Theme.CustomSCSS != "" && !filepath.IsAbs(cfg.Theme.CustomSCSS) {
-		cfg.Theme.CustomSCSS = filepath.Join(filepath.Dir(path), cfg.Theme.CustomSCSS)
+	for _, p := range []*string{&cfg.Theme.CustomSCSS, &cfg.Server.CertFile, &cfg.Server.KeyFile} {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(filepath.Dir(path), *p)
+		}
 	}
 	return cfg, nil
 }
