@@ -25,11 +25,14 @@ type dataDirLock struct{ f *os.File }
 // process however that ends (kill -9 included) and a stale file never
 // blocks a start; the PID written in the file is only for the message.
 func lockDataDir(dir string) (*dataDirLock, error) {
+	// The same words as store.Open's checks, which come after the lock.
+	if info, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("data directory %s does not exist: create it or run 'kith init'", dir)
+	} else if err == nil && !info.IsDir() {
+		return nil, fmt.Errorf("data directory %s is not a directory", dir)
+	}
 	path := filepath.Join(dir, lockFileName)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("the data directory %s does not exist: create it with 'kith init', or restore a backup into it with 'kith restore'", dir)
-	}
 	if err != nil {
 		return nil, fmt.Errorf("lock the data directory: %w", err)
 	}
