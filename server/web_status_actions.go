@@ -95,8 +95,9 @@ func (s *Server) handleWebStatusAction(w http.ResponseWriter, r *http.Request) {
 	if to, ok := localTarget(r.PostFormValue("return_to")); ok {
 		back = to
 	}
-	if action == "delete" && pathOnly(back) == threadPath(p.ID) {
-		back = "/home" // the thread is gone with its post
+	permalink := "/@" + s.fed.URLs().Username() + "/" + strconv.FormatInt(p.ID, 10)
+	if action == "delete" && (pathOnly(back) == threadPath(p.ID) || pathOnly(back) == permalink) {
+		back = "/home" // the post's own pages are gone with it
 	} else if !strings.Contains(back, "#") {
 		back += anchor
 	}

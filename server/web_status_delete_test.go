@@ -77,4 +77,15 @@ func TestWebDeleteAsksFirst(t *testing.T) {
 	if _, err := o.db.PostByID(context.Background(), p.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("after the confirmed delete: PostByID: %v, want ErrNotFound", err)
 	}
+
+	// Deleted from its own page (its permalink or thread), the owner
+	// lands on home rather than on a page that is gone.
+	for _, page := range []string{"/@admin/", "/thread/"} {
+		p := o.ownPost(t, federation.NewPost{Text: "another"})
+		id := strconv.FormatInt(p.ID, 10)
+		resp, _ := o.post(t, "/statuses/"+id+"/delete", url.Values{"return_to": {page + id}})
+		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/home" {
+			t.Errorf("delete from %s%s: status %d to %q, want 303 to /home", page, id, resp.StatusCode, loc)
+		}
+	}
 }
