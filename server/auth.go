@@ -206,6 +206,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	s.clearCookie(w, "kith_login_csrf")
 	s.setCookie(w, "kith_session", token, sessionLifetime)
+	s.rememberBrowser(w, r)
 	s.logger.Info("login", "ip", clientIP(r))
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }

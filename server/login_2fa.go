@@ -251,6 +251,7 @@ func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, session, next,
 	s.clearCookie(w, challengeCookie)
 	s.clearCookie(w, "kith_login_csrf")
 	s.setCookie(w, "kith_session", session, sessionLifetime)
+	s.rememberBrowser(w, r)
 	s.logger.Info("login", "ip", clientIP(r), "with", how)
 	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
 }

@@ -54,9 +54,11 @@ func newSignInLimiter(now func() time.Time) *signInLimiter {
 }
 
 // reserve counts an attempt from client and returns 0, or, when either
-// bucket is empty, counts nothing and returns how long to wait.
-func (l *signInLimiter) reserve(client string) time.Duration {
-	if wait := l.clients.take(client); wait > 0 {
+// bucket is empty, counts nothing and returns how long to wait. A known
+// browser (known_browser.go) is its own client and skips the server-wide
+// bucket.
+func (l *signInLimiter) reserve(client string, known bool) time.Duration {
+	if wait := l.clients.take(client); wait > 0 || known {
 		return wait
 	}
 	if wait := l.all.take(""); wait > 0 {
@@ -67,9 +69,11 @@ func (l *signInLimiter) reserve(client string) time.Duration {
 }
 
 // succeeded gives back the attempt reserve counted.
-func (l *signInLimiter) succeeded(client string) {
+func (l *signInLimiter) succeeded(client string, known bool) {
 	l.clients.give(client)
-	l.all.give("")
+	if !known {
+		l.all.give("")
+	}
 }
 
 // signInRefused is checkSignInAllowed's refusal: 429, with Retry-After.
@@ -106,7 +110,8 @@ func setRetryAfter(w http.ResponseWriter, err error) {
 // returns nil, or returns a *signInRefused, which renderError and apiFail
 // answer with 429 and Retry-After.
 func (s *Server) checkSignInAllowed(r *http.Request) error {
-	if wait := s.signIns.reserve(signInClient(r)); wait > 0 {
+	client, known := s.signInClient(r)
+	if wait := s.signIns.reserve(client, known); wait > 0 {
 		s.logger.Info("sign-in refused", "ip", clientIP(r), "retry_after", wait)
 		return &signInRefused{wait}
 	}
@@ -116,12 +121,21 @@ func (s *Server) checkSignInAllowed(r *http.Request) error {
 // signInSucceeded is called when the secret checked after
 // checkSignInAllowed was right.
 func (s *Server) signInSucceeded(r *http.Request) {
-	s.signIns.succeeded(signInClient(r))
+	s.signIns.succeeded(s.signInClient(r))
 }
 
-// signInClient is the bucket a request's client address falls in: the
+// signInClient is the bucket a request's attempts are counted in: its
+// known-browser id when it has one, else its client address.
+func (s *Server) signInClient(r *http.Request) (client string, known bool) {
+	if id := s.knownBrowser(r); id != "" {
+		return "known:" + id, true
+	}
+	return addressBucket(r), false
+}
+
+// addressBucket is the bucket a request's client address falls in: the
 // IPv4 address, or the IPv6 /64.
-func signInClient(r *http.Request) string {
+func addressBucket(r *http.Request) string {
 	a, err := netip.ParseAddr(clientIP(r))
 	if err != nil {
 		return clientIP(r)

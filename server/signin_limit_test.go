@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -141,6 +142,13 @@ func TestSignInLimitSharedByEndpoints(t *testing.T) {
 	const addr = "198.51.100.20"
 	owner := in.browserFrom(t, addr)
 	csrf := in.signIn(t, owner)
+	// Without its known-browser cookie, the owner's browser counts as its
+	// address (a known browser has a bucket of its own).
+	base, err := url.Parse(in.http.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner.Jar.SetCookies(base, []*http.Cookie{{Name: knownBrowserCookie, Path: "/", MaxAge: -1}})
 	for i := range signInPerClient {
 		if resp := passwordGrantFrom(t, in, app, addr, "wrong password"); resp.StatusCode != http.StatusBadRequest {
 			t.Fatalf("password grant %d: status %d, want 400", i+1, resp.StatusCode)
@@ -162,31 +170,77 @@ func TestSignInLimiter(t *testing.T) {
 	clock := testclock.New()
 	l := newSignInLimiter(clock.Now)
 	for i := range signInPerClient {
-		if wait := l.reserve("a"); wait != 0 {
+		if wait := l.reserve("a", false); wait != 0 {
 			t.Fatalf("attempt %d refused for %v", i+1, wait)
 		}
 	}
-	wait := l.reserve("a")
+	wait := l.reserve("a", false)
 	if wait <= 0 || wait > signInWindow {
 		t.Fatalf("attempt %d: wait %v, want a refusal of at most %v", signInPerClient+1, wait, signInWindow)
 	}
 	// A right secret gives its attempt back, and only its own: the next
 	// attempt is allowed, the one after is not.
-	l.succeeded("a")
-	if wait := l.reserve("a"); wait != 0 {
+	l.succeeded("a", false)
+	if wait := l.reserve("a", false); wait != 0 {
 		t.Errorf("after a success: refused for %v", wait)
 	}
-	if wait := l.reserve("a"); wait == 0 {
+	if wait := l.reserve("a", false); wait == 0 {
 		t.Errorf("a success refilled more than its own attempt")
 	}
 	// Refused attempts cost nothing: after the window all is forgiven.
 	for range 100 {
-		l.reserve("a")
+		l.reserve("a", false)
 	}
 	clock.Add(signInWindow)
 	for i := range signInPerClient {
-		if wait := l.reserve("a"); wait != 0 {
+		if wait := l.reserve("a", false); wait != 0 {
 			t.Fatalf("after the window, attempt %d refused for %v", i+1, wait)
 		}
+	}
+}
+
+// Strangers guessing from many addresses can exhaust the server-wide cap,
+// but not lock the owner out of a browser they signed in with before: it
+// carries a known-browser cookie, counted in a bucket of its own. A forged
+// cookie is a stranger's.
+func TestSignInKnownBrowserPassesTheGlobalCap(t *testing.T) {
+	in := behindProxy(t)
+	owner := in.browserFrom(t, "198.51.100.50")
+	csrf := in.signIn(t, owner)
+	base, err := url.Parse(in.http.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := ""
+	for _, c := range owner.Jar.Cookies(base) {
+		if c.Name == knownBrowserCookie {
+			known = c.Value
+		}
+	}
+	if known == "" {
+		t.Fatalf("signing in set no %s cookie", knownBrowserCookie)
+	}
+	// Sign out, then let strangers use up the server-wide cap.
+	if resp, _ := post(t, owner, in.http.URL+"/logout", url.Values{"csrf_token": {csrf}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign out: status %d, want 303", resp.StatusCode)
+	}
+	for i := range signInGlobal + 5 {
+		loginFrom(t, in, "203.0.113."+strconv.Itoa(i%50+1), "wrong password").Body.Close()
+	}
+	if resp := loginFrom(t, in, "192.0.2.77", testPassword); resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("a stranger's right password under the cap: status %d, want 429", resp.StatusCode)
+	}
+	_, page := get(t, owner, in.http.URL+"/login")
+	resp, _ := post(t, owner, in.http.URL+"/login", url.Values{"csrf_token": {csrfToken(t, page)}, "username": {"admin"}, "password": {testPassword}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("the owner's known browser under the cap: status %d, want 303", resp.StatusCode)
+	}
+
+	forged := in.browserFrom(t, "192.0.2.78")
+	forged.Jar.SetCookies(base, []*http.Cookie{{Name: knownBrowserCookie, Value: strings.Repeat("0", 32) + "." + strings.Repeat("0", 32), Path: "/"}})
+	_, page = get(t, forged, in.http.URL+"/login")
+	resp, _ = post(t, forged, in.http.URL+"/login", url.Values{"csrf_token": {csrfToken(t, page)}, "username": {"admin"}, "password": {testPassword}})
+	if resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("a forged known-browser cookie under the cap: status %d, want 429", resp.StatusCode)
 	}
 }
