@@ -17,6 +17,7 @@ import (
 
 	"kith/config"
 	"kith/disk"
+	"kith/federation"
 	"kith/store"
 )
 
@@ -69,7 +70,7 @@ func runDoctor(ctx context.Context, c cli, args []string) error {
 	d.database(ctx, cfg)
 	d.disk(cfg)
 	d.certificate(cfg, time.Now())
-	d.clock()
+	d.clock(ctx, cfg, time.Now())
 	switch {
 	case d.failed > 0:
 		return fmt.Errorf("%d problem(s) found, %d warning(s); see above", d.failed, d.warned)
@@ -220,11 +221,36 @@ func certExpiry(path string) (time.Time, string, error) {
 	}
 }
 
-// clock explains why the clock is not checked. Signatures fail both ways
-// when it is more than an hour off, so it matters; but nothing outside
-// this machine is reachable to compare with, and kith keeps no record of
-// the Date headers it receives (one more write per delivery to know it).
-func (d *doctor) clock() {
-	d.report("skip", "clock", "not checked: kith has no outside time source to compare with",
-		"check that NTP keeps the clock right: timedatectl (\"System clock synchronized: yes\"); more than an hour off, every signature fails both ways")
+// clock compares this server's clock with the Dates of the signed
+// deliveries it received lately (federation records their median once a
+// minute). Peers refuse signatures from a clock an hour off, and this
+// server refuses theirs; well before that, posts sort wrong.
+func (d *doctor) clock(ctx context.Context, cfg config.Config, now time.Time) {
+	const ntp = "check that NTP keeps the clock right: timedatectl (\"System clock synchronized: yes\")"
+	db, err := store.OpenReadOnly(ctx, cfg.DatabasePath())
+	if err != nil {
+		d.report("skip", "clock", "not checked: "+err.Error(), "")
+		return
+	}
+	defer db.Close()
+	v, err := db.Setting(ctx, federation.SettingClockSkew)
+	if err != nil {
+		d.report("skip", "clock", "not checked: no signed delivery received yet to compare with", ntp)
+		return
+	}
+	m, err := federation.ParseClockSkew(v)
+	if err != nil {
+		d.report("skip", "clock", "not checked: "+err.Error(), "")
+		return
+	}
+	off := m.Skew.Round(time.Second)
+	found := fmt.Sprintf("%s off the Date of deliveries from %d server(s), measured %s ago", off, m.Hosts, now.Sub(m.At).Round(time.Minute))
+	switch {
+	case off > 30*time.Minute || off < -30*time.Minute:
+		d.report("FAIL", "clock", found, ntp+"; an hour off, every signature fails both ways")
+	case off > time.Minute || off < -time.Minute:
+		d.report("warn", "clock", found, ntp)
+	default:
+		d.report("ok", "clock", found, "")
+	}
 }

@@ -155,6 +155,39 @@ func TestDoctor(t *testing.T) {
 	}
 }
 
+// kith doctor reads the clock's offset that the inbox measured from the
+// Dates of signed deliveries.
+func TestDoctorClock(t *testing.T) {
+	dir, cfg, _ := initInstance(t)
+	for _, tt := range []struct {
+		name  string
+		skew  time.Duration
+		state string
+		code  int
+	}{
+		{"close", 4 * time.Second, "ok    clock     4s off the Date of deliveries from 3 server(s)", 0},
+		{"drifting", -3 * time.Minute, "warn  clock     -3m0s off", 0},
+		{"hours off", 2 * time.Hour, "FAIL  clock     2h0m0s off", 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "kith-data", "kith.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = db.Exec(`INSERT INTO settings (key, value) VALUES ('clock_skew', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+				fmt.Sprintf("%d %d 3", time.Now().UnixMilli(), tt.skew.Milliseconds()))
+			db.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := kith(t, dir, "", "doctor", "--config", cfg)
+			if r.code != tt.code || !strings.Contains(r.stdout, tt.state) {
+				t.Errorf("exit %d, want %d, and a line %q:\n%s%s", r.code, tt.code, tt.state, r.stdout, r.stderr)
+			}
+		})
+	}
+}
+
 // writeCert writes a self-signed certificate for host that expires at
 // notAfter, and its key, into dir as cert.pem and key.pem.
 func writeCert(t *testing.T, dir, host string, notAfter time.Time) (certPath, keyPath string) {

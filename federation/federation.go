@@ -88,6 +88,8 @@ type Federation struct {
 	// replays holds the signatures of accepted deliveries while they are
 	// valid, so a recorded delivery sent again is refused.
 	replays *httpsig.Replays
+	// skew measures this server's clock against its senders' Dates.
+	skew clockSkew
 	// scheme and ownHost are server.url's, the host normalised for
 	// isOwnHost.
 	scheme, ownHost string

@@ -77,6 +77,7 @@ func (f *Federation) Receive(ctx context.Context, r *http.Request, body []byte) 
 	if err := f.replays.Add(res, now); err != nil {
 		return fmt.Errorf("%w: %v from %s", ErrUnauthorized, err, res.KeyID)
 	}
+	f.observeDate(ctx, r, hostOf(actor), now)
 	payload, err := json.Marshal(inboxJob{Actor: actor, Signer: res.Owner, Body: body})
 	if err != nil {
 		f.replays.Forget(res)

@@ -650,3 +650,28 @@ func TestInboxObjectFetchChecksContentType(t *testing.T) {
 		})
 	}
 }
+
+// The inbox measures this server's clock against the Date of signed
+// deliveries, for kith doctor: a sender three minutes behind reads as
+// this clock three minutes ahead.
+func TestInboxRecordsClockSkew(t *testing.T) {
+	n, alice, peer := newPeerNetwork(t, nil)
+	m := peer.addActor(t, "http://remote.test/users/mallory", fakeKeys()[0])
+	note := m.id + "/notes/skew"
+	sp := signedPost{url: alice.fed.URLs().SharedInbox(), body: mustJSON(t, mentionOf(m.id, alice, note, "hi")),
+		keyID: m.keyID, key: m.key, when: time.Now().Add(-3 * time.Minute)}
+	if got := sp.send(t, n); got != http.StatusAccepted {
+		t.Fatalf("delivery: status %d, want 202", got)
+	}
+	v, err := alice.db.Setting(context.Background(), federation.SettingClockSkew)
+	if err != nil {
+		t.Fatalf("no clock measurement stored: %v", err)
+	}
+	got, err := federation.ParseClockSkew(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Hosts != 1 || got.Skew < 2*time.Minute || got.Skew > 4*time.Minute {
+		t.Errorf("measured %+v, want one host about 3m ahead", got)
+	}
+}
