@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"kith/account"
 	"kith/config"
 	"kith/federation"
@@ -62,12 +64,16 @@ func newInstance(t *testing.T, edit func(*config.Config)) *instance {
 }
 
 // testSecrets are made once per test binary: hashing a password and
-// generating RSA keys for every test would take most of the run.
+// generating RSA keys for every test would take most of the run. The
+// password is hashed at bcrypt's lowest cost: every sign-in checks it,
+// and at kith's cost each check is a quarter of a second the tests do
+// not need (BenchmarkSignInTOTP sets a production hash).
 var testSecrets = sync.OnceValues(func() (hash string, keys [2][2]string) {
-	hash, err := account.HashPassword(testPassword)
+	h, err := bcrypt.GenerateFromPassword([]byte(testPassword), bcrypt.MinCost)
 	if err != nil {
 		panic(err)
 	}
+	hash = string(h)
 	for i := range keys {
 		keys[i][0], keys[i][1], err = account.GenerateKeyPair()
 		if err != nil {
