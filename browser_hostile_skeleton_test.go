@@ -141,7 +141,14 @@ func (l hostileLabels) card(c skeletonCard) string {
 	case "account", "blocked", "muted":
 		return kind + " " + l.accounts[id]
 	case "notification":
-		return c.Classes + " by " + l.accounts[strings.TrimPrefix(c.Account, "/accounts/")] + " on " + l.status(c.Article)
+		// The post in a notification is named without the "-nID" that a
+		// repeat of it gets: which notification shows it first depends on
+		// the order each inbox got to them.
+		article := c.Article
+		if i := strings.LastIndex(article, "-n"); i > len("status-") {
+			article = article[:i]
+		}
+		return c.Classes + " by " + l.accounts[strings.TrimPrefix(c.Account, "/accounts/")] + " on " + l.status(article)
 	}
 	return c.ID
 }

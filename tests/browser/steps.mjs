@@ -447,7 +447,10 @@ function pageSkeleton() {
   const lines = [], cards = [];
   const name = (el) => {
     let n = el.tagName.toLowerCase();
-    if (el.id) n += "#" + el.id.replace(/\d+/g, "N");
+    // A post shown again in a later notification gets "-n" and that
+    // notification's id; which one comes first depends on the order the
+    // inbox got to them, so the suffix is not part of the skeleton.
+    if (el.id) n += "#" + el.id.replace(/\d+/g, "N").replace(/-nN$/, "");
     n += [...el.classList].sort().map((c) => "." + c).join("");
     if (el.closest("head")) for (const a of ["name", "property", "http-equiv", "rel", "type"]) if (el.hasAttribute(a)) n += `[${a}=${el.getAttribute(a)}]`;
     return n;
