@@ -85,8 +85,9 @@ func TestBrowserHostile(t *testing.T) {
 
 // hostileSurface is one page to render: Key names it the same way on both
 // instances; Cases must each have their post, with their text, on it.
-// The "Older" pages of a Paged list are rendered too; other lists show
-// the same posts in the same partial as /home, whose pages all are.
+// The "Older" pages of a Paged list, and of every tab, are rendered too;
+// other lists show the same posts in the same partial as /home, whose
+// pages all are.
 type hostileSurface struct {
 	Key, Path      string
 	Visitor, Paged bool
@@ -142,7 +143,7 @@ func hostileSurfaces(run hostileRun, x hostileExtras) []hostileSurface {
 			if c.Actor != nil {
 				own = []string{c.Name} // the actor's only post
 			}
-			s = append(s, hostileSurface{Key: "account " + run.Actors[c.Name].username, Path: "/accounts/" + a, Cases: own})
+			s = append(s, hostileSurface{Key: "account " + run.Actors[c.Name].username, Path: "/accounts/" + a, Paged: true, Cases: own})
 		}
 	}
 	return s
@@ -280,7 +281,10 @@ func discovered(s hostileSurface, p hostilePage, seen map[string]bool) []hostile
 		key := prefix + "tab " + href
 		if !seen[key] && !seen[fmt.Sprint(s.Visitor, href)] {
 			seen[key], seen[fmt.Sprint(s.Visitor, href)] = true, true
-			out = append(out, hostileSurface{Key: key, Path: href, Visitor: s.Visitor})
+			// Every page of a tab's list is followed too: which posts
+			// fall on its first page depends on the order each inbox
+			// got to the deliveries.
+			out = append(out, hostileSurface{Key: key, Path: href, Visitor: s.Visitor, Paged: true})
 		}
 	}
 	if p.Next != "" && s.Paged {
