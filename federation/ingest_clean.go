@@ -51,13 +51,8 @@ func ingestCleaner() store.Cleaner {
 		URL:       ap.HTTPURL,
 		Hashtag:   ap.Hashtag,
 		Shortcode: ap.Shortcode,
-		MediaType: func(s string) string {
-			if s == "" {
-				return ""
-			}
-			return ap.MediaType(s)
-		},
-		Blurhash: ap.Blurhash,
+		MediaType: ap.MediaType,
+		Blurhash:  ap.Blurhash,
 		// The owner's field names were stored escaped, as HTML; they are
 		// text now, like every other server's.
 		LocalFieldName: html.UnescapeString,
