@@ -71,7 +71,7 @@ func (f Files) Write(name string, body []byte) error {
 }
 
 // WriteFrom writes a file from r atomically, as Write does, and returns its
-// size. A read error (a body over the transport's limit, a cut
+// size. A read error (a body over the client's limit, a cut
 // connection) leaves nothing behind.
 func (f Files) WriteFrom(name string, r io.Reader) (int64, error) {
 	full := f.path(name)

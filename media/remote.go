@@ -15,7 +15,6 @@ import (
 	"sync"
 	"time"
 
-	"kith/federation/transport"
 	"kith/store"
 )
 
@@ -36,15 +35,19 @@ var RemoteTypes = []string{
 	"video/mp4", "video/webm", "audio/mpeg", "audio/ogg", "audio/mp4",
 }
 
+// Doer sends the cache's requests. In kith it is federation's guarded
+// client, built by whoever builds the cache: it refuses private addresses
+// unless allowed, maps test host names, bounds each fetch in time, and
+// fails the read of a body larger than media.remote_max_bytes, so that
+// nothing of it is cached.
+type Doer interface {
+	Do(req *http.Request) (*http.Response, error)
+}
+
 // CacheOptions configure a Cache.
 type CacheOptions struct {
-	MaxBytes     int64             // the largest file fetched (media.remote_max_bytes)
-	Timeout      time.Duration     // per fetch, body included; 0 means 60 s
-	AllowPrivate bool              // federation.allow_private_addresses
-	Hosts        map[string]string // federation.hosts
-	Types        []string          // allowed content types; nil means RemoteTypes
-	UserAgent    string
-	Now          func() time.Time // nil means time.Now
+	Types []string         // allowed content types; nil means RemoteTypes
+	Now   func() time.Time // nil means time.Now
 }
 
 // touchEvery is how stale last_used_at may get before a hit records the
@@ -58,7 +61,7 @@ const touchEvery = time.Hour
 type Cache struct {
 	db     *store.DB
 	files  Files
-	client *transport.Client
+	client Doer
 	opts   CacheOptions
 	logger *slog.Logger
 
@@ -77,21 +80,15 @@ type fetchCall struct {
 	err  error
 }
 
-// NewCache builds a cache that writes under files.Dir/RemoteDir. It fetches
-// through the federation transport, so the same SSRF guard applies: no
-// private addresses unless allowed, test host names mapped.
-func NewCache(db *store.DB, files Files, opts CacheOptions, logger *slog.Logger) *Cache {
-	if opts.Timeout <= 0 {
-		opts.Timeout = time.Minute
-	}
+// NewCache builds a cache that writes under files.Dir/RemoteDir and
+// fetches with client (see Doer for what it must guard).
+func NewCache(db *store.DB, files Files, client Doer, opts CacheOptions, logger *slog.Logger) *Cache {
 	if opts.Types == nil {
 		opts.Types = RemoteTypes
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	client := transport.New(transport.Options{AllowPrivate: opts.AllowPrivate, Hosts: opts.Hosts,
-		UserAgent: opts.UserAgent, Timeout: opts.Timeout, MaxBody: opts.MaxBytes, Logger: logger})
 	return &Cache{db: db, files: files, client: client, opts: opts, logger: logger, inflight: map[string]*fetchCall{}}
 }
 

@@ -12,9 +12,11 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"kith/config"
 	"kith/federation/ap"
+	"kith/federation/transport"
 	"kith/media"
 	"kith/store"
 )
@@ -63,13 +65,15 @@ func (s *Server) setUpRemoteMedia(cfg config.Config) error {
 		return err
 	}
 	s.mediaKey = key
-	s.remote = media.NewCache(s.db, s.mediaFiles(), media.CacheOptions{
-		MaxBytes:     cfg.Media.RemoteMaxBytes,
+	client := transport.New(transport.Options{
 		AllowPrivate: cfg.Federation.AllowPrivateAddresses,
 		Hosts:        cfg.Federation.Hosts,
 		UserAgent:    "kith/" + s.opts.Version + " (+" + cfg.Server.URL + ")",
-		Now:          s.opts.Now,
-	}, s.logger)
+		Timeout:      time.Minute, // per fetch, body included
+		MaxBody:      cfg.Media.RemoteMaxBytes,
+		Logger:       s.logger,
+	})
+	s.remote = media.NewCache(s.db, s.mediaFiles(), client, media.CacheOptions{Now: s.opts.Now}, s.logger)
 	return nil
 }
 

@@ -2,14 +2,17 @@ package server
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"kith/config"
+	"kith/media"
 	"kith/store"
 )
 
@@ -31,6 +34,9 @@ func TestRemoteMediaServedByKith(t *testing.T) {
 		case "/page.html":
 			w.Header().Set("Content-Type", "text/html")
 			io.WriteString(w, "<script>alert(1)</script>")
+		case "/big.png":
+			w.Header().Set("Content-Type", "image/png")
+			w.Write(make([]byte, 1<<20+1))
 		case "/broken.png":
 			http.Error(w, "oops", http.StatusInternalServerError)
 		default:
@@ -43,7 +49,10 @@ func TestRemoteMediaServedByKith(t *testing.T) {
 		defer mu.Unlock()
 		return hits[p]
 	}
-	in := newInstance(t, func(c *config.Config) { c.Federation.AllowPrivateAddresses = true })
+	in := newInstance(t, func(c *config.Config) {
+		c.Federation.AllowPrivateAddresses = true
+		c.Media.RemoteMaxBytes = 1 << 20
+	})
 	c := newTokenClient(t, in, "read")
 
 	bob := addRemoteActor(t, in, "bob", "remote.example")
@@ -81,6 +90,7 @@ func TestRemoteMediaServedByKith(t *testing.T) {
 		want int
 	}{
 		{"html refused", strings.TrimPrefix(in.srv.mediaURL(origin.URL+"/page.html"), in.srv.config().Server.URL), 502},
+		{"over remote_max_bytes", strings.TrimPrefix(in.srv.mediaURL(origin.URL+"/big.png"), in.srv.config().Server.URL), 502},
 		{"origin failing", strings.TrimPrefix(in.srv.mediaURL(origin.URL+"/broken.png"), in.srv.config().Server.URL), 502},
 		{"origin missing", strings.TrimPrefix(in.srv.mediaURL(origin.URL+"/gone.png"), in.srv.config().Server.URL), 404},
 		{"unsigned URL", "/media/remote/00112233445566778899aabbccddeeff/" + path[strings.LastIndex(path, "/")+1:], 404},
@@ -98,6 +108,26 @@ func TestRemoteMediaServedByKith(t *testing.T) {
 	}
 	if got := count("/page.html"); got != 1 {
 		t.Errorf("origin asked %d times for the refused page, want 1", got)
+	}
+}
+
+// TestRemoteMediaRefusesPrivateAddresses: the cache fetches through
+// federation's guarded client, so without allow_private_addresses an
+// origin on loopback is never reached.
+func TestRemoteMediaRefusesPrivateAddresses(t *testing.T) {
+	var hits atomic.Int32
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Content-Type", "image/png")
+		w.Write(testPNG(t, 4, 4))
+	}))
+	defer origin.Close()
+	in := newInstance(t, func(c *config.Config) { c.Federation.AllowPrivateAddresses = false })
+	if _, err := in.srv.remote.Get(context.Background(), origin.URL+"/cat.png"); !errors.Is(err, media.ErrRemoteFailed) {
+		t.Errorf("fetch from loopback without allow_private_addresses: err = %v, want %v", err, media.ErrRemoteFailed)
+	}
+	if got := hits.Load(); got != 0 {
+		t.Errorf("origin on loopback was reached %d times", got)
 	}
 }
 
