@@ -1,0 +1,38 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"kith/federation/ap"
+	"kith/store"
+)
+
+// onLike records a favourite or emoji reaction of a stored post.
+func (f *Federation) onLike(ctx context.Context, actor store.Actor, act *ap.Activity) error {
+	p, err := f.db.PostByURI(ctx, act.Object.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	emoji := act.Reaction()
+	if act.Type == "EmojiReact" && !validReaction(emoji) {
+		return fmt.Errorf("%w: %q is not one emoji", ErrBadRequest, emoji)
+	}
+	var notified bool
+	err = f.db.InTx(ctx, func(tx *store.Tx) error {
+		fresh, err := tx.PutLike(ctx, actor.ID, p.ID, emoji, firstNonEmpty(act.ID, actor.URI+"#likes/"+p.URI))
+		if err != nil || !fresh || !p.Local {
+			return err
+		}
+		notified = true
+		return tx.Notify(ctx, "favourite", actor.ID, p.ID)
+	})
+	if err == nil && notified {
+		f.streamNotification(ctx, "favourite", actor.ID, p.ID)
+	}
+	return err
+}
