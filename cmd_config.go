@@ -41,7 +41,7 @@ func loadConfig(flagValue string) (config.Config, error) {
 	if path == "" {
 		return config.Default(), nil
 	}
-	cfg, err := config.Load(path)
+	cfg, err := config.Load(path, themes.CheckNames)
 	if errors.Is(err, os.ErrNotExist) {
 		return config.Config{}, fmt.Errorf("config file %s does not exist: create it with 'kith init --config %s', or copy config.example.toml", path, path)
 	}
@@ -80,7 +80,7 @@ func runConfig(_ context.Context, c cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	css, err := themes.Compile(cfg.ThemeOptions())
+	css, err := themes.Compile(themes.OptionsFor(cfg))
 	if err != nil {
 		fmt.Fprintln(c.stderr, err)
 		return errors.New("the theme does not compile")

@@ -20,6 +20,7 @@ import (
 	"kith/portability"
 	"kith/server"
 	"kith/store"
+	"kith/themes"
 )
 
 // drainTimeout bounds the graceful shutdown: requests and jobs in flight
@@ -218,7 +219,7 @@ func reloadOnHangup(ctx context.Context, hup <-chan os.Signal, cfg config.Config
 			logger.Info("reload: no config file to re-read")
 			continue
 		}
-		next, err := config.Load(cfg.File)
+		next, err := config.Load(cfg.File, themes.CheckNames)
 		if err == nil {
 			err = srv.Reload(next)
 		}

@@ -15,7 +15,7 @@ func runTheme(_ context.Context, c cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	css, err := themes.Compile(cfg.ThemeOptions())
+	css, err := themes.Compile(themes.OptionsFor(cfg))
 	if err != nil {
 		var te *themes.Error
 		if errors.As(err, &te) {
@@ -41,7 +41,7 @@ func warnContrast(c cli, css string) {
 
 // themeLabel says which theme was compiled, in the config's terms.
 func themeLabel(cfg config.Config) string {
-	opts := cfg.ThemeOptions()
+	opts := themes.OptionsFor(cfg)
 	switch {
 	case opts.Custom != "":
 		return "custom stylesheet " + opts.Custom

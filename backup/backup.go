@@ -23,6 +23,7 @@ import (
 
 	"kith/config"
 	"kith/store"
+	"kith/themes"
 )
 
 // Names inside an archive.
@@ -78,7 +79,7 @@ func Create(ctx context.Context, db *store.DB, dataDir, configPath, out, version
 	files := []archived{{name: databaseName, path: snapshot}}
 	if configPath != "" {
 		files = append(files, archived{name: configName, path: configPath})
-		cfg, err := config.Load(configPath)
+		cfg, err := config.Load(configPath, themes.CheckNames)
 		if err != nil {
 			return Manifest{}, err
 		}

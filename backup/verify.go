@@ -65,7 +65,7 @@ func dryRun(ctx context.Context, dir string, m Manifest) error {
 		if err := os.WriteFile(path, restoredConfig(raw, m), 0o600); err != nil {
 			return err
 		}
-		if cfg, err = config.Load(path); err != nil {
+		if cfg, err = config.Load(path, themes.CheckNames); err != nil {
 			return fmt.Errorf("the config: %w", err)
 		}
 	}
@@ -80,7 +80,7 @@ func dryRun(ctx context.Context, dir string, m Manifest) error {
 	if raw == nil {
 		return nil
 	}
-	if _, err := themes.Compile(cfg.ThemeOptions()); err != nil {
+	if _, err := themes.Compile(themes.OptionsFor(cfg)); err != nil {
 		return fmt.Errorf("the theme: %w", archiveNames(err, dir))
 	}
 	if cfg.Server.TLS == config.TLSFiles {

@@ -20,8 +20,6 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
-
-	"kith/themes"
 )
 
 // Config is the whole configuration. It is a plain value: loaded once at
@@ -125,7 +123,7 @@ func Default() Config {
 		Jobs:       Jobs{Concurrency: 8},
 		Media:      Media{RemoteCacheDays: 7, RemoteMaxBytes: 40 << 20},
 		Log:        Log{Level: "info", Format: "text"},
-		Theme:      Theme{Name: themes.Default, Variables: map[string]string{}},
+		Theme:      Theme{Name: "default", Variables: map[string]string{}},
 	}
 }
 
@@ -162,17 +160,17 @@ func (es Errors) Error() string {
 	return strings.Join(msgs, "\n")
 }
 
-// Load reads and checks the config file at path. Keys missing from the file
-// keep their defaults. A relative data_dir, custom_scss, cert_file or
+// Load reads and checks the config file at path, also with validators.
+// Keys missing from the file keep their defaults. A relative data_dir, custom_scss, cert_file or
 // key_file is taken relative to the file's directory, so a config works
 // whatever directory kith is started from (and a restored backup's config
 // finds the files restored beside it).
-func Load(path string) (Config, error) {
+func Load(path string, validators ...Validator) (Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return Config{}, fmt.Errorf("read config: %w", err)
 	}
-	cfg, err := Parse(path, data)
+	cfg, err := Parse(path, data, validators...)
 	if err != nil {
 		return Config{}, err
 	}
@@ -187,8 +185,9 @@ func Load(path string) (Config, error) {
 	return cfg, nil
 }
 
-// Parse decodes and checks config text; name is used in error messages.
-func Parse(name string, data []byte) (Config, error) {
+// Parse decodes and checks config text, also with validators; name is used
+// in error messages.
+func Parse(name string, data []byte, validators ...Validator) (Config, error) {
 	cfg := Default()
 	cfg.File = name
 	var errs Errors
@@ -207,9 +206,13 @@ func Parse(name string, data []byte) (Config, error) {
 			errs = append(errs, &Error{File: name, Line: keyLine(data, k), Key: k.String(), Msg: unknownKey})
 		}
 	}
-	for _, p := range cfg.problems() {
-		if !mistyped[p.key] {
-			errs = append(errs, &Error{File: name, Line: keyLine(data, strings.Split(p.key, ".")), Key: p.key, Msg: p.msg})
+	problems := cfg.problems()
+	for _, v := range validators {
+		problems = append(problems, v(cfg)...)
+	}
+	for _, p := range problems {
+		if !mistyped[p.Key] {
+			errs = append(errs, &Error{File: name, Line: keyLine(data, strings.Split(p.Key, ".")), Key: p.Key, Msg: p.Msg})
 		}
 	}
 	if len(errs) > 0 {
@@ -223,7 +226,7 @@ func Parse(name string, data []byte) (Config, error) {
 func (c Config) Check() error {
 	var errs Errors
 	for _, p := range c.problems() {
-		errs = append(errs, &Error{File: "config", Key: p.key, Msg: p.msg})
+		errs = append(errs, &Error{File: "config", Key: p.Key, Msg: p.Msg})
 	}
 	if len(errs) > 0 {
 		return errs
@@ -242,14 +245,22 @@ func decodeError(name string, data []byte, err error) error {
 	return Errors{{File: name, Msg: msg}}
 }
 
-type problem struct{ key, msg string }
+// Problem is a bad value under a key ("theme.name"); Parse adds the file
+// and line.
+type Problem struct{ Key, Msg string }
+
+// A Validator checks what config cannot know by itself: kith's theme
+// compiler passes themes.CheckNames, so that a theme name the compiler
+// lacks is reported like any other bad value, with its line, in the same
+// pass. (config holds no list of themes: it builds without the compiler.)
+type Validator func(Config) []Problem
 
 var usernameRE = regexp.MustCompile(`^[A-Za-z0-9_]{1,30}$`)
 
-func (c Config) problems() []problem {
-	var ps []problem
+func (c Config) problems() []Problem {
+	var ps []Problem
 	add := func(key, format string, args ...any) {
-		ps = append(ps, problem{key, fmt.Sprintf(format, args...)})
+		ps = append(ps, Problem{key, fmt.Sprintf(format, args...)})
 	}
 	u, err := url.Parse(c.Server.URL)
 	switch {

@@ -58,10 +58,7 @@ func TestParseErrors(t *testing.T) {
 		{"wrong type", "[server]\nurl = 8080\n", 2, "server.url", "must be a string, not an integer"},
 		{"table of the wrong type", "[federation.hosts]\n\"b.test\" = 9000\n", 1, "federation.hosts", "must be a table of strings: incompatible types"},
 		{"not a table", "server = \"x\"\n", 1, "server", "must be a table ([server]), not a string"},
-		{"unknown variable", "[theme.variables]\nacent = \"red\"\n", 2, "theme.variables.acent", `"acent" is not a variable of the built-in themes, did you mean accent?`},
-		{"unknown theme", "[theme]\n\nname = \"sepia\"\n", 3, "theme.name", `"sepia" is not a built-in theme`},
 		{"dark without light", "[theme]\ndark = \"default\"\n", 2, "theme.dark", "go together"},
-		{"unknown light theme", "[theme]\ndark = \"default\"\nlight = \"beige\"\n", 3, "theme.light", "not a built-in theme"},
 		{"bad variable name", "[theme.variables]\n\"$accent\" = \"red\"\n", 2, "theme.variables.$accent", "not an SCSS variable name"},
 		{"variable injects a rule", "[theme.variables]\naccent = \"red; } body { display: none\"\n", 2, "theme.variables.accent", "one SCSS value"},
 		{"variable with a comment", "[theme.variables]\naccent = \"red // x\"\n", 2, "theme.variables.accent", "one SCSS value"},
@@ -122,14 +119,9 @@ link-colour = "red"
 		got = append(got, fmt.Sprintf("%d %s", e.Line, e.Key))
 	}
 	want := []string{"2 server.url", "4 server.listen", "6 federation.allow_private_addresses", "7 federation.colour",
-		"9 jobs.concurrency", "3 server.tls", "13 theme.variables.link-colour"}
+		"9 jobs.concurrency", "3 server.tls"}
 	if !slices.Equal(got, want) {
 		t.Errorf("problems at %q, want %q:\n%v", got, want, err)
-	}
-	// With a custom stylesheet, which may declare its own variables, any
-	// name is allowed.
-	if _, err := Parse("k.toml", []byte("[theme]\ncustom_scss = \"x.scss\"\n[theme.variables]\nbrand-hue = \"200\"\n")); err != nil {
-		t.Errorf("a custom stylesheet's own variable: %v", err)
 	}
 }
 
@@ -173,26 +165,46 @@ trusted_proxies = ["127.0.0.1", "10.0.0.0/8"]
 	}
 }
 
-func TestLoadThemeOptions(t *testing.T) {
+// A relative custom_scss is relative to the config file, as data_dir is.
+func TestLoadThemeCustomPath(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "kith.toml")
-	text := "[theme]\ncustom_scss = \"styles/custom.scss\"\ndark = \"high-contrast\"\nlight = \"light\"\n[theme.variables]\naccent = \"#c00\"\n"
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte("[theme]\ncustom_scss = \"styles/custom.scss\"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := cfg.ThemeOptions()
-	if got, want := opts.Custom, filepath.Join(dir, "styles", "custom.scss"); got != want {
-		t.Errorf("custom = %q, want %q (relative to the config file)", got, want)
+	if got, want := cfg.Theme.CustomSCSS, filepath.Join(dir, "styles", "custom.scss"); got != want {
+		t.Errorf("custom_scss = %q, want %q (relative to the config file)", got, want)
 	}
-	if opts.Name != "high-contrast" || opts.Light != "light" || opts.Variables["accent"] != "#c00" || opts.VariablesSource != path {
-		t.Errorf("ThemeOptions = %+v", opts)
+}
+
+// A validator's problems are reported like the config's own, with their
+// lines and in the same pass, except on a key whose value had the wrong
+// type (it keeps its default, which the validator would blame).
+func TestParseRunsValidators(t *testing.T) {
+	text := "[server]\nurl = 8080\n[theme]\nname = \"sepia\"\n[owner]\nusername = 7\n"
+	noSepia := func(c Config) []Problem {
+		ps := []Problem{{"owner.username", "blamed for its default"}}
+		if c.Theme.Name == "sepia" {
+			ps = append(ps, Problem{"theme.name", "no sepia here"})
+		}
+		return ps
 	}
-	if got := Default().ThemeOptions(); got.Name != "default" || got.Light != "" || got.Custom != "" {
-		t.Errorf("default ThemeOptions = %+v", got)
+	_, err := Parse("kith.toml", []byte(text), noSepia)
+	var errs Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("Parse error = %v, want Errors", err)
+	}
+	var got []string
+	for _, e := range errs {
+		got = append(got, fmt.Sprintf("%d %s %s", e.Line, e.Key, e.Msg))
+	}
+	want := []string{"2 server.url must be a string, not an integer", "6 owner.username must be a string, not an integer", "4 theme.name no sepia here"}
+	if !slices.Equal(got, want) {
+		t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 

@@ -25,7 +25,7 @@ func (st *stylesheet) url() string { return "/static/theme-" + st.hash + ".css" 
 
 // compileTheme compiles the theme cfg asks for.
 func compileTheme(cfg config.Config) (*stylesheet, error) {
-	css, err := themes.Compile(cfg.ThemeOptions())
+	css, err := themes.Compile(themes.OptionsFor(cfg))
 	if err != nil {
 		return nil, fmt.Errorf("theme: %w", err)
 	}
