@@ -1,0 +1,234 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"kith/account"
+	"kith/config"
+	"kith/events"
+	"kith/federation"
+	"kith/jobs"
+	"kith/media"
+	"kith/portability"
+	"kith/server"
+	"kith/store"
+	"kith/themes"
+)
+
+// drainTimeout bounds the graceful shutdown: requests and jobs in flight
+// get this long to finish; unfinished jobs go back to the queue.
+const drainTimeout = 10 * time.Second
+
+func runServe(ctx context.Context, c stdio, args []string) error {
+	fs := newFlags(c, "serve", "serve [--config FILE]\n\nRuns kith until SIGINT or SIGTERM. SIGHUP re-reads the config file and applies\nwhat can change without a restart (log level, certificate files, theme).")
+	path := configFlag(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*path)
+	if err != nil {
+		return err
+	}
+	level := new(slog.LevelVar)
+	lvl, _ := config.ParseLevel(cfg.Log.Level) // checked by config
+	level.Set(lvl)
+	logger := newLogger(c.stderr, cfg.Log.Format, level)
+
+	if cfg.File == "" {
+		// The built-in default makes its own data directory on first start;
+		// a config file's must exist (kith init makes it).
+		if err := os.MkdirAll(cfg.Server.DataDir, 0o700); err != nil {
+			return fmt.Errorf("create data directory: %w", err)
+		}
+		logger.Info("no config file: using the built-in default", "url", cfg.Server.URL, "data_dir", cfg.Server.DataDir)
+	}
+	lock, err := lockDataDir(cfg.Server.DataDir)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
+	db, err := store.Open(ctx, cfg.DatabasePath(), logger)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	checkCtx, stopCheck := context.WithCancel(ctx)
+	defer stopCheck() // before db.Close: a check still running ends first
+	damageFound, err := checkDatabase(checkCtx, db, logger)
+	if err != nil {
+		return err
+	}
+	if err := ensureOwner(ctx, c.stdout, cfg, db); err != nil {
+		return err
+	}
+
+	// The operator commands (kith account move, queue retry, …) enqueue
+	// jobs from another process, which cannot poke this runner: polling the
+	// queue every second when idle (one indexed read) picks them up.
+	runner := jobs.New(db, logger, jobs.Options{Concurrency: cfg.Jobs.Concurrency, PollInterval: time.Second})
+	registerJobs(runner, db, cfg, logger)
+	hub := events.NewHub(0) // federation publishes to it, the streaming API reads from it
+	fedOpts := federationOptions(cfg)
+	fedOpts.Events = hub
+	fed, err := federation.New(ctx, db, runner, logger, fedOpts)
+	if err != nil {
+		return err
+	}
+	// Rows stored under older ingest rules are brought up to today's once,
+	// before anything is served from them.
+	if st, err := fed.CleanStored(ctx); err != nil {
+		return fmt.Errorf("clean stored remote data: %w", err)
+	} else if st.Changed+st.Dropped > 0 {
+		logger.Info("cleaned stored remote data", "changed", st.Changed, "dropped", st.Dropped)
+	}
+
+	porter := portability.New(db, fed, runner, logger, portabilityOptions(cfg)) // registers the import job
+	srv, err := server.New(cfg, db, fed, logger, server.Options{Version: fullVersion(), Events: hub, Porter: porter})
+	if err != nil {
+		return err
+	}
+	runner.Handle(server.JobScheduledStatuses, func(ctx context.Context, _ store.Job) error { return srv.PublishScheduled(ctx) })
+	runner.Every(server.JobScheduledStatuses, time.Minute)
+	listeners, err := srv.Listen()
+	if err != nil {
+		return err
+	}
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, stopDamaged := context.WithCancelCause(ctx)
+	defer stopDamaged(nil)
+	if damageFound != nil {
+		go func() {
+			select {
+			case err := <-damageFound:
+				if err != nil {
+					logger.Error("the database is damaged: shutting down", "err", err)
+					stopDamaged(err)
+				}
+			case <-ctx.Done():
+			}
+		}()
+	}
+	// SIGHUP is caught before the first request can be served: an
+	// operator (or a test) that sends it as soon as /healthz answers must
+	// reach the reload, not the default action, which ends the process.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go reloadOnHangup(ctx, hup, cfg, srv, level, logger)
+
+	if err := runner.Start(ctx); err != nil {
+		return err
+	}
+	serveErr := srv.Serve(ctx, listeners, drainTimeout)
+	logger.Info("shutting down")
+	drainCtx, cancel := context.WithTimeout(context.Background(), drainTimeout)
+	defer cancel()
+	err = errors.Join(serveErr, runner.Shutdown(drainCtx))
+	if cause := context.Cause(ctx); errors.Is(cause, store.ErrCorrupt) {
+		return errors.Join(cause, err)
+	}
+	return err
+}
+
+func federationOptions(cfg config.Config) federation.Options {
+	return federation.Options{
+		BaseURL:        cfg.Server.URL,
+		Username:       cfg.Owner.Username,
+		Version:        fullVersion(),
+		AllowPrivate:   cfg.Federation.AllowPrivateAddresses,
+		Hosts:          cfg.Federation.Hosts,
+		BlockedDomains: cfg.Federation.BlockedDomains,
+	}
+}
+
+func newLogger(w io.Writer, format string, level *slog.LevelVar) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// ensureOwner creates the owner on first start when kith init was skipped,
+// and prints the generated password once, to the terminal, never the log.
+func ensureOwner(ctx context.Context, stdout io.Writer, cfg config.Config, db *store.DB) error {
+	_, err := db.Owner(ctx)
+	if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	password := account.GeneratePassword()
+	if err := account.CreateOwner(ctx, db, cfg.Owner.Username, password); err != nil {
+		return fmt.Errorf("create owner account: %w", err)
+	}
+	fmt.Fprintf(stdout, "\nCreated the owner account @%s@%s.\nPassword (shown only now): %s\nSign in at %s/login and change it with 'kith account password'.\n\n",
+		cfg.Owner.Username, cfg.Domain(), password, cfg.Server.URL)
+	return nil
+}
+
+// registerJobs lists every background job kith runs.
+func registerJobs(r *jobs.Runner, db *store.DB, cfg config.Config, logger *slog.Logger) {
+	r.Handle("sessions.prune", func(ctx context.Context, _ store.Job) error {
+		var n int64
+		err := db.InTx(ctx, func(tx *store.Tx) (err error) {
+			n, err = tx.DeleteExpiredSessions(ctx)
+			return err
+		})
+		if n > 0 {
+			logger.Info("pruned expired sessions", "count", n)
+		}
+		return err
+	})
+	r.Every("sessions.prune", 24*time.Hour)
+
+	// Cached remote media unused for media.remote_cache_days goes; it is
+	// fetched again if asked for. The owner's uploads are never touched.
+	files, days := media.Files{Dir: cfg.MediaDir()}, cfg.Media.RemoteCacheDays
+	r.Handle(jobMediaPrune, func(ctx context.Context, _ store.Job) error {
+		res, err := media.Prune(ctx, db, files, time.Now().AddDate(0, 0, -days), media.PruneOptions{})
+		if res.Files > 0 {
+			logger.Info("pruned cached remote media", "files", res.Files, "bytes", res.Bytes, "days", days)
+		}
+		return err
+	})
+	r.Every(jobMediaPrune, 24*time.Hour)
+}
+
+// jobMediaPrune is the daily prune of cached remote media.
+const jobMediaPrune = "media.prune"
+
+// reloadOnHangup re-reads the config on SIGHUP. A config that fails to load
+// is logged and ignored: the running settings stay.
+func reloadOnHangup(ctx context.Context, hup <-chan os.Signal, cfg config.Config, srv *server.Server, level *slog.LevelVar, logger *slog.Logger) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+		}
+		if cfg.File == "" {
+			logger.Info("reload: no config file to re-read")
+			continue
+		}
+		next, err := config.Load(cfg.File, themes.CheckNames)
+		if err == nil {
+			err = srv.Reload(next)
+		}
+		if err != nil {
+			logger.Error("reload failed; keeping the running config", "err", err)
+			continue
+		}
+		lvl, _ := config.ParseLevel(next.Log.Level)
+		level.Set(lvl)
+		logger.Info("config reloaded", "file", cfg.File, "log_level", lvl.String())
+	}
+}
