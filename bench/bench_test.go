@@ -88,7 +88,7 @@ func startInProcess(tb testing.TB, hosts map[string]string) *inProcess {
 
 // BenchmarkInboxInProcess fires b.N pre-signed Creates at an in-process
 // kith and waits until the inbox queue has applied them all. For
-// profiling kith's side of `kith bench inbox`:
+// profiling kith's side of `kith-bench inbox`:
 //
 //	go test -run '^$' -bench InboxInProcess -benchtime 5000x -cpuprofile cpu.out ./bench
 func BenchmarkInboxInProcess(b *testing.B) {
@@ -124,7 +124,7 @@ func BenchmarkInboxInProcess(b *testing.B) {
 }
 
 // BenchmarkFanout publishes one post to 1,000 followers on their own
-// hosts per iteration. For profiling `kith bench fanout`:
+// hosts per iteration. For profiling `kith-bench fanout`:
 //
 //	go test -run '^$' -bench Fanout -benchtime 1x -cpuprofile cpu.out ./bench
 func BenchmarkFanout(b *testing.B) {

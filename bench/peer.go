@@ -1,4 +1,4 @@
-// Package bench drives kith under load for `kith bench` and the crash
+// Package bench drives kith under load for cmd/kith-bench and the crash
 // test: fake remote actors served on loopback, activities signed ahead of
 // a timed run, a client that fires them over a bounded number of
 // keep-alive connections, inbox sinks that count what kith delivers, and a

@@ -1,5 +1,5 @@
 // Drives one headless Debian chromium through playwright-core for kith's
-// browser tests (browser_*_test.go at the repository root):
+// browser tests (tests/e2e/browser_*_test.go):
 //
 //   node driver.mjs PROFILE_DIR
 //

@@ -11,7 +11,7 @@ import (
 // (keys already made) from exec to the first 200 from /healthz, and the
 // resident memory once it is idle. Run:
 //
-//	go test -run '^$' -bench Startup -benchtime 20x .
+//	go test -run '^$' -bench Startup -benchtime 20x ./tests/e2e
 func BenchmarkStartup(b *testing.B) {
 	dir, _, base := initInstance(b)
 	var starts, rsses []float64
