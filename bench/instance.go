@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,9 +32,11 @@ type Instance struct {
 	Owner    string // the owner's actor id
 	Database string
 
-	cmd  *exec.Cmd
-	done chan struct{}
-	out  lockedBuffer
+	opts    InstanceOptions
+	started bool // kith serve has served here: from then on the instance keeps its URL
+	cmd     *exec.Cmd
+	done    chan struct{}
+	out     lockedBuffer
 }
 
 // InstanceOptions configure NewInstance.
@@ -48,43 +51,63 @@ const benchUser = "owner"
 // NewInstance runs kith init in dir and adds the federation settings a
 // loopback run needs. It does not start kith.
 func NewInstance(ctx context.Context, bin, dir string, opts InstanceOptions) (*Instance, error) {
+	in := &Instance{Bin: bin, Dir: dir, Config: filepath.Join(dir, "kith.toml"), opts: opts}
+	in.Database = filepath.Join(dir, "kith-data", "kith.db")
+	return in, in.init(ctx)
+}
+
+// init runs kith init on a free port and appends the run's settings to the
+// config it writes.
+func (in *Instance) init(ctx context.Context) error {
 	port, err := freePort()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	in := &Instance{Bin: bin, Dir: dir, Config: filepath.Join(dir, "kith.toml"), URL: fmt.Sprintf("http://127.0.0.1:%d", port)}
+	in.URL = fmt.Sprintf("http://127.0.0.1:%d", port)
 	in.Owner = in.URL + "/users/" + benchUser
-	in.Database = filepath.Join(dir, "kith-data", "kith.db")
-	cmd := exec.CommandContext(ctx, bin, "init", "--config", in.Config, "--url", in.URL, "--username", benchUser, "--password-stdin")
-	cmd.Dir = dir
+	cmd := exec.CommandContext(ctx, in.Bin, "init", "--config", in.Config, "--url", in.URL, "--username", benchUser, "--password-stdin")
+	cmd.Dir = in.Dir
 	cmd.Env = append(os.Environ(), "KITH_CONFIG=")
 	cmd.Stdin = strings.NewReader("a bench password\n")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("kith init: %v\n%s", err, out)
+		return fmt.Errorf("kith init: %v\n%s", err, out)
 	}
 	var extra strings.Builder
 	extra.WriteString("\n[log]\nlevel = \"info\"\n") // the default, as a server runs
-	if opts.Concurrency > 0 {
-		fmt.Fprintf(&extra, "\n[jobs]\nconcurrency = %d\n", opts.Concurrency)
+	if in.opts.Concurrency > 0 {
+		fmt.Fprintf(&extra, "\n[jobs]\nconcurrency = %d\n", in.opts.Concurrency)
 	}
 	extra.WriteString("\n[federation]\nallow_private_addresses = true\n\n[federation.hosts]\n")
-	hosts := make([]string, 0, len(opts.Hosts))
-	for h := range opts.Hosts {
+	hosts := make([]string, 0, len(in.opts.Hosts))
+	for h := range in.opts.Hosts {
 		hosts = append(hosts, h)
 	}
 	sort.Strings(hosts)
 	for _, h := range hosts {
-		fmt.Fprintf(&extra, "%q = %q\n", h, opts.Hosts[h])
+		fmt.Fprintf(&extra, "%q = %q\n", h, in.opts.Hosts[h])
 	}
 	f, err := os.OpenFile(in.Config, os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	_, err = f.WriteString(extra.String())
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	return in, err
+	return err
+}
+
+// reinit makes the instance again on a new port, from nothing: kith serve
+// has written the old URL into the database (the owner's actor) before it
+// failed to bind.
+func (in *Instance) reinit() error {
+	if err := os.RemoveAll(filepath.Dir(in.Database)); err != nil {
+		return err
+	}
+	if err := os.Remove(in.Config); err != nil {
+		return err
+	}
+	return in.init(context.Background())
 }
 
 func freePort() (int, error) {
@@ -96,11 +119,48 @@ func freePort() (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
-// Start runs kith serve and waits until /healthz answers (at most 20s).
+// errPortTaken is kith serve exiting because another process holds its
+// port.
+var errPortTaken = errors.New("bench: the instance's port is taken")
+
+// startAttempts bounds how often Start moves a new instance to another port.
+const startAttempts = 5
+
+// Start runs kith serve and waits until it serves (at most 20s). The port
+// was free when the instance got it, but another process (another test
+// package, say) can take it before kith binds it. On the first start,
+// before anything refers to the instance's URL, Start then makes the
+// instance again on another port; later, it reports the port taken.
 func (in *Instance) Start(env ...string) error {
+	var err error
+	for range startAttempts {
+		err = in.start(env)
+		if !errors.Is(err, errPortTaken) || in.started {
+			break
+		}
+		if err := in.reinit(); err != nil {
+			return err
+		}
+	}
+	if err == nil {
+		in.started = true
+	}
+	return err
+}
+
+// start runs kith serve once and waits until its own log says it serves on
+// the instance's address and /healthz answers 200. Waiting for its log
+// line, not only for an answer on the port, makes sure the answer is this
+// child's and not another server's that took the port.
+func (in *Instance) start(env []string) error {
 	if in.cmd != nil {
 		return errors.New("bench: instance already running")
 	}
+	u, err := url.Parse(in.URL)
+	if err != nil {
+		return err
+	}
+	logged := len(in.Output()) // what earlier runs wrote
 	in.cmd = exec.Command(in.Bin, "serve", "--config", in.Config)
 	in.cmd.Dir = in.Dir
 	in.cmd.Env = append(append(os.Environ(), "KITH_CONFIG="), env...)
@@ -119,20 +179,37 @@ func (in *Instance) Start(env ...string) error {
 		select {
 		case <-in.done:
 			in.cmd = nil
+			if strings.Contains(in.Output()[logged:], "the port is in use") {
+				return fmt.Errorf("%w: %s", errPortTaken, u.Host)
+			}
 			return fmt.Errorf("kith serve exited at start:\n%s", in.Output())
 		default:
 		}
-		resp, err := http.Get(in.URL + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
+		if serving(in.Output()[logged:], u.Host) {
+			resp, err := http.Get(in.URL + "/healthz")
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					return nil
+				}
 			}
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
 	in.Kill()
 	return fmt.Errorf("kith serve not healthy after 20s:\n%s", in.Output())
+}
+
+// serving reports whether kith's output has its "serving" line (logged by
+// the server once it listens, in the text format the bench config keeps)
+// with addr as the listen address.
+func serving(output, addr string) bool {
+	for _, l := range strings.Split(output, "\n") {
+		if strings.Contains(l, "msg=serving") && strings.Contains(l, " listen="+addr+" ") {
+			return true
+		}
+	}
+	return false
 }
 
 // PID is the running kith's process id, 0 when it is not running.

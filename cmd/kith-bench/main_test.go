@@ -3,9 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
+
+	"kith/bench"
 )
 
 // kith-bench backup builds kith and a small database, serves it and backs
@@ -31,5 +36,48 @@ func TestBenchBackup(t *testing.T) {
 	}
 	if strings.Contains(out, "NaN") {
 		t.Errorf("bench backup output has NaN:\n%s", out)
+	}
+}
+
+// A kith whose port another server took before it could bind it is made
+// again on a free port, and Start does not take the other server's
+// /healthz for its own.
+func TestStartOnTakenPort(t *testing.T) {
+	ctx := context.Background()
+	bin, cleanup, err := buildKith(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cleanup()
+	in, err := bench.NewInstance(ctx, bin, t.TempDir(), bench.InstanceOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	taken := in.URL
+	ln, err := net.Listen("tcp", strings.TrimPrefix(taken, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	other.Listener.Close()
+	other.Listener = ln
+	other.Start()
+	defer other.Close()
+
+	if err := in.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer in.Stop()
+	if in.URL == taken {
+		t.Fatalf("URL = %s, the taken one", in.URL)
+	}
+	db, err := in.OpenDB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	n, err := bench.Count(ctx, db, "SELECT COUNT(*) FROM actors WHERE uri = ?", in.Owner)
+	if err != nil || n != 1 {
+		t.Errorf("owner %s: %d rows, %v; want 1", in.Owner, n, err)
 	}
 }
