@@ -7,7 +7,7 @@ import (
 	"sort"
 	"time"
 
-	"kith/bench"
+	"kith/tests/bench"
 )
 
 // runDir makes a scratch directory for one run; the caller removes it.

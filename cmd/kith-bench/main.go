@@ -16,7 +16,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"kith/bench"
+	"kith/tests/bench"
 )
 
 const usage = `kith-bench inbox|deletes|fanout|backup [--kith FILE] [flags]

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"kith/bench"
+	"kith/tests/bench"
 )
 
 // kith-bench backup builds kith and a small database, serves it and backs

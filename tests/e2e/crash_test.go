@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"kith/bench"
+	"kith/tests/bench"
 )
 
 // TestCrashUnderLoad kills kith with SIGKILL while it receives signed

@@ -90,7 +90,7 @@ func startInProcess(tb testing.TB, hosts map[string]string) *inProcess {
 // kith and waits until the inbox queue has applied them all. For
 // profiling kith's side of `kith-bench inbox`:
 //
-//	go test -run '^$' -bench InboxInProcess -benchtime 5000x -cpuprofile cpu.out ./bench
+//	go test -run '^$' -bench InboxInProcess -benchtime 5000x -cpuprofile cpu.out ./tests/bench
 func BenchmarkInboxInProcess(b *testing.B) {
 	peer, err := NewPeer(PeerOptions{Keys: 4})
 	if err != nil {
@@ -126,7 +126,7 @@ func BenchmarkInboxInProcess(b *testing.B) {
 // BenchmarkFanout publishes one post to 1,000 followers on their own
 // hosts per iteration. For profiling `kith-bench fanout`:
 //
-//	go test -run '^$' -bench Fanout -benchtime 1x -cpuprofile cpu.out ./bench
+//	go test -run '^$' -bench Fanout -benchtime 1x -cpuprofile cpu.out ./tests/bench
 func BenchmarkFanout(b *testing.B) {
 	for b.Loop() {
 		r, err := RunFanout(context.Background(), FanoutOptions{Dir: b.TempDir(), Followers: 1000, VerifyEvery: 100, Timeout: time.Minute})
