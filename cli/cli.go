@@ -1,9 +1,9 @@
 // Package cli is kith's command line: Run reads the arguments and runs
 // one command (serve, init, account, backup, doctor, ...), each in a file
-// named after it. kith serve does the wiring: it reads the config, opens
-// the store, builds the job runner, federation and server, and runs them
-// until a signal. The operator commands open the same database beside it
-// (open.go).
+// named after it. kith serve (serve.go) does the wiring: it reads the
+// config, opens the store, builds the job runner, federation and server,
+// and runs them until a signal. The operator commands open the same
+// database beside it (open.go).
 package cli
 
 import (

@@ -9,6 +9,8 @@ import (
 // version is kith's release; the VCS revision is appended from build info.
 const version = "0.1.0"
 
+// fullVersion is version and, when the build recorded it, the commit it
+// was built from.
 func fullVersion() string {
 	v := version
 	if info, ok := debug.ReadBuildInfo(); ok {

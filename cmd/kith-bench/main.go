@@ -69,6 +69,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 }
 
+// runBench parses the flags of the benchmark args[0] names, builds kith
+// when that benchmark runs the binary and none was given, and runs it.
 func runBench(ctx context.Context, c stdio, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
 		fmt.Fprintf(c.stderr, "Usage: %s\n", usage)
