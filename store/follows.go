@@ -178,3 +178,19 @@ func prefixed(prefix, columns string) string {
 	}
 	return string(out)
 }
+
+// SeverFollows removes follows both ways between two actors (a block does
+// this).
+func (tx *Tx) SeverFollows(ctx context.Context, a, b int64) error {
+	_, err := tx.exec(ctx, `DELETE FROM follows WHERE (follower_id = ? AND followee_id = ?) OR (follower_id = ? AND followee_id = ?)`, a, b, b, a)
+	return err
+}
+
+// SeverDomainFollows removes every follow, both ways, between the local
+// actor and the actors of a domain.
+func (tx *Tx) SeverDomainFollows(ctx context.Context, localID int64, domain string) error {
+	_, err := tx.exec(ctx, `DELETE FROM follows WHERE
+		(follower_id = ? AND followee_id IN (SELECT id FROM actors WHERE domain = ? COLLATE NOCASE)) OR
+		(followee_id = ? AND follower_id IN (SELECT id FROM actors WHERE domain = ? COLLATE NOCASE))`, localID, domain, localID, domain)
+	return err
+}

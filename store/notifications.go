@@ -3,7 +3,52 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 )
+
+// Notification is something the owner is told about.
+type Notification struct {
+	ID        int64
+	Type      string
+	ActorID   int64
+	PostID    int64
+	CreatedAt time.Time
+	Read      bool
+}
+
+// Notify adds a notification unless the same one exists.
+func (tx *Tx) Notify(ctx context.Context, typ string, actorID, postID int64) error {
+	var post any
+	if postID != 0 {
+		post = postID
+	}
+	_, err := tx.exec(ctx, `INSERT INTO notifications (type, actor_id, post_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		typ, actorID, post, unixMilli(tx.now))
+	if err != nil {
+		return fmt.Errorf("notify: %w", err)
+	}
+	return nil
+}
+
+// Notifications lists notifications, newest first.
+func (db *DB) Notifications(ctx context.Context, limit int) ([]Notification, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, type, actor_id, COALESCE(post_id, 0), created_at, read FROM notifications ORDER BY id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Notification
+	for rows.Next() {
+		var n Notification
+		var at int64
+		if err := rows.Scan(&n.ID, &n.Type, &n.ActorID, &n.PostID, &at, &n.Read); err != nil {
+			return nil, err
+		}
+		n.CreatedAt = fromMilli(at)
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
 
 // NotificationFilter narrows a notifications page, as GET
 // /api/v1/notifications does.

@@ -223,6 +223,13 @@ func notFound(err error, what string) error {
 	return fmt.Errorf("%s: %w", what, err)
 }
 
+func notFoundOrNil(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	return notFound(err, what)
+}
+
 // Ping checks that the database answers a query.
 func (db *DB) Ping(ctx context.Context) error {
 	var one int
