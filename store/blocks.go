@@ -34,3 +34,11 @@ func (db *DB) Blocked(ctx context.Context, blockerID, blockedID int64) (bool, er
 	}
 	return err == nil, err
 }
+
+// BlockedActors pages the accounts the owner (localID) blocks, by actor
+// id, highest first: blocks have no row id of their own, and Mastodon only
+// asks that the Link header cursors work.
+func (db *DB) BlockedActors(ctx context.Context, localID int64, pg Page) ([]Actor, error) {
+	return db.actorsByIDPage(ctx, pg, `SELECT `+prefixed("a.", actorColumns)+` FROM blocks b JOIN actors a ON a.id = b.blocked_id
+		WHERE b.blocker_id = ?`, localID)
+}

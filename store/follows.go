@@ -194,3 +194,34 @@ func (tx *Tx) SeverDomainFollows(ctx context.Context, localID int64, domain stri
 		(followee_id = ? AND follower_id IN (SELECT id FROM actors WHERE domain = ? COLLATE NOCASE))`, localID, domain, localID, domain)
 	return err
 }
+
+// FollowersPage pages the accounts that follow followeeID (accepted
+// follows), by actor id, highest first. Follows carry no row id of their
+// own, so the actor id is the cursor Link headers carry.
+func (db *DB) FollowersPage(ctx context.Context, followeeID int64, pg Page) ([]Actor, error) {
+	actors, _, err := db.pagedActors(ctx, pg, "a.id", `SELECT `+prefixed("a.", actorColumns)+`, a.id FROM follows f
+		JOIN actors a ON a.id = f.follower_id WHERE f.followee_id = ? AND f.state = 'accepted'`, followeeID)
+	return actors, err
+}
+
+// FollowingPage pages the accounts followerID follows (accepted), by
+// actor id, highest first.
+func (db *DB) FollowingPage(ctx context.Context, followerID int64, pg Page) ([]Actor, error) {
+	actors, _, err := db.pagedActors(ctx, pg, "a.id", `SELECT `+prefixed("a.", actorColumns)+`, a.id FROM follows f
+		JOIN actors a ON a.id = f.followee_id WHERE f.follower_id = ? AND f.state = 'accepted'`, followerID)
+	return actors, err
+}
+
+// FollowRequests pages the accounts waiting for the owner (localID) to
+// accept their follow, by actor id, highest first.
+func (db *DB) FollowRequests(ctx context.Context, localID int64, pg Page) ([]Actor, error) {
+	return db.actorsByIDPage(ctx, pg, `SELECT `+prefixed("a.", actorColumns)+` FROM follows f JOIN actors a ON a.id = f.follower_id
+		WHERE f.followee_id = ? AND f.state = 'pending'`, localID)
+}
+
+// CountFollowRequests counts the follow requests awaiting the owner.
+func (db *DB) CountFollowRequests(ctx context.Context, localID int64) (int, error) {
+	var n int
+	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM follows WHERE followee_id = ? AND state = 'pending'`, localID).Scan(&n)
+	return n, err
+}

@@ -47,3 +47,10 @@ func (db *DB) CountLikes(ctx context.Context, postID int64) (int, error) {
 	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM likes WHERE post_id = ? AND emoji = ''`, postID).Scan(&n)
 	return n, err
 }
+
+// FavouritedBy pages the accounts that favourited a post, by actor id.
+func (db *DB) FavouritedBy(ctx context.Context, postID int64, pg Page) ([]Actor, error) {
+	actors, _, err := db.pagedActors(ctx, pg, "a.id", `SELECT `+prefixed("a.", actorColumns)+`, a.id FROM likes l
+		JOIN actors a ON a.id = l.actor_id WHERE l.post_id = ? AND l.emoji = ''`, postID)
+	return actors, err
+}

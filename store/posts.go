@@ -479,7 +479,28 @@ func (db *DB) CountPostsByAuthor(ctx context.Context, authorID int64, visibiliti
 	return n, err
 }
 
-// BoostOf finds an actor's boost of a post.
-func (tx *Tx) BoostOf(ctx context.Context, actorID, postID int64) (Post, error) {
-	return postWhere(ctx, txQueryer{tx}, `p.author_id = ? AND p.reblog_of_id = ?`, actorID, postID)
+// VisiblePosts says which of some posts viewerID (the owner's actor id,
+// or 0 for an anonymous reader) may see, by the rules of visibleToOwner
+// and with blocked authors hidden. Posts not stored are absent.
+func (db *DB) VisiblePosts(ctx context.Context, viewerID int64, ids []int64) (map[int64]bool, error) {
+	out := make(map[int64]bool, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	in, args := int64s(ids)
+	rows, err := db.read.QueryContext(ctx, `SELECT p.id, `+visibleToOwner+` AND `+notBlocked("p.author_id", "a.domain")+`
+		FROM posts p JOIN actors a ON a.id = p.author_id WHERE p.id IN (`+in+`)`, append([]any{viewerID, viewerID, viewerID}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("visible posts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var visible bool
+		if err := rows.Scan(&id, &visible); err != nil {
+			return nil, err
+		}
+		out[id] = visible
+	}
+	return out, rows.Err()
 }
