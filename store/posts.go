@@ -322,81 +322,11 @@ func postWhere(ctx context.Context, q queryer, where string, args ...any) (Post,
 	if err != nil {
 		return Post{}, notFound(err, fmt.Sprintf("post %v", args))
 	}
-	if err := loadPostParts(ctx, q, &p); err != nil {
+	posts := []Post{p}
+	if err := loadPartsBatch(ctx, q, posts); err != nil {
 		return Post{}, err
 	}
-	return p, nil
-}
-
-func loadPostParts(ctx context.Context, q queryer, p *Post) error {
-	rows, err := q.QueryContext(ctx, `SELECT id, url, media_type, description, width, height, blurhash, focus_x, focus_y
-		FROM attachments WHERE post_id = ? ORDER BY position`, p.ID)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var a Attachment
-		if err := rows.Scan(&a.ID, &a.URL, &a.MediaType, &a.Description, &a.Width, &a.Height, &a.Blurhash, &a.FocusX, &a.FocusY); err != nil {
-			rows.Close()
-			return err
-		}
-		p.Attachments = append(p.Attachments, a)
-	}
-	rows.Close()
-	if rows, err = q.QueryContext(ctx, `SELECT actor_uri, name FROM post_mentions WHERE post_id = ?`, p.ID); err != nil {
-		return err
-	}
-	for rows.Next() {
-		var m Mention
-		rows.Scan(&m.ActorURI, &m.Name)
-		p.Mentions = append(p.Mentions, m)
-	}
-	rows.Close()
-	if rows, err = q.QueryContext(ctx, `SELECT tag FROM post_tags WHERE post_id = ? ORDER BY tag`, p.ID); err != nil {
-		return err
-	}
-	for rows.Next() {
-		var t string
-		rows.Scan(&t)
-		p.Tags = append(p.Tags, t)
-	}
-	rows.Close()
-	if rows, err = q.QueryContext(ctx, `SELECT shortcode, url FROM post_emojis WHERE post_id = ?`, p.ID); err != nil {
-		return err
-	}
-	for rows.Next() {
-		var e Emoji
-		rows.Scan(&e.Shortcode, &e.URL)
-		p.Emojis = append(p.Emojis, e)
-	}
-	rows.Close()
-	return loadPoll(ctx, q, p)
-}
-
-func loadPoll(ctx context.Context, q queryer, p *Post) error {
-	var poll Poll
-	var expires, closed int64
-	err := q.QueryRowContext(ctx, `SELECT multiple, expires_at, closed_at, voters_count FROM polls WHERE post_id = ?`, p.ID).
-		Scan(&poll.Multiple, &expires, &closed, &poll.VotersCount)
-	if err == sql.ErrNoRows {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	poll.ExpiresAt, poll.ClosedAt = fromMilliOrZero(expires), fromMilliOrZero(closed)
-	rows, err := q.QueryContext(ctx, `SELECT title, votes FROM poll_options WHERE post_id = ? ORDER BY position`, p.ID)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var o PollOption
-		rows.Scan(&o.Title, &o.Votes)
-		poll.Options = append(poll.Options, o)
-	}
-	p.Poll = &poll
-	return rows.Err()
+	return posts[0], nil
 }
 
 // PostEdits returns the earlier versions of a post, oldest first.
@@ -433,35 +363,12 @@ func (db *DB) PostsByAuthor(ctx context.Context, authorID int64, visibilities []
 	}
 	q += ` ORDER BY p.published_at DESC LIMIT ?`
 	args = append(args, limit)
-	return db.queryPosts(ctx, q, args...)
-}
-
-func (db *DB) queryPosts(ctx context.Context, q string, args ...any) ([]Post, error) {
-	rows, err := db.read.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("posts: %w", err)
-	}
-	var posts []Post
-	for rows.Next() {
-		p, err := scanPost(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		posts = append(posts, p)
-	}
-	rows.Close()
-	for i := range posts {
-		if err := loadPostParts(ctx, db.read, &posts[i]); err != nil {
-			return nil, err
-		}
-	}
-	return posts, nil
+	return db.queryPostsBatch(ctx, q, args...)
 }
 
 // Replies lists the stored replies to a post URI, oldest first.
 func (db *DB) Replies(ctx context.Context, uri string, limit int) ([]Post, error) {
-	return db.queryPosts(ctx, `SELECT `+postColumns+postFrom+`WHERE p.in_reply_to_uri = ? AND p.in_reply_to_uri != '' ORDER BY p.published_at LIMIT ?`, uri, limit)
+	return db.queryPostsBatch(ctx, `SELECT `+postColumns+postFrom+`WHERE p.in_reply_to_uri = ? AND p.in_reply_to_uri != '' ORDER BY p.published_at LIMIT ?`, uri, limit)
 }
 
 // CountPostsByAuthor counts an author's posts with the given visibilities.
