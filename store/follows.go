@@ -139,7 +139,9 @@ func (tx *Tx) FollowersOf(ctx context.Context, followeeID int64) ([]int64, error
 	var ids []int64
 	for rows.Next() {
 		var id int64
-		rows.Scan(&id)
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
 		ids = append(ids, id)
 	}
 	return ids, rows.Err()

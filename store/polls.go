@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -38,10 +39,15 @@ func (tx *Tx) CloseExpiredPolls(ctx context.Context, localID int64, at time.Time
 	var ids []int64
 	for rows.Next() {
 		var id int64
-		rows.Scan(&id)
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("close polls: %w", err)
+		}
 		ids = append(ids, id)
 	}
-	rows.Close()
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return 0, fmt.Errorf("close polls: %w", err)
+	}
 	for _, id := range ids {
 		_, err := tx.exec(ctx, `INSERT INTO notifications (type, actor_id, post_id, created_at)
 			SELECT 'poll', p.author_id, p.id, ? FROM posts p WHERE p.id = ? AND (p.author_id = ?

@@ -340,7 +340,9 @@ func (db *DB) PostEdits(ctx context.Context, postID int64) ([]Post, error) {
 	for rows.Next() {
 		var p Post
 		var at int64
-		rows.Scan(&p.Summary, &p.Content, &p.Sensitive, &at)
+		if err := rows.Scan(&p.Summary, &p.Content, &p.Sensitive, &at); err != nil {
+			return nil, err
+		}
 		p.ID, p.EditedAt = postID, fromMilli(at)
 		out = append(out, p)
 	}
