@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -16,18 +18,24 @@ type Notification struct {
 	Read      bool
 }
 
-// Notify adds a notification unless the same one exists.
-func (tx *Tx) Notify(ctx context.Context, typ string, actorID, postID int64) error {
+// Notify adds a notification unless the same one (type, actor and post)
+// exists, and returns its id: the new row's, or the one already there.
+func (tx *Tx) Notify(ctx context.Context, typ string, actorID, postID int64) (int64, error) {
 	var post any
 	if postID != 0 {
 		post = postID
 	}
-	_, err := tx.exec(ctx, `INSERT INTO notifications (type, actor_id, post_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		typ, actorID, post, unixMilli(tx.now))
-	if err != nil {
-		return fmt.Errorf("notify: %w", err)
+	var id int64
+	err := tx.queryRow(ctx, `INSERT INTO notifications (type, actor_id, post_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING
+		RETURNING id`, typ, actorID, post, unixMilli(tx.now)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = tx.queryRow(ctx, `SELECT id FROM notifications WHERE type = ? AND actor_id = ? AND COALESCE(post_id, 0) = ?`,
+			typ, actorID, postID).Scan(&id)
 	}
-	return nil
+	if err != nil {
+		return 0, fmt.Errorf("notify: %w", err)
+	}
+	return id, nil
 }
 
 // Notifications lists notifications, newest first.
