@@ -38,24 +38,9 @@ func (tx *Tx) Notify(ctx context.Context, typ string, actorID, postID int64) (in
 	return id, nil
 }
 
-// Notifications lists notifications, newest first.
+// Notifications lists notifications, newest first, hidden ones too.
 func (db *DB) Notifications(ctx context.Context, limit int) ([]Notification, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, type, actor_id, COALESCE(post_id, 0), created_at, read FROM notifications ORDER BY id DESC LIMIT ?`, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Notification
-	for rows.Next() {
-		var n Notification
-		var at int64
-		if err := rows.Scan(&n.ID, &n.Type, &n.ActorID, &n.PostID, &at, &n.Read); err != nil {
-			return nil, err
-		}
-		n.CreatedAt = fromMilli(at)
-		out = append(out, n)
-	}
-	return out, rows.Err()
+	return db.notifications(ctx, `SELECT id, type, actor_id, COALESCE(post_id, 0), created_at, read FROM notifications ORDER BY id DESC LIMIT ?`, limit)
 }
 
 // NotificationFilter narrows a notifications page, as GET
