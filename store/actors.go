@@ -272,23 +272,6 @@ func (db *DB) pagedActors(ctx context.Context, pg Page, col, q string, args ...a
 	return actors, cursors, nil
 }
 
-// actorsByIDPage runs an actor query ("SELECT actor columns FROM ... WHERE
-// cond" without ORDER BY) over one page of actor ids, highest first.
-func (db *DB) actorsByIDPage(ctx context.Context, pg Page, q string, args ...any) ([]Actor, error) {
-	cond, bargs, ascending := pg.bounds("a.id")
-	order := " DESC"
-	if ascending {
-		order = " ASC"
-	}
-	out, err := db.actorList(ctx, q+` AND `+cond+` ORDER BY a.id`+order+` LIMIT ?`, append(append(args, bargs...), clampLimit(pg.Limit))...)
-	if ascending {
-		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-			out[i], out[j] = out[j], out[i]
-		}
-	}
-	return out, err
-}
-
 // scanActorCursor reads actorColumns followed by one cursor column.
 func scanActorCursor(row interface{ Scan(...any) error }, cursor *int64) (Actor, error) {
 	return scanActor(withCursor{row, cursor})

@@ -39,6 +39,7 @@ func (db *DB) Blocked(ctx context.Context, blockerID, blockedID int64) (bool, er
 // id, highest first: blocks have no row id of their own, and Mastodon only
 // asks that the Link header cursors work.
 func (db *DB) BlockedActors(ctx context.Context, localID int64, pg Page) ([]Actor, error) {
-	return db.actorsByIDPage(ctx, pg, `SELECT `+prefixed("a.", actorColumns)+` FROM blocks b JOIN actors a ON a.id = b.blocked_id
+	actors, _, err := db.pagedActors(ctx, pg, "a.id", `SELECT `+prefixed("a.", actorColumns)+`, a.id FROM blocks b JOIN actors a ON a.id = b.blocked_id
 		WHERE b.blocker_id = ?`, localID)
+	return actors, err
 }

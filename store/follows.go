@@ -217,8 +217,9 @@ func (db *DB) FollowingPage(ctx context.Context, followerID int64, pg Page) ([]A
 // FollowRequests pages the accounts waiting for the owner (localID) to
 // accept their follow, by actor id, highest first.
 func (db *DB) FollowRequests(ctx context.Context, localID int64, pg Page) ([]Actor, error) {
-	return db.actorsByIDPage(ctx, pg, `SELECT `+prefixed("a.", actorColumns)+` FROM follows f JOIN actors a ON a.id = f.follower_id
+	actors, _, err := db.pagedActors(ctx, pg, "a.id", `SELECT `+prefixed("a.", actorColumns)+`, a.id FROM follows f JOIN actors a ON a.id = f.follower_id
 		WHERE f.followee_id = ? AND f.state = 'pending'`, localID)
+	return actors, err
 }
 
 // CountFollowRequests counts the follow requests awaiting the owner.
