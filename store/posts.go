@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -128,7 +129,7 @@ func (tx *Tx) insertPost(ctx context.Context, id int64, p Post) (int64, error) {
 	res, err := tx.exec(ctx, `INSERT INTO posts (id, uri, url, author_id, local, type, visibility, reblog_of_id,
 		in_reply_to_uri, in_reply_to_id, conversation, summary, content, source, source_type, language, sensitive, published_at, edited_at, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uri) DO NOTHING`,
-		id, p.URI, p.URL, p.AuthorID, p.Local, orDefault(p.Type, "Note"), p.Visibility, reblog, p.InReplyToURI, replyID,
+		id, p.URI, p.URL, p.AuthorID, p.Local, cmp.Or(p.Type, "Note"), p.Visibility, reblog, p.InReplyToURI, replyID,
 		p.Conversation, p.Summary, p.Content, p.Source, p.SourceType, p.Language, p.Sensitive, unixMilli(p.PublishedAt),
 		milliOrZero(p.EditedAt), unixMilli(tx.now))
 	if err != nil {
@@ -152,13 +153,6 @@ func (tx *Tx) insertPost(ctx context.Context, id int64, p Post) (int64, error) {
 
 // ErrExists is returned when inserting something that is already stored.
 var ErrExists = fmt.Errorf("already exists")
-
-func orDefault(s, d string) string {
-	if s == "" {
-		return d
-	}
-	return s
-}
 
 // SetPostURI sets the URI and URL of a local post once its id is known.
 func (tx *Tx) SetPostURI(ctx context.Context, id int64, uri, url string) error {
