@@ -106,6 +106,7 @@ func (f *Federation) answerFollower(ctx context.Context, actorID int64, typ stri
 	if err != nil {
 		return err
 	}
+	var notice int64
 	err = f.db.InTx(ctx, func(tx *store.Tx) error {
 		follow, err := tx.FollowBetween(ctx, follower.ID, f.localID)
 		if err != nil {
@@ -115,7 +116,7 @@ func (f *Federation) answerFollower(ctx context.Context, actorID int64, typ stri
 			if err := tx.SetFollowState(ctx, follower.ID, f.localID, store.FollowAccepted); err != nil {
 				return err
 			}
-			if err := tx.Notify(ctx, "follow", follower.ID, 0); err != nil {
+			if notice, err = tx.Notify(ctx, "follow", follower.ID, 0); err != nil {
 				return err
 			}
 		} else if _, err := tx.DeleteFollow(ctx, follower.ID, f.localID); err != nil {
@@ -126,8 +127,8 @@ func (f *Federation) answerFollower(ctx context.Context, actorID int64, typ stri
 	if err == nil {
 		f.afterCommit()
 	}
-	if err == nil && typ == "Accept" {
-		f.streamNotification(ctx, "follow", follower.ID, 0)
+	if err == nil {
+		f.streamNotification(ctx, notice)
 	}
 	return err
 }

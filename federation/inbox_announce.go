@@ -34,7 +34,7 @@ func (f *Federation) onAnnounce(ctx context.Context, actor store.Actor, act *ap.
 	if boost.PublishedAt.IsZero() {
 		boost.PublishedAt = f.now()
 	}
-	var boostID int64
+	var boostID, notice int64
 	err = f.db.InTx(ctx, func(tx *store.Tx) error {
 		id, err := tx.InsertPost(ctx, boost)
 		if errors.Is(err, store.ErrExists) {
@@ -47,13 +47,14 @@ func (f *Federation) onAnnounce(ctx context.Context, actor store.Actor, act *ap.
 		if !target.Local {
 			return nil
 		}
-		return tx.Notify(ctx, "reblog", actor.ID, target.ID)
+		notice, err = tx.Notify(ctx, "reblog", actor.ID, target.ID)
+		return err
 	})
 	if err == nil && boostID != 0 {
 		f.streamPost(ctx, boostID, events.Update)
 	}
-	if err == nil && boostID != 0 && target.Local {
-		f.streamNotification(ctx, "reblog", actor.ID, target.ID)
+	if err == nil {
+		f.streamNotification(ctx, notice)
 	}
 	return err
 }

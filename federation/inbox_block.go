@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"cmp"
 	"context"
 
 	"kith/federation/ap"
@@ -14,7 +15,7 @@ func (f *Federation) onBlock(ctx context.Context, actor store.Actor, act *ap.Act
 		return nil
 	}
 	return f.db.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.PutBlock(ctx, actor.ID, f.localID, firstNonEmpty(act.ID, actor.URI+"#blocks")); err != nil {
+		if _, err := tx.PutBlock(ctx, actor.ID, f.localID, cmp.Or(act.ID, actor.URI+"#blocks")); err != nil {
 			return err
 		}
 		return tx.SeverFollows(ctx, actor.ID, f.localID)

@@ -107,7 +107,8 @@ func (f *Federation) concernsOwner(ctx context.Context, actor store.Actor, obj *
 func (f *Federation) storeRemotePost(ctx context.Context, author store.Actor, obj *ap.Object, depth int) (int64, error) {
 	p := f.postFromObject(author, obj)
 	var id int64
-	var fresh, notified bool
+	var fresh bool
+	var notice int64
 	err := f.db.InTx(ctx, func(tx *store.Tx) error {
 		if p.InReplyToURI != "" {
 			if parent, err := tx.PostByURI(ctx, p.InReplyToURI); err == nil {
@@ -126,16 +127,16 @@ func (f *Federation) storeRemotePost(ctx context.Context, author store.Actor, ob
 		}
 		fresh = true
 		if f.mentionsOwner(p) {
-			notified = true
-			return tx.Notify(ctx, "mention", author.ID, id)
+			notice, err = tx.Notify(ctx, "mention", author.ID, id)
+			return err
 		}
 		return nil
 	})
 	if err == nil && fresh && depth == 0 { // posts fetched for a thread are context, not news
 		f.streamPost(ctx, id, events.Update)
 	}
-	if err == nil && notified {
-		f.streamNotification(ctx, "mention", author.ID, id)
+	if err == nil {
+		f.streamNotification(ctx, notice)
 	}
 	if err == nil && p.InReplyToURI != "" && p.InReplyToID == 0 {
 		f.enqueueThreadFetch(ctx, p.InReplyToURI, depth+1)
@@ -166,15 +167,6 @@ func visibilityOf(obj *ap.Object, author store.Actor) string {
 		return store.Private
 	}
 	return store.Direct
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func htmlEscape(s string) string {

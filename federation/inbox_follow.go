@@ -22,7 +22,7 @@ func (f *Federation) onFollow(ctx context.Context, actor store.Actor, act *ap.Ac
 	if err != nil {
 		return err
 	}
-	var notified string
+	var notice int64
 	err = f.db.InTx(ctx, func(tx *store.Tx) error {
 		existing, err := tx.FollowBetween(ctx, actor.ID, f.localID)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -37,8 +37,8 @@ func (f *Federation) onFollow(ctx context.Context, actor store.Actor, act *ap.Ac
 			return err
 		}
 		if state == store.FollowPending {
-			notified = "follow_request"
-			return tx.Notify(ctx, notified, actor.ID, 0)
+			notice, err = tx.Notify(ctx, "follow_request", actor.ID, 0)
+			return err
 		}
 		// Note: Mastodon re-sends a Follow it thinks was lost; answer each
 		// with an Accept.
@@ -48,14 +48,14 @@ func (f *Federation) onFollow(ctx context.Context, actor store.Actor, act *ap.Ac
 		if alreadyAccepted {
 			return nil
 		}
-		notified = "follow"
-		return tx.Notify(ctx, notified, actor.ID, 0)
+		notice, err = tx.Notify(ctx, "follow", actor.ID, 0)
+		return err
 	})
 	if err == nil {
 		f.afterCommit()
 	}
-	if err == nil && notified != "" {
-		f.streamNotification(ctx, notified, actor.ID, 0)
+	if err == nil {
+		f.streamNotification(ctx, notice)
 	}
 	return err
 }

@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -22,17 +23,17 @@ func (f *Federation) onLike(ctx context.Context, actor store.Actor, act *ap.Acti
 	if act.Type == "EmojiReact" && !validReaction(emoji) {
 		return fmt.Errorf("%w: %q is not one emoji", ErrBadRequest, emoji)
 	}
-	var notified bool
+	var notice int64
 	err = f.db.InTx(ctx, func(tx *store.Tx) error {
-		fresh, err := tx.PutLike(ctx, actor.ID, p.ID, emoji, firstNonEmpty(act.ID, actor.URI+"#likes/"+p.URI))
+		fresh, err := tx.PutLike(ctx, actor.ID, p.ID, emoji, cmp.Or(act.ID, actor.URI+"#likes/"+p.URI))
 		if err != nil || !fresh || !p.Local {
 			return err
 		}
-		notified = true
-		return tx.Notify(ctx, "favourite", actor.ID, p.ID)
+		notice, err = tx.Notify(ctx, "favourite", actor.ID, p.ID)
+		return err
 	})
-	if err == nil && notified {
-		f.streamNotification(ctx, "favourite", actor.ID, p.ID)
+	if err == nil {
+		f.streamNotification(ctx, notice)
 	}
 	return err
 }

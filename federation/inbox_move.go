@@ -54,7 +54,8 @@ func (f *Federation) onMove(ctx context.Context, origin store.Actor, act *ap.Act
 		if !followed {
 			return nil
 		}
-		return tx.Notify(ctx, "move", origin.ID, 0)
+		_, err := tx.Notify(ctx, "move", origin.ID, 0)
+		return err
 	})
 	if err != nil || !followed {
 		return err

@@ -51,22 +51,22 @@ func (f *Federation) onUpdate(ctx context.Context, actor store.Actor, act *ap.Ac
 	case updated.EditedAt.IsZero():
 		updated.EditedAt = f.now()
 	}
-	var notified bool
+	var notice int64
 	err = f.db.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.UpdatePost(ctx, updated); err != nil {
 			return err
 		}
 		if _, err := tx.BoostOf(ctx, f.localID, existing.ID); err == nil && textChanged {
-			notified = true
-			return tx.Notify(ctx, "update", actor.ID, existing.ID)
+			notice, err = tx.Notify(ctx, "update", actor.ID, existing.ID)
+			return err
 		}
 		return nil
 	})
 	if err == nil && textChanged {
 		f.streamPost(ctx, existing.ID, events.StatusUpdate)
 	}
-	if err == nil && notified {
-		f.streamNotification(ctx, "update", actor.ID, existing.ID)
+	if err == nil {
+		f.streamNotification(ctx, notice)
 	}
 	return err
 }

@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"cmp"
 	"time"
 
 	"kith/federation/ap"
@@ -24,7 +25,7 @@ func actorFromDocument(doc *ap.Actor, now time.Time) store.Actor {
 		Domain:       hostOf(doc.ID),
 		DisplayName:  ap.Line(string(doc.Name), ap.MaxNameRunes),
 		Summary:      ap.SanitizeHTML(string(doc.Summary)),
-		URL:          firstNonEmpty(ap.HTTPURL(doc.ProfileURL()), doc.ID),
+		URL:          cmp.Or(ap.HTTPURL(doc.ProfileURL()), doc.ID),
 		Inbox:        ap.HTTPURL(string(doc.Inbox)),
 		SharedInbox:  ap.HTTPURL(doc.SharedInboxURL()),
 		Outbox:       ap.HTTPURL(string(doc.Outbox)),
@@ -60,13 +61,13 @@ func actorFromDocument(doc *ap.Actor, now time.Time) store.Actor {
 func (f *Federation) postFromObject(author store.Actor, obj *ap.Object) store.Post {
 	p := store.Post{
 		URI:          obj.ID, // an http(s) URL: ap.ParseObject checked it
-		URL:          firstNonEmpty(ap.HTTPURL(obj.URL.HTML()), obj.ID),
+		URL:          cmp.Or(ap.HTTPURL(obj.URL.HTML()), obj.ID),
 		AuthorID:     author.ID,
 		Type:         string(obj.Type),
 		Visibility:   visibilityOf(obj, author),
 		InReplyToURI: ap.HTTPURL(string(obj.InReplyTo)),
 		// A conversation is an opaque id (often a tag: URI), never shown.
-		Conversation: ap.Line(firstNonEmpty(string(obj.Conversation), string(obj.Context)), ap.MaxNameRunes),
+		Conversation: ap.Line(cmp.Or(string(obj.Conversation), string(obj.Context)), ap.MaxNameRunes),
 		Summary:      ap.Text(obj.SummaryText(), ap.MaxSummaryRunes),
 		Content:      ap.SanitizeHTML(obj.ContentHTML()),
 		Sensitive:    obj.IsSensitive(),

@@ -2,6 +2,7 @@ package federation
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"html"
@@ -114,7 +115,7 @@ func (l *linker) mention(user, host string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	return `<span class="h-card"><a href="` + html.EscapeString(firstNonEmpty(a.URL, a.URI)) +
+	return `<span class="h-card"><a href="` + html.EscapeString(cmp.Or(a.URL, a.URI)) +
 		`" class="u-url mention">@<span>` + html.EscapeString(a.Username) + `</span></a></span>`, true
 }
 

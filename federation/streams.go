@@ -2,7 +2,6 @@ package federation
 
 import (
 	"context"
-	"slices"
 
 	"kith/events"
 	"kith/store"
@@ -15,8 +14,9 @@ import (
 // for streams nobody is listening to, so with no app open this costs
 // nothing.
 
-// onePost is a timeline page holding only post id, if the timeline has it.
-func onePost(id int64) store.Page { return store.Page{MaxID: id + 1, SinceID: id - 1, Limit: 1} }
+// onlyID is a page holding only row id (a post or a notification), if the
+// page's query has it.
+func onlyID(id int64) store.Page { return store.Page{MaxID: id + 1, SinceID: id - 1, Limit: 1} }
 
 // streamPost announces a stored post (kind events.Update) or an edit
 // (events.StatusUpdate) on every stream it belongs on.
@@ -39,7 +39,7 @@ func (f *Federation) streamPost(ctx context.Context, id int64, kind string) {
 		}
 		return err == nil && len(posts) == 1
 	}
-	one := onePost(id)
+	one := onlyID(id)
 	if hub.Listening(events.Filter{Stream: events.User}) && has(f.db.HomeTimeline(ctx, f.localID, one)) {
 		send(events.User, "", 0)
 	}
@@ -75,7 +75,7 @@ func (f *Federation) streamToLists(ctx context.Context, p store.Post, send func(
 		return
 	}
 	for _, l := range lists {
-		if f.opts.Events.Listening(events.Filter{Stream: events.List, ListID: l.ID}) && has(f.db.ListTimeline(ctx, f.localID, l.ID, onePost(p.ID))) {
+		if f.opts.Events.Listening(events.Filter{Stream: events.List, ListID: l.ID}) && has(f.db.ListTimeline(ctx, f.localID, l.ID, onlyID(p.ID))) {
 			send(events.List, "", l.ID)
 		}
 	}
@@ -88,32 +88,24 @@ func (f *Federation) streamDelete(id int64) {
 	}
 }
 
-// notificationLookback is how many of an actor's notifications of one
-// type streamNotification searches for the one just made.
-const notificationLookback = 10
-
-// streamNotification announces the notification of type typ from actorID
-// about postID (0 for none) that was just committed. Notifications the
-// owner hides (muted or blocked actors, muted conversations) are not
-// found, so not announced.
-func (f *Federation) streamNotification(ctx context.Context, typ string, actorID, postID int64) {
+// streamNotification announces notification id (0 for none), just
+// committed. Notifications the owner hides (muted or blocked actors, muted
+// conversations) are not announced: the notifications page is asked for
+// that one notification, so the rules are the page's own.
+func (f *Federation) streamNotification(ctx context.Context, id int64) {
 	hub := f.opts.Events
-	if hub == nil || hub.Idle() {
+	if hub == nil || hub.Idle() || id == 0 {
 		return
 	}
-	// Note: store.Tx.Notify does not return the row's id; the newest of
-	// the actor's notifications of this type about this post is it.
-	list, err := f.db.NotificationsPage(ctx, store.Page{Limit: notificationLookback},
-		store.NotificationFilter{Types: []string{typ}, AccountID: actorID})
+	list, err := f.db.NotificationsPage(ctx, onlyID(id), store.NotificationFilter{})
 	if err != nil {
-		f.logger.Debug("stream notification", "type", typ, "err", err)
+		f.logger.Debug("stream notification", "notification", id, "err", err)
 		return
 	}
-	i := slices.IndexFunc(list, func(n store.Notification) bool { return n.PostID == postID })
-	if i < 0 {
+	if len(list) != 1 {
 		return
 	}
 	for _, stream := range []string{events.User, events.UserNotification} {
-		hub.Publish(events.Event{Stream: stream, Kind: events.Notification, NotificationID: list[i].ID, PostID: postID})
+		hub.Publish(events.Event{Stream: stream, Kind: events.Notification, NotificationID: id, PostID: list[0].PostID})
 	}
 }

@@ -15,7 +15,10 @@ import (
 func notify(t *testing.T, in *instance, typ string, actorID, postID int64) {
 	t.Helper()
 	ctx := context.Background()
-	if err := in.db.InTx(ctx, func(tx *store.Tx) error { return tx.Notify(ctx, typ, actorID, postID) }); err != nil {
+	if err := in.db.InTx(ctx, func(tx *store.Tx) error {
+		_, err := tx.Notify(ctx, typ, actorID, postID)
+		return err
+	}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -21,7 +21,7 @@ func TestWebNotificationsFilterAndMarkRead(t *testing.T) {
 			typ  string
 			post int64
 		}{{"follow", 0}, {"favourite", mine.ID}, {"mention", mention.ID}} {
-			if err := tx.Notify(ctx, n.typ, mention.AuthorID, n.post); err != nil {
+			if _, err := tx.Notify(ctx, n.typ, mention.AuthorID, n.post); err != nil {
 				return err
 			}
 		}

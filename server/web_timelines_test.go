@@ -283,7 +283,7 @@ func TestWebRepeatedPostIDs(t *testing.T) {
 	fan := o.remotePost(t, "a fan's post")
 	err := o.db.InTx(ctx, func(tx *store.Tx) error {
 		for _, typ := range []string{"favourite", "reblog"} {
-			if err := tx.Notify(ctx, typ, fan.AuthorID, p.ID); err != nil {
+			if _, err := tx.Notify(ctx, typ, fan.AuthorID, p.ID); err != nil {
 				return err
 			}
 		}

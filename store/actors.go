@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -197,3 +198,89 @@ func (db *DB) ActorURIs(ctx context.Context) ([]string, error) {
 	}
 	return scanStrings(rows)
 }
+
+// ActorsByIDs returns the stored actors among ids, in the order of ids
+// (ids not stored are skipped).
+func (db *DB) ActorsByIDs(ctx context.Context, ids []int64) ([]Actor, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	in, args := int64s(ids)
+	found, err := db.actorList(ctx, `SELECT `+actorColumns+` FROM actors WHERE id IN (`+in+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("actors by ids: %w", err)
+	}
+	byID := make(map[int64]Actor, len(found))
+	for _, a := range found {
+		byID[a.ID] = a
+	}
+	out := make([]Actor, 0, len(found))
+	for _, id := range ids {
+		if a, ok := byID[id]; ok {
+			out = append(out, a)
+			delete(byID, id) // once, even if ids repeats it
+		}
+	}
+	return out, nil
+}
+
+// KnownDomains lists the domains of the remote actors kith has stored,
+// alphabetically, leaving out blocked ones (Mastodon's instance peers).
+func (db *DB) KnownDomains(ctx context.Context) ([]string, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT DISTINCT a.domain FROM actors a WHERE a.local = 0 AND a.domain != ''
+		AND NOT EXISTS (SELECT 1 FROM domain_blocks d WHERE d.domain = a.domain) ORDER BY a.domain`)
+	if err != nil {
+		return nil, fmt.Errorf("known domains: %w", err)
+	}
+	return scanStrings(rows)
+}
+
+// pagedActors runs an actor query ("SELECT actor columns, cursor FROM ...
+// WHERE cond" without ORDER BY) over one page of cursor column col, newest
+// first, and returns the actors with their cursors.
+func (db *DB) pagedActors(ctx context.Context, pg Page, col, q string, args ...any) ([]Actor, []int64, error) {
+	cond, bargs, ascending := pg.bounds(col)
+	order := " DESC"
+	if ascending {
+		order = " ASC"
+	}
+	q += " AND " + cond + " ORDER BY " + col + order + " LIMIT ?"
+	args = append(append(args, bargs...), clampLimit(pg.Limit))
+	rows, err := db.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("actors: %w", err)
+	}
+	defer rows.Close()
+	var actors []Actor
+	var cursors []int64
+	for rows.Next() {
+		var cursor int64
+		a, err := scanActorCursor(rows, &cursor)
+		if err != nil {
+			return nil, nil, err
+		}
+		actors = append(actors, a)
+		cursors = append(cursors, cursor)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	if ascending {
+		slices.Reverse(actors)
+		slices.Reverse(cursors)
+	}
+	return actors, cursors, nil
+}
+
+// scanActorCursor reads actorColumns followed by one cursor column.
+func scanActorCursor(row interface{ Scan(...any) error }, cursor *int64) (Actor, error) {
+	return scanActor(withCursor{row, cursor})
+}
+
+// withCursor adds a trailing cursor column to a row scan.
+type withCursor struct {
+	row    interface{ Scan(...any) error }
+	cursor *int64
+}
+
+func (w withCursor) Scan(dest ...any) error { return w.row.Scan(append(dest, w.cursor)...) }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -156,7 +157,7 @@ func (db *DB) cleanTable(ctx context.Context, t cleanTable) (CleanStats, error) 
 				}
 				batch = append(batch, row)
 			}
-			if err := rows.Close(); err != nil {
+			if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 				return err
 			}
 			if len(batch) == 0 {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -40,7 +41,7 @@ type FilterStatus struct {
 func (tx *Tx) CreateFilter(ctx context.Context, f Filter) (int64, error) {
 	contexts, _ := json.Marshal(nonNil(f.Context))
 	res, err := tx.tx.ExecContext(ctx, `INSERT INTO filters (title, context, filter_action, expires_at, created_at) VALUES (?, ?, ?, ?, ?)`,
-		f.Title, string(contexts), orDefault(f.Action, "warn"), milliOrZero(f.ExpiresAt), unixMilli(tx.now))
+		f.Title, string(contexts), cmp.Or(f.Action, "warn"), milliOrZero(f.ExpiresAt), unixMilli(tx.now))
 	if err != nil {
 		return 0, fmt.Errorf("create filter: %w", err)
 	}
@@ -58,7 +59,7 @@ func (tx *Tx) CreateFilter(ctx context.Context, f Filter) (int64, error) {
 func (tx *Tx) UpdateFilter(ctx context.Context, f Filter) error {
 	contexts, _ := json.Marshal(nonNil(f.Context))
 	res, err := tx.tx.ExecContext(ctx, `UPDATE filters SET title = ?, context = ?, filter_action = ?, expires_at = ? WHERE id = ?`,
-		f.Title, string(contexts), orDefault(f.Action, "warn"), milliOrZero(f.ExpiresAt), f.ID)
+		f.Title, string(contexts), cmp.Or(f.Action, "warn"), milliOrZero(f.ExpiresAt), f.ID)
 	return affectedOne(res, err, fmt.Sprintf("filter %d", f.ID))
 }
 

@@ -139,7 +139,9 @@ func (tx *Tx) FollowersOf(ctx context.Context, followeeID int64) ([]int64, error
 	var ids []int64
 	for rows.Next() {
 		var id int64
-		rows.Scan(&id)
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
 		ids = append(ids, id)
 	}
 	return ids, rows.Err()
@@ -177,4 +179,52 @@ func prefixed(prefix, columns string) string {
 		out = append(out, c)
 	}
 	return string(out)
+}
+
+// SeverFollows removes follows both ways between two actors (a block does
+// this).
+func (tx *Tx) SeverFollows(ctx context.Context, a, b int64) error {
+	_, err := tx.exec(ctx, `DELETE FROM follows WHERE (follower_id = ? AND followee_id = ?) OR (follower_id = ? AND followee_id = ?)`, a, b, b, a)
+	return err
+}
+
+// SeverDomainFollows removes every follow, both ways, between the local
+// actor and the actors of a domain.
+func (tx *Tx) SeverDomainFollows(ctx context.Context, localID int64, domain string) error {
+	_, err := tx.exec(ctx, `DELETE FROM follows WHERE
+		(follower_id = ? AND followee_id IN (SELECT id FROM actors WHERE domain = ? COLLATE NOCASE)) OR
+		(followee_id = ? AND follower_id IN (SELECT id FROM actors WHERE domain = ? COLLATE NOCASE))`, localID, domain, localID, domain)
+	return err
+}
+
+// FollowersPage pages the accounts that follow followeeID (accepted
+// follows), by actor id, highest first. Follows carry no row id of their
+// own, so the actor id is the cursor Link headers carry.
+func (db *DB) FollowersPage(ctx context.Context, followeeID int64, pg Page) ([]Actor, error) {
+	actors, _, err := db.pagedActors(ctx, pg, "a.id", `SELECT `+prefixed("a.", actorColumns)+`, a.id FROM follows f
+		JOIN actors a ON a.id = f.follower_id WHERE f.followee_id = ? AND f.state = 'accepted'`, followeeID)
+	return actors, err
+}
+
+// FollowingPage pages the accounts followerID follows (accepted), by
+// actor id, highest first.
+func (db *DB) FollowingPage(ctx context.Context, followerID int64, pg Page) ([]Actor, error) {
+	actors, _, err := db.pagedActors(ctx, pg, "a.id", `SELECT `+prefixed("a.", actorColumns)+`, a.id FROM follows f
+		JOIN actors a ON a.id = f.followee_id WHERE f.follower_id = ? AND f.state = 'accepted'`, followerID)
+	return actors, err
+}
+
+// FollowRequests pages the accounts waiting for the owner (localID) to
+// accept their follow, by actor id, highest first.
+func (db *DB) FollowRequests(ctx context.Context, localID int64, pg Page) ([]Actor, error) {
+	actors, _, err := db.pagedActors(ctx, pg, "a.id", `SELECT `+prefixed("a.", actorColumns)+`, a.id FROM follows f JOIN actors a ON a.id = f.follower_id
+		WHERE f.followee_id = ? AND f.state = 'pending'`, localID)
+	return actors, err
+}
+
+// CountFollowRequests counts the follow requests awaiting the owner.
+func (db *DB) CountFollowRequests(ctx context.Context, localID int64) (int, error) {
+	var n int
+	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM follows WHERE followee_id = ? AND state = 'pending'`, localID).Scan(&n)
+	return n, err
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -19,7 +20,7 @@ type List struct {
 // "list", Mastodon's default.
 func (tx *Tx) CreateList(ctx context.Context, l List) (int64, error) {
 	res, err := tx.tx.ExecContext(ctx, `INSERT INTO lists (title, replies_policy, exclusive, created_at) VALUES (?, ?, ?, ?)`,
-		l.Title, orDefault(l.RepliesPolicy, "list"), l.Exclusive, unixMilli(tx.now))
+		l.Title, cmp.Or(l.RepliesPolicy, "list"), l.Exclusive, unixMilli(tx.now))
 	if err != nil {
 		return 0, fmt.Errorf("create list: %w", err)
 	}
@@ -29,7 +30,7 @@ func (tx *Tx) CreateList(ctx context.Context, l List) (int64, error) {
 // UpdateList changes a list's title, policy and exclusivity.
 func (tx *Tx) UpdateList(ctx context.Context, l List) error {
 	res, err := tx.tx.ExecContext(ctx, `UPDATE lists SET title = ?, replies_policy = ?, exclusive = ? WHERE id = ?`,
-		l.Title, orDefault(l.RepliesPolicy, "list"), l.Exclusive, l.ID)
+		l.Title, cmp.Or(l.RepliesPolicy, "list"), l.Exclusive, l.ID)
 	return affectedOne(res, err, fmt.Sprintf("list %d", l.ID))
 }
 

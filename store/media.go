@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -36,7 +37,7 @@ func (tx *Tx) CreateUpload(ctx context.Context, u Upload) (int64, error) {
 	}
 	id, _ := res.LastInsertId()
 	if _, err := tx.tx.ExecContext(ctx, `INSERT INTO media_uploads (attachment_id, path, state, created_at) VALUES (?, ?, ?, ?)`,
-		id, u.Path, orDefault(u.State, UploadProcessing), unixMilli(tx.now)); err != nil {
+		id, u.Path, cmp.Or(u.State, UploadProcessing), unixMilli(tx.now)); err != nil {
 		return 0, fmt.Errorf("create upload: %w", err)
 	}
 	return id, nil

@@ -2,8 +2,46 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"time"
 )
+
+// Notification is something the owner is told about.
+type Notification struct {
+	ID        int64
+	Type      string
+	ActorID   int64
+	PostID    int64
+	CreatedAt time.Time
+	Read      bool
+}
+
+// Notify adds a notification unless the same one (type, actor and post)
+// exists, and returns its id: the new row's, or the one already there.
+func (tx *Tx) Notify(ctx context.Context, typ string, actorID, postID int64) (int64, error) {
+	var post any
+	if postID != 0 {
+		post = postID
+	}
+	var id int64
+	err := tx.queryRow(ctx, `INSERT INTO notifications (type, actor_id, post_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING
+		RETURNING id`, typ, actorID, post, unixMilli(tx.now)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = tx.queryRow(ctx, `SELECT id FROM notifications WHERE type = ? AND actor_id = ? AND COALESCE(post_id, 0) = ?`,
+			typ, actorID, postID).Scan(&id)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("notify: %w", err)
+	}
+	return id, nil
+}
+
+// Notifications lists notifications, newest first, hidden ones too.
+func (db *DB) Notifications(ctx context.Context, limit int) ([]Notification, error) {
+	return db.notifications(ctx, `SELECT id, type, actor_id, COALESCE(post_id, 0), created_at, read FROM notifications ORDER BY id DESC LIMIT ?`, limit)
+}
 
 // NotificationFilter narrows a notifications page, as GET
 // /api/v1/notifications does.

@@ -31,7 +31,7 @@ func TestNotificationsPageAndMarkers(t *testing.T) {
 			{"follow", bob, 0}, {"favourite", bob, mine}, {"mention", dave, other},
 			{"favourite", dave, other}, {"follow", muted, 0}, {"follow", quiet, 0}, {"reblog", dave, mine},
 		} {
-			if err := tx.Notify(f.ctx, n.typ, n.actor, n.post); err != nil {
+			if _, err := tx.Notify(f.ctx, n.typ, n.actor, n.post); err != nil {
 				return err
 			}
 		}
@@ -106,5 +106,35 @@ func TestNotificationsPageAndMarkers(t *testing.T) {
 	f.tx(func(tx *Tx) error { return tx.ClearNotifications(f.ctx) })
 	if got, _ := f.db.NotificationsPage(f.ctx, Page{}, NotificationFilter{}); len(got) != 0 {
 		t.Errorf("after clear: got %v", notificationIDs(got))
+	}
+}
+
+func TestNotifyReturnsID(t *testing.T) {
+	f := newFixture(t)
+	bob := f.actor("bob", "a.example")
+	mine := f.post(f.localID, Post{})
+	notify := func(typ string, post int64) int64 {
+		t.Helper()
+		var id int64
+		f.tx(func(tx *Tx) error {
+			var err error
+			id, err = tx.Notify(f.ctx, typ, bob, post)
+			return err
+		})
+		return id
+	}
+	follow, like := notify("follow", 0), notify("favourite", mine)
+	if follow == 0 || like == 0 || follow == like {
+		t.Fatalf("new notifications: got ids %d and %d, want two ids", follow, like)
+	}
+	if got := notify("favourite", mine); got != like {
+		t.Errorf("the same notification again: got id %d, want %d", got, like)
+	}
+	if got := notify("follow", 0); got != follow {
+		t.Errorf("the same follow again: got id %d, want %d", got, follow)
+	}
+	n, err := f.db.NotificationByID(f.ctx, like)
+	if err != nil || n.Type != "favourite" || n.PostID != mine {
+		t.Errorf("NotificationByID(%d): got %+v, %v", like, n, err)
 	}
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -128,7 +129,7 @@ func (tx *Tx) insertPost(ctx context.Context, id int64, p Post) (int64, error) {
 	res, err := tx.exec(ctx, `INSERT INTO posts (id, uri, url, author_id, local, type, visibility, reblog_of_id,
 		in_reply_to_uri, in_reply_to_id, conversation, summary, content, source, source_type, language, sensitive, published_at, edited_at, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uri) DO NOTHING`,
-		id, p.URI, p.URL, p.AuthorID, p.Local, orDefault(p.Type, "Note"), p.Visibility, reblog, p.InReplyToURI, replyID,
+		id, p.URI, p.URL, p.AuthorID, p.Local, cmp.Or(p.Type, "Note"), p.Visibility, reblog, p.InReplyToURI, replyID,
 		p.Conversation, p.Summary, p.Content, p.Source, p.SourceType, p.Language, p.Sensitive, unixMilli(p.PublishedAt),
 		milliOrZero(p.EditedAt), unixMilli(tx.now))
 	if err != nil {
@@ -152,13 +153,6 @@ func (tx *Tx) insertPost(ctx context.Context, id int64, p Post) (int64, error) {
 
 // ErrExists is returned when inserting something that is already stored.
 var ErrExists = fmt.Errorf("already exists")
-
-func orDefault(s, d string) string {
-	if s == "" {
-		return d
-	}
-	return s
-}
 
 // SetPostURI sets the URI and URL of a local post once its id is known.
 func (tx *Tx) SetPostURI(ctx context.Context, id int64, uri, url string) error {
@@ -322,81 +316,11 @@ func postWhere(ctx context.Context, q queryer, where string, args ...any) (Post,
 	if err != nil {
 		return Post{}, notFound(err, fmt.Sprintf("post %v", args))
 	}
-	if err := loadPostParts(ctx, q, &p); err != nil {
+	posts := []Post{p}
+	if err := loadPartsBatch(ctx, q, posts); err != nil {
 		return Post{}, err
 	}
-	return p, nil
-}
-
-func loadPostParts(ctx context.Context, q queryer, p *Post) error {
-	rows, err := q.QueryContext(ctx, `SELECT id, url, media_type, description, width, height, blurhash, focus_x, focus_y
-		FROM attachments WHERE post_id = ? ORDER BY position`, p.ID)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var a Attachment
-		if err := rows.Scan(&a.ID, &a.URL, &a.MediaType, &a.Description, &a.Width, &a.Height, &a.Blurhash, &a.FocusX, &a.FocusY); err != nil {
-			rows.Close()
-			return err
-		}
-		p.Attachments = append(p.Attachments, a)
-	}
-	rows.Close()
-	if rows, err = q.QueryContext(ctx, `SELECT actor_uri, name FROM post_mentions WHERE post_id = ?`, p.ID); err != nil {
-		return err
-	}
-	for rows.Next() {
-		var m Mention
-		rows.Scan(&m.ActorURI, &m.Name)
-		p.Mentions = append(p.Mentions, m)
-	}
-	rows.Close()
-	if rows, err = q.QueryContext(ctx, `SELECT tag FROM post_tags WHERE post_id = ? ORDER BY tag`, p.ID); err != nil {
-		return err
-	}
-	for rows.Next() {
-		var t string
-		rows.Scan(&t)
-		p.Tags = append(p.Tags, t)
-	}
-	rows.Close()
-	if rows, err = q.QueryContext(ctx, `SELECT shortcode, url FROM post_emojis WHERE post_id = ?`, p.ID); err != nil {
-		return err
-	}
-	for rows.Next() {
-		var e Emoji
-		rows.Scan(&e.Shortcode, &e.URL)
-		p.Emojis = append(p.Emojis, e)
-	}
-	rows.Close()
-	return loadPoll(ctx, q, p)
-}
-
-func loadPoll(ctx context.Context, q queryer, p *Post) error {
-	var poll Poll
-	var expires, closed int64
-	err := q.QueryRowContext(ctx, `SELECT multiple, expires_at, closed_at, voters_count FROM polls WHERE post_id = ?`, p.ID).
-		Scan(&poll.Multiple, &expires, &closed, &poll.VotersCount)
-	if err == sql.ErrNoRows {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	poll.ExpiresAt, poll.ClosedAt = fromMilliOrZero(expires), fromMilliOrZero(closed)
-	rows, err := q.QueryContext(ctx, `SELECT title, votes FROM poll_options WHERE post_id = ? ORDER BY position`, p.ID)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var o PollOption
-		rows.Scan(&o.Title, &o.Votes)
-		poll.Options = append(poll.Options, o)
-	}
-	p.Poll = &poll
-	return rows.Err()
+	return posts[0], nil
 }
 
 // PostEdits returns the earlier versions of a post, oldest first.
@@ -410,7 +334,9 @@ func (db *DB) PostEdits(ctx context.Context, postID int64) ([]Post, error) {
 	for rows.Next() {
 		var p Post
 		var at int64
-		rows.Scan(&p.Summary, &p.Content, &p.Sensitive, &at)
+		if err := rows.Scan(&p.Summary, &p.Content, &p.Sensitive, &at); err != nil {
+			return nil, err
+		}
 		p.ID, p.EditedAt = postID, fromMilli(at)
 		out = append(out, p)
 	}
@@ -433,35 +359,12 @@ func (db *DB) PostsByAuthor(ctx context.Context, authorID int64, visibilities []
 	}
 	q += ` ORDER BY p.published_at DESC LIMIT ?`
 	args = append(args, limit)
-	return db.queryPosts(ctx, q, args...)
-}
-
-func (db *DB) queryPosts(ctx context.Context, q string, args ...any) ([]Post, error) {
-	rows, err := db.read.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("posts: %w", err)
-	}
-	var posts []Post
-	for rows.Next() {
-		p, err := scanPost(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		posts = append(posts, p)
-	}
-	rows.Close()
-	for i := range posts {
-		if err := loadPostParts(ctx, db.read, &posts[i]); err != nil {
-			return nil, err
-		}
-	}
-	return posts, nil
+	return db.queryPostsBatch(ctx, q, args...)
 }
 
 // Replies lists the stored replies to a post URI, oldest first.
 func (db *DB) Replies(ctx context.Context, uri string, limit int) ([]Post, error) {
-	return db.queryPosts(ctx, `SELECT `+postColumns+postFrom+`WHERE p.in_reply_to_uri = ? AND p.in_reply_to_uri != '' ORDER BY p.published_at LIMIT ?`, uri, limit)
+	return db.queryPostsBatch(ctx, `SELECT `+postColumns+postFrom+`WHERE p.in_reply_to_uri = ? AND p.in_reply_to_uri != '' ORDER BY p.published_at LIMIT ?`, uri, limit)
 }
 
 // CountPostsByAuthor counts an author's posts with the given visibilities.
@@ -479,7 +382,28 @@ func (db *DB) CountPostsByAuthor(ctx context.Context, authorID int64, visibiliti
 	return n, err
 }
 
-// BoostOf finds an actor's boost of a post.
-func (tx *Tx) BoostOf(ctx context.Context, actorID, postID int64) (Post, error) {
-	return postWhere(ctx, txQueryer{tx}, `p.author_id = ? AND p.reblog_of_id = ?`, actorID, postID)
+// VisiblePosts says which of some posts viewerID (the owner's actor id,
+// or 0 for an anonymous reader) may see, by the rules of visibleToOwner
+// and with blocked authors hidden. Posts not stored are absent.
+func (db *DB) VisiblePosts(ctx context.Context, viewerID int64, ids []int64) (map[int64]bool, error) {
+	out := make(map[int64]bool, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	in, args := int64s(ids)
+	rows, err := db.read.QueryContext(ctx, `SELECT p.id, `+visibleToOwner+` AND `+notBlocked("p.author_id", "a.domain")+`
+		FROM posts p JOIN actors a ON a.id = p.author_id WHERE p.id IN (`+in+`)`, append([]any{viewerID, viewerID, viewerID}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("visible posts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var visible bool
+		if err := rows.Scan(&id, &visible); err != nil {
+			return nil, err
+		}
+		out[id] = visible
+	}
+	return out, rows.Err()
 }

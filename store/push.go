@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -28,7 +29,7 @@ func (tx *Tx) PutPushSubscription(ctx context.Context, s PushSubscription) error
 		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (token_hash) DO UPDATE SET endpoint = excluded.endpoint, p256dh = excluded.p256dh, auth = excluded.auth,
 		alerts = excluded.alerts, policy = excluded.policy, created_at = excluded.created_at`,
-		s.TokenHash, s.Endpoint, s.P256dh, s.Auth, string(alerts), orDefault(s.Policy, "all"), unixMilli(tx.now))
+		s.TokenHash, s.Endpoint, s.P256dh, s.Auth, string(alerts), cmp.Or(s.Policy, "all"), unixMilli(tx.now))
 	if err != nil {
 		return fmt.Errorf("put push subscription: %w", err)
 	}
@@ -41,7 +42,7 @@ func (tx *Tx) UpdatePushAlerts(ctx context.Context, tokenHash []byte, alerts map
 	if alerts == nil {
 		b = []byte("{}")
 	}
-	res, err := tx.tx.ExecContext(ctx, `UPDATE push_subscriptions SET alerts = ?, policy = ? WHERE token_hash = ?`, string(b), orDefault(policy, "all"), tokenHash)
+	res, err := tx.tx.ExecContext(ctx, `UPDATE push_subscriptions SET alerts = ?, policy = ? WHERE token_hash = ?`, string(b), cmp.Or(policy, "all"), tokenHash)
 	return affectedOne(res, err, "push subscription")
 }
 

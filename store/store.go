@@ -1,10 +1,22 @@
-// Package store keeps everything kith knows in one SQLite file: the owner,
-// settings, sessions and the job queue (later: posts, actors, deliveries).
+// Package store keeps everything kith knows in one SQLite file: the owner
+// and their sessions, settings and client apps; actors, posts and what
+// hangs off them (follows, likes, boosts, blocks, notifications, polls,
+// media); the owner's lists, filters, mutes and bookmarks; and the queues
+// kith works through (the job queue, deliveries among its jobs, and
+// scheduled posts).
 //
 // It knows nothing of HTTP or ActivityPub. Reads go through a pool of
 // read-only connections; writes go through a single connection whose
 // transactions take the write lock up front, so writers queue in Go instead
-// of spinning on SQLITE_BUSY.
+// of spinning on SQLITE_BUSY. Migrations are embedded (migrations/) and
+// applied in order at open.
+//
+// The SQL is raw and lives with its table: one file per table or
+// aggregate (follows.go, likes.go, notifications.go, posts.go with its
+// parts), named for what it stores rather than for who reads it. Reads
+// that span tables, such as timelines.go, threads.go and search.go, are
+// named for what they assemble. store.go holds the opening, transactions
+// and helpers every file shares.
 package store
 
 import (
@@ -221,6 +233,13 @@ func notFound(err error, what string) error {
 		return fmt.Errorf("%s: %w", what, ErrNotFound)
 	}
 	return fmt.Errorf("%s: %w", what, err)
+}
+
+func notFoundOrNil(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	return notFound(err, what)
 }
 
 // Ping checks that the database answers a query.

@@ -135,3 +135,46 @@ func (db *DB) TagHistory(ctx context.Context, tag string, days int) ([]TagDay, e
 	}
 	return out, rows.Err()
 }
+
+// TagQuery selects public posts by hashtags (lower case or not, '#'
+// optional), as GET /api/v1/timelines/tag does: any of Any, all of All,
+// none of None.
+type TagQuery struct {
+	Any, All, None []string
+	Local, Remote  bool // only local or only remote posts; both or neither: all
+	OnlyMedia      bool
+}
+
+// TagsTimeline pages the public posts a TagQuery selects, newest first,
+// leaving out what the owner mutes or blocks.
+func (db *DB) TagsTimeline(ctx context.Context, tq TagQuery, pg Page) ([]Post, error) {
+	norm := func(tags []string) []string {
+		out := make([]string, 0, len(tags))
+		for _, t := range tags {
+			if t = normalizeTag(t); t != "" {
+				out = append(out, t)
+			}
+		}
+		return out
+	}
+	anyTags := norm(tq.Any)
+	if len(anyTags) == 0 {
+		return nil, nil
+	}
+	in, args := stringsIn(anyTags)
+	q := pageColumns + `WHERE p.id IN (SELECT post_id FROM post_tags WHERE tag IN (` + in + `))
+		AND p.visibility = 'public' AND p.reblog_of_id IS NULL AND ` + notMuted("p.author_id") + ` AND ` + notBlocked("p.author_id", "a.domain")
+	args = append(args, unixMilli(db.now()))
+	for _, t := range norm(tq.All) {
+		q += ` AND EXISTS (SELECT 1 FROM post_tags x WHERE x.post_id = p.id AND x.tag = ?)`
+		args = append(args, t)
+	}
+	if none := norm(tq.None); len(none) > 0 {
+		nin, nargs := stringsIn(none)
+		q += ` AND NOT EXISTS (SELECT 1 FROM post_tags x WHERE x.post_id = p.id AND x.tag IN (` + nin + `))`
+		args = append(args, nargs...)
+	}
+	q += localRemote(tq.Local, tq.Remote) + mediaOnly(tq.OnlyMedia)
+	posts, _, err := db.pagedPosts(ctx, pg, "p.id", q, args...)
+	return posts, err
+}

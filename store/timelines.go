@@ -120,8 +120,8 @@ func scanPostCursor(row interface{ Scan(...any) error }, cursor *int64) (Post, e
 	return p, err
 }
 
-// queryPostsBatch is queryPosts with parts loaded in batches; q selects
-// postColumns only.
+// queryPostsBatch runs q, which selects postColumns only, and loads the
+// posts' parts with loadPartsBatch: a few queries for any number of posts.
 func (db *DB) queryPostsBatch(ctx context.Context, q string, args ...any) ([]Post, error) {
 	rows, err := db.read.QueryContext(ctx, q, args...)
 	if err != nil {

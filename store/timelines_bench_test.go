@@ -118,6 +118,9 @@ func TestHomeTimelinePlan(t *testing.T) {
 		}
 		plan = append(plan, detail)
 	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
 	t.Logf("plan:\n%s", joinLines(plan))
 	if len(plan) == 0 || plan[0] != "SCAN p" {
 		t.Errorf("home timeline: first step %q, want a scan of posts by id (SCAN p)", plan[0])
