@@ -1,8 +1,6 @@
 package server
 
 import (
-	"encoding/json"
-	"errors"
 	"io"
 	"mime"
 	"net/http"
@@ -10,45 +8,8 @@ import (
 	"strings"
 
 	"kith/federation"
+	"kith/server/core"
 )
-
-// wantsActivityJSON reports whether a request asks for ActivityPub JSON
-// rather than HTML: the same URLs serve both.
-func wantsActivityJSON(r *http.Request) bool {
-	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
-		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err != nil {
-			continue
-		}
-		switch mt {
-		case "application/activity+json":
-			return true
-		case "application/ld+json":
-			// Note: peers send profile="https://www.w3.org/ns/activitystreams";
-			// a bare ld+json is taken to mean the same.
-			p := params["profile"]
-			if p == "" || strings.Contains(p, "activitystreams") {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// writeActivityJSON answers with an ActivityPub document.
-func writeActivityJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", federation.ActivityJSON+"; charset=utf-8")
-	w.Header().Set("Vary", "Accept")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
-}
-
-func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
-	w.Header().Set("Content-Type", contentType)
-	w.Header().Set("Access-Control-Allow-Origin", "*")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
-}
 
 func (s *Server) handleWebFinger(w http.ResponseWriter, r *http.Request) {
 	resource := r.URL.Query().Get("resource")
@@ -56,37 +17,37 @@ func (s *Server) handleWebFinger(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "resource parameter missing", http.StatusBadRequest)
 		return
 	}
-	jrd, err := s.fed.WebFinger(resource)
+	jrd, err := s.Fed.WebFinger(resource)
 	if err != nil {
 		http.Error(w, "no such account here", http.StatusNotFound)
 		return
 	}
-	writeJSON(w, http.StatusOK, "application/jrd+json; charset=utf-8", jrd)
+	core.WriteJSON(w, http.StatusOK, "application/jrd+json; charset=utf-8", jrd)
 }
 
 func (s *Server) handleHostMeta(w http.ResponseWriter, r *http.Request) {
 	if strings.HasSuffix(r.URL.Path, ".json") || strings.Contains(r.Header.Get("Accept"), "json") {
-		writeJSON(w, http.StatusOK, "application/jrd+json; charset=utf-8", s.fed.HostMetaJSON())
+		core.WriteJSON(w, http.StatusOK, "application/jrd+json; charset=utf-8", s.Fed.HostMetaJSON())
 		return
 	}
 	w.Header().Set("Content-Type", "application/xrd+xml; charset=utf-8")
 	w.Header().Set("Access-Control-Allow-Origin", "*")
-	w.Write(s.fed.HostMetaXML())
+	w.Write(s.Fed.HostMetaXML())
 }
 
 func (s *Server) handleNodeInfoLinks(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, "application/json", s.fed.NodeInfoLinks())
+	core.WriteJSON(w, http.StatusOK, "application/json", s.Fed.NodeInfoLinks())
 }
 
 func (s *Server) handleNodeInfo(w http.ResponseWriter, r *http.Request) {
-	version := pathParam(r, "version")
-	doc, err := s.fed.NodeInfo(r.Context(), version)
+	version := core.PathParam(r, "version")
+	doc, err := s.Fed.NodeInfo(r.Context(), version)
 	if err != nil {
-		s.apError(w, r, err)
+		s.APError(w, r, err)
 		return
 	}
 	ct := `application/json; profile="http://nodeinfo.diaspora.software/ns/schema/` + version + `#"`
-	writeJSON(w, http.StatusOK, ct, doc)
+	core.WriteJSON(w, http.StatusOK, ct, doc)
 }
 
 // handleInbox receives an activity: the body is capped, the signature
@@ -100,11 +61,11 @@ func (s *Server) handleInbox(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
-		s.apError(w, r, err)
+		s.APError(w, r, err)
 		return
 	}
-	if err := s.fed.Receive(r.Context(), r, body); err != nil {
-		s.apError(w, r, err)
+	if err := s.Fed.Receive(r.Context(), r, body); err != nil {
+		s.APError(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusAccepted)
@@ -119,69 +80,30 @@ func isActivityContentType(ct string) bool {
 	return mt == "application/activity+json" || mt == "application/ld+json" || mt == "application/json"
 }
 
-// apError maps federation errors to plain-text statuses for peers.
-func (s *Server) apError(w http.ResponseWriter, r *http.Request, err error) {
-	var tooBig *http.MaxBytesError
-	status := http.StatusInternalServerError
-	switch {
-	case errors.Is(err, federation.ErrUnauthorized):
-		status = http.StatusUnauthorized
-	case errors.Is(err, federation.ErrBadRequest):
-		status = http.StatusBadRequest
-	case errors.Is(err, federation.ErrForbidden):
-		status = http.StatusForbidden
-	case errors.Is(err, federation.ErrNotFound):
-		status = http.StatusNotFound
-	case errors.As(err, &tooBig):
-		status = http.StatusRequestEntityTooLarge
-	}
-	if status == http.StatusInternalServerError {
-		s.logger.Error("activitypub request failed", "path", r.URL.Path, "err", err)
-	} else {
-		s.logger.Debug("activitypub request refused", "path", r.URL.Path, "status", status, "err", err)
-	}
-	http.Error(w, http.StatusText(status), status)
-}
-
 // ownerOnly answers 404 for /users/{name} paths of anyone but the owner.
 func (s *Server) ownerOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.EqualFold(pathParam(r, "username"), s.fed.URLs().Username()) {
-			s.apError(w, r, federation.ErrNotFound)
+		if !strings.EqualFold(core.PathParam(r, "username"), s.Fed.URLs().Username()) {
+			s.APError(w, r, federation.ErrNotFound)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-// handleActor serves the owner's actor to peers and sends browsers to the
-// profile page.
-func (s *Server) handleActor(w http.ResponseWriter, r *http.Request) {
-	if !wantsActivityJSON(r) {
-		http.Redirect(w, r, s.fed.URLs().Profile(), http.StatusFound)
-		return
-	}
-	doc, err := s.fed.ActorDocument(r.Context())
-	if err != nil {
-		s.apError(w, r, err)
-		return
-	}
-	writeActivityJSON(w, http.StatusOK, doc)
-}
-
 func (s *Server) handleInstanceActor(w http.ResponseWriter, r *http.Request) {
-	writeActivityJSON(w, http.StatusOK, s.fed.InstanceActorDocument())
+	core.WriteActivityJSON(w, http.StatusOK, s.Fed.InstanceActorDocument())
 }
 
 func (s *Server) handleOutbox(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	maxID, _ := strconv.ParseInt(q.Get("max_id"), 10, 64)
-	doc, err := s.fed.Outbox(r.Context(), q.Get("page") == "true", maxID)
+	doc, err := s.Fed.Outbox(r.Context(), q.Get("page") == "true", maxID)
 	if err != nil {
-		s.apError(w, r, err)
+		s.APError(w, r, err)
 		return
 	}
-	writeActivityJSON(w, http.StatusOK, doc)
+	core.WriteActivityJSON(w, http.StatusOK, doc)
 }
 
 func (s *Server) handleFollowCollection(w http.ResponseWriter, r *http.Request) {
@@ -190,54 +112,54 @@ func (s *Server) handleFollowCollection(w http.ResponseWriter, r *http.Request) 
 		which = "following"
 	}
 	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
-	hidden, _ := s.db.Setting(r.Context(), "hide_network")
-	doc, err := s.fed.FollowCollection(r.Context(), which, page, hidden == "true")
+	hidden, _ := s.DB.Setting(r.Context(), "hide_network")
+	doc, err := s.Fed.FollowCollection(r.Context(), which, page, hidden == "true")
 	if err != nil {
-		s.apError(w, r, err)
+		s.APError(w, r, err)
 		return
 	}
-	writeActivityJSON(w, http.StatusOK, doc)
+	core.WriteActivityJSON(w, http.StatusOK, doc)
 }
 
 func (s *Server) handleFeatured(w http.ResponseWriter, r *http.Request) {
-	doc, err := s.fed.Featured(r.Context())
+	doc, err := s.Fed.Featured(r.Context())
 	if err != nil {
-		s.apError(w, r, err)
+		s.APError(w, r, err)
 		return
 	}
-	writeActivityJSON(w, http.StatusOK, doc)
+	core.WriteActivityJSON(w, http.StatusOK, doc)
 }
 
 // handlePostDocument serves a local post as a Note, or sends a browser to
 // its page.
 func (s *Server) handlePostDocument(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(pathParam(r, "id"), 10, 64)
+	id, err := strconv.ParseInt(core.PathParam(r, "id"), 10, 64)
 	if err != nil {
-		s.apError(w, r, federation.ErrNotFound)
+		s.APError(w, r, federation.ErrNotFound)
 		return
 	}
-	if !wantsActivityJSON(r) {
-		http.Redirect(w, r, s.fed.URLs().PostPage(id), http.StatusFound)
+	if !core.WantsActivityJSON(r) {
+		http.Redirect(w, r, s.Fed.URLs().PostPage(id), http.StatusFound)
 		return
 	}
-	doc, err := s.fed.PostDocument(r.Context(), id)
+	doc, err := s.Fed.PostDocument(r.Context(), id)
 	if err != nil {
-		s.apError(w, r, err)
+		s.APError(w, r, err)
 		return
 	}
-	writeActivityJSON(w, http.StatusOK, doc)
+	core.WriteActivityJSON(w, http.StatusOK, doc)
 }
 
 // handleCreateActivity serves the Create that published a public post.
 func (s *Server) handleCreateActivity(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(pathParam(r, "id"), 10, 64)
+	id, err := strconv.ParseInt(core.PathParam(r, "id"), 10, 64)
 	if err != nil {
-		s.apError(w, r, federation.ErrNotFound)
+		s.APError(w, r, federation.ErrNotFound)
 		return
 	}
-	act, err := s.db.ActivityByURI(r.Context(), s.fed.URLs().CreateActivity(id))
+	act, err := s.DB.ActivityByURI(r.Context(), s.Fed.URLs().CreateActivity(id))
 	if err != nil || !act.Public {
-		s.apError(w, r, federation.ErrNotFound)
+		s.APError(w, r, federation.ErrNotFound)
 		return
 	}
 	w.Header().Set("Content-Type", federation.ActivityJSON+"; charset=utf-8")
@@ -245,15 +167,15 @@ func (s *Server) handleCreateActivity(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleReplies(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(pathParam(r, "id"), 10, 64)
+	id, err := strconv.ParseInt(core.PathParam(r, "id"), 10, 64)
 	if err != nil {
-		s.apError(w, r, federation.ErrNotFound)
+		s.APError(w, r, federation.ErrNotFound)
 		return
 	}
-	doc, err := s.fed.RepliesCollection(r.Context(), id)
+	doc, err := s.Fed.RepliesCollection(r.Context(), id)
 	if err != nil {
-		s.apError(w, r, err)
+		s.APError(w, r, err)
 		return
 	}
-	writeActivityJSON(w, http.StatusOK, doc)
+	core.WriteActivityJSON(w, http.StatusOK, doc)
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"kith/federation"
+	"kith/server/core"
 )
 
 func TestWantsActivityJSON(t *testing.T) {
@@ -39,7 +40,7 @@ func TestWantsActivityJSON(t *testing.T) {
 		if tt.accept != "" {
 			r.Header.Set("Accept", tt.accept)
 		}
-		if got := wantsActivityJSON(r); got != tt.want {
+		if got := core.WantsActivityJSON(r); got != tt.want {
 			t.Errorf("Accept %q: got %v, want %v", tt.accept, got, tt.want)
 		}
 	}
@@ -83,7 +84,7 @@ func TestAPErrorStatus(t *testing.T) {
 	}
 	for _, tt := range tests {
 		w := httptest.NewRecorder()
-		in.srv.apError(w, httptest.NewRequest(http.MethodPost, "/inbox", nil), tt.err)
+		in.srv.APError(w, httptest.NewRequest(http.MethodPost, "/inbox", nil), tt.err)
 		if w.Code != tt.want {
 			t.Errorf("%v: status %d, want %d", tt.err, w.Code, tt.want)
 		}

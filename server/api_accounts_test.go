@@ -20,6 +20,8 @@ import (
 
 	"kith/federation"
 	"kith/media"
+	"kith/server/api"
+	"kith/server/core"
 	"kith/store"
 )
 
@@ -310,7 +312,7 @@ func TestAvatarUpload(t *testing.T) {
 	got := c.mustCall(t, 200, "PATCH", "/api/v1/accounts/update_credentials",
 		multipartBody{fields: map[string]string{"display_name": "Pic"}, files: map[string][]byte{"avatar": pic, "header": pic}}).object(t)
 	avatar, _ := got["avatar"].(string)
-	prefix := in.srv.config().Server.URL + "/media/"
+	prefix := in.srv.Config().Server.URL + "/media/"
 	if !strings.HasPrefix(avatar, prefix) || !strings.HasSuffix(avatar, ".png") || got["header"] == avatar {
 		t.Fatalf("avatar %q header %v", avatar, got["header"])
 	}
@@ -351,7 +353,7 @@ func TestAvatarUpload(t *testing.T) {
 func TestAvatarTooLarge(t *testing.T) {
 	in := newInstance(t, nil)
 	c := newTokenClient(t, in, "write:accounts")
-	big := append(testPNG(t, 8, 8), make([]byte, profileImageMax)...)
+	big := append(testPNG(t, 8, 8), make([]byte, api.ProfileImageMax)...)
 	res := c.call(t, "PATCH", "/api/v1/accounts/update_credentials", multipartBody{files: map[string][]byte{"avatar": big}})
 	if res.status != 422 || !strings.Contains(res.body, "larger than 8 MB") {
 		t.Errorf("status %d %s, want 422", res.status, res.body)
@@ -380,7 +382,7 @@ func TestAccountReads(t *testing.T) {
 	owner := c.mustCall(t, 200, "GET", "/api/v1/accounts/verify_credentials", nil).object(t)
 	ownerID := owner["id"].(string)
 
-	got := c.mustCall(t, 200, "GET", "/api/v1/accounts/"+apiID(bob.ID), nil).object(t)
+	got := c.mustCall(t, 200, "GET", "/api/v1/accounts/"+core.APIID(bob.ID), nil).object(t)
 	checkFields(t, "remote account", got, accountKeys, []string{"id"}, []string{"created_at"})
 	if got["acct"] != "bob@remote.example" || got["source"] != nil {
 		t.Errorf("acct %v source %v", got["acct"], got["source"])
@@ -397,10 +399,10 @@ func TestAccountReads(t *testing.T) {
 		want int
 		id   string
 	}{
-		{"bob@remote.example", 200, apiID(bob.ID)},
-		{"@Bob@remote.example", 200, apiID(bob.ID)},
-		{in.srv.fed.URLs().Username(), 200, ownerID},
-		{in.srv.fed.URLs().Username() + "@" + in.srv.fed.URLs().Host(), 200, ownerID},
+		{"bob@remote.example", 200, core.APIID(bob.ID)},
+		{"@Bob@remote.example", 200, core.APIID(bob.ID)},
+		{in.srv.Fed.URLs().Username(), 200, ownerID},
+		{in.srv.Fed.URLs().Username() + "@" + in.srv.Fed.URLs().Host(), 200, ownerID},
 		{"carol@remote.example", 404, ""},
 		{"", 422, ""},
 	}
@@ -422,19 +424,19 @@ func TestAccountReads(t *testing.T) {
 	}
 
 	search := c.mustCall(t, 200, "GET", "/api/v1/accounts/search?q=bo", nil).list(t)
-	if len(search) != 1 || search[0]["id"] != apiID(bob.ID) {
+	if len(search) != 1 || search[0]["id"] != core.APIID(bob.ID) {
 		t.Errorf("search bo: %v", search)
 	}
 	if got := c.mustCall(t, 200, "GET", "/api/v1/accounts/search?q=bo&following=true", nil).list(t); len(got) != 0 {
 		t.Errorf("search following: %v", got)
 	}
 	for _, path := range []string{"/featured_tags", "/lists", "/followers", "/following"} {
-		if got := c.mustCall(t, 200, "GET", "/api/v1/accounts/"+apiID(bob.ID)+path, nil).list(t); len(got) != 0 {
+		if got := c.mustCall(t, 200, "GET", "/api/v1/accounts/"+core.APIID(bob.ID)+path, nil).list(t); len(got) != 0 {
 			t.Errorf("%s: %v, want []", path, got)
 		}
 	}
-	fam := c.mustCall(t, 200, "GET", "/api/v1/accounts/familiar_followers?id[]="+apiID(bob.ID), nil).list(t)
-	if len(fam) != 1 || fam[0]["id"] != apiID(bob.ID) || len(fam[0]["accounts"].([]any)) != 0 {
+	fam := c.mustCall(t, 200, "GET", "/api/v1/accounts/familiar_followers?id[]="+core.APIID(bob.ID), nil).list(t)
+	if len(fam) != 1 || fam[0]["id"] != core.APIID(bob.ID) || len(fam[0]["accounts"].([]any)) != 0 {
 		t.Errorf("familiar_followers: %v", fam)
 	}
 }
@@ -445,7 +447,7 @@ func TestRelationshipsAfterActions(t *testing.T) {
 	in.clock.Add(time.Since(in.clock.Now()))
 	c := newTokenClient(t, in, "read write follow")
 	bob := addRemoteActor(t, in, "bob", "remote.example")
-	id := apiID(bob.ID)
+	id := core.APIID(bob.ID)
 	base := "/api/v1/accounts/" + id
 
 	steps := []struct {
@@ -483,7 +485,7 @@ func TestRelationshipsAfterActions(t *testing.T) {
 	}
 	// A follow the other side accepted shows as following, and lists.
 	ctx := context.Background()
-	localID := in.srv.fed.LocalActorID()
+	localID := in.srv.Fed.LocalActorID()
 	err := in.db.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.PutFollow(ctx, store.Follow{FollowerID: localID, FolloweeID: bob.ID, State: store.FollowAccepted, ActivityURI: "https://x/1"}); err != nil {
 			return err
@@ -497,7 +499,7 @@ func TestRelationshipsAfterActions(t *testing.T) {
 	if rel["following"] != true || rel["followed_by"] != true {
 		t.Errorf("accepted follows: %v", rel)
 	}
-	ownerID := apiID(localID)
+	ownerID := core.APIID(localID)
 	for _, path := range []string{"/followers", "/following"} {
 		got := c.mustCall(t, 200, "GET", "/api/v1/accounts/"+ownerID+path, nil).list(t)
 		if len(got) != 1 || got[0]["id"] != id {
@@ -533,7 +535,7 @@ func postStatuses(t *testing.T, in *instance, n int) []store.Post {
 	t.Helper()
 	var out []store.Post
 	for i := range n {
-		p, err := in.srv.fed.Post(context.Background(), federation.NewPost{Text: fmt.Sprintf("post number %d", i)})
+		p, err := in.srv.Fed.Post(context.Background(), federation.NewPost{Text: fmt.Sprintf("post number %d", i)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -556,7 +558,7 @@ func TestAccountStatusesPaging(t *testing.T) {
 	in := newInstance(t, nil)
 	c := newTokenClient(t, in, "read")
 	posts := postStatuses(t, in, 45)
-	ownerID := apiID(in.srv.fed.LocalActorID())
+	ownerID := core.APIID(in.srv.Fed.LocalActorID())
 
 	var seen []string
 	path := "/api/v1/accounts/" + ownerID + "/statuses?limit=20"
@@ -590,7 +592,7 @@ func TestAccountStatusesPaging(t *testing.T) {
 		t.Fatalf("paged through %d statuses, want 45", len(seen))
 	}
 	for i, id := range seen {
-		if want := apiID(posts[44-i].ID); id != want {
+		if want := core.APIID(posts[44-i].ID); id != want {
 			t.Fatalf("status %d is %s, want %s (newest first)", i, id, want)
 		}
 	}
@@ -605,7 +607,7 @@ func TestAccountStatusesPaging(t *testing.T) {
 	}
 
 	// Filters.
-	reply, err := in.srv.fed.Post(context.Background(), federation.NewPost{Text: "a reply", InReplyTo: "https://remote.example/notes/1"})
+	reply, err := in.srv.Fed.Post(context.Background(), federation.NewPost{Text: "a reply", InReplyTo: "https://remote.example/notes/1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -622,7 +624,7 @@ func TestAccountStatusesPaging(t *testing.T) {
 		list := c.mustCall(t, 200, "GET", "/api/v1/accounts/"+ownerID+"/statuses?"+f.query, nil).list(t)
 		has := false
 		for _, s := range list {
-			has = has || s["id"] == apiID(reply.ID)
+			has = has || s["id"] == core.APIID(reply.ID)
 		}
 		if has != f.has {
 			t.Errorf("%q: reply listed %v, want %v", f.query, has, f.has)

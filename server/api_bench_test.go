@@ -19,6 +19,8 @@ import (
 	"kith/config"
 	"kith/events"
 	"kith/federation"
+	"kith/server/api"
+	"kith/server/oauth"
 	"kith/store"
 )
 
@@ -139,7 +141,7 @@ func fillHome(b *testing.B, in *streamInstance, n int) {
 func BenchmarkAPIHomeTimeline(b *testing.B) {
 	in := newBenchInstance(b)
 	fillHome(b, in, *benchHomePosts)
-	_, token, err := CreateAppToken(context.Background(), in.db, "bench", "", "urn:ietf:wg:oauth:2.0:oob", "read")
+	_, token, err := oauth.CreateAppToken(context.Background(), in.db, "bench", "", "urn:ietf:wg:oauth:2.0:oob", "read")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -207,7 +209,7 @@ func BenchmarkStreamingFanout(b *testing.B) {
 
 func benchmarkFanout(b *testing.B, n int) {
 	in := newBenchInstance(b)
-	_, token, err := CreateAppToken(context.Background(), in.db, "bench", "", "urn:ietf:wg:oauth:2.0:oob", "read")
+	_, token, err := oauth.CreateAppToken(context.Background(), in.db, "bench", "", "urn:ietf:wg:oauth:2.0:oob", "read")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -336,7 +338,7 @@ func openBenchSocket(ctx context.Context, client *http.Client, base, token strin
 			if err != nil {
 				return
 			}
-			var f streamFrame
+			var f api.StreamFrame
 			if json.Unmarshal(data, &f) == nil && f.Event == "update" {
 				arrivals <- at
 			}

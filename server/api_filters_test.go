@@ -2,6 +2,8 @@ package server
 
 import (
 	"fmt"
+	"kith/server/api"
+	"kith/server/core"
 	"net/url"
 	"testing"
 )
@@ -42,7 +44,7 @@ func TestFiltersV2RoundTrip(t *testing.T) {
 	}
 	c.mustCall(t, 200, "PUT", "/api/v2/filters/"+id, form)
 	c.mustCall(t, 200, "POST", "/api/v2/filters/"+id+"/keywords", url.Values{"keyword": {"epilogue"}, "whole_word": {"false"}})
-	st := c.mustCall(t, 200, "POST", "/api/v2/filters/"+id+"/statuses", url.Values{"status_id": {apiID(post.ID)}}).object(t)
+	st := c.mustCall(t, 200, "POST", "/api/v2/filters/"+id+"/statuses", url.Values{"status_id": {core.APIID(post.ID)}}).object(t)
 	checkFields(t, "filter status", st, []string{"id", "status_id"}, []string{"id", "status_id"}, nil)
 
 	got := c.mustCall(t, 200, "GET", "/api/v2/filters/"+id, nil).object(t)
@@ -56,7 +58,7 @@ func TestFiltersV2RoundTrip(t *testing.T) {
 	if fmt.Sprint(words) != "[season finale epilogue]" {
 		t.Errorf("keywords after update = %v", words)
 	}
-	if sts := got["statuses"].([]any); len(sts) != 1 || sts[0].(map[string]any)["status_id"] != apiID(post.ID) {
+	if sts := got["statuses"].([]any); len(sts) != 1 || sts[0].(map[string]any)["status_id"] != core.APIID(post.ID) {
 		t.Errorf("statuses = %v", sts)
 	}
 	if all := c.mustCall(t, 200, "GET", "/api/v2/filters", nil).list(t); len(all) != 1 {
@@ -133,15 +135,15 @@ func TestFiltersV1(t *testing.T) {
 }
 
 func TestKeywordAttributes(t *testing.T) {
-	p := apiParams{values: url.Values{
+	p := core.APIParams{Values: url.Values{
 		"keywords_attributes[1][keyword]":    {"b"},
 		"keywords_attributes[0][keyword]":    {"a"},
 		"keywords_attributes[0][whole_word]": {"false"},
 		"keywords_attributes[1][_destroy]":   {"1"},
 		"keywords_attributes[1][id]":         {"7"},
 	}}
-	got := keywordAttributes(p)
-	want := []keywordAttr{{Keyword: "a"}, {ID: 7, Keyword: "b", WholeWord: true, Destroy: true}}
+	got := api.KeywordAttributes(p)
+	want := []api.KeywordAttr{{Keyword: "a"}, {ID: 7, Keyword: "b", WholeWord: true, Destroy: true}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("got %+v, want %+v", got, want)
 	}

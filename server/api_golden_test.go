@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"kith/server/core"
 	"kith/store"
 )
 
@@ -105,7 +106,7 @@ func entityFixture(t *testing.T, in *instance) []entityCase {
 		"display_name": {"Owner"}, "note": {"Hello *world*"},
 		"fields_attributes[0][name]": {"Site"}, "fields_attributes[0][value]": {"https://owner.example"}}))
 
-	owner := in.srv.config().Server.URL + "/users/" + in.srv.config().Owner.Username
+	owner := in.srv.Config().Server.URL + "/users/" + in.srv.Config().Owner.Username
 	bob := addRemoteActor(t, in, "bob", "bob.test")
 	pic := store.Attachment{URL: "https://bob.test/media/cat.png", MediaType: "image/png", Description: "a cat",
 		Width: 640, Height: 480, Blurhash: "LEHV6nWB2yk8pyo0adR*.7kCMdnj", FocusX: 0.25, FocusY: -0.5}
@@ -116,16 +117,16 @@ func entityFixture(t *testing.T, in *instance) []entityCase {
 		Attachments: []store.Attachment{pic}, Mentions: []store.Mention{{ActorURI: owner, Name: "@admin@localhost:8080"}},
 		Tags: []string{"cats"}, Poll: &store.Poll{Multiple: false, ExpiresAt: in.clock.Now().Add(30 * 24 * time.Hour), VotersCount: 3,
 			Options: []store.PollOption{{Title: "tabby", Votes: 2}, {Title: "calico", Votes: 1}}}})
-	parentID := apiID(parent.ID)
-	add("account", "Account", c.call(t, "GET", "/api/v1/accounts/"+apiID(bob.ID), nil))
+	parentID := core.APIID(parent.ID)
+	add("account", "Account", c.call(t, "GET", "/api/v1/accounts/"+core.APIID(bob.ID), nil))
 	add("status", "Status", c.call(t, "GET", "/api/v1/statuses/"+parentID, nil))
 	add("status_reblog", "Status", c.call(t, "POST", "/api/v1/statuses/"+parentID+"/reblog", nil))
 	add("poll", "Poll", c.call(t, "GET", "/api/v1/polls/"+parentID, nil))
 	add("media_attachment", "MediaAttachment", c.call(t, "POST", "/api/v2/media", multipartBody{
 		fields: map[string]string{"description": "a test picture", "focus": "0.5,-0.25"},
 		files:  map[string][]byte{"file": testPNG(t, 64, 48)}}))
-	add("relationship_follow", "Relationship", c.call(t, "POST", "/api/v1/accounts/"+apiID(bob.ID)+"/follow", nil))
-	first("relationship", "Relationship", c.call(t, "GET", "/api/v1/accounts/relationships?id[]="+apiID(bob.ID), nil))
+	add("relationship_follow", "Relationship", c.call(t, "POST", "/api/v1/accounts/"+core.APIID(bob.ID)+"/follow", nil))
+	first("relationship", "Relationship", c.call(t, "GET", "/api/v1/accounts/relationships?id[]="+core.APIID(bob.ID), nil))
 
 	notify(t, in, "mention", bob.ID, parent.ID)
 	first("notification", "Notification", c.call(t, "GET", "/api/v1/notifications", nil))
@@ -566,8 +567,10 @@ func TestEntityCheckCatchesRenames(t *testing.T) {
 // collectReports keeps what checkEntity reports.
 type collectReports struct{ errors []string }
 
-func (r *collectReports) Helper()             {}
+func (r *collectReports) Helper() {}
+
 func (r *collectReports) Logf(string, ...any) {}
+
 func (r *collectReports) Errorf(f string, args ...any) {
 	r.errors = append(r.errors, fmt.Sprintf(f, args...))
 }

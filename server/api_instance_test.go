@@ -43,7 +43,7 @@ func TestInstanceV2(t *testing.T) {
 	if got := v["version"].(string); !strings.HasPrefix(got, "4.3.0 (compatible; kith ") {
 		t.Errorf("version = %q", got)
 	}
-	if v["domain"] != in.srv.config().Domain() {
+	if v["domain"] != in.srv.Config().Domain() {
 		t.Errorf("domain = %v", v["domain"])
 	}
 	if got := hasPath(t, v, "configuration.urls.streaming"); got != "ws://localhost:8080" {

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"testing"
 
+	"kith/server/core"
 	"kith/store"
 )
 
@@ -13,7 +14,7 @@ func putFollow(t *testing.T, in *instance, follower, followee int64, state strin
 	t.Helper()
 	ctx := context.Background()
 	err := in.db.InTx(ctx, func(tx *store.Tx) error {
-		return tx.PutFollow(ctx, store.Follow{FollowerID: follower, FolloweeID: followee, State: state, ActivityURI: "https://x.test/f/" + apiID(follower) + "-" + apiID(followee)})
+		return tx.PutFollow(ctx, store.Follow{FollowerID: follower, FolloweeID: followee, State: state, ActivityURI: "https://x.test/f/" + core.APIID(follower) + "-" + core.APIID(followee)})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -23,7 +24,7 @@ func putFollow(t *testing.T, in *instance, follower, followee int64, state strin
 func TestListsCRUD(t *testing.T) {
 	in := newInstance(t, nil)
 	c := newTokenClient(t, in, "read write")
-	owner := in.srv.fed.LocalActorID()
+	owner := in.srv.Fed.LocalActorID()
 	bob := addRemoteActor(t, in, "bob", "bob.test")
 	carol := addRemoteActor(t, in, "carol", "carol.test")
 	dave := addRemoteActor(t, in, "dave", "dave.test")
@@ -58,7 +59,7 @@ func TestListsCRUD(t *testing.T) {
 		{"PUT", "/api/v1/lists/" + id, url.Values{"replies_policy": {"everyone"}}, 422},
 		{"GET", "/api/v1/lists/99999", nil, 404},
 		{"GET", "/api/v1/lists/abc", nil, 404},
-		{"POST", "/api/v1/lists/" + id + "/accounts", url.Values{"account_ids[]": {apiID(dave.ID)}}, 422}, // not followed
+		{"POST", "/api/v1/lists/" + id + "/accounts", url.Values{"account_ids[]": {core.APIID(dave.ID)}}, 422}, // not followed
 		{"POST", "/api/v1/lists/" + id + "/accounts", url.Values{"account_ids[]": {"99999"}}, 404},
 		{"POST", "/api/v1/lists/" + id + "/accounts", url.Values{}, 422},
 	} {
@@ -67,24 +68,24 @@ func TestListsCRUD(t *testing.T) {
 		}
 	}
 
-	c.mustCall(t, 200, "POST", "/api/v1/lists/"+id+"/accounts", map[string]any{"account_ids": []string{apiID(bob.ID), apiID(carol.ID)}})
+	c.mustCall(t, 200, "POST", "/api/v1/lists/"+id+"/accounts", map[string]any{"account_ids": []string{core.APIID(bob.ID), core.APIID(carol.ID)}})
 	members := c.mustCall(t, 200, "GET", "/api/v1/lists/"+id+"/accounts", nil).list(t)
 	if len(members) != 2 {
 		t.Fatalf("members = %v", members)
 	}
 	checkFields(t, "member", members[0], accountKeys, []string{"id"}, []string{"created_at"})
-	if lists := c.mustCall(t, 200, "GET", "/api/v1/accounts/"+apiID(bob.ID)+"/lists", nil).list(t); len(lists) != 1 {
+	if lists := c.mustCall(t, 200, "GET", "/api/v1/accounts/"+core.APIID(bob.ID)+"/lists", nil).list(t); len(lists) != 1 {
 		t.Errorf("bob's lists = %v", lists)
 	}
 
 	post := addRemotePost(t, in, store.Post{URI: "https://bob.test/p/1", AuthorID: bob.ID, Content: "<p>in the list</p>"})
 	addRemotePost(t, in, store.Post{URI: "https://dave.test/p/1", AuthorID: dave.ID, Content: "<p>not in it</p>"})
 	tl := c.mustCall(t, 200, "GET", "/api/v1/timelines/list/"+id, nil).list(t)
-	if len(tl) != 1 || tl[0]["id"] != apiID(post.ID) {
+	if len(tl) != 1 || tl[0]["id"] != core.APIID(post.ID) {
 		t.Errorf("list timeline = %v", tl)
 	}
 
-	c.mustCall(t, 200, "DELETE", "/api/v1/lists/"+id+"/accounts?account_ids[]="+apiID(bob.ID), nil)
+	c.mustCall(t, 200, "DELETE", "/api/v1/lists/"+id+"/accounts?account_ids[]="+core.APIID(bob.ID), nil)
 	if members := c.mustCall(t, 200, "GET", "/api/v1/lists/"+id+"/accounts?limit=0", nil).list(t); len(members) != 1 {
 		t.Errorf("after removing bob: %d members", len(members))
 	}

@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"kith/server/core"
 	"net/http"
 	"net/url"
 	"strings"
@@ -120,10 +121,10 @@ func TestMediaUpload(t *testing.T) {
 
 func fetchMedia(t *testing.T, in *instance, u, wantType string) []byte {
 	t.Helper()
-	if !strings.HasPrefix(u, in.srv.config().Server.URL+"/media/") {
+	if !strings.HasPrefix(u, in.srv.Config().Server.URL+"/media/") {
 		t.Fatalf("media url %q is not under /media/", u)
 	}
-	resp, body := get(t, http.DefaultClient, in.http.URL+strings.TrimPrefix(u, in.srv.config().Server.URL))
+	resp, body := get(t, http.DefaultClient, in.http.URL+strings.TrimPrefix(u, in.srv.Config().Server.URL))
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != wantType {
 		t.Fatalf("GET %s: status %d, type %q, want 200 %s", u, resp.StatusCode, resp.Header.Get("Content-Type"), wantType)
 	}
@@ -143,7 +144,7 @@ func TestMediaUploadRefusals(t *testing.T) {
 	}{
 		{"not an image", []byte("#!/bin/sh\necho hello\n"), 422},
 		{"html claiming nothing", []byte("<html><body>hi</body></html>"), 422},
-		{"over 16 MB", append(testPNG(t, 8, 8), make([]byte, maxUploadBytes)...), 422},
+		{"over 16 MB", append(testPNG(t, 8, 8), make([]byte, core.MaxUploadBytes)...), 422},
 		{"decompression bomb", hugePNG(100000, 100000), 422},
 		{"just over the pixel limit", hugePNG(7681, 4320), 422},
 		{"truncated image", testPNG(t, 64, 64)[:60], 422},
@@ -191,7 +192,7 @@ func TestParseFocus(t *testing.T) {
 		{"a,b", 0, 0, false},
 	}
 	for _, tt := range tests {
-		x, y, err := parseFocus(tt.in)
+		x, y, err := core.ParseFocus(tt.in)
 		if (err == nil) != tt.wantOK || x != tt.x || y != tt.y {
 			t.Errorf("parseFocus(%q) = %v, %v, %v", tt.in, x, y, err)
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"kith/server/core"
 	"kith/store"
 )
 
@@ -39,7 +40,7 @@ func TestMarkers(t *testing.T) {
 func TestFollowRequests(t *testing.T) {
 	in := newInstance(t, nil)
 	c := newTokenClient(t, in, "read write follow")
-	owner := in.srv.fed.LocalActorID()
+	owner := in.srv.Fed.LocalActorID()
 	var ids []int64
 	for i := range 45 {
 		a := addRemoteActor(t, in, fmt.Sprintf("fan%d", i), "fans.test")
@@ -50,7 +51,7 @@ func TestFollowRequests(t *testing.T) {
 		t.Errorf("paged through %d requests, want 45", len(seen))
 	}
 	rel := c.mustCall(t, 200, "POST", fmt.Sprintf("/api/v1/follow_requests/%d/authorize", ids[0]), nil).object(t)
-	if rel["followed_by"] != true || rel["requested_by"] != false || rel["id"] != apiID(ids[0]) {
+	if rel["followed_by"] != true || rel["requested_by"] != false || rel["id"] != core.APIID(ids[0]) {
 		t.Errorf("after authorize: %v", rel)
 	}
 	rel = c.mustCall(t, 200, "POST", fmt.Sprintf("/api/v1/follow_requests/%d/reject", ids[1]), nil).object(t)
@@ -71,7 +72,7 @@ func TestBlocksMutesDomainBlocks(t *testing.T) {
 	ctx := context.Background()
 	bob := addRemoteActor(t, in, "bob", "bob.test")
 	carol := addRemoteActor(t, in, "carol", "carol.test")
-	if err := in.srv.fed.Block(ctx, bob.ID); err != nil {
+	if err := in.srv.Fed.Block(ctx, bob.ID); err != nil {
 		t.Fatal(err)
 	}
 	expires := in.clock.Now().Add(time.Hour)
@@ -80,11 +81,11 @@ func TestBlocksMutesDomainBlocks(t *testing.T) {
 		t.Fatal(err)
 	}
 	blocks := c.mustCall(t, 200, "GET", "/api/v1/blocks", nil).list(t)
-	if len(blocks) != 1 || blocks[0]["id"] != apiID(bob.ID) {
+	if len(blocks) != 1 || blocks[0]["id"] != core.APIID(bob.ID) {
 		t.Errorf("blocks = %v", blocks)
 	}
 	mutes := c.mustCall(t, 200, "GET", "/api/v1/mutes", nil).list(t)
-	if len(mutes) != 1 || mutes[0]["id"] != apiID(carol.ID) {
+	if len(mutes) != 1 || mutes[0]["id"] != core.APIID(carol.ID) {
 		t.Fatalf("mutes = %v", mutes)
 	}
 	checkFields(t, "muted account", mutes[0], append(accountKeys, "mute_expires_at"), []string{"id"}, []string{"created_at", "mute_expires_at"})
@@ -135,13 +136,13 @@ func TestScheduledStatuses(t *testing.T) {
 	}
 	later := in.clock.Now().Add(48 * time.Hour).UTC()
 	got := c.mustCall(t, 200, "PUT", "/api/v1/scheduled_statuses/"+id, url.Values{"scheduled_at": {later.Format(time.RFC3339)}}).object(t)
-	if got["scheduled_at"] != apiTime(later) {
-		t.Errorf("rescheduled to %v, want %s", got["scheduled_at"], apiTime(later))
+	if got["scheduled_at"] != core.APITime(later) {
+		t.Errorf("rescheduled to %v, want %s", got["scheduled_at"], core.APITime(later))
 	}
 	if res := c.call(t, "PUT", "/api/v1/scheduled_statuses/"+id, url.Values{"scheduled_at": {in.clock.Now().Format(time.RFC3339)}}); res.status != 422 {
 		t.Errorf("rescheduled to now: status %d, want 422", res.status)
 	}
-	if v := c.mustCall(t, 200, "GET", "/api/v1/scheduled_statuses/"+id, nil).object(t); v["scheduled_at"] != apiTime(later) {
+	if v := c.mustCall(t, 200, "GET", "/api/v1/scheduled_statuses/"+id, nil).object(t); v["scheduled_at"] != core.APITime(later) {
 		t.Errorf("GET = %v", v)
 	}
 	c.mustCall(t, 200, "DELETE", "/api/v1/scheduled_statuses/"+id, nil)
@@ -155,11 +156,11 @@ func TestReports(t *testing.T) {
 	c := newTokenClient(t, in, "write:reports")
 	bob := addRemoteActor(t, in, "bob", "bob.test")
 	p := addRemotePost(t, in, store.Post{URI: "https://bob.test/p/1", AuthorID: bob.ID, Content: "<p>spam</p>"})
-	v := c.mustCall(t, 200, "POST", "/api/v1/reports", url.Values{"account_id": {apiID(bob.ID)}, "status_ids[]": {apiID(p.ID)},
+	v := c.mustCall(t, 200, "POST", "/api/v1/reports", url.Values{"account_id": {core.APIID(bob.ID)}, "status_ids[]": {core.APIID(p.ID)},
 		"comment": {"spam"}, "forward": {"true"}, "category": {"spam"}}).object(t)
 	checkFields(t, "report", v, []string{"id", "action_taken", "action_taken_at", "category", "comment", "forwarded",
 		"created_at", "status_ids", "rule_ids", "target_account"}, []string{"id"}, []string{"created_at"})
-	if v["forwarded"] != false || v["category"] != "spam" || fmt.Sprint(v["status_ids"]) != "["+apiID(p.ID)+"]" {
+	if v["forwarded"] != false || v["category"] != "spam" || fmt.Sprint(v["status_ids"]) != "["+core.APIID(p.ID)+"]" {
 		t.Errorf("report = %v (forwarding is not implemented, so never forwarded)", v)
 	}
 	if n, _ := in.db.CountReports(context.Background()); n != 1 {
@@ -169,7 +170,7 @@ func TestReports(t *testing.T) {
 		t.Errorf("unknown account: status %d", res.status)
 	}
 	own := postStatuses(t, in, 1)[0]
-	if res := c.call(t, "POST", "/api/v1/reports", url.Values{"account_id": {apiID(bob.ID)}, "status_ids[]": {apiID(own.ID)}}); res.status != 404 {
+	if res := c.call(t, "POST", "/api/v1/reports", url.Values{"account_id": {core.APIID(bob.ID)}, "status_ids[]": {core.APIID(own.ID)}}); res.status != 404 {
 		t.Errorf("a post by someone else: status %d, want 404", res.status)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"kith/server/core"
 	"kith/store"
 )
 
@@ -54,7 +55,7 @@ func TestNotifications(t *testing.T) {
 	list := c.mustCall(t, 200, "GET", "/api/v1/notifications?limit=3", nil).list(t)
 	follow, fav := list[0], list[1]
 	checkFields(t, "follow", follow, []string{"id", "type", "created_at", "group_key", "account"}, []string{"id"}, []string{"created_at"})
-	if follow["type"] != "follow" || follow["account"].(map[string]any)["id"] != apiID(carol.ID) {
+	if follow["type"] != "follow" || follow["account"].(map[string]any)["id"] != core.APIID(carol.ID) {
 		t.Errorf("newest = %v", follow)
 	}
 	if _, ok := follow["status"]; ok {
@@ -78,7 +79,7 @@ func TestNotifications(t *testing.T) {
 		{"exclude_types[]=mention&exclude_types[]=follow", 1},
 		{"types[]=move", 1},
 		{"types[]=poll", 0},
-		{"account_id=" + apiID(carol.ID), 2},
+		{"account_id=" + core.APIID(carol.ID), 2},
 	}
 	for _, tt := range tests {
 		if got := count(tt.query); got != tt.want {

@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"testing"
 
+	"kith/server/core"
 	"kith/store"
 )
 
@@ -43,11 +44,11 @@ func TestSearch(t *testing.T) {
 		q                           url.Values
 		accounts, statuses, hashtag []string
 	}{
-		{url.Values{"q": {"café"}, "type": {"statuses"}}, nil, []string{apiID(cafe.ID)}, nil},
-		{url.Values{"q": {"cafe creme"}, "type": {"statuses"}}, nil, []string{apiID(cafe.ID)}, nil},
-		{url.Values{"q": {"ZURICH"}}, nil, []string{apiID(cafe.ID)}, nil},
+		{url.Values{"q": {"café"}, "type": {"statuses"}}, nil, []string{core.APIID(cafe.ID)}, nil},
+		{url.Values{"q": {"cafe creme"}, "type": {"statuses"}}, nil, []string{core.APIID(cafe.ID)}, nil},
+		{url.Values{"q": {"ZURICH"}}, nil, []string{core.APIID(cafe.ID)}, nil},
 		{url.Values{"q": {"class"}, "type": {"statuses"}}, nil, nil, nil},
-		{url.Values{"q": {"bob"}, "type": {"accounts"}}, []string{apiID(bob.ID), ""}, nil, nil},
+		{url.Values{"q": {"bob"}, "type": {"accounts"}}, []string{core.APIID(bob.ID), ""}, nil, nil},
 		{url.Values{"q": {"#coffee"}, "type": {"hashtags"}}, nil, nil, []string{"coffee", "coffeehouse"}},
 	}
 	for _, tt := range tests {
@@ -79,7 +80,7 @@ func TestSearch(t *testing.T) {
 	}
 	// A stored post by its URI, with resolve.
 	v := search(c, url.Values{"q": {"https://bob.test/p/1"}, "resolve": {"true"}, "type": {"statuses"}})
-	if got := ids(v["statuses"]); len(got) != 1 || got[0] != apiID(cafe.ID) {
+	if got := ids(v["statuses"]); len(got) != 1 || got[0] != core.APIID(cafe.ID) {
 		t.Errorf("resolve by URI: %v", got)
 	}
 	if res := newTokenClient(t, in, "read:statuses").call(t, "GET", "/api/v2/search?q=x", nil); res.status != 403 {

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"kith/server/core"
 	"net/http"
 	"net/url"
 	"slices"
@@ -52,7 +53,7 @@ func TestStatusPlainText(t *testing.T) {
 		{"line break and blank line", "one\ntwo\n\nthree", `<p>one<br/>two</p><p>three</p>`},
 		{"mention and hashtag", "hi @bob@remote.example, see #KithNews",
 			`<p>hi <span class="h-card"><a class="u-url mention" href="https://remote.example/@bob" ` + rel + `>@<span>bob</span></a></span>, see ` +
-				`<a class="mention hashtag" href="` + in.srv.fed.URLs().Tag("kithnews") + `" rel="tag">#<span>KithNews</span></a></p>`},
+				`<a class="mention hashtag" href="` + in.srv.Fed.URLs().Tag("kithnews") + `" rel="tag">#<span>KithNews</span></a></p>`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -169,11 +170,11 @@ func TestScheduledStatusKeepsFormat(t *testing.T) {
 		c.mustCall(t, 200, "POST", "/api/v1/statuses", v)
 	}
 	in.clock.Add(2 * time.Hour)
-	if err := in.srv.PublishScheduled(context.Background()); err != nil {
+	if err := in.srv.api.PublishScheduled(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	var contents []string
-	for _, s := range c.mustCall(t, 200, "GET", "/api/v1/accounts/"+apiID(in.srv.fed.LocalActorID())+"/statuses", nil).list(t) {
+	for _, s := range c.mustCall(t, 200, "GET", "/api/v1/accounts/"+core.APIID(in.srv.Fed.LocalActorID())+"/statuses", nil).list(t) {
 		contents = append(contents, strings.TrimSpace(s["content"].(string)))
 	}
 	slices.Sort(contents)
@@ -188,7 +189,7 @@ func TestUpdateCredentialsNoteIsPlainText(t *testing.T) {
 	note := "I write <b>Go</b> & *Rust*\nsee https://example.com\n\n#kith"
 	want := `<p>I write &lt;b&gt;Go&lt;/b&gt; &amp; *Rust*<br/>see <a href="https://example.com" rel="nofollow noreferrer noopener" target="_blank">` +
 		`<span class="invisible">https://</span><span>example.com</span><span class="invisible"></span></a></p>` +
-		`<p><a class="mention hashtag" href="` + in.srv.fed.URLs().Tag("kith") + `" rel="tag">#<span>kith</span></a></p>`
+		`<p><a class="mention hashtag" href="` + in.srv.Fed.URLs().Tag("kith") + `" rel="tag">#<span>kith</span></a></p>`
 	got := c.mustCall(t, 200, "PATCH", "/api/v1/accounts/update_credentials", url.Values{"note": {note}}).object(t)
 	if got["note"] != want {
 		t.Errorf("note\n got %v\nwant %s", got["note"], want)

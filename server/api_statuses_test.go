@@ -10,6 +10,7 @@ import (
 
 	"github.com/mattn/go-mastodon"
 
+	"kith/server/core"
 	"kith/store"
 )
 
@@ -98,7 +99,7 @@ func TestIdempotencyKey(t *testing.T) {
 	if other := post("key-2", "once"); other == first {
 		t.Errorf("another key returned the same status")
 	}
-	n, err := in.db.CountPostsByAuthor(context.Background(), in.srv.fed.LocalActorID())
+	n, err := in.db.CountPostsByAuthor(context.Background(), in.srv.Fed.LocalActorID())
 	if err != nil || n != 2 {
 		t.Errorf("%d posts, want 2", n)
 	}
@@ -114,7 +115,7 @@ func TestScheduledStatus(t *testing.T) {
 	if params["text"] != "later" || params["visibility"] != "public" {
 		t.Errorf("params = %v", params)
 	}
-	if n, _ := in.db.CountPostsByAuthor(context.Background(), in.srv.fed.LocalActorID()); n != 0 {
+	if n, _ := in.db.CountPostsByAuthor(context.Background(), in.srv.Fed.LocalActorID()); n != 0 {
 		t.Errorf("a scheduled status was posted at once")
 	}
 	res := c.call(t, "POST", "/api/v1/statuses", url.Values{"status": {"soon"}, "scheduled_at": {in.clock.Now().Add(time.Minute).Format(time.RFC3339)}})
@@ -166,7 +167,7 @@ func TestDeleteEditHistorySource(t *testing.T) {
 	bob := addRemoteActor(t, in, "bob", "remote.example")
 	theirs := addRemotePost(t, in, store.Post{URI: "https://remote.example/notes/1", AuthorID: bob.ID, Content: "<p>mine</p>"})
 	for _, m := range []string{"DELETE", "PUT"} {
-		if res := c.call(t, m, "/api/v1/statuses/"+apiID(theirs.ID), url.Values{"status": {"x"}}); res.status != 404 {
+		if res := c.call(t, m, "/api/v1/statuses/"+core.APIID(theirs.ID), url.Values{"status": {"x"}}); res.status != 404 {
 			t.Errorf("%s of another's post: status %d, want 404", m, res.status)
 		}
 	}
@@ -182,7 +183,7 @@ func TestStatusVisibilityAndContext(t *testing.T) {
 		t.Fatal(err)
 	}
 	root := addRemotePost(t, in, store.Post{URI: "https://remote.example/notes/root", AuthorID: bob.ID, Content: "<p>root</p>"})
-	mid := c.mustCall(t, 200, "POST", "/api/v1/statuses", url.Values{"status": {"middle"}, "in_reply_to_id": {apiID(root.ID)}}).object(t)
+	mid := c.mustCall(t, 200, "POST", "/api/v1/statuses", url.Values{"status": {"middle"}, "in_reply_to_id": {core.APIID(root.ID)}}).object(t)
 	midPost, _ := in.db.PostByID(ctx, mustID(t, mid["id"]))
 	leaf := addRemotePost(t, in, store.Post{URI: "https://remote.example/notes/leaf", AuthorID: bob.ID, Content: "<p>leaf</p>",
 		InReplyToURI: midPost.URI, InReplyToID: midPost.ID})
@@ -199,10 +200,10 @@ func TestStatusVisibilityAndContext(t *testing.T) {
 		}
 		return out
 	}
-	if got := ids(gotCtx["ancestors"]); len(got) != 1 || got[0] != apiID(root.ID) {
+	if got := ids(gotCtx["ancestors"]); len(got) != 1 || got[0] != core.APIID(root.ID) {
 		t.Errorf("ancestors %v, want [%d]", got, root.ID)
 	}
-	if got := ids(gotCtx["descendants"]); len(got) != 1 || got[0] != apiID(leaf.ID) {
+	if got := ids(gotCtx["descendants"]); len(got) != 1 || got[0] != core.APIID(leaf.ID) {
 		t.Errorf("descendants %v, want [%d] (the private reply hidden)", got, leaf.ID)
 	}
 
@@ -217,12 +218,12 @@ func TestStatusVisibilityAndContext(t *testing.T) {
 		{"missing", 999999, 404},
 	}
 	for _, tt := range tests {
-		if res := c.call(t, "GET", "/api/v1/statuses/"+apiID(tt.id), nil); res.status != tt.want {
+		if res := c.call(t, "GET", "/api/v1/statuses/"+core.APIID(tt.id), nil); res.status != tt.want {
 			t.Errorf("%s: status %d, want %d", tt.name, res.status, tt.want)
 		}
 	}
 	// Anonymous readers see public posts only.
-	if res := (tokenClient{in: in}).call(t, "GET", "/api/v1/statuses/"+apiID(mention.ID), nil); res.status != 404 {
+	if res := (tokenClient{in: in}).call(t, "GET", "/api/v1/statuses/"+core.APIID(mention.ID), nil); res.status != 404 {
 		t.Errorf("direct post without a token: status %d", res.status)
 	}
 	// Following makes the private one visible.
@@ -232,10 +233,10 @@ func TestStatusVisibilityAndContext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.mustCall(t, 200, "GET", "/api/v1/statuses/"+apiID(hidden.ID), nil)
+	c.mustCall(t, 200, "GET", "/api/v1/statuses/"+core.APIID(hidden.ID), nil)
 
-	many := c.mustCall(t, 200, "GET", "/api/v1/statuses?id[]="+apiID(leaf.ID)+"&id[]=999999&id[]="+apiID(root.ID), nil).list(t)
-	if len(many) != 2 || many[0]["id"] != apiID(leaf.ID) || many[1]["id"] != apiID(root.ID) {
+	many := c.mustCall(t, 200, "GET", "/api/v1/statuses?id[]="+core.APIID(leaf.ID)+"&id[]=999999&id[]="+core.APIID(root.ID), nil).list(t)
+	if len(many) != 2 || many[0]["id"] != core.APIID(leaf.ID) || many[1]["id"] != core.APIID(root.ID) {
 		t.Errorf("statuses?id[]: %v", many)
 	}
 }
@@ -261,7 +262,7 @@ func TestStatusActions(t *testing.T) {
 	bob := addRemoteActor(t, in, "bob", "remote.example")
 	theirs := addRemotePost(t, in, store.Post{URI: "https://remote.example/notes/1", AuthorID: bob.ID, Content: "<p>boost me</p>"})
 	mine := c.mustCall(t, 200, "POST", "/api/v1/statuses", url.Values{"status": {"pin me"}}).object(t)["id"].(string)
-	base := "/api/v1/statuses/" + apiID(theirs.ID)
+	base := "/api/v1/statuses/" + core.APIID(theirs.ID)
 
 	steps := []struct {
 		path, key string
@@ -285,13 +286,13 @@ func TestStatusActions(t *testing.T) {
 		t.Errorf("favourites_count %v", got["favourites_count"])
 	}
 	likers := c.mustCall(t, 200, "GET", base+"/favourited_by", nil).list(t)
-	if len(likers) != 1 || likers[0]["id"] != apiID(in.srv.fed.LocalActorID()) {
+	if len(likers) != 1 || likers[0]["id"] != core.APIID(in.srv.Fed.LocalActorID()) {
 		t.Errorf("favourited_by: %v", likers)
 	}
 
 	boost := c.mustCall(t, 200, "POST", base+"/reblog", nil).object(t)
 	inner, _ := boost["reblog"].(map[string]any)
-	if boost["id"] == apiID(theirs.ID) || inner == nil || inner["id"] != apiID(theirs.ID) || boost["reblogged"] != true || inner["reblogs_count"] != 1.0 {
+	if boost["id"] == core.APIID(theirs.ID) || inner == nil || inner["id"] != core.APIID(theirs.ID) || boost["reblogged"] != true || inner["reblogs_count"] != 1.0 {
 		t.Errorf("reblog answered %v", boost)
 	}
 	boosters := c.mustCall(t, 200, "GET", base+"/reblogged_by", nil).list(t)
@@ -299,7 +300,7 @@ func TestStatusActions(t *testing.T) {
 		t.Errorf("reblogged_by: %v", boosters)
 	}
 	// Acting on the boost acts on the boosted post.
-	if got := c.mustCall(t, 200, "POST", "/api/v1/statuses/"+boost["id"].(string)+"/unfavourite", nil).object(t); got["id"] != apiID(theirs.ID) || got["favourited"] != false {
+	if got := c.mustCall(t, 200, "POST", "/api/v1/statuses/"+boost["id"].(string)+"/unfavourite", nil).object(t); got["id"] != core.APIID(theirs.ID) || got["favourited"] != false {
 		t.Errorf("unfavourite via the boost: %v", got)
 	}
 	if got := c.mustCall(t, 200, "POST", base+"/unreblog", nil).object(t); got["reblogged"] != false || got["reblogs_count"] != 0.0 {
@@ -320,7 +321,7 @@ func TestPolls(t *testing.T) {
 	poll := addRemotePost(t, in, store.Post{URI: "https://remote.example/notes/poll", AuthorID: bob.ID, Type: "Question",
 		Content: "<p>which?</p>", Poll: &store.Poll{ExpiresAt: in.clock.Now().Add(time.Hour),
 			Options: []store.PollOption{{Title: "this", Votes: 2}, {Title: "that"}}}})
-	path := "/api/v1/polls/" + apiID(poll.ID)
+	path := "/api/v1/polls/" + core.APIID(poll.ID)
 	got := c.mustCall(t, 200, "GET", path, nil).object(t)
 	if got["voted"] != false || got["votes_count"] != 2.0 {
 		t.Errorf("poll before voting: %v", got)
@@ -341,7 +342,7 @@ func TestPolls(t *testing.T) {
 	if res := c.call(t, "POST", "/api/v1/polls/"+own["id"].(string)+"/votes", url.Values{"choices[]": {"0"}}); res.status != 422 {
 		t.Errorf("vote in own poll: status %d, want 422", res.status)
 	}
-	if res := c.call(t, "GET", "/api/v1/polls/"+apiID(bob.ID+100000), nil); res.status != 404 {
+	if res := c.call(t, "GET", "/api/v1/polls/"+core.APIID(bob.ID+100000), nil); res.status != 404 {
 		t.Errorf("missing poll: status %d", res.status)
 	}
 }
@@ -358,7 +359,7 @@ func TestGoMastodonClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if me.Username != in.srv.fed.URLs().Username() || me.ID == "" {
+	if me.Username != in.srv.Fed.URLs().Username() || me.ID == "" {
 		t.Errorf("current user %q id %q", me.Username, me.ID)
 	}
 	var posted []*mastodon.Status

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"testing"
 
+	"kith/server/core"
 	"kith/store"
 )
 
@@ -60,7 +61,7 @@ func TestTimelinesPaging(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range posts {
-		if err := in.srv.fed.Like(ctx, p.ID); err != nil {
+		if err := in.srv.Fed.Like(ctx, p.ID); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -71,7 +72,7 @@ func TestTimelinesPaging(t *testing.T) {
 			if len(seen) != 45 {
 				t.Fatalf("saw %d statuses over the pages, want 45", len(seen))
 			}
-			if seen[0] != apiID(posts[44].ID) || seen[44] != apiID(posts[0].ID) {
+			if seen[0] != core.APIID(posts[44].ID) || seen[44] != core.APIID(posts[0].ID) {
 				t.Errorf("order: first %s last %s", seen[0], seen[44])
 			}
 			dup := map[string]bool{}
@@ -86,7 +87,7 @@ func TestTimelinesPaging(t *testing.T) {
 	// min_id pages forward from a point, oldest first of the rest but
 	// newest first within the page, as Mastodon does.
 	list := c.mustCall(t, 200, "GET", fmt.Sprintf("/api/v1/timelines/home?min_id=%d&limit=5", posts[9].ID), nil).list(t)
-	if len(list) != 5 || list[0]["id"] != apiID(posts[14].ID) || list[4]["id"] != apiID(posts[10].ID) {
+	if len(list) != 5 || list[0]["id"] != core.APIID(posts[14].ID) || list[4]["id"] != core.APIID(posts[10].ID) {
 		t.Errorf("min_id page: %d items, first %v", len(list), list[0]["id"])
 	}
 	if res := c.call(t, "GET", "/api/v1/timelines/public?remote=true", nil); res.status != 200 || len(res.list(t)) != 0 {
@@ -158,7 +159,7 @@ func TestTagTimeline(t *testing.T) {
 			got = append(got, s["id"].(string))
 		}
 		for _, p := range tt.want {
-			want = append(want, apiID(p.ID))
+			want = append(want, core.APIID(p.ID))
 		}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("%s: got %v, want %v", tt.path, got, want)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"kith/account"
+	"kith/server/core"
 	"kith/tests/testclock"
 )
 
@@ -145,12 +146,12 @@ func TestSessionExpiry(t *testing.T) {
 	c := in.browser(t)
 	in.signIn(t, c)
 
-	in.clock.Add(sessionLifetime - time.Minute)
+	in.clock.Add(core.SessionLifetime - time.Minute)
 	if resp, _ := get(t, c, in.http.URL+"/settings/sessions"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("before expiry: status %d, want 200", resp.StatusCode)
 	}
 	// That visit slid the expiry forward, the session's and the cookie's.
-	in.clock.Add(sessionLifetime - time.Minute)
+	in.clock.Add(core.SessionLifetime - time.Minute)
 	if resp, _ := get(t, c, in.http.URL+"/settings/sessions"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("after sliding: status %d, want 200", resp.StatusCode)
 	}
@@ -159,9 +160,9 @@ func TestSessionExpiry(t *testing.T) {
 		t.Fatal(err)
 	}
 	cookies := c.Jar.Cookies(site)
-	in.clock.Add(sessionLifetime + time.Minute)
+	in.clock.Add(core.SessionLifetime + time.Minute)
 	for _, got := range c.Jar.Cookies(site) {
-		if got.Name != knownBrowserCookie { // it outlives sessions by design
+		if got.Name != core.KnownBrowserCookie { // it outlives sessions by design
 			t.Errorf("after expiry the browser still holds %v", got)
 		}
 	}
@@ -229,15 +230,15 @@ func TestLoginRateLimit(t *testing.T) {
 	in := newInstance(t, nil)
 	c := in.browser(t)
 	statuses := map[int]int{}
-	for range signInPerClient + 1 {
+	for range core.SignInPerClient + 1 {
 		_, page := get(t, c, in.http.URL+"/login")
 		resp, _ := post(t, c, in.http.URL+"/login", url.Values{"csrf_token": {csrfToken(t, page)}, "username": {"admin"}, "password": {"wrong password"}})
 		statuses[resp.StatusCode]++
 	}
-	if statuses[http.StatusUnauthorized] != signInPerClient || statuses[http.StatusTooManyRequests] != 1 {
-		t.Errorf("statuses %v, want %d×401 then 1×429", statuses, signInPerClient)
+	if statuses[http.StatusUnauthorized] != core.SignInPerClient || statuses[http.StatusTooManyRequests] != 1 {
+		t.Errorf("statuses %v, want %d×401 then 1×429", statuses, core.SignInPerClient)
 	}
-	in.clock.Add(signInWindow / signInPerClient)
+	in.clock.Add(core.SignInWindow / core.SignInPerClient)
 	_, page := get(t, c, in.http.URL+"/login")
 	resp, _ := post(t, c, in.http.URL+"/login", url.Values{"csrf_token": {csrfToken(t, page)}, "username": {"admin"}, "password": {testPassword}})
 	if resp.StatusCode != http.StatusSeeOther {
@@ -247,19 +248,19 @@ func TestLoginRateLimit(t *testing.T) {
 
 func TestRateLimiterBoundsMemory(t *testing.T) {
 	clock := testclock.New()
-	l := newRateLimiter(2, time.Second, clock.Now)
-	for i := range maxLimiterKeys + 100 {
-		l.allow("10.0.0." + string(rune('a'+i%26)) + string(rune(i)))
+	l := core.NewRateLimiter(2, time.Second, clock.Now)
+	for i := range core.MaxLimiterKeys + 100 {
+		l.Allow("10.0.0." + string(rune('a'+i%26)) + string(rune(i)))
 	}
-	if n := len(l.buckets); n > maxLimiterKeys+1 {
-		t.Errorf("limiter holds %d buckets, want at most %d", n, maxLimiterKeys+1)
+	if n := len(l.Buckets); n > core.MaxLimiterKeys+1 {
+		t.Errorf("limiter holds %d buckets, want at most %d", n, core.MaxLimiterKeys+1)
 	}
 	// Once the buckets have refilled, a new key prunes them.
 	clock.Add(3 * time.Second)
-	if !l.allow("fresh") {
+	if !l.Allow("fresh") {
 		t.Errorf("a fresh key was refused after the buckets refilled")
 	}
-	if n := len(l.buckets); n > 2 {
+	if n := len(l.Buckets); n > 2 {
 		t.Errorf("after pruning the limiter holds %d buckets, want at most 2", n)
 	}
 }

@@ -12,13 +12,9 @@ import (
 
 	"github.com/mattn/go-mastodon"
 
+	"kith/server/core"
 	"kith/store"
 )
-
-// The tests here drive kith's client API with github.com/mattn/go-mastodon
-// (v0.0.13), a real client library, and check what each call returns.
-// go-mastodon has no methods for status pin/unpin, media update or
-// markers; those endpoints are exercised with the plain token client.
 
 // newGoMastodon returns a go-mastodon client for the instance with a
 // "read write follow" token, and the token client with the same token.
@@ -57,7 +53,7 @@ func TestGoMastodonAccountAndInstance(t *testing.T) {
 	if inst.URI == "" || inst.Title == "" || inst.Version == "" || inst.URLs["streaming_api"] == "" {
 		t.Errorf("GetInstance: uri %q title %q version %q urls %v", inst.URI, inst.Title, inst.Version, inst.URLs)
 	}
-	if inst.ContactAccount == nil || inst.ContactAccount.Username != in.srv.fed.URLs().Username() {
+	if inst.ContactAccount == nil || inst.ContactAccount.Username != in.srv.Fed.URLs().Username() {
 		t.Errorf("GetInstance contact account: %+v", inst.ContactAccount)
 	}
 
@@ -65,7 +61,7 @@ func TestGoMastodonAccountAndInstance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if me.ID == "" || me.Username != in.srv.fed.URLs().Username() || me.Acct != me.Username {
+	if me.ID == "" || me.Username != in.srv.Fed.URLs().Username() || me.Acct != me.Username {
 		t.Errorf("GetAccountCurrentUser: id %q username %q acct %q", me.ID, me.Username, me.Acct)
 	}
 
@@ -387,7 +383,7 @@ func TestGoMastodonListsAndRelations(t *testing.T) {
 	in := newInstance(t, nil)
 	client, _ := newGoMastodon(t, in)
 	ctx := context.Background()
-	owner := in.srv.fed.LocalActorID()
+	owner := in.srv.Fed.LocalActorID()
 	bob := addRemoteActor(t, in, "bob", "bob.test")
 	carol := addRemoteActor(t, in, "carol", "carol.test")
 	dave := addRemoteActor(t, in, "dave", "dave.test")
@@ -408,15 +404,15 @@ func TestGoMastodonListsAndRelations(t *testing.T) {
 	if l.ID == "" || l.Title != "Friends" {
 		t.Errorf("CreateList: %+v", l)
 	}
-	if err := client.AddToList(ctx, l.ID, mastodon.ID(apiID(bob.ID))); err != nil {
+	if err := client.AddToList(ctx, l.ID, mastodon.ID(core.APIID(bob.ID))); err != nil {
 		t.Fatal(err)
 	}
 	members, err := client.GetListAccounts(ctx, l.ID)
-	if err != nil || len(members) != 1 || members[0].ID != mastodon.ID(apiID(bob.ID)) || members[0].Acct != "bob@bob.test" {
+	if err != nil || len(members) != 1 || members[0].ID != mastodon.ID(core.APIID(bob.ID)) || members[0].Acct != "bob@bob.test" {
 		t.Errorf("GetListAccounts: %v %v", members, err)
 	}
 	// carol is not followed: kith refuses.
-	if err := client.AddToList(ctx, l.ID, mastodon.ID(apiID(carol.ID))); err == nil || !strings.Contains(err.Error(), "422") {
+	if err := client.AddToList(ctx, l.ID, mastodon.ID(core.APIID(carol.ID))); err == nil || !strings.Contains(err.Error(), "422") {
 		t.Errorf("AddToList of an account not followed: %v, want 422", err)
 	}
 	renamed, err := client.RenameList(ctx, l.ID, "Close friends")
@@ -432,7 +428,7 @@ func TestGoMastodonListsAndRelations(t *testing.T) {
 	// answers 422 "account_ids can't be blank": its params() relies on
 	// http.Request.ParseForm, which reads the body only for POST, PUT and
 	// PATCH, so a DELETE's form body is dropped.
-	if err := client.RemoveFromList(ctx, l.ID, mastodon.ID(apiID(bob.ID))); err != nil {
+	if err := client.RemoveFromList(ctx, l.ID, mastodon.ID(core.APIID(bob.ID))); err != nil {
 		t.Errorf("RemoveFromList: %v", err)
 	}
 	if members, err := client.GetListAccounts(ctx, l.ID); err != nil || len(members) != 0 {
@@ -451,26 +447,26 @@ func TestGoMastodonListsAndRelations(t *testing.T) {
 	if mutes, err := client.GetMutes(ctx, nil); err != nil || len(mutes) != 0 {
 		t.Errorf("GetMutes before: %v %v", mutes, err)
 	}
-	rel, err := client.AccountBlock(ctx, mastodon.ID(apiID(carol.ID)))
+	rel, err := client.AccountBlock(ctx, mastodon.ID(core.APIID(carol.ID)))
 	if err != nil || !rel.Blocking {
 		t.Errorf("AccountBlock: %+v %v", rel, err)
 	}
-	rel, err = client.AccountMute(ctx, mastodon.ID(apiID(bob.ID)))
+	rel, err = client.AccountMute(ctx, mastodon.ID(core.APIID(bob.ID)))
 	if err != nil || !rel.Muting {
 		t.Errorf("AccountMute: %+v %v", rel, err)
 	}
 	blocks, err := client.GetBlocks(ctx, nil)
-	if err != nil || len(blocks) != 1 || blocks[0].ID != mastodon.ID(apiID(carol.ID)) {
+	if err != nil || len(blocks) != 1 || blocks[0].ID != mastodon.ID(core.APIID(carol.ID)) {
 		t.Errorf("GetBlocks: %v %v", blocks, err)
 	}
 	mutes, err := client.GetMutes(ctx, nil)
-	if err != nil || len(mutes) != 1 || mutes[0].ID != mastodon.ID(apiID(bob.ID)) {
+	if err != nil || len(mutes) != 1 || mutes[0].ID != mastodon.ID(core.APIID(bob.ID)) {
 		t.Errorf("GetMutes: %v %v", mutes, err)
 	}
-	if rel, err := client.AccountUnblock(ctx, mastodon.ID(apiID(carol.ID))); err != nil || rel.Blocking {
+	if rel, err := client.AccountUnblock(ctx, mastodon.ID(core.APIID(carol.ID))); err != nil || rel.Blocking {
 		t.Errorf("AccountUnblock: %+v %v", rel, err)
 	}
-	if rel, err := client.AccountUnmute(ctx, mastodon.ID(apiID(bob.ID))); err != nil || rel.Muting {
+	if rel, err := client.AccountUnmute(ctx, mastodon.ID(core.APIID(bob.ID))); err != nil || rel.Muting {
 		t.Errorf("AccountUnmute: %+v %v", rel, err)
 	}
 	if blocks, err := client.GetBlocks(ctx, nil); err != nil || len(blocks) != 0 {
@@ -478,7 +474,7 @@ func TestGoMastodonListsAndRelations(t *testing.T) {
 	}
 
 	reqs, err := client.GetFollowRequests(ctx, nil)
-	if err != nil || len(reqs) != 1 || reqs[0].ID != mastodon.ID(apiID(dave.ID)) {
+	if err != nil || len(reqs) != 1 || reqs[0].ID != mastodon.ID(core.APIID(dave.ID)) {
 		t.Errorf("GetFollowRequests: %v %v", reqs, err)
 	}
 }

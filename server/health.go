@@ -37,13 +37,13 @@ type healthState struct {
 // log; the public answer says what is wrong, not where.
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	var reasons []string
-	if err := s.db.Ping(r.Context()); err != nil {
-		s.logger.Error("health check failed", "err", err)
+	if err := s.DB.Ping(r.Context()); err != nil {
+		s.Logger.Error("health check failed", "err", err)
 		reasons = []string{"database unavailable"}
 	} else {
 		reasons = s.slowHealth(r.Context())
 	}
-	status, body := http.StatusOK, map[string]string{"status": "ok", "version": s.opts.Version}
+	status, body := http.StatusOK, map[string]string{"status": "ok", "version": s.Opts.Version}
 	if len(reasons) > 0 {
 		status = http.StatusServiceUnavailable
 		body["status"] = "unavailable"
@@ -60,7 +60,7 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 // verdict.
 func (s *Server) slowHealth(ctx context.Context) []string {
 	h := &s.health
-	now := s.opts.Now()
+	now := s.Opts.Now()
 	h.mu.Lock()
 	if h.probing || (!h.checked.IsZero() && now.Sub(h.checked) < healthTTL) {
 		reasons := h.reasons
@@ -81,20 +81,20 @@ func (s *Server) slowHealth(ctx context.Context) []string {
 // checkStorage is the costly part of the health check.
 func (s *Server) checkStorage(ctx context.Context) []string {
 	var reasons []string
-	dir := s.live.Load().cfg.Server.DataDir
+	dir := s.Live.Load().Cfg.Server.DataDir
 	if space, err := disk.Usage(dir); err != nil {
-		s.logger.Error("health check: free space", "dir", dir, "err", err)
+		s.Logger.Error("health check: free space", "dir", dir, "err", err)
 	} else if space.NearlyFull() {
-		s.logger.Error("health check: the disk is nearly full", "dir", dir, "free", space.Free, "total", space.Total)
+		s.Logger.Error("health check: the disk is nearly full", "dir", dir, "free", space.Free, "total", space.Total)
 		reasons = append(reasons, "disk nearly full: "+space.String())
 	}
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
-	if err := s.db.ProbeWrite(ctx); err != nil {
+	if err := s.DB.ProbeWrite(ctx); err != nil {
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			s.logger.Warn("health check: the write probe waited for the lock", "err", err)
+			s.Logger.Warn("health check: the write probe waited for the lock", "err", err)
 		} else {
-			s.logger.Error("health check: the database cannot be written", "err", err)
+			s.Logger.Error("health check: the database cannot be written", "err", err)
 			reasons = append(reasons, "database cannot be written")
 		}
 	}

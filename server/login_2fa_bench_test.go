@@ -14,6 +14,7 @@ import (
 	"kith/config"
 	"kith/federation"
 	"kith/jobs"
+	"kith/server/core"
 	"kith/store"
 	"kith/tests/testclock"
 )
@@ -47,7 +48,7 @@ func BenchmarkSignInTOTP(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv, err := New(cfg, db, fed, logger, Options{Version: "test", Now: clock.Now})
+	srv, err := New(cfg, db, fed, logger, core.Options{Version: "test", Now: clock.Now})
 	if err != nil {
 		b.Fatal(err)
 	}

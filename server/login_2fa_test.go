@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"kith/account"
+	"kith/server/core"
+	"kith/server/web"
 )
 
 var (
@@ -153,7 +155,7 @@ func TestTwoFactorSecondStepEnds(t *testing.T) {
 	// Five wrong codes and the password must be typed again.
 	c := in.browser(t)
 	passwordStep(t, in, c, "/")
-	for range maxSecondFactorTries - 1 {
+	for range web.MaxSecondFactorTries - 1 {
 		secondStep(t, in, c, "111111")
 	}
 	resp, page := secondStep(t, in, c, "111111")
@@ -168,7 +170,7 @@ func TestTwoFactorSecondStepEnds(t *testing.T) {
 	in.clock.Add(time.Hour) // the limiter forgets the failures above
 	c = in.browser(t)
 	passwordStep(t, in, c, "/")
-	in.clock.Add(challengeLifetime)
+	in.clock.Add(web.ChallengeLifetime)
 	resp, page = secondStep(t, in, c, totpCode(t, secret, in.now()))
 	if resp.StatusCode == http.StatusSeeOther || !strings.Contains(page, "expired") {
 		t.Errorf("after five minutes: status %d, want the sign-in expired:\n%s", resp.StatusCode, page)
@@ -185,14 +187,14 @@ func TestTwoFactorCodesThrottled(t *testing.T) {
 	c := in.browser(t)
 	for range 2 {
 		passwordStep(t, in, c, "/")
-		for range maxSecondFactorTries {
+		for range web.MaxSecondFactorTries {
 			secondStep(t, in, c, "222222")
 		}
 	}
 	if resp := passwordStep(t, in, c, "/"); resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
 		t.Fatalf("password after ten wrong codes: status %d, want 429 with Retry-After", resp.StatusCode)
 	}
-	in.clock.Add(signInWindow)
+	in.clock.Add(core.SignInWindow)
 	passwordStep(t, in, c, "/")
 	if resp, _ := secondStep(t, in, c, totpCode(t, secret, in.now())); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("after the window: status %d, want 303", resp.StatusCode)

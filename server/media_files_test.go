@@ -13,6 +13,7 @@ import (
 
 	"kith/config"
 	"kith/media"
+	"kith/server/core"
 	"kith/store"
 )
 
@@ -60,12 +61,12 @@ func TestRemoteMediaServedByKith(t *testing.T) {
 	if err := in.db.InTx(context.Background(), func(tx *store.Tx) error { _, err := tx.UpsertActor(context.Background(), bob); return err }); err != nil {
 		t.Fatal(err)
 	}
-	acct := c.mustCall(t, 200, "GET", "/api/v1/accounts/"+apiID(bob.ID), nil).object(t)
+	acct := c.mustCall(t, 200, "GET", "/api/v1/accounts/"+core.APIID(bob.ID), nil).object(t)
 	avatar, _ := acct["avatar"].(string)
-	if !strings.HasPrefix(avatar, in.srv.config().Server.URL+"/media/remote/") {
+	if !strings.HasPrefix(avatar, in.srv.Config().Server.URL+"/media/remote/") {
 		t.Fatalf("avatar %q, want a kith /media/remote/ URL", avatar)
 	}
-	path := strings.TrimPrefix(avatar, in.srv.config().Server.URL)
+	path := strings.TrimPrefix(avatar, in.srv.Config().Server.URL)
 	for i := range 2 {
 		resp, err := http.Get(in.http.URL + path)
 		if err != nil {
@@ -89,10 +90,10 @@ func TestRemoteMediaServedByKith(t *testing.T) {
 		path string
 		want int
 	}{
-		{"html refused", strings.TrimPrefix(in.srv.mediaURL(origin.URL+"/page.html"), in.srv.config().Server.URL), 502},
-		{"over remote_max_bytes", strings.TrimPrefix(in.srv.mediaURL(origin.URL+"/big.png"), in.srv.config().Server.URL), 502},
-		{"origin failing", strings.TrimPrefix(in.srv.mediaURL(origin.URL+"/broken.png"), in.srv.config().Server.URL), 502},
-		{"origin missing", strings.TrimPrefix(in.srv.mediaURL(origin.URL+"/gone.png"), in.srv.config().Server.URL), 404},
+		{"html refused", strings.TrimPrefix(in.srv.MediaURL(origin.URL+"/page.html"), in.srv.Config().Server.URL), 502},
+		{"over remote_max_bytes", strings.TrimPrefix(in.srv.MediaURL(origin.URL+"/big.png"), in.srv.Config().Server.URL), 502},
+		{"origin failing", strings.TrimPrefix(in.srv.MediaURL(origin.URL+"/broken.png"), in.srv.Config().Server.URL), 502},
+		{"origin missing", strings.TrimPrefix(in.srv.MediaURL(origin.URL+"/gone.png"), in.srv.Config().Server.URL), 404},
 		{"unsigned URL", "/media/remote/00112233445566778899aabbccddeeff/" + path[strings.LastIndex(path, "/")+1:], 404},
 		{"cache file by its name", "/media/remote/ab/cd/ef.png", 404},
 	}
@@ -123,7 +124,7 @@ func TestRemoteMediaRefusesPrivateAddresses(t *testing.T) {
 	}))
 	defer origin.Close()
 	in := newInstance(t, func(c *config.Config) { c.Federation.AllowPrivateAddresses = false })
-	if _, err := in.srv.remote.Get(context.Background(), origin.URL+"/cat.png"); !errors.Is(err, media.ErrRemoteFailed) {
+	if _, err := in.srv.Remote.Get(context.Background(), origin.URL+"/cat.png"); !errors.Is(err, media.ErrRemoteFailed) {
 		t.Errorf("fetch from loopback without allow_private_addresses: err = %v, want %v", err, media.ErrRemoteFailed)
 	}
 	if got := hits.Load(); got != 0 {
@@ -133,19 +134,19 @@ func TestRemoteMediaRefusesPrivateAddresses(t *testing.T) {
 
 func TestMediaURLKeepsLocalURLs(t *testing.T) {
 	in := newInstance(t, nil)
-	base := in.srv.config().Server.URL
+	base := in.srv.Config().Server.URL
 	for _, raw := range []string{"", base + "/media/abc.png", base + "/static/avatar.png"} {
-		if got := in.srv.mediaURL(raw); got != raw {
+		if got := in.srv.MediaURL(raw); got != raw {
 			t.Errorf("mediaURL(%q) = %q, want it unchanged", raw, got)
 		}
 	}
 	// Nothing but http(s) reaches a page or an app.
 	for _, raw := range []string{"data:image/png;base64,AA", "javascript:alert(1)", " JaVaScRiPt:alert(1)", "/relative.png"} {
-		if got := in.srv.mediaURL(raw); got != "" {
+		if got := in.srv.MediaURL(raw); got != "" {
 			t.Errorf("mediaURL(%q) = %q, want it dropped", raw, got)
 		}
 	}
-	if got := in.srv.mediaURL("https://remote.example/a.png"); !strings.HasPrefix(got, base+"/media/remote/") {
+	if got := in.srv.MediaURL("https://remote.example/a.png"); !strings.HasPrefix(got, base+"/media/remote/") {
 		t.Errorf("remote URL became %q", got)
 	}
 }

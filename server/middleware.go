@@ -2,8 +2,10 @@ package server
 
 import (
 	"context"
+	"kith/server/api"
+	"kith/server/core"
+	"kith/server/web"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/netip"
 	"runtime/debug"
@@ -15,60 +17,31 @@ import (
 // takes files. ActivityPub documents and forms fit easily.
 const maxBody = 1 << 20
 
-type ctxKey int
-
-const clientIPKey ctxKey = iota
-
-// statusWriter remembers the status and size for the request log.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-	bytes  int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	n, err := w.ResponseWriter.Write(b)
-	w.bytes += n
-	return n, err
-}
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
 // logRequests writes one structured line per request. It logs the path
 // without the query string: queries can carry tokens.
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &core.StatusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
-		if sw.status == 0 {
-			sw.status = http.StatusOK
+		if sw.Status == 0 {
+			sw.Status = http.StatusOK
 		}
-		level := levelFor(sw.status)
-		if sw.status == http.StatusAccepted && isInboxDelivery(r) {
+		level := core.LevelFor(sw.Status)
+		if sw.Status == http.StatusAccepted && isInboxDelivery(r) {
 			// Deliveries are most of what a federated server receives
 			// (Mastodon sends a Delete for every account it removes to
 			// every server it knows): the accepted ones are kept out of
 			// the info log, whose lines are then worth reading.
 			level = slog.LevelDebug
 		}
-		if !s.logger.Enabled(r.Context(), level) {
+		if !s.Logger.Enabled(r.Context(), level) {
 			return
 		}
-		s.logger.LogAttrs(r.Context(), level, "request",
+		s.Logger.LogAttrs(r.Context(), level, "request",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path),
-			slog.Int("status", sw.status), slog.Int("bytes", sw.bytes),
-			slog.Duration("duration", time.Since(start)), slog.String("ip", clientIP(r)))
+			slog.Int("status", sw.Status), slog.Int("bytes", sw.Bytes),
+			slog.Duration("duration", time.Since(start)), slog.String("ip", core.ClientIP(r)))
 	})
 }
 
@@ -81,8 +54,8 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.logger.Error("handler panicked", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
-				s.renderError(w, r, errInternal)
+				s.Logger.Error("handler panicked", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+				s.RenderError(w, r, core.ErrInternal)
 			}
 		}()
 		next.ServeHTTP(w, r)
@@ -137,14 +110,14 @@ func limitBodies(next http.Handler) http.Handler {
 func bodyLimit(r *http.Request) int64 {
 	switch {
 	case r.Method == http.MethodPost && (r.URL.Path == "/api/v1/media" || r.URL.Path == "/api/v2/media"):
-		return maxUploadBody
+		return core.MaxUploadBody
 	case r.Method == http.MethodPost && r.URL.Path == "/settings/data/import":
-		return maxImportBody
+		return web.MaxImportBody
 	case r.Method == http.MethodPatch && r.URL.Path == "/api/v1/accounts/update_credentials",
 		r.Method == http.MethodPost && r.URL.Path == "/settings/profile":
-		return 2*profileImageMax + 1<<20 // an avatar and a header
+		return 2*api.ProfileImageMax + 1<<20 // an avatar and a header
 	case r.Method == http.MethodPost && r.URL.Path == "/compose":
-		return composeSlots*maxUploadBytes + 1<<20 // a post's images
+		return web.ComposeSlots*core.MaxUploadBytes + 1<<20 // a post's images
 	}
 	return maxBody
 }
@@ -153,7 +126,7 @@ func bodyLimit(r *http.Request) int64 {
 // is a trusted proxy, the nearest untrusted address in X-Forwarded-For.
 func (s *Server) realIP(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ip := peerAddr(r)
+		ip := core.PeerAddr(r)
 		if s.trusted(ip) {
 			hops := strings.Split(r.Header.Get("X-Forwarded-For"), ",")
 			for i := len(hops) - 1; i >= 0; i-- {
@@ -167,22 +140,13 @@ func (s *Server) realIP(next http.Handler) http.Handler {
 				}
 			}
 		}
-		ctx := context.WithValue(r.Context(), clientIPKey, ip)
+		ctx := context.WithValue(r.Context(), core.ClientIPKey, ip)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
-func peerAddr(r *http.Request) netip.Addr {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	a, _ := netip.ParseAddr(host)
-	return a.Unmap()
-}
-
 func (s *Server) trusted(a netip.Addr) bool {
-	for _, p := range s.live.Load().proxies {
+	for _, p := range s.Live.Load().Proxies {
 		if p.Contains(a) {
 			return true
 		}
@@ -190,15 +154,7 @@ func (s *Server) trusted(a netip.Addr) bool {
 	return false
 }
 
-func (s *Server) fromTrustedProxy(r *http.Request) bool { return s.trusted(peerAddr(r)) }
-
-// clientIP is the address realIP found, as text.
-func clientIP(r *http.Request) string {
-	if a, ok := r.Context().Value(clientIPKey).(netip.Addr); ok && a.IsValid() {
-		return a.String()
-	}
-	return peerAddr(r).String()
-}
+func (s *Server) fromTrustedProxy(r *http.Request) bool { return s.trusted(core.PeerAddr(r)) }
 
 // apiCORS lets browser apps (Elk, Phanpy) call the client API from their
 // own origin, as Mastodon allows: tokens, not cookies, authorize those

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"kith/server/core"
+	"kith/server/oauth"
 	"kith/store"
 )
 
@@ -86,7 +88,7 @@ func authorizeQuery(app registeredApp, redirectURI, scope, state string) url.Val
 	return url.Values{
 		"response_type": {"code"}, "client_id": {app.ClientID}, "redirect_uri": {redirectURI},
 		"scope": {scope}, "state": {state},
-		"code_challenge": {pkceChallenge(testVerifier)}, "code_challenge_method": {"S256"},
+		"code_challenge": {oauth.PkceChallenge(testVerifier)}, "code_challenge_method": {"S256"},
 	}
 }
 
@@ -244,18 +246,18 @@ func TestOAuthCodeRefusals(t *testing.T) {
 
 func TestOAuthOutOfBandAndDeny(t *testing.T) {
 	in := newInstance(t, nil)
-	app := registerApp(t, in, url.Values{"client_name": {"CLI"}, "redirect_uris": {oobRedirectURI}, "scopes": {"read"}})
+	app := registerApp(t, in, url.Values{"client_name": {"CLI"}, "redirect_uris": {core.OobRedirectURI}, "scopes": {"read"}})
 	c := in.browser(t)
 	in.signIn(t, c)
 
-	q := authorizeQuery(app, oobRedirectURI, "", "")
+	q := authorizeQuery(app, core.OobRedirectURI, "", "")
 	q.Del("redirect_uri") // the only registered URI is the default
 	resp, page := consent(t, in, c, q, "approve")
 	m := regexp.MustCompile(`id="code" value="([^"]+)"`).FindStringSubmatch(page)
 	if resp.StatusCode != http.StatusOK || m == nil {
 		t.Fatalf("oob: status %d, no code shown:\n%s", resp.StatusCode, page)
 	}
-	status, tok := requestToken(t, in, codeExchange(app, m[1], oobRedirectURI, testVerifier))
+	status, tok := requestToken(t, in, codeExchange(app, m[1], core.OobRedirectURI, testVerifier))
 	if status != http.StatusOK || tok["scope"] != "read" {
 		t.Errorf("oob code exchange: status %d %v", status, tok)
 	}
@@ -297,7 +299,7 @@ func TestOAuthConsentNeedsSessionAndCSRF(t *testing.T) {
 
 func TestOAuthPasswordGrant(t *testing.T) {
 	in := newInstance(t, nil)
-	app := registerApp(t, in, url.Values{"client_name": {"toot"}, "redirect_uris": {oobRedirectURI}, "scopes": {"read write follow push"}})
+	app := registerApp(t, in, url.Values{"client_name": {"toot"}, "redirect_uris": {core.OobRedirectURI}, "scopes": {"read write follow push"}})
 	form := func(username, password string) url.Values {
 		return url.Values{"grant_type": {"password"}, "client_id": {app.ClientID}, "client_secret": {app.ClientSecret},
 			"username": {username}, "password": {password}, "scope": {"read write"}}
@@ -313,14 +315,14 @@ func TestOAuthPasswordGrant(t *testing.T) {
 	if status != http.StatusBadRequest || got["error"] != "invalid_grant" {
 		t.Errorf("wrong password: status %d %v, want 400 invalid_grant", status, got)
 	}
-	for i := 0; i < signInPerClient; i++ {
+	for i := 0; i < core.SignInPerClient; i++ {
 		status, _ = requestToken(t, in, form("admin", "wrong password"))
 		if status == http.StatusTooManyRequests {
 			break
 		}
 	}
 	if status != http.StatusTooManyRequests {
-		t.Errorf("after %d wrong passwords: status %d, want 429", signInPerClient+1, status)
+		t.Errorf("after %d wrong passwords: status %d, want 429", core.SignInPerClient+1, status)
 	}
 	if status, _ := requestToken(t, in, form("admin", testPassword)); status != http.StatusTooManyRequests {
 		t.Errorf("the right password while limited: status %d, want 429", status)
@@ -347,12 +349,12 @@ func TestOAuthClientCredentials(t *testing.T) {
 	if status, _ := bearerCall(t, in, "GET", "/api/v1/apps/verify_credentials", token); status != http.StatusOK {
 		t.Errorf("app token on verify_credentials: status %d", status)
 	}
-	h := in.srv.apiAuth(in.srv.requireScope("read")(okHandler()))
+	h := in.srv.APIAuth(in.srv.RequireScope("read")(okHandler()))
 	if got := serveWithToken(h, token); got != http.StatusUnprocessableEntity {
 		t.Errorf("app token on an owner-only route: status %d, want 422", got)
 	}
-	owned := in.srv.apiAuth(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if isOwnerToken(r) {
+	owned := in.srv.APIAuth(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if core.IsOwnerToken(r) {
 			t.Errorf("isOwnerToken is true for an app token")
 		}
 	}))
@@ -411,20 +413,20 @@ func TestRequireScope(t *testing.T) {
 		{"read:accounts", tokens["profile"], 403},
 	}
 	for _, tt := range tests {
-		h := in.srv.apiAuth(in.srv.requireScope(tt.route)(okHandler()))
+		h := in.srv.APIAuth(in.srv.RequireScope(tt.route)(okHandler()))
 		if got := serveWithToken(h, tt.token); got != tt.want {
 			t.Errorf("%s with %q: status %d, want %d", tt.route, tt.token, got, tt.want)
 		}
 	}
 	// Several scopes are alternatives, as Mastodon lists them for
 	// verify_credentials.
-	h := in.srv.apiAuth(in.srv.requireScope("read:accounts", "profile")(okHandler()))
+	h := in.srv.APIAuth(in.srv.RequireScope("read:accounts", "profile")(okHandler()))
 	if got := serveWithToken(h, tokens["profile"]); got != 200 {
 		t.Errorf("profile token on read:accounts|profile: status %d", got)
 	}
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest("GET", "/api/v1/streaming?access_token="+tokens["read"], nil)
-	in.srv.apiAuth(in.srv.requireScope("read")(okHandler())).ServeHTTP(rec, req)
+	in.srv.APIAuth(in.srv.RequireScope("read")(okHandler())).ServeHTTP(rec, req)
 	if rec.Code != 200 {
 		t.Errorf("access_token query parameter: status %d", rec.Code)
 	}
@@ -450,7 +452,7 @@ func TestScopesAllow(t *testing.T) {
 		{"", "read", false},
 	}
 	for _, tt := range tests {
-		if got := scopesAllow(tt.granted, tt.required); got != tt.want {
+		if got := core.ScopesAllow(tt.granted, tt.required); got != tt.want {
 			t.Errorf("scopesAllow(%q, %q) = %v, want %v", tt.granted, tt.required, got, tt.want)
 		}
 	}
@@ -480,7 +482,7 @@ func TestCreateAppParameterForms(t *testing.T) {
 		}
 	})
 	t.Run("query string, default scope", func(t *testing.T) {
-		q := url.Values{"client_name": {"Bot"}, "redirect_uris": {oobRedirectURI}}
+		q := url.Values{"client_name": {"Bot"}, "redirect_uris": {core.OobRedirectURI}}
 		req, _ := http.NewRequest("POST", in.http.URL+"/api/v1/apps?"+q.Encode(), nil)
 		status, app, body := do(t, req)
 		if status != 200 || strings.Join(app.Scopes, " ") != "read" || !strings.Contains(body, `"website":null`) {
@@ -561,7 +563,7 @@ func TestOAuthMetadata(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &got); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("status %d %s", resp.StatusCode, body)
 	}
-	base := in.srv.config().BaseURL().String()
+	base := in.srv.Config().BaseURL().String()
 	for k, want := range map[string]string{
 		"authorization_endpoint": base + "/oauth/authorize", "token_endpoint": base + "/oauth/token",
 		"revocation_endpoint": base + "/oauth/revoke", "app_registration_endpoint": base + "/api/v1/apps",
@@ -587,7 +589,7 @@ func TestSettingsApplications(t *testing.T) {
 		t.Fatalf("status %d:\n%s", resp.StatusCode, page)
 	}
 	resp, page = post(t, c, in.http.URL+"/settings/applications", url.Values{
-		"csrf_token": {csrf}, "name": {"My bot"}, "redirect_uri": {oobRedirectURI}, "scopes": {"read", "write:statuses"},
+		"csrf_token": {csrf}, "name": {"My bot"}, "redirect_uri": {core.OobRedirectURI}, "scopes": {"read", "write:statuses"},
 	})
 	m := regexp.MustCompile(`id="access-token">([^<]+)<`).FindStringSubmatch(page)
 	if resp.StatusCode != 200 || m == nil || !strings.Contains(page, "Client secret") {
@@ -604,7 +606,7 @@ func TestSettingsApplications(t *testing.T) {
 	}
 
 	t.Run("forged form", func(t *testing.T) {
-		resp, _ := post(t, c, in.http.URL+"/settings/applications", url.Values{"csrf_token": {"forged"}, "name": {"x"}, "redirect_uri": {oobRedirectURI}})
+		resp, _ := post(t, c, in.http.URL+"/settings/applications", url.Values{"csrf_token": {"forged"}, "name": {"x"}, "redirect_uri": {core.OobRedirectURI}})
 		if resp.StatusCode != http.StatusForbidden {
 			t.Errorf("status %d, want 403", resp.StatusCode)
 		}

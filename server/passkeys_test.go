@@ -13,6 +13,9 @@ import (
 	"strings"
 	"testing"
 
+	"kith/server/core"
+	"kith/server/web"
+
 	"github.com/go-webauthn/webauthn/protocol/webauthncbor"
 )
 
@@ -242,7 +245,7 @@ func TestPasskeys(t *testing.T) {
 	})
 
 	t.Run("second factor", func(t *testing.T) {
-		in.clock.Add(signInWindow) // the refusals above drew on the limiter
+		in.clock.Add(core.SignInWindow) // the refusals above drew on the limiter
 		grant := url.Values{"grant_type": {"password"}, "username": {"admin"}, "password": {testPassword}}
 		app := registerApp(t, in, url.Values{"client_name": {"App"}, "redirect_uris": {"urn:ietf:wg:oauth:2.0:oob"}})
 		grant.Set("client_id", app.ClientID)
@@ -325,15 +328,15 @@ func TestPasskeyBeginThrottled(t *testing.T) {
 	_, page := get(t, c, in.http.URL+"/login")
 	form := url.Values{"csrf_token": {csrfToken(t, page)}}
 	var got map[string]string
-	for i := range passkeyBegins {
+	for i := range web.PasskeyBegins {
 		if status := postJSON(t, c, in.http.URL+"/login/passkey/begin", form, &got); status != http.StatusNotFound {
 			t.Fatalf("begin %d without passkeys: %d %v, want 404", i+1, status, got)
 		}
 	}
 	if status := postJSON(t, c, in.http.URL+"/login/passkey/begin", form, &got); status != http.StatusTooManyRequests {
-		t.Errorf("begin %d: %d %v, want 429", passkeyBegins+1, status, got)
+		t.Errorf("begin %d: %d %v, want 429", web.PasskeyBegins+1, status, got)
 	}
-	in.clock.Add(passkeyBeginRefill)
+	in.clock.Add(web.PasskeyBeginRefill)
 	if status := postJSON(t, c, in.http.URL+"/login/passkey/begin", form, &got); status != http.StatusNotFound {
 		t.Errorf("begin after the refill: %d %v, want 404", status, got)
 	}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"kith/server/web"
 	"net/http"
 	"net/url"
 	"testing"
@@ -50,12 +51,12 @@ func TestLocalTarget(t *testing.T) {
 		{"/%zz", ""},
 	}
 	for _, tt := range tests {
-		got, ok := localTarget(tt.in)
+		got, ok := web.LocalTarget(tt.in)
 		if tt.want == "" {
 			if ok {
 				t.Errorf("localTarget(%q) = %q, want refused", tt.in, got)
 			}
-			if next := safeNext(tt.in); next != "/" {
+			if next := web.SafeNext(tt.in); next != "/" {
 				t.Errorf("safeNext(%q) = %q, want /", tt.in, next)
 			}
 			continue

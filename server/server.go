@@ -11,107 +11,79 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/netip"
 	"regexp"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"time"
 
 	"kith/config"
 	"kith/events"
 	"kith/federation"
-	"kith/media"
-	"kith/portability"
+	"kith/server/api"
+	"kith/server/core"
+	"kith/server/oauth"
+	"kith/server/web"
 	"kith/store"
 	"kith/templates"
 )
 
 // Options are the server's dependencies beyond the config and store.
-type Options struct {
-	// Version is shown in the page footer and reported by /healthz.
-	Version string
-	// ACMEHTTPClient is the client autocert talks to the ACME server with;
-	// nil means the default. Tests point it at a Pebble with its own root.
-	ACMEHTTPClient *http.Client
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
-	// Events is the hub the streaming API subscribes to; federation
-	// publishes to the same one. Nil means a hub of the server's own,
-	// which hears nothing.
-	Events *events.Hub
-	// Porter exports and imports the owner's data (the data settings
-	// page); nil turns that page's downloads and uploads off.
-	Porter *portability.Porter
-}
+type Options = core.Options
 
 // Server serves kith over HTTP(S).
 type Server struct {
-	live   atomic.Pointer[liveConfig]
-	theme  atomic.Pointer[stylesheet]
-	db     *store.DB
-	fed    *federation.Federation
-	logger *slog.Logger
-	opts   Options
-	pages  map[string]*template.Template
-	// signIns limits password (and second-factor) checks: signin_limit.go.
-	signIns *signInLimiter
-	certs   *certFiles // set when tls = "files"
+	*core.Env
+	web   *web.Web
+	api   *api.API
+	oauth *oauth.OAuth
+	certs *certFiles // set when tls = "files"
 	// health caches /healthz's disk check and write probe (health.go).
-	health healthState
-	// rendered shares each streamed event's rendering among subscribers.
-	rendered renderedEvents
-	handler  http.Handler
-	// remote caches remote media; mediaKey signs the URLs it serves
-	// (see mediaURL).
-	remote   *media.Cache
-	mediaKey []byte
-	// streamsEnd is done when Serve shuts down: server-sent-event streams
-	// end then, instead of holding the graceful shutdown until its
-	// deadline (every open home page has one).
-	streamsEnd context.Context
-	endStreams context.CancelFunc
+	health  healthState
+	handler http.Handler
 }
 
 // New builds a server. It parses the templates, so a broken template stops
 // kith at start rather than on first use.
-func New(cfg config.Config, db *store.DB, fed *federation.Federation, logger *slog.Logger, opts Options) (*Server, error) {
+func New(cfg config.Config, db *store.DB, fed *federation.Federation, logger *slog.Logger, opts core.Options) (*Server, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	if opts.Events == nil {
 		opts.Events = events.NewHub(0)
 	}
-	s := &Server{
-		db:      db,
-		fed:     fed,
-		logger:  logger,
-		opts:    opts,
-		signIns: newSignInLimiter(opts.Now),
-	}
-	s.streamsEnd, s.endStreams = context.WithCancel(context.Background())
-	s.live.Store(&liveConfig{cfg: cfg, proxies: cfg.TrustedProxies()})
-	if err := s.setUpRemoteMedia(cfg); err != nil {
+	s := &Server{Env: &core.Env{
+		DB:      db,
+		Fed:     fed,
+		Logger:  logger,
+		Opts:    opts,
+		SignIns: core.NewSignInLimiter(opts.Now),
+	}}
+	s.StreamsEnd, s.EndStreams = context.WithCancel(context.Background())
+	s.Live.Store(&core.LiveConfig{Cfg: cfg, Proxies: cfg.TrustedProxies()})
+	if err := s.SetUpRemoteMedia(cfg); err != nil {
 		return nil, err
 	}
 	pages, err := parsePages(templates.FS)
 	if err != nil {
 		return nil, err
 	}
-	s.pages = pages
+	s.Pages = pages
 	// A broken theme stops kith at start, with file:line:col; on reload
 	// the previous stylesheet stays instead.
 	st, err := compileTheme(cfg)
 	if err != nil {
 		return nil, err
 	}
-	s.theme.Store(st)
+	s.Theme.Store(st)
 	if cfg.Server.TLS == config.TLSFiles {
 		s.certs, err = loadCertFiles(cfg.Server.CertFile, cfg.Server.KeyFile)
 		if err != nil {
 			return nil, err
 		}
 	}
+	s.web = web.New(s.Env)
+	s.api = api.New(s.Env)
+	s.oauth = oauth.New(s.Env)
 	s.handler = s.routes()
 	return s, nil
 }
@@ -128,7 +100,7 @@ func parsePages(fsys fs.FS) (map[string]*template.Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	set := template.New("").Funcs(templateFuncs())
+	set := template.New("").Funcs(core.TemplateFuncs())
 	layout, err := fs.ReadFile(fsys, "layout.html")
 	if err != nil {
 		return nil, err
@@ -186,34 +158,25 @@ var (
 // Handler is the whole HTTP handler, middleware included.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// liveConfig is the config in force with what is derived from it, swapped
-// as one on reload.
-type liveConfig struct {
-	cfg     config.Config
-	proxies []netip.Prefix
-}
-
-func (s *Server) config() config.Config { return s.live.Load().cfg }
-
 // Reload applies a re-read config. Certificate files, trusted proxies and
 // the theme change at once; keys that shape the listeners or the
 // identity need a restart, and Reload logs which. It returns an error, and
 // changes nothing, if the new certificate files cannot be used. A theme that
 // fails to compile is logged and the previous stylesheet keeps serving.
 func (s *Server) Reload(cfg config.Config) error {
-	old := s.config()
+	old := s.Config()
 	if cfg.Server.TLS == config.TLSFiles && s.certs != nil {
 		if err := s.certs.reload(cfg.Server.CertFile, cfg.Server.KeyFile); err != nil {
 			return err
 		}
 	}
 	for _, k := range config.RestartKeys(old, cfg) {
-		s.logger.Warn("config change needs a restart to apply", "key", k)
+		s.Logger.Warn("config change needs a restart to apply", "key", k)
 	}
 	// Keep what only a restart can change, so the running server stays
 	// consistent with its listeners, its federation and its jobs.
 	cfg = config.Applied(old, cfg)
-	s.live.Store(&liveConfig{cfg: cfg, proxies: cfg.TrustedProxies()})
+	s.Live.Store(&core.LiveConfig{Cfg: cfg, Proxies: cfg.TrustedProxies()})
 	s.reloadTheme(cfg)
 	return nil
 }
@@ -221,7 +184,7 @@ func (s *Server) Reload(cfg config.Config) error {
 // Listen binds the listeners the config asks for. It is separate from
 // Serve so that a port in use is reported before anything else starts.
 func (s *Server) Listen() (*Listeners, error) {
-	cfg := s.config()
+	cfg := s.Config()
 	var ls Listeners
 	var err error
 	if ls.main, err = listen(cfg.ListenAddr(), "server.listen"); err != nil {
@@ -284,7 +247,7 @@ func (s *Server) httpServer(h http.Handler) *http.Server {
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelDebug),
+		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelDebug),
 	}
 }
 
@@ -292,9 +255,9 @@ func (s *Server) httpServer(h http.Handler) *http.Server {
 // stops accepting, lets requests in flight finish for up to drain, and
 // returns.
 func (s *Server) Serve(ctx context.Context, ls *Listeners, drain time.Duration) error {
-	cfg := s.config()
+	cfg := s.Config()
 	main := s.httpServer(s.handler)
-	main.RegisterOnShutdown(s.endStreams)
+	main.RegisterOnShutdown(s.EndStreams)
 	var plain *http.Server
 	mainLn := ls.main
 	switch cfg.Server.TLS {
@@ -319,7 +282,7 @@ func (s *Server) Serve(ctx context.Context, ls *Listeners, drain time.Duration) 
 	if plain != nil && ls.http != nil {
 		go func() { errc <- plain.Serve(ls.http) }()
 	}
-	s.logger.Info("serving", "url", cfg.Server.URL, "listen", mainLn.Addr().String(), "tls", cfg.Server.TLS)
+	s.Logger.Info("serving", "url", cfg.Server.URL, "listen", mainLn.Addr().String(), "tls", cfg.Server.TLS)
 
 	var serveErr error
 	select {
@@ -345,7 +308,7 @@ func (s *Server) Serve(ctx context.Context, ls *Listeners, drain time.Duration) 
 func (s *Server) shutdown(ctx context.Context, srv *http.Server) error {
 	err := srv.Shutdown(ctx)
 	if errors.Is(err, context.DeadlineExceeded) {
-		s.logger.Warn("closing connections still open at the drain deadline")
+		s.Logger.Warn("closing connections still open at the drain deadline")
 		return srv.Close()
 	}
 	return err
@@ -353,8 +316,20 @@ func (s *Server) shutdown(ctx context.Context, srv *http.Server) error {
 
 // redirectToHTTPS sends plain-HTTP visitors to the https URL.
 func (s *Server) redirectToHTTPS(w http.ResponseWriter, r *http.Request) {
-	target := s.config().BaseURL()
+	target := s.Config().BaseURL()
 	target.Path = r.URL.Path
 	target.RawQuery = r.URL.RawQuery
 	http.Redirect(w, r, target.String(), http.StatusMovedPermanently)
+}
+
+// JobScheduledStatuses is the periodic job that publishes scheduled posts.
+const JobScheduledStatuses = api.JobScheduledStatuses
+
+// PublishScheduled publishes the scheduled posts whose time has come.
+func (s *Server) PublishScheduled(ctx context.Context) error { return s.api.PublishScheduled(ctx) }
+
+// CreateAppToken registers an application and gives it an owner token with
+// scopes, for scripts and bots (kith token create).
+func CreateAppToken(ctx context.Context, db *store.DB, name, website, redirectURI, scopes string) (store.OAuthApp, string, error) {
+	return oauth.CreateAppToken(ctx, db, name, website, redirectURI, scopes)
 }

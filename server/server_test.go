@@ -22,6 +22,7 @@ import (
 	"kith/config"
 	"kith/federation"
 	"kith/jobs"
+	"kith/server/core"
 	"kith/store"
 	"kith/tests/testclock"
 )
@@ -54,7 +55,7 @@ func newInstance(t *testing.T, edit func(*config.Config)) *instance {
 	// sessions, tokens and posts by the time the others compare them with.
 	clock := testclock.New()
 	db.SetClock(clock.Now)
-	srv, err := New(cfg, db, clockedFederation(t, cfg, db, clock.Now), slog.New(slog.DiscardHandler), Options{Version: "test", Now: clock.Now})
+	srv, err := New(cfg, db, clockedFederation(t, cfg, db, clock.Now), slog.New(slog.DiscardHandler), core.Options{Version: "test", Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,7 +308,7 @@ func TestReloadAppliesTrustedProxies(t *testing.T) {
 	if got := hsts(); got != "" {
 		t.Fatalf("before reload: HSTS %q from an untrusted peer", got)
 	}
-	cfg := in.srv.config()
+	cfg := in.srv.Config()
 	cfg.Server.TrustedProxies = []string{"127.0.0.1"}
 	cfg.Server.URL = "https://elsewhere.example"
 	if err := in.srv.Reload(cfg); err != nil {
@@ -316,7 +317,7 @@ func TestReloadAppliesTrustedProxies(t *testing.T) {
 	if got := hsts(); got == "" {
 		t.Errorf("after reload: no HSTS though 127.0.0.1 is now a trusted proxy")
 	}
-	if got := in.srv.config().Server.URL; got != "http://localhost:8080" {
+	if got := in.srv.Config().Server.URL; got != "http://localhost:8080" {
 		t.Errorf("server.url changed on reload to %q; it needs a restart", got)
 	}
 }

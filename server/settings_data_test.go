@@ -16,6 +16,7 @@ import (
 	"kith/federation"
 	"kith/jobs"
 	"kith/portability"
+	"kith/server/core"
 	"kith/store"
 )
 
@@ -40,7 +41,7 @@ func dataInstance(t *testing.T) (*instance, *jobs.Runner) {
 	}
 	porter := portability.New(db, fed, runner, logger, portability.Options{BaseURL: cfg.Server.URL,
 		MediaDir: filepath.Join(cfg.Server.DataDir, "media"), FollowDelay: -1})
-	srv, err := New(cfg, db, fed, logger, Options{Version: "test", Porter: porter})
+	srv, err := New(cfg, db, fed, logger, core.Options{Version: "test", Porter: porter})
 	if err != nil {
 		t.Fatal(err)
 	}

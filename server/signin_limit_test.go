@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"kith/config"
+	"kith/server/core"
 	"kith/tests/testclock"
 )
 
@@ -57,8 +58,8 @@ func passwordGrantFrom(t *testing.T, in *instance, app registeredApp, addr, pass
 func checkRetryAfter(t *testing.T, resp *http.Response) {
 	t.Helper()
 	secs, err := strconv.Atoi(resp.Header.Get("Retry-After"))
-	if err != nil || secs < 1 || time.Duration(secs)*time.Second > signInWindow {
-		t.Errorf("Retry-After %q, want 1 to %d seconds", resp.Header.Get("Retry-After"), int(signInWindow.Seconds()))
+	if err != nil || secs < 1 || time.Duration(secs)*time.Second > core.SignInWindow {
+		t.Errorf("Retry-After %q, want 1 to %d seconds", resp.Header.Get("Retry-After"), int(core.SignInWindow.Seconds()))
 	}
 }
 
@@ -68,7 +69,7 @@ func checkRetryAfter(t *testing.T, resp *http.Response) {
 // has passed.
 func TestSignInGlobalCap(t *testing.T) {
 	in := behindProxy(t)
-	app := registerApp(t, in, url.Values{"client_name": {"toot"}, "redirect_uris": {oobRedirectURI}, "scopes": {"read"}})
+	app := registerApp(t, in, url.Values{"client_name": {"toot"}, "redirect_uris": {core.OobRedirectURI}, "scopes": {"read"}})
 	addrs := []string{"192.0.2.1", "192.0.2.2", "198.51.100.7", "203.0.113.9", "2001:db8:1::1", "2001:db8:2::1"}
 	statuses := map[int]int{}
 	for i := range 60 {
@@ -82,18 +83,18 @@ func TestSignInGlobalCap(t *testing.T) {
 		statuses[resp.StatusCode]++
 		if resp.StatusCode == http.StatusTooManyRequests {
 			checkRetryAfter(t, resp)
-		} else if i >= signInGlobal {
+		} else if i >= core.SignInGlobal {
 			t.Errorf("attempt %d from %s: status %d, want 429 past the global cap", i+1, addr, resp.StatusCode)
 		}
 	}
 	wrong := statuses[http.StatusUnauthorized] + statuses[http.StatusBadRequest]
-	if wrong != signInGlobal || statuses[http.StatusTooManyRequests] != 60-signInGlobal {
-		t.Errorf("statuses %v, want %d wrong-password answers then %d×429", statuses, signInGlobal, 60-signInGlobal)
+	if wrong != core.SignInGlobal || statuses[http.StatusTooManyRequests] != 60-core.SignInGlobal {
+		t.Errorf("statuses %v, want %d wrong-password answers then %d×429", statuses, core.SignInGlobal, 60-core.SignInGlobal)
 	}
 	if resp := loginFrom(t, in, "192.0.2.200", testPassword); resp.StatusCode != http.StatusTooManyRequests {
 		t.Errorf("the right password from a new address under the cap: status %d, want 429", resp.StatusCode)
 	}
-	in.clock.Add(signInWindow)
+	in.clock.Add(core.SignInWindow)
 	if resp := loginFrom(t, in, "192.0.2.1", testPassword); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("the right password after the window: status %d, want 303", resp.StatusCode)
 	}
@@ -103,7 +104,7 @@ func TestSignInGlobalCap(t *testing.T) {
 // bucket; IPv4 neighbours do not.
 func TestSignInLimitPerClient(t *testing.T) {
 	in := behindProxy(t)
-	for i := range signInPerClient {
+	for i := range core.SignInPerClient {
 		addr := "2001:db8:1:2::" + strconv.Itoa(i+1)
 		if resp := loginFrom(t, in, addr, "wrong password"); resp.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("attempt %d from %s: status %d, want 401", i+1, addr, resp.StatusCode)
@@ -123,11 +124,11 @@ func TestSignInLimitPerClient(t *testing.T) {
 			t.Errorf("%s: status %d, want %d", tt.addr, resp.StatusCode, tt.want)
 		}
 	}
-	for range signInPerClient - 1 {
+	for range core.SignInPerClient - 1 {
 		loginFrom(t, in, "192.0.2.1", "wrong password")
 	}
 	if resp := loginFrom(t, in, "192.0.2.1", testPassword); resp.StatusCode != http.StatusTooManyRequests {
-		t.Errorf("192.0.2.1 after %d failures: status %d, want 429", signInPerClient, resp.StatusCode)
+		t.Errorf("192.0.2.1 after %d failures: status %d, want 429", core.SignInPerClient, resp.StatusCode)
 	}
 	if resp := loginFrom(t, in, "192.0.2.2", testPassword); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("its neighbour 192.0.2.2: status %d, want 303", resp.StatusCode)
@@ -138,7 +139,7 @@ func TestSignInLimitPerClient(t *testing.T) {
 // login form's bucket.
 func TestSignInLimitSharedByEndpoints(t *testing.T) {
 	in := behindProxy(t)
-	app := registerApp(t, in, url.Values{"client_name": {"toot"}, "redirect_uris": {oobRedirectURI}, "scopes": {"read"}})
+	app := registerApp(t, in, url.Values{"client_name": {"toot"}, "redirect_uris": {core.OobRedirectURI}, "scopes": {"read"}})
 	const addr = "198.51.100.20"
 	owner := in.browserFrom(t, addr)
 	csrf := in.signIn(t, owner)
@@ -148,8 +149,8 @@ func TestSignInLimitSharedByEndpoints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	owner.Jar.SetCookies(base, []*http.Cookie{{Name: knownBrowserCookie, Path: "/", MaxAge: -1}})
-	for i := range signInPerClient {
+	owner.Jar.SetCookies(base, []*http.Cookie{{Name: core.KnownBrowserCookie, Path: "/", MaxAge: -1}})
+	for i := range core.SignInPerClient {
 		if resp := passwordGrantFrom(t, in, app, addr, "wrong password"); resp.StatusCode != http.StatusBadRequest {
 			t.Fatalf("password grant %d: status %d, want 400", i+1, resp.StatusCode)
 		}
@@ -168,32 +169,32 @@ func TestSignInLimitSharedByEndpoints(t *testing.T) {
 
 func TestSignInLimiter(t *testing.T) {
 	clock := testclock.New()
-	l := newSignInLimiter(clock.Now)
-	for i := range signInPerClient {
-		if wait := l.reserve("a", false); wait != 0 {
+	l := core.NewSignInLimiter(clock.Now)
+	for i := range core.SignInPerClient {
+		if wait := l.Reserve("a", false); wait != 0 {
 			t.Fatalf("attempt %d refused for %v", i+1, wait)
 		}
 	}
-	wait := l.reserve("a", false)
-	if wait <= 0 || wait > signInWindow {
-		t.Fatalf("attempt %d: wait %v, want a refusal of at most %v", signInPerClient+1, wait, signInWindow)
+	wait := l.Reserve("a", false)
+	if wait <= 0 || wait > core.SignInWindow {
+		t.Fatalf("attempt %d: wait %v, want a refusal of at most %v", core.SignInPerClient+1, wait, core.SignInWindow)
 	}
 	// A right secret gives its attempt back, and only its own: the next
 	// attempt is allowed, the one after is not.
-	l.succeeded("a", false)
-	if wait := l.reserve("a", false); wait != 0 {
+	l.Succeeded("a", false)
+	if wait := l.Reserve("a", false); wait != 0 {
 		t.Errorf("after a success: refused for %v", wait)
 	}
-	if wait := l.reserve("a", false); wait == 0 {
+	if wait := l.Reserve("a", false); wait == 0 {
 		t.Errorf("a success refilled more than its own attempt")
 	}
 	// Refused attempts cost nothing: after the window all is forgiven.
 	for range 100 {
-		l.reserve("a", false)
+		l.Reserve("a", false)
 	}
-	clock.Add(signInWindow)
-	for i := range signInPerClient {
-		if wait := l.reserve("a", false); wait != 0 {
+	clock.Add(core.SignInWindow)
+	for i := range core.SignInPerClient {
+		if wait := l.Reserve("a", false); wait != 0 {
 			t.Fatalf("after the window, attempt %d refused for %v", i+1, wait)
 		}
 	}
@@ -213,18 +214,18 @@ func TestSignInKnownBrowserPassesTheGlobalCap(t *testing.T) {
 	}
 	known := ""
 	for _, c := range owner.Jar.Cookies(base) {
-		if c.Name == knownBrowserCookie {
+		if c.Name == core.KnownBrowserCookie {
 			known = c.Value
 		}
 	}
 	if known == "" {
-		t.Fatalf("signing in set no %s cookie", knownBrowserCookie)
+		t.Fatalf("signing in set no %s cookie", core.KnownBrowserCookie)
 	}
 	// Sign out, then let strangers use up the server-wide cap.
 	if resp, _ := post(t, owner, in.http.URL+"/logout", url.Values{"csrf_token": {csrf}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign out: status %d, want 303", resp.StatusCode)
 	}
-	for i := range signInGlobal + 5 {
+	for i := range core.SignInGlobal + 5 {
 		loginFrom(t, in, "203.0.113."+strconv.Itoa(i%50+1), "wrong password").Body.Close()
 	}
 	if resp := loginFrom(t, in, "192.0.2.77", testPassword); resp.StatusCode != http.StatusTooManyRequests {
@@ -237,7 +238,7 @@ func TestSignInKnownBrowserPassesTheGlobalCap(t *testing.T) {
 	}
 
 	forged := in.browserFrom(t, "192.0.2.78")
-	forged.Jar.SetCookies(base, []*http.Cookie{{Name: knownBrowserCookie, Value: strings.Repeat("0", 32) + "." + strings.Repeat("0", 32), Path: "/"}})
+	forged.Jar.SetCookies(base, []*http.Cookie{{Name: core.KnownBrowserCookie, Value: strings.Repeat("0", 32) + "." + strings.Repeat("0", 32), Path: "/"}})
 	_, page = get(t, forged, in.http.URL+"/login")
 	resp, _ = post(t, forged, in.http.URL+"/login", url.Values{"csrf_token": {csrfToken(t, page)}, "username": {"admin"}, "password": {testPassword}})
 	if resp.StatusCode != http.StatusTooManyRequests {

@@ -16,6 +16,8 @@ import (
 
 	"kith/account"
 	"kith/events"
+	"kith/server/core"
+	"kith/server/oauth"
 	"kith/store"
 )
 
@@ -103,7 +105,7 @@ func requireOpen(t *testing.T, what string, ended <-chan struct{}) {
 // cred would, to see the Revoked event an in-process revocation publishes.
 func watchCredential(t *testing.T, in *instance, cred string) *events.Subscription {
 	t.Helper()
-	sub, err := in.srv.opts.Events.SubscribeAs(cred)
+	sub, err := in.srv.Opts.Events.SubscribeAs(cred)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +127,7 @@ func revoked(sub *events.Subscription) bool {
 // nothing to the server's hub.
 func otherProcess(t *testing.T, in *instance) *store.DB {
 	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(in.srv.config().Server.DataDir, "kith.db"), nil)
+	db, err := store.Open(context.Background(), filepath.Join(in.srv.Config().Server.DataDir, "kith.db"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,10 +194,10 @@ func TestRevokedTokenEndsStreams(t *testing.T) {
 			owner := in.browser(t)
 			f := fixture{in: in, owner: owner, csrf: in.signIn(t, owner)}
 			var err error
-			if f.app, f.token, err = CreateAppToken(ctx, in.db, "bot", "", "", "read"); err != nil {
+			if f.app, f.token, err = oauth.CreateAppToken(ctx, in.db, "bot", "", "", "read"); err != nil {
 				t.Fatal(err)
 			}
-			_, bystander, err := CreateAppToken(ctx, in.db, "another bot", "", "", "read")
+			_, bystander, err := oauth.CreateAppToken(ctx, in.db, "another bot", "", "", "read")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -308,13 +310,13 @@ func TestPasswordChangeRevokesSessionsAndTokens(t *testing.T) {
 	in.signIn(t, c)
 	var tokens []string
 	for _, name := range []string{"phone", "bot"} {
-		_, token, err := CreateAppToken(ctx, in.db, name, "", "", "read")
+		_, token, err := oauth.CreateAppToken(ctx, in.db, name, "", "", "read")
 		if err != nil {
 			t.Fatal(err)
 		}
 		tokens = append(tokens, token)
 	}
-	app := registerApp(t, in, url.Values{"client_name": {"reader"}, "redirect_uris": {oobRedirectURI}, "scopes": {"read"}})
+	app := registerApp(t, in, url.Values{"client_name": {"reader"}, "redirect_uris": {core.OobRedirectURI}, "scopes": {"read"}})
 	status, got := requestToken(t, in, url.Values{"grant_type": {"client_credentials"}, "client_id": {app.ClientID}, "client_secret": {app.ClientSecret}})
 	if status != http.StatusOK {
 		t.Fatalf("client credentials: status %d %v", status, got)

@@ -19,6 +19,9 @@ import (
 	"kith/events"
 	"kith/federation"
 	"kith/jobs"
+	"kith/server/api"
+	"kith/server/core"
+	"kith/server/oauth"
 	"kith/store"
 )
 
@@ -51,7 +54,7 @@ func newStreamInstance(t testing.TB, buffer int) *streamInstance {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(cfg, db, fed, logger, Options{Version: "test", Events: hub})
+	srv, err := New(cfg, db, fed, logger, core.Options{Version: "test", Events: hub})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +65,7 @@ func newStreamInstance(t testing.TB, buffer int) *streamInstance {
 
 func (in *streamInstance) token(t *testing.T, scopes string) string {
 	t.Helper()
-	_, token, err := CreateAppToken(context.Background(), in.db, "stream test", "", "urn:ietf:wg:oauth:2.0:oob", scopes)
+	_, token, err := oauth.CreateAppToken(context.Background(), in.db, "stream test", "", "urn:ietf:wg:oauth:2.0:oob", scopes)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,11 +153,11 @@ func TestStreamingSSEUpdateAndDelete(t *testing.T) {
 	if e.name != "update" {
 		t.Fatalf("event %q, want update", e.name)
 	}
-	var st apiStatus
+	var st api.APIStatus
 	if err := json.Unmarshal([]byte(e.data), &st); err != nil {
 		t.Fatalf("payload %q: %v", e.data, err)
 	}
-	if st.ID != apiID(p.ID) || !strings.Contains(st.Content, "hello stream") {
+	if st.ID != core.APIID(p.ID) || !strings.Contains(st.Content, "hello stream") {
 		t.Errorf("status id %s content %q, want id %d with the text", st.ID, st.Content, p.ID)
 	}
 
@@ -162,7 +165,7 @@ func TestStreamingSSEUpdateAndDelete(t *testing.T) {
 		t.Fatal(err)
 	}
 	e = nextSSE(t, ch)
-	if e.name != "delete" || e.data != apiID(p.ID) {
+	if e.name != "delete" || e.data != core.APIID(p.ID) {
 		t.Errorf("got %q %q, want delete %d", e.name, e.data, p.ID)
 	}
 }
@@ -178,9 +181,9 @@ func TestStreamingSSEPublicAndHashtag(t *testing.T) {
 	p := in.post(t, "about #kith", store.Public)
 	for name, ch := range map[string]<-chan sseEvent{"public:local": local, "hashtag": tag} {
 		e := nextSSE(t, ch)
-		var st apiStatus
+		var st api.APIStatus
 		json.Unmarshal([]byte(e.data), &st)
-		if e.name != "update" || st.ID != apiID(p.ID) {
+		if e.name != "update" || st.ID != core.APIID(p.ID) {
 			t.Errorf("%s: got %q for status %s, want update of %d", name, e.name, st.ID, p.ID)
 		}
 	}
@@ -216,11 +219,11 @@ func TestStreamingSSENotification(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := nextSSE(t, ch)
-	var n apiNotification
+	var n api.APINotification
 	if err := json.Unmarshal([]byte(e.data), &n); err != nil {
 		t.Fatalf("payload %q: %v", e.data, err)
 	}
-	if e.name != "notification" || n.Type != "follow" || n.Account.ID != apiID(follower) {
+	if e.name != "notification" || n.Type != "follow" || n.Account.ID != core.APIID(follower) {
 		t.Errorf("got %q type %q from %s, want a follow notification from %d", e.name, n.Type, n.Account.ID, follower)
 	}
 }
@@ -271,7 +274,7 @@ func TestStreamingHealth(t *testing.T) {
 }
 
 // readFrame reads one WebSocket frame within streamWait.
-func readFrame(t *testing.T, conn *websocket.Conn) streamFrame {
+func readFrame(t *testing.T, conn *websocket.Conn) api.StreamFrame {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), streamWait)
 	defer cancel()
@@ -279,7 +282,7 @@ func readFrame(t *testing.T, conn *websocket.Conn) streamFrame {
 	if err != nil {
 		t.Fatalf("read: %v", err)
 	}
-	var f streamFrame
+	var f api.StreamFrame
 	if err := json.Unmarshal(data, &f); err != nil {
 		t.Fatalf("frame %s: %v", data, err)
 	}
@@ -329,8 +332,8 @@ func TestStreamingWebSocket(t *testing.T) {
 	if f.Event != "update" || len(f.Stream) != 2 || f.Stream[0] != "hashtag" || f.Stream[1] != "news" || f.Payload == nil {
 		t.Fatalf("got %+v, want an update on [hashtag news]", f)
 	}
-	var st apiStatus
-	if err := json.Unmarshal([]byte(*f.Payload), &st); err != nil || st.ID != apiID(p.ID) {
+	var st api.APIStatus
+	if err := json.Unmarshal([]byte(*f.Payload), &st); err != nil || st.ID != core.APIID(p.ID) {
 		t.Errorf("payload %s (%v), want status %d", *f.Payload, err, p.ID)
 	}
 
@@ -358,8 +361,8 @@ func TestStreamingWebSocketStreamAtConnect(t *testing.T) {
 	if f.Event != "update" || len(f.Stream) != 1 || f.Stream[0] != "user" {
 		t.Fatalf("got %+v, want an update on [user]", f)
 	}
-	var st apiStatus
-	if json.Unmarshal([]byte(*f.Payload), &st); st.ID != apiID(p.ID) {
+	var st api.APIStatus
+	if json.Unmarshal([]byte(*f.Payload), &st); st.ID != core.APIID(p.ID) {
 		t.Errorf("status %s, want %d", st.ID, p.ID)
 	}
 }

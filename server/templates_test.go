@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"kith/server/core"
+	"kith/server/oauth"
+	"kith/server/web"
 	"kith/store"
 	"kith/templates"
 	"kith/tests/testclock"
@@ -17,44 +20,44 @@ import (
 // than in front of a visitor.
 var templateZeroViews = map[string]any{
 	// Foundation and public pages.
-	"error": errorPage{},
-	"login": loginPage{},
-	"profile": profilePage{Pinned: []statusView{{}}, Statuses: []statusView{{}}, MovedTo: &accountView{},
-		Account: accountView{Fields: []fieldView{{}, {Link: "https://example.org"}}}},
-	"status_page":   statusPage{Ancestors: []statusView{{}}, Descendants: []statusView{{}}},
-	"tag":           tagPage{Statuses: []statusView{{}}},
-	"follows":       followsPage{Accounts: []accountView{{}}},
-	"remote_follow": remoteFollowPage{Status: &statusView{}},
-	"sessions":      sessionsPage{Sessions: []sessionRow{{}}},
-	"authorize":     authorizePage{Scopes: []scopeLine{{}}},
-	"apps":          appsPage{Apps: []store.OAuthAppUse{{}}, Scopes: []scopeChoice{{}}, Created: &createdApp{}},
+	"error": core.ErrorPage{},
+	"login": web.LoginPage{},
+	"profile": web.ProfilePage{Pinned: []web.StatusView{{}}, Statuses: []web.StatusView{{}}, MovedTo: &web.AccountView{},
+		Account: web.AccountView{Fields: []web.FieldView{{}, {Link: "https://example.org"}}}},
+	"status_page":   web.StatusPage{Ancestors: []web.StatusView{{}}, Descendants: []web.StatusView{{}}},
+	"tag":           web.TagPage{Statuses: []web.StatusView{{}}},
+	"follows":       web.FollowsPage{Accounts: []web.AccountView{{}}},
+	"remote_follow": web.RemoteFollowPage{Status: &web.StatusView{}},
+	"sessions":      web.SessionsPage{Sessions: []web.SessionRow{{}}},
+	"authorize":     oauth.AuthorizePage{Scopes: []core.ScopeLine{{}}},
+	"apps":          oauth.AppsPage{Apps: []store.OAuthAppUse{{}}, Scopes: []oauth.ScopeChoice{{}}, Created: &oauth.CreatedApp{}},
 
 	// Owner timelines and posting.
-	"home_timeline": timelinePage{Compose: true, Statuses: []statusView{{}}},
-	"compose":       composePage{Form: composeForm{}.withSlots(), Parent: []statusView{{}}, Preview: "<p>x</p>", Error: "x"},
-	"notifications": notificationsPage{Tabs: notificationTabs(nil), Notifications: []notificationView{{Status: &statusView{}}}},
-	"thread":        threadPage{Statuses: []statusView{{Role: "focus"}}},
-	"delete_status": deletePage{},
+	"home_timeline": web.TimelinePage{Compose: true, Statuses: []web.StatusView{{}}},
+	"compose":       web.ComposePage{Form: web.ComposeForm{}.WithSlots(), Parent: []web.StatusView{{}}, Preview: "<p>x</p>", Error: "x"},
+	"notifications": web.NotificationsPage{Tabs: web.NotificationTabs(nil), Notifications: []web.NotificationView{{Status: &web.StatusView{}}}},
+	"thread":        web.ThreadPage{Statuses: []web.StatusView{{Role: "focus"}}},
+	"delete_status": web.DeletePage{},
 
 	// Owner relationships and settings.
-	"account_page":          accountPage{Posts: []statusView{{}}, Account: accountView{Fields: []fieldView{{}}, Relationship: store.Relationship{Muting: true}}},
-	"follow":                followPage{},
-	"follow_requests":       relationshipsPage{Accounts: []accountView{{}}},
-	"relationships":         relationshipsPage{Accounts: []accountView{{}}},
-	"blocks":                blocksPage{Blocked: []accountView{{}}, Muted: []mutedView{{}}, Domains: []string{""}},
-	"authorize_interaction": interactionPage{},
-	"settings":              settingsPage{},
-	"settings_profile":      profileSettingsPage{},
-	"settings_password":     passwordPage{},
-	"settings_2fa":          twoFactorPage{Passkeys: []passkeyRow{{}}},
-	"settings_2fa_totp":     totpSetupPage{},
-	"settings_2fa_codes":    recoveryCodesPage{Codes: []string{""}},
-	"login_2fa":             secondStepPage{},
-	"app":                   appPage{},
+	"account_page":          web.AccountPage{Posts: []web.StatusView{{}}, Account: web.AccountView{Fields: []web.FieldView{{}}, Relationship: store.Relationship{Muting: true}}},
+	"follow":                web.FollowPage{},
+	"follow_requests":       web.RelationshipsPage{Accounts: []web.AccountView{{}}},
+	"relationships":         web.RelationshipsPage{Accounts: []web.AccountView{{}}},
+	"blocks":                web.BlocksPage{Blocked: []web.AccountView{{}}, Muted: []web.MutedView{{}}, Domains: []string{""}},
+	"authorize_interaction": web.InteractionPage{},
+	"settings":              web.SettingsPage{},
+	"settings_profile":      web.ProfileSettingsPage{},
+	"settings_password":     web.PasswordPage{},
+	"settings_2fa":          web.TwoFactorPage{Passkeys: []web.PasskeyRow{{}}},
+	"settings_2fa_totp":     web.TOTPSetupPage{},
+	"settings_2fa_codes":    web.RecoveryCodesPage{Codes: []string{""}},
+	"login_2fa":             web.SecondStepPage{},
+	"app":                   oauth.AppPage{},
 
 	// Data and account migration settings.
-	"settings_migration": migrationPage{Aliases: []string{""}, MovedTo: &movedTo{}},
-	"settings_data":      dataPage{Downloads: []dataDownload{{}}, Imports: []importRow{{Errors: []store.ImportRow{{}}}}},
+	"settings_migration": web.MigrationPage{Aliases: []string{""}, MovedTo: &web.MovedTo{}},
+	"settings_data":      web.DataPage{Downloads: []web.DataDownload{{}}, Imports: []web.ImportRow{{Errors: []store.ImportRow{{}}}}},
 }
 
 func TestTemplatesZeroView(t *testing.T) {
@@ -97,30 +100,30 @@ func TestTemplatesPartials(t *testing.T) {
 	}
 	page := pages["error"]
 	now := testclock.Base()
-	booster := accountView{ID: 2, DisplayName: "Bob"}
-	full := statusView{
-		ID: 1, BoostID: 3, BoostedBy: &booster, Author: accountView{ID: 1, DisplayName: "Alice", Handle: "alice@a.test"},
+	booster := web.AccountView{ID: 2, DisplayName: "Bob"}
+	full := web.StatusView{
+		ID: 1, BoostID: 3, BoostedBy: &booster, Author: web.AccountView{ID: 1, DisplayName: "Alice", Handle: "alice@a.test"},
 		Local: true, Visibility: store.Unlisted, Summary: "cw", Content: "<p>hi</p>", PublishedAt: now, EditedAt: now,
-		Attachments: []attachmentView{{URL: "/m.png", Kind: "image", Description: "a cat"}, {URL: "/m.mp4", Kind: "video"}},
-		Poll:        &pollView{Multiple: true, ExpiresAt: now, Options: []pollOptionView{{Title: "yes", Percent: 50, Own: true}}},
+		Attachments: []web.AttachmentView{{URL: "/m.png", Kind: "image", Description: "a cat"}, {URL: "/m.mp4", Kind: "video"}},
+		Poll:        &web.PollView{Multiple: true, ExpiresAt: now, Options: []web.PollOptionView{{Title: "yes", Percent: 50, Own: true}}},
 		Replies:     1, Reblogs: 2, Favourites: 3, Favourited: true, DOMID: "status-3", ActionURL: "/statuses/3",
 	}
 	owner := full
 	owner.SignedIn, owner.CSRFToken = true, "tok"
 	closed := owner
-	closed.Poll = &pollView{Closed: true, Voted: true}
+	closed.Poll = &web.PollView{Closed: true, Voted: true}
 	cases := []struct {
 		partial, name string
 		view          any
 	}{
-		{"status", "zero", statusView{}},
+		{"status", "zero", web.StatusView{}},
 		{"status", "visitor", full},
 		{"status", "owner", owner},
 		{"status", "owner closed poll", closed},
-		{"account", "zero", accountView{}},
-		{"account", "owner", accountView{SignedIn: true, ShowActions: true, Relationship: store.Relationship{Following: true, FollowedBy: true}}},
-		{"pagination", "zero", pagination{}},
-		{"pagination", "both", pagination{Prev: "/?min_id=1", Next: "/?max_id=2"}},
+		{"account", "zero", web.AccountView{}},
+		{"account", "owner", web.AccountView{SignedIn: true, ShowActions: true, Relationship: store.Relationship{Following: true, FollowedBy: true}}},
+		{"pagination", "zero", core.Pagination{}},
+		{"pagination", "both", core.Pagination{Prev: "/?min_id=1", Next: "/?max_id=2"}},
 	}
 	for _, c := range cases {
 		t.Run(c.partial+"/"+c.name, func(t *testing.T) {

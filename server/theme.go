@@ -9,28 +9,18 @@ import (
 	"strconv"
 
 	"kith/config"
+	"kith/server/core"
 	"kith/themes"
 )
 
-// stylesheet is the compiled theme with its fingerprint, swapped whole on
-// reload so a request never sees the CSS of one and the URL of another.
-type stylesheet struct {
-	css  []byte
-	hash string // first 12 hex digits of the CSS's SHA-256
-}
-
-// url is where pages link the stylesheet. It changes with the content,
-// so browsers may cache each version forever.
-func (st *stylesheet) url() string { return "/static/theme-" + st.hash + ".css" }
-
 // compileTheme compiles the theme cfg asks for.
-func compileTheme(cfg config.Config) (*stylesheet, error) {
+func compileTheme(cfg config.Config) (*core.Stylesheet, error) {
 	css, err := themes.Compile(themes.OptionsFor(cfg))
 	if err != nil {
 		return nil, fmt.Errorf("theme: %w", err)
 	}
 	sum := sha256.Sum256([]byte(css))
-	return &stylesheet{css: []byte(css), hash: hex.EncodeToString(sum[:])[:12]}, nil
+	return &core.Stylesheet{CSS: []byte(css), Hash: hex.EncodeToString(sum[:])[:12]}, nil
 }
 
 // reloadTheme recompiles the theme. On failure the previous stylesheet
@@ -43,13 +33,13 @@ func (s *Server) reloadTheme(cfg config.Config) {
 		if errors.As(err, &te) {
 			attrs = append(attrs, "file", te.File, "line", te.Line, "column", te.Column)
 		}
-		s.logger.Error("theme reload failed; serving the previous stylesheet", attrs...)
+		s.Logger.Error("theme reload failed; serving the previous stylesheet", attrs...)
 		return
 	}
 	// Swap before logging: whoever reads "theme reloaded" (an operator,
 	// a test) gets the new stylesheet from then on.
-	if old := s.theme.Swap(st); old.hash != st.hash {
-		s.logger.Info("theme reloaded", "url", st.url(), "bytes", len(st.css))
+	if old := s.Theme.Swap(st); old.Hash != st.Hash {
+		s.Logger.Info("theme reloaded", "url", st.URL(), "bytes", len(st.CSS))
 	}
 }
 
@@ -57,22 +47,22 @@ func (s *Server) reloadTheme(cfg config.Config) {
 // old fingerprint (a page cached before a reload) is sent to the current
 // one.
 func (s *Server) handleTheme(w http.ResponseWriter, r *http.Request) {
-	st := s.theme.Load()
-	if pathParam(r, "hash") != st.hash {
+	st := s.Theme.Load()
+	if core.PathParam(r, "hash") != st.Hash {
 		w.Header().Set("Cache-Control", "no-store")
-		http.Redirect(w, r, st.url(), http.StatusFound)
+		http.Redirect(w, r, st.URL(), http.StatusFound)
 		return
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/css; charset=utf-8")
 	h.Set("Cache-Control", "public, max-age=31536000, immutable")
-	h.Set("ETag", `"`+st.hash+`"`)
-	if r.Header.Get("If-None-Match") == `"`+st.hash+`"` {
+	h.Set("ETag", `"`+st.Hash+`"`)
+	if r.Header.Get("If-None-Match") == `"`+st.Hash+`"` {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h.Set("Content-Length", strconv.Itoa(len(st.css)))
+	h.Set("Content-Length", strconv.Itoa(len(st.CSS)))
 	if r.Method != http.MethodHead {
-		w.Write(st.css)
+		w.Write(st.CSS)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"kith/config"
+	"kith/server/core"
 	"kith/store"
 )
 
@@ -77,12 +78,12 @@ func TestThemeReload(t *testing.T) {
 	write("@import \"themes/default/variables\";\n$accent: #111111;\n@import \"themes/base\";\n")
 	in := newInstance(t, func(c *config.Config) { c.Theme.CustomSCSS = custom })
 	var logs bytes.Buffer
-	in.srv.logger = slog.New(slog.NewTextHandler(&logs, nil))
+	in.srv.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	first := linkedStylesheet(t, in)
 	_, firstCSS := get(t, http.DefaultClient, in.http.URL+first)
 
 	write("@import \"themes/default/variables\";\n\n.x { color: $missing; }\n@import \"themes/base\";\n")
-	if err := in.srv.Reload(in.srv.config()); err != nil {
+	if err := in.srv.Reload(in.srv.Config()); err != nil {
 		t.Fatal(err)
 	}
 	if got := linkedStylesheet(t, in); got != first {
@@ -98,7 +99,7 @@ func TestThemeReload(t *testing.T) {
 	}
 
 	write("@import \"themes/default/variables\";\n$accent: #2a3b4c;\n@import \"themes/base\";\n")
-	if err := in.srv.Reload(in.srv.config()); err != nil {
+	if err := in.srv.Reload(in.srv.Config()); err != nil {
 		t.Fatal(err)
 	}
 	second := linkedStylesheet(t, in)
@@ -127,7 +128,7 @@ func TestBrokenThemeStopsStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	_, err = New(cfg, db, testFederation(t, cfg, db), slog.New(slog.DiscardHandler), Options{})
+	_, err = New(cfg, db, testFederation(t, cfg, db), slog.New(slog.DiscardHandler), core.Options{})
 	if err == nil || !strings.Contains(err.Error(), custom+":3:") {
 		t.Errorf("New with a broken theme: error %v, want one naming %s:3:", err, custom)
 	}

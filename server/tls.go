@@ -24,8 +24,8 @@ func (s *Server) autocertManager(cfg config.Config) *autocert.Manager {
 		Email:      cfg.Server.ACMEEmail,
 		Client: &acme.Client{
 			DirectoryURL: cfg.Server.ACMEDirectory,
-			HTTPClient:   s.opts.ACMEHTTPClient,
-			UserAgent:    "kith/" + s.opts.Version,
+			HTTPClient:   s.Opts.ACMEHTTPClient,
+			UserAgent:    "kith/" + s.Opts.Version,
 		},
 	}
 }

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"kith/config"
+	"kith/server/core"
 	"kith/store"
 )
 
@@ -55,7 +56,7 @@ func testAutocert(t *testing.T, viaHTTP01 bool) {
 	cfg.Server.HTTPListen = "127.0.0.1:0"
 	cfg.Server.DataDir = t.TempDir()
 	cfg.Server.ACMEDirectory = acme.directory
-	srv := newTLSTestServer(t, cfg, Options{Version: "test", ACMEHTTPClient: acme.client})
+	srv := newTLSTestServer(t, cfg, core.Options{Version: "test", ACMEHTTPClient: acme.client})
 	ls, err := srv.Listen()
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +98,7 @@ func testAutocert(t *testing.T, viaHTTP01 bool) {
 
 	// A restart serves the cached certificate without asking the CA,
 	// which is gone now.
-	srv2 := newTLSTestServer(t, cfg, Options{Version: "test", ACMEHTTPClient: acme.client})
+	srv2 := newTLSTestServer(t, cfg, core.Options{Version: "test", ACMEHTTPClient: acme.client})
 	ls2, err := srv2.Listen()
 	if err != nil {
 		t.Fatal(err)
@@ -161,7 +162,7 @@ func TestTLSFiles(t *testing.T) {
 	cfg.Server.HTTPListen = "127.0.0.1:0"
 	cfg.Server.DataDir = dir
 	cfg.Server.CertFile, cfg.Server.KeyFile = certFile, keyFile
-	srv := newTLSTestServer(t, cfg, Options{Version: "test"})
+	srv := newTLSTestServer(t, cfg, core.Options{Version: "test"})
 	ls, err := srv.Listen()
 	if err != nil {
 		t.Fatal(err)
@@ -219,7 +220,7 @@ func TestTLSOff(t *testing.T) {
 			cfg := config.Default()
 			cfg.Server.DataDir = t.TempDir()
 			cfg.Server.TrustedProxies = tt.proxies
-			srv := newTLSTestServer(t, cfg, Options{Version: "test"})
+			srv := newTLSTestServer(t, cfg, core.Options{Version: "test"})
 			r := httptest.NewRequest(http.MethodGet, "/healthz", nil)
 			r.RemoteAddr = tt.remote
 			if tt.proto != "" {
@@ -240,7 +241,7 @@ func TestTLSOff(t *testing.T) {
 		cfg := config.Default()
 		cfg.Server.DataDir = t.TempDir()
 		cfg.Server.Listen = "127.0.0.1:0"
-		srv := newTLSTestServer(t, cfg, Options{Version: "test"})
+		srv := newTLSTestServer(t, cfg, core.Options{Version: "test"})
 		ls, err := srv.Listen()
 		if err != nil {
 			t.Fatal(err)
@@ -259,7 +260,7 @@ func TestTLSOff(t *testing.T) {
 	})
 }
 
-func newTLSTestServer(t *testing.T, cfg config.Config, opts Options) *Server {
+func newTLSTestServer(t *testing.T, cfg config.Config, opts core.Options) *Server {
 	t.Helper()
 	if err := cfg.Check(); err != nil {
 		t.Fatalf("test config: %v", err)

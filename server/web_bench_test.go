@@ -13,12 +13,9 @@ import (
 
 	"kith/account"
 	"kith/config"
+	"kith/server/web"
 	"kith/store"
 )
-
-// The owner's home page: its server time with 100k posts stored
-// (BenchmarkWebHomePage) and its weight, HTML and CSS, uncompressed
-// (TestWebHomePageWeight). DESIGN's targets: p50 ≤ 3 ms, ≤ 60 KB.
 
 // homeWeightLimit is the most the home page may weigh, HTML and CSS.
 const homeWeightLimit = 60 << 10
@@ -45,7 +42,7 @@ func cssBytes(tb testing.TB) int {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return len(st.css)
+	return len(st.CSS)
 }
 
 func getHome(tb testing.TB, client *http.Client, req *http.Request) []byte {
@@ -83,8 +80,8 @@ func BenchmarkWebHomePage(b *testing.B) {
 		return rec
 	}
 	page := serve().Body.Bytes()
-	if n := strings.Count(string(page), `<article class="status`); n != webPageSize {
-		b.Fatalf("home page shows %d posts, want %d", n, webPageSize)
+	if n := strings.Count(string(page), `<article class="status`); n != web.WebPageSize {
+		b.Fatalf("home page shows %d posts, want %d", n, web.WebPageSize)
 	}
 	var durations []time.Duration
 	cpu0 := cpuTime()
@@ -117,8 +114,8 @@ func TestWebHomePageWeight(t *testing.T) {
 	seedVariedHome(t, o)
 	req, _ := http.NewRequest("GET", o.http.URL+"/home", nil)
 	page := getHome(t, o.c, req)
-	if n := strings.Count(string(page), `<article class="status`); n != webPageSize {
-		t.Fatalf("home page shows %d posts, want %d", n, webPageSize)
+	if n := strings.Count(string(page), `<article class="status`); n != web.WebPageSize {
+		t.Fatalf("home page shows %d posts, want %d", n, web.WebPageSize)
 	}
 	html, css := len(page), cssBytes(t)
 
@@ -133,7 +130,7 @@ func TestWebHomePageWeight(t *testing.T) {
 func seedVariedHome(t *testing.T, o *webOwner) {
 	t.Helper()
 	ctx := context.Background()
-	owner := o.srv.fed.LocalActorID()
+	owner := o.srv.Fed.LocalActorID()
 	text := strings.Repeat("The morning train was late again, so I baked a loaf and watched the sparrows on the fence. ", 4)
 	err := o.db.InTx(ctx, func(tx *store.Tx) error {
 		friend, err := tx.UpsertActor(ctx, store.Actor{URI: "https://social.example/users/friend", Type: "Person", Username: "friend",
@@ -143,7 +140,7 @@ func seedVariedHome(t *testing.T, o *webOwner) {
 			return err
 		}
 		var last int64
-		for i := range 2 * webPageSize {
+		for i := range 2 * web.WebPageSize {
 			p := store.Post{URI: fmt.Sprintf("https://social.example/notes/%d", i), AuthorID: friend, Visibility: store.Public,
 				Type: "Note", Language: "en", PublishedAt: o.clock.Now().Add(time.Duration(i) * time.Minute),
 				Content: fmt.Sprintf(`<p>%s<a href="https://social.example/tags/bread" class="mention hashtag" rel="tag">#<span>bread</span></a> %d</p>`, text, i)}

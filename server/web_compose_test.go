@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"kith/federation"
+	"kith/server/core"
 	"kith/store"
 )
 
@@ -62,7 +63,7 @@ func (o *webOwner) get(t *testing.T, path string) (*http.Response, string) {
 // ownPost publishes a post straight through federation.
 func (o *webOwner) ownPost(t *testing.T, np federation.NewPost) store.Post {
 	t.Helper()
-	p, err := o.srv.fed.Post(context.Background(), np)
+	p, err := o.srv.Fed.Post(context.Background(), np)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,10 +113,10 @@ func TestWebComposePostReachesHomeAndFederation(t *testing.T) {
 			if p.Visibility != vis || p.Summary != "bread talk" || p.Language != "de" || !strings.Contains(p.Content, "<strong>web</strong>") {
 				t.Errorf("stored post: visibility %q, summary %q, language %q, content %q", p.Visibility, p.Summary, p.Language, p.Content)
 			}
-			if want := o.srv.fed.URLs().Post(p.ID); p.URI != want {
+			if want := o.srv.Fed.URLs().Post(p.ID); p.URI != want {
 				t.Errorf("post URI %q, want %q (federation's)", p.URI, want)
 			}
-			act, err := o.db.ActivityByURI(context.Background(), o.srv.fed.URLs().CreateActivity(p.ID))
+			act, err := o.db.ActivityByURI(context.Background(), o.srv.Fed.URLs().CreateActivity(p.ID))
 			if err != nil || act.Type != "Create" || act.Public != (vis == store.Public || vis == store.Unlisted) {
 				t.Errorf("Create activity %+v (%v), want one, public only when listed", act, err)
 			}
@@ -135,7 +136,7 @@ func TestWebComposePostReachesHomeAndFederation(t *testing.T) {
 func TestWebComposeUsesDefaultsForTheShortForm(t *testing.T) {
 	o := newWebOwner(t)
 	err := o.db.InTx(context.Background(), func(tx *store.Tx) error {
-		return tx.SetSetting(context.Background(), settingDefaultPrivacy, store.Unlisted)
+		return tx.SetSetting(context.Background(), core.SettingDefaultPrivacy, store.Unlisted)
 	})
 	if err != nil {
 		t.Fatal(err)

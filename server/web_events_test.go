@@ -10,6 +10,7 @@ import (
 
 	"kith/config"
 	"kith/federation"
+	"kith/server/core"
 	"kith/store"
 )
 
@@ -55,17 +56,17 @@ func TestWebEventsHomeAndNotifications(t *testing.T) {
 	peers := startWebPeers(t, "alice", "bob")
 	alice, bob := peers[0], peers[1]
 	ctx := context.Background()
-	if _, err := alice.srv.fed.Follow(ctx, "@admin@"+bob.srv.fed.URLs().Host()); err != nil {
+	if _, err := alice.srv.Fed.Follow(ctx, "@admin@"+bob.srv.Fed.URLs().Host()); err != nil {
 		t.Fatal(err)
 	}
 	settleWebPeers(t, alice, bob)
 
 	cookie := ownerCookie(t, alice.db, alice.now())
 	ch := openSSEWith(t, alice.http.URL+"/home/events", func(req *http.Request) { req.AddCookie(cookie) })
-	if _, err := alice.srv.fed.Post(ctx, federation.NewPost{Text: "my own", Visibility: store.Public}); err != nil {
+	if _, err := alice.srv.Fed.Post(ctx, federation.NewPost{Text: "my own", Visibility: store.Public}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := bob.srv.fed.Post(ctx, federation.NewPost{Text: "hello from bob", Visibility: store.Public}); err != nil {
+	if _, err := bob.srv.Fed.Post(ctx, federation.NewPost{Text: "hello from bob", Visibility: store.Public}); err != nil {
 		t.Fatal(err)
 	}
 	settleWebPeers(t, alice, bob)
@@ -73,7 +74,7 @@ func TestWebEventsHomeAndNotifications(t *testing.T) {
 		t.Errorf("after bob's post: got %+v, want %+v (and nothing for the owner's own post before it)", got, want)
 	}
 
-	if _, err := bob.srv.fed.Post(ctx, federation.NewPost{Text: "@admin@" + alice.srv.fed.URLs().Host() + " hi", Visibility: store.Public}); err != nil {
+	if _, err := bob.srv.Fed.Post(ctx, federation.NewPost{Text: "@admin@" + alice.srv.Fed.URLs().Host() + " hi", Visibility: store.Public}); err != nil {
 		t.Fatal(err)
 	}
 	settleWebPeers(t, alice, bob)
@@ -95,7 +96,7 @@ func TestWebEventsEndAtShutdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	srv, err := New(cfg, db, testFederation(t, cfg, db), slog.New(slog.DiscardHandler), Options{Version: "test"})
+	srv, err := New(cfg, db, testFederation(t, cfg, db), slog.New(slog.DiscardHandler), core.Options{Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"kith/events"
 	"kith/federation"
 	"kith/jobs"
+	"kith/server/core"
 	"kith/store"
 	"kith/tests/testclock"
 )
@@ -71,7 +72,7 @@ func startWebPeer(t *testing.T, name string, ln net.Listener, hosts map[string]s
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(cfg, db, fed, logger, Options{Version: "test", Now: clock.Now, Events: hub})
+	srv, err := New(cfg, db, fed, logger, core.Options{Version: "test", Now: clock.Now, Events: hub})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,8 +109,8 @@ func settleWebPeers(t *testing.T, peers ...*webPeer) {
 func followOn(t *testing.T, on *webPeer, follower, followee *webPeer) string {
 	t.Helper()
 	ctx := context.Background()
-	fr, err1 := on.db.ActorByURI(ctx, follower.srv.fed.URLs().Actor())
-	fe, err2 := on.db.ActorByURI(ctx, followee.srv.fed.URLs().Actor())
+	fr, err1 := on.db.ActorByURI(ctx, follower.srv.Fed.URLs().Actor())
+	fe, err2 := on.db.ActorByURI(ctx, followee.srv.Fed.URLs().Actor())
 	if err1 != nil || err2 != nil {
 		return ""
 	}
@@ -127,11 +128,11 @@ func TestWebFollowByHandleAcrossInstances(t *testing.T) {
 	peers := startWebPeers(t, "alice", "bob")
 	alice, bob := peers[0], peers[1]
 	c, token := accOwner(t, alice.instance)
-	handle := "@admin@" + bob.srv.fed.URLs().Host()
+	handle := "@admin@" + bob.srv.Fed.URLs().Host()
 
 	resp, body := post(t, c, alice.http.URL+"/follow", url.Values{"csrf_token": {token}, "acct": {handle}})
 	accWantStatus(t, "follow "+handle, resp, body, http.StatusSeeOther)
-	bobOnAlice, err := alice.db.ActorByURI(context.Background(), bob.srv.fed.URLs().Actor())
+	bobOnAlice, err := alice.db.ActorByURI(context.Background(), bob.srv.Fed.URLs().Actor())
 	if err != nil {
 		t.Fatalf("alice does not know bob after the follow: %v", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"kith/server/web"
 	"kith/store"
 )
 
@@ -49,8 +50,8 @@ func BenchmarkWebProfilePage(b *testing.B) {
 		return rec.Body.String()
 	}
 	page := get()
-	if n := strings.Count(page, `<article class="status`); n != profilePageSize+2 {
-		b.Fatalf("profile page: %d posts, want %d and 2 pinned", n, profilePageSize)
+	if n := strings.Count(page, `<article class="status`); n != web.ProfilePageSize+2 {
+		b.Fatalf("profile page: %d posts, want %d and 2 pinned", n, web.ProfilePageSize)
 	}
 	var durations []time.Duration
 	cpu0 := cpuTime()

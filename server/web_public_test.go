@@ -14,13 +14,14 @@ import (
 
 	"kith/config"
 	"kith/federation"
+	"kith/server/web"
 	"kith/store"
 )
 
 // webPublicPost has the owner post text with a visibility.
 func webPublicPost(t *testing.T, in *instance, text, visibility string) store.Post {
 	t.Helper()
-	p, err := in.srv.fed.Post(context.Background(), federation.NewPost{Text: text, Visibility: visibility})
+	p, err := in.srv.Fed.Post(context.Background(), federation.NewPost{Text: text, Visibility: visibility})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,8 +87,8 @@ func TestWebPublicProfileVisibility(t *testing.T) {
 
 func TestWebPublicProfilePinnedAndPaging(t *testing.T) {
 	in := newInstance(t, nil)
-	posts := postStatuses(t, in, profilePageSize+5)
-	if err := in.srv.fed.Pin(context.Background(), posts[0].ID); err != nil {
+	posts := postStatuses(t, in, web.ProfilePageSize+5)
+	if err := in.srv.Fed.Pin(context.Background(), posts[0].ID); err != nil {
 		t.Fatal(err)
 	}
 	visitor := in.browser(t)
@@ -101,7 +102,7 @@ func TestWebPublicProfilePinnedAndPaging(t *testing.T) {
 	if strings.Contains(body, fmt.Sprintf(`id="status-%d"`, posts[1].ID)) {
 		t.Errorf("the first page shows post %d, which is on the second page", posts[1].ID)
 	}
-	oldestShown := posts[len(posts)-profilePageSize].ID
+	oldestShown := posts[len(posts)-web.ProfilePageSize].ID
 	next := fmt.Sprintf(`href="/@admin?max_id=%d" rel="next"`, oldestShown)
 	if !strings.Contains(body, next) {
 		t.Fatalf("no link to older posts %s", next)
@@ -118,7 +119,7 @@ func TestWebPublicProfilePinnedAndPaging(t *testing.T) {
 func TestWebPublicProfileFieldsBoostsAndMove(t *testing.T) {
 	in := newInstance(t, nil)
 	ctx := context.Background()
-	err := in.srv.fed.UpdateProfile(ctx, federation.Profile{DisplayName: "Ada", Summary: "I write *code*.",
+	err := in.srv.Fed.UpdateProfile(ctx, federation.Profile{DisplayName: "Ada", Summary: "I write *code*.",
 		Fields: []store.Field{{Name: "Site", Value: "https://ada.example/me"}, {Name: "Pronouns", Value: "she/her"}, {Name: "Trick", Value: `javascript:alert(1)`}}})
 	if err != nil {
 		t.Fatal(err)
@@ -127,7 +128,7 @@ func TestWebPublicProfileFieldsBoostsAndMove(t *testing.T) {
 	public := addRemotePost(t, in, store.Post{URI: "https://bob.test/p/1", AuthorID: bob.ID, Content: "<p>bob says hi</p>"})
 	private := addRemotePost(t, in, store.Post{URI: "https://bob.test/p/2", AuthorID: bob.ID, Content: "<p>bob's secret</p>", Visibility: store.Private})
 	for _, p := range []store.Post{public, private} {
-		addRemotePost(t, in, store.Post{URI: p.URI + "/boost", AuthorID: in.srv.fed.LocalActorID(), Local: true, ReblogOfID: p.ID})
+		addRemotePost(t, in, store.Post{URI: p.URI + "/boost", AuthorID: in.srv.Fed.LocalActorID(), Local: true, ReblogOfID: p.ID})
 	}
 	_, body := get(t, in.browser(t), in.http.URL+"/@admin")
 	for _, want := range []string{`<a href="https://ada.example/me" rel="me nofollow noopener noreferrer">https://ada.example/me</a>`,
@@ -143,7 +144,7 @@ func TestWebPublicProfileFieldsBoostsAndMove(t *testing.T) {
 	if strings.Contains(body, "banner-moved") {
 		t.Errorf("a moved banner on an account that has not moved")
 	}
-	err = in.db.InTx(ctx, func(tx *store.Tx) error { return tx.SetActorMovedTo(ctx, in.srv.fed.LocalActorID(), bob.URI) })
+	err = in.db.InTx(ctx, func(tx *store.Tx) error { return tx.SetActorMovedTo(ctx, in.srv.Fed.LocalActorID(), bob.URI) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +190,7 @@ func TestWebPublicPermalink(t *testing.T) {
 		InReplyToURI: public.URI, InReplyToID: public.ID})
 	addRemotePost(t, in, store.Post{URI: "https://bob.test/p/2", AuthorID: bob.ID, Content: "<p>a hidden reply</p>",
 		InReplyToURI: public.URI, InReplyToID: public.ID, Visibility: store.Private})
-	boost := addRemotePost(t, in, store.Post{URI: public.URI + "/boost", AuthorID: in.srv.fed.LocalActorID(), Local: true, ReblogOfID: reply.ID})
+	boost := addRemotePost(t, in, store.Post{URI: public.URI + "/boost", AuthorID: in.srv.Fed.LocalActorID(), Local: true, ReblogOfID: reply.ID})
 	id := func(p store.Post) string { return strconv.FormatInt(p.ID, 10) }
 	cases := []struct {
 		path string
@@ -238,7 +239,7 @@ func TestWebPublicFollowsHidden(t *testing.T) {
 	ctx := context.Background()
 	bob := addRemoteActor(t, in, "bob", "bob.test")
 	carol := addRemoteActor(t, in, "carol", "carol.test")
-	me := in.srv.fed.LocalActorID()
+	me := in.srv.Fed.LocalActorID()
 	putFollow(t, in, bob.ID, me, store.FollowAccepted)
 	putFollow(t, in, me, carol.ID, store.FollowAccepted)
 	visitor := in.browser(t)
@@ -391,7 +392,7 @@ func TestWebPublicRemoteFollow(t *testing.T) {
 	p := webPublicPost(t, alice, "interact with me", store.Public)
 	private := webPublicPost(t, alice, "not for you", store.Private)
 	visitor := alice.browser(t)
-	actor := alice.srv.fed.URLs().Actor()
+	actor := alice.srv.Fed.URLs().Actor()
 	cases := []struct {
 		path     string
 		status   int
@@ -432,7 +433,7 @@ func TestWebLayoutNav(t *testing.T) {
 	carol := addRemoteActor(t, in, "carol", "carol.test")
 	notify(t, in, "follow", bob.ID, 0)
 	notify(t, in, "mention", bob.ID, 0)
-	putFollow(t, in, carol.ID, in.srv.fed.LocalActorID(), store.FollowPending)
+	putFollow(t, in, carol.ID, in.srv.Fed.LocalActorID(), store.FollowPending)
 	navOf := func(page string) string {
 		start, end := strings.Index(page, `<nav class="site-nav"`), strings.Index(page, "</nav>")
 		if start < 0 || end < start {

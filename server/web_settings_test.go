@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"kith/account"
+	"kith/server/core"
+	"kith/server/web"
 )
 
 // Changing the password needs the current one, signs out every other
@@ -105,10 +107,10 @@ func TestWebSettingsProfile(t *testing.T) {
 	if len(a.Fields) != 2 || a.Fields[0].Name != "Site" || a.Fields[1].Value != "she/her" {
 		t.Errorf("fields after save: %+v", a.Fields)
 	}
-	if !strings.HasPrefix(a.AvatarURL, in.srv.config().Server.URL+"/media/") {
+	if !strings.HasPrefix(a.AvatarURL, in.srv.Config().Server.URL+"/media/") {
 		t.Errorf("avatar after save: %q", a.AvatarURL)
 	}
-	if v, _ := in.db.Setting(ctx, settingHideNetwork); v != "true" {
+	if v, _ := in.db.Setting(ctx, web.SettingHideNetwork); v != "true" {
 		t.Errorf("hide_network after save: %q, want true", v)
 	}
 	_, page := get(t, c, in.http.URL+"/settings/profile?saved=1")
@@ -162,7 +164,7 @@ func TestWebSettingsApplications(t *testing.T) {
 	in := newInstance(t, nil)
 	c, token := accOwner(t, in)
 	resp, page := post(t, c, in.http.URL+"/settings/applications", url.Values{"csrf_token": {token}, "name": {"my bot"},
-		"redirect_uri": {oobRedirectURI}, "scopes": {"read", "write"}})
+		"redirect_uri": {core.OobRedirectURI}, "scopes": {"read", "write"}})
 	accWantStatus(t, "create", resp, page, http.StatusOK)
 	created := codes(page)
 	first := created["access-token"]
@@ -173,7 +175,7 @@ func TestWebSettingsApplications(t *testing.T) {
 	if err != nil {
 		t.Fatalf("client key %q: %v", created["client-key"], err)
 	}
-	path := "/settings/applications/" + apiID(app.ID)
+	path := "/settings/applications/" + core.APIID(app.ID)
 	if !strings.Contains(page, `href="`+path+`"`) {
 		t.Errorf("the list does not link %s", path)
 	}

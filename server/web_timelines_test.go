@@ -11,11 +11,9 @@ import (
 	"testing"
 
 	"kith/federation"
+	"kith/server/web"
 	"kith/store"
 )
-
-// The owner's pages and buttons: login and CSRF required, what each shows
-// and what each button changes.
 
 func TestWebOwnerPagesNeedLogin(t *testing.T) {
 	in := newInstance(t, nil)
@@ -57,7 +55,7 @@ func TestWebOwnerPostsNeedCSRF(t *testing.T) {
 
 func (o *webOwner) stats(t *testing.T, id int64) store.PostStat {
 	t.Helper()
-	st, err := o.db.PostStats(context.Background(), o.srv.fed.LocalActorID(), []int64{id})
+	st, err := o.db.PostStats(context.Background(), o.srv.Fed.LocalActorID(), []int64{id})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,8 +185,8 @@ func TestWebTimelinePages(t *testing.T) {
 	remote := o.remotePost(t, "from afar")
 
 	resp, home := o.get(t, "/home")
-	if resp.StatusCode != http.StatusOK || strings.Count(home, `<article class="status`) != webPageSize {
-		t.Fatalf("/home: status %d with %d posts, want 200 with %d", resp.StatusCode, strings.Count(home, `<article class="status`), webPageSize)
+	if resp.StatusCode != http.StatusOK || strings.Count(home, `<article class="status`) != web.WebPageSize {
+		t.Fatalf("/home: status %d with %d posts, want 200 with %d", resp.StatusCode, strings.Count(home, `<article class="status`), web.WebPageSize)
 	}
 	if !strings.Contains(home, "for followers.") || strings.Contains(home, "from afar") {
 		t.Errorf("/home should show the owner's followers-only post and not a stranger's")

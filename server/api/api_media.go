@@ -1,0 +1,169 @@
+package api
+
+import (
+	"fmt"
+	"mime/multipart"
+	"net/http"
+
+	"kith/media"
+	"kith/server/core"
+	"kith/store"
+)
+
+// HandleUploadMedia answers POST /api/v1/media and /api/v2/media.
+func (s *API) HandleUploadMedia(slots core.UploadSlots) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, err := core.Params(r)
+		if err != nil {
+			s.APIFail(w, r, err)
+			return
+		}
+		description := p.String("description")
+		if len([]rune(description)) > core.MaxMediaDescription {
+			core.APIError(w, http.StatusUnprocessableEntity, "Validation failed: Description is too long (maximum is 1500 characters)")
+			return
+		}
+		fx, fy, err := core.ParseFocus(p.String("focus"))
+		if err != nil {
+			s.APIFail(w, r, err)
+			return
+		}
+		var fh *multipart.FileHeader
+		if r.MultipartForm != nil && len(r.MultipartForm.File["file"]) > 0 {
+			fh = r.MultipartForm.File["file"][0]
+		}
+		if fh == nil {
+			core.APIError(w, http.StatusUnprocessableEntity, "Validation failed: File can't be blank")
+			return
+		}
+		select {
+		case slots <- struct{}{}:
+			defer func() { <-slots }()
+		case <-r.Context().Done():
+			return
+		}
+		a, err := s.StoreUpload(fh)
+		if err != nil {
+			s.APIFail(w, r, err)
+			return
+		}
+		a.Description, a.FocusX, a.FocusY = description, fx, fy
+		var id int64
+		err = s.DB.InTx(r.Context(), func(tx *store.Tx) error {
+			id, err = tx.CreateUpload(r.Context(), store.Upload{Attachment: a.Attachment, Path: a.Path, State: store.UploadReady})
+			return err
+		})
+		if err != nil {
+			s.RemoveMedia([]string{a.Path, a.PreviewPath})
+			s.APIFail(w, r, err)
+			return
+		}
+		u, err := s.DB.UploadByID(r.Context(), id)
+		if err != nil {
+			s.APIFail(w, r, err)
+			return
+		}
+		core.WriteAPI(w, http.StatusOK, s.apiUploadOf(u))
+	}
+}
+
+// previewURLOf is the preview's URL for an upload's file.
+func (s *API) previewURLOf(u store.Upload) string {
+	if u.Path == "" {
+		return u.URL
+	}
+	if name, ok := s.MediaFiles().ThumbnailOf(u.Path); ok {
+		return s.Config().Server.URL + "/media/" + name
+	}
+	return u.URL
+}
+
+// apiUploadOf renders an upload as a MediaAttachment, with its preview.
+func (s *API) apiUploadOf(u store.Upload) apiMediaAttachment {
+	out := s.apiMediaOf(u.Attachment, true)
+	if u.State != store.UploadReady {
+		out.URL, out.PreviewURL = nil, nil
+		return out
+	}
+	preview := s.previewURLOf(u)
+	out.PreviewURL = &preview
+	if u.Width > 0 && u.Height > 0 {
+		pw, ph := media.FitInside(u.Width, u.Height, media.UploadLimits.ThumbSide)
+		out.Meta["small"] = map[string]any{"width": pw, "height": ph, "size": itoa(pw) + "x" + itoa(ph), "aspect": float64(pw) / float64(ph)}
+	}
+	if u.MediaType == "image/gif" {
+		// Note: Mastodon's "gifv" is an MP4 video; kith keeps the GIF,
+		// which apps show as an image.
+		out.Type = "image"
+	}
+	return out
+}
+
+// HandleGetMedia answers GET /api/v1/media/{id}: 200 when processed, 206
+// while processing (kith processes while answering the upload, so an
+// upload is always ready or failed by the time it can be asked about).
+func (s *API) HandleGetMedia(w http.ResponseWriter, r *http.Request) {
+	id, err := core.PathID(r, "id")
+	var u store.Upload
+	if err == nil {
+		u, err = s.DB.UploadByID(r.Context(), id)
+	}
+	if err != nil {
+		s.APIFail(w, r, err)
+		return
+	}
+	switch u.State {
+	case store.UploadProcessing:
+		core.WriteAPI(w, http.StatusPartialContent, s.apiUploadOf(u))
+	case store.UploadFailed:
+		core.APIError(w, http.StatusUnprocessableEntity, "Processing failed: "+u.Error)
+	default:
+		core.WriteAPI(w, http.StatusOK, s.apiUploadOf(u))
+	}
+}
+
+// HandleUpdateMedia answers PUT /api/v1/media/{id}: description and focus
+// of an upload not yet posted. (A posted one changes through the status
+// edit, so that followers get the Update.)
+func (s *API) HandleUpdateMedia(w http.ResponseWriter, r *http.Request) {
+	p, err := core.Params(r)
+	if err != nil {
+		s.APIFail(w, r, err)
+		return
+	}
+	id, err := core.PathID(r, "id")
+	var u store.Upload
+	if err == nil {
+		u, err = s.DB.UploadByID(r.Context(), id)
+	}
+	if err == nil && u.PostID != 0 {
+		err = fmt.Errorf("media %d is posted: %w", u.ID, store.ErrNotFound)
+	}
+	if err != nil {
+		s.APIFail(w, r, err)
+		return
+	}
+	description, fx, fy := u.Description, u.FocusX, u.FocusY
+	if p.Has("description") {
+		description = p.String("description")
+		if len([]rune(description)) > core.MaxMediaDescription {
+			core.APIError(w, http.StatusUnprocessableEntity, "Validation failed: Description is too long (maximum is 1500 characters)")
+			return
+		}
+	}
+	if p.Has("focus") {
+		if fx, fy, err = core.ParseFocus(p.String("focus")); err != nil {
+			s.APIFail(w, r, err)
+			return
+		}
+	}
+	err = s.DB.InTx(r.Context(), func(tx *store.Tx) error { return tx.UpdateUploadMeta(r.Context(), u.ID, description, fx, fy) })
+	if err == nil {
+		u, err = s.DB.UploadByID(r.Context(), u.ID)
+	}
+	if err != nil {
+		s.APIFail(w, r, err)
+		return
+	}
+	core.WriteAPI(w, http.StatusOK, s.apiUploadOf(u))
+}

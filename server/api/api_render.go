@@ -1,0 +1,175 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"kith/store"
+)
+
+// renderAccounts renders actors with their counts.
+func (s *API) renderAccounts(ctx context.Context, actors []store.Actor) ([]apiAccount, error) {
+	ids := make([]int64, len(actors))
+	for i, a := range actors {
+		ids[i] = a.ID
+	}
+	stats, err := s.DB.AccountStats(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]apiAccount, len(actors))
+	for i, a := range actors {
+		st := stats[a.ID]
+		out[i] = s.apiAccountOf(a, accountStats{Statuses: st.Statuses, Followers: st.Followers, Following: st.Following, LastStatusAt: st.LastStatusAt})
+		if a.MovedTo != "" {
+			if moved, err := s.DB.ActorByURI(ctx, a.MovedTo); err == nil {
+				m := s.apiAccountOf(moved, accountStats{})
+				out[i].Moved = &m
+			}
+		}
+	}
+	return out, nil
+}
+
+// renderAccount renders one actor.
+func (s *API) renderAccount(ctx context.Context, a store.Actor) (apiAccount, error) {
+	list, err := s.renderAccounts(ctx, []store.Actor{a})
+	if err != nil {
+		return apiAccount{}, err
+	}
+	return list[0], nil
+}
+
+// renderStatuses renders posts (boosts with the post they boost) as the
+// owner sees them.
+func (s *API) renderStatuses(ctx context.Context, posts []store.Post) ([]APIStatus, error) {
+	targets, err := s.BoostTargets(ctx, posts)
+	if err != nil {
+		return nil, err
+	}
+	all := append(append([]store.Post{}, posts...), mapValues(targets)...)
+	r, err := s.newStatusRenderer(ctx, all)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]APIStatus, 0, len(posts))
+	for _, p := range posts {
+		st := r.status(p)
+		if p.ReblogOfID != 0 {
+			t, ok := targets[p.ReblogOfID]
+			if !ok {
+				continue // the boosted post is gone
+			}
+			inner := r.status(t)
+			st.Reblog = &inner
+			st.Reblogged = inner.Reblogged
+			st.Favourited, st.Bookmarked = inner.Favourited, inner.Bookmarked
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+// renderStatus renders one post.
+func (s *API) renderStatus(ctx context.Context, p store.Post) (APIStatus, error) {
+	list, err := s.renderStatuses(ctx, []store.Post{p})
+	if err != nil {
+		return APIStatus{}, err
+	}
+	if len(list) == 0 {
+		return APIStatus{}, store.ErrNotFound
+	}
+	return list[0], nil
+}
+
+func mapValues[K comparable, V any](m map[K]V) []V {
+	out := make([]V, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
+}
+
+// statusRenderer holds what a batch of posts needs: authors, counts, the
+// owner's interactions, parents' authors and mentioned actors.
+type statusRenderer struct {
+	s         *API
+	now       time.Time
+	authors   map[int64]apiAccount
+	stats     map[int64]store.PostStat
+	parents   map[int64]int64 // post id → author id of its parent
+	mentioned map[string]store.Actor
+	votes     map[int64][]int
+}
+
+func (s *API) newStatusRenderer(ctx context.Context, posts []store.Post) (*statusRenderer, error) {
+	r := &statusRenderer{s: s, now: s.Opts.Now(), authors: map[int64]apiAccount{}, parents: map[int64]int64{},
+		mentioned: map[string]store.Actor{}}
+	var ids, parentIDs, pollIDs []int64
+	var authors []store.Actor
+	seen := map[int64]bool{}
+	for _, p := range posts {
+		ids = append(ids, p.ID)
+		if p.InReplyToID != 0 {
+			parentIDs = append(parentIDs, p.InReplyToID)
+		}
+		if p.Poll != nil {
+			pollIDs = append(pollIDs, p.ID)
+		}
+		if !seen[p.AuthorID] {
+			seen[p.AuthorID] = true
+			a, err := s.DB.ActorByID(ctx, p.AuthorID)
+			if err != nil {
+				return nil, err
+			}
+			authors = append(authors, a)
+		}
+		for _, m := range p.Mentions {
+			if _, ok := r.mentioned[m.ActorURI]; !ok {
+				if a, err := s.DB.ActorByURI(ctx, m.ActorURI); err == nil {
+					r.mentioned[m.ActorURI] = a
+				} else if !errors.Is(err, store.ErrNotFound) {
+					return nil, err
+				}
+			}
+		}
+	}
+	rendered, err := s.renderAccounts(ctx, authors)
+	if err != nil {
+		return nil, err
+	}
+	for i, a := range authors {
+		r.authors[a.ID] = rendered[i]
+	}
+	if r.stats, err = s.DB.PostStats(ctx, s.Fed.LocalActorID(), ids); err != nil {
+		return nil, err
+	}
+	parents, err := s.DB.PostsByIDs(ctx, parentIDs)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[int64]int64{}
+	for _, p := range parents {
+		byID[p.ID] = p.AuthorID
+	}
+	for _, p := range posts {
+		if p.InReplyToID != 0 {
+			r.parents[p.ID] = byID[p.InReplyToID]
+		}
+	}
+	if r.votes, err = s.DB.PollVotesBy(ctx, s.Fed.LocalActorID(), pollIDs); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func (r *statusRenderer) status(p store.Post) APIStatus {
+	st := r.stats[p.ID]
+	return r.s.apiStatusOf(apiStatusInput{
+		Post: p, Author: r.authors[p.AuthorID], ReplyToAcct: r.parents[p.ID],
+		Replies: st.Replies, Reblogs: st.Reblogs, Favourites: st.Favourites, Favourited: st.Favourited,
+		Reblogged: st.Reblogged, Bookmarked: st.Bookmarked, Muted: st.Muted, Pinned: st.Pinned,
+		OwnVotes: r.votes[p.ID], Mentioned: r.mentioned,
+	}, r.now)
+}

@@ -1,0 +1,393 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"kith/federation"
+	"kith/server/core"
+	"kith/store"
+)
+
+// visiblePost loads a post the request may see; one it may not is not
+// found, as Mastodon answers.
+func (s *API) visiblePost(r *http.Request, id int64) (store.Post, error) {
+	p, err := s.DB.PostByID(r.Context(), id)
+	if err != nil {
+		return store.Post{}, err
+	}
+	visible, err := s.DB.VisiblePosts(r.Context(), s.ViewerID(r), []int64{id})
+	if err != nil {
+		return store.Post{}, err
+	}
+	if !visible[id] {
+		return store.Post{}, store.ErrNotFound
+	}
+	return p, nil
+}
+
+// postByPath loads the visible post named by the {id} path parameter.
+func (s *API) postByPath(r *http.Request) (store.Post, error) {
+	id, err := core.PathID(r, "id")
+	if err != nil {
+		return store.Post{}, err
+	}
+	return s.visiblePost(r, id)
+}
+
+// ownPostByPath loads the owner's post named by {id}; another's post is
+// not found, as Mastodon answers.
+func (s *API) ownPostByPath(r *http.Request) (store.Post, error) {
+	id, err := core.PathID(r, "id")
+	if err != nil {
+		return store.Post{}, err
+	}
+	p, err := s.DB.PostByID(r.Context(), id)
+	if err != nil {
+		return store.Post{}, err
+	}
+	if p.AuthorID != s.Fed.LocalActorID() || p.ReblogOfID != 0 {
+		return store.Post{}, store.ErrNotFound
+	}
+	return p, nil
+}
+
+// writeAccount renders one actor and answers with it.
+func (s *API) writeAccount(w http.ResponseWriter, r *http.Request, a store.Actor) {
+	out, err := s.renderAccount(r.Context(), a)
+	if err != nil {
+		s.APIFail(w, r, err)
+		return
+	}
+	core.WriteAPI(w, http.StatusOK, out)
+}
+
+// writeStatus renders one post and answers with it.
+func (s *API) writeStatus(w http.ResponseWriter, r *http.Request, p store.Post) {
+	out, err := s.renderStatus(r.Context(), p)
+	if err != nil {
+		s.APIFail(w, r, err)
+		return
+	}
+	core.WriteAPI(w, http.StatusOK, out)
+}
+
+// HandleStatus answers GET /api/v1/statuses/:id.
+func (s *API) HandleStatus(w http.ResponseWriter, r *http.Request) {
+	p, err := s.postByPath(r)
+	if err != nil {
+		s.APIFail(w, r, err)
+		return
+	}
+	s.writeStatus(w, r, p)
+}
+
+// HandleStatuses answers GET /api/v1/statuses?id[]=: the visible ones of
+// the posts asked for, in the order asked.
+func (s *API) HandleStatuses(w http.ResponseWriter, r *http.Request) {
+	p, err := core.Params(r)
+	if err != nil {
+		s.APIFail(w, r, err)
+		return
+	}
+	ids := idsParam(p)
+	if len(ids) > store.MaxLimit {
+		ids = ids[:store.MaxLimit]
+	}
+	visible, err := s.DB.VisiblePosts(r.Context(), s.ViewerID(r), ids)
+	if err != nil {
+		s.APIFail(w, r, err)
+		return
+	}
+	found, err := s.DB.PostsByIDs(r.Context(), ids)
+	if err != nil {
+		s.APIFail(w, r, err)
+		return
+	}
+	byID := map[int64]store.Post{}
+	for _, p := range found {
+		byID[p.ID] = p
+	}
+	var posts []store.Post
+	for _, id := range ids {
+		if p, ok := byID[id]; ok && visible[id] {
+			posts = append(posts, p)
+			delete(byID, id)
+		}
+	}
+	out, err := s.renderStatuses(r.Context(), posts)
+	if err != nil {
+		s.APIFail(w, r, err)
+		return
+	}
+	core.WriteAPI(w, http.StatusOK, out)
+}
+
+// statusRequest is a status as POST /api/v1/statuses takes it, stored as
+// the params of a scheduled status in Mastodon's shape.
+type statusRequest struct {
+	Text        string             `json:"text"`
+	ContentType string             `json:"content_type,omitempty"`
+	Poll        *statusRequestPoll `json:"poll"`
+	MediaIDs    []string           `json:"media_ids"`
+	Sensitive   bool               `json:"sensitive"`
+	SpoilerText string             `json:"spoiler_text"`
+	Visibility  string             `json:"visibility"`
+	InReplyToID *string            `json:"in_reply_to_id"`
+	Language    *string            `json:"language"`
+	ScheduledAt *string            `json:"scheduled_at"`
+	Idempotency *string            `json:"idempotency"`
+}
+
+type statusRequestPoll struct {
+	Options   []string `json:"options"`
+	ExpiresIn int64    `json:"expires_in"`
+	Multiple  bool     `json:"multiple"`
+	HideTotal bool     `json:"hide_totals"`
+}
+
+// readStatusRequest reads a new status's parameters, filling what was not
+// sent from the owner's posting defaults.
+func (s *API) readStatusRequest(ctx context.Context, p core.APIParams) (statusRequest, error) {
+	d, err := s.PostingDefaults(ctx)
+	if err != nil {
+		return statusRequest{}, err
+	}
+	req := statusRequest{Text: p.String("status"), MediaIDs: p.List("media_ids"), SpoilerText: p.String("spoiler_text"),
+		Visibility: p.String("visibility"), Sensitive: p.Bool("sensitive", d.Sensitive && len(p.List("media_ids")) > 0)}
+	if req.ContentType, err = contentTypeParam(p, store.TextPlain); err != nil {
+		return statusRequest{}, err
+	}
+	if req.Visibility == "" {
+		req.Visibility = d.Privacy
+	}
+	if lang := core.FirstNonEmpty(p.String("language"), d.Language); lang != "" {
+		req.Language = &lang
+	}
+	if id := p.String("in_reply_to_id"); id != "" {
+		req.InReplyToID = &id
+	}
+	if opts := p.List("poll[options]"); len(opts) > 0 {
+		req.Poll = &statusRequestPoll{Options: opts, ExpiresIn: p.Int("poll[expires_in]", 86400),
+			Multiple: p.Bool("poll[multiple]", false), HideTotal: p.Bool("poll[hide_totals]", false)}
+	}
+	if req.Poll != nil && len(req.MediaIDs) > 0 {
+		return statusRequest{}, core.Refuse(http.StatusUnprocessableEntity, "Validation failed: a post cannot have both media and a poll")
+	}
+	if len(req.MediaIDs) > core.StatusMediaMax {
+		return statusRequest{}, core.Refuse(http.StatusUnprocessableEntity, "Validation failed: a post has at most 4 media attachments")
+	}
+	return req, nil
+}
+
+// contentTypeParam reads content_type, the format of status: plain text
+// (Mastodon's semantics) or Markdown, def when it is not sent.
+// Note: Akkoma, Pleroma and glitch-soc take content_type on
+// POST /api/v1/statuses and PUT /api/v1/statuses/:id; Mastodon has none
+// and treats status as plain text.
+func contentTypeParam(p core.APIParams, def string) (string, error) {
+	switch v := strings.ToLower(strings.TrimSpace(p.String("content_type"))); v {
+	case "":
+		return def, nil
+	case store.TextPlain, store.TextMarkdown:
+		return v, nil
+	default:
+		return "", core.Refuse(http.StatusUnprocessableEntity, "Validation failed: content_type must be text/plain or text/markdown")
+	}
+}
+
+// newPost turns a status request into what federation posts.
+func (s *API) newPost(r *http.Request, req statusRequest) (federation.NewPost, error) {
+	np := federation.NewPost{Text: req.Text, SourceType: req.ContentType, Summary: req.SpoilerText, Sensitive: req.Sensitive,
+		Visibility: req.Visibility}
+	if req.Language != nil {
+		np.Language = *req.Language
+	}
+	if req.InReplyToID != nil {
+		id, err := strconv.ParseInt(*req.InReplyToID, 10, 64)
+		if err != nil {
+			return np, store.ErrNotFound
+		}
+		parent, err := s.visiblePost(r, id)
+		if err != nil {
+			return np, err
+		}
+		np.InReplyTo = parent.URI
+	}
+	var err error
+	if np.Attachments, err = s.Uploads(r.Context(), req.MediaIDs, 0); err != nil {
+		return np, err
+	}
+	if req.Poll != nil {
+		np.Poll = &federation.NewPoll{Options: req.Poll.Options, Multiple: req.Poll.Multiple, Expires: time.Duration(req.Poll.ExpiresIn) * time.Second}
+	}
+	return np, nil
+}
+
+// HandleCreateStatus answers POST /api/v1/statuses.
+func (s *API) HandleCreateStatus(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p, err := core.Params(r)
+	if err != nil {
+		s.APIFail(w, r, err)
+		return
+	}
+	req, err := s.readStatusRequest(ctx, p)
+	if err != nil {
+		s.APIFail(w, r, err)
+		return
+	}
+	if p.String("scheduled_at") != "" {
+		s.scheduleStatus(w, r, req, p.String("scheduled_at"))
+		return
+	}
+	key := strings.TrimSpace(r.Header.Get("Idempotency-Key"))
+	if key != "" {
+		var id int64
+		err := s.DB.InTx(ctx, func(tx *store.Tx) error {
+			var err error
+			id, err = tx.PostForIdempotencyKey(ctx, key, s.Opts.Now().Add(-core.IdempotencyWindow))
+			return err
+		})
+		if err == nil {
+			if post, err := s.DB.PostByID(ctx, id); err == nil {
+				s.writeStatus(w, r, post)
+				return
+			}
+		} else if !errors.Is(err, store.ErrNotFound) {
+			s.APIFail(w, r, err)
+			return
+		}
+	}
+	np, err := s.newPost(r, req)
+	if err != nil {
+		s.APIFail(w, r, err)
+		return
+	}
+	post, err := s.Fed.Post(ctx, np)
+	if err != nil {
+		s.APIFail(w, r, err)
+		return
+	}
+	if key != "" {
+		if err := s.DB.InTx(ctx, func(tx *store.Tx) error { return tx.PutIdempotencyKey(ctx, key, post.ID) }); err != nil {
+			s.Logger.Warn("store idempotency key failed", "err", err)
+		}
+	}
+	s.writeStatus(w, r, post)
+}
+
+// apiScheduledStatus is Mastodon's ScheduledStatus entity.
+type apiScheduledStatus struct {
+	ID               string               `json:"id"`
+	ScheduledAt      string               `json:"scheduled_at"`
+	Params           json.RawMessage      `json:"params"`
+	MediaAttachments []apiMediaAttachment `json:"media_attachments"`
+}
+
+// scheduleStatus stores a post to publish later and answers the
+// ScheduledStatus. Publishing due posts is the scheduler's job.
+func (s *API) scheduleStatus(w http.ResponseWriter, r *http.Request, req statusRequest, at string) {
+	ctx := r.Context()
+	when, err := time.Parse(time.RFC3339Nano, at)
+	if err != nil {
+		s.APIFail(w, r, core.Refuse(http.StatusUnprocessableEntity, "Validation failed: scheduled_at must be a time such as 2026-12-01T09:00:00Z"))
+		return
+	}
+	if when.Before(s.Opts.Now().Add(core.MinScheduleAhead)) {
+		// Note: Mastodon's message, word for word.
+		s.APIFail(w, r, core.Refuse(http.StatusUnprocessableEntity, "Validation failed: Scheduled at the specified time must be at least 5 minutes in the future"))
+		return
+	}
+	media, err := s.Uploads(ctx, req.MediaIDs, 0)
+	if err != nil {
+		s.APIFail(w, r, err)
+		return
+	}
+	if req.MediaIDs == nil {
+		req.MediaIDs = []string{}
+	}
+	params, _ := json.Marshal(req)
+	sched := store.ScheduledStatus{ScheduledAt: when.UTC(), Params: params}
+	for _, a := range media {
+		sched.MediaIDs = append(sched.MediaIDs, a.ID)
+	}
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+		sched.ID, err = tx.CreateScheduledStatus(ctx, sched)
+		return err
+	})
+	if err != nil {
+		s.APIFail(w, r, err)
+		return
+	}
+	out := apiScheduledStatus{ID: core.APIID(sched.ID), ScheduledAt: core.APITime(when), Params: params, MediaAttachments: []apiMediaAttachment{}}
+	for _, a := range media {
+		out.MediaAttachments = append(out.MediaAttachments, s.apiMediaOf(a, true))
+	}
+	core.WriteAPI(w, http.StatusOK, out)
+}
+
+// HandleDeleteStatus answers DELETE /api/v1/statuses/:id with the deleted
+// post and its source text, so apps can offer to redraft it.
+func (s *API) HandleDeleteStatus(w http.ResponseWriter, r *http.Request) {
+	p, err := s.ownPostByPath(r)
+	if err != nil {
+		s.APIFail(w, r, err)
+		return
+	}
+	out, err := s.renderStatus(r.Context(), p)
+	if err != nil {
+		s.APIFail(w, r, err)
+		return
+	}
+	if _, err := s.Fed.Delete(r.Context(), p.ID); err != nil {
+		s.APIFail(w, r, err)
+		return
+	}
+	text := p.Source
+	out.Text = &text
+	core.WriteAPI(w, http.StatusOK, out)
+}
+
+// HandleStatusContext answers GET /api/v1/statuses/:id/context. For a
+// remote post it first asks the post's server for replies kith lacks,
+// for a short while; whatever arrives later shows next time.
+func (s *API) HandleStatusContext(w http.ResponseWriter, r *http.Request) {
+	p, err := s.postByPath(r)
+	if err != nil {
+		s.APIFail(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	if !p.Local && s.ViewerID(r) != 0 {
+		fctx, cancel := context.WithTimeout(ctx, core.ContextFetchTimeout)
+		if _, err := s.Fed.FetchReplies(fctx, p.ID); err != nil {
+			s.Logger.Debug("fetch replies failed", "post", p.ID, "err", err)
+		}
+		cancel()
+	}
+	viewer := s.ViewerID(r)
+	ancestors, err := s.DB.Ancestors(ctx, viewer, p.ID, core.ContextAncestors)
+	if err != nil {
+		s.APIFail(w, r, err)
+		return
+	}
+	descendants, err := s.DB.Descendants(ctx, viewer, p.URI, core.ContextDescendants)
+	if err != nil {
+		s.APIFail(w, r, err)
+		return
+	}
+	rendered, err := s.renderStatuses(ctx, slices.Concat(ancestors, descendants))
+	if err != nil {
+		s.APIFail(w, r, err)
+		return
+	}
+	n := min(len(ancestors), len(rendered))
+	core.WriteAPI(w, http.StatusOK, map[string][]APIStatus{"ancestors": rendered[:n], "descendants": rendered[n:]})
+}

@@ -1,0 +1,104 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+
+	"kith/media"
+	"kith/store"
+)
+
+const (
+	// maxUploadBytes is the largest file accepted (Mastodon's image limit).
+	MaxUploadBytes = media.MaxUploadBytes
+	// maxUploadBody is the request body cap for upload routes: the file
+	// plus room for the other form fields, so a file just over the limit
+	// gets a clear 422 rather than a cut-off body.
+	MaxUploadBody = MaxUploadBytes + 1<<20
+	// maxUploadPixels is Mastodon's image_matrix_limit (7680×4320).
+	MaxUploadPixels = media.MaxUploadPixels
+	// maxMediaDescription is the longest alt text, as in Mastodon.
+	MaxMediaDescription = 1500
+)
+
+// UploadSlots bounds how many uploads are processed at once: a decoded
+// photo is large, and the machine is small.
+type UploadSlots chan struct{}
+
+// ParseFocus reads Mastodon's focal point "x,y", each in [-1, 1].
+func ParseFocus(v string) (float64, float64, error) {
+	x, y, err := media.ParseFocus(v)
+	if err != nil {
+		return 0, 0, Refuse(http.StatusUnprocessableEntity, "Validation failed: "+err.Error())
+	}
+	return x, y, nil
+}
+
+// processedMedia is an upload turned into files: the attachment row to
+// store and its files' names under the media directory.
+type processedMedia struct {
+	store.Attachment
+	Path        string
+	PreviewPath string
+}
+
+// mediaError turns the media package's refusals into the answers
+// Mastodon gives (422 with its wording); other errors pass through.
+func mediaError(err error, what string, l media.Limits) error {
+	msg := ""
+	switch {
+	case errors.Is(err, media.ErrTooLarge):
+		msg = fmt.Sprintf("%s is larger than %d MB", what, l.MaxBytes>>20)
+	case errors.Is(err, media.ErrUnsupportedType):
+		msg = what + " must be a JPEG, PNG, GIF or WebP image"
+	case errors.Is(err, media.ErrTooManyPixels):
+		msg = fmt.Sprintf("%s has more than %d pixels", what, l.MaxPixels)
+	default:
+		return err
+	}
+	return Refuse(http.StatusUnprocessableEntity, "Validation failed: "+msg)
+}
+
+// readUpload reads a multipart file, refusing one over max bytes before
+// reading it when its size is known.
+func readUpload(fh *multipart.FileHeader, max int64) ([]byte, error) {
+	if fh.Size > max {
+		return nil, fmt.Errorf("%d bytes: %w", fh.Size, media.ErrTooLarge)
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return nil, fmt.Errorf("open upload: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("read upload: %w", err)
+	}
+	return data, nil
+}
+
+// StoreUpload checks, processes and writes an uploaded image (see
+// media.Process). The original is never written to disk.
+func (s *Env) StoreUpload(fh *multipart.FileHeader) (processedMedia, error) {
+	l := media.UploadLimits
+	data, err := readUpload(fh, l.MaxBytes)
+	if err != nil {
+		return processedMedia{}, mediaError(err, "File", l)
+	}
+	p, err := media.Process(data, fh.Header.Get("Content-Type"), l)
+	if err != nil {
+		return processedMedia{}, mediaError(err, "File", l)
+	}
+	saved, err := s.MediaFiles().Save(p)
+	if err != nil {
+		return processedMedia{}, err
+	}
+	return processedMedia{
+		Attachment: store.Attachment{URL: s.Config().Server.URL + "/media/" + saved.Path, MediaType: p.Original.ContentType,
+			Width: p.Original.Width, Height: p.Original.Height, Blurhash: p.Blurhash},
+		Path: saved.Path, PreviewPath: saved.ThumbnailPath,
+	}, nil
+}
