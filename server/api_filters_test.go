@@ -2,10 +2,11 @@ package server
 
 import (
 	"fmt"
-	"kith/server/api"
-	"kith/server/core"
 	"net/url"
 	"testing"
+
+	"kith/server/api"
+	"kith/server/core"
 )
 
 var filterKeys = []string{"id", "title", "context", "expires_at", "filter_action", "keywords", "statuses"}

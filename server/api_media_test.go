@@ -7,11 +7,12 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
-	"kith/server/core"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+
+	"kith/server/core"
 )
 
 // testJPEG makes a JPEG with an EXIF (APP1) segment holding marker, as a

@@ -3,13 +3,14 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"kith/server/core"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"kith/server/core"
 )
 
 // noteContent fetches a post's ActivityPub Note, as a remote server

@@ -2,15 +2,16 @@ package server
 
 import (
 	"context"
-	"kith/server/api"
-	"kith/server/core"
-	"kith/server/web"
 	"log/slog"
 	"net/http"
 	"net/netip"
 	"runtime/debug"
 	"strings"
 	"time"
+
+	"kith/server/api"
+	"kith/server/core"
+	"kith/server/web"
 )
 
 // maxBody caps request bodies unless bodyLimit raises it for a route that

@@ -2,10 +2,11 @@ package server
 
 import (
 	"fmt"
-	"kith/server/web"
 	"net/http"
 	"net/url"
 	"testing"
+
+	"kith/server/web"
 )
 
 func TestLocalTarget(t *testing.T) {

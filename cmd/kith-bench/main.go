@@ -6,6 +6,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -127,9 +128,9 @@ func runBench(ctx context.Context, c stdio, args []string) error {
 	}
 	switch kind {
 	case "inbox":
-		return benchInbox(ctx, c, bin, *runs, orDefault(*requests, 5000), *actors, *keys, *conns, *concurrency, *timeout)
+		return benchInbox(ctx, c, bin, *runs, cmp.Or(*requests, 5000), *actors, *keys, *conns, *concurrency, *timeout)
 	case "deletes":
-		return benchDeletes(ctx, c, bin, *runs, orDefault(*requests, 20000), *conns)
+		return benchDeletes(ctx, c, bin, *runs, cmp.Or(*requests, 20000), *conns)
 	case "fanout":
 		return benchFanout(ctx, c, *runs, *followers, *concurrency, *timeout)
 	case "backup":
@@ -150,13 +151,6 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
-}
-
-func orDefault(v, d int) int {
-	if v > 0 {
-		return v
-	}
-	return d
 }
 
 // buildKith builds the kith binary of this module into a temporary

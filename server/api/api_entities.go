@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"strings"
 	"time"
 
@@ -97,7 +98,7 @@ func (s *API) apiAccountOf(a store.Actor, st accountStats) apiAccount {
 	out := apiAccount{
 		ID: core.APIID(a.ID), Username: a.Username, Acct: acct, DisplayName: a.DisplayName, Locked: a.Locked, Bot: a.Bot,
 		Discoverable: a.Discoverable, Indexable: a.Discoverable, Group: a.Type == "Group", CreatedAt: core.APITime(accountCreated(a)),
-		Note: a.Summary, URL: core.FirstNonEmpty(ap.HTTPURL(a.URL), a.URI), URI: a.URI, Avatar: avatar, AvatarStatic: avatar,
+		Note: a.Summary, URL: cmp.Or(ap.HTTPURL(a.URL), a.URI), URI: a.URI, Avatar: avatar, AvatarStatic: avatar,
 		Header: header, HeaderStatic: header, FollowersCount: st.Followers, FollowingCount: st.Following,
 		StatusesCount: st.Statuses, Emojis: []apiEmoji{}, Roles: []any{}, Fields: []apiField{},
 	}
@@ -252,7 +253,7 @@ func (s *API) apiStatusOf(v apiStatusInput, now time.Time) APIStatus {
 	for _, m := range p.Mentions {
 		mention := apiMention{URL: ap.HTTPURL(m.ActorURI), Username: mentionUsername(m.Name), Acct: strings.TrimPrefix(m.Name, "@")}
 		if a, ok := v.Mentioned[m.ActorURI]; ok {
-			mention.ID, mention.Username, mention.URL = core.APIID(a.ID), a.Username, core.FirstNonEmpty(ap.HTTPURL(a.URL), a.URI)
+			mention.ID, mention.Username, mention.URL = core.APIID(a.ID), a.Username, cmp.Or(ap.HTTPURL(a.URL), a.URI)
 			if a.Local {
 				mention.Acct = a.Username
 			}

@@ -10,11 +10,7 @@ import (
 
 // renderAccounts renders actors with their counts.
 func (s *API) renderAccounts(ctx context.Context, actors []store.Actor) ([]apiAccount, error) {
-	ids := make([]int64, len(actors))
-	for i, a := range actors {
-		ids[i] = a.ID
-	}
-	stats, err := s.DB.AccountStats(ctx, ids)
+	stats, err := s.ActorStats(ctx, actors)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -167,7 +168,7 @@ func (s *API) readStatusRequest(ctx context.Context, p core.APIParams) (statusRe
 	if req.Visibility == "" {
 		req.Visibility = d.Privacy
 	}
-	if lang := core.FirstNonEmpty(p.String("language"), d.Language); lang != "" {
+	if lang := cmp.Or(p.String("language"), d.Language); lang != "" {
 		req.Language = &lang
 	}
 	if id := p.String("in_reply_to_id"); id != "" {

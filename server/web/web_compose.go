@@ -200,7 +200,7 @@ func (s *Web) editForm(ctx context.Context, id string) (ComposeForm, error) {
 	if p.AuthorID != s.Fed.LocalActorID() || p.ReblogOfID != 0 {
 		return ComposeForm{}, store.ErrNotFound
 	}
-	f := ComposeForm{Text: core.FirstNonEmpty(p.Source, core.PlainText(p.Content)), SourceType: cmp.Or(p.SourceType, store.TextMarkdown),
+	f := ComposeForm{Text: cmp.Or(p.Source, core.PlainText(p.Content)), SourceType: cmp.Or(p.SourceType, store.TextMarkdown),
 		Summary: p.Summary, Sensitive: p.Sensitive, Visibility: p.Visibility, Language: p.Language, InReplyTo: p.InReplyToID, Edit: p.ID, ExpiresIn: 86400}
 	for i, a := range p.Attachments {
 		f.Media = append(f.Media, mediaSlot{Index: i, ID: a.ID, URL: a.URL, Alt: a.Description, Focus: focusString(a.FocusX, a.FocusY)})

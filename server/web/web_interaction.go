@@ -3,9 +3,10 @@ package web
 import (
 	"context"
 	"fmt"
-	"kith/server/core"
 	"net/http"
 	"strings"
+
+	"kith/server/core"
 )
 
 type InteractionPage struct {

@@ -204,11 +204,7 @@ func fieldViewOf(f store.Field) FieldView {
 
 // accountViews builds the views of many actors with their counts.
 func (s *Web) accountViews(ctx context.Context, actors []store.Actor) ([]AccountView, error) {
-	ids := make([]int64, len(actors))
-	for i, a := range actors {
-		ids[i] = a.ID
-	}
-	stats, err := s.DB.AccountStats(ctx, ids)
+	stats, err := s.ActorStats(ctx, actors)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,8 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+
+	"github.com/go-chi/chi/v5"
 )
 
 type ctxKey int
@@ -51,3 +53,7 @@ func ClientIP(r *http.Request) string {
 	}
 	return PeerAddr(r).String()
 }
+
+// PathParam reads a route parameter; with routes.go, the only code that
+// knows the router.
+func PathParam(r *http.Request, name string) string { return chi.URLParam(r, name) }
