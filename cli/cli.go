@@ -122,12 +122,8 @@ func friendly(err error) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, federation.ErrNotFound), errors.Is(err, store.ErrNotFound),
-		errors.Is(err, federation.ErrBadRequest), errors.Is(err, federation.ErrForbidden):
-		msg := err.Error()
-		for _, prefix := range []string{"not found: ", "bad request: ", "forbidden: "} {
-			msg = strings.TrimPrefix(msg, prefix)
-		}
-		return errors.New(msg)
+		errors.Is(err, federation.ErrBadRequest), errors.Is(err, federation.ErrInvalid), errors.Is(err, federation.ErrForbidden):
+		return errors.New(federation.Reason(err))
 	}
 	return err
 }

@@ -19,7 +19,7 @@ func (f *Federation) AddAlias(ctx context.Context, handleOrURL string) (store.Ac
 		return store.Actor{}, fmt.Errorf("alias %s: %w", handleOrURL, err)
 	}
 	if alias.Local {
-		return store.Actor{}, fmt.Errorf("%w: an account cannot be its own alias", ErrBadRequest)
+		return store.Actor{}, fmt.Errorf("%w: an account cannot be its own alias", ErrInvalid)
 	}
 	return alias, f.changeLocalActor(ctx, func(a *store.Actor) {
 		if !slices.Contains(a.AlsoKnownAs, alias.URI) {

@@ -19,7 +19,7 @@ func (f *Federation) Block(ctx context.Context, actorID int64) error {
 		return err
 	}
 	if target.Local {
-		return fmt.Errorf("%w: you cannot block yourself", ErrBadRequest)
+		return fmt.Errorf("%w: you cannot block yourself", ErrInvalid)
 	}
 	return f.transact(ctx, func(tx *store.Tx) error {
 		id := f.newActivityID()
@@ -59,10 +59,10 @@ func (f *Federation) Unblock(ctx context.Context, actorID int64) error {
 func (f *Federation) BlockDomain(ctx context.Context, domain string) error {
 	domain = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(domain, "@")))
 	if domain == "" || strings.ContainsAny(domain, "/@ ") {
-		return fmt.Errorf("%w: %q is not a domain name", ErrBadRequest, domain)
+		return fmt.Errorf("%w: %q is not a domain name", ErrInvalid, domain)
 	}
 	if strings.EqualFold(hostOnly(domain), hostOnly(f.urls.Host())) {
-		return fmt.Errorf("%w: you cannot block your own domain", ErrBadRequest)
+		return fmt.Errorf("%w: you cannot block your own domain", ErrInvalid)
 	}
 	err := f.db.InTx(ctx, func(tx *store.Tx) error {
 		if _, err := tx.PutDomainBlock(ctx, domain); err != nil {

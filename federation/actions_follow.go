@@ -38,7 +38,7 @@ func (f *Federation) Follow(ctx context.Context, handleOrURL string) (store.Acto
 
 func (f *Federation) followActor(ctx context.Context, target store.Actor) error {
 	if target.Local {
-		return fmt.Errorf("%w: you cannot follow yourself", ErrBadRequest)
+		return fmt.Errorf("%w: you cannot follow yourself", ErrInvalid)
 	}
 	if f.blockedDomain(ctx, target.Domain) {
 		return fmt.Errorf("%w: %s is on a blocked domain", ErrForbidden, target.Handle())

@@ -131,10 +131,10 @@ func (f *Federation) Vote(ctx context.Context, postID int64, choices []int) erro
 		return err
 	}
 	if p.Poll == nil {
-		return fmt.Errorf("%w: post %d has no poll", ErrBadRequest, postID)
+		return fmt.Errorf("%w: post %d has no poll", ErrInvalid, postID)
 	}
 	if len(choices) == 0 || (!p.Poll.Multiple && len(choices) > 1) {
-		return fmt.Errorf("%w: choose one option (or several in a multiple-choice poll)", ErrBadRequest)
+		return fmt.Errorf("%w: choose one option (or several in a multiple-choice poll)", ErrInvalid)
 	}
 	if !p.Poll.ExpiresAt.IsZero() && f.now().After(p.Poll.ExpiresAt) {
 		return fmt.Errorf("%w: the poll has ended", ErrForbidden)
@@ -142,7 +142,7 @@ func (f *Federation) Vote(ctx context.Context, postID int64, choices []int) erro
 	return f.transact(ctx, func(tx *store.Tx) error {
 		for _, c := range choices {
 			if c < 0 || c >= len(p.Poll.Options) {
-				return fmt.Errorf("%w: no option %d", ErrBadRequest, c)
+				return fmt.Errorf("%w: no option %d", ErrInvalid, c)
 			}
 			id := f.newActivityID()
 			fresh, err := tx.RecordVote(ctx, p.ID, f.localID, c, id)

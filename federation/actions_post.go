@@ -91,17 +91,17 @@ func isListed(visibility string) bool {
 func (f *Federation) preparePost(ctx context.Context, np NewPost) (store.Post, []store.Actor, error) {
 	text := strings.TrimSpace(np.Text)
 	if text == "" && len(np.Attachments) == 0 && np.Poll == nil {
-		return store.Post{}, nil, fmt.Errorf("%w: the post is empty", ErrBadRequest)
+		return store.Post{}, nil, fmt.Errorf("%w: the post is empty", ErrInvalid)
 	}
 	if n := utf8.RuneCountInString(text); n > maxPostChars {
-		return store.Post{}, nil, fmt.Errorf("%w: the post has %d characters, more than %d", ErrBadRequest, n, maxPostChars)
+		return store.Post{}, nil, fmt.Errorf("%w: the post has %d characters, more than %d", ErrInvalid, n, maxPostChars)
 	}
 	vis := np.Visibility
 	if vis == "" {
 		vis = store.Public
 	}
 	if vis != store.Public && vis != store.Unlisted && vis != store.Private && vis != store.Direct {
-		return store.Post{}, nil, fmt.Errorf("%w: unknown visibility %q", ErrBadRequest, vis)
+		return store.Post{}, nil, fmt.Errorf("%w: unknown visibility %q", ErrInvalid, vis)
 	}
 	r, err := f.render(ctx, text, np.SourceType)
 	if err != nil {
@@ -128,16 +128,16 @@ func (f *Federation) preparePost(ctx context.Context, np NewPost) (store.Post, [
 
 func newPoll(np NewPoll, now time.Time) (*store.Poll, error) {
 	if len(np.Options) < 2 || len(np.Options) > 4 {
-		return nil, fmt.Errorf("%w: a poll needs 2 to 4 options", ErrBadRequest)
+		return nil, fmt.Errorf("%w: a poll needs 2 to 4 options", ErrInvalid)
 	}
 	if np.Expires < 5*time.Minute || np.Expires > 31*24*time.Hour {
-		return nil, fmt.Errorf("%w: a poll lasts from 5 minutes to 31 days", ErrBadRequest)
+		return nil, fmt.Errorf("%w: a poll lasts from 5 minutes to 31 days", ErrInvalid)
 	}
 	poll := &store.Poll{Multiple: np.Multiple, ExpiresAt: now.Add(np.Expires)}
 	for _, o := range np.Options {
 		o = strings.TrimSpace(o)
 		if o == "" || utf8.RuneCountInString(o) > 50 {
-			return nil, fmt.Errorf("%w: poll options must have 1 to 50 characters", ErrBadRequest)
+			return nil, fmt.Errorf("%w: poll options must have 1 to 50 characters", ErrInvalid)
 		}
 		poll.Options = append(poll.Options, store.PollOption{Title: o})
 	}

@@ -29,10 +29,10 @@ type Profile struct {
 // the actor to followers.
 func (f *Federation) UpdateProfile(ctx context.Context, p Profile) error {
 	if utf8.RuneCountInString(p.DisplayName) > 30 {
-		return fmt.Errorf("%w: a display name has at most 30 characters", ErrBadRequest)
+		return fmt.Errorf("%w: a display name has at most 30 characters", ErrInvalid)
 	}
 	if utf8.RuneCountInString(p.Summary) > 500 || len(p.Fields) > 4 {
-		return fmt.Errorf("%w: a bio has at most 500 characters and 4 fields", ErrBadRequest)
+		return fmt.Errorf("%w: a bio has at most 500 characters and 4 fields", ErrInvalid)
 	}
 	summary, err := f.render(ctx, p.Summary, cmp.Or(p.SummaryType, store.TextMarkdown))
 	if err != nil {
@@ -63,7 +63,7 @@ func (f *Federation) MoveTo(ctx context.Context, handleOrURL string) (store.Acto
 		return store.Actor{}, err
 	}
 	if target.Local {
-		return store.Actor{}, fmt.Errorf("%w: an account cannot move to itself", ErrBadRequest)
+		return store.Actor{}, fmt.Errorf("%w: an account cannot move to itself", ErrInvalid)
 	}
 	if target, err = f.fetchActor(ctx, target.URI, true); err != nil {
 		return store.Actor{}, err
@@ -86,7 +86,7 @@ func (f *Federation) ResendMove(ctx context.Context) (store.Actor, error) {
 		return store.Actor{}, err
 	}
 	if me.MovedTo == "" {
-		return store.Actor{}, fmt.Errorf("%w: this account has not moved", ErrBadRequest)
+		return store.Actor{}, fmt.Errorf("%w: this account has not moved", ErrInvalid)
 	}
 	return f.MoveTo(ctx, me.MovedTo)
 }

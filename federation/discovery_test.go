@@ -527,7 +527,7 @@ func TestResolveHandleSelfElsewhere(t *testing.T) {
 	if a, err := alice.fed.ResolveHandle(ctx, "self@remote.test"); err != nil || !a.Local {
 		t.Errorf("link to the owner: got %s, %v; want the local actor", a.URI, err)
 	}
-	if _, err := alice.fed.Follow(ctx, "self@remote.test"); !errors.Is(err, federation.ErrBadRequest) {
+	if _, err := alice.fed.Follow(ctx, "self@remote.test"); !errors.Is(err, federation.ErrInvalid) {
 		t.Errorf("following a handle that points at the owner: err %v, want ErrBadRequest", err)
 	}
 }

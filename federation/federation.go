@@ -32,14 +32,29 @@ import (
 var (
 	// ErrUnauthorized: a request's signature could not be verified (401).
 	ErrUnauthorized = errors.New("unauthorized")
-	// ErrBadRequest: an activity that cannot be understood (400).
+	// ErrBadRequest: an activity or document that cannot be understood
+	// (400).
 	ErrBadRequest = errors.New("bad request")
+	// ErrInvalid: an owner's action that cannot be carried out as asked,
+	// with a message written for the owner: "invalid: the post is empty"
+	// (422).
+	ErrInvalid = errors.New("invalid")
 	// ErrForbidden: an activity from a blocked actor or domain, or one an
 	// actor may not send (403 or silently dropped, as the caller chooses).
 	ErrForbidden = errors.New("forbidden")
 	// ErrNotFound: a handle or URL that resolves to nothing.
 	ErrNotFound = errors.New("not found")
 )
+
+// Reason is err's message for the owner without its sentinel's prefix:
+// "invalid: the post is empty" is "the post is empty".
+func Reason(err error) string {
+	msg := err.Error()
+	for _, sentinel := range []error{ErrInvalid, ErrBadRequest, ErrForbidden, ErrNotFound, ErrUnauthorized} {
+		msg = strings.TrimPrefix(msg, sentinel.Error()+": ")
+	}
+	return msg
+}
 
 // Options configure federation.
 type Options struct {

@@ -89,7 +89,7 @@ func lookupFailed(host string, err error) error {
 	switch {
 	case errors.As(err, &le):
 		return le
-	case errors.Is(err, ErrForbidden), errors.Is(err, ErrBadRequest), errors.Is(err, context.Canceled):
+	case errors.Is(err, ErrForbidden), errors.Is(err, ErrBadRequest), errors.Is(err, ErrInvalid), errors.Is(err, context.Canceled):
 		return err
 	}
 	le = &LookupError{Host: host, Reason: LookupFailed, Err: err}

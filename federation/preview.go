@@ -14,7 +14,7 @@ import (
 func (f *Federation) Preview(ctx context.Context, text, sourceType string) (string, error) {
 	text = strings.TrimSpace(text)
 	if n := utf8.RuneCountInString(text); n > maxPostChars {
-		return "", fmt.Errorf("%w: the post has %d characters, more than %d", ErrBadRequest, n, maxPostChars)
+		return "", fmt.Errorf("%w: the post has %d characters, more than %d", ErrInvalid, n, maxPostChars)
 	}
 	r, err := f.render(ctx, text, sourceType)
 	if err != nil {

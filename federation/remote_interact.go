@@ -22,7 +22,7 @@ const SubscribeRel = "http://ostatus.org/schema/1.0/subscribe"
 func (f *Federation) SubscribeTemplate(ctx context.Context, handle string) (string, error) {
 	user, host, ok := ParseAcct(handle)
 	if !ok {
-		return "", fmt.Errorf("%w: %q is not a handle like @user@example.org", ErrBadRequest, handle)
+		return "", fmt.Errorf("%w: %q is not a handle like @user@example.org", ErrInvalid, handle)
 	}
 	jrd, err := f.fetchJRD(ctx, user, host)
 	if err != nil {

@@ -87,7 +87,7 @@ func (f *Federation) render(ctx context.Context, text, sourceType string) (rende
 		}
 		out = rewriteText(buf.String(), l.linkEscaped)
 	default:
-		return rendered{}, fmt.Errorf("%w: unknown source type %q", ErrBadRequest, sourceType)
+		return rendered{}, fmt.Errorf("%w: unknown source type %q", ErrInvalid, sourceType)
 	}
 	for t := range l.tags {
 		r.Tags = append(r.Tags, t)

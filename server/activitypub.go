@@ -43,7 +43,7 @@ func (s *Server) handleNodeInfo(w http.ResponseWriter, r *http.Request) {
 	version := core.PathParam(r, "version")
 	doc, err := s.Fed.NodeInfo(r.Context(), version)
 	if err != nil {
-		s.APError(w, r, err)
+		s.PlainFail(w, r, err)
 		return
 	}
 	ct := `application/json; profile="http://nodeinfo.diaspora.software/ns/schema/` + version + `#"`
@@ -61,11 +61,11 @@ func (s *Server) handleInbox(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
-		s.APError(w, r, err)
+		s.PlainFail(w, r, err)
 		return
 	}
 	if err := s.Fed.Receive(r.Context(), r, body); err != nil {
-		s.APError(w, r, err)
+		s.PlainFail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusAccepted)
@@ -84,7 +84,7 @@ func isActivityContentType(ct string) bool {
 func (s *Server) ownerOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !strings.EqualFold(core.PathParam(r, "username"), s.Fed.URLs().Username()) {
-			s.APError(w, r, federation.ErrNotFound)
+			s.PlainFail(w, r, federation.ErrNotFound)
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -100,7 +100,7 @@ func (s *Server) handleOutbox(w http.ResponseWriter, r *http.Request) {
 	maxID, _ := strconv.ParseInt(q.Get("max_id"), 10, 64)
 	doc, err := s.Fed.Outbox(r.Context(), q.Get("page") == "true", maxID)
 	if err != nil {
-		s.APError(w, r, err)
+		s.PlainFail(w, r, err)
 		return
 	}
 	core.WriteActivityJSON(w, http.StatusOK, doc)
@@ -115,7 +115,7 @@ func (s *Server) handleFollowCollection(w http.ResponseWriter, r *http.Request) 
 	hidden, _ := s.DB.Setting(r.Context(), "hide_network")
 	doc, err := s.Fed.FollowCollection(r.Context(), which, page, hidden == "true")
 	if err != nil {
-		s.APError(w, r, err)
+		s.PlainFail(w, r, err)
 		return
 	}
 	core.WriteActivityJSON(w, http.StatusOK, doc)
@@ -124,7 +124,7 @@ func (s *Server) handleFollowCollection(w http.ResponseWriter, r *http.Request) 
 func (s *Server) handleFeatured(w http.ResponseWriter, r *http.Request) {
 	doc, err := s.Fed.Featured(r.Context())
 	if err != nil {
-		s.APError(w, r, err)
+		s.PlainFail(w, r, err)
 		return
 	}
 	core.WriteActivityJSON(w, http.StatusOK, doc)
@@ -135,7 +135,7 @@ func (s *Server) handleFeatured(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handlePostDocument(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(core.PathParam(r, "id"), 10, 64)
 	if err != nil {
-		s.APError(w, r, federation.ErrNotFound)
+		s.PlainFail(w, r, federation.ErrNotFound)
 		return
 	}
 	if !core.WantsActivityJSON(r) {
@@ -144,7 +144,7 @@ func (s *Server) handlePostDocument(w http.ResponseWriter, r *http.Request) {
 	}
 	doc, err := s.Fed.PostDocument(r.Context(), id)
 	if err != nil {
-		s.APError(w, r, err)
+		s.PlainFail(w, r, err)
 		return
 	}
 	core.WriteActivityJSON(w, http.StatusOK, doc)
@@ -154,12 +154,12 @@ func (s *Server) handlePostDocument(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleCreateActivity(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(core.PathParam(r, "id"), 10, 64)
 	if err != nil {
-		s.APError(w, r, federation.ErrNotFound)
+		s.PlainFail(w, r, federation.ErrNotFound)
 		return
 	}
 	act, err := s.DB.ActivityByURI(r.Context(), s.Fed.URLs().CreateActivity(id))
 	if err != nil || !act.Public {
-		s.APError(w, r, federation.ErrNotFound)
+		s.PlainFail(w, r, federation.ErrNotFound)
 		return
 	}
 	w.Header().Set("Content-Type", federation.ActivityJSON+"; charset=utf-8")
@@ -169,12 +169,12 @@ func (s *Server) handleCreateActivity(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleReplies(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(core.PathParam(r, "id"), 10, 64)
 	if err != nil {
-		s.APError(w, r, federation.ErrNotFound)
+		s.PlainFail(w, r, federation.ErrNotFound)
 		return
 	}
 	doc, err := s.Fed.RepliesCollection(r.Context(), id)
 	if err != nil {
-		s.APError(w, r, err)
+		s.PlainFail(w, r, err)
 		return
 	}
 	core.WriteActivityJSON(w, http.StatusOK, doc)

@@ -84,7 +84,7 @@ func TestAPErrorStatus(t *testing.T) {
 	}
 	for _, tt := range tests {
 		w := httptest.NewRecorder()
-		in.srv.APError(w, httptest.NewRequest(http.MethodPost, "/inbox", nil), tt.err)
+		in.srv.PlainFail(w, httptest.NewRequest(http.MethodPost, "/inbox", nil), tt.err)
 		if w.Code != tt.want {
 			t.Errorf("%v: status %d, want %d", tt.err, w.Code, tt.want)
 		}

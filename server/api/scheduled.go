@@ -30,7 +30,7 @@ func (s *API) PublishScheduled(ctx context.Context) error {
 		if err == nil {
 			_, err = s.Fed.Post(ctx, np)
 		}
-		if err != nil && !errors.Is(err, federation.ErrBadRequest) && !errors.Is(err, store.ErrNotFound) && !isUserError(err) {
+		if err != nil && !errors.Is(err, federation.ErrBadRequest) && !errors.Is(err, federation.ErrInvalid) && !errors.Is(err, store.ErrNotFound) && !isUserError(err) {
 			return err // a passing failure: the job runs again
 		}
 		if err != nil {

@@ -2,7 +2,6 @@ package core
 
 import (
 	"encoding/json"
-	"errors"
 	"mime"
 	"net/http"
 	"strings"
@@ -48,30 +47,6 @@ func WriteJSON(w http.ResponseWriter, status int, contentType string, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-// APError maps federation errors to plain-text statuses for peers.
-func (s *Env) APError(w http.ResponseWriter, r *http.Request, err error) {
-	var tooBig *http.MaxBytesError
-	status := http.StatusInternalServerError
-	switch {
-	case errors.Is(err, federation.ErrUnauthorized):
-		status = http.StatusUnauthorized
-	case errors.Is(err, federation.ErrBadRequest):
-		status = http.StatusBadRequest
-	case errors.Is(err, federation.ErrForbidden):
-		status = http.StatusForbidden
-	case errors.Is(err, federation.ErrNotFound):
-		status = http.StatusNotFound
-	case errors.As(err, &tooBig):
-		status = http.StatusRequestEntityTooLarge
-	}
-	if status == http.StatusInternalServerError {
-		s.Logger.Error("activitypub request failed", "path", r.URL.Path, "err", err)
-	} else {
-		s.Logger.Debug("activitypub request refused", "path", r.URL.Path, "status", status, "err", err)
-	}
-	http.Error(w, http.StatusText(status), status)
-}
-
 // HandleActor serves the owner's actor to peers and sends browsers to the
 // profile page.
 func (s *Env) HandleActor(w http.ResponseWriter, r *http.Request) {
@@ -81,7 +56,7 @@ func (s *Env) HandleActor(w http.ResponseWriter, r *http.Request) {
 	}
 	doc, err := s.Fed.ActorDocument(r.Context())
 	if err != nil {
-		s.APError(w, r, err)
+		s.PlainFail(w, r, err)
 		return
 	}
 	WriteActivityJSON(w, http.StatusOK, doc)

@@ -13,8 +13,8 @@ import (
 	"kith/store"
 )
 
-// Errors handlers return; errorStatus maps them (and store's sentinels) to
-// status codes in one place.
+// Errors handlers return besides store's and federation's sentinels;
+// StatusOf maps them all.
 var (
 	ErrInternal     = errors.New("something went wrong")
 	errBadRequest   = errors.New("bad request")
@@ -37,7 +37,13 @@ func Refuse(status int, msg string) *UserError {
 	return &e
 }
 
-func ErrorStatus(err error) (int, string) {
+// StatusOf is the one table from errors to answers: the status an error
+// is answered with, and a message for whoever sees it. The pages, the
+// Mastodon API and ActivityPub all answer through it (RenderError,
+// APIFail, PlainFail), so an error means the same everywhere. A message
+// never carries the detail of kith's own failures (500), which are
+// logged instead.
+func StatusOf(err error) (code int, public string) {
 	var ue *UserError
 	var tooBig *http.MaxBytesError
 	var refused *signInRefused
@@ -48,11 +54,15 @@ func ErrorStatus(err error) (int, string) {
 		return http.StatusTooManyRequests, refused.message()
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, federation.ErrNotFound):
 		return http.StatusNotFound, "There is nothing here."
+	case errors.Is(err, federation.ErrUnauthorized):
+		return http.StatusUnauthorized, "The request's signature could not be verified."
 	case errors.Is(err, federation.ErrForbidden):
-		return http.StatusForbidden, capitalize(strings.TrimPrefix(err.Error(), "forbidden: ")) + "."
+		return http.StatusForbidden, sentence(federation.Reason(err))
+	case errors.Is(err, federation.ErrInvalid):
+		// Written for the owner: "invalid: the post is empty".
+		return http.StatusUnprocessableEntity, sentence(federation.Reason(err))
 	case errors.Is(err, federation.ErrBadRequest):
-		// federation's messages are written for the owner: "bad request: the post is empty".
-		return http.StatusUnprocessableEntity, capitalize(strings.TrimPrefix(err.Error(), "bad request: ")) + "."
+		return http.StatusBadRequest, sentence(federation.Reason(err))
 	case errors.Is(err, ErrBadCSRF):
 		return http.StatusForbidden, "The form has expired or did not come from this site. Go back, reload the page and try again."
 	case errors.Is(err, errForbidden):
@@ -68,6 +78,40 @@ func ErrorStatus(err error) (int, string) {
 	}
 }
 
+// answer looks an error up in StatusOf, logs it (kith's own failures as
+// errors with their detail, refusals at debug level) and sets Retry-After
+// when it says when to try again.
+func (s *Env) answer(w http.ResponseWriter, r *http.Request, err error) (int, string) {
+	code, public := StatusOf(err)
+	SetRetryAfter(w, err)
+	if code >= 500 {
+		s.Logger.Error("request failed", "path", r.URL.Path, "err", err)
+	} else {
+		s.Logger.Debug("request refused", "path", r.URL.Path, "status", code, "err", err)
+	}
+	return code, public
+}
+
+// APIFail answers an API request with the error in Mastodon's shape,
+// {"error": "..."}, wording it as Mastodon does where apps may look.
+func (s *Env) APIFail(w http.ResponseWriter, r *http.Request, err error) {
+	code, public := s.answer(w, r, err)
+	switch code {
+	case http.StatusNotFound:
+		public = "Record not found"
+	case http.StatusUnprocessableEntity:
+		public = "Validation failed: " + public
+	}
+	APIError(w, code, public)
+}
+
+// PlainFail answers a peer (ActivityPub, discovery) with the status and
+// its text alone.
+func (s *Env) PlainFail(w http.ResponseWriter, r *http.Request, err error) {
+	code, _ := s.answer(w, r, err)
+	http.Error(w, http.StatusText(code), code)
+}
+
 type ErrorPage struct {
 	Site    Site
 	Title   string
@@ -78,13 +122,7 @@ type ErrorPage struct {
 // wrong; unexpected errors are logged with their detail, which the visitor
 // never sees.
 func (s *Env) RenderError(w http.ResponseWriter, r *http.Request, err error) {
-	status, msg := ErrorStatus(err)
-	SetRetryAfter(w, err)
-	if status >= 500 {
-		s.Logger.Error("request failed", "path", r.URL.Path, "err", err)
-	} else {
-		s.Logger.Debug("request refused", "path", r.URL.Path, "status", status, "err", err)
-	}
+	status, msg := s.answer(w, r, err)
 	s.Render(w, r, status, "error", ErrorPage{Site: s.Site(r), Title: http.StatusText(status), Message: msg})
 }
 
@@ -116,8 +154,9 @@ func LevelFor(status int) slog.Level {
 	return slog.LevelInfo
 }
 
-// capitalize upper-cases the first letter of a message.
-func capitalize(msg string) string {
+// sentence makes a message a sentence: its first letter upper-cased and
+// a full stop at the end.
+func sentence(msg string) string {
 	r, n := utf8.DecodeRuneInString(msg)
-	return string(unicode.ToUpper(r)) + msg[n:]
+	return string(unicode.ToUpper(r)) + strings.TrimSuffix(msg[n:], ".") + "."
 }

@@ -2,7 +2,6 @@ package core
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -12,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"kith/federation"
 	"kith/store"
 )
 
@@ -54,31 +52,6 @@ func WriteAPI(w http.ResponseWriter, status int, v any) {
 // APIError answers with Mastodon's error shape.
 func APIError(w http.ResponseWriter, status int, msg string) {
 	WriteAPI(w, status, map[string]string{"error": msg})
-}
-
-// APIFail maps an error to a status and a message, as errorStatus does
-// for pages: unexpected errors are logged and reported without detail.
-func (s *Env) APIFail(w http.ResponseWriter, r *http.Request, err error) {
-	var ue *UserError
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &ue):
-		APIError(w, ue.Status, ue.Msg)
-	case errors.Is(err, store.ErrNotFound), errors.Is(err, federation.ErrNotFound):
-		APIError(w, http.StatusNotFound, "Record not found")
-	case errors.Is(err, federation.ErrForbidden):
-		APIError(w, http.StatusForbidden, "This action is not allowed")
-	case errors.Is(err, federation.ErrBadRequest), errors.Is(err, errBadRequest):
-		APIError(w, http.StatusUnprocessableEntity, "Validation failed: "+strings.TrimPrefix(err.Error(), "bad request: "))
-	case errors.As(err, &tooBig):
-		APIError(w, http.StatusRequestEntityTooLarge, "The request is too large")
-	case errors.Is(err, ErrTooManyTries):
-		SetRetryAfter(w, err)
-		APIError(w, http.StatusTooManyRequests, "Too many requests")
-	default:
-		s.Logger.Error("api request failed", "path", r.URL.Path, "err", err)
-		APIError(w, http.StatusInternalServerError, "Something went wrong")
-	}
 }
 
 // APIParams are an API request's parameters. Mastodon accepts them as

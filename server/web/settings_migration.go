@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -89,7 +90,7 @@ func (s *Web) HandleMigrationPost(w http.ResponseWriter, r *http.Request) {
 		done = "alias-removed"
 	case "move":
 		if target == "" {
-			err = federation.ErrBadRequest
+			err = errNoTarget
 			break
 		}
 		_, err = s.Fed.MoveTo(ctx, target)
@@ -111,18 +112,18 @@ func (s *Web) HandleMigrationPost(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/settings/migration?done="+done, http.StatusSeeOther)
 }
 
+// errNoTarget is a move with no account to move to.
+var errNoTarget = fmt.Errorf("%w: no account to move to", federation.ErrInvalid)
+
 // migrationError words the errors the owner can fix (an unknown account,
 // a target that does not list this one yet) for the page.
 func migrationError(err error) (string, bool) {
 	switch {
 	case err == nil:
 		return "", false
-	case errors.Is(err, federation.ErrForbidden), errors.Is(err, federation.ErrBadRequest), errors.Is(err, federation.ErrNotFound):
-		msg := err.Error()
-		for _, p := range []string{"forbidden: ", "bad request: ", "not found: "} {
-			msg = strings.TrimPrefix(msg, p)
-		}
-		if msg == "bad request" {
+	case errors.Is(err, federation.ErrForbidden), errors.Is(err, federation.ErrBadRequest), errors.Is(err, federation.ErrInvalid), errors.Is(err, federation.ErrNotFound):
+		msg := federation.Reason(err)
+		if errors.Is(err, errNoTarget) {
 			msg = "Give the account to move to, as @name@example.org or its URL."
 		}
 		return msg, true

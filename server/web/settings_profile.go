@@ -178,7 +178,7 @@ func (s *Web) HandleSaveProfile(w http.ResponseWriter, r *http.Request) {
 // refuseProfile shows the form again with what was typed and why it was
 // refused; unexpected errors get the error page.
 func (s *Web) refuseProfile(w http.ResponseWriter, r *http.Request, form profileForm, err error) {
-	status, msg := core.ErrorStatus(webFederationError(err))
+	status, msg := core.StatusOf(webFederationError(err))
 	if status >= 500 {
 		s.RenderError(w, r, err)
 		return

@@ -313,7 +313,7 @@ func (s *Web) HandleCompose(slots core.UploadSlots) http.HandlerFunc {
 // composeFailed shows the form again with what went wrong; a failure
 // that is not the owner's to fix becomes an error page.
 func (s *Web) composeFailed(w http.ResponseWriter, r *http.Request, f ComposeForm, err error) {
-	status, msg := core.ErrorStatus(err)
+	status, msg := core.StatusOf(err)
 	if status >= 500 || status == http.StatusNotFound || status == http.StatusForbidden {
 		s.RenderError(w, r, err)
 		return

@@ -211,7 +211,7 @@ func (s *Web) HandleStatusPage(w http.ResponseWriter, r *http.Request) {
 	if core.WantsActivityJSON(r) {
 		doc, err := s.Fed.PostDocument(ctx, id)
 		if err != nil {
-			s.APError(w, r, err)
+			s.PlainFail(w, r, err)
 			return
 		}
 		core.WriteActivityJSON(w, http.StatusOK, doc)

@@ -56,7 +56,7 @@ func (s *Web) HandleFollowByHandle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.Follow(ctx, a, core.APIParams{Values: url.Values{}}); err != nil {
-		status, msg := core.ErrorStatus(webFederationError(err))
+		status, msg := core.StatusOf(webFederationError(err))
 		if status >= 500 {
 			s.RenderError(w, r, err)
 			return
@@ -75,7 +75,7 @@ func lookupMessage(acct string, err error) string {
 	case errors.As(err, &le):
 		return "Could not find " + acct + ": " + le.Explain()
 	case errors.Is(err, federation.ErrForbidden):
-		_, msg := core.ErrorStatus(err)
+		_, msg := core.StatusOf(err)
 		return msg
 	}
 	return "No account was found at " + acct + "."

@@ -126,7 +126,7 @@ func (s *Web) remoteInteract(w http.ResponseWriter, r *http.Request, limit *core
 	if err != nil {
 		s.Logger.Debug("remote follow lookup failed", "acct", v.Acct, "err", err)
 		v.Error = "Your server could not be asked, or it does not offer following from elsewhere. Check the handle, or search for " + s.Fed.URLs().Profile() + " on your server."
-		if errors.Is(err, federation.ErrBadRequest) {
+		if errors.Is(err, federation.ErrInvalid) {
 			v.Error = "Type your handle like @you@your.server."
 		}
 		s.Render(w, r, http.StatusUnprocessableEntity, "remote_follow", v)
