@@ -92,7 +92,7 @@ func milliOrZero(t time.Time) int64 {
 }
 
 // UpsertActor stores an actor by URI, replacing what was known, and
-// returns its row id.
+// returns its row id. Storing the local actor tells the DB its OwnerID.
 func (tx *Tx) UpsertActor(ctx context.Context, a Actor) (int64, error) {
 	fields, _ := json.Marshal(nonNil(a.Fields))
 	aka, _ := json.Marshal(nonNil(a.AlsoKnownAs))
@@ -118,6 +118,9 @@ func (tx *Tx) UpsertActor(ctx context.Context, a Actor) (int64, error) {
 		milliOrZero(a.FetchedAt), now, now).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("upsert actor %s: %w", a.URI, err)
+	}
+	if a.Local {
+		tx.ownerID, tx.wroteOwner = id, true
 	}
 	return id, nil
 }

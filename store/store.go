@@ -30,6 +30,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -54,6 +55,9 @@ type DB struct {
 	wstmts *stmtCache
 	logger *slog.Logger
 	now    func() time.Time
+	// ownerID is the owner's actors row: read at Open, set when a
+	// transaction that writes the local actor commits.
+	ownerID atomic.Int64
 }
 
 // pragmas go in the DSN so that every pooled connection gets them, not just
@@ -113,6 +117,11 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*DB, error) {
 		write.Close()
 		return nil, classifyOpenError(path, err)
 	}
+	if err := db.loadOwnerID(ctx); err != nil {
+		db.wstmts.close()
+		write.Close()
+		return nil, err
+	}
 
 	read, err := sql.Open("sqlite", dsn(path, true))
 	if err != nil {
@@ -125,6 +134,23 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*DB, error) {
 	db.read = &reader{pool: read, stmts: newStmtCache(read)}
 	return db, nil
 }
+
+// loadOwnerID reads the id of the owner's actors row, if it exists yet.
+func (db *DB) loadOwnerID(ctx context.Context) error {
+	var id int64
+	err := db.write.QueryRowContext(ctx, `SELECT id FROM actors WHERE local = 1 LIMIT 1`).Scan(&id)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("owner's actor: %w", err)
+	}
+	db.ownerID.Store(id)
+	return nil
+}
+
+// OwnerID is the id of the owner's actors row (not of the owner account,
+// which has no id of its own), the one every "the owner's" query means.
+// It is 0 until that row exists: federation writes it from the owner
+// account when it starts.
+func (db *DB) OwnerID() int64 { return db.ownerID.Load() }
 
 // SetClock replaces the store's clock (time.Now), which dates what it
 // writes, allocates post ids and says which day is today in tag history.
@@ -191,6 +217,11 @@ type Tx struct {
 	now    time.Time
 	stmts  *stmtCache
 	missed map[string]bool // queries to prepare once the connection is free
+	// ownerID is the DB's OwnerID when the transaction began, or the
+	// local actor's row once the transaction wrote it (wroteOwner), for
+	// the DB to learn when it commits.
+	ownerID    int64
+	wroteOwner bool
 }
 
 // Now is the time the transaction started; rows written in one transaction
@@ -208,7 +239,7 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{tx: sqlTx, now: db.now(), stmts: db.wstmts}
+	tx := &Tx{tx: sqlTx, now: db.now(), stmts: db.wstmts, ownerID: db.OwnerID()}
 	if err := fn(tx); err != nil {
 		if rbErr := sqlTx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
 			return errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
@@ -220,6 +251,9 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 	if tx.missed != nil {
 		db.wstmts.prepareLater(tx.missed)
+	}
+	if tx.wroteOwner {
+		db.ownerID.Store(tx.ownerID)
 	}
 	return nil
 }

@@ -113,3 +113,53 @@ func TestCancelTransactionMidFlight(t *testing.T) {
 		t.Errorf("JobByID(99): got %v, want ErrNotFound", err)
 	}
 }
+
+// The store learns the owner's actor id when the row is written, keeps it
+// through a rolled-back write, and reads it back when the file is opened
+// again.
+func TestOwnerID(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "kith.db")
+	db, err := Open(ctx, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := db.OwnerID(); got != 0 {
+		t.Errorf("OwnerID before the row: got %d, want 0", got)
+	}
+	var remote, owner int64
+	err = db.InTx(ctx, func(tx *Tx) (err error) {
+		if remote, err = tx.UpsertActor(ctx, Actor{URI: "https://b.example/users/bob", Username: "bob", Domain: "b.example"}); err != nil {
+			return err
+		}
+		owner, err = tx.UpsertActor(ctx, Actor{URI: "https://kith.test/users/me", Local: true, Username: "me", Domain: "kith.test"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := db.OwnerID(); got != owner || got == remote {
+		t.Errorf("OwnerID after the row: got %d, want %d", got, owner)
+	}
+	failed := errors.New("rolled back")
+	err = db.InTx(ctx, func(tx *Tx) error {
+		if _, err := tx.UpsertActor(ctx, Actor{URI: "https://kith.test/users/other", Local: true, Username: "other", Domain: "kith.test"}); err != nil {
+			return err
+		}
+		return failed
+	})
+	if !errors.Is(err, failed) {
+		t.Fatalf("rolled-back write: got %v, want %v", err, failed)
+	}
+	if got := db.OwnerID(); got != owner {
+		t.Errorf("OwnerID after a rollback: got %d, want %d", got, owner)
+	}
+	db.Close()
+	if db, err = Open(ctx, path, nil); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if got := db.OwnerID(); got != owner {
+		t.Errorf("OwnerID after reopening: got %d, want %d", got, owner)
+	}
+}
