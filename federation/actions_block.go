@@ -23,11 +23,11 @@ func (f *Federation) Block(ctx context.Context, actorID int64) error {
 	}
 	return f.transact(ctx, func(tx *store.Tx) error {
 		id := f.newActivityID()
-		fresh, err := tx.PutBlock(ctx, f.localID, target.ID, id)
+		fresh, err := tx.PutBlock(ctx, f.db.OwnerID(), target.ID, id)
 		if err != nil || !fresh {
 			return err
 		}
-		if err := tx.SeverFollows(ctx, f.localID, target.ID); err != nil {
+		if err := tx.SeverFollows(ctx, f.db.OwnerID(), target.ID); err != nil {
 			return err
 		}
 		return f.publish(ctx, tx, ap.OutActivity{ID: id, Type: "Block", Actor: f.urls.Actor(), To: []string{target.URI}, Object: target.URI},
@@ -42,7 +42,7 @@ func (f *Federation) Unblock(ctx context.Context, actorID int64) error {
 		return err
 	}
 	return f.transact(ctx, func(tx *store.Tx) error {
-		blockID, err := tx.DeleteBlock(ctx, f.localID, target.ID)
+		blockID, err := tx.DeleteBlock(ctx, f.db.OwnerID(), target.ID)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
 		}
@@ -68,7 +68,7 @@ func (f *Federation) BlockDomain(ctx context.Context, domain string) error {
 		if _, err := tx.PutDomainBlock(ctx, domain); err != nil {
 			return err
 		}
-		return tx.SeverDomainFollows(ctx, f.localID, domain)
+		return tx.SeverDomainFollows(ctx, domain)
 	})
 	if err != nil {
 		return err
@@ -107,14 +107,14 @@ func (f *Federation) pin(ctx context.Context, postID int64, typ string) error {
 	return f.transact(ctx, func(tx *store.Tx) error {
 		var err error
 		if typ == "Add" {
-			err = tx.PutPin(ctx, f.localID, p.URI)
+			err = tx.PutPin(ctx, f.db.OwnerID(), p.URI)
 		} else {
-			err = tx.DeletePin(ctx, f.localID, p.URI)
+			err = tx.DeletePin(ctx, f.db.OwnerID(), p.URI)
 		}
 		if err != nil {
 			return err
 		}
-		inboxes, err := tx.FollowerInboxes(ctx, f.localID)
+		inboxes, err := tx.FollowerInboxes(ctx, f.db.OwnerID())
 		if err != nil {
 			return err
 		}

@@ -44,11 +44,11 @@ func (f *Federation) followActor(ctx context.Context, target store.Actor) error 
 		return fmt.Errorf("%w: %s is on a blocked domain", ErrForbidden, target.Handle())
 	}
 	err := f.db.InTx(ctx, func(tx *store.Tx) error {
-		if existing, err := tx.FollowBetween(ctx, f.localID, target.ID); err == nil && existing.State == store.FollowAccepted {
+		if existing, err := tx.FollowBetween(ctx, f.db.OwnerID(), target.ID); err == nil && existing.State == store.FollowAccepted {
 			return nil
 		}
 		id := f.newActivityID()
-		if err := tx.PutFollow(ctx, store.Follow{FollowerID: f.localID, FolloweeID: target.ID, State: store.FollowPending, ActivityURI: id}); err != nil {
+		if err := tx.PutFollow(ctx, store.Follow{FollowerID: f.db.OwnerID(), FolloweeID: target.ID, State: store.FollowPending, ActivityURI: id}); err != nil {
 			return err
 		}
 		return f.publish(ctx, tx, ap.OutActivity{ID: id, Type: "Follow", Actor: f.urls.Actor(), To: []string{target.URI}, Object: target.URI},
@@ -67,14 +67,14 @@ func (f *Federation) Unfollow(ctx context.Context, actorID int64) error {
 		return err
 	}
 	err = f.db.InTx(ctx, func(tx *store.Tx) error {
-		follow, err := tx.FollowBetween(ctx, f.localID, target.ID)
+		follow, err := tx.FollowBetween(ctx, f.db.OwnerID(), target.ID)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		if _, err := tx.DeleteFollow(ctx, f.localID, target.ID); err != nil {
+		if _, err := tx.DeleteFollow(ctx, f.db.OwnerID(), target.ID); err != nil {
 			return err
 		}
 		return f.publishUndo(ctx, tx, ap.OutActivity{ID: follow.ActivityURI, Type: "Follow", Actor: f.urls.Actor(), Object: target.URI},
@@ -108,18 +108,18 @@ func (f *Federation) answerFollower(ctx context.Context, actorID int64, typ stri
 	}
 	var notice int64
 	err = f.db.InTx(ctx, func(tx *store.Tx) error {
-		follow, err := tx.FollowBetween(ctx, follower.ID, f.localID)
+		follow, err := tx.FollowBetween(ctx, follower.ID, f.db.OwnerID())
 		if err != nil {
 			return err
 		}
 		if typ == "Accept" {
-			if err := tx.SetFollowState(ctx, follower.ID, f.localID, store.FollowAccepted); err != nil {
+			if err := tx.SetFollowState(ctx, follower.ID, f.db.OwnerID(), store.FollowAccepted); err != nil {
 				return err
 			}
 			if notice, err = tx.Notify(ctx, "follow", follower.ID, 0); err != nil {
 				return err
 			}
-		} else if _, err := tx.DeleteFollow(ctx, follower.ID, f.localID); err != nil {
+		} else if _, err := tx.DeleteFollow(ctx, follower.ID, f.db.OwnerID()); err != nil {
 			return err
 		}
 		return f.sendFollowAnswer(ctx, tx, typ, follower, follow.ActivityURI)

@@ -21,16 +21,16 @@ func (f *Federation) Boost(ctx context.Context, postID int64) error {
 	}
 	var boostID int64
 	err = f.transact(ctx, func(tx *store.Tx) error {
-		if _, err := tx.BoostOf(ctx, f.localID, p.ID); err == nil {
+		if _, err := tx.BoostOf(ctx, f.db.OwnerID(), p.ID); err == nil {
 			return nil // already boosted
 		}
 		id := f.newActivityID()
 		var err error
-		if boostID, err = tx.InsertPost(ctx, store.Post{URI: id, URL: id, AuthorID: f.localID, Local: true, Type: "Announce",
+		if boostID, err = tx.InsertPost(ctx, store.Post{URI: id, URL: id, AuthorID: f.db.OwnerID(), Local: true, Type: "Announce",
 			ReblogOfID: p.ID, Visibility: store.Public, PublishedAt: tx.Now()}); err != nil {
 			return err
 		}
-		inboxes, err := tx.FollowerInboxes(ctx, f.localID)
+		inboxes, err := tx.FollowerInboxes(ctx, f.db.OwnerID())
 		if err != nil {
 			return err
 		}
@@ -54,7 +54,7 @@ func (f *Federation) Unboost(ctx context.Context, postID int64) error {
 	}
 	var boostID int64
 	err = f.transact(ctx, func(tx *store.Tx) error {
-		boost, err := tx.BoostOf(ctx, f.localID, p.ID)
+		boost, err := tx.BoostOf(ctx, f.db.OwnerID(), p.ID)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
 		}
@@ -68,7 +68,7 @@ func (f *Federation) Unboost(ctx context.Context, postID int64) error {
 		if err := tx.HidePublicActivities(ctx, p.URI); err != nil {
 			return err
 		}
-		inboxes, err := tx.FollowerInboxes(ctx, f.localID)
+		inboxes, err := tx.FollowerInboxes(ctx, f.db.OwnerID())
 		if err != nil {
 			return err
 		}
@@ -92,7 +92,7 @@ func (f *Federation) Like(ctx context.Context, postID int64) error {
 	}
 	return f.transact(ctx, func(tx *store.Tx) error {
 		id := f.newActivityID()
-		fresh, err := tx.PutLike(ctx, f.localID, p.ID, "", id)
+		fresh, err := tx.PutLike(ctx, f.db.OwnerID(), p.ID, "", id)
 		if err != nil || !fresh || author.Local {
 			return err
 		}
@@ -108,14 +108,14 @@ func (f *Federation) Unlike(ctx context.Context, postID int64) error {
 		return err
 	}
 	return f.transact(ctx, func(tx *store.Tx) error {
-		likeID, err := tx.LikeActivity(ctx, f.localID, p.ID)
+		likeID, err := tx.LikeActivity(ctx, f.db.OwnerID(), p.ID)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		if err := tx.DeleteLike(ctx, f.localID, p.ID); err != nil || author.Local {
+		if err := tx.DeleteLike(ctx, f.db.OwnerID(), p.ID); err != nil || author.Local {
 			return err
 		}
 		inner := ap.OutActivity{ID: likeID, Type: "Like", Actor: f.urls.Actor(), Object: p.URI}
@@ -145,7 +145,7 @@ func (f *Federation) Vote(ctx context.Context, postID int64, choices []int) erro
 				return fmt.Errorf("%w: no option %d", ErrInvalid, c)
 			}
 			id := f.newActivityID()
-			fresh, err := tx.RecordVote(ctx, p.ID, f.localID, c, id)
+			fresh, err := tx.RecordVote(ctx, p.ID, f.db.OwnerID(), c, id)
 			if err != nil || !fresh || author.Local {
 				if err != nil {
 					return err

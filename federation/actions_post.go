@@ -109,7 +109,7 @@ func (f *Federation) preparePost(ctx context.Context, np NewPost) (store.Post, [
 	}
 	now := f.now()
 	p := store.Post{
-		URI: "urn:kith:pending:" + f.newActivityID(), AuthorID: f.localID, Local: true, Type: "Note", Visibility: vis,
+		URI: "urn:kith:pending:" + f.newActivityID(), AuthorID: f.db.OwnerID(), Local: true, Type: "Note", Visibility: vis,
 		InReplyToURI: np.InReplyTo, Summary: strings.TrimSpace(np.Summary), Content: r.HTML, Source: text, SourceType: np.SourceType,
 		Language: np.Language, Sensitive: np.Sensitive || np.Summary != "", PublishedAt: now,
 		Attachments: np.Attachments, Tags: r.Tags,
@@ -225,7 +225,7 @@ func (f *Federation) ownPost(ctx context.Context, postID int64) (store.Post, err
 	if err != nil {
 		return store.Post{}, err
 	}
-	if p.AuthorID != f.localID || p.ReblogOfID != 0 {
+	if p.AuthorID != f.db.OwnerID() || p.ReblogOfID != 0 {
 		return store.Post{}, fmt.Errorf("%w: post %d is not the owner's", ErrForbidden, postID)
 	}
 	return p, nil

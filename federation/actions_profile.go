@@ -96,11 +96,11 @@ func (f *Federation) ResendMove(ctx context.Context) (store.Actor, error) {
 // mover too, so that they carry the block over to the new account.
 func (f *Federation) sendMove(ctx context.Context, target string) error {
 	return f.transact(ctx, func(tx *store.Tx) error {
-		inboxes, err := tx.FollowerInboxes(ctx, f.localID)
+		inboxes, err := tx.FollowerInboxes(ctx, f.db.OwnerID())
 		if err != nil {
 			return err
 		}
-		blockers, err := tx.BlockerInboxes(ctx, f.localID)
+		blockers, err := tx.BlockerInboxes(ctx, f.db.OwnerID())
 		if err != nil {
 			return err
 		}
@@ -126,7 +126,7 @@ func (f *Federation) updateLocalActor(ctx context.Context, tx *store.Tx, a store
 	if _, err := tx.UpsertActor(ctx, a); err != nil {
 		return err
 	}
-	inboxes, err := tx.FollowerInboxes(ctx, f.localID)
+	inboxes, err := tx.FollowerInboxes(ctx, f.db.OwnerID())
 	if err != nil {
 		return err
 	}

@@ -107,7 +107,7 @@ func (f *Federation) importPost(ctx context.Context, tx *store.Tx, p store.Post,
 		p.InReplyToURI = uri
 	}
 	p.URI, p.URL = "urn:kith:pending:"+f.newActivityID(), ""
-	p.AuthorID, p.Local, p.Conversation, p.InReplyToID = f.localID, true, "", 0
+	p.AuthorID, p.Local, p.Conversation, p.InReplyToID = f.db.OwnerID(), true, "", 0
 	if parent, err := tx.PostByURI(ctx, p.InReplyToURI); err == nil && p.InReplyToURI != "" {
 		p.InReplyToID, p.Conversation = parent.ID, parent.Conversation
 	}

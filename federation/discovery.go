@@ -136,7 +136,7 @@ func (f *Federation) NodeInfo(ctx context.Context, version string) (NodeInfo, er
 	if version != "2.0" && version != "2.1" {
 		return NodeInfo{}, fmt.Errorf("nodeinfo %s: %w", version, ErrNotFound)
 	}
-	posts, err := f.db.CountPostsByAuthor(ctx, f.localID, store.Public, store.Unlisted, store.Private, store.Direct)
+	posts, err := f.db.CountPostsByAuthor(ctx, f.db.OwnerID(), store.Public, store.Unlisted, store.Private, store.Direct)
 	if err != nil {
 		return NodeInfo{}, err
 	}

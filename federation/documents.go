@@ -131,7 +131,7 @@ func (f *Federation) FollowCollection(ctx context.Context, which string, page in
 	if which == "following" {
 		base = f.urls.Following()
 	}
-	followers, following, err := f.db.CountFollows(ctx, f.localID)
+	followers, following, err := f.db.CountFollows(ctx, f.db.OwnerID())
 	if err != nil {
 		return ap.OutCollection{}, err
 	}
@@ -148,9 +148,9 @@ func (f *Federation) FollowCollection(ctx context.Context, which string, page in
 	}
 	var actors []store.Actor
 	if which == "following" {
-		actors, err = f.db.Following(ctx, f.localID, store.FollowAccepted, (page-1)*pageSize, pageSize)
+		actors, err = f.db.Following(ctx, f.db.OwnerID(), store.FollowAccepted, (page-1)*pageSize, pageSize)
 	} else {
-		actors, err = f.db.Followers(ctx, f.localID, store.FollowAccepted, (page-1)*pageSize, pageSize)
+		actors, err = f.db.Followers(ctx, f.db.OwnerID(), store.FollowAccepted, (page-1)*pageSize, pageSize)
 	}
 	if err != nil {
 		return ap.OutCollection{}, err
@@ -169,7 +169,7 @@ func (f *Federation) FollowCollection(ctx context.Context, which string, page in
 
 // Featured serves the owner's pinned posts.
 func (f *Federation) Featured(ctx context.Context) (ap.OutCollection, error) {
-	uris, err := f.db.Pins(ctx, f.localID)
+	uris, err := f.db.Pins(ctx, f.db.OwnerID())
 	if err != nil {
 		return ap.OutCollection{}, err
 	}

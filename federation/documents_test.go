@@ -355,7 +355,7 @@ func TestFollowCollections(t *testing.T) {
 			} else {
 				want = append(want, uri)
 			}
-			if err := tx.PutFollow(ctx, store.Follow{FollowerID: id, FolloweeID: alice.fed.LocalActorID(), State: state, ActivityURI: uri + "#follow"}); err != nil {
+			if err := tx.PutFollow(ctx, store.Follow{FollowerID: id, FolloweeID: alice.db.OwnerID(), State: state, ActivityURI: uri + "#follow"}); err != nil {
 				return err
 			}
 		}
@@ -440,7 +440,7 @@ func TestFeatured(t *testing.T) {
 		t.Errorf("a followers-only post could be pinned")
 	}
 	// Pinned behind the action's back: still not served.
-	if err := alice.db.InTx(ctx, func(tx *store.Tx) error { return tx.PutPin(ctx, alice.fed.LocalActorID(), private.URI) }); err != nil {
+	if err := alice.db.InTx(ctx, func(tx *store.Tx) error { return tx.PutPin(ctx, alice.db.OwnerID(), private.URI) }); err != nil {
 		t.Fatal(err)
 	}
 

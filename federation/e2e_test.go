@@ -238,7 +238,7 @@ func TestBlockSeversAndDrops(t *testing.T) {
 			t.Errorf("on %s: follows survive the block", k.name)
 		}
 	}
-	if blocked, _ := alice.db.Blocked(ctx, alice.actorOn(t, bob).ID, alice.fed.LocalActorID()); !blocked {
+	if blocked, _ := alice.db.Blocked(ctx, alice.actorOn(t, bob).ID, alice.db.OwnerID()); !blocked {
 		t.Errorf("alice does not know bob blocks her")
 	}
 	// alice's later activities are dropped by bob.
@@ -389,7 +389,7 @@ func TestPollResultNotifies(t *testing.T) {
 
 func closePollsAt(ctx context.Context, k *kith, at time.Time) error {
 	return k.db.InTx(ctx, func(tx *store.Tx) error {
-		_, err := tx.CloseExpiredPolls(ctx, k.fed.LocalActorID(), at)
+		_, err := tx.CloseExpiredPolls(ctx, at)
 		return err
 	})
 }

@@ -86,7 +86,6 @@ type Federation struct {
 	ownerKey    atomic.Pointer[rsa.PrivateKey] // swapped by RotateKeys and ownerKeyNow
 	keyChecked  atomic.Int64                   // when ownerKeyNow last read the key, Unix ms
 	instanceKey *rsa.PrivateKey
-	localID     int64 // the owner's actors row
 
 	fetches fetchGroup // one fetch per URL at a time
 
@@ -154,7 +153,7 @@ func New(ctx context.Context, db *store.DB, runner *jobs.Runner, logger *slog.Lo
 	// Domains blocked in the config file lose their follows too, as if
 	// the owner had blocked them.
 	for _, d := range opts.BlockedDomains {
-		if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.SeverDomainFollows(ctx, f.localID, d) }); err != nil {
+		if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.SeverDomainFollows(ctx, d) }); err != nil {
 			return nil, err
 		}
 	}
@@ -167,9 +166,6 @@ const maxApplying = 2
 
 // URLs returns the URL shapes of this instance.
 func (f *Federation) URLs() URLs { return f.urls }
-
-// LocalActorID is the owner's actor row id.
-func (f *Federation) LocalActorID() int64 { return f.localID }
 
 func (f *Federation) loadKeys(ctx context.Context) error {
 	owner, err := f.db.Owner(ctx)
@@ -233,7 +229,8 @@ func publicKeyPEM(key *rsa.PrivateKey) string {
 }
 
 // syncLocalActor writes the owner's actors row from the owner account and
-// the URL shapes, so posts and follows can refer to it like to any actor.
+// the URL shapes, so posts and follows can refer to it like to any actor;
+// writing it tells the store its id (store.DB.OwnerID).
 func (f *Federation) syncLocalActor(ctx context.Context) error {
 	owner, err := f.db.Owner(ctx)
 	if err != nil {
@@ -257,8 +254,7 @@ func (f *Federation) syncLocalActor(ctx context.Context) error {
 	}
 	a.FetchedAt = f.now()
 	return f.db.InTx(ctx, func(tx *store.Tx) error {
-		id, err := tx.UpsertActor(ctx, a)
-		f.localID = id
+		_, err := tx.UpsertActor(ctx, a)
 		return err
 	})
 }

@@ -53,7 +53,7 @@ func TestFedifyHostile(t *testing.T) {
 		if err != nil {
 			return false
 		}
-		f, err := alice.db.FollowBetween(ctx, alice.fed.LocalActorID(), peerActor.ID)
+		f, err := alice.db.FollowBetween(ctx, alice.db.OwnerID(), peerActor.ID)
 		return err == nil && f.State == store.FollowAccepted
 	})
 

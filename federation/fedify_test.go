@@ -29,7 +29,7 @@ func TestFedifyInterop(t *testing.T) {
 	if err != nil {
 		t.Fatalf("alice did not store the peer: %v", err)
 	}
-	if f, err := alice.db.FollowBetween(ctx, peerActor.ID, alice.fed.LocalActorID()); err != nil || f.State != store.FollowAccepted {
+	if f, err := alice.db.FollowBetween(ctx, peerActor.ID, alice.db.OwnerID()); err != nil || f.State != store.FollowAccepted {
 		t.Fatalf("peer → alice on alice: %+v %v", f, err)
 	}
 	// The first knock was RFC 9421, refused with 401; the retry was
@@ -41,7 +41,7 @@ func TestFedifyInterop(t *testing.T) {
 		t.Fatal(err)
 	}
 	n.settleUntil("the peer to accept alice", func() bool {
-		f, err := alice.db.FollowBetween(ctx, alice.fed.LocalActorID(), peerActor.ID)
+		f, err := alice.db.FollowBetween(ctx, alice.db.OwnerID(), peerActor.ID)
 		return err == nil && f.State == store.FollowAccepted
 	})
 

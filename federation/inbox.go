@@ -164,7 +164,7 @@ func (f *Federation) runInbox(ctx context.Context, job store.Job) error {
 		}
 		return f.retryable(err)
 	}
-	if blocked, err := f.db.Blocked(ctx, f.localID, actor.ID); err != nil || blocked {
+	if blocked, err := f.db.Blocked(ctx, f.db.OwnerID(), actor.ID); err != nil || blocked {
 		return err
 	}
 	err = f.apply(ctx, actor, act)

@@ -64,7 +64,7 @@ func visibilityOfActivity(act *ap.Activity, actor store.Actor) string {
 }
 
 func (f *Federation) ownerFollows(ctx context.Context, actorID int64) (bool, error) {
-	follow, err := f.db.FollowBetween(ctx, f.localID, actorID)
+	follow, err := f.db.FollowBetween(ctx, f.db.OwnerID(), actorID)
 	if errors.Is(err, store.ErrNotFound) {
 		return false, nil
 	}

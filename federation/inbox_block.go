@@ -15,9 +15,9 @@ func (f *Federation) onBlock(ctx context.Context, actor store.Actor, act *ap.Act
 		return nil
 	}
 	return f.db.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.PutBlock(ctx, actor.ID, f.localID, cmp.Or(act.ID, actor.URI+"#blocks")); err != nil {
+		if _, err := tx.PutBlock(ctx, actor.ID, f.db.OwnerID(), cmp.Or(act.ID, actor.URI+"#blocks")); err != nil {
 			return err
 		}
-		return tx.SeverFollows(ctx, actor.ID, f.localID)
+		return tx.SeverFollows(ctx, actor.ID, f.db.OwnerID())
 	})
 }

@@ -93,7 +93,7 @@ func (f *Federation) concernsOwner(ctx context.Context, actor store.Actor, obj *
 			return true, nil
 		}
 	}
-	follow, err := f.db.FollowBetween(ctx, f.localID, actor.ID)
+	follow, err := f.db.FollowBetween(ctx, f.db.OwnerID(), actor.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		return false, nil
 	}

@@ -24,7 +24,7 @@ func (f *Federation) onFollow(ctx context.Context, actor store.Actor, act *ap.Ac
 	}
 	var notice int64
 	err = f.db.InTx(ctx, func(tx *store.Tx) error {
-		existing, err := tx.FollowBetween(ctx, actor.ID, f.localID)
+		existing, err := tx.FollowBetween(ctx, actor.ID, f.db.OwnerID())
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
@@ -33,7 +33,7 @@ func (f *Federation) onFollow(ctx context.Context, actor store.Actor, act *ap.Ac
 		if local.Locked && !alreadyAccepted {
 			state = store.FollowPending
 		}
-		if err := tx.PutFollow(ctx, store.Follow{FollowerID: actor.ID, FolloweeID: f.localID, State: state, ActivityURI: act.ID}); err != nil {
+		if err := tx.PutFollow(ctx, store.Follow{FollowerID: actor.ID, FolloweeID: f.db.OwnerID(), State: state, ActivityURI: act.ID}); err != nil {
 			return err
 		}
 		if state == store.FollowPending {
@@ -81,7 +81,7 @@ func (f *Federation) onAcceptReject(ctx context.Context, actor store.Actor, act 
 		return fmt.Errorf("%w: %s of a %s", ErrBadRequest, act.Type, inner.Type)
 	}
 	return f.db.InTx(ctx, func(tx *store.Tx) error {
-		follow, err := tx.FollowBetween(ctx, f.localID, actor.ID)
+		follow, err := tx.FollowBetween(ctx, f.db.OwnerID(), actor.ID)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil // nothing to settle
 		}
@@ -95,9 +95,9 @@ func (f *Federation) onAcceptReject(ctx context.Context, actor store.Actor, act 
 			return fmt.Errorf("%w: %s of unknown follow %s", ErrBadRequest, act.Type, followID)
 		}
 		if act.Type == "Accept" {
-			return tx.SetFollowState(ctx, f.localID, actor.ID, store.FollowAccepted)
+			return tx.SetFollowState(ctx, f.db.OwnerID(), actor.ID, store.FollowAccepted)
 		}
-		_, err = tx.DeleteFollow(ctx, f.localID, actor.ID)
+		_, err = tx.DeleteFollow(ctx, f.db.OwnerID(), actor.ID)
 		return err
 	})
 }
@@ -119,7 +119,7 @@ func (f *Federation) onUndo(ctx context.Context, actor store.Actor, act *ap.Acti
 	switch innerType {
 	case "Follow":
 		return f.db.InTx(ctx, func(tx *store.Tx) error {
-			_, err := tx.DeleteFollow(ctx, actor.ID, f.localID)
+			_, err := tx.DeleteFollow(ctx, actor.ID, f.db.OwnerID())
 			return err
 		})
 	case "Like", "EmojiReact":
@@ -128,7 +128,7 @@ func (f *Federation) onUndo(ctx context.Context, actor store.Actor, act *ap.Acti
 		return f.undoAnnounce(ctx, actor, innerID)
 	case "Block":
 		return f.db.InTx(ctx, func(tx *store.Tx) error {
-			_, err := tx.DeleteBlock(ctx, actor.ID, f.localID)
+			_, err := tx.DeleteBlock(ctx, actor.ID, f.db.OwnerID())
 			if errors.Is(err, store.ErrNotFound) {
 				return nil
 			}

@@ -85,7 +85,7 @@ const pollCloseInterval = 5 * time.Minute
 
 func (f *Federation) runClosePolls(ctx context.Context, _ store.Job) error {
 	return f.db.InTx(ctx, func(tx *store.Tx) error {
-		_, err := tx.CloseExpiredPolls(ctx, f.localID, f.now())
+		_, err := tx.CloseExpiredPolls(ctx, f.now())
 		return err
 	})
 }

@@ -56,7 +56,7 @@ func (f *Federation) onUpdate(ctx context.Context, actor store.Actor, act *ap.Ac
 		if err := tx.UpdatePost(ctx, updated); err != nil {
 			return err
 		}
-		if _, err := tx.BoostOf(ctx, f.localID, existing.ID); err == nil && textChanged {
+		if _, err := tx.BoostOf(ctx, f.db.OwnerID(), existing.ID); err == nil && textChanged {
 			notice, err = tx.Notify(ctx, "update", actor.ID, existing.ID)
 			return err
 		}

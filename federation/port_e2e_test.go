@@ -189,7 +189,7 @@ func alicePosts(t *testing.T, alice *kith, media []byte) (store.Post, store.Post
 func checkDavePosts(t *testing.T, dave *kith, first, reply store.Post, media []byte) {
 	t.Helper()
 	ctx := context.Background()
-	posts, err := dave.db.PostsOfAfter(ctx, dave.fed.LocalActorID(), 0, 10)
+	posts, err := dave.db.PostsOfAfter(ctx, dave.db.OwnerID(), 0, 10)
 	if err != nil {
 		t.Fatal(err)
 	}

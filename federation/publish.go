@@ -69,7 +69,7 @@ func (f *Federation) recipients(ctx context.Context, tx *store.Tx, visibility st
 	var inboxes []string
 	if visibility != store.Direct {
 		var err error
-		if inboxes, err = tx.FollowerInboxes(ctx, f.localID); err != nil {
+		if inboxes, err = tx.FollowerInboxes(ctx, f.db.OwnerID()); err != nil {
 			return nil, err
 		}
 	}

@@ -40,7 +40,7 @@ func (f *Federation) streamPost(ctx context.Context, id int64, kind string) {
 		return err == nil && len(posts) == 1
 	}
 	one := onlyID(id)
-	if hub.Listening(events.Filter{Stream: events.User}) && has(f.db.HomeTimeline(ctx, f.localID, one)) {
+	if hub.Listening(events.Filter{Stream: events.User}) && has(f.db.HomeTimeline(ctx, one)) {
 		send(events.User, "", 0)
 	}
 	locality := events.PublicRemote
@@ -62,7 +62,7 @@ func (f *Federation) streamPost(ctx context.Context, id int64, kind string) {
 		}
 	}
 	f.streamToLists(ctx, p, send, has)
-	if p.Visibility == store.Direct && (p.AuthorID == f.localID || f.mentionsOwner(p)) {
+	if p.Visibility == store.Direct && (p.AuthorID == f.db.OwnerID() || f.mentionsOwner(p)) {
 		send(events.Direct, "", 0)
 	}
 }
@@ -75,7 +75,7 @@ func (f *Federation) streamToLists(ctx context.Context, p store.Post, send func(
 		return
 	}
 	for _, l := range lists {
-		if f.opts.Events.Listening(events.Filter{Stream: events.List, ListID: l.ID}) && has(f.db.ListTimeline(ctx, f.localID, l.ID, onlyID(p.ID))) {
+		if f.opts.Events.Listening(events.Filter{Stream: events.List, ListID: l.ID}) && has(f.db.ListTimeline(ctx, l.ID, onlyID(p.ID))) {
 			send(events.List, "", l.ID)
 		}
 	}

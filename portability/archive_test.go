@@ -89,7 +89,7 @@ func TestImportArchive(t *testing.T) {
 			if res.Created != 0 || res.Skipped != 4 {
 				t.Errorf("second run = %+v, want 0 created, 4 skipped", res)
 			}
-			if n, _ := p.db.CountPostsOf(ctx, p.fed.LocalActorID()); n != 4 {
+			if n, _ := p.db.CountPostsOf(ctx, p.db.OwnerID()); n != 4 {
 				t.Errorf("posts after the second run = %d, want 4", n)
 			}
 			if got := mediaFiles(t, p.mediaDir); len(got) != 1 {
@@ -102,7 +102,7 @@ func TestImportArchive(t *testing.T) {
 func checkImportedPosts(t *testing.T, p *testPorter) {
 	t.Helper()
 	ctx := context.Background()
-	posts, err := p.db.PostsOfAfter(ctx, p.fed.LocalActorID(), 0, 10)
+	posts, err := p.db.PostsOfAfter(ctx, p.db.OwnerID(), 0, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +229,7 @@ func TestImportArchiveRefuses(t *testing.T) {
 func assertUnchanged(t *testing.T, p *testPorter) {
 	t.Helper()
 	ctx := context.Background()
-	if n, _ := p.db.CountPostsOf(ctx, p.fed.LocalActorID()); n != 0 {
+	if n, _ := p.db.CountPostsOf(ctx, p.db.OwnerID()); n != 0 {
 		t.Errorf("%d posts after a refused import, want 0", n)
 	}
 	if n, _ := p.db.CountOutbox(ctx); n != 0 {

@@ -24,17 +24,17 @@ func (p *Porter) WriteCSV(ctx context.Context, kind Kind, w io.Writer) error {
 	switch kind {
 	case Following:
 		err = p.writeAccounts(ctx, cw, []string{"Account address", "Show boosts", "Notify on new posts", "Languages"},
-			func() ([]store.AccountEntry, error) { return p.db.FollowingEntries(ctx, p.fed.LocalActorID()) },
+			func() ([]store.AccountEntry, error) { return p.db.FollowingEntries(ctx) },
 			func(e store.AccountEntry) []string {
 				return []string{e.Handle(), fmt.Sprint(e.ShowReblogs), fmt.Sprint(e.Notify), strings.Join(e.Languages, ",")}
 			})
 	case Followers:
 		err = p.writeAccounts(ctx, cw, []string{"Account address"},
-			func() ([]store.AccountEntry, error) { return p.db.FollowerEntries(ctx, p.fed.LocalActorID()) },
+			func() ([]store.AccountEntry, error) { return p.db.FollowerEntries(ctx) },
 			func(e store.AccountEntry) []string { return []string{e.Handle()} })
 	case Blocks:
 		err = p.writeAccounts(ctx, cw, nil,
-			func() ([]store.AccountEntry, error) { return p.db.BlockEntries(ctx, p.fed.LocalActorID()) },
+			func() ([]store.AccountEntry, error) { return p.db.BlockEntries(ctx) },
 			func(e store.AccountEntry) []string { return []string{e.Handle()} })
 	case Mutes:
 		err = p.writeAccounts(ctx, cw, []string{"Account address", "Hide notifications"},

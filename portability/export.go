@@ -87,7 +87,7 @@ func (p *Porter) writeActor(ctx context.Context, zw *zip.Writer) error {
 }
 
 func (p *Porter) writeOutbox(ctx context.Context, zw *zip.Writer) error {
-	localID := p.fed.LocalActorID()
+	localID := p.db.OwnerID()
 	total, err := p.db.CountPostsOf(ctx, localID)
 	if err != nil {
 		return err
@@ -173,7 +173,7 @@ func writeJSON(zw *zip.Writer, name string, v any) error {
 // writeMedia copies the files of the owner's attachments, a page at a
 // time; a file missing from disk is left out (its post still names it).
 func (p *Porter) writeMedia(ctx context.Context, zw *zip.Writer) error {
-	localID := p.fed.LocalActorID()
+	localID := p.db.OwnerID()
 	for after := int64(0); ; {
 		refs, err := p.db.AttachmentsOfAfter(ctx, localID, after, exportPage)
 		if err != nil {

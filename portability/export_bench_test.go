@@ -23,7 +23,7 @@ func seedPosts(b *testing.B, p *testPorter, n int) {
 		err := p.db.InTx(ctx, func(tx *store.Tx) error {
 			for i := done; i < done+batch && i < n; i++ {
 				_, err := tx.InsertPost(ctx, store.Post{URI: fmt.Sprintf("%s/users/alice/statuses/%d", testBaseURL, i+1),
-					AuthorID: p.fed.LocalActorID(), Local: true, Visibility: store.Public, Content: text,
+					AuthorID: p.db.OwnerID(), Local: true, Visibility: store.Public, Content: text,
 					PublishedAt: start.Add(time.Duration(i) * time.Minute), Tags: []string{"kith"}})
 				if err != nil {
 					return err

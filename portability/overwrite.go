@@ -19,13 +19,12 @@ func (p *Porter) removeUnlisted(ctx context.Context, im store.Import) error {
 	}); err != nil {
 		return err
 	}
-	localID := p.fed.LocalActorID()
 	switch Kind(im.Kind) {
 	case Following:
-		return p.removeAccounts(func() ([]store.AccountEntry, error) { return p.db.FollowingEntries(ctx, localID) }, keep,
+		return p.removeAccounts(func() ([]store.AccountEntry, error) { return p.db.FollowingEntries(ctx) }, keep,
 			func(e store.AccountEntry) error { return p.fed.Unfollow(ctx, e.ActorID) })
 	case Blocks:
-		return p.removeAccounts(func() ([]store.AccountEntry, error) { return p.db.BlockEntries(ctx, localID) }, keep,
+		return p.removeAccounts(func() ([]store.AccountEntry, error) { return p.db.BlockEntries(ctx) }, keep,
 			func(e store.AccountEntry) error { return p.fed.Unblock(ctx, e.ActorID) })
 	case Mutes:
 		return p.removeAccounts(func() ([]store.AccountEntry, error) { return p.db.MuteEntries(ctx) }, keep,

@@ -485,7 +485,7 @@ func TestRelationshipsAfterActions(t *testing.T) {
 	}
 	// A follow the other side accepted shows as following, and lists.
 	ctx := context.Background()
-	localID := in.srv.Fed.LocalActorID()
+	localID := in.db.OwnerID()
 	err := in.db.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.PutFollow(ctx, store.Follow{FollowerID: localID, FolloweeID: bob.ID, State: store.FollowAccepted, ActivityURI: "https://x/1"}); err != nil {
 			return err
@@ -558,7 +558,7 @@ func TestAccountStatusesPaging(t *testing.T) {
 	in := newInstance(t, nil)
 	c := newTokenClient(t, in, "read")
 	posts := postStatuses(t, in, 45)
-	ownerID := core.APIID(in.srv.Fed.LocalActorID())
+	ownerID := core.APIID(in.db.OwnerID())
 
 	var seen []string
 	path := "/api/v1/accounts/" + ownerID + "/statuses?limit=20"

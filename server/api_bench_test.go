@@ -46,7 +46,7 @@ func newBenchInstance(b *testing.B) *streamInstance {
 func fillHome(b *testing.B, in *streamInstance, n int) {
 	b.Helper()
 	ctx := context.Background()
-	owner := in.fed.LocalActorID()
+	owner := in.db.OwnerID()
 	ownerURI := config.Default().Server.URL + "/users/" + config.Default().Owner.Username
 	authors := []int64{owner}
 	start := time.Now()
@@ -169,7 +169,7 @@ func BenchmarkAPIHomeTimeline(b *testing.B) {
 	var inStore []time.Duration
 	for range 50 {
 		t0 := time.Now()
-		if _, err := in.db.HomeTimeline(context.Background(), in.fed.LocalActorID(), store.Page{Limit: 40}); err != nil {
+		if _, err := in.db.HomeTimeline(context.Background(), store.Page{Limit: 40}); err != nil {
 			b.Fatal(err)
 		}
 		inStore = append(inStore, time.Since(t0))

@@ -24,7 +24,7 @@ func putFollow(t *testing.T, in *instance, follower, followee int64, state strin
 func TestListsCRUD(t *testing.T) {
 	in := newInstance(t, nil)
 	c := newTokenClient(t, in, "read write")
-	owner := in.srv.Fed.LocalActorID()
+	owner := in.db.OwnerID()
 	bob := addRemoteActor(t, in, "bob", "bob.test")
 	carol := addRemoteActor(t, in, "carol", "carol.test")
 	dave := addRemoteActor(t, in, "dave", "dave.test")

@@ -40,7 +40,7 @@ func TestMarkers(t *testing.T) {
 func TestFollowRequests(t *testing.T) {
 	in := newInstance(t, nil)
 	c := newTokenClient(t, in, "read write follow")
-	owner := in.srv.Fed.LocalActorID()
+	owner := in.db.OwnerID()
 	var ids []int64
 	for i := range 45 {
 		a := addRemoteActor(t, in, fmt.Sprintf("fan%d", i), "fans.test")

@@ -175,7 +175,7 @@ func TestScheduledStatusKeepsFormat(t *testing.T) {
 		t.Fatal(err)
 	}
 	var contents []string
-	for _, s := range c.mustCall(t, 200, "GET", "/api/v1/accounts/"+core.APIID(in.srv.Fed.LocalActorID())+"/statuses", nil).list(t) {
+	for _, s := range c.mustCall(t, 200, "GET", "/api/v1/accounts/"+core.APIID(in.db.OwnerID())+"/statuses", nil).list(t) {
 		contents = append(contents, strings.TrimSpace(s["content"].(string)))
 	}
 	slices.Sort(contents)

@@ -99,7 +99,7 @@ func TestIdempotencyKey(t *testing.T) {
 	if other := post("key-2", "once"); other == first {
 		t.Errorf("another key returned the same status")
 	}
-	n, err := in.db.CountPostsByAuthor(context.Background(), in.srv.Fed.LocalActorID())
+	n, err := in.db.CountPostsByAuthor(context.Background(), in.db.OwnerID())
 	if err != nil || n != 2 {
 		t.Errorf("%d posts, want 2", n)
 	}
@@ -115,7 +115,7 @@ func TestScheduledStatus(t *testing.T) {
 	if params["text"] != "later" || params["visibility"] != "public" {
 		t.Errorf("params = %v", params)
 	}
-	if n, _ := in.db.CountPostsByAuthor(context.Background(), in.srv.Fed.LocalActorID()); n != 0 {
+	if n, _ := in.db.CountPostsByAuthor(context.Background(), in.db.OwnerID()); n != 0 {
 		t.Errorf("a scheduled status was posted at once")
 	}
 	res := c.call(t, "POST", "/api/v1/statuses", url.Values{"status": {"soon"}, "scheduled_at": {in.clock.Now().Add(time.Minute).Format(time.RFC3339)}})
@@ -286,7 +286,7 @@ func TestStatusActions(t *testing.T) {
 		t.Errorf("favourites_count %v", got["favourites_count"])
 	}
 	likers := c.mustCall(t, 200, "GET", base+"/favourited_by", nil).list(t)
-	if len(likers) != 1 || likers[0]["id"] != core.APIID(in.srv.Fed.LocalActorID()) {
+	if len(likers) != 1 || likers[0]["id"] != core.APIID(in.db.OwnerID()) {
 		t.Errorf("favourited_by: %v", likers)
 	}
 

@@ -383,7 +383,7 @@ func TestGoMastodonListsAndRelations(t *testing.T) {
 	in := newInstance(t, nil)
 	client, _ := newGoMastodon(t, in)
 	ctx := context.Background()
-	owner := in.srv.Fed.LocalActorID()
+	owner := in.db.OwnerID()
 	bob := addRemoteActor(t, in, "bob", "bob.test")
 	carol := addRemoteActor(t, in, "carol", "carol.test")
 	dave := addRemoteActor(t, in, "dave", "dave.test")

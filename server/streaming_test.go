@@ -209,7 +209,7 @@ func TestStreamingSSENotification(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		return tx.PutFollow(ctx, store.Follow{FollowerID: follower, FolloweeID: in.fed.LocalActorID(), State: store.FollowPending,
+		return tx.PutFollow(ctx, store.Follow{FollowerID: follower, FolloweeID: in.db.OwnerID(), State: store.FollowPending,
 			ActivityURI: "https://remote.test/follows/1"})
 	})
 	if err != nil {

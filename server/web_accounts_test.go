@@ -39,7 +39,7 @@ func accWantStatus(t *testing.T, what string, resp *http.Response, body string, 
 // relationship is the owner's relationship with an account, from the store.
 func accRelationship(t *testing.T, in *instance, id int64) store.Relationship {
 	t.Helper()
-	rels, err := in.db.Relationships(context.Background(), in.srv.Fed.LocalActorID(), []int64{id})
+	rels, err := in.db.Relationships(context.Background(), []int64{id})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestWebAccountActions(t *testing.T) {
 	// Mute expiry is set by the server's clock and read by the store's.
 	in.clock.Add(time.Since(in.clock.Now()))
 	bob := addRemoteActor(t, in, "bob", "remote.example")
-	local := in.srv.Fed.LocalActorID()
+	local := in.db.OwnerID()
 	c, token := accOwner(t, in)
 
 	steps := []struct {
@@ -196,7 +196,7 @@ func TestWebAccountActions(t *testing.T) {
 func TestWebAccountsPages(t *testing.T) {
 	in := newInstance(t, nil)
 	ctx := context.Background()
-	local := in.srv.Fed.LocalActorID()
+	local := in.db.OwnerID()
 	bob := addRemoteActor(t, in, "bob", "remote.example")
 	carol := addRemoteActor(t, in, "carol", "other.example")
 	dave := addRemoteActor(t, in, "dave", "third.example")
@@ -306,7 +306,7 @@ func TestWebAccountsAuthorizeInteraction(t *testing.T) {
 	}{
 		{bob.URI, http.StatusSeeOther, fmt.Sprintf("/accounts/%d", bob.ID)},
 		{note.URI, http.StatusSeeOther, fmt.Sprintf("/thread/%d", note.ID)},
-		{in.srv.Fed.URLs().Actor(), http.StatusSeeOther, fmt.Sprintf("/accounts/%d", in.srv.Fed.LocalActorID())},
+		{in.srv.Fed.URLs().Actor(), http.StatusSeeOther, fmt.Sprintf("/accounts/%d", in.db.OwnerID())},
 		{"not a handle", http.StatusUnprocessableEntity, ""},
 	}
 	for _, tt := range tests {

@@ -130,7 +130,7 @@ func TestWebHomePageWeight(t *testing.T) {
 func seedVariedHome(t *testing.T, o *webOwner) {
 	t.Helper()
 	ctx := context.Background()
-	owner := o.srv.Fed.LocalActorID()
+	owner := o.db.OwnerID()
 	text := strings.Repeat("The morning train was late again, so I baked a loaf and watched the sparrows on the fence. ", 4)
 	err := o.db.InTx(ctx, func(tx *store.Tx) error {
 		friend, err := tx.UpsertActor(ctx, store.Actor{URI: "https://social.example/users/friend", Type: "Person", Username: "friend",

@@ -22,7 +22,7 @@ func BenchmarkWebProfilePage(b *testing.B) {
 	in := newBenchInstance(b)
 	fillHome(b, in, *benchHomePosts)
 	ctx := context.Background()
-	owner := in.fed.LocalActorID()
+	owner := in.db.OwnerID()
 	// Pin two of the owner's older public posts, as a profile would have.
 	own, err := in.db.AccountStatuses(ctx, owner, store.Page{Limit: 40},
 		store.AccountOptions{Visibilities: []string{store.Public}, ExcludeReblogs: true})

@@ -128,7 +128,7 @@ func TestWebPublicProfileFieldsBoostsAndMove(t *testing.T) {
 	public := addRemotePost(t, in, store.Post{URI: "https://bob.test/p/1", AuthorID: bob.ID, Content: "<p>bob says hi</p>"})
 	private := addRemotePost(t, in, store.Post{URI: "https://bob.test/p/2", AuthorID: bob.ID, Content: "<p>bob's secret</p>", Visibility: store.Private})
 	for _, p := range []store.Post{public, private} {
-		addRemotePost(t, in, store.Post{URI: p.URI + "/boost", AuthorID: in.srv.Fed.LocalActorID(), Local: true, ReblogOfID: p.ID})
+		addRemotePost(t, in, store.Post{URI: p.URI + "/boost", AuthorID: in.db.OwnerID(), Local: true, ReblogOfID: p.ID})
 	}
 	_, body := get(t, in.browser(t), in.http.URL+"/@admin")
 	for _, want := range []string{`<a href="https://ada.example/me" rel="me nofollow noopener noreferrer">https://ada.example/me</a>`,
@@ -144,7 +144,7 @@ func TestWebPublicProfileFieldsBoostsAndMove(t *testing.T) {
 	if strings.Contains(body, "banner-moved") {
 		t.Errorf("a moved banner on an account that has not moved")
 	}
-	err = in.db.InTx(ctx, func(tx *store.Tx) error { return tx.SetActorMovedTo(ctx, in.srv.Fed.LocalActorID(), bob.URI) })
+	err = in.db.InTx(ctx, func(tx *store.Tx) error { return tx.SetActorMovedTo(ctx, in.db.OwnerID(), bob.URI) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +190,7 @@ func TestWebPublicPermalink(t *testing.T) {
 		InReplyToURI: public.URI, InReplyToID: public.ID})
 	addRemotePost(t, in, store.Post{URI: "https://bob.test/p/2", AuthorID: bob.ID, Content: "<p>a hidden reply</p>",
 		InReplyToURI: public.URI, InReplyToID: public.ID, Visibility: store.Private})
-	boost := addRemotePost(t, in, store.Post{URI: public.URI + "/boost", AuthorID: in.srv.Fed.LocalActorID(), Local: true, ReblogOfID: reply.ID})
+	boost := addRemotePost(t, in, store.Post{URI: public.URI + "/boost", AuthorID: in.db.OwnerID(), Local: true, ReblogOfID: reply.ID})
 	id := func(p store.Post) string { return strconv.FormatInt(p.ID, 10) }
 	cases := []struct {
 		path string
@@ -239,7 +239,7 @@ func TestWebPublicFollowsHidden(t *testing.T) {
 	ctx := context.Background()
 	bob := addRemoteActor(t, in, "bob", "bob.test")
 	carol := addRemoteActor(t, in, "carol", "carol.test")
-	me := in.srv.Fed.LocalActorID()
+	me := in.db.OwnerID()
 	putFollow(t, in, bob.ID, me, store.FollowAccepted)
 	putFollow(t, in, me, carol.ID, store.FollowAccepted)
 	visitor := in.browser(t)
@@ -433,7 +433,7 @@ func TestWebLayoutNav(t *testing.T) {
 	carol := addRemoteActor(t, in, "carol", "carol.test")
 	notify(t, in, "follow", bob.ID, 0)
 	notify(t, in, "mention", bob.ID, 0)
-	putFollow(t, in, carol.ID, in.srv.Fed.LocalActorID(), store.FollowPending)
+	putFollow(t, in, carol.ID, in.db.OwnerID(), store.FollowPending)
 	navOf := func(page string) string {
 		start, end := strings.Index(page, `<nav class="site-nav"`), strings.Index(page, "</nav>")
 		if start < 0 || end < start {

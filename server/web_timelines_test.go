@@ -55,7 +55,7 @@ func TestWebOwnerPostsNeedCSRF(t *testing.T) {
 
 func (o *webOwner) stats(t *testing.T, id int64) store.PostStat {
 	t.Helper()
-	st, err := o.db.PostStats(context.Background(), o.srv.Fed.LocalActorID(), []int64{id})
+	st, err := o.db.PostStats(context.Background(), []int64{id})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,11 +35,12 @@ func (db *DB) Blocked(ctx context.Context, blockerID, blockedID int64) (bool, er
 	return err == nil, err
 }
 
-// BlockedActors pages the accounts the owner (localID) blocks, by actor
+// BlockedActors pages the accounts the owner blocks, by actor
 // id, highest first: blocks have no row id of their own, and Mastodon only
 // asks that the Link header cursors work.
-func (db *DB) BlockedActors(ctx context.Context, localID int64, pg Page) ([]Actor, error) {
+func (db *DB) BlockedActors(ctx context.Context, pg Page) ([]Actor, error) {
+	owner := db.OwnerID()
 	actors, _, err := db.pagedActors(ctx, pg, "a.id", `SELECT `+prefixed("a.", actorColumns)+`, a.id FROM blocks b JOIN actors a ON a.id = b.blocked_id
-		WHERE b.blocker_id = ?`, localID)
+		WHERE b.blocker_id = ?`, owner)
 	return actors, err
 }

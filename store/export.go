@@ -46,13 +46,14 @@ func (db *DB) accountEntries(ctx context.Context, q string, scan func(*AccountEn
 
 // FollowingEntries lists the accounts the owner follows (accepted), with
 // their options, oldest follow first.
-func (db *DB) FollowingEntries(ctx context.Context, localID int64) ([]AccountEntry, error) {
+func (db *DB) FollowingEntries(ctx context.Context) ([]AccountEntry, error) {
+	owner := db.OwnerID()
 	langs := make([]string, 0)
 	out, err := db.accountEntries(ctx, `SELECT a.id, a.uri, a.username, a.domain,
 		COALESCE(o.show_reblogs, 1), COALESCE(o.notify, 0), COALESCE(o.languages, '[]')
 		FROM follows f JOIN actors a ON a.id = f.followee_id LEFT JOIN follow_options o ON o.followee_id = f.followee_id
 		WHERE f.follower_id = ? AND f.state = 'accepted' ORDER BY f.created_at, a.id`,
-		func(e *AccountEntry) []any { return []any{&e.ShowReblogs, &e.Notify, jsonStrings{&e.Languages}} }, localID)
+		func(e *AccountEntry) []any { return []any{&e.ShowReblogs, &e.Notify, jsonStrings{&e.Languages}} }, owner)
 	for i := range out {
 		if out[i].Languages == nil {
 			out[i].Languages = langs
@@ -78,15 +79,17 @@ func (j jsonStrings) Scan(v any) error {
 }
 
 // FollowerEntries lists the owner's accepted followers.
-func (db *DB) FollowerEntries(ctx context.Context, localID int64) ([]AccountEntry, error) {
+func (db *DB) FollowerEntries(ctx context.Context) ([]AccountEntry, error) {
+	owner := db.OwnerID()
 	return db.accountEntries(ctx, `SELECT a.id, a.uri, a.username, a.domain FROM follows f JOIN actors a ON a.id = f.follower_id
-		WHERE f.followee_id = ? AND f.state = 'accepted' ORDER BY f.created_at, a.id`, nil, localID)
+		WHERE f.followee_id = ? AND f.state = 'accepted' ORDER BY f.created_at, a.id`, nil, owner)
 }
 
 // BlockEntries lists the accounts the owner blocks.
-func (db *DB) BlockEntries(ctx context.Context, localID int64) ([]AccountEntry, error) {
+func (db *DB) BlockEntries(ctx context.Context) ([]AccountEntry, error) {
+	owner := db.OwnerID()
 	return db.accountEntries(ctx, `SELECT a.id, a.uri, a.username, a.domain FROM blocks b JOIN actors a ON a.id = b.blocked_id
-		WHERE b.blocker_id = ? ORDER BY b.created_at, a.id`, nil, localID)
+		WHERE b.blocker_id = ? ORDER BY b.created_at, a.id`, nil, owner)
 }
 
 // MuteEntries lists the accounts the owner mutes.

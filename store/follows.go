@@ -190,10 +190,11 @@ func (tx *Tx) SeverFollows(ctx context.Context, a, b int64) error {
 
 // SeverDomainFollows removes every follow, both ways, between the local
 // actor and the actors of a domain.
-func (tx *Tx) SeverDomainFollows(ctx context.Context, localID int64, domain string) error {
+func (tx *Tx) SeverDomainFollows(ctx context.Context, domain string) error {
+	owner := tx.ownerID
 	_, err := tx.exec(ctx, `DELETE FROM follows WHERE
 		(follower_id = ? AND followee_id IN (SELECT id FROM actors WHERE domain = ? COLLATE NOCASE)) OR
-		(followee_id = ? AND follower_id IN (SELECT id FROM actors WHERE domain = ? COLLATE NOCASE))`, localID, domain, localID, domain)
+		(followee_id = ? AND follower_id IN (SELECT id FROM actors WHERE domain = ? COLLATE NOCASE))`, owner, domain, owner, domain)
 	return err
 }
 
@@ -214,17 +215,19 @@ func (db *DB) FollowingPage(ctx context.Context, followerID int64, pg Page) ([]A
 	return actors, err
 }
 
-// FollowRequests pages the accounts waiting for the owner (localID) to
+// FollowRequests pages the accounts waiting for the owner to
 // accept their follow, by actor id, highest first.
-func (db *DB) FollowRequests(ctx context.Context, localID int64, pg Page) ([]Actor, error) {
+func (db *DB) FollowRequests(ctx context.Context, pg Page) ([]Actor, error) {
+	owner := db.OwnerID()
 	actors, _, err := db.pagedActors(ctx, pg, "a.id", `SELECT `+prefixed("a.", actorColumns)+`, a.id FROM follows f JOIN actors a ON a.id = f.follower_id
-		WHERE f.followee_id = ? AND f.state = 'pending'`, localID)
+		WHERE f.followee_id = ? AND f.state = 'pending'`, owner)
 	return actors, err
 }
 
 // CountFollowRequests counts the follow requests awaiting the owner.
-func (db *DB) CountFollowRequests(ctx context.Context, localID int64) (int, error) {
+func (db *DB) CountFollowRequests(ctx context.Context) (int, error) {
+	owner := db.OwnerID()
 	var n int
-	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM follows WHERE followee_id = ? AND state = 'pending'`, localID).Scan(&n)
+	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM follows WHERE followee_id = ? AND state = 'pending'`, owner).Scan(&n)
 	return n, err
 }

@@ -27,9 +27,10 @@ func (tx *Tx) RecordVote(ctx context.Context, postID, actorID int64, position in
 }
 
 // CloseExpiredPolls marks polls ended by now as closed and, in the same
-// transaction, notifies the owner (localID) of each one they wrote or
+// transaction, notifies the owner of each one they wrote or
 // voted in. It returns how many polls it closed.
-func (tx *Tx) CloseExpiredPolls(ctx context.Context, localID int64, at time.Time) (int, error) {
+func (tx *Tx) CloseExpiredPolls(ctx context.Context, at time.Time) (int, error) {
+	owner := tx.ownerID
 	now := unixMilli(at)
 	rows, err := tx.query(ctx, `UPDATE polls SET closed_at = expires_at
 		WHERE closed_at = 0 AND expires_at > 0 AND expires_at <= ? RETURNING post_id`, now)
@@ -52,7 +53,7 @@ func (tx *Tx) CloseExpiredPolls(ctx context.Context, localID int64, at time.Time
 		_, err := tx.exec(ctx, `INSERT INTO notifications (type, actor_id, post_id, created_at)
 			SELECT 'poll', p.author_id, p.id, ? FROM posts p WHERE p.id = ? AND (p.author_id = ?
 				OR EXISTS (SELECT 1 FROM poll_votes v WHERE v.post_id = p.id AND v.actor_id = ?))
-			ON CONFLICT DO NOTHING`, now, id, localID, localID)
+			ON CONFLICT DO NOTHING`, now, id, owner, owner)
 		if err != nil {
 			return 0, err
 		}
@@ -60,16 +61,16 @@ func (tx *Tx) CloseExpiredPolls(ctx context.Context, localID int64, at time.Time
 	return len(ids), nil
 }
 
-// PollVotesBy returns the options an actor chose in each of some polls,
+// OwnPollVotes returns the options the owner chose in each of some polls,
 // keyed by post id.
-func (db *DB) PollVotesBy(ctx context.Context, actorID int64, postIDs []int64) (map[int64][]int, error) {
+func (db *DB) OwnPollVotes(ctx context.Context, postIDs []int64) (map[int64][]int, error) {
 	out := map[int64][]int{}
 	if len(postIDs) == 0 {
 		return out, nil
 	}
 	ids, _ := json.Marshal(postIDs)
 	rows, err := db.read.QueryContext(ctx, `SELECT post_id, position FROM poll_votes
-		WHERE actor_id = ? AND post_id IN (SELECT value FROM json_each(?)) ORDER BY post_id, position`, actorID, string(ids))
+		WHERE actor_id = ? AND post_id IN (SELECT value FROM json_each(?)) ORDER BY post_id, position`, db.OwnerID(), string(ids))
 	if err != nil {
 		return nil, err
 	}

@@ -150,7 +150,7 @@ func TestImportedPostsSearchable(t *testing.T) {
 			Visibility: Public, Content: "<p>zebra crossing</p>", PublishedAt: idsNow.AddDate(-2, 0, 0)})
 		return err
 	})
-	posts, err := f.db.SearchPosts(f.ctx, f.localID, "zebra", SearchOptions{})
+	posts, err := f.db.SearchPosts(f.ctx, "zebra", SearchOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

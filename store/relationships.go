@@ -80,9 +80,10 @@ type Relationship struct {
 	FollowOptions
 }
 
-// Relationships returns the owner's (localID) relationships with many
+// Relationships returns the owner's relationships with many
 // accounts in one query, keyed by actor id; ids not stored are absent.
-func (db *DB) Relationships(ctx context.Context, localID int64, ids []int64) (map[int64]Relationship, error) {
+func (db *DB) Relationships(ctx context.Context, ids []int64) (map[int64]Relationship, error) {
+	owner := db.OwnerID()
 	out := make(map[int64]Relationship, len(ids))
 	if len(ids) == 0 {
 		return out, nil
@@ -101,7 +102,7 @@ func (db *DB) Relationships(ctx context.Context, localID int64, ids []int64) (ma
 		COALESCE((SELECT show_reblogs FROM follow_options WHERE followee_id = a.id), 1),
 		COALESCE((SELECT notify FROM follow_options WHERE followee_id = a.id), 0),
 		COALESCE((SELECT languages FROM follow_options WHERE followee_id = a.id), '[]')
-		FROM actors a WHERE a.id IN (`+in+`)`, append([]any{localID, localID, localID, localID, now}, args...)...)
+		FROM actors a WHERE a.id IN (`+in+`)`, append([]any{owner, owner, owner, owner, now}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("relationships: %w", err)
 	}

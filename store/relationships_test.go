@@ -34,7 +34,7 @@ func TestMutesAndRelationships(t *testing.T) {
 		_, err := tx.PutDomainBlock(f.ctx, "bad.example")
 		return err
 	})
-	rels, err := f.db.Relationships(f.ctx, f.localID, []int64{bob, carl, dave, 999})
+	rels, err := f.db.Relationships(f.ctx, []int64{bob, carl, dave, 999})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestMutesAndRelationships(t *testing.T) {
 		}
 		return tx.DeleteEndorsement(f.ctx, bob)
 	})
-	rels, _ = f.db.Relationships(f.ctx, f.localID, []int64{bob})
+	rels, _ = f.db.Relationships(f.ctx, []int64{bob})
 	if b := rels[bob]; b.Muting || b.Note != "" || b.Endorsed {
 		t.Errorf("bob after undoing: got %+v", b)
 	}

@@ -26,11 +26,12 @@ func (db *DB) CountReports(ctx context.Context) (int, error) {
 // owner's, which tells them apart), shaped like a Flag: objects are the
 // reported account's URI, then the posts'. id is a URN, not an activity
 // anyone was sent: reports are not forwarded.
-func (tx *Tx) CreateOwnReport(ctx context.Context, localID int64, id, comment string, objects []string) (int64, error) {
+func (tx *Tx) CreateOwnReport(ctx context.Context, id, comment string, objects []string) (int64, error) {
+	owner := tx.ownerID
 	objs, _ := json.Marshal(nonNil(objects))
 	var rowID int64
 	err := tx.tx.QueryRowContext(ctx, `INSERT INTO reports (actor_id, activity_uri, content, objects, created_at) VALUES (?, ?, ?, ?, ?)
-		RETURNING id`, localID, id, comment, string(objs), unixMilli(tx.now)).Scan(&rowID)
+		RETURNING id`, owner, id, comment, string(objs), unixMilli(tx.now)).Scan(&rowID)
 	if err != nil {
 		return 0, fmt.Errorf("create report: %w", err)
 	}

@@ -87,9 +87,10 @@ type SearchOptions struct {
 
 // SearchPosts finds posts (not boosts) whose text or content warning holds
 // every word of query, best match (bm25) first, newer first among equals.
-// Only posts the owner (localID) may see are returned, and none by accounts
+// Only posts the owner may see are returned, and none by accounts
 // or domains the owner blocks.
-func (db *DB) SearchPosts(ctx context.Context, localID int64, query string, opts SearchOptions) ([]Post, error) {
+func (db *DB) SearchPosts(ctx context.Context, query string, opts SearchOptions) ([]Post, error) {
+	owner := db.OwnerID()
 	match := ftsQuery(query)
 	if match == "" {
 		return nil, nil
@@ -97,7 +98,7 @@ func (db *DB) SearchPosts(ctx context.Context, localID int64, query string, opts
 	q := `SELECT ` + postColumns + ` FROM posts_fts f JOIN posts p ON p.id = f.rowid
 		JOIN actors a ON a.id = p.author_id LEFT JOIN posts r ON r.id = p.reblog_of_id
 		WHERE posts_fts MATCH ? AND ` + visibleToOwner + ` AND ` + notBlocked("p.author_id", "a.domain")
-	args := []any{match, localID, localID, localID}
+	args := []any{match, owner, owner, owner}
 	if opts.AccountID != 0 {
 		q += ` AND p.author_id = ?`
 		args = append(args, opts.AccountID)
@@ -143,9 +144,10 @@ func escapeLike(s string) string {
 
 // SearchActors finds accounts by username, display name or domain prefix.
 // A query of the form user@domain matches both parts. Exact usernames come
-// first, then accounts the owner (localID) follows, then the rest by name.
-// followingOnly keeps only accounts the owner follows.
-func (db *DB) SearchActors(ctx context.Context, localID int64, query string, followingOnly bool, limit, offset int) ([]Actor, error) {
+// first, then accounts viewerID follows, then the rest by name.
+// followingOnly keeps only accounts viewerID follows. viewerID is the
+// owner's actor id, or 0 for an anonymous reader, who follows no one.
+func (db *DB) SearchActors(ctx context.Context, viewerID int64, query string, followingOnly bool, limit, offset int) ([]Actor, error) {
 	query = strings.TrimPrefix(strings.TrimSpace(query), "@")
 	if query == "" {
 		return nil, nil
@@ -164,11 +166,11 @@ func (db *DB) SearchActors(ctx context.Context, localID int64, query string, fol
 	following := `EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = ? AND f.followee_id = a.id AND f.state = 'accepted')`
 	if followingOnly {
 		where += ` AND ` + following
-		args = append(args, localID)
+		args = append(args, viewerID)
 	}
 	q := `SELECT ` + prefixed("a.", actorColumns) + ` FROM actors a WHERE ` + where + ` AND ` + notBlocked("a.id", "a.domain") + `
 		ORDER BY a.username = ? COLLATE NOCASE DESC, ` + following + ` DESC, a.local DESC, a.username COLLATE NOCASE, a.domain LIMIT ? OFFSET ?`
-	args = append(args, user, localID, clampLimit(limit), max(0, offset))
+	args = append(args, user, viewerID, clampLimit(limit), max(0, offset))
 	return db.actorList(ctx, q, args...)
 }
 

@@ -57,7 +57,7 @@ func TestSearchPosts(t *testing.T) {
 		{"   ", nil},                    //
 	}
 	for _, tt := range tests {
-		posts, err := f.db.SearchPosts(f.ctx, f.localID, tt.query, SearchOptions{})
+		posts, err := f.db.SearchPosts(f.ctx, tt.query, SearchOptions{})
 		if err != nil {
 			t.Fatalf("search %q: %v", tt.query, err)
 		}
@@ -66,11 +66,11 @@ func TestSearchPosts(t *testing.T) {
 		}
 	}
 	f.follow(dave)
-	posts, _ := f.db.SearchPosts(f.ctx, f.localID, "cafe", SearchOptions{})
+	posts, _ := f.db.SearchPosts(f.ctx, "cafe", SearchOptions{})
 	if got, want := ids(posts), []int64{secret, cafe}; !slices.Equal(got, want) && !slices.Equal(got, []int64{cafe, secret}) {
 		t.Errorf("search after following: got %v, want %v", got, want)
 	}
-	posts, _ = f.db.SearchPosts(f.ctx, f.localID, "cafe", SearchOptions{AccountID: dave})
+	posts, _ = f.db.SearchPosts(f.ctx, "cafe", SearchOptions{AccountID: dave})
 	if got, want := ids(posts), []int64{secret}; !slices.Equal(got, want) {
 		t.Errorf("search by account: got %v, want %v", got, want)
 	}
@@ -78,11 +78,11 @@ func TestSearchPosts(t *testing.T) {
 	// so a later post reusing a row id indexes cleanly.
 	f.tx(func(tx *Tx) error { return tx.DeleteActor(f.ctx, "https://a.example/users/dave") })
 	reuse := f.post(bob, Post{Content: "<p>fresh cafe</p>"})
-	posts, _ = f.db.SearchPosts(f.ctx, f.localID, "plans", SearchOptions{})
+	posts, _ = f.db.SearchPosts(f.ctx, "plans", SearchOptions{})
 	if len(posts) != 0 {
 		t.Errorf("search after actor deletion: got %v, want none", ids(posts))
 	}
-	posts, _ = f.db.SearchPosts(f.ctx, f.localID, "fresh", SearchOptions{})
+	posts, _ = f.db.SearchPosts(f.ctx, "fresh", SearchOptions{})
 	if got := ids(posts); !slices.Equal(got, []int64{reuse}) {
 		t.Errorf("search new post: got %v, want [%d]", got, reuse)
 	}
@@ -93,14 +93,14 @@ func TestSearchRanking(t *testing.T) {
 	older := f.post(f.localID, Post{Content: "<p>kith kith kith</p>"})
 	weak := f.post(f.localID, Post{Content: "<p>a long post that mentions kith once among many other words here</p>"})
 	newer := f.post(f.localID, Post{Content: "<p>kith kith kith</p>"})
-	posts, err := f.db.SearchPosts(f.ctx, f.localID, "kith", SearchOptions{})
+	posts, err := f.db.SearchPosts(f.ctx, "kith", SearchOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got, want := ids(posts), []int64{newer, older, weak}; !slices.Equal(got, want) {
 		t.Errorf("ranking: got %v, want %v (best match, then newest)", got, want)
 	}
-	posts, _ = f.db.SearchPosts(f.ctx, f.localID, "kith", SearchOptions{Limit: 1, Offset: 1})
+	posts, _ = f.db.SearchPosts(f.ctx, "kith", SearchOptions{Limit: 1, Offset: 1})
 	if got, want := ids(posts), []int64{older}; !slices.Equal(got, want) {
 		t.Errorf("offset: got %v, want %v", got, want)
 	}

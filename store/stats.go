@@ -21,8 +21,9 @@ type PostStat struct {
 }
 
 // PostStats returns the stats of many posts in one query, keyed by post
-// id; ids not stored are absent. localID is the owner's actor id.
-func (db *DB) PostStats(ctx context.Context, localID int64, ids []int64) (map[int64]PostStat, error) {
+// id; ids not stored are absent. Favourited and Reblogged are the owner's.
+func (db *DB) PostStats(ctx context.Context, ids []int64) (map[int64]PostStat, error) {
+	owner := db.OwnerID()
 	out := make(map[int64]PostStat, len(ids))
 	if len(ids) == 0 {
 		return out, nil
@@ -37,7 +38,7 @@ func (db *DB) PostStats(ctx context.Context, localID int64, ids []int64) (map[in
 		EXISTS (SELECT 1 FROM bookmarks bm WHERE bm.post_id = p.id),
 		EXISTS (SELECT 1 FROM conversation_mutes cm WHERE cm.conversation = `+conversationKey+`),
 		EXISTS (SELECT 1 FROM pins pn WHERE pn.actor_id = p.author_id AND pn.post_uri = p.uri)
-		FROM posts p WHERE p.id IN (`+in+`)`, append([]any{localID, localID}, args...)...)
+		FROM posts p WHERE p.id IN (`+in+`)`, append([]any{owner, owner}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("post stats: %w", err)
 	}

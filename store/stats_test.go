@@ -40,7 +40,7 @@ func TestPostStats(t *testing.T) {
 		_, err = tx.AddFilterStatus(f.ctx, filterID, p)
 		return err
 	})
-	stats, err := f.db.PostStats(f.ctx, f.localID, []int64{p, plain, 999})
+	stats, err := f.db.PostStats(f.ctx, []int64{p, plain, 999})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,10 +56,10 @@ func TestPostStats(t *testing.T) {
 		t.Errorf("stats: got %d entries, want 2", len(stats))
 	}
 	f.tx(func(tx *Tx) error { return tx.UnmuteConversation(f.ctx, p) })
-	if stats, _ := f.db.PostStats(f.ctx, f.localID, []int64{p}); stats[p].Muted {
+	if stats, _ := f.db.PostStats(f.ctx, []int64{p}); stats[p].Muted {
 		t.Errorf("unmuted conversation: still muted")
 	}
-	if empty, err := f.db.PostStats(f.ctx, f.localID, nil); err != nil || len(empty) != 0 {
+	if empty, err := f.db.PostStats(f.ctx, nil); err != nil || len(empty) != 0 {
 		t.Errorf("no ids: got %v, %v", empty, err)
 	}
 }

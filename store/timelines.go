@@ -315,7 +315,8 @@ const hiddenBoost = `(p.reblog_of_id IS NOT NULL AND (
 		AND NOT EXISTS (SELECT 1 FROM domain_blocks db WHERE db.domain = ra.domain)))))`
 
 // homeTimelineQuery selects the home timeline's posts; its placeholders
-// take localID five times, the time twice, then localID twice.
+// take the owner's actor id five times, the time twice, then the owner's
+// id twice.
 func homeTimelineQuery() string {
 	return pageColumns + `WHERE (+p.author_id = ?
 		OR (+p.author_id IN (SELECT followee_id FROM follows WHERE follower_id = ? AND state = 'accepted')
@@ -343,9 +344,10 @@ func homeTimelineQuery() string {
 // most posts come from followees, so a page is found after a few dozen
 // rows. The unary + keeps SQLite from choosing the author index and
 // sorting every post of every followee.
-func (db *DB) HomeTimeline(ctx context.Context, localID int64, pg Page) ([]Post, error) {
+func (db *DB) HomeTimeline(ctx context.Context, pg Page) ([]Post, error) {
+	owner := db.OwnerID()
 	now := unixMilli(db.now())
-	posts, _, err := db.pagedPosts(ctx, pg, "p.id", homeTimelineQuery(), localID, localID, localID, localID, localID, now, now, localID, localID)
+	posts, _, err := db.pagedPosts(ctx, pg, "p.id", homeTimelineQuery(), owner, owner, owner, owner, owner, now, now, owner, owner)
 	return posts, err
 }
 
@@ -397,24 +399,25 @@ func (db *DB) TagTimeline(ctx context.Context, tag string, pg Page, local bool) 
 // keeps only replies to oneself; "list" also replies to the owner and to
 // members; "followed" also replies to anyone the owner follows, and
 // replies whose parent is not stored.
-func (db *DB) ListTimeline(ctx context.Context, localID, listID int64, pg Page) ([]Post, error) {
+func (db *DB) ListTimeline(ctx context.Context, listID int64, pg Page) ([]Post, error) {
+	owner := db.OwnerID()
 	var policy string
 	if err := db.read.QueryRowContext(ctx, `SELECT replies_policy FROM lists WHERE id = ?`, listID).Scan(&policy); err != nil {
 		return nil, notFound(err, fmt.Sprintf("list %d", listID))
 	}
 	now := unixMilli(db.now())
 	replies := `p.in_reply_to_uri = '' OR EXISTS (SELECT 1 FROM posts pp WHERE pp.id = p.in_reply_to_id AND (pp.author_id = p.author_id`
-	args := []any{listID, localID, localID, localID, now, now}
+	args := []any{listID, owner, owner, owner, now, now}
 	switch policy {
 	case "none":
 		replies += `))`
 	case "list":
 		replies += ` OR pp.author_id = ? OR pp.author_id IN (SELECT actor_id FROM list_accounts WHERE list_id = ?)))`
-		args = append(args, localID, listID)
+		args = append(args, owner, listID)
 	default: // followed
 		replies = `p.in_reply_to_id IS NULL OR EXISTS (SELECT 1 FROM posts pp WHERE pp.id = p.in_reply_to_id AND (pp.author_id IN (?, p.author_id)
 			OR pp.author_id IN (SELECT followee_id FROM follows WHERE follower_id = ? AND state = 'accepted')))`
-		args = append(args, localID, localID)
+		args = append(args, owner, owner)
 	}
 	q := pageColumns + `WHERE +p.author_id IN (SELECT actor_id FROM list_accounts WHERE list_id = ?)
 		AND ` + visibleToOwner + ` AND ` + notMuted("p.author_id") + ` AND ` + notBlocked("p.author_id", "a.domain") + `

@@ -83,7 +83,7 @@ func BenchmarkHomeTimeline(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		t0 := time.Now()
-		posts, err := f.db.HomeTimeline(f.ctx, f.localID, pages[i%len(pages)])
+		posts, err := f.db.HomeTimeline(f.ctx, pages[i%len(pages)])
 		durations = append(durations, time.Since(t0))
 		if err != nil {
 			b.Fatal(err)

@@ -158,7 +158,7 @@ func TestPaging(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for name, get := range map[string]func(Page) ([]Post, error){
-				"home":    func(pg Page) ([]Post, error) { return f.db.HomeTimeline(f.ctx, f.localID, pg) },
+				"home":    func(pg Page) ([]Post, error) { return f.db.HomeTimeline(f.ctx, pg) },
 				"public":  func(pg Page) ([]Post, error) { return f.db.PublicTimeline(f.ctx, pg, false, false, false) },
 				"account": func(pg Page) ([]Post, error) { return f.db.AccountStatuses(f.ctx, f.localID, pg, AccountOptions{}) },
 			} {
@@ -247,7 +247,7 @@ func TestHomeTimelineVisibility(t *testing.T) {
 		"followed tag, followers-only": f.post(dave, Post{Tags: []string{"kith"}, Visibility: Private}),
 		"stranger's direct mentioning": f.post(dave, Post{Visibility: Direct, Mentions: mentionMe}),
 	}
-	posts, err := f.db.HomeTimeline(f.ctx, f.localID, Page{Limit: 40})
+	posts, err := f.db.HomeTimeline(f.ctx, Page{Limit: 40})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -351,7 +351,7 @@ func TestListTimeline(t *testing.T) {
 		f.tx(func(tx *Tx) error {
 			return tx.UpdateList(f.ctx, List{ID: listID, Title: "friends", RepliesPolicy: tt.policy})
 		})
-		posts, err := f.db.ListTimeline(f.ctx, f.localID, listID, Page{})
+		posts, err := f.db.ListTimeline(f.ctx, listID, Page{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -360,7 +360,7 @@ func TestListTimeline(t *testing.T) {
 		}
 	}
 	_ = toDave
-	if _, err := f.db.ListTimeline(f.ctx, f.localID, 99, Page{}); !isNotFound(err) {
+	if _, err := f.db.ListTimeline(f.ctx, 99, Page{}); !isNotFound(err) {
 		t.Errorf("missing list: got %v, want ErrNotFound", err)
 	}
 }

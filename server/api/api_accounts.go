@@ -154,7 +154,7 @@ func idsParam(p core.APIParams) []int64 {
 // relationships renders the owner's relationships with accounts, in the
 // order asked; ids kith does not know are left out.
 func (s *API) relationships(ctx context.Context, ids []int64) ([]apiRelationship, error) {
-	rels, err := s.DB.Relationships(ctx, s.Fed.LocalActorID(), ids)
+	rels, err := s.DB.Relationships(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +233,7 @@ func (s *API) HandleAccountSearch(w http.ResponseWriter, r *http.Request) {
 		}
 		cancel()
 	}
-	more, err := s.DB.SearchActors(r.Context(), s.Fed.LocalActorID(), q, p.Bool("following", false), limit, offset)
+	more, err := s.DB.SearchActors(r.Context(), s.DB.OwnerID(), q, p.Bool("following", false), limit, offset)
 	if err != nil {
 		s.APIFail(w, r, err)
 		return

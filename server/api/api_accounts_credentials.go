@@ -34,7 +34,7 @@ func (s *API) credentialAccount(ctx context.Context) (apiAccount, error) {
 	if err != nil {
 		return apiAccount{}, err
 	}
-	requests, err := s.DB.CountFollowRequests(ctx, a.ID)
+	requests, err := s.DB.CountFollowRequests(ctx)
 	if err != nil {
 		return apiAccount{}, err
 	}

@@ -59,7 +59,7 @@ type instanceFacts struct {
 }
 
 func (s *API) instanceFacts(ctx context.Context) (instanceFacts, error) {
-	owner, err := s.DB.ActorByID(ctx, s.Fed.LocalActorID())
+	owner, err := s.DB.ActorByID(ctx, s.DB.OwnerID())
 	if err != nil {
 		return instanceFacts{}, err
 	}

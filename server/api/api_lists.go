@@ -204,7 +204,7 @@ func (s *API) HandleAddListAccounts(w http.ResponseWriter, r *http.Request) {
 // checkFollowed refuses accounts kith does not know (404) or the owner
 // does not follow (422).
 func (s *API) checkFollowed(r *http.Request, ids []int64) error {
-	rels, err := s.DB.Relationships(r.Context(), s.Fed.LocalActorID(), ids)
+	rels, err := s.DB.Relationships(r.Context(), ids)
 	if err != nil {
 		return err
 	}

@@ -93,7 +93,7 @@ func (s *API) HandleFollowRequests(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pg := p.Page(store.MaxLimit, store.MaxLimit)
-	actors, err := s.DB.FollowRequests(r.Context(), s.Fed.LocalActorID(), pg)
+	actors, err := s.DB.FollowRequests(r.Context(), pg)
 	if err != nil {
 		s.APIFail(w, r, err)
 		return
@@ -137,7 +137,7 @@ func (s *API) HandleBlocks(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pg := p.Page(store.MaxLimit, store.MaxLimit)
-	actors, err := s.DB.BlockedActors(r.Context(), s.Fed.LocalActorID(), pg)
+	actors, err := s.DB.BlockedActors(r.Context(), pg)
 	if err != nil {
 		s.APIFail(w, r, err)
 		return
@@ -387,7 +387,7 @@ func (s *API) HandleCreateReport(w http.ResponseWriter, r *http.Request) {
 	comment := p.String("comment")
 	var id int64
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		id, err = tx.CreateOwnReport(ctx, s.Fed.LocalActorID(), "urn:kith:report:"+randomHex(16), comment, objects)
+		id, err = tx.CreateOwnReport(ctx, "urn:kith:report:"+randomHex(16), comment, objects)
 		return err
 	})
 	var acct apiAccount

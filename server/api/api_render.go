@@ -138,7 +138,7 @@ func (s *API) newStatusRenderer(ctx context.Context, posts []store.Post) (*statu
 	for i, a := range authors {
 		r.authors[a.ID] = rendered[i]
 	}
-	if r.stats, err = s.DB.PostStats(ctx, s.Fed.LocalActorID(), ids); err != nil {
+	if r.stats, err = s.DB.PostStats(ctx, ids); err != nil {
 		return nil, err
 	}
 	parents, err := s.DB.PostsByIDs(ctx, parentIDs)
@@ -154,7 +154,7 @@ func (s *API) newStatusRenderer(ctx context.Context, posts []store.Post) (*statu
 			r.parents[p.ID] = byID[p.InReplyToID]
 		}
 	}
-	if r.votes, err = s.DB.PollVotesBy(ctx, s.Fed.LocalActorID(), pollIDs); err != nil {
+	if r.votes, err = s.DB.OwnPollVotes(ctx, pollIDs); err != nil {
 		return nil, err
 	}
 	return r, nil

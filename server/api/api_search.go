@@ -58,7 +58,7 @@ func (s *API) HandleSearch(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if owner && (typ == "" || typ == "statuses") {
-		more, err := s.DB.SearchPosts(ctx, s.Fed.LocalActorID(), q, store.SearchOptions{
+		more, err := s.DB.SearchPosts(ctx, q, store.SearchOptions{
 			AccountID: p.Int("account_id", 0), MaxID: p.Int("max_id", 0), MinID: p.Int("min_id", 0), Limit: limit, Offset: offset})
 		if err != nil {
 			s.APIFail(w, r, err)

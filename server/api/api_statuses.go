@@ -53,7 +53,7 @@ func (s *API) ownPostByPath(r *http.Request) (store.Post, error) {
 	if err != nil {
 		return store.Post{}, err
 	}
-	if p.AuthorID != s.Fed.LocalActorID() || p.ReblogOfID != 0 {
+	if p.AuthorID != s.DB.OwnerID() || p.ReblogOfID != 0 {
 		return store.Post{}, store.ErrNotFound
 	}
 	return p, nil

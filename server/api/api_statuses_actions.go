@@ -68,7 +68,7 @@ func (s *API) UnpinStatus(ctx context.Context, p store.Post) error {
 // refusing others' with Mastodon's 422.
 func (s *API) ownThen(p store.Post, act func(context.Context, int64) error) func(context.Context) error {
 	return func(ctx context.Context) error {
-		if p.AuthorID != s.Fed.LocalActorID() {
+		if p.AuthorID != s.DB.OwnerID() {
 			return core.Refuse(http.StatusUnprocessableEntity, "Validation failed: you can only pin your own posts")
 		}
 		return act(ctx, p.ID)
@@ -103,7 +103,7 @@ func (s *API) HandleReblog(w http.ResponseWriter, r *http.Request) {
 		s.APIFail(w, r, err)
 		return
 	}
-	boost, err := s.DB.BoostOf(r.Context(), s.Fed.LocalActorID(), p.ID)
+	boost, err := s.DB.BoostOf(r.Context(), s.DB.OwnerID(), p.ID)
 	if err != nil {
 		s.APIFail(w, r, err)
 		return
@@ -171,7 +171,7 @@ func (s *API) pollByPath(r *http.Request) (store.Post, error) {
 
 // writePoll answers with a post's poll as the owner sees it.
 func (s *API) writePoll(w http.ResponseWriter, r *http.Request, p store.Post) {
-	votes, err := s.DB.PollVotesBy(r.Context(), s.Fed.LocalActorID(), []int64{p.ID})
+	votes, err := s.DB.OwnPollVotes(r.Context(), []int64{p.ID})
 	if err != nil {
 		s.APIFail(w, r, err)
 		return
@@ -211,14 +211,14 @@ func (s *API) HandlePollVote(w http.ResponseWriter, r *http.Request) {
 		}
 		choices = append(choices, c)
 	}
-	votes, err := s.DB.PollVotesBy(ctx, s.Fed.LocalActorID(), []int64{p.ID})
+	votes, err := s.DB.OwnPollVotes(ctx, []int64{p.ID})
 	if err != nil {
 		s.APIFail(w, r, err)
 		return
 	}
 	// Note: Mastodon refuses these with 422 and messages like these.
 	switch {
-	case p.AuthorID == s.Fed.LocalActorID():
+	case p.AuthorID == s.DB.OwnerID():
 		err = core.Refuse(http.StatusUnprocessableEntity, "Validation failed: You cannot vote in your own poll")
 	case len(votes[p.ID]) > 0:
 		err = core.Refuse(http.StatusUnprocessableEntity, "Validation failed: You have already voted on this poll")

@@ -16,7 +16,7 @@ func (s *API) HandleHomeTimeline(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pg := p.Page(store.DefaultLimit, store.MaxLimit)
-	posts, err := s.DB.HomeTimeline(r.Context(), s.Fed.LocalActorID(), pg)
+	posts, err := s.DB.HomeTimeline(r.Context(), pg)
 	if err != nil {
 		s.APIFail(w, r, err)
 		return
@@ -79,7 +79,7 @@ func (s *API) HandleListTimeline(w http.ResponseWriter, r *http.Request) {
 	var posts []store.Post
 	pg := p.Page(store.DefaultLimit, store.MaxLimit)
 	if err == nil {
-		posts, err = s.DB.ListTimeline(r.Context(), s.Fed.LocalActorID(), id, pg)
+		posts, err = s.DB.ListTimeline(r.Context(), id, pg)
 	}
 	if err != nil {
 		s.APIFail(w, r, err)

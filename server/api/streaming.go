@@ -172,13 +172,13 @@ type apiConversation struct {
 // Note: Mastodon's direct stream sends "conversation" events, not
 // "update". kith keeps no conversation rows, so the id is the post's own.
 func (s *API) conversationOf(ctx context.Context, p store.Post, st APIStatus) apiConversation {
-	c := apiConversation{ID: st.ID, Unread: p.AuthorID != s.Fed.LocalActorID(), Accounts: []apiAccount{}, LastStatus: &st}
-	if p.AuthorID != s.Fed.LocalActorID() {
+	c := apiConversation{ID: st.ID, Unread: p.AuthorID != s.DB.OwnerID(), Accounts: []apiAccount{}, LastStatus: &st}
+	if p.AuthorID != s.DB.OwnerID() {
 		c.Accounts = append(c.Accounts, st.Account)
 	}
 	var others []store.Actor
 	for _, m := range p.Mentions {
-		if a, err := s.DB.ActorByURI(ctx, m.ActorURI); err == nil && a.ID != s.Fed.LocalActorID() && a.ID != p.AuthorID {
+		if a, err := s.DB.ActorByURI(ctx, m.ActorURI); err == nil && a.ID != s.DB.OwnerID() && a.ID != p.AuthorID {
 			others = append(others, a)
 		}
 	}

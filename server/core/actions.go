@@ -26,7 +26,7 @@ func PathID(r *http.Request, name string) (int64, error) {
 // anonymous reader's (0) without one.
 func (s *Env) ViewerID(r *http.Request) int64 {
 	if IsOwnerToken(r) {
-		return s.Fed.LocalActorID()
+		return s.DB.OwnerID()
 	}
 	return 0
 }
@@ -71,7 +71,7 @@ func LooksResolvable(q string) bool {
 // (default true), notify and languages, as Mastodon takes them. Following
 // again only changes the options.
 func (s *Env) Follow(ctx context.Context, a store.Actor, p APIParams) error {
-	rels, err := s.DB.Relationships(ctx, s.Fed.LocalActorID(), []int64{a.ID})
+	rels, err := s.DB.Relationships(ctx, []int64{a.ID})
 	if err != nil {
 		return err
 	}

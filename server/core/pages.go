@@ -32,7 +32,7 @@ func (s *Env) Site(r *http.Request) Site {
 		if v.UnreadNotifications, err = s.DB.UnreadNotifications(r.Context(), unreadCap); err != nil {
 			s.Logger.Warn("count unread notifications failed", "err", err)
 		}
-		if v.FollowRequests, err = s.DB.CountFollowRequests(r.Context(), s.Fed.LocalActorID()); err != nil {
+		if v.FollowRequests, err = s.DB.CountFollowRequests(r.Context()); err != nil {
 			s.Logger.Warn("count follow requests failed", "err", err)
 		}
 	}

@@ -48,7 +48,7 @@ func (s *Web) HandleWebAccount(w http.ResponseWriter, r *http.Request) {
 	}
 	maxID, _ := strconv.ParseInt(r.URL.Query().Get("max_id"), 10, 64)
 	posts, err := s.DB.AccountStatuses(ctx, a.ID, store.Page{MaxID: maxID, Limit: accountPageSize},
-		store.AccountOptions{ViewerID: s.Fed.LocalActorID()})
+		store.AccountOptions{ViewerID: s.DB.OwnerID()})
 	if err != nil {
 		s.RenderError(w, r, err)
 		return

@@ -37,7 +37,7 @@ func (s *Web) HandleBlocksPage(w http.ResponseWriter, r *http.Request) {
 func (s *Web) renderBlocks(w http.ResponseWriter, r *http.Request, status int, view BlocksPage) {
 	ctx := r.Context()
 	view.Site = s.Site(r)
-	blocked, err := s.DB.BlockedActors(ctx, s.Fed.LocalActorID(), store.Page{Limit: blocksListLimit})
+	blocked, err := s.DB.BlockedActors(ctx, store.Page{Limit: blocksListLimit})
 	if err != nil {
 		s.RenderError(w, r, err)
 		return

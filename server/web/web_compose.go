@@ -197,7 +197,7 @@ func (s *Web) editForm(ctx context.Context, id string) (ComposeForm, error) {
 	if err != nil {
 		return ComposeForm{}, err
 	}
-	if p.AuthorID != s.Fed.LocalActorID() || p.ReblogOfID != 0 {
+	if p.AuthorID != s.DB.OwnerID() || p.ReblogOfID != 0 {
 		return ComposeForm{}, store.ErrNotFound
 	}
 	f := ComposeForm{Text: cmp.Or(p.Source, core.PlainText(p.Content)), SourceType: cmp.Or(p.SourceType, store.TextMarkdown),
@@ -241,7 +241,7 @@ func (s *Web) ownerPost(ctx context.Context, id string) (store.Post, error) {
 	if err != nil || n <= 0 {
 		return store.Post{}, store.ErrNotFound
 	}
-	visible, err := s.DB.VisiblePosts(ctx, s.Fed.LocalActorID(), []int64{n})
+	visible, err := s.DB.VisiblePosts(ctx, s.DB.OwnerID(), []int64{n})
 	if err != nil {
 		return store.Post{}, err
 	}

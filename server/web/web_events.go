@@ -37,7 +37,7 @@ func (s *Web) webEventName(ctx context.Context, e events.Event) string {
 		return "notification"
 	case events.Update:
 		p, err := s.DB.PostByID(ctx, e.PostID)
-		if err != nil || p.AuthorID == s.Fed.LocalActorID() {
+		if err != nil || p.AuthorID == s.DB.OwnerID() {
 			return ""
 		}
 		return "update"

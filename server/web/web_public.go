@@ -92,7 +92,7 @@ func visibleTo(r *http.Request) []string {
 // visitor (store reads then return only what anyone may see).
 func (s *Web) webViewerID(r *http.Request) int64 {
 	if core.SessionFrom(r) != nil {
-		return s.Fed.LocalActorID()
+		return s.DB.OwnerID()
 	}
 	return 0
 }

@@ -108,14 +108,14 @@ func (s *Web) renderRelationships(w http.ResponseWriter, r *http.Request, which 
 	ctx := r.Context()
 	maxID, _ := strconv.ParseInt(r.URL.Query().Get("max_id"), 10, 64)
 	pg := store.Page{MaxID: maxID, Limit: relationshipsPageSize}
-	local := s.Fed.LocalActorID()
+	local := s.DB.OwnerID()
 	var actors []store.Actor
 	var err error
 	switch which {
 	case "followers":
 		actors, err = s.DB.FollowersPage(ctx, local, pg)
 	case "requests":
-		actors, err = s.DB.FollowRequests(ctx, local, pg)
+		actors, err = s.DB.FollowRequests(ctx, pg)
 	default:
 		actors, err = s.DB.FollowingPage(ctx, local, pg)
 	}
@@ -147,7 +147,7 @@ func (s *Web) accountViewsWithRelationships(r *http.Request, actors []store.Acto
 	for i, a := range actors {
 		ids[i] = a.ID
 	}
-	rels, err := s.DB.Relationships(ctx, s.Fed.LocalActorID(), ids)
+	rels, err := s.DB.Relationships(ctx, ids)
 	if err != nil {
 		return nil, err
 	}

@@ -35,7 +35,7 @@ func (s *Web) HandleWebThread(w http.ResponseWriter, r *http.Request) {
 		}
 		cancel()
 	}
-	owner := s.Fed.LocalActorID()
+	owner := s.DB.OwnerID()
 	ancestors, err := s.DB.Ancestors(ctx, owner, p.ID, core.ContextAncestors)
 	if err != nil {
 		s.RenderError(w, r, err)

@@ -91,7 +91,7 @@ func (s *Web) HandleWebHome() http.HandlerFunc {
 	return s.handleTimeline(TimelinePage{Title: "Home", Compose: true,
 		Empty: "Nothing here yet. Follow people to see their posts here, or write the first post."},
 		func(ctx context.Context, pg store.Page) ([]store.Post, []int64, error) {
-			posts, err := s.DB.HomeTimeline(ctx, s.Fed.LocalActorID(), pg)
+			posts, err := s.DB.HomeTimeline(ctx, pg)
 			return posts, postIDs(posts), err
 		})
 }

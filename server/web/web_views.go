@@ -324,12 +324,12 @@ func (s *Web) newViewBatch(ctx context.Context, posts []store.Post, boosters []i
 		return nil, err
 	}
 	var err error
-	if b.stats, err = s.DB.PostStats(ctx, s.Fed.LocalActorID(), ids); err != nil {
+	if b.stats, err = s.DB.PostStats(ctx, ids); err != nil {
 		return nil, err
 	}
 	b.votes = map[int64][]int{}
 	if b.signedIn {
-		if b.votes, err = s.DB.PollVotesBy(ctx, s.Fed.LocalActorID(), pollIDs); err != nil {
+		if b.votes, err = s.DB.OwnPollVotes(ctx, pollIDs); err != nil {
 			return nil, err
 		}
 	}

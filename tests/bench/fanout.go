@@ -80,7 +80,7 @@ func RunFanout(ctx context.Context, opts FanoutOptions) (FanoutResult, error) {
 	if err != nil {
 		return res, err
 	}
-	if err := addFollowers(ctx, db, fed.LocalActorID(), opts.Followers); err != nil {
+	if err := addFollowers(ctx, db, db.OwnerID(), opts.Followers); err != nil {
 		return res, err
 	}
 	if err := runner.Start(ctx); err != nil {

@@ -305,7 +305,7 @@ func TestSearchReindex(t *testing.T) {
 		return tx.ClearSearchIndex(ctx)
 	})
 	search := func() int {
-		posts, err := db.SearchPosts(ctx, owner.ID, "zebra", store.SearchOptions{Limit: 10})
+		posts, err := db.SearchPosts(ctx, "zebra", store.SearchOptions{Limit: 10})
 		if err != nil {
 			t.Fatal(err)
 		}
