@@ -282,8 +282,10 @@ func (c Config) problems() []Problem {
 		}
 		// Note: ACME CAs issue only for public DNS names, and autocert
 		// refuses names without a dot (such as localhost) and IP addresses.
-		if h := hostOf(u); err == nil && h != "" && (!strings.Contains(h, ".") || net.ParseIP(h) != nil) {
-			add("server.url", `with tls = "auto" the host must be a DNS name with a dot (not localhost or an IP address); use tls = "off" or "files" here`)
+		if err == nil {
+			if h := u.Hostname(); h != "" && (!strings.Contains(h, ".") || net.ParseIP(h) != nil) {
+				add("server.url", `with tls = "auto" the host must be a DNS name with a dot (not localhost or an IP address); use tls = "off" or "files" here`)
+			}
 		}
 	default:
 		add("server.tls", `%q is not one of "auto", "files", "off"`, c.Server.TLS)
@@ -341,13 +343,6 @@ func (c Config) problems() []Problem {
 		add("log.format", `%q is not "text" or "json"`, c.Log.Format)
 	}
 	return append(ps, c.Theme.problems()...)
-}
-
-func hostOf(u *url.URL) string {
-	if u == nil {
-		return ""
-	}
-	return u.Hostname()
 }
 
 func parsePrefix(s string) (netip.Prefix, error) {
