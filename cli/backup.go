@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"syscall"
 
-	"kith/backup"
+	"kith/portability/backup"
 	"kith/store"
 )
 

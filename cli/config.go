@@ -8,7 +8,7 @@ import (
 	"os"
 
 	"kith/config"
-	"kith/themes"
+	"kith/server/web/themes"
 )
 
 // configFlag adds the --config flag every command shares.

@@ -19,8 +19,8 @@ import (
 	"kith/media"
 	"kith/portability"
 	"kith/server"
+	"kith/server/web/themes"
 	"kith/store"
-	"kith/themes"
 )
 
 // drainTimeout bounds the graceful shutdown: requests and jobs in flight

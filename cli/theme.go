@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"kith/config"
-	"kith/themes"
+	"kith/server/web/themes"
 )
 
 func runTheme(_ context.Context, c stdio, args []string) error {

@@ -23,8 +23,8 @@ import (
 	"kith/server/core"
 	"kith/server/oauth"
 	"kith/server/web"
+	"kith/server/web/templates"
 	"kith/store"
-	"kith/templates"
 )
 
 // Options are the server's dependencies beyond the config and store.

@@ -9,8 +9,8 @@ import (
 	"kith/server/core"
 	"kith/server/oauth"
 	"kith/server/web"
+	"kith/server/web/templates"
 	"kith/store"
-	"kith/templates"
 	"kith/tests/testclock"
 )
 

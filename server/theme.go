@@ -10,7 +10,7 @@ import (
 
 	"kith/config"
 	"kith/server/core"
-	"kith/themes"
+	"kith/server/web/themes"
 )
 
 // compileTheme compiles the theme cfg asks for.

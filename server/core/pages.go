@@ -3,7 +3,7 @@ package core
 import (
 	"net/http"
 
-	"kith/static"
+	"kith/server/web/static"
 )
 
 // Site is what every page's layout needs.

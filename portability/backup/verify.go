@@ -12,8 +12,8 @@ import (
 	"strings"
 
 	"kith/config"
+	"kith/server/web/themes"
 	"kith/store"
-	"kith/themes"
 )
 
 // Verify checks an archive: every file matches the manifest, the database

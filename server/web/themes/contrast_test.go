@@ -82,7 +82,7 @@ func TestCheckContrastFindsAConfiguredAccent(t *testing.T) {
 // The README's [theme.variables] example passes on every built-in theme
 // it is meant for: the default (dark) theme.
 func TestReadmeThemeExampleContrast(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
+	readme, err := os.ReadFile("../../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}

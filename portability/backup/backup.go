@@ -22,8 +22,8 @@ import (
 	"time"
 
 	"kith/config"
+	"kith/server/web/themes"
 	"kith/store"
-	"kith/themes"
 )
 
 // Names inside an archive.
