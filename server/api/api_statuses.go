@@ -7,7 +7,6 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -130,40 +129,17 @@ func (s *API) HandleStatuses(w http.ResponseWriter, r *http.Request) {
 	core.WriteAPI(w, http.StatusOK, out)
 }
 
-// statusRequest is a status as POST /api/v1/statuses takes it, stored as
-// the params of a scheduled status in Mastodon's shape.
-type statusRequest struct {
-	Text        string             `json:"text"`
-	ContentType string             `json:"content_type,omitempty"`
-	Poll        *statusRequestPoll `json:"poll"`
-	MediaIDs    []string           `json:"media_ids"`
-	Sensitive   bool               `json:"sensitive"`
-	SpoilerText string             `json:"spoiler_text"`
-	Visibility  string             `json:"visibility"`
-	InReplyToID *string            `json:"in_reply_to_id"`
-	Language    *string            `json:"language"`
-	ScheduledAt *string            `json:"scheduled_at"`
-	Idempotency *string            `json:"idempotency"`
-}
-
-type statusRequestPoll struct {
-	Options   []string `json:"options"`
-	ExpiresIn int64    `json:"expires_in"`
-	Multiple  bool     `json:"multiple"`
-	HideTotal bool     `json:"hide_totals"`
-}
-
 // readStatusRequest reads a new status's parameters, filling what was not
 // sent from the owner's posting defaults.
-func (s *API) readStatusRequest(ctx context.Context, p core.APIParams) (statusRequest, error) {
+func (s *API) readStatusRequest(ctx context.Context, p core.APIParams) (federation.StatusRequest, error) {
 	d, err := s.PostingDefaults(ctx)
 	if err != nil {
-		return statusRequest{}, err
+		return federation.StatusRequest{}, err
 	}
-	req := statusRequest{Text: p.String("status"), MediaIDs: p.List("media_ids"), SpoilerText: p.String("spoiler_text"),
+	req := federation.StatusRequest{Text: p.String("status"), MediaIDs: p.List("media_ids"), SpoilerText: p.String("spoiler_text"),
 		Visibility: p.String("visibility"), Sensitive: p.Bool("sensitive", d.Sensitive && len(p.List("media_ids")) > 0)}
 	if req.ContentType, err = contentTypeParam(p, store.TextPlain); err != nil {
-		return statusRequest{}, err
+		return federation.StatusRequest{}, err
 	}
 	if req.Visibility == "" {
 		req.Visibility = d.Privacy
@@ -175,14 +151,14 @@ func (s *API) readStatusRequest(ctx context.Context, p core.APIParams) (statusRe
 		req.InReplyToID = &id
 	}
 	if opts := p.List("poll[options]"); len(opts) > 0 {
-		req.Poll = &statusRequestPoll{Options: opts, ExpiresIn: p.Int("poll[expires_in]", 86400),
+		req.Poll = &federation.StatusRequestPoll{Options: opts, ExpiresIn: p.Int("poll[expires_in]", 86400),
 			Multiple: p.Bool("poll[multiple]", false), HideTotal: p.Bool("poll[hide_totals]", false)}
 	}
 	if req.Poll != nil && len(req.MediaIDs) > 0 {
-		return statusRequest{}, core.Refuse(http.StatusUnprocessableEntity, "Validation failed: a post cannot have both media and a poll")
+		return federation.StatusRequest{}, core.Refuse(http.StatusUnprocessableEntity, "Validation failed: a post cannot have both media and a poll")
 	}
 	if len(req.MediaIDs) > core.StatusMediaMax {
-		return statusRequest{}, core.Refuse(http.StatusUnprocessableEntity, "Validation failed: a post has at most 4 media attachments")
+		return federation.StatusRequest{}, core.Refuse(http.StatusUnprocessableEntity, "Validation failed: a post has at most 4 media attachments")
 	}
 	return req, nil
 }
@@ -201,34 +177,6 @@ func contentTypeParam(p core.APIParams, def string) (string, error) {
 	default:
 		return "", core.Refuse(http.StatusUnprocessableEntity, "Validation failed: content_type must be text/plain or text/markdown")
 	}
-}
-
-// newPost turns a status request into what federation posts.
-func (s *API) newPost(r *http.Request, req statusRequest) (federation.NewPost, error) {
-	np := federation.NewPost{Text: req.Text, SourceType: req.ContentType, Summary: req.SpoilerText, Sensitive: req.Sensitive,
-		Visibility: req.Visibility}
-	if req.Language != nil {
-		np.Language = *req.Language
-	}
-	if req.InReplyToID != nil {
-		id, err := strconv.ParseInt(*req.InReplyToID, 10, 64)
-		if err != nil {
-			return np, store.ErrNotFound
-		}
-		parent, err := s.visiblePost(r, id)
-		if err != nil {
-			return np, err
-		}
-		np.InReplyTo = parent.URI
-	}
-	var err error
-	if np.Attachments, err = s.Uploads(r.Context(), req.MediaIDs, 0); err != nil {
-		return np, err
-	}
-	if req.Poll != nil {
-		np.Poll = &federation.NewPoll{Options: req.Poll.Options, Multiple: req.Poll.Multiple, Expires: time.Duration(req.Poll.ExpiresIn) * time.Second}
-	}
-	return np, nil
 }
 
 // HandleCreateStatus answers POST /api/v1/statuses.
@@ -266,7 +214,7 @@ func (s *API) HandleCreateStatus(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	np, err := s.newPost(r, req)
+	np, err := s.Fed.NewPostFromRequest(ctx, req)
 	if err != nil {
 		s.APIFail(w, r, err)
 		return
@@ -293,8 +241,8 @@ type apiScheduledStatus struct {
 }
 
 // scheduleStatus stores a post to publish later and answers the
-// ScheduledStatus. Publishing due posts is the scheduler's job.
-func (s *API) scheduleStatus(w http.ResponseWriter, r *http.Request, req statusRequest, at string) {
+// ScheduledStatus. Publishing due posts is federation's job.
+func (s *API) scheduleStatus(w http.ResponseWriter, r *http.Request, req federation.StatusRequest, at string) {
 	ctx := r.Context()
 	when, err := time.Parse(time.RFC3339Nano, at)
 	if err != nil {
@@ -306,7 +254,7 @@ func (s *API) scheduleStatus(w http.ResponseWriter, r *http.Request, req statusR
 		s.APIFail(w, r, core.Refuse(http.StatusUnprocessableEntity, "Validation failed: Scheduled at the specified time must be at least 5 minutes in the future"))
 		return
 	}
-	media, err := s.Uploads(ctx, req.MediaIDs, 0)
+	media, err := s.Fed.Uploads(ctx, req.MediaIDs, 0)
 	if err != nil {
 		s.APIFail(w, r, err)
 		return

@@ -49,7 +49,7 @@ func (s *API) HandleEditStatus(w http.ResponseWriter, r *http.Request) {
 			s.APIFail(w, r, core.Refuse(http.StatusUnprocessableEntity, "Validation failed: a post has at most 4 media attachments"))
 			return
 		}
-		if np.Attachments, err = s.Uploads(ctx, ids, old.ID); err != nil {
+		if np.Attachments, err = s.Fed.Uploads(ctx, ids, old.ID); err != nil {
 			s.APIFail(w, r, err)
 			return
 		}

@@ -1,12 +1,9 @@
 package api
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
-	"strconv"
-	"time"
 
 	"kith/federation"
 	"kith/server/core"
@@ -30,7 +27,7 @@ func (s *API) PublishScheduled(ctx context.Context) error {
 		if err == nil {
 			_, err = s.Fed.Post(ctx, np)
 		}
-		if err != nil && !errors.Is(err, federation.ErrBadRequest) && !errors.Is(err, federation.ErrInvalid) && !errors.Is(err, store.ErrNotFound) && !isUserError(err) {
+		if err != nil && !errors.Is(err, federation.ErrBadRequest) && !errors.Is(err, federation.ErrInvalid) && !errors.Is(err, federation.ErrMediaNotReady) && !errors.Is(err, store.ErrNotFound) && !isUserError(err) {
 			return err // a passing failure: the job runs again
 		}
 		if err != nil {
@@ -51,34 +48,9 @@ func isUserError(err error) bool {
 // scheduledPost rebuilds the post from the parameters stored when it was
 // scheduled.
 func (s *API) scheduledPost(ctx context.Context, sched store.ScheduledStatus) (federation.NewPost, error) {
-	var req statusRequest
+	var req federation.StatusRequest
 	if err := json.Unmarshal(sched.Params, &req); err != nil {
 		return federation.NewPost{}, core.Refuse(422, "stored parameters are unreadable")
 	}
-	// A status scheduled before content_type was stored is the API's
-	// plain text.
-	np := federation.NewPost{Text: req.Text, SourceType: cmp.Or(req.ContentType, store.TextPlain), Summary: req.SpoilerText,
-		Sensitive: req.Sensitive, Visibility: req.Visibility}
-	if req.Language != nil {
-		np.Language = *req.Language
-	}
-	if req.InReplyToID != nil {
-		id, err := strconv.ParseInt(*req.InReplyToID, 10, 64)
-		if err != nil {
-			return np, store.ErrNotFound
-		}
-		parent, err := s.DB.PostByID(ctx, id)
-		if err != nil {
-			return np, err
-		}
-		np.InReplyTo = parent.URI
-	}
-	var err error
-	if np.Attachments, err = s.Uploads(ctx, req.MediaIDs, 0); err != nil {
-		return np, err
-	}
-	if req.Poll != nil {
-		np.Poll = &federation.NewPoll{Options: req.Poll.Options, Multiple: req.Poll.Multiple, Expires: time.Duration(req.Poll.ExpiresIn) * time.Second}
-	}
-	return np, nil
+	return s.Fed.NewPostFromRequest(ctx, req)
 }

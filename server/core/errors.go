@@ -37,6 +37,12 @@ func Refuse(status int, msg string) *UserError {
 	return &e
 }
 
+// mediaNotReady is the refusal of a post whose media is still being
+// processed.
+// Note: Mastodon answers 422 with this while media is processed, and apps
+// try again.
+const mediaNotReady = "Cannot attach files that have not finished processing. Try again in a moment!"
+
 // StatusOf is the one table from errors to answers: the status an error
 // is answered with, and a message for whoever sees it. The pages, the
 // Mastodon API and ActivityPub all answer through it (RenderError,
@@ -58,6 +64,8 @@ func StatusOf(err error) (code int, public string) {
 		return http.StatusUnauthorized, "The request's signature could not be verified."
 	case errors.Is(err, federation.ErrForbidden):
 		return http.StatusForbidden, sentence(federation.Reason(err))
+	case errors.Is(err, federation.ErrMediaNotReady):
+		return http.StatusUnprocessableEntity, mediaNotReady
 	case errors.Is(err, federation.ErrInvalid):
 		// Written for the owner: "invalid: the post is empty".
 		return http.StatusUnprocessableEntity, sentence(federation.Reason(err))

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"kith/federation"
 	"kith/server/core"
@@ -395,37 +394,16 @@ func (f ComposeForm) pollOptions() []string {
 // returns where to go next: the thread for a reply or an edit, else home.
 func (s *Web) publish(r *http.Request, f ComposeForm) (string, error) {
 	ctx := r.Context()
-	np := federation.NewPost{Text: f.Text, SourceType: f.SourceType, Summary: f.Summary, Sensitive: f.Sensitive,
-		Visibility: f.Visibility, Language: f.Language}
-	var ids []string
-	for _, m := range f.Media {
-		if m.ID != 0 {
-			ids = append(ids, strconv.FormatInt(m.ID, 10))
-		}
-	}
-	var err error
-	if np.Attachments, err = s.Uploads(ctx, ids, f.Edit); err != nil {
-		return "", err
-	}
 	if f.Edit != 0 {
-		p, err := s.Fed.Edit(ctx, f.Edit, np)
-		if err != nil {
-			return "", err
-		}
-		return threadPath(p.ID), nil
+		return s.saveEdit(ctx, f)
 	}
-	if opts := f.pollOptions(); len(opts) > 0 {
-		if len(ids) > 0 {
-			return "", core.Refuse(http.StatusUnprocessableEntity, "A post cannot have both images and a poll.")
-		}
-		np.Poll = &federation.NewPoll{Options: opts, Multiple: f.Multiple, Expires: time.Duration(f.ExpiresIn) * time.Second}
+	req := f.statusRequest()
+	if req.Poll != nil && len(req.MediaIDs) > 0 {
+		return "", core.Refuse(http.StatusUnprocessableEntity, "A post cannot have both images and a poll.")
 	}
-	if f.InReplyTo != 0 {
-		parent, err := s.ownerPost(ctx, strconv.FormatInt(f.InReplyTo, 10))
-		if err != nil {
-			return "", err
-		}
-		np.InReplyTo = parent.URI
+	np, err := s.Fed.NewPostFromRequest(ctx, req)
+	if err != nil {
+		return "", err
 	}
 	p, err := s.Fed.Post(ctx, np)
 	if err != nil {
@@ -435,6 +413,47 @@ func (s *Web) publish(r *http.Request, f ComposeForm) (string, error) {
 		return threadPath(f.InReplyTo) + postAnchor(p.ID), nil
 	}
 	return "/home", nil
+}
+
+// statusRequest is the new post the form asks for.
+func (f ComposeForm) statusRequest() federation.StatusRequest {
+	req := federation.StatusRequest{Text: f.Text, ContentType: f.SourceType, SpoilerText: f.Summary, Sensitive: f.Sensitive,
+		Visibility: f.Visibility, Language: &f.Language, MediaIDs: f.mediaIDs()}
+	if f.InReplyTo != 0 {
+		id := strconv.FormatInt(f.InReplyTo, 10)
+		req.InReplyToID = &id
+	}
+	if opts := f.pollOptions(); len(opts) > 0 {
+		req.Poll = &federation.StatusRequestPoll{Options: opts, Multiple: f.Multiple, ExpiresIn: int64(f.ExpiresIn)}
+	}
+	return req
+}
+
+// mediaIDs are the ids of the form's stored uploads.
+func (f ComposeForm) mediaIDs() []string {
+	var ids []string
+	for _, m := range f.Media {
+		if m.ID != 0 {
+			ids = append(ids, strconv.FormatInt(m.ID, 10))
+		}
+	}
+	return ids
+}
+
+// saveEdit saves the form as the new version of the post it edits, whose
+// visibility, reply and poll stay as they were.
+func (s *Web) saveEdit(ctx context.Context, f ComposeForm) (string, error) {
+	np := federation.NewPost{Text: f.Text, SourceType: f.SourceType, Summary: f.Summary, Sensitive: f.Sensitive,
+		Visibility: f.Visibility, Language: f.Language}
+	var err error
+	if np.Attachments, err = s.Fed.Uploads(ctx, f.mediaIDs(), f.Edit); err != nil {
+		return "", err
+	}
+	p, err := s.Fed.Edit(ctx, f.Edit, np)
+	if err != nil {
+		return "", err
+	}
+	return threadPath(p.ID), nil
 }
 
 // threadPath is the owner's view of a post's thread.
