@@ -78,7 +78,7 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 	hub := events.NewHub(0) // federation publishes to it, the streaming API reads from it
 	fedOpts := federationOptions(cfg)
 	fedOpts.Events = hub
-	fed, err := federation.New(ctx, db, runner, logger, fedOpts)
+	fed, err := federation.New(ctx, db, runner, logger, fedOpts) // registers delivery, inbox and scheduled-post jobs
 	if err != nil {
 		return err
 	}
@@ -95,8 +95,6 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 	if err != nil {
 		return err
 	}
-	runner.Handle(server.JobScheduledStatuses, func(ctx context.Context, _ store.Job) error { return srv.PublishScheduled(ctx) })
-	runner.Every(server.JobScheduledStatuses, time.Minute)
 	listeners, err := srv.Listen()
 	if err != nil {
 		return err

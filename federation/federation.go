@@ -306,4 +306,6 @@ func (f *Federation) registerJobs() {
 	f.jobs.Every(jobClosePolls, pollCloseInterval)
 	f.jobs.Handle(jobReload, f.runReload)
 	f.jobs.Every(jobReload, reloadInterval)
+	f.jobs.Handle(jobScheduled, f.runScheduled)
+	f.jobs.Every(jobScheduled, scheduledInterval)
 }

@@ -171,7 +171,7 @@ func TestScheduledStatusKeepsFormat(t *testing.T) {
 		c.mustCall(t, 200, "POST", "/api/v1/statuses", v)
 	}
 	in.clock.Add(2 * time.Hour)
-	if err := in.srv.api.PublishScheduled(context.Background()); err != nil {
+	if err := in.srv.Fed.PublishScheduled(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	var contents []string

@@ -18,14 +18,14 @@ func TestScheduledStatusIsPublished(t *testing.T) {
 	sched := res.object(t)
 	ctx := context.Background()
 
-	if err := in.srv.api.PublishScheduled(ctx); err != nil {
+	if err := in.srv.Fed.PublishScheduled(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if got := len(c.mustCall(t, http.StatusOK, "GET", "/api/v1/scheduled_statuses", nil).list(t)); got != 1 {
 		t.Fatalf("before its time: %d scheduled statuses, want 1", got)
 	}
 	in.clock.Add(11 * time.Minute)
-	if err := in.srv.api.PublishScheduled(ctx); err != nil {
+	if err := in.srv.Fed.PublishScheduled(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if got := len(c.mustCall(t, http.StatusOK, "GET", "/api/v1/scheduled_statuses", nil).list(t)); got != 0 {

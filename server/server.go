@@ -322,12 +322,6 @@ func (s *Server) redirectToHTTPS(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, target.String(), http.StatusMovedPermanently)
 }
 
-// JobScheduledStatuses is the periodic job that publishes scheduled posts.
-const JobScheduledStatuses = api.JobScheduledStatuses
-
-// PublishScheduled publishes the scheduled posts whose time has come.
-func (s *Server) PublishScheduled(ctx context.Context) error { return s.api.PublishScheduled(ctx) }
-
 // CreateAppToken registers an application and gives it an owner token with
 // scopes, for scripts and bots (kith token create).
 func CreateAppToken(ctx context.Context, db *store.DB, name, website, redirectURI, scopes string) (store.OAuthApp, string, error) {
