@@ -1,7 +1,8 @@
 // Package federation speaks ActivityPub for kith: it receives activities
 // (verify, persist, then handle from the job queue), publishes the owner's
 // actions (one transaction: the local rows, the activity, one delivery job
-// per inbox), delivers them, and fetches remote actors and objects.
+// per inbox), delivers them, publishes scheduled posts when their time
+// comes, and fetches remote actors and objects.
 //
 // It never imports the server: the web UI and the client API call the
 // owner actions in actions*.go and never build ActivityPub themselves.
