@@ -104,10 +104,13 @@ func (s *Env) answer(w http.ResponseWriter, r *http.Request, err error) (int, st
 // {"error": "..."}, wording it as Mastodon does where apps may look.
 func (s *Env) APIFail(w http.ResponseWriter, r *http.Request, err error) {
 	code, public := s.answer(w, r, err)
-	switch code {
-	case http.StatusNotFound:
+	var ue *UserError
+	switch {
+	case errors.As(err, &ue):
+		// Written for the API already.
+	case code == http.StatusNotFound:
 		public = "Record not found"
-	case http.StatusUnprocessableEntity:
+	case code == http.StatusUnprocessableEntity:
 		public = "Validation failed: " + public
 	}
 	APIError(w, code, public)

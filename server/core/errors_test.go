@@ -58,6 +58,12 @@ func TestOneErrorTable(t *testing.T) {
 	if _, public := StatusOf(fmt.Errorf("disk I/O error at /var/lib/kith")); public != "Something went wrong. The details are in the server log." {
 		t.Errorf("a 500 says %q", public)
 	}
+	// A message written for the API is answered as it is.
+	rec := httptest.NewRecorder()
+	env.APIFail(rec, httptest.NewRequest("POST", "/api/v1/statuses", nil), Refuse(http.StatusUnprocessableEntity, "Validation failed: a post has at most 4 media attachments"))
+	if want := `{"error":"Validation failed: a post has at most 4 media attachments"}` + "\n"; rec.Body.String() != want {
+		t.Errorf("APIFail(a UserError) = %q, want %q", rec.Body, want)
+	}
 	// The owner reads federation's reason as a sentence.
 	if _, public := StatusOf(fmt.Errorf("%w: the post is empty", federation.ErrInvalid)); public != "The post is empty." {
 		t.Errorf("an invalid post says %q", public)
