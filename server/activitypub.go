@@ -39,36 +39,35 @@ func (s *Server) handleNodeInfoLinks(w http.ResponseWriter, r *http.Request) {
 	core.WriteJSON(w, http.StatusOK, "application/json", s.Fed.NodeInfoLinks())
 }
 
-func (s *Server) handleNodeInfo(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleNodeInfo(w http.ResponseWriter, r *http.Request) error {
 	version := core.PathParam(r, "version")
 	doc, err := s.Fed.NodeInfo(r.Context(), version)
 	if err != nil {
-		s.PlainFail(w, r, err)
-		return
+		return err
 	}
 	ct := `application/json; profile="http://nodeinfo.diaspora.software/ns/schema/` + version + `#"`
 	core.WriteJSON(w, http.StatusOK, ct, doc)
+	return nil
 }
 
 // handleInbox receives an activity: the body is capped, the signature
 // verified, and the activity stored for the queue to apply. It answers 202
 // once the activity is safely stored, 401 for any signature it cannot
 // verify (peers that try RFC 9421 first then fall back), 400 for junk.
-func (s *Server) handleInbox(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleInbox(w http.ResponseWriter, r *http.Request) error {
 	if !isActivityContentType(r.Header.Get("Content-Type")) {
 		http.Error(w, "expected an ActivityPub document", http.StatusUnsupportedMediaType)
-		return
+		return nil
 	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
-		s.PlainFail(w, r, err)
-		return
+		return err
 	}
 	if err := s.Fed.Receive(r.Context(), r, body); err != nil {
-		s.PlainFail(w, r, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusAccepted)
+	return nil
 }
 
 func isActivityContentType(ct string) bool {
@@ -95,18 +94,18 @@ func (s *Server) handleInstanceActor(w http.ResponseWriter, r *http.Request) {
 	core.WriteActivityJSON(w, http.StatusOK, s.Fed.InstanceActorDocument())
 }
 
-func (s *Server) handleOutbox(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleOutbox(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	maxID, _ := strconv.ParseInt(q.Get("max_id"), 10, 64)
 	doc, err := s.Fed.Outbox(r.Context(), q.Get("page") == "true", maxID)
 	if err != nil {
-		s.PlainFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteActivityJSON(w, http.StatusOK, doc)
+	return nil
 }
 
-func (s *Server) handleFollowCollection(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleFollowCollection(w http.ResponseWriter, r *http.Request) error {
 	which := "followers"
 	if strings.HasSuffix(r.URL.Path, "/following") {
 		which = "following"
@@ -115,67 +114,64 @@ func (s *Server) handleFollowCollection(w http.ResponseWriter, r *http.Request) 
 	hidden, _ := s.DB.Setting(r.Context(), "hide_network")
 	doc, err := s.Fed.FollowCollection(r.Context(), which, page, hidden == "true")
 	if err != nil {
-		s.PlainFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteActivityJSON(w, http.StatusOK, doc)
+	return nil
 }
 
-func (s *Server) handleFeatured(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleFeatured(w http.ResponseWriter, r *http.Request) error {
 	doc, err := s.Fed.Featured(r.Context())
 	if err != nil {
-		s.PlainFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteActivityJSON(w, http.StatusOK, doc)
+	return nil
 }
 
 // handlePostDocument serves a local post as a Note, or sends a browser to
 // its page.
-func (s *Server) handlePostDocument(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handlePostDocument(w http.ResponseWriter, r *http.Request) error {
 	id, err := strconv.ParseInt(core.PathParam(r, "id"), 10, 64)
 	if err != nil {
-		s.PlainFail(w, r, federation.ErrNotFound)
-		return
+		return federation.ErrNotFound
 	}
 	if !core.WantsActivityJSON(r) {
 		http.Redirect(w, r, s.Fed.URLs().PostPage(id), http.StatusFound)
-		return
+		return nil
 	}
 	doc, err := s.Fed.PostDocument(r.Context(), id)
 	if err != nil {
-		s.PlainFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteActivityJSON(w, http.StatusOK, doc)
+	return nil
 }
 
 // handleCreateActivity serves the Create that published a public post.
-func (s *Server) handleCreateActivity(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleCreateActivity(w http.ResponseWriter, r *http.Request) error {
 	id, err := strconv.ParseInt(core.PathParam(r, "id"), 10, 64)
 	if err != nil {
-		s.PlainFail(w, r, federation.ErrNotFound)
-		return
+		return federation.ErrNotFound
 	}
 	act, err := s.DB.ActivityByURI(r.Context(), s.Fed.URLs().CreateActivity(id))
 	if err != nil || !act.Public {
-		s.PlainFail(w, r, federation.ErrNotFound)
-		return
+		return federation.ErrNotFound
 	}
 	w.Header().Set("Content-Type", federation.ActivityJSON+"; charset=utf-8")
 	w.Write(act.Body)
+	return nil
 }
 
-func (s *Server) handleReplies(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleReplies(w http.ResponseWriter, r *http.Request) error {
 	id, err := strconv.ParseInt(core.PathParam(r, "id"), 10, 64)
 	if err != nil {
-		s.PlainFail(w, r, federation.ErrNotFound)
-		return
+		return federation.ErrNotFound
 	}
 	doc, err := s.Fed.RepliesCollection(r.Context(), id)
 	if err != nil {
-		s.PlainFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteActivityJSON(w, http.StatusOK, doc)
+	return nil
 }

@@ -13,23 +13,21 @@ import (
 )
 
 // HandleAccount answers GET /api/v1/accounts/:id.
-func (s *API) HandleAccount(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleAccount(w http.ResponseWriter, r *http.Request) error {
 	a, err := s.AccountByPath(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
-	s.writeAccount(w, r, a)
+	return s.writeAccount(w, r, a)
 }
 
 // HandleAccountLookup answers GET /api/v1/accounts/lookup?acct=: an
 // account kith knows by its handle, without asking other servers (as
 // Mastodon's lookup does not).
-func (s *API) HandleAccountLookup(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleAccountLookup(w http.ResponseWriter, r *http.Request) error {
 	p, err := core.Params(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	acct := strings.TrimPrefix(strings.TrimSpace(p.String("acct")), "@")
 	user, domain, _ := strings.Cut(acct, "@")
@@ -46,23 +44,20 @@ func (s *API) HandleAccountLookup(w http.ResponseWriter, r *http.Request) {
 		a, err = s.DB.ActorByHandle(r.Context(), user, domain)
 	}
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
-	s.writeAccount(w, r, a)
+	return s.writeAccount(w, r, a)
 }
 
 // HandleAccountStatuses answers GET /api/v1/accounts/:id/statuses.
-func (s *API) HandleAccountStatuses(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleAccountStatuses(w http.ResponseWriter, r *http.Request) error {
 	a, err := s.AccountByPath(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	p, err := core.Params(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	pg := p.Page(store.DefaultLimit, store.MaxLimit)
 	posts, err := s.DB.AccountStatuses(r.Context(), a.ID, pg, store.AccountOptions{
@@ -70,33 +65,31 @@ func (s *API) HandleAccountStatuses(w http.ResponseWriter, r *http.Request) {
 		OnlyMedia: p.Bool("only_media", false), Pinned: p.Bool("pinned", false), Tagged: p.String("tagged"),
 	})
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
-	s.writeStatusPage(w, r, posts, pg.Limit)
+	return s.writeStatusPage(w, r, posts, pg.Limit)
 }
 
 // writeStatusPage renders a page of posts paged by post id, with its Link
 // header.
-func (s *API) writeStatusPage(w http.ResponseWriter, r *http.Request, posts []store.Post, limit int) {
+func (s *API) writeStatusPage(w http.ResponseWriter, r *http.Request, posts []store.Post, limit int) error {
 	out, err := s.renderStatuses(r.Context(), posts)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	if len(posts) > 0 {
 		s.SetLinkHeader(w, r, posts[0].ID, posts[len(posts)-1].ID, len(posts), limit)
 	}
 	core.WriteAPI(w, http.StatusOK, out)
+	return nil
 }
 
 // writeAccountPage renders a page of accounts whose cursors are their own
 // ids, with its Link header.
-func (s *API) writeAccountPage(w http.ResponseWriter, r *http.Request, actors []store.Actor, cursors []int64, limit int) {
+func (s *API) writeAccountPage(w http.ResponseWriter, r *http.Request, actors []store.Actor, cursors []int64, limit int) error {
 	out, err := s.renderAccounts(r.Context(), actors)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	if cursors == nil {
 		for _, a := range actors {
@@ -107,22 +100,21 @@ func (s *API) writeAccountPage(w http.ResponseWriter, r *http.Request, actors []
 		s.SetLinkHeader(w, r, cursors[0], cursors[len(cursors)-1], len(cursors), limit)
 	}
 	core.WriteAPI(w, http.StatusOK, out)
+	return nil
 }
 
 // HandleAccountFollows answers GET /api/v1/accounts/:id/followers and
 // /following. For a remote account these are the follows kith knows of
 // (with the owner), not the account's full lists.
-func (s *API) HandleAccountFollows(which string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleAccountFollows(which string) core.Failing {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		a, err := s.AccountByPath(r)
 		if err != nil {
-			s.APIFail(w, r, err)
-			return
+			return err
 		}
 		p, err := core.Params(r)
 		if err != nil {
-			s.APIFail(w, r, err)
-			return
+			return err
 		}
 		pg := p.Page(store.DefaultLimit, store.MaxLimit*2)
 		var actors []store.Actor
@@ -132,10 +124,9 @@ func (s *API) HandleAccountFollows(which string) http.HandlerFunc {
 			actors, err = s.DB.FollowingPage(r.Context(), a.ID, pg)
 		}
 		if err != nil {
-			s.APIFail(w, r, err)
-			return
+			return err
 		}
-		s.writeAccountPage(w, r, actors, nil, pg.Limit)
+		return s.writeAccountPage(w, r, actors, nil, pg.Limit)
 	}
 }
 
@@ -180,34 +171,33 @@ func (s *API) relationships(ctx context.Context, ids []int64) ([]apiRelationship
 }
 
 // HandleRelationships answers GET /api/v1/accounts/relationships?id[]=.
-func (s *API) HandleRelationships(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleRelationships(w http.ResponseWriter, r *http.Request) error {
 	p, err := core.Params(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	out, err := s.relationships(r.Context(), idsParam(p))
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, out)
+	return nil
 }
 
 // HandleFamiliarFollowers answers GET /api/v1/accounts/familiar_followers:
 // the owner follows nobody who follows through kith, so each account has
 // an empty list.
-func (s *API) HandleFamiliarFollowers(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleFamiliarFollowers(w http.ResponseWriter, r *http.Request) error {
 	p, err := core.Params(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	out := []map[string]any{}
 	for _, id := range idsParam(p) {
 		out = append(out, map[string]any{"id": core.APIID(id), "accounts": []any{}})
 	}
 	core.WriteAPI(w, http.StatusOK, out)
+	return nil
 }
 
 // resolveTimeout bounds a search that asks another server for an account.
@@ -215,11 +205,10 @@ const resolveTimeout = 5 * time.Second
 
 // HandleAccountSearch answers GET /api/v1/accounts/search: accounts kith
 // knows, and with resolve=true one looked up by handle or URL first.
-func (s *API) HandleAccountSearch(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleAccountSearch(w http.ResponseWriter, r *http.Request) error {
 	p, err := core.Params(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	q := strings.TrimSpace(p.String("q"))
 	limit, offset := int(p.Int("limit", 40)), int(p.Int("offset", 0))
@@ -235,8 +224,7 @@ func (s *API) HandleAccountSearch(w http.ResponseWriter, r *http.Request) {
 	}
 	more, err := s.DB.SearchActors(r.Context(), s.DB.OwnerID(), q, p.Bool("following", false), limit, offset)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	for _, a := range more {
 		if len(found) == 0 || a.ID != found[0].ID {
@@ -245,30 +233,29 @@ func (s *API) HandleAccountSearch(w http.ResponseWriter, r *http.Request) {
 	}
 	out, err := s.renderAccounts(r.Context(), found[:min(len(found), max(limit, 1))])
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, out)
+	return nil
 }
 
 // HandleAccountLists answers GET /api/v1/accounts/:id/lists: the owner's
 // lists the account is on.
-func (s *API) HandleAccountLists(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleAccountLists(w http.ResponseWriter, r *http.Request) error {
 	a, err := s.AccountByPath(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	lists, err := s.DB.ListsWith(r.Context(), a.ID)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	out := []map[string]any{}
 	for _, l := range lists {
 		out = append(out, map[string]any{"id": core.APIID(l.ID), "title": l.Title, "replies_policy": l.RepliesPolicy, "exclusive": l.Exclusive})
 	}
 	core.WriteAPI(w, http.StatusOK, out)
+	return nil
 }
 
 // accountAction is one of the POST /api/v1/accounts/:id/... actions: it
@@ -276,32 +263,28 @@ func (s *API) HandleAccountLists(w http.ResponseWriter, r *http.Request) {
 type accountAction func(ctx context.Context, a store.Actor, p core.APIParams) error
 
 // HandleAccountAction runs an accountAction and answers the Relationship.
-func (s *API) HandleAccountAction(act accountAction) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleAccountAction(act accountAction) core.Failing {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		a, err := s.AccountByPath(r)
 		if err != nil {
-			s.APIFail(w, r, err)
-			return
+			return err
 		}
 		p, err := core.Params(r)
 		if err != nil {
-			s.APIFail(w, r, err)
-			return
+			return err
 		}
 		if a.Local {
-			s.APIFail(w, r, core.Refuse(http.StatusForbidden, "This action is not allowed on your own account"))
-			return
+			return core.Refuse(http.StatusForbidden, "This action is not allowed on your own account")
 		}
 		if err := act(r.Context(), a, p); err != nil {
-			s.APIFail(w, r, err)
-			return
+			return err
 		}
 		out, err := s.relationships(r.Context(), []int64{a.ID})
 		if err != nil || len(out) == 0 {
-			s.APIFail(w, r, errors.Join(err, store.ErrNotFound))
-			return
+			return errors.Join(err, store.ErrNotFound)
 		}
 		core.WriteAPI(w, http.StatusOK, out[0])
+		return nil
 	}
 }
 

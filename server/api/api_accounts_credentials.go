@@ -55,13 +55,13 @@ func (s *API) credentialAccount(ctx context.Context) (apiAccount, error) {
 }
 
 // HandleVerifyCredentials answers GET /api/v1/accounts/verify_credentials.
-func (s *API) HandleVerifyCredentials(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleVerifyCredentials(w http.ResponseWriter, r *http.Request) error {
 	out, err := s.credentialAccount(r.Context())
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, out)
+	return nil
 }
 
 var fieldParam = regexp.MustCompile(`^fields_attributes\[([^\]]+)\]\[(name|value)\]$`)
@@ -110,22 +110,19 @@ func fieldsParam(p core.APIParams) (fields []store.Field, ok bool) {
 // HandleUpdateCredentials answers PATCH /api/v1/accounts/update_credentials.
 // Everything is checked before anything is stored, so a refused image
 // leaves the profile as it was.
-func (s *API) HandleUpdateCredentials(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleUpdateCredentials(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	p, err := core.Params(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	a, err := s.DB.LocalActor(ctx)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	note, noteType, err := s.NoteSource(ctx, a)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	prof := federation.Profile{DisplayName: a.DisplayName, Summary: note, SummaryType: noteType, Locked: a.Locked, Bot: a.Bot,
 		Discoverable: a.Discoverable, AvatarURL: a.AvatarURL, HeaderURL: a.HeaderURL}
@@ -150,8 +147,7 @@ func (s *API) HandleUpdateCredentials(w http.ResponseWriter, r *http.Request) {
 	}
 	settings, err := sourceSettings(p)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	images := map[string]*string{"avatar": &prof.AvatarURL, "header": &prof.HeaderURL}
 	var saved []string
@@ -163,8 +159,7 @@ func (s *API) HandleUpdateCredentials(w http.ResponseWriter, r *http.Request) {
 		file, err := s.SaveProfileImage(fh, name)
 		if err != nil {
 			s.RemoveMedia(saved)
-			s.APIFail(w, r, err)
-			return
+			return err
 		}
 		saved = append(saved, file)
 		*images[name], changed = s.Config().Server.URL+"/media/"+file, true
@@ -172,8 +167,7 @@ func (s *API) HandleUpdateCredentials(w http.ResponseWriter, r *http.Request) {
 	if changed {
 		if err := s.Fed.UpdateProfile(ctx, prof); err != nil {
 			s.RemoveMedia(saved)
-			s.APIFail(w, r, err)
-			return
+			return err
 		}
 		if p.Has("note") {
 			settings[core.SettingNoteSource], settings[core.SettingNoteType] = prof.Summary, prof.SummaryType
@@ -188,10 +182,9 @@ func (s *API) HandleUpdateCredentials(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
-	s.HandleVerifyCredentials(w, r)
+	return s.HandleVerifyCredentials(w, r)
 }
 
 // sourceSettings reads source[privacy], source[sensitive] and

@@ -142,17 +142,17 @@ func setKeywordField(k *KeywordAttr, field, v string) {
 }
 
 // HandleFilters answers GET /api/v2/filters.
-func (s *API) HandleFilters(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleFilters(w http.ResponseWriter, r *http.Request) error {
 	fs, err := s.DB.Filters(r.Context())
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	out := make([]apiFilter, 0, len(fs))
 	for _, f := range fs {
 		out = append(out, apiFilterOf(f))
 	}
 	core.WriteAPI(w, http.StatusOK, out)
+	return nil
 }
 
 func (s *API) filterByPath(r *http.Request, param string) (store.Filter, error) {
@@ -164,35 +164,34 @@ func (s *API) filterByPath(r *http.Request, param string) (store.Filter, error) 
 }
 
 // writeFilter answers with a filter as stored now.
-func (s *API) writeFilter(w http.ResponseWriter, r *http.Request, id int64) {
+func (s *API) writeFilter(w http.ResponseWriter, r *http.Request, id int64) error {
 	f, err := s.DB.FilterByID(r.Context(), id)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, apiFilterOf(f))
+	return nil
 }
 
 // HandleFilter answers GET /api/v2/filters/{id}.
-func (s *API) HandleFilter(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleFilter(w http.ResponseWriter, r *http.Request) error {
 	f, err := s.filterByPath(r, "id")
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, apiFilterOf(f))
+	return nil
 }
 
 // HandleCreateFilter answers POST /api/v2/filters.
-func (s *API) HandleCreateFilter(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleCreateFilter(w http.ResponseWriter, r *http.Request) error {
 	p, err := core.Params(r)
 	var f store.Filter
 	if err == nil {
 		f, err = s.readFilter(p, store.Filter{})
 	}
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	for _, k := range KeywordAttributes(p) {
 		if k.Keyword != "" && !k.Destroy {
@@ -204,15 +203,14 @@ func (s *API) HandleCreateFilter(w http.ResponseWriter, r *http.Request) {
 		return err
 	})
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
-	s.writeFilter(w, r, f.ID)
+	return s.writeFilter(w, r, f.ID)
 }
 
 // HandleUpdateFilter answers PUT /api/v2/filters/{id}: the filter's
 // settings, and keywords added, changed (by id) or removed (_destroy).
-func (s *API) HandleUpdateFilter(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleUpdateFilter(w http.ResponseWriter, r *http.Request) error {
 	p, err := core.Params(r)
 	var f store.Filter
 	if err == nil {
@@ -222,8 +220,7 @@ func (s *API) HandleUpdateFilter(w http.ResponseWriter, r *http.Request) {
 		f, err = s.readFilter(p, f)
 	}
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	ctx := r.Context()
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
@@ -250,37 +247,36 @@ func (s *API) HandleUpdateFilter(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
-	s.writeFilter(w, r, f.ID)
+	return s.writeFilter(w, r, f.ID)
 }
 
 // HandleDeleteFilter answers DELETE /api/v2/filters/{id}.
-func (s *API) HandleDeleteFilter(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleDeleteFilter(w http.ResponseWriter, r *http.Request) error {
 	id, err := core.PathID(r, "id")
 	if err == nil {
 		err = s.DB.InTx(r.Context(), func(tx *store.Tx) error { return tx.DeleteFilter(r.Context(), id) })
 	}
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, map[string]any{})
+	return nil
 }
 
 // HandleFilterKeywords answers GET /api/v2/filters/{id}/keywords.
-func (s *API) HandleFilterKeywords(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleFilterKeywords(w http.ResponseWriter, r *http.Request) error {
 	f, err := s.filterByPath(r, "id")
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, apiFilterOf(f).Keywords)
+	return nil
 }
 
 // HandleAddFilterKeyword answers POST /api/v2/filters/{id}/keywords.
-func (s *API) HandleAddFilterKeyword(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleAddFilterKeyword(w http.ResponseWriter, r *http.Request) error {
 	p, err := core.Params(r)
 	var f store.Filter
 	if err == nil {
@@ -297,10 +293,10 @@ func (s *API) HandleAddFilterKeyword(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, apiFilterKeywordOf(k))
+	return nil
 }
 
 func (s *API) keywordByPath(r *http.Request) (store.FilterKeyword, error) {
@@ -312,17 +308,17 @@ func (s *API) keywordByPath(r *http.Request) (store.FilterKeyword, error) {
 }
 
 // HandleFilterKeyword answers GET /api/v2/filters/keywords/{id}.
-func (s *API) HandleFilterKeyword(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleFilterKeyword(w http.ResponseWriter, r *http.Request) error {
 	k, err := s.keywordByPath(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, apiFilterKeywordOf(k))
+	return nil
 }
 
 // HandleUpdateFilterKeyword answers PUT /api/v2/filters/keywords/{id}.
-func (s *API) HandleUpdateFilterKeyword(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleUpdateFilterKeyword(w http.ResponseWriter, r *http.Request) error {
 	p, err := core.Params(r)
 	var k store.FilterKeyword
 	if err == nil {
@@ -339,37 +335,37 @@ func (s *API) HandleUpdateFilterKeyword(w http.ResponseWriter, r *http.Request) 
 		err = s.DB.InTx(r.Context(), func(tx *store.Tx) error { return tx.UpdateFilterKeyword(r.Context(), k) })
 	}
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, apiFilterKeywordOf(k))
+	return nil
 }
 
 // HandleDeleteFilterKeyword answers DELETE /api/v2/filters/keywords/{id}.
-func (s *API) HandleDeleteFilterKeyword(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleDeleteFilterKeyword(w http.ResponseWriter, r *http.Request) error {
 	id, err := core.PathID(r, "id")
 	if err == nil {
 		err = s.DB.InTx(r.Context(), func(tx *store.Tx) error { return tx.DeleteFilterKeyword(r.Context(), id) })
 	}
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, map[string]any{})
+	return nil
 }
 
 // HandleFilterStatuses answers GET /api/v2/filters/{id}/statuses.
-func (s *API) HandleFilterStatuses(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleFilterStatuses(w http.ResponseWriter, r *http.Request) error {
 	f, err := s.filterByPath(r, "id")
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, apiFilterOf(f).Statuses)
+	return nil
 }
 
 // HandleAddFilterStatus answers POST /api/v2/filters/{id}/statuses.
-func (s *API) HandleAddFilterStatus(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleAddFilterStatus(w http.ResponseWriter, r *http.Request) error {
 	p, err := core.Params(r)
 	var f store.Filter
 	if err == nil {
@@ -387,35 +383,35 @@ func (s *API) HandleAddFilterStatus(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, apiFilterStatus{ID: core.APIID(id), StatusID: core.APIID(postID)})
+	return nil
 }
 
 // HandleFilterStatus answers GET /api/v2/filters/statuses/{id}.
-func (s *API) HandleFilterStatus(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleFilterStatus(w http.ResponseWriter, r *http.Request) error {
 	id, err := core.PathID(r, "id")
 	var st store.FilterStatus
 	if err == nil {
 		st, err = s.DB.FilterStatusByID(r.Context(), id)
 	}
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, apiFilterStatus{ID: core.APIID(st.ID), StatusID: core.APIID(st.PostID)})
+	return nil
 }
 
 // HandleDeleteFilterStatus answers DELETE /api/v2/filters/statuses/{id}.
-func (s *API) HandleDeleteFilterStatus(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleDeleteFilterStatus(w http.ResponseWriter, r *http.Request) error {
 	id, err := core.PathID(r, "id")
 	if err == nil {
 		err = s.DB.InTx(r.Context(), func(tx *store.Tx) error { return tx.DeleteFilterStatus(r.Context(), id) })
 	}
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, map[string]any{})
+	return nil
 }

@@ -41,11 +41,10 @@ func apiFilterV1Of(f store.Filter, k store.FilterKeyword) apiFilterV1 {
 
 // HandleFiltersV1 answers GET /api/v1/filters: every keyword of every
 // filter, as a v1 filter.
-func (s *API) HandleFiltersV1(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleFiltersV1(w http.ResponseWriter, r *http.Request) error {
 	fs, err := s.DB.Filters(r.Context())
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	out := []apiFilterV1{}
 	for _, f := range fs {
@@ -54,6 +53,7 @@ func (s *API) HandleFiltersV1(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	core.WriteAPI(w, http.StatusOK, out)
+	return nil
 }
 
 // filterV1ByPath loads the keyword a v1 filter id names, with its filter.
@@ -67,13 +67,13 @@ func (s *API) filterV1ByPath(r *http.Request) (store.Filter, store.FilterKeyword
 }
 
 // HandleFilterV1 answers GET /api/v1/filters/{id}.
-func (s *API) HandleFilterV1(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleFilterV1(w http.ResponseWriter, r *http.Request) error {
 	f, k, err := s.filterV1ByPath(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, apiFilterV1Of(f, k))
+	return nil
 }
 
 // readFilterV1 reads a v1 filter's parameters into f and k: phrase,
@@ -106,7 +106,7 @@ func (s *API) readFilterV1(p core.APIParams, f store.Filter, k store.FilterKeywo
 
 // HandleCreateFilterV1 answers POST /api/v1/filters: a v2 filter named
 // after its one keyword.
-func (s *API) HandleCreateFilterV1(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleCreateFilterV1(w http.ResponseWriter, r *http.Request) error {
 	p, err := core.Params(r)
 	var f store.Filter
 	var k store.FilterKeyword
@@ -123,15 +123,15 @@ func (s *API) HandleCreateFilterV1(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, apiFilterV1Of(f, k))
+	return nil
 }
 
 // HandleUpdateFilterV1 answers PUT /api/v1/filters/{id}: the keyword and
 // its filter's settings.
-func (s *API) HandleUpdateFilterV1(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleUpdateFilterV1(w http.ResponseWriter, r *http.Request) error {
 	p, err := core.Params(r)
 	var f store.Filter
 	var k store.FilterKeyword
@@ -150,15 +150,15 @@ func (s *API) HandleUpdateFilterV1(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, apiFilterV1Of(f, k))
+	return nil
 }
 
 // HandleDeleteFilterV1 answers DELETE /api/v1/filters/{id}: the keyword,
 // and its filter when nothing else is left in it.
-func (s *API) HandleDeleteFilterV1(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleDeleteFilterV1(w http.ResponseWriter, r *http.Request) error {
 	f, k, err := s.filterV1ByPath(r)
 	if err == nil {
 		err = s.DB.InTx(r.Context(), func(tx *store.Tx) error {
@@ -169,8 +169,8 @@ func (s *API) HandleDeleteFilterV1(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, map[string]any{})
+	return nil
 }

@@ -144,11 +144,10 @@ type apiInstanceV1 struct {
 }
 
 // HandleInstanceV1 answers GET /api/v1/instance.
-func (s *API) HandleInstanceV1(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleInstanceV1(w http.ResponseWriter, r *http.Request) error {
 	f, err := s.instanceFacts(r.Context())
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	out := apiInstanceV1{
 		URI: s.Config().Domain(), Title: f.title, ShortDescription: f.description, Description: f.description,
@@ -161,6 +160,7 @@ func (s *API) HandleInstanceV1(w http.ResponseWriter, r *http.Request) {
 	out.Configuration.MediaAttachments = mediaConfig()
 	out.Configuration.Polls = pollsConfig()
 	core.WriteAPI(w, http.StatusOK, out)
+	return nil
 }
 
 // apiInstanceV2 is Mastodon's Instance (GET /api/v2/instance).
@@ -209,11 +209,10 @@ type instanceV2Signups struct {
 // pushes yet, so it has no VAPID key to announce. configuration.vapid
 // carries an empty public_key, which apps read as "no push here"; a made
 // up key would have them register subscriptions that never fire.
-func (s *API) HandleInstanceV2(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleInstanceV2(w http.ResponseWriter, r *http.Request) error {
 	f, err := s.instanceFacts(r.Context())
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	out := apiInstanceV2{
 		Domain: s.Config().Domain(), Title: f.title, Version: s.versionString(), SourceURL: sourceURL,
@@ -232,27 +231,28 @@ func (s *API) HandleInstanceV2(w http.ResponseWriter, r *http.Request) {
 	out.Thumbnail.URL = f.owner.Header
 	out.Contact.Account = f.owner
 	core.WriteAPI(w, http.StatusOK, out)
+	return nil
 }
 
 // HandleInstancePeers answers GET /api/v1/instance/peers: the domains kith
 // has met.
-func (s *API) HandleInstancePeers(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleInstancePeers(w http.ResponseWriter, r *http.Request) error {
 	domains, err := s.DB.KnownDomains(r.Context())
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, nonNilStrings(domains))
+	return nil
 }
 
 // HandleExtendedDescription answers GET /api/v1/instance/extended_description.
-func (s *API) HandleExtendedDescription(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleExtendedDescription(w http.ResponseWriter, r *http.Request) error {
 	f, err := s.instanceFacts(r.Context())
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, map[string]any{"updated_at": core.APITime(s.Opts.Now()), "content": "<p>" + html.EscapeString(f.description) + "</p>"})
+	return nil
 }
 
 // HandlePreferences answers GET /api/v1/preferences. kith keeps no

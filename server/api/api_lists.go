@@ -25,17 +25,17 @@ func apiListOf(l store.List) apiList {
 var repliesPolicies = []string{"followed", "list", "none"}
 
 // HandleLists answers GET /api/v1/lists.
-func (s *API) HandleLists(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleLists(w http.ResponseWriter, r *http.Request) error {
 	lists, err := s.DB.Lists(r.Context())
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	out := make([]apiList, 0, len(lists))
 	for _, l := range lists {
 		out = append(out, apiListOf(l))
 	}
 	core.WriteAPI(w, http.StatusOK, out)
+	return nil
 }
 
 // listByPath loads the list named by {id}.
@@ -48,13 +48,13 @@ func (s *API) listByPath(r *http.Request) (store.List, error) {
 }
 
 // HandleList answers GET /api/v1/lists/{id}.
-func (s *API) HandleList(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleList(w http.ResponseWriter, r *http.Request) error {
 	l, err := s.listByPath(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, apiListOf(l))
+	return nil
 }
 
 // readList applies the request's title, replies_policy and exclusive to l.
@@ -76,7 +76,7 @@ func readList(p core.APIParams, l store.List) (store.List, error) {
 }
 
 // HandleCreateList answers POST /api/v1/lists.
-func (s *API) HandleCreateList(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleCreateList(w http.ResponseWriter, r *http.Request) error {
 	p, err := core.Params(r)
 	var l store.List
 	if err == nil {
@@ -92,14 +92,14 @@ func (s *API) HandleCreateList(w http.ResponseWriter, r *http.Request) {
 		l, err = s.DB.ListByID(r.Context(), l.ID)
 	}
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, apiListOf(l))
+	return nil
 }
 
 // HandleUpdateList answers PUT /api/v1/lists/{id}.
-func (s *API) HandleUpdateList(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleUpdateList(w http.ResponseWriter, r *http.Request) error {
 	p, err := core.Params(r)
 	var l store.List
 	if err == nil {
@@ -112,36 +112,35 @@ func (s *API) HandleUpdateList(w http.ResponseWriter, r *http.Request) {
 		err = s.DB.InTx(r.Context(), func(tx *store.Tx) error { return tx.UpdateList(r.Context(), l) })
 	}
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, apiListOf(l))
+	return nil
 }
 
 // HandleDeleteList answers DELETE /api/v1/lists/{id}.
-func (s *API) HandleDeleteList(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleDeleteList(w http.ResponseWriter, r *http.Request) error {
 	id, err := core.PathID(r, "id")
 	if err == nil {
 		err = s.DB.InTx(r.Context(), func(tx *store.Tx) error { return tx.DeleteList(r.Context(), id) })
 	}
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, map[string]any{})
+	return nil
 }
 
 // HandleListAccounts answers GET /api/v1/lists/{id}/accounts; limit=0
 // asks for every member, as in Mastodon.
-func (s *API) HandleListAccounts(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleListAccounts(w http.ResponseWriter, r *http.Request) error {
 	p, err := core.Params(r)
 	var l store.List
 	if err == nil {
 		l, err = s.listByPath(r)
 	}
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	pg := p.Page(store.MaxLimit, store.MaxLimit)
 	all := p.Has("limit") && p.Int("limit", -1) == 0
@@ -150,14 +149,13 @@ func (s *API) HandleListAccounts(w http.ResponseWriter, r *http.Request) {
 	}
 	actors, err := s.DB.ListAccounts(r.Context(), l.ID, pg)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	limit := pg.Limit
 	if all {
 		limit = len(actors) + 1 // every member: no next page
 	}
-	s.writeAccountPage(w, r, actors, nil, limit)
+	return s.writeAccountPage(w, r, actors, nil, limit)
 }
 
 // accountIDsParam reads account_ids[] as numbers.
@@ -178,7 +176,7 @@ func accountIDsParam(p core.APIParams) ([]int64, error) {
 
 // HandleAddListAccounts answers POST /api/v1/lists/{id}/accounts. As in
 // Mastodon, only accounts the owner follows may be added.
-func (s *API) HandleAddListAccounts(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleAddListAccounts(w http.ResponseWriter, r *http.Request) error {
 	p, err := core.Params(r)
 	var l store.List
 	var ids []int64
@@ -195,10 +193,10 @@ func (s *API) HandleAddListAccounts(w http.ResponseWriter, r *http.Request) {
 		err = s.DB.InTx(r.Context(), func(tx *store.Tx) error { return tx.AddListAccounts(r.Context(), l.ID, ids) })
 	}
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, map[string]any{})
+	return nil
 }
 
 // checkFollowed refuses accounts kith does not know (404) or the owner
@@ -221,7 +219,7 @@ func (s *API) checkFollowed(r *http.Request, ids []int64) error {
 }
 
 // HandleRemoveListAccounts answers DELETE /api/v1/lists/{id}/accounts.
-func (s *API) HandleRemoveListAccounts(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleRemoveListAccounts(w http.ResponseWriter, r *http.Request) error {
 	p, err := core.Params(r)
 	var l store.List
 	var ids []int64
@@ -235,8 +233,8 @@ func (s *API) HandleRemoveListAccounts(w http.ResponseWriter, r *http.Request) {
 		err = s.DB.InTx(r.Context(), func(tx *store.Tx) error { return tx.RemoveListAccounts(r.Context(), l.ID, ids) })
 	}
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, map[string]any{})
+	return nil
 }

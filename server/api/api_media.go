@@ -11,22 +11,20 @@ import (
 )
 
 // HandleUploadMedia answers POST /api/v1/media and /api/v2/media.
-func (s *API) HandleUploadMedia(slots core.UploadSlots) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleUploadMedia(slots core.UploadSlots) core.Failing {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		p, err := core.Params(r)
 		if err != nil {
-			s.APIFail(w, r, err)
-			return
+			return err
 		}
 		description := p.String("description")
 		if len([]rune(description)) > core.MaxMediaDescription {
 			core.APIError(w, http.StatusUnprocessableEntity, "Validation failed: Description is too long (maximum is 1500 characters)")
-			return
+			return nil
 		}
 		fx, fy, err := core.ParseFocus(p.String("focus"))
 		if err != nil {
-			s.APIFail(w, r, err)
-			return
+			return err
 		}
 		var fh *multipart.FileHeader
 		if r.MultipartForm != nil && len(r.MultipartForm.File["file"]) > 0 {
@@ -34,18 +32,17 @@ func (s *API) HandleUploadMedia(slots core.UploadSlots) http.HandlerFunc {
 		}
 		if fh == nil {
 			core.APIError(w, http.StatusUnprocessableEntity, "Validation failed: File can't be blank")
-			return
+			return nil
 		}
 		select {
 		case slots <- struct{}{}:
 			defer func() { <-slots }()
 		case <-r.Context().Done():
-			return
+			return nil
 		}
 		a, err := s.StoreUpload(fh)
 		if err != nil {
-			s.APIFail(w, r, err)
-			return
+			return err
 		}
 		a.Description, a.FocusX, a.FocusY = description, fx, fy
 		var id int64
@@ -55,15 +52,14 @@ func (s *API) HandleUploadMedia(slots core.UploadSlots) http.HandlerFunc {
 		})
 		if err != nil {
 			s.RemoveMedia([]string{a.Path, a.PreviewPath})
-			s.APIFail(w, r, err)
-			return
+			return err
 		}
 		u, err := s.DB.UploadByID(r.Context(), id)
 		if err != nil {
-			s.APIFail(w, r, err)
-			return
+			return err
 		}
 		core.WriteAPI(w, http.StatusOK, s.apiUploadOf(u))
+		return nil
 	}
 }
 
@@ -102,15 +98,14 @@ func (s *API) apiUploadOf(u store.Upload) apiMediaAttachment {
 // HandleGetMedia answers GET /api/v1/media/{id}: 200 when processed, 206
 // while processing (kith processes while answering the upload, so an
 // upload is always ready or failed by the time it can be asked about).
-func (s *API) HandleGetMedia(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleGetMedia(w http.ResponseWriter, r *http.Request) error {
 	id, err := core.PathID(r, "id")
 	var u store.Upload
 	if err == nil {
 		u, err = s.DB.UploadByID(r.Context(), id)
 	}
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	switch u.State {
 	case store.UploadProcessing:
@@ -120,16 +115,16 @@ func (s *API) HandleGetMedia(w http.ResponseWriter, r *http.Request) {
 	default:
 		core.WriteAPI(w, http.StatusOK, s.apiUploadOf(u))
 	}
+	return nil
 }
 
 // HandleUpdateMedia answers PUT /api/v1/media/{id}: description and focus
 // of an upload not yet posted. (A posted one changes through the status
 // edit, so that followers get the Update.)
-func (s *API) HandleUpdateMedia(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleUpdateMedia(w http.ResponseWriter, r *http.Request) error {
 	p, err := core.Params(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	id, err := core.PathID(r, "id")
 	var u store.Upload
@@ -140,21 +135,19 @@ func (s *API) HandleUpdateMedia(w http.ResponseWriter, r *http.Request) {
 		err = fmt.Errorf("media %d is posted: %w", u.ID, store.ErrNotFound)
 	}
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	description, fx, fy := u.Description, u.FocusX, u.FocusY
 	if p.Has("description") {
 		description = p.String("description")
 		if len([]rune(description)) > core.MaxMediaDescription {
 			core.APIError(w, http.StatusUnprocessableEntity, "Validation failed: Description is too long (maximum is 1500 characters)")
-			return
+			return nil
 		}
 	}
 	if p.Has("focus") {
 		if fx, fy, err = core.ParseFocus(p.String("focus")); err != nil {
-			s.APIFail(w, r, err)
-			return
+			return err
 		}
 	}
 	err = s.DB.InTx(r.Context(), func(tx *store.Tx) error { return tx.UpdateUploadMeta(r.Context(), u.ID, description, fx, fy) })
@@ -162,8 +155,8 @@ func (s *API) HandleUpdateMedia(w http.ResponseWriter, r *http.Request) {
 		u, err = s.DB.UploadByID(r.Context(), u.ID)
 	}
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, s.apiUploadOf(u))
+	return nil
 }

@@ -33,11 +33,10 @@ func apiMarkersOf(ms map[string]store.Marker) map[string]apiMarker {
 // HandleMarkers answers GET /api/v1/markers?timeline[]=home: the saved
 // positions among those asked for (none asked: none answered, as in
 // Mastodon).
-func (s *API) HandleMarkers(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleMarkers(w http.ResponseWriter, r *http.Request) error {
 	p, err := core.Params(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	var names []string
 	for _, t := range p.List("timeline") {
@@ -48,20 +47,19 @@ func (s *API) HandleMarkers(w http.ResponseWriter, r *http.Request) {
 	ms := map[string]store.Marker{}
 	if len(names) > 0 {
 		if ms, err = s.DB.Markers(r.Context(), names...); err != nil {
-			s.APIFail(w, r, err)
-			return
+			return err
 		}
 	}
 	core.WriteAPI(w, http.StatusOK, apiMarkersOf(ms))
+	return nil
 }
 
 // HandleSaveMarkers answers POST /api/v1/markers with home[last_read_id]
 // and notifications[last_read_id].
-func (s *API) HandleSaveMarkers(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleSaveMarkers(w http.ResponseWriter, r *http.Request) error {
 	p, err := core.Params(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	ms := map[string]store.Marker{}
 	err = s.DB.InTx(r.Context(), func(tx *store.Tx) error {
@@ -79,33 +77,31 @@ func (s *API) HandleSaveMarkers(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, apiMarkersOf(ms))
+	return nil
 }
 
 // HandleFollowRequests answers GET /api/v1/follow_requests.
-func (s *API) HandleFollowRequests(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleFollowRequests(w http.ResponseWriter, r *http.Request) error {
 	p, err := core.Params(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	pg := p.Page(store.MaxLimit, store.MaxLimit)
 	actors, err := s.DB.FollowRequests(r.Context(), pg)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
-	s.writeAccountPage(w, r, actors, nil, pg.Limit)
+	return s.writeAccountPage(w, r, actors, nil, pg.Limit)
 }
 
 // HandleAnswerFollowRequest answers POST
 // /api/v1/follow_requests/{id}/authorize and /reject with the
 // relationship that follows.
-func (s *API) HandleAnswerFollowRequest(accept bool) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleAnswerFollowRequest(accept bool) core.Failing {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := core.PathID(r, "id")
 		if err == nil {
 			if accept {
@@ -122,27 +118,25 @@ func (s *API) HandleAnswerFollowRequest(accept bool) http.HandlerFunc {
 			err = store.ErrNotFound
 		}
 		if err != nil {
-			s.APIFail(w, r, err)
-			return
+			return err
 		}
 		core.WriteAPI(w, http.StatusOK, rels[0])
+		return nil
 	}
 }
 
 // HandleBlocks answers GET /api/v1/blocks.
-func (s *API) HandleBlocks(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleBlocks(w http.ResponseWriter, r *http.Request) error {
 	p, err := core.Params(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	pg := p.Page(store.MaxLimit, store.MaxLimit)
 	actors, err := s.DB.BlockedActors(r.Context(), pg)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
-	s.writeAccountPage(w, r, actors, nil, pg.Limit)
+	return s.writeAccountPage(w, r, actors, nil, pg.Limit)
 }
 
 // mutedAccount is an Account as GET /api/v1/mutes lists it, with when
@@ -153,17 +147,15 @@ type mutedAccount struct {
 }
 
 // HandleMutes answers GET /api/v1/mutes, paged by when each mute was made.
-func (s *API) HandleMutes(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleMutes(w http.ResponseWriter, r *http.Request) error {
 	p, err := core.Params(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	pg := p.Page(store.MaxLimit, store.MaxLimit)
 	mutes, err := s.DB.Mutes(r.Context(), pg)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	ids := make([]int64, len(mutes))
 	for i, m := range mutes {
@@ -171,13 +163,11 @@ func (s *API) HandleMutes(w http.ResponseWriter, r *http.Request) {
 	}
 	actors, err := s.DB.ActorsByIDs(r.Context(), ids)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	accounts, err := s.renderAccounts(r.Context(), actors)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	byID := map[string]apiAccount{}
 	for _, a := range accounts {
@@ -193,23 +183,24 @@ func (s *API) HandleMutes(w http.ResponseWriter, r *http.Request) {
 		s.SetLinkHeader(w, r, mutes[0].ID, mutes[len(mutes)-1].ID, len(mutes), pg.Limit)
 	}
 	core.WriteAPI(w, http.StatusOK, out)
+	return nil
 }
 
 // HandleDomainBlocks answers GET /api/v1/domain_blocks: every domain the
 // owner blocked (few enough for one page).
-func (s *API) HandleDomainBlocks(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleDomainBlocks(w http.ResponseWriter, r *http.Request) error {
 	domains, err := s.DB.DomainBlocks(r.Context())
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, nonNilStrings(domains))
+	return nil
 }
 
 // HandleDomainBlock answers POST and DELETE /api/v1/domain_blocks with
 // domain=….
-func (s *API) HandleDomainBlock(block bool) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleDomainBlock(block bool) core.Failing {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		p, err := core.Params(r)
 		domain := strings.TrimSpace(p.String("domain"))
 		if err == nil && domain == "" {
@@ -223,10 +214,10 @@ func (s *API) HandleDomainBlock(block bool) http.HandlerFunc {
 			}
 		}
 		if err != nil {
-			s.APIFail(w, r, err)
-			return
+			return err
 		}
 		core.WriteAPI(w, http.StatusOK, map[string]any{})
+		return nil
 	}
 }
 
@@ -244,24 +235,21 @@ func (s *API) apiScheduledOf(r *http.Request, st store.ScheduledStatus) (apiSche
 }
 
 // HandleScheduledStatuses answers GET /api/v1/scheduled_statuses.
-func (s *API) HandleScheduledStatuses(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleScheduledStatuses(w http.ResponseWriter, r *http.Request) error {
 	p, err := core.Params(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	pg := p.Page(store.DefaultLimit, store.MaxLimit)
 	list, err := s.DB.ScheduledStatuses(r.Context(), pg)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	out := make([]apiScheduledStatus, 0, len(list))
 	for _, st := range list {
 		v, err := s.apiScheduledOf(r, st)
 		if err != nil {
-			s.APIFail(w, r, err)
-			return
+			return err
 		}
 		out = append(out, v)
 	}
@@ -269,6 +257,7 @@ func (s *API) HandleScheduledStatuses(w http.ResponseWriter, r *http.Request) {
 		s.SetLinkHeader(w, r, list[0].ID, list[len(list)-1].ID, len(list), pg.Limit)
 	}
 	core.WriteAPI(w, http.StatusOK, out)
+	return nil
 }
 
 // scheduledByPath loads the scheduled post named by {id}.
@@ -280,27 +269,26 @@ func (s *API) scheduledByPath(r *http.Request) (store.ScheduledStatus, error) {
 	return s.DB.ScheduledStatusByID(r.Context(), id)
 }
 
-func (s *API) writeScheduled(w http.ResponseWriter, r *http.Request, st store.ScheduledStatus) {
+func (s *API) writeScheduled(w http.ResponseWriter, r *http.Request, st store.ScheduledStatus) error {
 	out, err := s.apiScheduledOf(r, st)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, out)
+	return nil
 }
 
 // HandleScheduledStatus answers GET /api/v1/scheduled_statuses/{id}.
-func (s *API) HandleScheduledStatus(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleScheduledStatus(w http.ResponseWriter, r *http.Request) error {
 	st, err := s.scheduledByPath(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
-	s.writeScheduled(w, r, st)
+	return s.writeScheduled(w, r, st)
 }
 
 // HandleReschedule answers PUT /api/v1/scheduled_statuses/{id}.
-func (s *API) HandleReschedule(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleReschedule(w http.ResponseWriter, r *http.Request) error {
 	p, err := core.Params(r)
 	var st store.ScheduledStatus
 	if err == nil {
@@ -320,24 +308,23 @@ func (s *API) HandleReschedule(w http.ResponseWriter, r *http.Request) {
 		err = s.DB.InTx(r.Context(), func(tx *store.Tx) error { return tx.RescheduleStatus(r.Context(), st.ID, at.UTC()) })
 	}
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	st.ScheduledAt = at.UTC()
-	s.writeScheduled(w, r, st)
+	return s.writeScheduled(w, r, st)
 }
 
 // HandleCancelScheduled answers DELETE /api/v1/scheduled_statuses/{id}.
-func (s *API) HandleCancelScheduled(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleCancelScheduled(w http.ResponseWriter, r *http.Request) error {
 	id, err := core.PathID(r, "id")
 	if err == nil {
 		err = s.DB.InTx(r.Context(), func(tx *store.Tx) error { return tx.DeleteScheduledStatus(r.Context(), id) })
 	}
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, map[string]any{})
+	return nil
 }
 
 // apiReport is Mastodon's Report entity.
@@ -357,25 +344,22 @@ type apiReport struct {
 // HandleCreateReport answers POST /api/v1/reports. The report is kept on
 // this server only: forwarding it to the reported account's server is
 // not implemented, so forwarded is always false, whatever was asked.
-func (s *API) HandleCreateReport(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleCreateReport(w http.ResponseWriter, r *http.Request) error {
 	p, err := core.Params(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	ctx := r.Context()
 	target, err := s.DB.ActorByID(ctx, p.Int("account_id", 0))
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	objects := []string{target.URI}
 	statusIDs := []string{}
 	for _, v := range p.List("status_ids") {
 		post, err := s.DB.PostByID(ctx, parseID(v))
 		if err != nil || post.AuthorID != target.ID {
-			s.APIFail(w, r, store.ErrNotFound)
-			return
+			return store.ErrNotFound
 		}
 		objects = append(objects, post.URI)
 		statusIDs = append(statusIDs, core.APIID(post.ID))
@@ -395,11 +379,11 @@ func (s *API) HandleCreateReport(w http.ResponseWriter, r *http.Request) {
 		acct, err = s.renderAccount(ctx, target)
 	}
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, apiReport{ID: core.APIID(id), Category: category, Comment: comment, CreatedAt: core.APITime(s.Opts.Now()),
 		StatusIDs: statusIDs, RuleIDs: []string{}, TargetAccount: acct})
+	return nil
 }
 
 // parseID reads an API id; a malformed one is 0, which finds nothing.

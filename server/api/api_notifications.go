@@ -150,7 +150,7 @@ func (s *API) notificationByPath(r *http.Request, param string) (store.Notificat
 }
 
 // HandleNotification answers GET /api/v1/notifications/{id}.
-func (s *API) HandleNotification(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleNotification(w http.ResponseWriter, r *http.Request) error {
 	n, err := s.notificationByPath(r, "id")
 	var rn renderedNotifications
 	if err == nil {
@@ -160,42 +160,41 @@ func (s *API) HandleNotification(w http.ResponseWriter, r *http.Request) {
 		err = store.ErrNotFound
 	}
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, rn.notification(n))
+	return nil
 }
 
 // HandleDismissNotification answers POST /api/v1/notifications/{id}/dismiss
 // and POST /api/v2/notifications/{group_key}/dismiss.
-func (s *API) HandleDismissNotification(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleDismissNotification(w http.ResponseWriter, r *http.Request) error {
 	n, err := s.notificationByPath(r, "id")
 	if err == nil {
 		err = s.DB.InTx(r.Context(), func(tx *store.Tx) error { return tx.DismissNotification(r.Context(), n.ID) })
 	}
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, map[string]any{})
+	return nil
 }
 
 // HandleClearNotifications answers POST /api/v1/notifications/clear.
-func (s *API) HandleClearNotifications(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleClearNotifications(w http.ResponseWriter, r *http.Request) error {
 	if err := s.DB.InTx(r.Context(), func(tx *store.Tx) error { return tx.ClearNotifications(r.Context()) }); err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, map[string]any{})
+	return nil
 }
 
 // HandleUnreadCount answers GET /api/v1/notifications/unread_count (and
 // the v2 one, which counts groups: here the same number).
-func (s *API) HandleUnreadCount(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleUnreadCount(w http.ResponseWriter, r *http.Request) error {
 	p, err := core.Params(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	limit := int(p.Int("limit", 100))
 	if limit <= 0 || limit > unreadCountMax {
@@ -203,10 +202,10 @@ func (s *API) HandleUnreadCount(w http.ResponseWriter, r *http.Request) {
 	}
 	n, err := s.DB.UnreadNotifications(r.Context(), limit)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, map[string]int{"count": n})
+	return nil
 }
 
 // apiNotificationPolicy is Mastodon's v2 NotificationPolicy.
@@ -224,17 +223,16 @@ var policyKeys = []string{"for_not_following", "for_not_followers", "for_new_acc
 // HandleNotificationPolicy answers GET and PATCH
 // /api/v2/notifications/policy. Setting a key to "accept" is accepted;
 // "filter" and "drop" are refused, since kith would not honour them.
-func (s *API) HandleNotificationPolicy(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleNotificationPolicy(w http.ResponseWriter, r *http.Request) error {
 	if r.Method == http.MethodPatch || r.Method == http.MethodPut {
 		p, err := core.Params(r)
 		if err != nil {
-			s.APIFail(w, r, err)
-			return
+			return err
 		}
 		for _, k := range policyKeys {
 			if v := p.String(k); p.Has(k) && v != "accept" {
 				core.APIError(w, http.StatusUnprocessableEntity, "Validation failed: kith does not filter notifications, so "+k+" can only be accept")
-				return
+				return nil
 			}
 		}
 	}
@@ -242,6 +240,7 @@ func (s *API) HandleNotificationPolicy(w http.ResponseWriter, r *http.Request) {
 		ForNotFollowing: "accept", ForNotFollowers: "accept", ForNewAccounts: "accept", ForPrivateMentions: "accept",
 		ForLimitedAccounts: "accept", Summary: map[string]int{"pending_requests_count": 0, "pending_notifications_count": 0},
 	})
+	return nil
 }
 
 // apiNotificationGroup is Mastodon's NotificationGroup.
@@ -297,7 +296,7 @@ func (s *API) HandleGroupedNotifications(w http.ResponseWriter, r *http.Request)
 }
 
 // HandleNotificationGroup answers GET /api/v2/notifications/{group_key}.
-func (s *API) HandleNotificationGroup(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleNotificationGroup(w http.ResponseWriter, r *http.Request) error {
 	n, err := s.notificationByPath(r, "id")
 	var rn renderedNotifications
 	if err == nil {
@@ -307,27 +306,27 @@ func (s *API) HandleNotificationGroup(w http.ResponseWriter, r *http.Request) {
 		err = store.ErrNotFound
 	}
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, rn.grouped())
+	return nil
 }
 
 // HandleNotificationGroupAccounts answers GET
 // /api/v2/notifications/{group_key}/accounts: a group's one account.
-func (s *API) HandleNotificationGroupAccounts(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleNotificationGroupAccounts(w http.ResponseWriter, r *http.Request) error {
 	n, err := s.notificationByPath(r, "id")
 	var rn renderedNotifications
 	if err == nil {
 		rn, err = s.renderNotifications(r.Context(), []store.Notification{n})
 	}
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	out := []apiAccount{}
 	if a, ok := rn.accounts[n.ActorID]; ok {
 		out = append(out, a)
 	}
 	core.WriteAPI(w, http.StatusOK, out)
+	return nil
 }

@@ -49,39 +49,38 @@ func readPushAlerts(p core.APIParams, alerts map[string]bool) (map[string]bool, 
 }
 
 // HandleCreatePush answers POST /api/v1/push/subscription.
-func (s *API) HandleCreatePush(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleCreatePush(w http.ResponseWriter, r *http.Request) error {
 	p, err := core.Params(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	alerts, policy := readPushAlerts(p, nil)
 	sub := store.PushSubscription{TokenHash: core.APIToken(r).TokenHash, Endpoint: p.String("subscription[endpoint]"),
 		P256dh: p.String("subscription[keys][p256dh]"), Auth: p.String("subscription[keys][auth]"), Alerts: alerts, Policy: policy}
 	if !strings.HasPrefix(sub.Endpoint, "https://") || sub.P256dh == "" || sub.Auth == "" {
 		core.APIError(w, http.StatusUnprocessableEntity, "Validation failed: subscription needs an https endpoint and its p256dh and auth keys")
-		return
+		return nil
 	}
 	if err := s.DB.InTx(r.Context(), func(tx *store.Tx) error { return tx.PutPushSubscription(r.Context(), sub) }); err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, apiPushOf(sub))
+	return nil
 }
 
 // HandlePush answers GET /api/v1/push/subscription.
-func (s *API) HandlePush(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandlePush(w http.ResponseWriter, r *http.Request) error {
 	sub, err := s.DB.PushSubscriptionOf(r.Context(), core.APIToken(r).TokenHash)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, apiPushOf(sub))
+	return nil
 }
 
 // HandleUpdatePush answers PUT /api/v1/push/subscription: alerts and
 // policy only.
-func (s *API) HandleUpdatePush(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleUpdatePush(w http.ResponseWriter, r *http.Request) error {
 	p, err := core.Params(r)
 	var sub store.PushSubscription
 	if err == nil {
@@ -94,19 +93,19 @@ func (s *API) HandleUpdatePush(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, apiPushOf(sub))
+	return nil
 }
 
 // HandleDeletePush answers DELETE /api/v1/push/subscription.
-func (s *API) HandleDeletePush(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleDeletePush(w http.ResponseWriter, r *http.Request) error {
 	if err := s.DB.InTx(r.Context(), func(tx *store.Tx) error {
 		return tx.DeletePushSubscription(r.Context(), core.APIToken(r).TokenHash)
 	}); err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, map[string]any{})
+	return nil
 }

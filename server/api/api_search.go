@@ -17,11 +17,10 @@ type apiSearchResults struct {
 }
 
 // HandleSearch answers GET /api/v2/search and /api/v1/search.
-func (s *API) HandleSearch(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleSearch(w http.ResponseWriter, r *http.Request) error {
 	p, err := core.Params(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	ctx := r.Context()
 	q := strings.TrimSpace(p.String("q"))
@@ -38,7 +37,7 @@ func (s *API) HandleSearch(w http.ResponseWriter, r *http.Request) {
 	out := apiSearchResults{Accounts: []apiAccount{}, Statuses: []APIStatus{}, Hashtags: []apiHashtag{}}
 	if q == "" {
 		core.WriteAPI(w, http.StatusOK, out)
-		return
+		return nil
 	}
 	var actors []store.Actor
 	var posts []store.Post
@@ -48,42 +47,37 @@ func (s *API) HandleSearch(w http.ResponseWriter, r *http.Request) {
 	if typ == "" || typ == "accounts" {
 		more, err := s.DB.SearchActors(ctx, s.ViewerID(r), q, owner && p.Bool("following", false), limit, offset)
 		if err != nil {
-			s.APIFail(w, r, err)
-			return
+			return err
 		}
 		actors = appendNewActors(actors, more)
 		if out.Accounts, err = s.renderAccounts(ctx, actors[:min(len(actors), limit)]); err != nil {
-			s.APIFail(w, r, err)
-			return
+			return err
 		}
 	}
 	if owner && (typ == "" || typ == "statuses") {
 		more, err := s.DB.SearchPosts(ctx, q, store.SearchOptions{
 			AccountID: p.Int("account_id", 0), MaxID: p.Int("max_id", 0), MinID: p.Int("min_id", 0), Limit: limit, Offset: offset})
 		if err != nil {
-			s.APIFail(w, r, err)
-			return
+			return err
 		}
 		posts = appendNewPosts(posts, more)
 		statuses, err := s.renderStatuses(ctx, posts[:min(len(posts), limit)])
 		if err != nil {
-			s.APIFail(w, r, err)
-			return
+			return err
 		}
 		out.Statuses = append(out.Statuses, statuses...)
 	}
 	if typ == "" || typ == "hashtags" {
 		tags, err := s.DB.SearchTags(ctx, q, limit, offset)
 		if err != nil {
-			s.APIFail(w, r, err)
-			return
+			return err
 		}
 		if out.Hashtags, err = s.renderHashtags(ctx, r, tags); err != nil {
-			s.APIFail(w, r, err)
-			return
+			return err
 		}
 	}
 	core.WriteAPI(w, http.StatusOK, out)
+	return nil
 }
 
 // resolveSearch looks a handle or URL up for a search: an account or a
@@ -213,17 +207,16 @@ func (s *API) tagByPath(r *http.Request) (store.Tag, error) {
 }
 
 // HandleTag answers GET /api/v1/tags/{name}.
-func (s *API) HandleTag(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleTag(w http.ResponseWriter, r *http.Request) error {
 	t, err := s.tagByPath(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
-	s.writeTag(w, r, t.Name)
+	return s.writeTag(w, r, t.Name)
 }
 
 // writeTag answers with one tag as it is now.
-func (s *API) writeTag(w http.ResponseWriter, r *http.Request, name string) {
+func (s *API) writeTag(w http.ResponseWriter, r *http.Request, name string) error {
 	t, err := s.DB.TagByName(r.Context(), name)
 	if errors.Is(err, store.ErrNotFound) {
 		t, err = store.Tag{Name: name}, nil
@@ -233,15 +226,15 @@ func (s *API) writeTag(w http.ResponseWriter, r *http.Request, name string) {
 		out, err = s.renderHashtags(r.Context(), r, []store.Tag{t})
 	}
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, out[0])
+	return nil
 }
 
 // HandleFollowTag answers POST /api/v1/tags/{name}/follow and /unfollow.
-func (s *API) HandleFollowTag(follow bool) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleFollowTag(follow bool) core.Failing {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		t, err := s.tagByPath(r)
 		if err == nil {
 			err = s.DB.InTx(r.Context(), func(tx *store.Tx) error {
@@ -252,25 +245,22 @@ func (s *API) HandleFollowTag(follow bool) http.HandlerFunc {
 			})
 		}
 		if err != nil {
-			s.APIFail(w, r, err)
-			return
+			return err
 		}
-		s.writeTag(w, r, t.Name)
+		return s.writeTag(w, r, t.Name)
 	}
 }
 
 // HandleFollowedTags answers GET /api/v1/followed_tags.
-func (s *API) HandleFollowedTags(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleFollowedTags(w http.ResponseWriter, r *http.Request) error {
 	p, err := core.Params(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	pg := p.Page(store.DefaultLimit, store.MaxLimit)
 	list, err := s.DB.FollowedTags(r.Context(), pg)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	tags := make([]store.Tag, len(list))
 	for i, f := range list {
@@ -278,11 +268,11 @@ func (s *API) HandleFollowedTags(w http.ResponseWriter, r *http.Request) {
 	}
 	out, err := s.renderHashtags(r.Context(), r, tags)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	if len(list) > 0 {
 		s.SetLinkHeader(w, r, list[0].ID, list[len(list)-1].ID, len(list), pg.Limit)
 	}
 	core.WriteAPI(w, http.StatusOK, out)
+	return nil
 }

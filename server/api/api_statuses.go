@@ -59,42 +59,40 @@ func (s *API) ownPostByPath(r *http.Request) (store.Post, error) {
 }
 
 // writeAccount renders one actor and answers with it.
-func (s *API) writeAccount(w http.ResponseWriter, r *http.Request, a store.Actor) {
+func (s *API) writeAccount(w http.ResponseWriter, r *http.Request, a store.Actor) error {
 	out, err := s.renderAccount(r.Context(), a)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, out)
+	return nil
 }
 
 // writeStatus renders one post and answers with it.
-func (s *API) writeStatus(w http.ResponseWriter, r *http.Request, p store.Post) {
+func (s *API) writeStatus(w http.ResponseWriter, r *http.Request, p store.Post) error {
 	out, err := s.renderStatus(r.Context(), p)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, out)
+	return nil
 }
 
 // HandleStatus answers GET /api/v1/statuses/:id.
-func (s *API) HandleStatus(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleStatus(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.postByPath(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
-	s.writeStatus(w, r, p)
+	return s.writeStatus(w, r, p)
 }
 
 // HandleStatuses answers GET /api/v1/statuses?id[]=: the visible ones of
 // the posts asked for, in the order asked.
-func (s *API) HandleStatuses(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleStatuses(w http.ResponseWriter, r *http.Request) error {
 	p, err := core.Params(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	ids := idsParam(p)
 	if len(ids) > store.MaxLimit {
@@ -102,13 +100,11 @@ func (s *API) HandleStatuses(w http.ResponseWriter, r *http.Request) {
 	}
 	visible, err := s.DB.VisiblePosts(r.Context(), s.ViewerID(r), ids)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	found, err := s.DB.PostsByIDs(r.Context(), ids)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	byID := map[int64]store.Post{}
 	for _, p := range found {
@@ -123,10 +119,10 @@ func (s *API) HandleStatuses(w http.ResponseWriter, r *http.Request) {
 	}
 	out, err := s.renderStatuses(r.Context(), posts)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, out)
+	return nil
 }
 
 // readStatusRequest reads a new status's parameters, filling what was not
@@ -180,21 +176,18 @@ func contentTypeParam(p core.APIParams, def string) (string, error) {
 }
 
 // HandleCreateStatus answers POST /api/v1/statuses.
-func (s *API) HandleCreateStatus(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleCreateStatus(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	p, err := core.Params(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	req, err := s.readStatusRequest(ctx, p)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	if p.String("scheduled_at") != "" {
-		s.scheduleStatus(w, r, req, p.String("scheduled_at"))
-		return
+		return s.scheduleStatus(w, r, req, p.String("scheduled_at"))
 	}
 	key := strings.TrimSpace(r.Header.Get("Idempotency-Key"))
 	if key != "" {
@@ -206,30 +199,26 @@ func (s *API) HandleCreateStatus(w http.ResponseWriter, r *http.Request) {
 		})
 		if err == nil {
 			if post, err := s.DB.PostByID(ctx, id); err == nil {
-				s.writeStatus(w, r, post)
-				return
+				return s.writeStatus(w, r, post)
 			}
 		} else if !errors.Is(err, store.ErrNotFound) {
-			s.APIFail(w, r, err)
-			return
+			return err
 		}
 	}
 	np, err := s.Fed.NewPostFromRequest(ctx, req)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	post, err := s.Fed.Post(ctx, np)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	if key != "" {
 		if err := s.DB.InTx(ctx, func(tx *store.Tx) error { return tx.PutIdempotencyKey(ctx, key, post.ID) }); err != nil {
 			s.Logger.Warn("store idempotency key failed", "err", err)
 		}
 	}
-	s.writeStatus(w, r, post)
+	return s.writeStatus(w, r, post)
 }
 
 // apiScheduledStatus is Mastodon's ScheduledStatus entity.
@@ -242,22 +231,19 @@ type apiScheduledStatus struct {
 
 // scheduleStatus stores a post to publish later and answers the
 // ScheduledStatus. Publishing due posts is federation's job.
-func (s *API) scheduleStatus(w http.ResponseWriter, r *http.Request, req federation.StatusRequest, at string) {
+func (s *API) scheduleStatus(w http.ResponseWriter, r *http.Request, req federation.StatusRequest, at string) error {
 	ctx := r.Context()
 	when, err := time.Parse(time.RFC3339Nano, at)
 	if err != nil {
-		s.APIFail(w, r, core.Refuse(http.StatusUnprocessableEntity, "Validation failed: scheduled_at must be a time such as 2026-12-01T09:00:00Z"))
-		return
+		return core.Refuse(http.StatusUnprocessableEntity, "Validation failed: scheduled_at must be a time such as 2026-12-01T09:00:00Z")
 	}
 	if when.Before(s.Opts.Now().Add(core.MinScheduleAhead)) {
 		// Note: Mastodon's message, word for word.
-		s.APIFail(w, r, core.Refuse(http.StatusUnprocessableEntity, "Validation failed: Scheduled at the specified time must be at least 5 minutes in the future"))
-		return
+		return core.Refuse(http.StatusUnprocessableEntity, "Validation failed: Scheduled at the specified time must be at least 5 minutes in the future")
 	}
 	media, err := s.Fed.Uploads(ctx, req.MediaIDs, 0)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	if req.MediaIDs == nil {
 		req.MediaIDs = []string{}
@@ -272,46 +258,43 @@ func (s *API) scheduleStatus(w http.ResponseWriter, r *http.Request, req federat
 		return err
 	})
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	out := apiScheduledStatus{ID: core.APIID(sched.ID), ScheduledAt: core.APITime(when), Params: params, MediaAttachments: []apiMediaAttachment{}}
 	for _, a := range media {
 		out.MediaAttachments = append(out.MediaAttachments, s.apiMediaOf(a, true))
 	}
 	core.WriteAPI(w, http.StatusOK, out)
+	return nil
 }
 
 // HandleDeleteStatus answers DELETE /api/v1/statuses/:id with the deleted
 // post and its source text, so apps can offer to redraft it.
-func (s *API) HandleDeleteStatus(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleDeleteStatus(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.ownPostByPath(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	out, err := s.renderStatus(r.Context(), p)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	if _, err := s.Fed.Delete(r.Context(), p.ID); err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	text := p.Source
 	out.Text = &text
 	core.WriteAPI(w, http.StatusOK, out)
+	return nil
 }
 
 // HandleStatusContext answers GET /api/v1/statuses/:id/context. For a
 // remote post it first asks the post's server for replies kith lacks,
 // for a short while; whatever arrives later shows next time.
-func (s *API) HandleStatusContext(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleStatusContext(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.postByPath(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	ctx := r.Context()
 	if !p.Local && s.ViewerID(r) != 0 {
@@ -324,19 +307,17 @@ func (s *API) HandleStatusContext(w http.ResponseWriter, r *http.Request) {
 	viewer := s.ViewerID(r)
 	ancestors, err := s.DB.Ancestors(ctx, viewer, p.ID, core.ContextAncestors)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	descendants, err := s.DB.Descendants(ctx, viewer, p.URI, core.ContextDescendants)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	rendered, err := s.renderStatuses(ctx, slices.Concat(ancestors, descendants))
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	n := min(len(ancestors), len(rendered))
 	core.WriteAPI(w, http.StatusOK, map[string][]APIStatus{"ancestors": rendered[:n], "descendants": rendered[n:]})
+	return nil
 }

@@ -25,22 +25,19 @@ type statusAction func(ctx context.Context, p store.Post) error
 
 // HandleStatusAction runs an action on the post named by {id} and
 // answers with the post as it is after.
-func (s *API) HandleStatusAction(act statusAction) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleStatusAction(act statusAction) core.Failing {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		p, err := s.actionTarget(r)
 		if err != nil {
-			s.APIFail(w, r, err)
-			return
+			return err
 		}
 		if err := act(r.Context(), p); err != nil {
-			s.APIFail(w, r, err)
-			return
+			return err
 		}
 		if p, err = s.DB.PostByID(r.Context(), p.ID); err != nil {
-			s.APIFail(w, r, err)
-			return
+			return err
 		}
-		s.writeStatus(w, r, p)
+		return s.writeStatus(w, r, p)
 	}
 }
 
@@ -93,67 +90,58 @@ func (s *API) UnmuteConversation(ctx context.Context, p store.Post) error {
 
 // HandleReblog answers POST /api/v1/statuses/:id/reblog with the owner's
 // boost, which wraps the boosted post.
-func (s *API) HandleReblog(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleReblog(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.actionTarget(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	if err := s.Fed.Boost(r.Context(), p.ID); err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	boost, err := s.DB.BoostOf(r.Context(), s.DB.OwnerID(), p.ID)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
-	s.writeStatus(w, r, boost)
+	return s.writeStatus(w, r, boost)
 }
 
 // HandleFavouritedBy answers GET /api/v1/statuses/:id/favourited_by.
-func (s *API) HandleFavouritedBy(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleFavouritedBy(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.actionTarget(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	q, err := core.Params(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	pg := q.Page(store.MaxLimit, store.MaxLimit*2)
 	actors, err := s.DB.FavouritedBy(r.Context(), p.ID, pg)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
-	s.writeAccountPage(w, r, actors, nil, pg.Limit)
+	return s.writeAccountPage(w, r, actors, nil, pg.Limit)
 }
 
 // HandleRebloggedBy answers GET /api/v1/statuses/:id/reblogged_by.
-func (s *API) HandleRebloggedBy(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleRebloggedBy(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.actionTarget(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	q, err := core.Params(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	pg := q.Page(store.MaxLimit, store.MaxLimit*2)
 	actors, cursors, err := s.DB.RebloggedBy(r.Context(), p.ID, pg)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	if cursors == nil {
 		cursors = []int64{}
 	}
-	s.writeAccountPage(w, r, actors, cursors, pg.Limit)
+	return s.writeAccountPage(w, r, actors, cursors, pg.Limit)
 }
 
 // pollByPath loads the visible post with a poll named by {id} (a poll's
@@ -170,51 +158,46 @@ func (s *API) pollByPath(r *http.Request) (store.Post, error) {
 }
 
 // writePoll answers with a post's poll as the owner sees it.
-func (s *API) writePoll(w http.ResponseWriter, r *http.Request, p store.Post) {
+func (s *API) writePoll(w http.ResponseWriter, r *http.Request, p store.Post) error {
 	votes, err := s.DB.OwnPollVotes(r.Context(), []int64{p.ID})
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, apiPollOf(p.ID, *p.Poll, votes[p.ID], s.Opts.Now()))
+	return nil
 }
 
 // HandlePoll answers GET /api/v1/polls/:id.
-func (s *API) HandlePoll(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandlePoll(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.pollByPath(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
-	s.writePoll(w, r, p)
+	return s.writePoll(w, r, p)
 }
 
 // HandlePollVote answers POST /api/v1/polls/:id/votes with choices[].
-func (s *API) HandlePollVote(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandlePollVote(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	p, err := s.pollByPath(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	q, err := core.Params(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	var choices []int
 	for _, v := range q.List("choices") {
 		c, err := strconv.Atoi(v)
 		if err != nil || c < 0 || c >= len(p.Poll.Options) || slices.Contains(choices, c) {
-			s.APIFail(w, r, core.Refuse(http.StatusUnprocessableEntity, "Validation failed: choices must name the poll's options by number, from 0"))
-			return
+			return core.Refuse(http.StatusUnprocessableEntity, "Validation failed: choices must name the poll's options by number, from 0")
 		}
 		choices = append(choices, c)
 	}
 	votes, err := s.DB.OwnPollVotes(ctx, []int64{p.ID})
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	// Note: Mastodon refuses these with 422 and messages like these.
 	switch {
@@ -230,12 +213,10 @@ func (s *API) HandlePollVote(w http.ResponseWriter, r *http.Request) {
 		err = s.Fed.Vote(ctx, p.ID, choices)
 	}
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	if p, err = s.DB.PostByID(ctx, p.ID); err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
-	s.writePoll(w, r, p)
+	return s.writePoll(w, r, p)
 }

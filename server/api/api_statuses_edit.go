@@ -13,17 +13,15 @@ import (
 
 // HandleEditStatus answers PUT /api/v1/statuses/:id. What is not sent
 // stays as it was, the format of the text (content_type) among it.
-func (s *API) HandleEditStatus(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleEditStatus(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	old, err := s.ownPostByPath(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	p, err := core.Params(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	np := federation.NewPost{Text: old.Source, Summary: old.Summary, Sensitive: old.Sensitive, Language: old.Language,
 		Attachments: old.Attachments}
@@ -31,8 +29,7 @@ func (s *API) HandleEditStatus(w http.ResponseWriter, r *http.Request) {
 		np.Text = p.String("status")
 	}
 	if np.SourceType, err = contentTypeParam(p, ""); err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	if p.Has("spoiler_text") {
 		np.Summary = p.String("spoiler_text")
@@ -46,24 +43,20 @@ func (s *API) HandleEditStatus(w http.ResponseWriter, r *http.Request) {
 	if p.Has("media_ids[]") || p.Has("media_ids") {
 		ids := p.List("media_ids")
 		if len(ids) > core.StatusMediaMax {
-			s.APIFail(w, r, core.Refuse(http.StatusUnprocessableEntity, "Validation failed: a post has at most 4 media attachments"))
-			return
+			return core.Refuse(http.StatusUnprocessableEntity, "Validation failed: a post has at most 4 media attachments")
 		}
 		if np.Attachments, err = s.Fed.Uploads(ctx, ids, old.ID); err != nil {
-			s.APIFail(w, r, err)
-			return
+			return err
 		}
 	}
 	if opts := p.List("poll[options]"); len(opts) > 0 && !samePollOptions(old.Poll, opts) {
-		s.APIFail(w, r, core.Refuse(http.StatusUnprocessableEntity, "Validation failed: kith cannot change a poll's options; delete and redraft the post instead"))
-		return
+		return core.Refuse(http.StatusUnprocessableEntity, "Validation failed: kith cannot change a poll's options; delete and redraft the post instead")
 	}
 	edited, err := s.Fed.Edit(ctx, old.ID, np)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
-	s.writeStatus(w, r, edited)
+	return s.writeStatus(w, r, edited)
 }
 
 func samePollOptions(poll *store.Poll, opts []string) bool {
@@ -102,25 +95,21 @@ type apiEditPollOption struct {
 // version, oldest first, the current one last. kith keeps the text of
 // earlier versions, not their media or poll, so every version shows the
 // current ones.
-func (s *API) HandleStatusHistory(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleStatusHistory(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.postByPath(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	edits, err := s.DB.PostEdits(r.Context(), p.ID)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	cur, err := s.renderStatus(r.Context(), p)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	if cur.Reblog != nil {
-		s.APIFail(w, r, store.ErrNotFound) // a boost has no history of its own
-		return
+		return store.ErrNotFound
 	}
 	current := p
 	current.EditedAt = firstTime(p.EditedAt, p.PublishedAt)
@@ -137,6 +126,7 @@ func (s *API) HandleStatusHistory(w http.ResponseWriter, r *http.Request) {
 		out = append(out, e)
 	}
 	core.WriteAPI(w, http.StatusOK, out)
+	return nil
 }
 
 func firstTime(ts ...time.Time) time.Time {
@@ -152,11 +142,10 @@ func firstTime(ts ...time.Time) time.Time {
 // typed, for editing, and the format it was typed in. A post kith has no
 // source of (another's) gives its text.
 // Note: glitch-soc and Akkoma add content_type to Mastodon's StatusSource.
-func (s *API) HandleStatusSource(w http.ResponseWriter, r *http.Request) {
+func (s *API) HandleStatusSource(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.postByPath(r)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	text, contentType := p.Source, p.SourceType
 	if text == "" {
@@ -164,4 +153,5 @@ func (s *API) HandleStatusSource(w http.ResponseWriter, r *http.Request) {
 	}
 	core.WriteAPI(w, http.StatusOK, map[string]string{"id": core.APIID(p.ID), "text": text, "spoiler_text": p.Summary,
 		"content_type": cmp.Or(contentType, store.TextPlain)})
+	return nil
 }

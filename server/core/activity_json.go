@@ -49,15 +49,15 @@ func WriteJSON(w http.ResponseWriter, status int, contentType string, v any) {
 
 // HandleActor serves the owner's actor to peers and sends browsers to the
 // profile page.
-func (s *Env) HandleActor(w http.ResponseWriter, r *http.Request) {
+func (s *Env) HandleActor(w http.ResponseWriter, r *http.Request) error {
 	if !WantsActivityJSON(r) {
 		http.Redirect(w, r, s.Fed.URLs().Profile(), http.StatusFound)
-		return
+		return nil
 	}
 	doc, err := s.Fed.ActorDocument(r.Context())
 	if err != nil {
-		s.PlainFail(w, r, err)
-		return
+		return err
 	}
 	WriteActivityJSON(w, http.StatusOK, doc)
+	return nil
 }

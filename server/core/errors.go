@@ -171,3 +171,36 @@ func sentence(msg string) string {
 	r, n := utf8.DecodeRuneInString(msg)
 	return string(unicode.ToUpper(r)) + strings.TrimSuffix(msg[n:], ".") + "."
 }
+
+// Failing is a handler that may fail: the adapter that mounts it answers
+// its error (AnswerJSON, AnswerPage, AnswerPlain), so the handler only
+// returns it.
+type Failing func(http.ResponseWriter, *http.Request) error
+
+// AnswerJSON mounts h, answering its error in Mastodon's JSON shape.
+func (s *Env) AnswerJSON(h Failing) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.APIFail(w, r, err)
+		}
+	}
+}
+
+// AnswerPage mounts h, answering its error with an error page.
+func (s *Env) AnswerPage(h Failing) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.RenderError(w, r, err)
+		}
+	}
+}
+
+// AnswerPlain mounts h, answering its error with the status alone (for
+// peers).
+func (s *Env) AnswerPlain(h Failing) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.PlainFail(w, r, err)
+		}
+	}
+}

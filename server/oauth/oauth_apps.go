@@ -53,16 +53,15 @@ func oauthAppOf(a store.OAuthApp, withCredentials bool) oauthAppView {
 
 // HandleCreateApp registers a client application (POST /api/v1/apps).
 // Anyone may register; an app gets nothing until the owner approves it.
-func (s *OAuth) HandleCreateApp(limiter *core.RateLimiter) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (s *OAuth) HandleCreateApp(limiter *core.RateLimiter) core.Failing {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		if !limiter.Allow(core.ClientIP(r)) {
 			core.APIError(w, http.StatusTooManyRequests, "Too many requests")
-			return
+			return nil
 		}
 		p, err := core.Params(r)
 		if err != nil {
-			s.APIFail(w, r, err)
-			return
+			return err
 		}
 		var uris []string
 		for _, v := range p.List("redirect_uris") {
@@ -71,18 +70,17 @@ func (s *OAuth) HandleCreateApp(limiter *core.RateLimiter) http.HandlerFunc {
 		scopes := strings.Join(p.List("scopes"), " ")
 		app, err := newOAuthApp(p.String("client_name"), p.String("website"), uris, scopes)
 		if err != nil {
-			s.APIFail(w, r, err)
-			return
+			return err
 		}
 		err = s.DB.InTx(r.Context(), func(tx *store.Tx) error {
 			app.ID, err = tx.CreateOAuthApp(r.Context(), app)
 			return err
 		})
 		if err != nil {
-			s.APIFail(w, r, err)
-			return
+			return err
 		}
 		core.WriteAPI(w, http.StatusOK, oauthAppOf(app, true))
+		return nil
 	}
 }
 
@@ -163,13 +161,13 @@ func checkRedirectURI(s string) string {
 
 // HandleVerifyApp answers GET /api/v1/apps/verify_credentials: the app
 // a token belongs to.
-func (s *OAuth) HandleVerifyApp(w http.ResponseWriter, r *http.Request) {
+func (s *OAuth) HandleVerifyApp(w http.ResponseWriter, r *http.Request) error {
 	app, err := s.DB.OAuthAppByID(r.Context(), core.APIToken(r).AppID)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	core.WriteAPI(w, http.StatusOK, oauthAppOf(app, false))
+	return nil
 }
 
 // CreateAppToken registers an application for the owner's own use (a

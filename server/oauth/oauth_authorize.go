@@ -94,12 +94,11 @@ func (p AuthorizePage) Fields() [][2]string {
 //
 // Note: Mastodon's force_login switches accounts; with one account there
 // is nothing to switch to, so it is ignored.
-func (s *OAuth) HandleAuthorize(w http.ResponseWriter, r *http.Request) {
+func (s *OAuth) HandleAuthorize(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	req, err := s.readAuthorizeRequest(r, q)
 	if err != nil {
-		s.refuseAuthorize(w, r, req, err)
-		return
+		return s.refuseAuthorize(w, r, req, err)
 	}
 	// Note: Chrome applies form-action to the redirect that follows a form
 	// post, so 'self' would block the return to the app; Mastodon drops
@@ -108,21 +107,20 @@ func (s *OAuth) HandleAuthorize(w http.ResponseWriter, r *http.Request) {
 	s.Render(w, r, http.StatusOK, "authorize", AuthorizePage{
 		Site: s.Site(r), AppName: req.App.Name, Website: req.App.Website, Scopes: core.DescribeScopes(req.Scopes), Form: q,
 	})
+	return nil
 }
 
 // HandleAuthorizeDecision takes the consent form (POST /oauth/authorize).
-func (s *OAuth) HandleAuthorizeDecision(w http.ResponseWriter, r *http.Request) {
+func (s *OAuth) HandleAuthorizeDecision(w http.ResponseWriter, r *http.Request) error {
 	if err := core.CheckCSRF(r); err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	req, err := s.readAuthorizeRequest(r, r.PostForm)
 	if err == nil && r.PostFormValue("decision") != "approve" {
 		err = &authorizeError{"access_denied"}
 	}
 	if err != nil {
-		s.refuseAuthorize(w, r, req, err)
-		return
+		return s.refuseAuthorize(w, r, req, err)
 	}
 	code := account.NewToken(32)
 	err = s.DB.InTx(r.Context(), func(tx *store.Tx) error {
@@ -135,30 +133,29 @@ func (s *OAuth) HandleAuthorizeDecision(w http.ResponseWriter, r *http.Request) 
 		})
 	})
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	s.Logger.Info("oauth app authorized", "app", req.App.ID, "scopes", req.Scopes)
 	if req.RedirectURI == core.OobRedirectURI {
 		s.Render(w, r, http.StatusOK, "authorize", AuthorizePage{Site: s.Site(r), AppName: req.App.Name, Code: code})
-		return
+		return nil
 	}
 	redirectWith(w, r, req.RedirectURI, url.Values{"code": {code}, "state": {req.State}})
+	return nil
 }
 
 // refuseAuthorize sends an authorizeError back to the app, or shows any
 // other error (and every error for the out-of-band URI) to the owner.
-func (s *OAuth) refuseAuthorize(w http.ResponseWriter, r *http.Request, req authorizeRequest, err error) {
+func (s *OAuth) refuseAuthorize(w http.ResponseWriter, r *http.Request, req authorizeRequest, err error) error {
 	var ae *authorizeError
 	if !errors.As(err, &ae) {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	if req.RedirectURI == core.OobRedirectURI {
-		s.RenderError(w, r, core.Refuse(http.StatusBadRequest, ae.Error()))
-		return
+		return core.Refuse(http.StatusBadRequest, ae.Error())
 	}
 	redirectWith(w, r, req.RedirectURI, url.Values{"error": {ae.code}, "error_description": {ae.Error()}, "state": {req.State}})
+	return nil
 }
 
 // redirectWith sends the browser to a registered redirect URI with

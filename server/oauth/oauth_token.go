@@ -86,48 +86,48 @@ func (s *OAuth) authenticateClient(r *http.Request, p core.APIParams) (store.OAu
 }
 
 // HandleToken is POST /oauth/token.
-func (s *OAuth) HandleToken(w http.ResponseWriter, r *http.Request) {
+func (s *OAuth) HandleToken(w http.ResponseWriter, r *http.Request) error {
 	p, err := core.Params(r)
 	if err != nil {
 		tokenError(w, http.StatusBadRequest, "invalid_request")
-		return
+		return nil
 	}
 	grant := p.String("grant_type")
 	switch grant {
 	case "authorization_code", "password", "client_credentials":
 	case "":
 		tokenError(w, http.StatusBadRequest, "invalid_request")
-		return
+		return nil
 	default:
 		tokenError(w, http.StatusBadRequest, "unsupported_grant_type")
-		return
+		return nil
 	}
 	app, ok, err := s.authenticateClient(r, p)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	if !ok {
 		refuseClient(w, r)
-		return
+		return nil
 	}
 	switch grant {
 	case "authorization_code":
-		s.grantCode(w, r, p, app)
+		return s.grantCode(w, r, p, app)
 	case "password":
-		s.grantPassword(w, r, p, app)
+		return s.grantPassword(w, r, p, app)
 	case "client_credentials":
-		s.grantClientCredentials(w, r, p, app)
+		return s.grantClientCredentials(w, r, p, app)
 	}
+	return nil
 }
 
 // grantCode exchanges an authorization code. Taking the code deletes it,
 // so a code that fails a check here is spent too.
-func (s *OAuth) grantCode(w http.ResponseWriter, r *http.Request, p core.APIParams, app store.OAuthApp) {
+func (s *OAuth) grantCode(w http.ResponseWriter, r *http.Request, p core.APIParams, app store.OAuthApp) error {
 	code := p.String("code")
 	if code == "" {
 		tokenError(w, http.StatusBadRequest, "invalid_request")
-		return
+		return nil
 	}
 	var c store.OAuthCode
 	err := s.DB.InTx(r.Context(), func(tx *store.Tx) error {
@@ -137,11 +137,10 @@ func (s *OAuth) grantCode(w http.ResponseWriter, r *http.Request, p core.APIPara
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		tokenError(w, http.StatusBadRequest, "invalid_grant")
-		return
+		return nil
 	}
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	redirectURI := p.String("redirect_uri")
 	if redirectURI == "" && len(app.RedirectURIs) == 1 {
@@ -151,17 +150,17 @@ func (s *OAuth) grantCode(w http.ResponseWriter, r *http.Request, p core.APIPara
 	switch {
 	case c.AppID != app.ID, redirectURI != c.RedirectURI:
 		tokenError(w, http.StatusBadRequest, "invalid_grant")
-		return
+		return nil
 	case c.CodeChallenge == "" && verifier != "":
 		// A verifier without a challenge means the challenge was stripped
 		// on the way (RFC 9700 §2.1.1): refuse rather than ignore it.
 		tokenError(w, http.StatusBadRequest, "invalid_grant")
-		return
+		return nil
 	case c.CodeChallenge != "" && (!validPKCE(verifier, 43, 128) || !core.TokensEqual(PkceChallenge(verifier), c.CodeChallenge)):
 		tokenError(w, http.StatusBadRequest, "invalid_grant")
-		return
+		return nil
 	}
-	s.issueToken(w, r, app.ID, c.Scopes, false)
+	return s.issueToken(w, r, app.ID, c.Scopes, false)
 }
 
 // grantPassword issues a token for the owner's username and password.
@@ -169,14 +168,14 @@ func (s *OAuth) grantCode(w http.ResponseWriter, r *http.Request, p core.APIPara
 // Note: toot's login_cli and Mastodon.py's log_in use this grant; they
 // call the username "email", as Mastodon signs in by email. kith takes
 // the username, with or without @ and its domain.
-func (s *OAuth) grantPassword(w http.ResponseWriter, r *http.Request, p core.APIParams, app store.OAuthApp) {
+func (s *OAuth) grantPassword(w http.ResponseWriter, r *http.Request, p core.APIParams, app store.OAuthApp) error {
 	scopes, ok := core.GrantScopes(p.String("scope"), app.Scopes)
 	if !ok {
 		tokenError(w, http.StatusBadRequest, "invalid_scope")
-		return
+		return nil
 	}
 	if s.RefuseWithTwoFactor(w, r) { // login_2fa.go
-		return
+		return nil
 	}
 	username := strings.TrimPrefix(strings.TrimSpace(p.String("username")), "@")
 	if name, domain, found := strings.Cut(username, "@"); found && strings.EqualFold(domain, s.Config().Domain()) {
@@ -185,37 +184,35 @@ func (s *OAuth) grantPassword(w http.ResponseWriter, r *http.Request, p core.API
 	// The password grant shares the login form's limiter
 	// (signin_limit.go).
 	if err := s.CheckSignInAllowed(r); err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	ok, err := account.Login(r.Context(), s.DB, username, p.String("password"))
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	if !ok {
 		s.Logger.Info("token password grant failed", "ip", core.ClientIP(r))
 		tokenError(w, http.StatusBadRequest, "invalid_grant")
-		return
+		return nil
 	}
 	s.SignInSucceeded(r)
-	s.issueToken(w, r, app.ID, scopes, false)
+	return s.issueToken(w, r, app.ID, scopes, false)
 }
 
 // grantClientCredentials issues an app-only token: it never acts as the
 // owner and keeps only read scopes, so whoever registers an app (anyone)
 // can read with it only what is public.
-func (s *OAuth) grantClientCredentials(w http.ResponseWriter, r *http.Request, p core.APIParams, app store.OAuthApp) {
+func (s *OAuth) grantClientCredentials(w http.ResponseWriter, r *http.Request, p core.APIParams, app store.OAuthApp) error {
 	scopes, ok := core.GrantScopes(p.String("scope"), app.Scopes)
 	if !ok {
 		tokenError(w, http.StatusBadRequest, "invalid_scope")
-		return
+		return nil
 	}
-	s.issueToken(w, r, app.ID, core.AppTokenScopes(scopes), true)
+	return s.issueToken(w, r, app.ID, core.AppTokenScopes(scopes), true)
 }
 
 // issueToken stores a new token and answers with Mastodon's Token entity.
-func (s *OAuth) issueToken(w http.ResponseWriter, r *http.Request, appID int64, scopes string, appOnly bool) {
+func (s *OAuth) issueToken(w http.ResponseWriter, r *http.Request, appID int64, scopes string, appOnly bool) error {
 	token := account.NewToken(32)
 	var created time.Time
 	err := s.DB.InTx(r.Context(), func(tx *store.Tx) error {
@@ -226,58 +223,56 @@ func (s *OAuth) issueToken(w http.ResponseWriter, r *http.Request, appID int64, 
 		return tx.CreateOAuthToken(r.Context(), token, appID, scopes)
 	})
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Pragma", "no-cache")
 	core.WriteAPI(w, http.StatusOK, map[string]any{
 		"access_token": token, "token_type": "Bearer", "scope": scopes, "created_at": created.Unix(),
 	})
+	return nil
 }
 
 // HandleRevoke is POST /oauth/revoke (RFC 7009): an unknown token is
 // already revoked, so it too answers 200 {}.
-func (s *OAuth) HandleRevoke(w http.ResponseWriter, r *http.Request) {
+func (s *OAuth) HandleRevoke(w http.ResponseWriter, r *http.Request) error {
 	p, err := core.Params(r)
 	if err != nil {
 		tokenError(w, http.StatusBadRequest, "invalid_request")
-		return
+		return nil
 	}
 	app, ok, err := s.authenticateClient(r, p)
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	if !ok {
 		refuseClient(w, r)
-		return
+		return nil
 	}
 	token := p.String("token")
 	if token == "" {
 		tokenError(w, http.StatusBadRequest, "invalid_request")
-		return
+		return nil
 	}
 	t, err := s.DB.OAuthTokenByToken(r.Context(), token)
 	if errors.Is(err, store.ErrNotFound) {
 		core.WriteAPI(w, http.StatusOK, map[string]any{})
-		return
+		return nil
 	}
 	if err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	if t.AppID != app.ID {
 		// Note: Mastodon (Doorkeeper) refuses to revoke another app's token.
 		tokenError(w, http.StatusForbidden, "unauthorized_client")
-		return
+		return nil
 	}
 	if err := s.DB.InTx(r.Context(), func(tx *store.Tx) error {
 		_, err := tx.RevokeOAuthToken(r.Context(), token)
 		return err
 	}); err != nil {
-		s.APIFail(w, r, err)
-		return
+		return err
 	}
 	s.CloseStreamsOf(store.Revoked{Tokens: [][]byte{t.TokenHash}})
 	core.WriteAPI(w, http.StatusOK, map[string]any{})
+	return nil
 }

@@ -49,15 +49,14 @@ const newAppScopes = "read write push"
 
 // HandleApps lists the applications holding tokens and the form for a
 // new one.
-func (s *OAuth) HandleApps(w http.ResponseWriter, r *http.Request) {
-	s.renderApps(w, r, http.StatusOK, AppsPage{Form: newAppForm{RedirectURI: core.OobRedirectURI}}, newAppScopes)
+func (s *OAuth) HandleApps(w http.ResponseWriter, r *http.Request) error {
+	return s.renderApps(w, r, http.StatusOK, AppsPage{Form: newAppForm{RedirectURI: core.OobRedirectURI}}, newAppScopes)
 }
 
-func (s *OAuth) renderApps(w http.ResponseWriter, r *http.Request, status int, view AppsPage, checked string) {
+func (s *OAuth) renderApps(w http.ResponseWriter, r *http.Request, status int, view AppsPage, checked string) error {
 	apps, err := s.DB.OAuthApps(r.Context())
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	view.Site, view.Apps = s.Site(r), apps
 	want := core.ParseScopes(checked)
@@ -65,14 +64,14 @@ func (s *OAuth) renderApps(w http.ResponseWriter, r *http.Request, status int, v
 		view.Scopes = append(view.Scopes, ScopeChoice{Scope: sc, Description: core.ScopeDescriptions[sc], Checked: slices.Contains(want, sc)})
 	}
 	s.Render(w, r, status, "apps", view)
+	return nil
 }
 
 // HandleCreateOwnApp makes an application and an access token for the
 // owner, and shows the credentials once.
-func (s *OAuth) HandleCreateOwnApp(w http.ResponseWriter, r *http.Request) {
+func (s *OAuth) HandleCreateOwnApp(w http.ResponseWriter, r *http.Request) error {
 	if err := core.CheckCSRF(r); err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	form := newAppForm{
 		Name:        r.PostFormValue("name"),
@@ -83,28 +82,24 @@ func (s *OAuth) HandleCreateOwnApp(w http.ResponseWriter, r *http.Request) {
 	app, token, err := CreateAppToken(r.Context(), s.DB, form.Name, form.Website, form.RedirectURI, scopes)
 	var ue *core.UserError
 	if errors.As(err, &ue) {
-		s.renderApps(w, r, ue.Status, AppsPage{Form: form, Error: strings.TrimPrefix(ue.Msg, "Validation failed: ")}, scopes)
-		return
+		return s.renderApps(w, r, ue.Status, AppsPage{Form: form, Error: strings.TrimPrefix(ue.Msg, "Validation failed: ")}, scopes)
 	}
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	s.Logger.Info("application created", "app", app.ID)
 	created := &CreatedApp{ID: app.ID, Name: app.Name, ClientID: app.ClientID, ClientSecret: app.ClientSecret, AccessToken: token, Scopes: app.Scopes}
-	s.renderApps(w, r, http.StatusOK, AppsPage{Form: newAppForm{RedirectURI: core.OobRedirectURI}, Created: created}, newAppScopes)
+	return s.renderApps(w, r, http.StatusOK, AppsPage{Form: newAppForm{RedirectURI: core.OobRedirectURI}, Created: created}, newAppScopes)
 }
 
 // HandleRevokeApp deletes an application and every token it holds.
-func (s *OAuth) HandleRevokeApp(w http.ResponseWriter, r *http.Request) {
+func (s *OAuth) HandleRevokeApp(w http.ResponseWriter, r *http.Request) error {
 	if err := core.CheckCSRF(r); err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	id, err := strconv.ParseInt(r.PostFormValue("id"), 10, 64)
 	if err != nil {
-		s.RenderError(w, r, core.Refuse(http.StatusBadRequest, "That application is not known."))
-		return
+		return core.Refuse(http.StatusBadRequest, "That application is not known.")
 	}
 	var revoked store.Revoked
 	err = s.DB.InTx(r.Context(), func(tx *store.Tx) error {
@@ -112,12 +107,12 @@ func (s *OAuth) HandleRevokeApp(w http.ResponseWriter, r *http.Request) {
 		return err
 	})
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	s.CloseStreamsOf(revoked)
 	s.Logger.Info("application revoked", "app", id)
 	http.Redirect(w, r, "/settings/applications", http.StatusSeeOther)
+	return nil
 }
 
 type AppPage struct {
@@ -141,32 +136,29 @@ func (s *OAuth) appByPath(r *http.Request) (store.OAuthApp, error) {
 // Note: Mastodon's application page shows the access token every time;
 // kith stores only a hash of it, so the page offers a new one instead,
 // shown once, as Mastodon's "regenerate" does.
-func (s *OAuth) HandleApp(w http.ResponseWriter, r *http.Request) {
+func (s *OAuth) HandleApp(w http.ResponseWriter, r *http.Request) error {
 	app, err := s.appByPath(r)
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	s.Render(w, r, http.StatusOK, "app", AppPage{Site: s.Site(r), App: app})
+	return nil
 }
 
 // HandleRegenerateAppToken answers POST /settings/applications/{id}/token:
 // the application's tokens are revoked and one new token, with the
 // application's scopes, is shown.
-func (s *OAuth) HandleRegenerateAppToken(w http.ResponseWriter, r *http.Request) {
+func (s *OAuth) HandleRegenerateAppToken(w http.ResponseWriter, r *http.Request) error {
 	if err := core.CheckCSRF(r); err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	app, err := s.appByPath(r)
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	granted, ok := core.GrantScopes(app.Scopes, app.Scopes)
 	if !ok {
-		s.RenderError(w, r, core.Refuse(http.StatusUnprocessableEntity, "This application asks for no scope kith can grant."))
-		return
+		return core.Refuse(http.StatusUnprocessableEntity, "This application asks for no scope kith can grant.")
 	}
 	token := account.NewToken(32)
 	var revoked store.Revoked
@@ -177,10 +169,10 @@ func (s *OAuth) HandleRegenerateAppToken(w http.ResponseWriter, r *http.Request)
 		return tx.CreateOAuthToken(r.Context(), token, app.ID, granted)
 	})
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	s.CloseStreamsOf(revoked)
 	s.Logger.Info("application token regenerated", "app", app.ID)
 	s.Render(w, r, http.StatusOK, "app", AppPage{Site: s.Site(r), App: app, AccessToken: token})
+	return nil
 }

@@ -101,21 +101,18 @@ func (s *Web) renderLogin(w http.ResponseWriter, r *http.Request, status int, vi
 	s.Render(w, r, status, "login", view)
 }
 
-func (s *Web) HandleLogin(w http.ResponseWriter, r *http.Request) {
+func (s *Web) HandleLogin(w http.ResponseWriter, r *http.Request) error {
 	c, err := r.Cookie(s.CookieName("kith_login_csrf"))
 	if err != nil || !core.TokensEqual(r.PostFormValue("csrf_token"), c.Value) {
-		s.RenderError(w, r, core.ErrBadCSRF)
-		return
+		return core.ErrBadCSRF
 	}
 	if err := s.CheckSignInAllowed(r); err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	username := strings.TrimPrefix(strings.TrimSpace(r.PostFormValue("username")), "@")
 	ok, err := account.Login(r.Context(), s.DB, username, r.PostFormValue("password"))
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	if ok {
 		s.SignInSucceeded(r)
@@ -125,10 +122,10 @@ func (s *Web) HandleLogin(w http.ResponseWriter, r *http.Request) {
 		s.Logger.Info("login failed", "ip", core.ClientIP(r))
 		s.renderLogin(w, r, http.StatusUnauthorized, LoginPage{Site: s.Site(r), Next: next, Username: username,
 			Error: "That username and password do not match."})
-		return
+		return nil
 	}
 	if s.askSecondFactor(w, r, next) { // login_2fa.go
-		return
+		return nil
 	}
 	token := account.NewToken(32)
 	sess := store.Session{
@@ -138,29 +135,28 @@ func (s *Web) HandleLogin(w http.ResponseWriter, r *http.Request) {
 		IP:        core.ClientIP(r),
 	}
 	if err := s.DB.InTx(r.Context(), func(tx *store.Tx) error { return tx.CreateSession(r.Context(), token, sess) }); err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	s.ClearCookie(w, "kith_login_csrf")
 	s.SetCookie(w, "kith_session", token, core.SessionLifetime)
 	s.RememberBrowser(w, r)
 	s.Logger.Info("login", "ip", core.ClientIP(r))
 	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
 }
 
-func (s *Web) HandleLogout(w http.ResponseWriter, r *http.Request) {
+func (s *Web) HandleLogout(w http.ResponseWriter, r *http.Request) error {
 	if err := core.CheckCSRF(r); err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	sess := core.SessionFrom(r)
 	if err := s.DB.InTx(r.Context(), func(tx *store.Tx) error { return tx.DeleteSession(r.Context(), sess.TokenHash) }); err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	s.CloseStreamsOf(store.Revoked{Sessions: [][]byte{sess.TokenHash}})
 	s.ClearCookie(w, "kith_session")
 	http.Redirect(w, r, "/", http.StatusSeeOther)
+	return nil
 }
 
 func truncate(s string, n int) string {

@@ -78,34 +78,33 @@ func (s *Web) signInAgain(w http.ResponseWriter, r *http.Request, next, why stri
 }
 
 // HandleSecondStepForm shows GET /login/2fa.
-func (s *Web) HandleSecondStepForm(w http.ResponseWriter, r *http.Request) {
+func (s *Web) HandleSecondStepForm(w http.ResponseWriter, r *http.Request) error {
 	if core.SessionFrom(r) != nil {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
-		return
+		return nil
 	}
 	_, _, err := s.pendingSignIn(r)
 	if errors.Is(err, store.ErrNotFound) {
 		s.signInAgain(w, r, "/", "That sign-in has expired. Enter your password again.")
-		return
+		return nil
 	}
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
-	s.renderSecondStep(w, r, http.StatusOK, "")
+	return s.renderSecondStep(w, r, http.StatusOK, "")
 }
 
-func (s *Web) renderSecondStep(w http.ResponseWriter, r *http.Request, status int, msg string) {
+func (s *Web) renderSecondStep(w http.ResponseWriter, r *http.Request, status int, msg string) error {
 	tf, err := s.DB.TwoFactor(r.Context())
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	view := SecondStepPage{Site: s.Site(r), CSRFToken: account.NewToken(32), TOTP: tf.TOTP,
 		RecoveryCodes: tf.RecoveryCodes > 0, Passkeys: tf.Passkeys > 0, Error: msg}
 	s.SetCookie(w, "kith_login_csrf", view.CSRFToken, time.Hour)
 	w.Header().Set("Cache-Control", "no-store")
 	s.Render(w, r, status, "login_2fa", view)
+	return nil
 }
 
 // checkLoginCSRF checks a form posted before sign-in against the login
@@ -121,23 +120,20 @@ func (s *Web) checkLoginCSRF(r *http.Request) error {
 // HandleSecondStep takes POST /login/2fa: a code from the authenticator
 // app or a recovery code. Each try goes through the sign-in limiter like a
 // password (signin_limit.go).
-func (s *Web) HandleSecondStep(w http.ResponseWriter, r *http.Request) {
+func (s *Web) HandleSecondStep(w http.ResponseWriter, r *http.Request) error {
 	if err := s.checkLoginCSRF(r); err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	if err := s.CheckSignInAllowed(r); err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	token, ch, err := s.pendingSignIn(r)
 	if errors.Is(err, store.ErrNotFound) {
 		s.signInAgain(w, r, "/", "That sign-in has expired. Enter your password again.")
-		return
+		return nil
 	}
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	var problem, session string
 	err = s.DB.InTx(r.Context(), func(tx *store.Tx) error {
@@ -153,23 +149,22 @@ func (s *Web) HandleSecondStep(w http.ResponseWriter, r *http.Request) {
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		s.signInAgain(w, r, "/", "That sign-in has expired. Enter your password again.")
-		return
+		return nil
 	}
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	if problem != "" {
-		s.refuseSecondFactor(w, r, token, ch.Next, problem)
-		return
+		return s.refuseSecondFactor(w, r, token, ch.Next, problem)
 	}
 	s.SignInSucceeded(r)
 	s.signedIn(w, r, session, ch.Next, "code")
+	return nil
 }
 
 // refuseSecondFactor counts a wrong answer and asks again, or after
 // maxSecondFactorTries sends the browser back to the password.
-func (s *Web) refuseSecondFactor(w http.ResponseWriter, r *http.Request, token, next, problem string) {
+func (s *Web) refuseSecondFactor(w http.ResponseWriter, r *http.Request, token, next, problem string) error {
 	s.Logger.Info("login second factor refused", "ip", core.ClientIP(r))
 	var tries int
 	err := s.DB.InTx(r.Context(), func(tx *store.Tx) error {
@@ -179,13 +174,12 @@ func (s *Web) refuseSecondFactor(w http.ResponseWriter, r *http.Request, token, 
 	})
 	if errors.Is(err, store.ErrNotFound) || tries >= MaxSecondFactorTries {
 		s.signInAgain(w, r, next, "Too many wrong codes. Enter your password again.")
-		return
+		return nil
 	}
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
-	s.renderSecondStep(w, r, http.StatusUnauthorized, problem)
+	return s.renderSecondStep(w, r, http.StatusUnauthorized, problem)
 }
 
 // spendSecondFactorCode checks a code typed by the owner: six digits are

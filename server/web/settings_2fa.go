@@ -43,16 +43,15 @@ var twoFactorNotices = map[string]string{
 }
 
 // HandleTwoFactor shows GET /settings/2fa.
-func (s *Web) HandleTwoFactor(w http.ResponseWriter, r *http.Request) {
-	s.renderTwoFactor(w, r, http.StatusOK, twoFactorNotices[r.URL.Query().Get("done")], "")
+func (s *Web) HandleTwoFactor(w http.ResponseWriter, r *http.Request) error {
+	return s.renderTwoFactor(w, r, http.StatusOK, twoFactorNotices[r.URL.Query().Get("done")], "")
 }
 
-func (s *Web) renderTwoFactor(w http.ResponseWriter, r *http.Request, status int, notice, problem string) {
+func (s *Web) renderTwoFactor(w http.ResponseWriter, r *http.Request, status int, notice, problem string) error {
 	view := TwoFactorPage{Site: s.Site(r), Notice: notice, Error: problem}
 	tf, err := s.DB.TwoFactor(r.Context())
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	view.TOTP, view.RecoveryCodes = tf.TOTP, tf.RecoveryCodes
 	rp, err := s.relyingParty()
@@ -61,14 +60,14 @@ func (s *Web) renderTwoFactor(w http.ResponseWriter, r *http.Request, status int
 	} else {
 		rows, err := s.DB.Passkeys(r.Context(), rp.Config.RPID)
 		if err != nil {
-			s.RenderError(w, r, err)
-			return
+			return err
 		}
 		for _, p := range rows {
 			view.Passkeys = append(view.Passkeys, PasskeyRow{ID: p.ID, Name: p.Name, CreatedAt: p.CreatedAt, LastUsedAt: p.LastUsedAt})
 		}
 	}
 	s.Render(w, r, status, "settings_2fa", view)
+	return nil
 }
 
 // checkOwnerPassword checks the current password typed on a settings
@@ -96,15 +95,14 @@ type TOTPSetupPage struct {
 
 // HandleTOTPSetup shows GET /settings/2fa/totp with a new secret, kept in
 // a totp_setup challenge until a code confirms it.
-func (s *Web) HandleTOTPSetup(w http.ResponseWriter, r *http.Request) {
+func (s *Web) HandleTOTPSetup(w http.ResponseWriter, r *http.Request) error {
 	tf, err := s.DB.TwoFactor(r.Context())
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	if tf.TOTP {
 		http.Redirect(w, r, "/settings/2fa", http.StatusSeeOther)
-		return
+		return nil
 	}
 	secret := account.NewTOTPSecret()
 	token := account.NewToken(32)
@@ -114,12 +112,12 @@ func (s *Web) HandleTOTPSetup(w http.ResponseWriter, r *http.Request) {
 		})
 	})
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	s.SetCookie(w, challengeCookie, token, totpSetupLifetime)
 	w.Header().Set("Cache-Control", "no-store")
 	s.Render(w, r, http.StatusOK, "settings_2fa_totp", TOTPSetupPage{Site: s.Site(r), Secret: secret})
+	return nil
 }
 
 // totpSetupLifetime gives time to find the phone and install an app.
@@ -139,25 +137,23 @@ func (s *Web) pendingTOTP(r *http.Request) (token, secret string, err error) {
 // HandleTOTPQRCode serves GET /settings/2fa/totp/qr.png: the QR code of
 // the secret being set up. It is served by kith (CSP img-src 'self')
 // rather than inlined, and never cached.
-func (s *Web) HandleTOTPQRCode(w http.ResponseWriter, r *http.Request) {
+func (s *Web) HandleTOTPQRCode(w http.ResponseWriter, r *http.Request) error {
 	_, secret, err := s.pendingTOTP(r)
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	u, err := account.TOTPURL(s.Config().Domain(), s.Fed.URLs().Username()+"@"+s.Config().Domain(), secret)
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	png, err := account.TOTPQRCode(u)
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Content-Type", "image/png")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Write(png)
+	return nil
 }
 
 // RecoveryCodesPage shows new recovery codes, once.
@@ -170,19 +166,16 @@ type RecoveryCodesPage struct {
 // HandleTOTPConfirm takes POST /settings/2fa/totp: the password and a
 // code from the app, which proves the app has the secret. TOTP is then
 // on, and the recovery codes are shown.
-func (s *Web) HandleTOTPConfirm(w http.ResponseWriter, r *http.Request) {
+func (s *Web) HandleTOTPConfirm(w http.ResponseWriter, r *http.Request) error {
 	if err := core.CheckCSRF(r); err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	token, secret, err := s.pendingTOTP(r)
 	if errors.Is(err, store.ErrNotFound) {
-		s.renderTwoFactor(w, r, http.StatusConflict, "", "Setting up the app took too long. Start again.")
-		return
+		return s.renderTwoFactor(w, r, http.StatusConflict, "", "Setting up the app took too long. Start again.")
 	}
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	refuse := func(status int, msg string) {
 		w.Header().Set("Cache-Control", "no-store")
@@ -190,17 +183,16 @@ func (s *Web) HandleTOTPConfirm(w http.ResponseWriter, r *http.Request) {
 	}
 	ok, err := s.checkOwnerPassword(r)
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	if !ok {
 		refuse(http.StatusUnauthorized, "The password is not right.")
-		return
+		return nil
 	}
 	step, ok := account.CheckTOTP(secret, r.PostFormValue("code"), s.Opts.Now())
 	if !ok {
 		refuse(http.StatusUnprocessableEntity, "That code is not right. Check the phone's clock, and enter the code the app shows now.")
-		return
+		return nil
 	}
 	s.SignInSucceeded(r)
 	codes, hashes := account.NewRecoveryCodes()
@@ -211,12 +203,12 @@ func (s *Web) HandleTOTPConfirm(w http.ResponseWriter, r *http.Request) {
 		return tx.EnableTOTP(r.Context(), secret, step, hashes)
 	})
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	s.ClearCookie(w, challengeCookie)
 	s.Logger.Info("two-factor sign-in: authenticator app turned on", "ip", core.ClientIP(r))
 	s.renderRecoveryCodes(w, r, codes, true)
+	return nil
 }
 
 func (s *Web) renderRecoveryCodes(w http.ResponseWriter, r *http.Request, codes []string, totpJust bool) {
@@ -226,19 +218,16 @@ func (s *Web) renderRecoveryCodes(w http.ResponseWriter, r *http.Request, codes 
 
 // HandleTOTPDisable takes POST /settings/2fa/totp/disable: the password
 // and a code (from the app, or a recovery code).
-func (s *Web) HandleTOTPDisable(w http.ResponseWriter, r *http.Request) {
+func (s *Web) HandleTOTPDisable(w http.ResponseWriter, r *http.Request) error {
 	if err := core.CheckCSRF(r); err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	ok, err := s.checkOwnerPassword(r)
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	if !ok {
-		s.renderTwoFactor(w, r, http.StatusUnauthorized, "", "The password is not right; the app stays on.")
-		return
+		return s.renderTwoFactor(w, r, http.StatusUnauthorized, "", "The password is not right; the app stays on.")
 	}
 	var problem string
 	err = s.DB.InTx(r.Context(), func(tx *store.Tx) error {
@@ -249,51 +238,45 @@ func (s *Web) HandleTOTPDisable(w http.ResponseWriter, r *http.Request) {
 		return tx.DisableTOTP(r.Context())
 	})
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	if problem != "" {
-		s.renderTwoFactor(w, r, http.StatusUnauthorized, "", problem+" The app stays on.")
-		return
+		return s.renderTwoFactor(w, r, http.StatusUnauthorized, "", problem+" The app stays on.")
 	}
 	s.SignInSucceeded(r)
 	s.Logger.Info("two-factor sign-in: authenticator app turned off", "ip", core.ClientIP(r))
 	http.Redirect(w, r, "/settings/2fa?done=totp-off", http.StatusSeeOther)
+	return nil
 }
 
 // HandleRecoveryCodes takes POST /settings/2fa/recovery: with the
 // password, ten new recovery codes replace the old ones.
-func (s *Web) HandleRecoveryCodes(w http.ResponseWriter, r *http.Request) {
+func (s *Web) HandleRecoveryCodes(w http.ResponseWriter, r *http.Request) error {
 	if err := core.CheckCSRF(r); err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	ok, err := s.checkOwnerPassword(r)
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	if !ok {
-		s.renderTwoFactor(w, r, http.StatusUnauthorized, "", "The password is not right; the recovery codes are unchanged.")
-		return
+		return s.renderTwoFactor(w, r, http.StatusUnauthorized, "", "The password is not right; the recovery codes are unchanged.")
 	}
 	s.SignInSucceeded(r)
 	tf, err := s.DB.TwoFactor(r.Context())
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	if !tf.On() {
-		s.renderTwoFactor(w, r, http.StatusConflict, "", "Recovery codes stand in for a second factor: set up an app or a passkey first.")
-		return
+		return s.renderTwoFactor(w, r, http.StatusConflict, "", "Recovery codes stand in for a second factor: set up an app or a passkey first.")
 	}
 	codes, hashes := account.NewRecoveryCodes()
 	if err := s.DB.InTx(r.Context(), func(tx *store.Tx) error { return tx.ReplaceRecoveryCodes(r.Context(), hashes) }); err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	s.Logger.Info("two-factor sign-in: new recovery codes", "ip", core.ClientIP(r))
 	s.renderRecoveryCodes(w, r, codes, false)
+	return nil
 }
 
 // maxPasskeyName bounds a passkey's name, which is only a label.

@@ -40,19 +40,19 @@ var migrationNotices = map[string]string{
 }
 
 // HandleMigration shows the migration settings.
-func (s *Web) HandleMigration(w http.ResponseWriter, r *http.Request) {
-	s.renderMigration(w, r, http.StatusOK, migrationNotices[r.URL.Query().Get("done")], "", "")
+func (s *Web) HandleMigration(w http.ResponseWriter, r *http.Request) error {
+	return s.renderMigration(w, r, http.StatusOK, migrationNotices[r.URL.Query().Get("done")], "", "")
 }
 
-func (s *Web) renderMigration(w http.ResponseWriter, r *http.Request, status int, notice, errMsg, target string) {
+func (s *Web) renderMigration(w http.ResponseWriter, r *http.Request, status int, notice, errMsg, target string) error {
 	me, err := s.DB.LocalActor(r.Context())
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	view := MigrationPage{Site: s.Site(r), Aliases: me.AlsoKnownAs, Self: me.URI, Target: target, Notice: notice, Error: errMsg}
 	view.MovedTo = s.movedTo(r, me)
 	s.Render(w, r, status, "settings_migration", view)
+	return nil
 }
 
 // movedTo describes where the owner moved, or nil.
@@ -72,10 +72,9 @@ func (s *Web) movedTo(r *http.Request, me store.Actor) *MovedTo {
 
 // HandleMigrationPost applies one of the page's forms: add or remove an
 // alias, move, or send the Move again.
-func (s *Web) HandleMigrationPost(w http.ResponseWriter, r *http.Request) {
+func (s *Web) HandleMigrationPost(w http.ResponseWriter, r *http.Request) error {
 	if err := core.CheckCSRF(r); err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	ctx := r.Context()
 	var done string
@@ -102,14 +101,13 @@ func (s *Web) HandleMigrationPost(w http.ResponseWriter, r *http.Request) {
 		err = store.ErrNotFound
 	}
 	if msg, ok := migrationError(err); ok {
-		s.renderMigration(w, r, http.StatusUnprocessableEntity, "", msg, target)
-		return
+		return s.renderMigration(w, r, http.StatusUnprocessableEntity, "", msg, target)
 	}
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	http.Redirect(w, r, "/settings/migration?done="+done, http.StatusSeeOther)
+	return nil
 }
 
 // errNoTarget is a move with no account to move to.

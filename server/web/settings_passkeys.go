@@ -151,20 +151,18 @@ func (s *Web) HandlePasskeyRegisterFinish(w http.ResponseWriter, r *http.Request
 }
 
 // HandlePasskeyRemove is POST /settings/2fa/passkeys/{id}/remove.
-func (s *Web) HandlePasskeyRemove(w http.ResponseWriter, r *http.Request) {
+func (s *Web) HandlePasskeyRemove(w http.ResponseWriter, r *http.Request) error {
 	if err := core.CheckCSRF(r); err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	id, err := strconv.ParseInt(core.PathParam(r, "id"), 10, 64)
 	if err != nil {
-		s.RenderError(w, r, store.ErrNotFound)
-		return
+		return store.ErrNotFound
 	}
 	if err := s.DB.InTx(r.Context(), func(tx *store.Tx) error { return tx.DeletePasskey(r.Context(), id) }); err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	s.Logger.Info("two-factor sign-in: passkey removed", "ip", core.ClientIP(r))
 	http.Redirect(w, r, "/settings/2fa?done=passkey-gone", http.StatusSeeOther)
+	return nil
 }

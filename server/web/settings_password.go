@@ -43,43 +43,39 @@ func countOf(n int, noun string) string {
 
 // HandleChangePassword answers POST /settings/password: the current
 // password, the new one and its confirmation.
-func (s *Web) HandleChangePassword(w http.ResponseWriter, r *http.Request) {
+func (s *Web) HandleChangePassword(w http.ResponseWriter, r *http.Request) error {
 	if err := core.CheckCSRF(r); err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	refuse := func(status int, msg string) {
 		s.Render(w, r, status, "settings_password", PasswordPage{Site: s.Site(r), Error: msg})
 	}
 	// Guessing the current password counts with the login form's.
 	if err := s.CheckSignInAllowed(r); err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	owner, err := s.DB.Owner(r.Context())
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	if !account.PasswordMatches(owner.PasswordHash, r.PostFormValue("current_password")) {
 		s.Logger.Info("password change refused", "ip", core.ClientIP(r))
 		refuse(http.StatusUnauthorized, "The current password is not right.")
-		return
+		return nil
 	}
 	s.SignInSucceeded(r)
 	next := r.PostFormValue("password")
 	if next != r.PostFormValue("password_confirmation") {
 		refuse(http.StatusUnprocessableEntity, "The new password and its confirmation differ.")
-		return
+		return nil
 	}
 	if err := account.CheckNewPassword(next); err != nil {
 		refuse(http.StatusUnprocessableEntity, "The new password is refused: "+strings.TrimPrefix(err.Error(), account.ErrBadPassword.Error()+": ")+".")
-		return
+		return nil
 	}
 	hash, err := account.HashPassword(next)
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	token := account.NewToken(32)
 	sess := store.Session{CSRFToken: account.NewToken(32), ExpiresAt: s.Opts.Now().Add(core.SessionLifetime),
@@ -94,8 +90,7 @@ func (s *Web) HandleChangePassword(w http.ResponseWriter, r *http.Request) {
 		return tx.CreateSession(r.Context(), token, sess)
 	})
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	s.CloseStreamsOf(revoked)
 	others := 0
@@ -108,4 +103,5 @@ func (s *Web) HandleChangePassword(w http.ResponseWriter, r *http.Request) {
 	s.Logger.Info("password changed", "ip", core.ClientIP(r), "sessions_ended", others, "tokens_revoked", len(revoked.Tokens))
 	q := url.Values{"changed": {"1"}, "sessions": {strconv.Itoa(others)}, "tokens": {strconv.Itoa(len(revoked.Tokens))}}
 	http.Redirect(w, r, "/settings/password?"+q.Encode(), http.StatusSeeOther)
+	return nil
 }

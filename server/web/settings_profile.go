@@ -86,13 +86,13 @@ func (s *Web) currentProfile(ctx context.Context) (profileForm, error) {
 }
 
 // HandleProfileForm shows GET /settings/profile.
-func (s *Web) HandleProfileForm(w http.ResponseWriter, r *http.Request) {
+func (s *Web) HandleProfileForm(w http.ResponseWriter, r *http.Request) error {
 	form, err := s.currentProfile(r.Context())
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	s.renderProfileForm(w, r, http.StatusOK, ProfileSettingsPage{Form: form, Saved: r.URL.Query().Get("saved") == "1"})
+	return nil
 }
 
 func (s *Web) renderProfileForm(w http.ResponseWriter, r *http.Request, status int, view ProfileSettingsPage) {
@@ -103,20 +103,17 @@ func (s *Web) renderProfileForm(w http.ResponseWriter, r *http.Request, status i
 // HandleSaveProfile answers POST /settings/profile (multipart, for the
 // images). Images are checked and stored before the profile changes, and
 // removed again if it cannot.
-func (s *Web) HandleSaveProfile(w http.ResponseWriter, r *http.Request) {
+func (s *Web) HandleSaveProfile(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseMultipartForm(core.MaxMultipartMemory); err != nil && err != http.ErrNotMultipart {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	if err := core.CheckCSRF(r); err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	ctx := r.Context()
 	form, err := s.currentProfile(ctx)
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	form.DisplayName, form.Note = r.PostFormValue("display_name"), r.PostFormValue("note")
 	form.Locked, form.Bot = r.PostFormValue("locked") == "1", r.PostFormValue("bot") == "1"
@@ -135,8 +132,7 @@ func (s *Web) HandleSaveProfile(w http.ResponseWriter, r *http.Request) {
 		file, err := s.SaveProfileImage(fh, name)
 		if err != nil {
 			s.RemoveMedia(saved)
-			s.refuseProfile(w, r, form, err)
-			return
+			return s.refuseProfile(w, r, form, err)
 		}
 		saved = append(saved, file)
 		url := s.Config().Server.URL + "/media/" + file
@@ -155,8 +151,7 @@ func (s *Web) HandleSaveProfile(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := s.Fed.UpdateProfile(ctx, prof); err != nil {
 		s.RemoveMedia(saved)
-		s.refuseProfile(w, r, form, err)
-		return
+		return s.refuseProfile(w, r, form, err)
 	}
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.SetSetting(ctx, core.SettingNoteSource, form.Note); err != nil {
@@ -168,20 +163,20 @@ func (s *Web) HandleSaveProfile(w http.ResponseWriter, r *http.Request) {
 		return tx.SetSetting(ctx, SettingHideNetwork, strconv.FormatBool(form.HideNetwork))
 	})
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	s.Logger.Info("profile updated")
 	http.Redirect(w, r, "/settings/profile?saved=1", http.StatusSeeOther)
+	return nil
 }
 
 // refuseProfile shows the form again with what was typed and why it was
 // refused; unexpected errors get the error page.
-func (s *Web) refuseProfile(w http.ResponseWriter, r *http.Request, form profileForm, err error) {
+func (s *Web) refuseProfile(w http.ResponseWriter, r *http.Request, form profileForm, err error) error {
 	status, msg := core.StatusOf(webFederationError(err))
 	if status >= 500 {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	s.renderProfileForm(w, r, status, ProfileSettingsPage{Form: form, Error: msg})
+	return nil
 }

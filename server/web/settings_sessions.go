@@ -25,11 +25,10 @@ type SessionsPage struct {
 }
 
 // HandleSessions lists the browsers signed in as the owner.
-func (s *Web) HandleSessions(w http.ResponseWriter, r *http.Request) {
+func (s *Web) HandleSessions(w http.ResponseWriter, r *http.Request) error {
 	all, err := s.DB.Sessions(r.Context(), s.Opts.Now())
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	current := core.SessionFrom(r)
 	view := SessionsPage{Site: s.Site(r)}
@@ -40,23 +39,22 @@ func (s *Web) HandleSessions(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	s.Render(w, r, http.StatusOK, "sessions", view)
+	return nil
 }
 
 // HandleRevokeSession signs one browser out.
-func (s *Web) HandleRevokeSession(w http.ResponseWriter, r *http.Request) {
+func (s *Web) HandleRevokeSession(w http.ResponseWriter, r *http.Request) error {
 	if err := core.CheckCSRF(r); err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	hash, err := hex.DecodeString(r.PostFormValue("id"))
 	if err != nil || len(hash) == 0 {
-		s.RenderError(w, r, core.Refuse(http.StatusBadRequest, "That session is not known."))
-		return
+		return core.Refuse(http.StatusBadRequest, "That session is not known.")
 	}
 	if err := s.DB.InTx(r.Context(), func(tx *store.Tx) error { return tx.DeleteSession(r.Context(), hash) }); err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	s.CloseStreamsOf(store.Revoked{Sessions: [][]byte{hash}})
 	http.Redirect(w, r, "/settings/sessions", http.StatusSeeOther)
+	return nil
 }

@@ -27,40 +27,36 @@ type AccountPage struct {
 
 // HandleWebAccount shows GET /accounts/{id}: any account kith knows, with
 // what the owner can see of its posts (?max_id= pages) and every button.
-func (s *Web) HandleWebAccount(w http.ResponseWriter, r *http.Request) {
+func (s *Web) HandleWebAccount(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a, err := s.AccountByPath(r)
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	views, err := s.accountViewsWithRelationships(r, []store.Actor{a})
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	view := AccountPage{Site: s.Site(r), Account: views[0]}
 	if view.Account.Relationship.Muting {
 		if view.Mute, err = s.DB.MuteOf(ctx, a.ID); err != nil {
-			s.RenderError(w, r, err)
-			return
+			return err
 		}
 	}
 	maxID, _ := strconv.ParseInt(r.URL.Query().Get("max_id"), 10, 64)
 	posts, err := s.DB.AccountStatuses(ctx, a.ID, store.Page{MaxID: maxID, Limit: accountPageSize},
 		store.AccountOptions{ViewerID: s.DB.OwnerID()})
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	if view.Posts, err = s.statusViewsFor(r, posts); err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	if len(posts) > 0 {
 		view.Pages.Next = core.OlderPage(r, posts[len(posts)-1].ID, len(posts) == accountPageSize)
 	}
 	s.Render(w, r, http.StatusOK, "account_page", view)
+	return nil
 }
 
 // webAccountAction acts on an account for a form posted by the owner.
@@ -96,32 +92,28 @@ var webAccountActions = map[string]webAccountAction{
 const webActionTimeout = 10 * time.Second
 
 // HandleWebAccountAction answers POST /accounts/{id}/{action}.
-func (s *Web) HandleWebAccountAction(w http.ResponseWriter, r *http.Request) {
+func (s *Web) HandleWebAccountAction(w http.ResponseWriter, r *http.Request) error {
 	if err := core.CheckCSRF(r); err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	act, ok := webAccountActions[core.PathParam(r, "action")]
 	if !ok {
-		s.RenderError(w, r, store.ErrNotFound)
-		return
+		return store.ErrNotFound
 	}
 	a, err := s.AccountByPath(r)
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	if a.Local {
-		s.RenderError(w, r, core.Refuse(http.StatusForbidden, "That cannot be done to your own account."))
-		return
+		return core.Refuse(http.StatusForbidden, "That cannot be done to your own account.")
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), webActionTimeout)
 	defer cancel()
 	if err := act(s, ctx, a, core.APIParams{Values: r.PostForm}); err != nil {
-		s.RenderError(w, r, webFederationError(err))
-		return
+		return webFederationError(err)
 	}
 	http.Redirect(w, r, returnTo(r, fmt.Sprintf("/accounts/%d", a.ID)), http.StatusSeeOther)
+	return nil
 }
 
 // webFederationError gives the owner a message for what errorStatus

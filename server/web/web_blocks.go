@@ -30,22 +30,20 @@ type MutedView struct {
 }
 
 // HandleBlocksPage shows GET /blocks.
-func (s *Web) HandleBlocksPage(w http.ResponseWriter, r *http.Request) {
-	s.renderBlocks(w, r, http.StatusOK, BlocksPage{})
+func (s *Web) HandleBlocksPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderBlocks(w, r, http.StatusOK, BlocksPage{})
 }
 
-func (s *Web) renderBlocks(w http.ResponseWriter, r *http.Request, status int, view BlocksPage) {
+func (s *Web) renderBlocks(w http.ResponseWriter, r *http.Request, status int, view BlocksPage) error {
 	ctx := r.Context()
 	view.Site = s.Site(r)
 	blocked, err := s.DB.BlockedActors(ctx, store.Page{Limit: blocksListLimit})
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	mutes, err := s.DB.Mutes(ctx, store.Page{Limit: blocksListLimit})
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	ids := make([]int64, len(mutes))
 	for i, m := range mutes {
@@ -53,17 +51,14 @@ func (s *Web) renderBlocks(w http.ResponseWriter, r *http.Request, status int, v
 	}
 	muted, err := s.DB.ActorsByIDs(ctx, ids)
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	if view.Domains, err = s.DB.DomainBlocks(ctx); err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	views, err := s.accountViews(ctx, append(blocked, muted...))
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	view.Blocked = views[:len(blocked)]
 	byID := map[int64]AccountView{}
@@ -76,20 +71,19 @@ func (s *Web) renderBlocks(w http.ResponseWriter, r *http.Request, status int, v
 		}
 	}
 	s.Render(w, r, status, "blocks", view)
+	return nil
 }
 
 // HandleDomainBlockForm answers POST /blocks/domains (block=1 adds,
 // anything else removes).
-func (s *Web) HandleDomainBlockForm(w http.ResponseWriter, r *http.Request) {
+func (s *Web) HandleDomainBlockForm(w http.ResponseWriter, r *http.Request) error {
 	if err := core.CheckCSRF(r); err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	domain := normalizeDomain(r.PostFormValue("domain"))
 	if domain == "" || strings.ContainsAny(domain, "/@ ") {
-		s.renderBlocks(w, r, http.StatusUnprocessableEntity, BlocksPage{Domain: r.PostFormValue("domain"),
+		return s.renderBlocks(w, r, http.StatusUnprocessableEntity, BlocksPage{Domain: r.PostFormValue("domain"),
 			Error: "Type a domain name, such as example.com."})
-		return
 	}
 	var err error
 	if r.PostFormValue("block") == "1" {
@@ -98,11 +92,11 @@ func (s *Web) HandleDomainBlockForm(w http.ResponseWriter, r *http.Request) {
 		err = s.Fed.UnblockDomain(r.Context(), domain)
 	}
 	if err != nil {
-		s.RenderError(w, r, webFederationError(err))
-		return
+		return webFederationError(err)
 	}
 	s.Logger.Info("domain block changed", "domain", domain, "blocked", r.PostFormValue("block") == "1")
 	http.Redirect(w, r, returnTo(r, "/blocks"), http.StatusSeeOther)
+	return nil
 }
 
 // normalizeDomain accepts a domain as people paste it: with a scheme, a

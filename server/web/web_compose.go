@@ -115,7 +115,7 @@ func (p ComposePage) PlainText() bool { return p.Form.SourceType == store.TextPl
 
 // HandleComposeForm shows the compose form, for a new post, a reply or an
 // edit.
-func (s *Web) HandleComposeForm(w http.ResponseWriter, r *http.Request) {
+func (s *Web) HandleComposeForm(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	q := r.URL.Query()
 	var f ComposeForm
@@ -127,10 +127,9 @@ func (s *Web) HandleComposeForm(w http.ResponseWriter, r *http.Request) {
 		f, err = s.newForm(ctx, q.Get("in_reply_to"))
 	}
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
-	s.renderCompose(w, r, http.StatusOK, ComposePage{Form: f})
+	return s.renderCompose(w, r, http.StatusOK, ComposePage{Form: f})
 }
 
 // newForm is the form for a new post or a reply, with the owner's
@@ -251,73 +250,65 @@ func (s *Web) ownerPost(ctx context.Context, id string) (store.Post, error) {
 }
 
 // renderCompose renders the form, with the post replied to.
-func (s *Web) renderCompose(w http.ResponseWriter, r *http.Request, status int, view ComposePage) {
+func (s *Web) renderCompose(w http.ResponseWriter, r *http.Request, status int, view ComposePage) error {
 	view.Site = s.Site(r)
 	if view.Form.InReplyTo != 0 {
 		if parent, err := s.DB.PostByID(r.Context(), view.Form.InReplyTo); err == nil {
 			views, err := s.statusViews(r.Context(), []store.Post{parent})
 			if err != nil {
-				s.RenderError(w, r, err)
-				return
+				return err
 			}
 			view.Parent = views
 		}
 	}
 	s.Render(w, r, status, "compose", view)
+	return nil
 }
 
 // HandleCompose previews or publishes the form. Images sent with it are
 // stored as uploads first, so a preview or a mistake keeps them.
-func (s *Web) HandleCompose(slots core.UploadSlots) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (s *Web) HandleCompose(slots core.UploadSlots) core.Failing {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		if err := r.ParseMultipartForm(core.MaxMultipartMemory); err != nil && !errors.Is(err, http.ErrNotMultipart) {
-			s.RenderError(w, r, core.Refuse(http.StatusBadRequest, "The form could not be read."))
-			return
+			return core.Refuse(http.StatusBadRequest, "The form could not be read.")
 		}
 		if err := core.CheckCSRF(r); err != nil {
-			s.RenderError(w, r, err)
-			return
+			return err
 		}
 		f, err := readComposeForm(r)
 		if err != nil {
-			s.RenderError(w, r, err)
-			return
+			return err
 		}
 		if err := s.fillDefaults(r, &f); err != nil {
-			s.RenderError(w, r, err)
-			return
+			return err
 		}
 		if f.Media, err = s.composeMedia(r, f.Edit, slots); err != nil {
-			s.composeFailed(w, r, f, err)
-			return
+			return s.composeFailed(w, r, f, err)
 		}
 		if r.PostFormValue("action") == "preview" {
 			preview, err := s.Fed.Preview(r.Context(), f.Text, f.SourceType)
 			if err != nil {
-				s.composeFailed(w, r, f, err)
-				return
+				return s.composeFailed(w, r, f, err)
 			}
-			s.renderCompose(w, r, http.StatusOK, ComposePage{Form: f.WithSlots(), Preview: core.TrustedHTML(preview)})
-			return
+			return s.renderCompose(w, r, http.StatusOK, ComposePage{Form: f.WithSlots(), Preview: core.TrustedHTML(preview)})
 		}
 		target, err := s.publish(r, f)
 		if err != nil {
-			s.composeFailed(w, r, f, err)
-			return
+			return s.composeFailed(w, r, f, err)
 		}
 		http.Redirect(w, r, target, http.StatusSeeOther)
+		return nil
 	}
 }
 
 // composeFailed shows the form again with what went wrong; a failure
 // that is not the owner's to fix becomes an error page.
-func (s *Web) composeFailed(w http.ResponseWriter, r *http.Request, f ComposeForm, err error) {
+func (s *Web) composeFailed(w http.ResponseWriter, r *http.Request, f ComposeForm, err error) error {
 	status, msg := core.StatusOf(err)
 	if status >= 500 || status == http.StatusNotFound || status == http.StatusForbidden {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
-	s.renderCompose(w, r, status, ComposePage{Form: f.WithSlots(), Error: msg})
+	return s.renderCompose(w, r, status, ComposePage{Form: f.WithSlots(), Error: msg})
 }
 
 // fillDefaults fills what a form did not send: the visibility and

@@ -13,11 +13,10 @@ import (
 // HandleWebEvents answers GET /home/events: the owner's home stream as
 // bare "update" and "notification" events, with heartbeats, until the
 // client leaves or the session ends.
-func (s *Web) HandleWebEvents(w http.ResponseWriter, r *http.Request) {
+func (s *Web) HandleWebEvents(w http.ResponseWriter, r *http.Request) error {
 	sub, err := s.Opts.Events.SubscribeAs(events.SessionCredential(core.SessionFrom(r).TokenHash), events.Filter{Stream: events.User})
 	if err != nil {
-		s.RenderError(w, r, core.Refuse(http.StatusServiceUnavailable, "Too many live pages are open."))
-		return
+		return core.Refuse(http.StatusServiceUnavailable, "Too many live pages are open.")
 	}
 	defer sub.Cancel()
 	s.PumpSSE(w, r, sub, func() bool { return s.sessionStillValid(r) }, func(e events.Event) string {
@@ -26,6 +25,7 @@ func (s *Web) HandleWebEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		return ""
 	})
+	return nil
 }
 
 // webEventName is the name of the web event for a stream event, or ""

@@ -41,18 +41,16 @@ type feedItem struct {
 	Media     []store.Attachment
 }
 
-func (s *Web) serveProfileFeed(w http.ResponseWriter, r *http.Request, format string) {
+func (s *Web) serveProfileFeed(w http.ResponseWriter, r *http.Request, format string) error {
 	ctx := r.Context()
 	owner, err := s.DB.LocalActor(ctx)
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	posts, err := s.DB.AccountStatuses(ctx, owner.ID, store.Page{Limit: feedSize},
 		store.AccountOptions{Visibilities: []string{store.Public}, ExcludeReblogs: true})
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	urls := s.Fed.URLs()
 	name := owner.DisplayName
@@ -66,18 +64,19 @@ func (s *Web) serveProfileFeed(w http.ResponseWriter, r *http.Request, format st
 		f.Image = s.absoluteURL(defaultAvatar)
 	}
 	s.writeFeed(w, format, f, posts)
+	return nil
 }
 
-func (s *Web) serveTagFeed(w http.ResponseWriter, r *http.Request, tag, format string) {
+func (s *Web) serveTagFeed(w http.ResponseWriter, r *http.Request, tag, format string) error {
 	posts, err := s.DB.TagTimeline(r.Context(), tag, store.Page{Limit: feedSize}, true)
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	page := s.Fed.URLs().Base() + "/tags/" + tag
 	f := feed{Title: "#" + tag, Description: "Public posts tagged #" + tag + " on " + s.Config().Domain(),
 		URL: page, Self: page + "." + format}
 	s.writeFeed(w, format, f, posts)
+	return nil
 }
 
 func (s *Web) writeFeed(w http.ResponseWriter, format string, f feed, posts []store.Post) {

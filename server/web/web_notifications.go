@@ -47,25 +47,22 @@ type NotificationsPage struct {
 }
 
 // HandleWebNotifications shows a page of notifications.
-func (s *Web) HandleWebNotifications(w http.ResponseWriter, r *http.Request) {
+func (s *Web) HandleWebNotifications(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	types := r.URL.Query()["type"]
 	for _, t := range types {
 		if !slices.ContainsFunc(notificationTypes, func(n struct{ Type, Tab, Says string }) bool { return n.Type == t }) {
-			s.RenderError(w, r, core.Refuse(http.StatusBadRequest, "There is no kind of notification called "+t+"."))
-			return
+			return core.Refuse(http.StatusBadRequest, "There is no kind of notification called "+t+".")
 		}
 	}
 	pg := pageParams(r)
 	list, err := s.DB.NotificationsPage(ctx, pg, store.NotificationFilter{Types: types})
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	view := NotificationsPage{Tabs: NotificationTabs(types)}
 	if view.Notifications, err = s.notificationViews(r, list); err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	ids := make([]int64, len(list))
 	for i, n := range list {
@@ -74,12 +71,12 @@ func (s *Web) HandleWebNotifications(w http.ResponseWriter, r *http.Request) {
 	view.Pagination = pageLinks(r, pg, ids)
 	if pg.MaxID == 0 && pg.MinID == 0 && len(list) > 0 {
 		if err := s.markNotificationsRead(ctx, list[0].ID); err != nil {
-			s.RenderError(w, r, err)
-			return
+			return err
 		}
 	}
 	view.Site = s.Site(r) // after marking, so the unread count is current
 	s.Render(w, r, http.StatusOK, "notifications", view)
+	return nil
 }
 
 func NotificationTabs(types []string) []notificationTab {

@@ -42,37 +42,33 @@ type ProfilePage struct {
 
 // HandleRoot sends the signed-in owner to their home timeline and shows
 // visitors the owner's profile.
-func (s *Web) HandleRoot(w http.ResponseWriter, r *http.Request) {
+func (s *Web) HandleRoot(w http.ResponseWriter, r *http.Request) error {
 	if core.SessionFrom(r) != nil {
 		http.Redirect(w, r, "/home", http.StatusSeeOther)
-		return
+		return nil
 	}
-	s.renderProfile(w, r)
+	return s.renderProfile(w, r)
 }
 
 // HandleProfile serves /@{username}: the profile page, the owner's actor
 // to ActivityPub clients, and the profile's feeds (/@user.rss, .atom).
-func (s *Web) HandleProfile(w http.ResponseWriter, r *http.Request) {
+func (s *Web) HandleProfile(w http.ResponseWriter, r *http.Request) error {
 	name := core.PathParam(r, "username")
 	for ext, format := range map[string]string{".rss": feedRSS, ".atom": feedAtom} {
 		if base, ok := strings.CutSuffix(name, ext); ok {
 			if !s.isOwnerName(base) {
-				s.RenderError(w, r, store.ErrNotFound)
-				return
+				return store.ErrNotFound
 			}
-			s.serveProfileFeed(w, r, format)
-			return
+			return s.serveProfileFeed(w, r, format)
 		}
 	}
 	if !s.isOwnerName(name) {
-		s.RenderError(w, r, store.ErrNotFound)
-		return
+		return store.ErrNotFound
 	}
 	if core.WantsActivityJSON(r) {
-		s.HandleActor(w, r)
-		return
+		return s.HandleActor(w, r)
 	}
-	s.renderProfile(w, r)
+	return s.renderProfile(w, r)
 }
 
 func (s *Web) isOwnerName(name string) bool {
@@ -97,14 +93,14 @@ func (s *Web) webViewerID(r *http.Request) int64 {
 	return 0
 }
 
-func (s *Web) renderProfile(w http.ResponseWriter, r *http.Request) {
+func (s *Web) renderProfile(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	v, err := s.profileView(ctx, r)
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	s.Render(w, r, http.StatusOK, "profile", v)
+	return nil
 }
 
 func (s *Web) profileView(ctx context.Context, r *http.Request) (ProfilePage, error) {
@@ -201,38 +197,33 @@ const (
 // HandleStatusPage serves /@{username}/{id}: a local post with its thread,
 // or the post as ActivityPub JSON. Visitors get 404 for followers-only and
 // direct posts, boosts and other servers' posts.
-func (s *Web) HandleStatusPage(w http.ResponseWriter, r *http.Request) {
+func (s *Web) HandleStatusPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	id, err := strconv.ParseInt(core.PathParam(r, "id"), 10, 64)
 	if err != nil || !s.isOwnerName(core.PathParam(r, "username")) {
-		s.RenderError(w, r, store.ErrNotFound)
-		return
+		return store.ErrNotFound
 	}
 	if core.WantsActivityJSON(r) {
 		doc, err := s.Fed.PostDocument(ctx, id)
 		if err != nil {
-			s.PlainFail(w, r, err)
-			return
+			return err
 		}
 		core.WriteActivityJSON(w, http.StatusOK, doc)
-		return
+		return nil
 	}
 	p, err := s.visibleLocalPost(r, id)
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	v := StatusPage{Site: s.Site(r)}
 	viewer := s.webViewerID(r)
 	ancestors, err := s.DB.Ancestors(ctx, viewer, p.ID, permalinkAncestors)
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	descendants, err := s.DB.Descendants(ctx, viewer, p.URI, permalinkDescendants)
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	focus, err := s.statusViewsFor(r, []store.Post{p})
 	if err == nil && len(focus) == 0 {
@@ -245,14 +236,14 @@ func (s *Web) HandleStatusPage(w http.ResponseWriter, r *http.Request) {
 		v.Descendants, err = s.statusViewsFor(r, descendants)
 	}
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	withRole(v.Ancestors, "ancestor")
 	withRole(v.Descendants, "descendant")
 	v.Status = withRole(focus, "focus")[0]
 	v.Meta = s.statusMeta(p, v.Status)
 	s.Render(w, r, http.StatusOK, "status_page", v)
+	return nil
 }
 
 // visibleLocalPost returns a local post (not a boost) the reader may see: any

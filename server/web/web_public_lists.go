@@ -21,7 +21,7 @@ type TagPage struct {
 // HandleTagPage serves /tags/{tag} and its feeds (/tags/{tag}.rss, .atom).
 // Visitors see this server's public posts with the tag; the owner sees
 // every public post known here.
-func (s *Web) HandleTagPage(w http.ResponseWriter, r *http.Request) {
+func (s *Web) HandleTagPage(w http.ResponseWriter, r *http.Request) error {
 	tag, format := core.PathParam(r, "tag"), ""
 	for _, f := range []string{feedRSS, feedAtom} {
 		if base, ok := strings.CutSuffix(tag, "."+f); ok {
@@ -30,23 +30,19 @@ func (s *Web) HandleTagPage(w http.ResponseWriter, r *http.Request) {
 	}
 	tag = strings.ToLower(strings.TrimPrefix(tag, "#"))
 	if !validTag(tag) {
-		s.RenderError(w, r, store.ErrNotFound)
-		return
+		return store.ErrNotFound
 	}
 	if format != "" {
-		s.serveTagFeed(w, r, tag, format)
-		return
+		return s.serveTagFeed(w, r, tag, format)
 	}
 	maxID, _ := strconv.ParseInt(r.URL.Query().Get("max_id"), 10, 64)
 	posts, err := s.DB.TagTimeline(r.Context(), tag, store.Page{MaxID: maxID, Limit: ProfilePageSize}, core.SessionFrom(r) == nil)
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	v := TagPage{Site: s.Site(r), Tag: tag}
 	if v.Statuses, err = s.statusViewsFor(r, posts); err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	if maxID != 0 {
 		v.Pages.Prev = r.URL.Path
@@ -58,6 +54,7 @@ func (s *Web) HandleTagPage(w http.ResponseWriter, r *http.Request) {
 	v.Meta = pageMeta{Title: "#" + tag, Description: "Posts tagged #" + tag + " on " + v.Site.Domain,
 		URL: page, Type: "website", FeedURL: page + ".rss", AtomURL: page + ".atom"}
 	s.Render(w, r, http.StatusOK, "tag", v)
+	return nil
 }
 
 // validTag accepts hashtags as Mastodon writes them: letters, digits,
@@ -90,11 +87,10 @@ const followsPageSize = 40
 // HandleFollowsPage serves /@{username}/followers and /following, unless
 // the owner hides their network, in which case visitors see neither the
 // accounts nor their numbers.
-func (s *Web) HandleFollowsPage(w http.ResponseWriter, r *http.Request) {
+func (s *Web) HandleFollowsPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	if !s.isOwnerName(core.PathParam(r, "username")) {
-		s.RenderError(w, r, store.ErrNotFound)
-		return
+		return store.ErrNotFound
 	}
 	which := "followers"
 	if strings.HasSuffix(r.URL.Path, "/following") {
@@ -102,13 +98,11 @@ func (s *Web) HandleFollowsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	owner, err := s.DB.LocalActor(ctx)
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	accounts, err := s.accountViews(ctx, []store.Actor{owner})
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	v := FollowsPage{Site: s.Site(r), Account: accounts[0], Which: which}
 	hidden, _ := s.DB.Setting(ctx, "hide_network")
@@ -117,11 +111,11 @@ func (s *Web) HandleFollowsPage(w http.ResponseWriter, r *http.Request) {
 		URL: s.Fed.URLs().Profile() + "/" + which, Type: "profile", ActivityURL: s.Fed.URLs().Actor() + "/" + which}
 	if !v.Hidden {
 		if err := s.fillFollows(r, &v, owner.ID); err != nil {
-			s.RenderError(w, r, err)
-			return
+			return err
 		}
 	}
 	s.Render(w, r, http.StatusOK, "follows", v)
+	return nil
 }
 
 func (s *Web) fillFollows(r *http.Request, v *FollowsPage, ownerID int64) error {

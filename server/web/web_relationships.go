@@ -30,10 +30,9 @@ func (s *Web) HandleFollowForm(w http.ResponseWriter, r *http.Request) {
 
 // HandleFollowByHandle answers POST /follow: it finds the account (asking
 // its server when kith does not know it), follows it and shows it.
-func (s *Web) HandleFollowByHandle(w http.ResponseWriter, r *http.Request) {
+func (s *Web) HandleFollowByHandle(w http.ResponseWriter, r *http.Request) error {
 	if err := core.CheckCSRF(r); err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	acct := strings.TrimSpace(r.PostFormValue("acct"))
 	refuse := func(status int, msg string) {
@@ -41,7 +40,7 @@ func (s *Web) HandleFollowByHandle(w http.ResponseWriter, r *http.Request) {
 	}
 	if !core.LooksResolvable(acct) {
 		refuse(http.StatusUnprocessableEntity, "Type a handle such as @name@example.com, or the address of a profile.")
-		return
+		return nil
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), webActionTimeout)
 	defer cancel()
@@ -49,22 +48,22 @@ func (s *Web) HandleFollowByHandle(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.Logger.Info("follow lookup failed", "acct", acct, "err", err)
 		refuse(http.StatusUnprocessableEntity, lookupMessage(acct, err))
-		return
+		return nil
 	}
 	if a.Local {
 		refuse(http.StatusUnprocessableEntity, "That is your own account.")
-		return
+		return nil
 	}
 	if err := s.Follow(ctx, a, core.APIParams{Values: url.Values{}}); err != nil {
 		status, msg := core.StatusOf(webFederationError(err))
 		if status >= 500 {
-			s.RenderError(w, r, err)
-			return
+			return err
 		}
 		refuse(status, msg)
-		return
+		return nil
 	}
 	http.Redirect(w, r, fmt.Sprintf("/accounts/%d", a.ID), http.StatusSeeOther)
+	return nil
 }
 
 // lookupMessage says why acct could not be found: its server's answer
@@ -89,22 +88,22 @@ type RelationshipsPage struct {
 }
 
 // HandleRelationshipsPage shows GET /relationships?type=following|followers.
-func (s *Web) HandleRelationshipsPage(w http.ResponseWriter, r *http.Request) {
+func (s *Web) HandleRelationshipsPage(w http.ResponseWriter, r *http.Request) error {
 	which := r.URL.Query().Get("type")
 	if which != "followers" {
 		which = "following"
 	}
-	s.renderRelationships(w, r, which)
+	return s.renderRelationships(w, r, which)
 }
 
 // HandleFollowRequestsPage shows GET /follow_requests.
-func (s *Web) HandleFollowRequestsPage(w http.ResponseWriter, r *http.Request) {
-	s.renderRelationships(w, r, "requests")
+func (s *Web) HandleFollowRequestsPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderRelationships(w, r, "requests")
 }
 
 // renderRelationships lists one page of accounts, paged by actor id
 // (?max_id=), each with the owner's relationship to it.
-func (s *Web) renderRelationships(w http.ResponseWriter, r *http.Request, which string) {
+func (s *Web) renderRelationships(w http.ResponseWriter, r *http.Request, which string) error {
 	ctx := r.Context()
 	maxID, _ := strconv.ParseInt(r.URL.Query().Get("max_id"), 10, 64)
 	pg := store.Page{MaxID: maxID, Limit: relationshipsPageSize}
@@ -120,13 +119,11 @@ func (s *Web) renderRelationships(w http.ResponseWriter, r *http.Request, which 
 		actors, err = s.DB.FollowingPage(ctx, local, pg)
 	}
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	view := RelationshipsPage{Site: s.Site(r), Type: which}
 	if view.Accounts, err = s.accountViewsWithRelationships(r, actors); err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	if len(actors) > 0 {
 		view.Pages.Next = core.OlderPage(r, actors[len(actors)-1].ID, len(actors) == relationshipsPageSize)
@@ -136,6 +133,7 @@ func (s *Web) renderRelationships(w http.ResponseWriter, r *http.Request, which 
 		page = "follow_requests"
 	}
 	s.Render(w, r, http.StatusOK, page, view)
+	return nil
 }
 
 // accountViewsWithRelationships builds account views with the owner's

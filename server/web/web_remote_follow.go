@@ -57,24 +57,22 @@ func (s *Web) HandleRemoteFollow(limit *core.RateLimiter) http.HandlerFunc {
 
 // HandleInteract serves /interact/{id}?type=reply|reblog|favourite for a
 // post visitors may see.
-func (s *Web) HandleInteract(limit *core.RateLimiter) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (s *Web) HandleInteract(limit *core.RateLimiter) core.Failing {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := strconv.ParseInt(core.PathParam(r, "id"), 10, 64)
 		if err != nil {
-			s.RenderError(w, r, store.ErrNotFound)
-			return
+			return store.ErrNotFound
 		}
 		p, err := s.DB.PostByID(r.Context(), id)
 		if err == nil && (!p.Local || p.ReblogOfID != 0 || !publicVisibility(p.Visibility)) {
 			err = store.ErrNotFound // the same answer for hidden and missing posts
 		}
 		if err != nil {
-			s.RenderError(w, r, err)
-			return
+			return err
 		}
 		v, ok := s.remoteFollowView(w, r)
 		if !ok {
-			return
+			return nil
 		}
 		// Render the post as a visitor sees it, whoever asks.
 		views, err := s.statusViews(withoutSession(r).Context(), []store.Post{p})
@@ -82,8 +80,7 @@ func (s *Web) HandleInteract(limit *core.RateLimiter) http.HandlerFunc {
 			err = store.ErrNotFound
 		}
 		if err != nil {
-			s.RenderError(w, r, err)
-			return
+			return err
 		}
 		v.Status = &views[0]
 		v.Type = r.URL.Query().Get("type")
@@ -92,6 +89,7 @@ func (s *Web) HandleInteract(limit *core.RateLimiter) http.HandlerFunc {
 		}
 		v.Action = "/interact/" + strconv.FormatInt(id, 10)
 		s.remoteInteract(w, r, limit, v, p.URI)
+		return nil
 	}
 }
 

@@ -60,16 +60,14 @@ func (s *Web) webStatusActions() map[string]func(ctx context.Context, r *http.Re
 // {id} (a boost stands for the post it boosts) and goes back to the page
 // the button was on, at the button's post or boost, or to the post's
 // thread.
-func (s *Web) HandleWebStatusAction(w http.ResponseWriter, r *http.Request) {
+func (s *Web) HandleWebStatusAction(w http.ResponseWriter, r *http.Request) error {
 	if err := core.CheckCSRF(r); err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	action := statusActionName(r)
 	act, ok := s.webStatusActions()[action]
 	if !ok {
-		s.RenderError(w, r, store.ErrNotFound)
-		return
+		return store.ErrNotFound
 	}
 	p, err := s.ownerPost(r.Context(), core.PathParam(r, "id"))
 	// Back to the article whose button was pressed: a boost's own.
@@ -78,12 +76,10 @@ func (s *Web) HandleWebStatusAction(w http.ResponseWriter, r *http.Request) {
 		p, err = s.ownerPost(r.Context(), strconv.FormatInt(p.ReblogOfID, 10))
 	}
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	if err := act(r.Context(), r, p); err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	back := threadPath(p.ID)
 	if to, ok := LocalTarget(r.PostFormValue("return_to")); ok {
@@ -96,6 +92,7 @@ func (s *Web) HandleWebStatusAction(w http.ResponseWriter, r *http.Request) {
 		back += anchor
 	}
 	http.Redirect(w, r, back, http.StatusSeeOther)
+	return nil
 }
 
 // pathOnly is a local URL without its query and fragment.

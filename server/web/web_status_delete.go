@@ -19,7 +19,7 @@ type DeletePage struct {
 
 // HandleDeleteConfirm shows the question for one of the owner's posts (a
 // boost stands for the post it boosts, as for the other buttons).
-func (s *Web) HandleDeleteConfirm(w http.ResponseWriter, r *http.Request) {
+func (s *Web) HandleDeleteConfirm(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	p, err := s.ownerPost(ctx, core.PathParam(r, "id"))
 	if err == nil && p.ReblogOfID != 0 {
@@ -29,13 +29,11 @@ func (s *Web) HandleDeleteConfirm(w http.ResponseWriter, r *http.Request) {
 		err = store.ErrNotFound // only the owner's own posts can be deleted
 	}
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	views, err := s.statusViewsFor(r, []store.Post{p})
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	view := DeletePage{Site: s.Site(r), Status: views[0], ReturnTo: threadPath(p.ID)}
 	view.Status.Preview = true
@@ -43,4 +41,5 @@ func (s *Web) HandleDeleteConfirm(w http.ResponseWriter, r *http.Request) {
 		view.ReturnTo = to
 	}
 	s.Render(w, r, http.StatusOK, "delete_status", view)
+	return nil
 }

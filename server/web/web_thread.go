@@ -17,16 +17,15 @@ type ThreadPage struct {
 
 // HandleWebThread shows the thread of the post named by {id}; a boost
 // shows the thread of the post it boosts.
-func (s *Web) HandleWebThread(w http.ResponseWriter, r *http.Request) {
+func (s *Web) HandleWebThread(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	p, err := s.ownerPost(ctx, core.PathParam(r, "id"))
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	if p.ReblogOfID != 0 {
 		http.Redirect(w, r, threadPath(p.ReblogOfID), http.StatusSeeOther)
-		return
+		return nil
 	}
 	if !p.Local {
 		fctx, cancel := context.WithTimeout(ctx, core.ContextFetchTimeout)
@@ -38,18 +37,15 @@ func (s *Web) HandleWebThread(w http.ResponseWriter, r *http.Request) {
 	owner := s.DB.OwnerID()
 	ancestors, err := s.DB.Ancestors(ctx, owner, p.ID, core.ContextAncestors)
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	descendants, err := s.DB.Descendants(ctx, owner, p.URI, core.ContextDescendants)
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	views, err := s.statusViewsFor(r, slices.Concat(ancestors, []store.Post{p}, descendants))
 	if err != nil {
-		s.RenderError(w, r, err)
-		return
+		return err
 	}
 	view := ThreadPage{Site: s.Site(r)}
 	role := "ancestor"
@@ -67,4 +63,5 @@ func (s *Web) HandleWebThread(w http.ResponseWriter, r *http.Request) {
 	}
 	view.Statuses = views
 	s.Render(w, r, http.StatusOK, "thread", view)
+	return nil
 }

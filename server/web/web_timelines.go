@@ -67,27 +67,26 @@ func postIDs(posts []store.Post) []int64 {
 type timeline func(ctx context.Context, pg store.Page) ([]store.Post, []int64, error)
 
 // handleTimeline serves one of the owner's timelines.
-func (s *Web) handleTimeline(view TimelinePage, read timeline) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (s *Web) handleTimeline(view TimelinePage, read timeline) core.Failing {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		pg := pageParams(r)
 		posts, cursors, err := read(r.Context(), pg)
 		if err != nil {
-			s.RenderError(w, r, err)
-			return
+			return err
 		}
 		v := view
 		v.Site = s.Site(r)
 		if v.Statuses, err = s.statusViewsFor(r, posts); err != nil {
-			s.RenderError(w, r, err)
-			return
+			return err
 		}
 		v.Pagination = pageLinks(r, pg, cursors)
 		s.Render(w, r, http.StatusOK, "home_timeline", v)
+		return nil
 	}
 }
 
 // The timelines the owner reads, for routes.go.
-func (s *Web) HandleWebHome() http.HandlerFunc {
+func (s *Web) HandleWebHome() core.Failing {
 	return s.handleTimeline(TimelinePage{Title: "Home", Compose: true,
 		Empty: "Nothing here yet. Follow people to see their posts here, or write the first post."},
 		func(ctx context.Context, pg store.Page) ([]store.Post, []int64, error) {
@@ -96,7 +95,7 @@ func (s *Web) HandleWebHome() http.HandlerFunc {
 		})
 }
 
-func (s *Web) HandleWebAll() http.HandlerFunc {
+func (s *Web) HandleWebAll() core.Failing {
 	return s.handleTimeline(TimelinePage{Title: "All", Intro: "Every public post this server knows, from here and elsewhere.",
 		Empty: "This server knows no public posts yet."},
 		func(ctx context.Context, pg store.Page) ([]store.Post, []int64, error) {
@@ -105,11 +104,11 @@ func (s *Web) HandleWebAll() http.HandlerFunc {
 		})
 }
 
-func (s *Web) HandleWebBookmarks() http.HandlerFunc {
+func (s *Web) HandleWebBookmarks() core.Failing {
 	return s.handleTimeline(TimelinePage{Title: "Bookmarks", Empty: "No bookmarks yet: a post's Bookmark button keeps it here."},
 		s.DB.BookmarksPage)
 }
 
-func (s *Web) HandleWebFavourites() http.HandlerFunc {
+func (s *Web) HandleWebFavourites() core.Failing {
 	return s.handleTimeline(TimelinePage{Title: "Favourites", Empty: "No favourites yet."}, s.DB.FavouritesPage)
 }
