@@ -291,6 +291,7 @@ func (s *API) HandleAccountAction(act accountAction) core.Failing {
 // maxAccountNote is the longest private note, as Mastodon allows.
 const maxAccountNote = 2000
 
+// SetNote sets the owner's private note on an account.
 func (s *API) SetNote(ctx context.Context, a store.Actor, p core.APIParams) error {
 	note := p.String("comment")
 	if len([]rune(note)) > maxAccountNote {
@@ -299,10 +300,12 @@ func (s *API) SetNote(ctx context.Context, a store.Actor, p core.APIParams) erro
 	return s.DB.InTx(ctx, func(tx *store.Tx) error { return tx.SetAccountNote(ctx, a.ID, note) })
 }
 
+// Endorse features an account on the owner's profile.
 func (s *API) Endorse(ctx context.Context, a store.Actor, _ core.APIParams) error {
 	return s.DB.InTx(ctx, func(tx *store.Tx) error { return tx.PutEndorsement(ctx, a.ID) })
 }
 
+// Unendorse stops featuring an account.
 func (s *API) Unendorse(ctx context.Context, a store.Actor, _ core.APIParams) error {
 	return s.DB.InTx(ctx, func(tx *store.Tx) error { return tx.DeleteEndorsement(ctx, a.ID) })
 }

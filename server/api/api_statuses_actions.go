@@ -41,22 +41,27 @@ func (s *API) HandleStatusAction(act statusAction) core.Failing {
 	}
 }
 
+// Favourite likes a post.
 func (s *API) Favourite(ctx context.Context, p store.Post) error {
 	return s.Fed.Like(ctx, p.ID)
 }
 
+// Unfavourite takes a like back.
 func (s *API) Unfavourite(ctx context.Context, p store.Post) error {
 	return s.Fed.Unlike(ctx, p.ID)
 }
 
+// Unreblog takes a boost back.
 func (s *API) Unreblog(ctx context.Context, p store.Post) error {
 	return s.Fed.Unboost(ctx, p.ID)
 }
 
+// PinStatus pins one of the owner's posts to their profile.
 func (s *API) PinStatus(ctx context.Context, p store.Post) error {
 	return s.ownThen(p, s.Fed.Pin)(ctx)
 }
 
+// UnpinStatus unpins a post.
 func (s *API) UnpinStatus(ctx context.Context, p store.Post) error {
 	return s.ownThen(p, s.Fed.Unpin)(ctx)
 }
@@ -72,18 +77,22 @@ func (s *API) ownThen(p store.Post, act func(context.Context, int64) error) func
 	}
 }
 
+// Bookmark keeps a post in the owner's bookmarks.
 func (s *API) Bookmark(ctx context.Context, p store.Post) error {
 	return s.DB.InTx(ctx, func(tx *store.Tx) error { return tx.PutBookmark(ctx, p.ID) })
 }
 
+// Unbookmark takes a post out of the bookmarks.
 func (s *API) Unbookmark(ctx context.Context, p store.Post) error {
 	return s.DB.InTx(ctx, func(tx *store.Tx) error { return tx.DeleteBookmark(ctx, p.ID) })
 }
 
+// MuteConversation stops notifications from a post's thread.
 func (s *API) MuteConversation(ctx context.Context, p store.Post) error {
 	return s.DB.InTx(ctx, func(tx *store.Tx) error { return tx.MuteConversation(ctx, p.ID) })
 }
 
+// UnmuteConversation lets a thread's notifications through again.
 func (s *API) UnmuteConversation(ctx context.Context, p store.Post) error {
 	return s.DB.InTx(ctx, func(tx *store.Tx) error { return tx.UnmuteConversation(ctx, p.ID) })
 }

@@ -89,14 +89,17 @@ func (s *Env) Follow(ctx context.Context, a store.Actor, p APIParams) error {
 	return s.DB.InTx(ctx, func(tx *store.Tx) error { return tx.SetFollowOptions(ctx, a.ID, opts) })
 }
 
+// Unfollow stops following an account, or withdraws a pending request.
 func (s *Env) Unfollow(ctx context.Context, a store.Actor, _ APIParams) error {
 	return s.Fed.Unfollow(ctx, a.ID)
 }
 
+// Block blocks an account.
 func (s *Env) Block(ctx context.Context, a store.Actor, _ APIParams) error {
 	return s.Fed.Block(ctx, a.ID)
 }
 
+// Unblock lifts a block.
 func (s *Env) Unblock(ctx context.Context, a store.Actor, _ APIParams) error {
 	return s.Fed.Unblock(ctx, a.ID)
 }
@@ -113,6 +116,7 @@ func (s *Env) Mute(ctx context.Context, a store.Actor, p APIParams) error {
 	return s.DB.InTx(ctx, func(tx *store.Tx) error { return tx.PutMute(ctx, a.ID, hide, expires) })
 }
 
+// Unmute lifts a mute.
 func (s *Env) Unmute(ctx context.Context, a store.Actor, _ APIParams) error {
 	return s.DB.InTx(ctx, func(tx *store.Tx) error { return tx.DeleteMute(ctx, a.ID) })
 }

@@ -40,6 +40,8 @@ func WriteActivityJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
+// WriteJSON answers with v as JSON of contentType, readable from any
+// origin (peers and discovery are public).
 func WriteJSON(w http.ResponseWriter, status int, contentType string, v any) {
 	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("Access-Control-Allow-Origin", "*")

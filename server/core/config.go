@@ -35,4 +35,5 @@ type LiveConfig struct {
 	Proxies []netip.Prefix
 }
 
+// Config is the config in force.
 func (s *Env) Config() config.Config { return s.Live.Load().Cfg }

@@ -158,6 +158,7 @@ func (s *Env) Render(w http.ResponseWriter, r *http.Request, status int, page st
 	w.Write(buf.Bytes())
 }
 
+// LevelFor is the level a request with status is logged at.
 func LevelFor(status int) slog.Level {
 	if status >= 500 {
 		return slog.LevelWarn

@@ -24,6 +24,8 @@ type Site struct {
 // unreadCap bounds the unread-notification count a page shows ("40+").
 const unreadCap = 40
 
+// Site is what the layout shows on every page: the instance, the
+// signed-in owner's counts, the stylesheet.
 func (s *Env) Site(r *http.Request) Site {
 	v := Site{Domain: s.Config().Domain(), Version: s.Opts.Version, Username: s.Fed.URLs().Username(), Path: r.URL.Path, Stylesheet: s.Theme.Load().URL()}
 	if sess := SessionFrom(r); sess != nil {
@@ -39,6 +41,7 @@ func (s *Env) Site(r *http.Request) Site {
 	return v
 }
 
+// StaticFiles serves the embedded static files, long cached.
 func (s *Env) StaticFiles() http.Handler {
 	files := http.StripPrefix("/static/", http.FileServerFS(static.FS))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

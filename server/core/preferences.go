@@ -32,6 +32,8 @@ type postingDefaults struct {
 	Language  string
 }
 
+// PostingDefaults are the owner's defaults for new posts (visibility,
+// sensitive, language).
 func (s *Env) PostingDefaults(ctx context.Context) (postingDefaults, error) {
 	d := postingDefaults{Privacy: store.Public}
 	for key, set := range map[string]func(string){
@@ -96,14 +98,6 @@ func (s *Env) SaveProfileImage(fh *multipart.FileHeader, what string) (string, e
 	return "", mediaError(err, what, l)
 }
 
-func FirstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
 
 // PlainText turns a post's HTML into text for "text" on redraft: tags
 // dropped, paragraphs and breaks kept as newlines.

@@ -25,6 +25,7 @@ type bucket struct {
 	at     time.Time
 }
 
+// NewRateLimiter allows burst at once per key, one more every refill.
 func NewRateLimiter(burst int, refill time.Duration, now func() time.Time) *RateLimiter {
 	return &RateLimiter{burst: float64(burst), refill: refill, now: now, Buckets: map[string]*bucket{}}
 }

@@ -37,6 +37,7 @@ func (w *StatusWriter) Write(b []byte) (int, error) {
 
 func (w *StatusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// PeerAddr is the address the connection came from.
 func PeerAddr(r *http.Request) netip.Addr {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 // apiTimeFormat is how the API writes timestamps.
 const apiTimeFormat = "2006-01-02T15:04:05.000Z"
 
+// APITime is how the API writes a time.
 func APITime(t time.Time) string { return t.UTC().Format(apiTimeFormat) }
 
 // APITimePtr is apiTime, or null for the zero time.
@@ -28,6 +29,7 @@ func APITimePtr(t time.Time) *string {
 	return &s
 }
 
+// APIID is how the API writes an id: a string.
 func APIID(id int64) string { return strconv.FormatInt(id, 10) }
 
 // APIIDPtr is apiID, or null for 0.
@@ -224,6 +226,7 @@ func (s *Env) SetLinkHeader(w http.ResponseWriter, r *http.Request, newest, olde
 	w.Header().Set("Link", strings.Join(links, ", "))
 }
 
+// CloneValues copies v, so a page link can change it.
 func CloneValues(v url.Values) url.Values {
 	out := url.Values{}
 	for k, vs := range v {

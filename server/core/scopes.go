@@ -35,6 +35,7 @@ var followScopes = []string{"read:follows", "write:follows", "read:blocks", "wri
 // SupportedScopes is every scope name kith knows, for the metadata.
 func SupportedScopes() []string { return slices.Concat(GrantableScopes, adminScopes) }
 
+// KnownScope reports whether s is a scope kith knows.
 func KnownScope(s string) bool {
 	return slices.Contains(GrantableScopes, s) || slices.Contains(adminScopes, s)
 }
@@ -161,6 +162,7 @@ var ScopeDescriptions = map[string]string{
 	"write:statuses":      "publish and delete posts",
 }
 
+// DescribeScopes words scopes for the consent page.
 func DescribeScopes(scopes string) []ScopeLine {
 	var out []ScopeLine
 	for _, sc := range ParseScopes(scopes) {

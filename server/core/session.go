@@ -27,6 +27,8 @@ func (s *Env) CookieName(base string) string {
 	return base
 }
 
+// SetCookie sets one of kith's cookies: HTTP-only, SameSite=Lax, Secure
+// over HTTPS.
 func (s *Env) SetCookie(w http.ResponseWriter, name, value string, maxAge time.Duration) {
 	http.SetCookie(w, &http.Cookie{
 		Name:     s.CookieName(name),
@@ -39,6 +41,7 @@ func (s *Env) SetCookie(w http.ResponseWriter, name, value string, maxAge time.D
 	})
 }
 
+// ClearCookie removes one of kith's cookies.
 func (s *Env) ClearCookie(w http.ResponseWriter, name string) {
 	s.SetCookie(w, name, "", -time.Second)
 }
@@ -47,6 +50,7 @@ func (s *Env) ClearCookie(w http.ResponseWriter, name string) {
 // longer valid, so the login page can say why it is shown.
 var ExpiredSession = &store.Session{}
 
+// SessionFrom is the owner's session loadSession found, or nil.
 func SessionFrom(r *http.Request) *store.Session {
 	sess, _ := r.Context().Value(SessionKey).(*store.Session)
 	if sess == ExpiredSession {
@@ -67,6 +71,7 @@ func CheckCSRF(r *http.Request) error {
 	return nil
 }
 
+// TokensEqual compares two secrets in constant time.
 func TokensEqual(a, b string) bool {
 	return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }

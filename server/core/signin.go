@@ -46,6 +46,7 @@ type SignInLimiter struct {
 	all     *RateLimiter // one bucket, key ""
 }
 
+// NewSignInLimiter limits sign-in attempts per address block and in all.
 func NewSignInLimiter(now func() time.Time) *SignInLimiter {
 	return &SignInLimiter{
 		clients: NewRateLimiter(SignInPerClient, SignInWindow/SignInPerClient, now),

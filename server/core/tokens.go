@@ -130,6 +130,7 @@ func (s *Env) checkToken(ownerOnly bool, scopes []string) func(http.Handler) htt
 	}
 }
 
+// AnyScopeAllowed reports whether granted covers one of scopes.
 func AnyScopeAllowed(granted string, scopes []string) bool {
 	for _, sc := range scopes {
 		if ScopesAllow(granted, sc) {

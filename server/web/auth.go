@@ -101,6 +101,8 @@ func (s *Web) renderLogin(w http.ResponseWriter, r *http.Request, status int, vi
 	s.Render(w, r, status, "login", view)
 }
 
+// HandleLogin checks the owner's password (and sends them on to the second
+// step when two-factor sign-in is on) and starts a session.
 func (s *Web) HandleLogin(w http.ResponseWriter, r *http.Request) error {
 	c, err := r.Cookie(s.CookieName("kith_login_csrf"))
 	if err != nil || !core.TokensEqual(r.PostFormValue("csrf_token"), c.Value) {
@@ -145,6 +147,7 @@ func (s *Web) HandleLogin(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// HandleLogout ends the session it is sent from.
 func (s *Web) HandleLogout(w http.ResponseWriter, r *http.Request) error {
 	if err := core.CheckCSRF(r); err != nil {
 		return err

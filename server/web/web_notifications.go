@@ -79,6 +79,8 @@ func (s *Web) HandleWebNotifications(w http.ResponseWriter, r *http.Request) err
 	return nil
 }
 
+// NotificationTabs are the notifications page's filters, the current one
+// (types) marked.
 func NotificationTabs(types []string) []notificationTab {
 	tabs := []notificationTab{{Label: "All", URL: "/notifications", Current: len(types) == 0}}
 	for _, n := range notificationTypes {
