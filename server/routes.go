@@ -46,7 +46,7 @@ func (s *Server) routes() http.Handler {
 	})
 
 	r.Group(func(r chi.Router) {
-		r.Use(s.web.LoadSession)
+		r.Use(s.loadSession)
 		// Public pages (web_public.go, web_public_lists.go, web_feeds.go,
 		// web_remote_follow.go): the profile and its feeds (/@user.rss,
 		// .atom), permalinks, tags and their feeds, follower lists, and
@@ -70,7 +70,7 @@ func (s *Server) routes() http.Handler {
 		r.Post("/login/passkey/finish", s.web.HandlePasskeyLoginFinish)
 
 		r.Group(func(r chi.Router) {
-			r.Use(s.web.RequireOwner)
+			r.Use(s.requireOwner)
 			r.Post("/logout", page(s.web.HandleLogout))
 			r.Get("/settings/sessions", page(s.web.HandleSessions))
 			r.Post("/settings/sessions/revoke", page(s.web.HandleRevokeSession))
@@ -98,7 +98,7 @@ func (s *Server) routes() http.Handler {
 		}
 	})
 	r.Group(func(r chi.Router) {
-		r.Use(s.web.LoadSession, s.web.RequireOwner)
+		r.Use(s.loadSession, s.requireOwner)
 		r.Get("/oauth/authorize", page(s.oauth.HandleAuthorize))
 		r.Post("/oauth/authorize", page(s.oauth.HandleAuthorizeDecision))
 		r.Get("/settings/applications", page(s.oauth.HandleApps))
@@ -111,7 +111,7 @@ func (s *Server) routes() http.Handler {
 	// web_relationships.go, web_blocks.go, web_interaction.go,
 	// settings_profile.go, settings_password.go, settings_apps.go).
 	r.Group(func(r chi.Router) {
-		r.Use(s.web.LoadSession, s.web.RequireOwner)
+		r.Use(s.loadSession, s.requireOwner)
 		r.Get("/accounts/{id}", page(s.web.HandleWebAccount))
 		r.Post("/accounts/{id}/{action}", page(s.web.HandleWebAccountAction))
 		r.Get("/follow", s.web.HandleFollowForm)
@@ -145,7 +145,7 @@ func (s *Server) routes() http.Handler {
 	// web_thread.go, web_compose.go, web_status_actions.go), and their
 	// live updates (web_events.go).
 	r.Group(func(r chi.Router) {
-		r.Use(s.web.LoadSession, s.web.RequireOwner)
+		r.Use(s.loadSession, s.requireOwner)
 		r.Get("/home", page(s.web.HandleWebHome()))
 		r.Get("/home/events", page(s.web.HandleWebEvents))
 		r.Get("/all", page(s.web.HandleWebAll()))

@@ -50,7 +50,7 @@ func (s *Env) ClearCookie(w http.ResponseWriter, name string) {
 // longer valid, so the login page can say why it is shown.
 var ExpiredSession = &store.Session{}
 
-// SessionFrom is the owner's session loadSession found, or nil.
+// SessionFrom is the owner's session the server's loadSession found, or nil.
 func SessionFrom(r *http.Request) *store.Session {
 	sess, _ := r.Context().Value(SessionKey).(*store.Session)
 	if sess == ExpiredSession {
