@@ -47,7 +47,7 @@ func (s *Server) routes() http.Handler {
 
 	r.Group(func(r chi.Router) {
 		r.Use(s.loadSession)
-		// Public pages (web_public.go, web_public_lists.go, web_feeds.go,
+		// Public pages (web/web_public.go, web_public_lists.go, web_feeds.go,
 		// web_remote_follow.go): the profile and its feeds (/@user.rss,
 		// .atom), permalinks, tags and their feeds, follower lists, and
 		// remote follow and interaction for visitors.
@@ -62,8 +62,8 @@ func (s *Server) routes() http.Handler {
 		r.Get("/interact/{id}", page(s.web.HandleInteract(remote)))
 		r.Get("/login", s.web.HandleLoginForm)
 		r.Post("/login", page(s.web.HandleLogin))
-		// Two-factor sign-in's second step and passkeys (login_2fa.go,
-		// passkeys.go).
+		// Two-factor sign-in's second step and passkeys (web/login_2fa.go,
+		// web/passkeys.go).
 		r.Get("/login/2fa", page(s.web.HandleSecondStepForm))
 		r.Post("/login/2fa", page(s.web.HandleSecondStep))
 		r.Post("/login/passkey/begin", s.web.HandlePasskeyLoginBegin(core.NewRateLimiter(web.PasskeyBegins, web.PasskeyBeginRefill, s.Opts.Now)))
@@ -83,9 +83,9 @@ func (s *Server) routes() http.Handler {
 		})
 	})
 
-	// OAuth: app registration, the consent page, tokens (oauth.go), and
-	// the owner's own applications (settings_apps.go). The API checks
-	// tokens with apiAuth and requireScope.
+	// OAuth: app registration, the consent page, tokens (oauth/), and
+	// the owner's own applications (oauth/settings_apps.go). The API checks
+	// tokens with APIAuth and RequireScope (core/tokens.go).
 	r.Group(func(r chi.Router) {
 		r.Use(core.OAuthCORS)
 		r.Get("/.well-known/oauth-authorization-server", s.oauth.HandleOAuthMetadata)
@@ -107,9 +107,9 @@ func (s *Server) routes() http.Handler {
 	})
 
 	// Owner pages: any account and its buttons, follows, follow
-	// requests, blocks and mutes, and the settings (web_accounts.go,
+	// requests, blocks and mutes, and the settings (web/web_accounts.go,
 	// web_relationships.go, web_blocks.go, web_interaction.go,
-	// settings_profile.go, settings_password.go, settings_apps.go).
+	// settings_profile.go, settings_password.go, oauth/settings_apps.go).
 	r.Group(func(r chi.Router) {
 		r.Use(s.loadSession, s.requireOwner)
 		r.Get("/accounts/{id}", page(s.web.HandleWebAccount))
@@ -141,7 +141,7 @@ func (s *Server) routes() http.Handler {
 	})
 
 	// Owner pages: timelines, notifications, threads, compose and the
-	// buttons on posts (web_timelines.go, web_notifications.go,
+	// buttons on posts (web/web_timelines.go, web_notifications.go,
 	// web_thread.go, web_compose.go, web_status_actions.go), and their
 	// live updates (web_events.go).
 	r.Group(func(r chi.Router) {
@@ -160,9 +160,9 @@ func (s *Server) routes() http.Handler {
 		r.Post("/statuses/{id}/{action}", page(s.web.HandleWebStatusAction))
 	})
 
-	// Mastodon API: accounts and statuses (api_accounts*.go,
+	// Mastodon API: accounts and statuses (api/api_accounts*.go,
 	// api_statuses*.go). Reads Mastodon serves without a token use
-	// publicOrScope; the rest need an owner token with the scope.
+	// PublicOrScope; the rest need an owner token with the scope.
 	r.Get("/media/*", s.HandleMediaFile)
 	r.Get("/media/remote/{mac}/{src}", s.HandleRemoteMedia)
 	r.Group(func(r chi.Router) {
@@ -219,7 +219,7 @@ func (s *Server) routes() http.Handler {
 
 	// Mastodon API: instance, timelines, notifications, search, lists,
 	// filters, markers, tags, follow requests, blocks and mutes, scheduled
-	// posts, reports, push and media (api_instance.go, api_timelines.go,
+	// posts, reports, push and media (api/api_instance.go, api_timelines.go,
 	// api_notifications.go, api_search.go, api_lists.go, api_filters.go,
 	// api_misc.go, api_media.go). Lists kith does not fill answer [].
 	r.Group(func(r chi.Router) {
@@ -331,7 +331,7 @@ func (s *Server) routes() http.Handler {
 		r.With(owner("write:media")).Put("/api/v1/media/{id}", json(s.api.HandleUpdateMedia))
 	})
 
-	// Streaming API (streaming.go): one multiplexed WebSocket and one
+	// Streaming API (api/streaming.go): one multiplexed WebSocket and one
 	// server-sent-events URL per stream (user:notification is
 	// /user/notification). The token may come as Sec-WebSocket-Protocol;
 	// scopes are checked per stream, since a WebSocket carries several.

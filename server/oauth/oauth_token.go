@@ -182,7 +182,7 @@ func (s *OAuth) grantPassword(w http.ResponseWriter, r *http.Request, p core.API
 		username = name
 	}
 	// The password grant shares the login form's limiter
-	// (signin_limit.go).
+	// (core/signin.go).
 	if err := s.CheckSignInAllowed(r); err != nil {
 		return err
 	}

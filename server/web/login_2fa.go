@@ -119,7 +119,7 @@ func (s *Web) checkLoginCSRF(r *http.Request) error {
 
 // HandleSecondStep takes POST /login/2fa: a code from the authenticator
 // app or a recovery code. Each try goes through the sign-in limiter like a
-// password (signin_limit.go).
+// password (core/signin.go).
 func (s *Web) HandleSecondStep(w http.ResponseWriter, r *http.Request) error {
 	if err := s.checkLoginCSRF(r); err != nil {
 		return err
