@@ -94,7 +94,7 @@ func (s *Server) routes() http.Handler {
 		r.Post("/oauth/token", json(s.oauth.HandleToken))
 		r.Post("/oauth/revoke", json(s.oauth.HandleRevoke))
 		for _, path := range []string{"/api/v1/apps", "/api/v1/apps/verify_credentials", "/oauth/token", "/oauth/revoke"} {
-			r.Options(path, http.NotFound) // oauthCORS answers preflights
+			r.Options(path, http.NotFound) // core.OAuthCORS answers preflights
 		}
 	})
 	r.Group(func(r chi.Router) {

@@ -140,7 +140,7 @@ func serveMedia(w http.ResponseWriter, r *http.Request, f *os.File, ctype string
 // HandleMediaFile serves GET /media/*: the owner's files under the media
 // directory. os.Root keeps every lookup inside the directory (no "..", no
 // symlinks out), and directories are not listed. Cached remote files are
-// served only by handleRemoteMedia, with their recorded type.
+// served only by HandleRemoteMedia, with their recorded type.
 func (s *Env) HandleMediaFile(w http.ResponseWriter, r *http.Request) {
 	name := PathParam(r, "*")
 	if !fs.ValidPath(name) || name == "." || strings.HasPrefix(path.Base(name), ".") ||

@@ -15,17 +15,17 @@ import (
 // second step (a TOTP or recovery code) when there is one. Each such
 // handler does:
 //
-//	if err := s.checkSignInAllowed(r); err != nil {
-//		s.renderError(w, r, err) // or s.apiFail: 429 with Retry-After
+//	if err := s.CheckSignInAllowed(r); err != nil {
+//		s.RenderError(w, r, err) // or s.apiFail: 429 with Retry-After
 //		return
 //	}
 //	if secret is right {
-//		s.signInSucceeded(r)
+//		s.SignInSucceeded(r)
 //	}
 //
-// checkSignInAllowed counts the attempt as a failure before the secret is
+// CheckSignInAllowed counts the attempt as a failure before the secret is
 // checked, so that guesses sent at once cannot all pass before the first
-// is counted; signInSucceeded gives that one attempt back, and only it:
+// is counted; SignInSucceeded gives that one attempt back, and only it:
 // a right password does not buy more guesses at a second factor.
 //
 // An attempt needs room in two buckets: the client's (its IPv4 address,
@@ -77,7 +77,7 @@ func (l *SignInLimiter) Succeeded(client string, known bool) {
 	}
 }
 
-// signInRefused is checkSignInAllowed's refusal: 429, with Retry-After.
+// signInRefused is CheckSignInAllowed's refusal: 429, with Retry-After.
 type signInRefused struct{ retryAfter time.Duration }
 
 func (e *signInRefused) Error() string {
@@ -108,7 +108,7 @@ func SetRetryAfter(w http.ResponseWriter, err error) {
 
 // CheckSignInAllowed is called before checking a password or a second
 // factor (see the top of this file). It counts the attempt as failed and
-// returns nil, or returns a *signInRefused, which renderError and apiFail
+// returns nil, or returns a *signInRefused, which RenderError and apiFail
 // answer with 429 and Retry-After.
 func (s *Env) CheckSignInAllowed(r *http.Request) error {
 	client, known := s.signInClient(r)
@@ -120,7 +120,7 @@ func (s *Env) CheckSignInAllowed(r *http.Request) error {
 }
 
 // SignInSucceeded is called when the secret checked after
-// checkSignInAllowed was right.
+// CheckSignInAllowed was right.
 func (s *Env) SignInSucceeded(r *http.Request) {
 	s.SignIns.Succeeded(s.signInClient(r))
 }

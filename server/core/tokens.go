@@ -34,7 +34,7 @@ var invalidToken = &store.OAuthToken{}
 // APIAuth reads the request's access token (Authorization: Bearer, or an
 // access_token parameter as streaming clients send it) and puts its grant
 // in the context. It refuses nothing itself: public endpoints work without
-// a token, and requireScope answers for the protected ones.
+// a token, and RequireScope answers for the protected ones.
 func (s *Env) APIAuth(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token := BearerToken(r)
@@ -98,12 +98,12 @@ func IsOwnerToken(r *http.Request) bool {
 // 422 for an app-only token, which may never act as the owner.
 //
 // Use it for everything that reads or changes the owner's data; for the
-// few endpoints an app token may call (public data), use requireToken.
+// few endpoints an app token may call (public data), use RequireToken.
 func (s *Env) RequireScope(scopes ...string) func(http.Handler) http.Handler {
 	return s.checkToken(true, scopes)
 }
 
-// RequireToken is requireScope that also admits app-only tokens.
+// RequireToken is RequireScope that also admits app-only tokens.
 func (s *Env) RequireToken(scopes ...string) func(http.Handler) http.Handler {
 	return s.checkToken(false, scopes)
 }

@@ -21,7 +21,7 @@ const (
 	MaxSecondFactorTries = 5
 )
 
-// askSecondFactor is called by handleLogin once the password is right.
+// askSecondFactor is called by HandleLogin once the password is right.
 // When a second factor is on it starts the second step and sends the
 // browser there, reporting true; when none is, it reports false and the
 // caller makes the session.

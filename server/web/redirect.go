@@ -27,7 +27,7 @@ func LocalTarget(raw string) (string, bool) {
 	return out, true
 }
 
-// SafeNext is localTarget with "/" for a target it refuses: where the
+// SafeNext is LocalTarget with "/" for a target it refuses: where the
 // login form sends the owner.
 func SafeNext(next string) string {
 	if target, ok := LocalTarget(next); ok {

@@ -72,7 +72,7 @@ func (s *Web) renderTwoFactor(w http.ResponseWriter, r *http.Request, status int
 
 // checkOwnerPassword checks the current password typed on a settings
 // form. It counts an attempt in the sign-in limiter (core/signin.go);
-// the caller gives it back with signInSucceeded once everything typed was
+// the caller gives it back with SignInSucceeded once everything typed was
 // right.
 func (s *Web) checkOwnerPassword(r *http.Request) (bool, error) {
 	if err := s.CheckSignInAllowed(r); err != nil {
