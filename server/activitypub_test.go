@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"bytes"
@@ -12,7 +12,9 @@ import (
 	"testing"
 
 	"kith/federation"
+	"kith/server"
 	"kith/server/core"
+	"kith/server/servertest"
 )
 
 func TestWantsActivityJSON(t *testing.T) {
@@ -46,31 +48,10 @@ func TestWantsActivityJSON(t *testing.T) {
 	}
 }
 
-func TestIsActivityContentType(t *testing.T) {
-	tests := []struct {
-		ct   string
-		want bool
-	}{
-		{"application/activity+json", true},
-		{"application/activity+json; charset=utf-8", true},
-		{`application/ld+json; profile="https://www.w3.org/ns/activitystreams"`, true},
-		{"application/json", true},
-		{"text/plain", false},
-		{"application/x-www-form-urlencoded", false},
-		{"", false},
-		{"application/activity+json; profile=", false},
-	}
-	for _, tt := range tests {
-		if got := isActivityContentType(tt.ct); got != tt.want {
-			t.Errorf("%q: got %v, want %v", tt.ct, got, tt.want)
-		}
-	}
-}
-
 // TestAPErrorStatus: federation's sentinel errors, wrapped, become the
 // statuses peers expect; anything else is a 500 without detail.
 func TestAPErrorStatus(t *testing.T) {
-	in := newInstance(t, nil)
+	in := servertest.New(t, nil)
 	tests := []struct {
 		err  error
 		want int
@@ -79,12 +60,12 @@ func TestAPErrorStatus(t *testing.T) {
 		{fmt.Errorf("parse: %w", federation.ErrBadRequest), http.StatusBadRequest},
 		{fmt.Errorf("actor: %w", federation.ErrForbidden), http.StatusForbidden},
 		{fmt.Errorf("post 3: %w", federation.ErrNotFound), http.StatusNotFound},
-		{fmt.Errorf("read: %w", &http.MaxBytesError{Limit: maxBody}), http.StatusRequestEntityTooLarge},
+		{fmt.Errorf("read: %w", &http.MaxBytesError{Limit: server.MaxBody}), http.StatusRequestEntityTooLarge},
 		{errors.New("database is locked"), http.StatusInternalServerError},
 	}
 	for _, tt := range tests {
 		w := httptest.NewRecorder()
-		in.srv.PlainFail(w, httptest.NewRequest(http.MethodPost, "/inbox", nil), tt.err)
+		in.Srv.PlainFail(w, httptest.NewRequest(http.MethodPost, "/inbox", nil), tt.err)
 		if w.Code != tt.want {
 			t.Errorf("%v: status %d, want %d", tt.err, w.Code, tt.want)
 		}
@@ -97,8 +78,8 @@ func TestAPErrorStatus(t *testing.T) {
 // TestActivityPubRoutes checks the thin handlers through the router: their
 // statuses and headers, without any peer.
 func TestActivityPubRoutes(t *testing.T) {
-	in := newInstance(t, nil)
-	base := in.http.URL
+	in := servertest.New(t, nil)
+	base := in.HTTP.URL
 	acct := url.Values{"resource": {"acct:admin@localhost:8080"}}.Encode()
 	ap := federation.ActivityJSON
 	tests := []struct {
@@ -138,7 +119,7 @@ func TestActivityPubRoutes(t *testing.T) {
 		{"inbox, garbage", "POST", "/inbox", "", ap, []byte(`{{`), 400, "", "", ""},
 		{"inbox, no actor", "POST", "/actor/inbox", "", ap, []byte(`{"id":"https://example.org/1","type":"Follow"}`), 400, "", "", ""},
 		{"inbox, unsigned", "POST", "/inbox", "", "application/json", []byte(`{"id":"https://example.org/1","type":"Follow","actor":"https://example.org/users/a","object":"x"}`), 401, "", "", ""},
-		{"inbox, too big", "POST", "/inbox", "", ap, bytes.Repeat([]byte(" "), maxBody+1), 413, "", "", ""},
+		{"inbox, too big", "POST", "/inbox", "", ap, bytes.Repeat([]byte(" "), server.MaxBody+1), 413, "", "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -156,11 +137,11 @@ func TestActivityPubRoutes(t *testing.T) {
 			if tt.contentType != "" {
 				req.Header.Set("Content-Type", tt.contentType)
 			}
-			resp, err := in.browser(t).Do(req)
+			resp, err := in.Browser(t).Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := readBody(t, resp)
+			got := servertest.ReadBody(t, resp)
 			if resp.StatusCode != tt.want {
 				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.want, got)
 			}
@@ -175,8 +156,8 @@ func TestActivityPubRoutes(t *testing.T) {
 }
 
 func TestAPICORS(t *testing.T) {
-	in := newInstance(t, nil)
-	req, _ := http.NewRequest("OPTIONS", in.http.URL+"/api/v1/timelines/home", nil)
+	in := servertest.New(t, nil)
+	req, _ := http.NewRequest("OPTIONS", in.HTTP.URL+"/api/v1/timelines/home", nil)
 	req.Header.Set("Origin", "https://elk.example")
 	req.Header.Set("Access-Control-Request-Method", "GET")
 	req.Header.Set("Access-Control-Request-Headers", "authorization")
@@ -189,7 +170,7 @@ func TestAPICORS(t *testing.T) {
 		!strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "Authorization") {
 		t.Errorf("preflight: status %d headers %v", resp.StatusCode, resp.Header)
 	}
-	resp, err = http.Get(in.http.URL + "/api/v1/instance")
+	resp, err = http.Get(in.HTTP.URL + "/api/v1/instance")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +178,7 @@ func TestAPICORS(t *testing.T) {
 	if resp.Header.Get("Access-Control-Allow-Origin") != "*" || !strings.Contains(resp.Header.Get("Access-Control-Expose-Headers"), "Link") {
 		t.Errorf("GET: CORS headers %v", resp.Header)
 	}
-	resp, _ = http.Get(in.http.URL + "/login")
+	resp, _ = http.Get(in.HTTP.URL + "/login")
 	resp.Body.Close()
 	if resp.Header.Get("Access-Control-Allow-Origin") != "" {
 		t.Errorf("a page sent CORS headers")
@@ -205,17 +186,17 @@ func TestAPICORS(t *testing.T) {
 }
 
 func TestAPIPathsForgiving(t *testing.T) {
-	in := newInstance(t, nil)
-	resp, err := http.Get(in.http.URL + "/api/v1/instance/")
+	in := servertest.New(t, nil)
+	resp, err := http.Get(in.HTTP.URL + "/api/v1/instance/")
 	if err != nil {
 		t.Fatal(err)
 	}
-	body := readBody(t, resp)
+	body := servertest.ReadBody(t, resp)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"uri"`) {
 		t.Errorf("GET /api/v1/instance/ = %d %s; want the instance", resp.StatusCode, body)
 	}
-	resp, _ = http.Get(in.http.URL + "/api/v1/no-such-thing")
-	body = readBody(t, resp)
+	resp, _ = http.Get(in.HTTP.URL + "/api/v1/no-such-thing")
+	body = servertest.ReadBody(t, resp)
 	if resp.StatusCode != http.StatusNotFound || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") || !strings.Contains(body, `"error"`) {
 		t.Errorf("unknown API path = %d %q %s; want a JSON 404", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 	}

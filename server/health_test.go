@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"encoding/json"
@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"kith/config"
+	"kith/server"
+	"kith/server/servertest"
 	"kith/tests/tmpfs"
 )
 
@@ -16,10 +18,10 @@ import (
 // reused for a second, so the test moves the server's clock on.
 func TestHealthFullDisk(t *testing.T) {
 	dir := tmpfs.Mount(t, 8<<20)
-	in := newInstance(t, func(c *config.Config) { c.Server.DataDir = dir })
+	in := servertest.New(t, func(c *config.Config) { c.Server.DataDir = dir })
 	health := func() (int, map[string]string) {
 		t.Helper()
-		resp, body := get(t, http.DefaultClient, in.http.URL+"/healthz")
+		resp, body := servertest.Get(t, http.DefaultClient, in.HTTP.URL+"/healthz")
 		var got map[string]string
 		if err := json.Unmarshal([]byte(body), &got); err != nil {
 			t.Fatalf("body %q: %v", body, err)
@@ -35,7 +37,7 @@ func TestHealthFullDisk(t *testing.T) {
 	if code != http.StatusOK {
 		t.Errorf("within a second of the last check: %d %v, want the cached 200", code, got)
 	}
-	in.clock.Add(healthTTL)
+	in.Clock.Add(server.HealthTTL)
 	code, got = health()
 	if code != http.StatusServiceUnavailable {
 		t.Fatalf("with the disk full: status %d %v, want 503", code, got)
@@ -52,7 +54,7 @@ func TestHealthFullDisk(t *testing.T) {
 	if err := os.Remove(filler); err != nil {
 		t.Fatal(err)
 	}
-	in.clock.Add(healthTTL)
+	in.Clock.Add(server.HealthTTL)
 	if code, got := health(); code != http.StatusOK {
 		t.Errorf("with the disk freed: %d %v, want 200", code, got)
 	}

@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"bytes"
@@ -14,7 +14,9 @@ import (
 	"testing"
 
 	"kith/config"
+	"kith/server"
 	"kith/server/core"
+	"kith/server/servertest"
 	"kith/store"
 )
 
@@ -22,9 +24,9 @@ var stylesheetLink = regexp.MustCompile(`<link rel="stylesheet" href="(/static/t
 
 // linkedStylesheet fetches the home page and returns the stylesheet URL it
 // links.
-func linkedStylesheet(t *testing.T, in *instance) string {
+func linkedStylesheet(t *testing.T, in *servertest.Instance) string {
 	t.Helper()
-	_, page := get(t, http.DefaultClient, in.http.URL+"/")
+	_, page := servertest.Get(t, http.DefaultClient, in.HTTP.URL+"/")
 	m := stylesheetLink.FindStringSubmatch(page)
 	if m == nil {
 		t.Fatalf("home page links no fingerprinted stylesheet:\n%s", page)
@@ -33,9 +35,9 @@ func linkedStylesheet(t *testing.T, in *instance) string {
 }
 
 func TestThemeRoute(t *testing.T) {
-	in := newInstance(t, func(c *config.Config) { c.Theme.Variables = map[string]string{"accent": "#abcdef"} })
+	in := servertest.New(t, func(c *config.Config) { c.Theme.Variables = map[string]string{"accent": "#abcdef"} })
 	path := linkedStylesheet(t, in)
-	resp, css := get(t, in.browser(t), in.http.URL+path)
+	resp, css := servertest.Get(t, in.Browser(t), in.HTTP.URL+path)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET %s: status %d", path, resp.StatusCode)
 	}
@@ -55,12 +57,12 @@ func TestThemeRoute(t *testing.T) {
 		t.Errorf("the [theme.variables] accent did not reach the CSS")
 	}
 
-	req, _ := http.NewRequest("GET", in.http.URL+path, nil)
+	req, _ := http.NewRequest("GET", in.HTTP.URL+path, nil)
 	req.Header.Set("If-None-Match", resp.Header.Get("ETag"))
-	if resp, _ := in.browser(t).Do(req); resp == nil || resp.StatusCode != http.StatusNotModified {
+	if resp, _ := in.Browser(t).Do(req); resp == nil || resp.StatusCode != http.StatusNotModified {
 		t.Errorf("conditional GET did not answer 304")
 	}
-	resp, _ = get(t, in.browser(t), in.http.URL+"/static/theme-000000000000.css")
+	resp, _ = servertest.Get(t, in.Browser(t), in.HTTP.URL+"/static/theme-000000000000.css")
 	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != path {
 		t.Errorf("stale fingerprint: status %d Location %q, want 302 to %s", resp.StatusCode, resp.Header.Get("Location"), path)
 	}
@@ -76,20 +78,20 @@ func TestThemeReload(t *testing.T) {
 		}
 	}
 	write("@import \"themes/default/variables\";\n$accent: #111111;\n@import \"themes/base\";\n")
-	in := newInstance(t, func(c *config.Config) { c.Theme.CustomSCSS = custom })
+	in := servertest.New(t, func(c *config.Config) { c.Theme.CustomSCSS = custom })
 	var logs bytes.Buffer
-	in.srv.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	in.Srv.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	first := linkedStylesheet(t, in)
-	_, firstCSS := get(t, http.DefaultClient, in.http.URL+first)
+	_, firstCSS := servertest.Get(t, http.DefaultClient, in.HTTP.URL+first)
 
 	write("@import \"themes/default/variables\";\n\n.x { color: $missing; }\n@import \"themes/base\";\n")
-	if err := in.srv.Reload(in.srv.Config()); err != nil {
+	if err := in.Srv.Reload(in.Srv.Config()); err != nil {
 		t.Fatal(err)
 	}
 	if got := linkedStylesheet(t, in); got != first {
 		t.Errorf("after a failed reload the page links %s, want %s", got, first)
 	}
-	if _, css := get(t, http.DefaultClient, in.http.URL+first); css != firstCSS {
+	if _, css := servertest.Get(t, http.DefaultClient, in.HTTP.URL+first); css != firstCSS {
 		t.Errorf("after a failed reload the stylesheet changed")
 	}
 	for _, want := range []string{"theme reload failed", "file=" + custom, "line=3", "column="} {
@@ -99,17 +101,17 @@ func TestThemeReload(t *testing.T) {
 	}
 
 	write("@import \"themes/default/variables\";\n$accent: #2a3b4c;\n@import \"themes/base\";\n")
-	if err := in.srv.Reload(in.srv.Config()); err != nil {
+	if err := in.Srv.Reload(in.Srv.Config()); err != nil {
 		t.Fatal(err)
 	}
 	second := linkedStylesheet(t, in)
 	if second == first {
 		t.Fatalf("a good reload kept the fingerprint %s", first)
 	}
-	if _, css := get(t, http.DefaultClient, in.http.URL+second); !strings.Contains(css, "--accent:#2a3b4c") {
+	if _, css := servertest.Get(t, http.DefaultClient, in.HTTP.URL+second); !strings.Contains(css, "--accent:#2a3b4c") {
 		t.Errorf("the reloaded stylesheet lacks the new accent")
 	}
-	resp, _ := get(t, in.browser(t), in.http.URL+first)
+	resp, _ := servertest.Get(t, in.Browser(t), in.HTTP.URL+first)
 	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != second {
 		t.Errorf("old fingerprint: status %d Location %q, want 302 to %s", resp.StatusCode, resp.Header.Get("Location"), second)
 	}
@@ -128,7 +130,7 @@ func TestBrokenThemeStopsStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	_, err = New(cfg, db, testFederation(t, cfg, db), slog.New(slog.DiscardHandler), core.Options{})
+	_, err = server.New(cfg, db, servertest.Federation(t, cfg, db), slog.New(slog.DiscardHandler), core.Options{})
 	if err == nil || !strings.Contains(err.Error(), custom+":3:") {
 		t.Errorf("New with a broken theme: error %v, want one naming %s:3:", err, custom)
 	}

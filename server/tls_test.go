@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"bytes"
@@ -25,7 +25,9 @@ import (
 	"time"
 
 	"kith/config"
+	"kith/server"
 	"kith/server/core"
+	"kith/server/servertest"
 	"kith/store"
 )
 
@@ -260,7 +262,7 @@ func TestTLSOff(t *testing.T) {
 	})
 }
 
-func newTLSTestServer(t *testing.T, cfg config.Config, opts core.Options) *Server {
+func newTLSTestServer(t *testing.T, cfg config.Config, opts core.Options) *server.Server {
 	t.Helper()
 	if err := cfg.Check(); err != nil {
 		t.Fatalf("test config: %v", err)
@@ -270,7 +272,7 @@ func newTLSTestServer(t *testing.T, cfg config.Config, opts core.Options) *Serve
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	srv, err := New(cfg, db, testFederation(t, cfg, db), slog.New(slog.NewTextHandler(logOnFailure(t, "kith"), nil)), opts)
+	srv, err := server.New(cfg, db, servertest.Federation(t, cfg, db), slog.New(slog.NewTextHandler(logOnFailure(t, "kith"), nil)), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +282,7 @@ func newTLSTestServer(t *testing.T, cfg config.Config, opts core.Options) *Serve
 // serveTLSTest runs Serve until the returned stop (or the test's cleanup)
 // cancels it. The listeners are already bound, so clients can connect at
 // once: the kernel queues them until Serve accepts.
-func serveTLSTest(t *testing.T, srv *Server, ls *Listeners) (stop func()) {
+func serveTLSTest(t *testing.T, srv *server.Server, ls *server.Listeners) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
