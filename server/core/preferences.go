@@ -98,7 +98,6 @@ func (s *Env) SaveProfileImage(fh *multipart.FileHeader, what string) (string, e
 	return "", mediaError(err, what, l)
 }
 
-
 // PlainText turns a post's HTML into text for "text" on redraft: tags
 // dropped, paragraphs and breaks kept as newlines.
 func PlainText(s string) string {

@@ -6,8 +6,8 @@
 // KITH_TEST_BASE moves Base, so CI can check that no test still reads the
 // real clock where it compares with a test clock:
 //
-//	KITH_TEST_BASE=-5y go test -count=1 ./server
-//	KITH_TEST_BASE=2031-02-28T23:59:00Z go test -count=1 ./server
+//	KITH_TEST_BASE=-5y go test -count=1 ./server/...
+//	KITH_TEST_BASE=2031-02-28T23:59:00Z go test -count=1 ./server/...
 //
 // Use -count=1: a test package that reads Base while it starts (in a
 // package-level variable) does so before go test watches the
