@@ -16,7 +16,19 @@ type PushSubscription struct {
 	Auth      string // the client's auth secret (base64url)
 	Alerts    map[string]bool
 	Policy    string // all, followed, follower or none
-	CreatedAt time.Time
+	// Standard: the client asked for RFC 8291 aes128gcm; otherwise pushes
+	// use the legacy aesgcm coding.
+	Standard bool
+	// SealedToken is the access token the subscription was made with,
+	// encrypted by the caller (pushes carry it back to the app); nil for
+	// subscriptions made before kith sent pushes.
+	SealedToken []byte
+	CreatedAt   time.Time
+	// LastSuccessAt and LastFailureAt are the last push the service took
+	// and the last it refused or failed (zero: never); LastError says why.
+	LastSuccessAt, LastFailureAt time.Time
+	LastError                    string
+	AppName                      string // the token's application, read only
 }
 
 // PutPushSubscription stores (or replaces) the subscription of a token.
@@ -25,11 +37,12 @@ func (tx *Tx) PutPushSubscription(ctx context.Context, s PushSubscription) error
 	if s.Alerts == nil {
 		alerts = []byte("{}")
 	}
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO push_subscriptions (token_hash, endpoint, p256dh, auth, alerts, policy, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO push_subscriptions (token_hash, endpoint, p256dh, auth, alerts, policy, standard,
+		sealed_token, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (token_hash) DO UPDATE SET endpoint = excluded.endpoint, p256dh = excluded.p256dh, auth = excluded.auth,
-		alerts = excluded.alerts, policy = excluded.policy, created_at = excluded.created_at`,
-		s.TokenHash, s.Endpoint, s.P256dh, s.Auth, string(alerts), cmp.Or(s.Policy, "all"), unixMilli(tx.now))
+		alerts = excluded.alerts, policy = excluded.policy, standard = excluded.standard, sealed_token = excluded.sealed_token,
+		created_at = excluded.created_at, last_success_at = 0, last_failure_at = 0, last_error = ''`,
+		s.TokenHash, s.Endpoint, s.P256dh, s.Auth, string(alerts), cmp.Or(s.Policy, "all"), s.Standard, s.SealedToken, unixMilli(tx.now))
 	if err != nil {
 		return fmt.Errorf("put push subscription: %w", err)
 	}
@@ -53,34 +66,75 @@ func (tx *Tx) DeletePushSubscription(ctx context.Context, tokenHash []byte) erro
 	return err
 }
 
-const pushColumns = `token_hash, endpoint, p256dh, auth, alerts, policy, created_at`
+// RecordPush notes how sending to a subscription went: errText empty for
+// a push the service took.
+func (tx *Tx) RecordPush(ctx context.Context, tokenHash []byte, errText string) error {
+	q := `UPDATE push_subscriptions SET last_success_at = ? WHERE token_hash = ?`
+	args := []any{unixMilli(tx.now), tokenHash}
+	if errText != "" {
+		q = `UPDATE push_subscriptions SET last_failure_at = ?, last_error = ? WHERE token_hash = ?`
+		args = []any{unixMilli(tx.now), errText, tokenHash}
+	}
+	_, err := tx.exec(ctx, q, args...)
+	return err
+}
+
+const pushColumns = `s.token_hash, s.endpoint, s.p256dh, s.auth, s.alerts, s.policy, s.standard, s.sealed_token, s.created_at,
+	s.last_success_at, s.last_failure_at, s.last_error, COALESCE((SELECT a.name FROM oauth_tokens t JOIN oauth_apps a ON a.id = t.app_id
+	WHERE t.token_hash = s.token_hash), '')`
 
 func scanPush(row interface{ Scan(...any) error }) (PushSubscription, error) {
 	var s PushSubscription
 	var alerts string
-	var at int64
-	if err := row.Scan(&s.TokenHash, &s.Endpoint, &s.P256dh, &s.Auth, &alerts, &s.Policy, &at); err != nil {
+	var at, ok, failed int64
+	if err := row.Scan(&s.TokenHash, &s.Endpoint, &s.P256dh, &s.Auth, &alerts, &s.Policy, &s.Standard, &s.SealedToken, &at,
+		&ok, &failed, &s.LastError, &s.AppName); err != nil {
 		return PushSubscription{}, err
 	}
 	json.Unmarshal([]byte(alerts), &s.Alerts)
 	s.CreatedAt = fromMilli(at)
+	s.LastSuccessAt, s.LastFailureAt = fromMilliOrZero(ok), fromMilliOrZero(failed)
 	return s, nil
 }
 
 // PushSubscriptionOf returns a token's subscription.
 func (db *DB) PushSubscriptionOf(ctx context.Context, tokenHash []byte) (PushSubscription, error) {
-	s, err := scanPush(db.read.QueryRowContext(ctx, `SELECT `+pushColumns+` FROM push_subscriptions WHERE token_hash = ?`, tokenHash))
+	s, err := scanPush(db.read.QueryRowContext(ctx, `SELECT `+pushColumns+` FROM push_subscriptions s WHERE s.token_hash = ?`, tokenHash))
 	if err != nil {
 		return PushSubscription{}, notFound(err, "push subscription")
 	}
 	return s, nil
 }
 
-// PushSubscriptionsFor returns the subscriptions that want an alert type
-// (mention, favourite, …), for sending a notification.
-func (db *DB) PushSubscriptionsFor(ctx context.Context, alert string) ([]PushSubscription, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+pushColumns+` FROM push_subscriptions
-		WHERE policy != 'none' AND json_extract(alerts, '$.' || json_quote(?)) = 1`, alert)
+// PushSubscriptions lists every subscription, newest first, for the
+// settings page.
+func (db *DB) PushSubscriptions(ctx context.Context) ([]PushSubscription, error) {
+	return collectPush(db.read.QueryContext(ctx, `SELECT `+pushColumns+` FROM push_subscriptions s ORDER BY s.created_at DESC`))
+}
+
+// PushTargets returns the subscriptions that should hear of notification
+// id: its type is among their alerts, their policy admits its actor (all;
+// followed: the owner follows the actor; follower: the actor follows the
+// owner; none: nobody), and the owner sees it (the actor is not muted with
+// notifications, blocked or on a blocked domain, the conversation is not
+// muted). It runs inside the transaction that made the notification.
+func (tx *Tx) PushTargets(ctx context.Context, id int64) ([]PushSubscription, error) {
+	return collectPush(tx.query(ctx, `SELECT `+pushColumns+` FROM push_subscriptions s JOIN notifications n ON n.id = ?
+		WHERE json_extract(s.alerts, '$.' || json_quote(n.type)) = 1
+		AND (s.policy = 'all'
+			OR (s.policy = 'followed' AND EXISTS (SELECT 1 FROM follows f JOIN actors o ON o.id = f.follower_id AND o.local = 1
+				WHERE f.followee_id = n.actor_id AND f.state = 'accepted'))
+			OR (s.policy = 'follower' AND EXISTS (SELECT 1 FROM follows f JOIN actors o ON o.id = f.followee_id AND o.local = 1
+				WHERE f.follower_id = n.actor_id AND f.state = 'accepted')))
+		AND `+notificationShown, id, unixMilli(tx.now)))
+}
+
+func collectPush(rows interface {
+	Next() bool
+	Scan(...any) error
+	Err() error
+	Close() error
+}, err error) ([]PushSubscription, error) {
 	if err != nil {
 		return nil, fmt.Errorf("push subscriptions: %w", err)
 	}

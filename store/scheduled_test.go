@@ -90,14 +90,49 @@ func TestPushSubscriptions(t *testing.T) {
 	if err != nil || s.Endpoint != "https://push.example/1" || s.Policy != "all" || !s.Alerts["mention"] {
 		t.Errorf("subscription: got %+v, %v", s, err)
 	}
-	for alert, want := range map[string]int{"mention": 1, "admin.sign_up": 1, "favourite": 0, "poll": 0} {
-		if subs, _ := f.db.PushSubscriptionsFor(f.ctx, alert); len(subs) != want {
-			t.Errorf("subscriptions for %s: got %d, want %d", alert, len(subs), want)
+	bob, carol, dave := f.actor("bob", "b.test"), f.actor("carol", "c.test"), f.actor("dave", "d.test")
+	f.follow(bob)                                    // the owner follows bob
+	f.followState(carol, f.localID, FollowAccepted) // carol follows the owner
+	f.tx(func(tx *Tx) error { return tx.PutMute(f.ctx, dave, true, time.Time{}) })
+	// targets notifies typ from actor and counts the subscriptions told.
+	targets := func(typ string, actor int64) int {
+		t.Helper()
+		var n int
+		f.tx(func(tx *Tx) error {
+			id, err := tx.Notify(f.ctx, typ, actor, 0)
+			if err != nil {
+				return err
+			}
+			subs, err := tx.PushTargets(f.ctx, id)
+			n = len(subs)
+			return err
+		})
+		return n
+	}
+	for _, tc := range []struct {
+		policy string
+		typ    string
+		actor  int64
+		want   int
+	}{
+		{"all", "mention", bob, 1}, {"all", "admin.sign_up", carol, 1}, {"all", "favourite", bob, 0}, {"all", "poll", bob, 0},
+		{"all", "mention", dave, 0}, // muted with its notifications
+		{"followed", "mention", bob, 1}, {"followed", "mention", carol, 0},
+		{"follower", "mention", bob, 0}, {"follower", "mention", carol, 1},
+		{"none", "mention", bob, 0},
+	} {
+		f.tx(func(tx *Tx) error {
+			return tx.UpdatePushAlerts(f.ctx, hash, map[string]bool{"mention": true, "admin.sign_up": true}, tc.policy)
+		})
+		if got := targets(tc.typ, tc.actor); got != tc.want {
+			t.Errorf("policy %s, %s from actor %d: got %d targets, want %d", tc.policy, tc.typ, tc.actor, got, tc.want)
 		}
 	}
-	f.tx(func(tx *Tx) error { return tx.UpdatePushAlerts(f.ctx, hash, map[string]bool{"poll": true}, "followed") })
-	if subs, _ := f.db.PushSubscriptionsFor(f.ctx, "poll"); len(subs) != 1 || subs[0].Policy != "followed" {
-		t.Errorf("after update: got %+v", subs)
+	f.tx(func(tx *Tx) error { return tx.RecordPush(f.ctx, hash, "") })
+	f.tx(func(tx *Tx) error { return tx.RecordPush(f.ctx, hash, "status 500") })
+	if subs, err := f.db.PushSubscriptions(f.ctx); err != nil || len(subs) != 1 || subs[0].AppName != "app" ||
+		subs[0].LastSuccessAt.IsZero() || subs[0].LastFailureAt.IsZero() || subs[0].LastError != "status 500" {
+		t.Errorf("listed: got %+v, %v", subs, err)
 	}
 	f.tx(func(tx *Tx) error {
 		_, err := tx.RevokeOAuthToken(f.ctx, "tok")
