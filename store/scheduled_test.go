@@ -91,7 +91,7 @@ func TestPushSubscriptions(t *testing.T) {
 		t.Errorf("subscription: got %+v, %v", s, err)
 	}
 	bob, carol, dave := f.actor("bob", "b.test"), f.actor("carol", "c.test"), f.actor("dave", "d.test")
-	f.follow(bob)                                    // the owner follows bob
+	f.follow(bob)                                   // the owner follows bob
 	f.followState(carol, f.localID, FollowAccepted) // carol follows the owner
 	f.tx(func(tx *Tx) error { return tx.PutMute(f.ctx, dave, true, time.Time{}) })
 	// targets notifies typ from actor and counts the subscriptions told.
