@@ -203,6 +203,26 @@ func Permanent(err error) error {
 	return permanentError{err}
 }
 
+type retryAfterError struct {
+	err  error
+	wait time.Duration
+}
+
+func (e retryAfterError) Error() string { return e.err.Error() }
+func (e retryAfterError) Unwrap() error { return e.err }
+
+// RetryAfter marks err as a failure whose next attempt should come after
+// wait, in place of the backoff table's wait: a peer answered 429 or 503
+// with Retry-After. The attempt still counts towards the job's death, and
+// wait is clamped to between a second and a day. RetryAfter(nil, …) is
+// nil.
+func RetryAfter(err error, wait time.Duration) error {
+	if err == nil {
+		return nil
+	}
+	return retryAfterError{err, min(max(wait, time.Second), 24*time.Hour)}
+}
+
 // IsPermanent reports whether err was marked with Permanent.
 func IsPermanent(err error) bool {
 	var p permanentError

@@ -158,6 +158,10 @@ func (r *Runner) decide(res result, now time.Time) outcome {
 		}
 		o.act = actRetry
 		o.runAt = now.Add(r.jitter(c.backoff[attempt-1]))
+		var ra retryAfterError
+		if errors.As(res.err, &ra) {
+			o.runAt = now.Add(ra.wait)
+		}
 	}
 	return o
 }
