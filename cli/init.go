@@ -15,6 +15,7 @@ import (
 
 	"kith/account"
 	"kith/config"
+	"kith/federation"
 	"kith/store"
 )
 
@@ -112,6 +113,11 @@ func createOwner(ctx context.Context, cfg config.Config, password string) error 
 	if errors.Is(err, store.ErrOwnerExists) {
 		return fmt.Errorf("%s already holds an owner account; to reuse it write the config by hand, or choose another --data-dir", cfg.Server.DataDir)
 	}
+	if err != nil {
+		return err
+	}
+	// The VAPID key pair Web Push is signed with; apps see its public key.
+	_, _, err = federation.EnsureVAPIDKey(ctx, db)
 	return err
 }
 

@@ -116,7 +116,7 @@ func (f *Federation) answerFollower(ctx context.Context, actorID int64, typ stri
 			if err := tx.SetFollowState(ctx, follower.ID, f.db.OwnerID(), store.FollowAccepted); err != nil {
 				return err
 			}
-			if notice, err = tx.Notify(ctx, "follow", follower.ID, 0); err != nil {
+			if notice, err = f.notify(ctx, tx, "follow", follower.ID, 0); err != nil {
 				return err
 			}
 		} else if _, err := tx.DeleteFollow(ctx, follower.ID, f.db.OwnerID()); err != nil {

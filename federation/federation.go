@@ -25,6 +25,7 @@ import (
 	"kith/events"
 	"kith/federation/httpsig"
 	"kith/federation/transport"
+	"kith/federation/webpush"
 	"kith/jobs"
 	"kith/store"
 )
@@ -87,6 +88,10 @@ type Federation struct {
 	ownerKey    atomic.Pointer[rsa.PrivateKey] // swapped by RotateKeys and ownerKeyNow
 	keyChecked  atomic.Int64                   // when ownerKeyNow last read the key, Unix ms
 	instanceKey *rsa.PrivateKey
+	// vapid signs Web Push requests; pushKey seals the access tokens
+	// pushes carry (push.go).
+	vapid   *webpush.VAPID
+	pushKey []byte
 
 	fetches fetchGroup // one fetch per URL at a time
 
@@ -140,6 +145,9 @@ func New(ctx context.Context, db *store.DB, runner *jobs.Runner, logger *slog.Lo
 		f.scheme, f.ownHost = u.Scheme, normalHost(u.Host, u.Scheme)
 	}
 	if err := f.loadKeys(ctx); err != nil {
+		return nil, err
+	}
+	if err := f.loadVAPID(ctx); err != nil {
 		return nil, err
 	}
 	if err := f.syncLocalActor(ctx); err != nil {
@@ -307,6 +315,7 @@ func (f *Federation) registerJobs() {
 	f.jobs.Every(jobClosePolls, pollCloseInterval)
 	f.jobs.Handle(jobReload, f.runReload)
 	f.jobs.Every(jobReload, reloadInterval)
+	f.jobs.Handle(jobPush, f.runPush, jobs.WithBackoff(pushBackoff...), jobs.WithTimeout(30*time.Second))
 	f.jobs.Handle(jobScheduled, f.runScheduled)
 	f.jobs.Every(jobScheduled, scheduledInterval)
 }

@@ -47,7 +47,7 @@ func (f *Federation) onAnnounce(ctx context.Context, actor store.Actor, act *ap.
 		if !target.Local {
 			return nil
 		}
-		notice, err = tx.Notify(ctx, "reblog", actor.ID, target.ID)
+		notice, err = f.notify(ctx, tx, "reblog", actor.ID, target.ID)
 		return err
 	})
 	if err == nil && boostID != 0 {

@@ -127,7 +127,7 @@ func (f *Federation) storeRemotePost(ctx context.Context, author store.Actor, ob
 		}
 		fresh = true
 		if f.mentionsOwner(p) {
-			notice, err = tx.Notify(ctx, "mention", author.ID, id)
+			notice, err = f.notify(ctx, tx, "mention", author.ID, id)
 			return err
 		}
 		return nil

@@ -37,7 +37,7 @@ func (f *Federation) onFollow(ctx context.Context, actor store.Actor, act *ap.Ac
 			return err
 		}
 		if state == store.FollowPending {
-			notice, err = tx.Notify(ctx, "follow_request", actor.ID, 0)
+			notice, err = f.notify(ctx, tx, "follow_request", actor.ID, 0)
 			return err
 		}
 		// Note: Mastodon re-sends a Follow it thinks was lost; answer each
@@ -48,7 +48,7 @@ func (f *Federation) onFollow(ctx context.Context, actor store.Actor, act *ap.Ac
 		if alreadyAccepted {
 			return nil
 		}
-		notice, err = tx.Notify(ctx, "follow", actor.ID, 0)
+		notice, err = f.notify(ctx, tx, "follow", actor.ID, 0)
 		return err
 	})
 	if err == nil {

@@ -29,7 +29,7 @@ func (f *Federation) onLike(ctx context.Context, actor store.Actor, act *ap.Acti
 		if err != nil || !fresh || !p.Local {
 			return err
 		}
-		notice, err = tx.Notify(ctx, "favourite", actor.ID, p.ID)
+		notice, err = f.notify(ctx, tx, "favourite", actor.ID, p.ID)
 		return err
 	})
 	if err == nil {

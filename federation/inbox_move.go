@@ -54,7 +54,7 @@ func (f *Federation) onMove(ctx context.Context, origin store.Actor, act *ap.Act
 		if !followed {
 			return nil
 		}
-		_, err := tx.Notify(ctx, "move", origin.ID, 0)
+		_, err := f.notify(ctx, tx, "move", origin.ID, 0)
 		return err
 	})
 	if err != nil || !followed {

@@ -57,7 +57,7 @@ func (f *Federation) onUpdate(ctx context.Context, actor store.Actor, act *ap.Ac
 			return err
 		}
 		if _, err := tx.BoostOf(ctx, f.db.OwnerID(), existing.ID); err == nil && textChanged {
-			notice, err = tx.Notify(ctx, "update", actor.ID, existing.ID)
+			notice, err = f.notify(ctx, tx, "update", actor.ID, existing.ID)
 			return err
 		}
 		return nil

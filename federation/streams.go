@@ -89,10 +89,13 @@ func (f *Federation) streamDelete(id int64) {
 }
 
 // streamNotification announces notification id (0 for none), just
-// committed. Notifications the owner hides (muted or blocked actors, muted
+// committed, and wakes the queue for its pushes. Notifications the owner hides (muted or blocked actors, muted
 // conversations) are not announced: the notifications page is asked for
 // that one notification, so the rules are the page's own.
 func (f *Federation) streamNotification(ctx context.Context, id int64) {
+	if id != 0 {
+		f.jobs.Poke() // the notification may have queued pushes
+	}
 	hub := f.opts.Events
 	if hub == nil || hub.Idle() || id == 0 {
 		return

@@ -411,5 +411,8 @@ func (l *loop) flush() error {
 		l.mu.Unlock()
 		return err
 	}
+	// A retry just recorded may be due before the dispatcher's sleep ends
+	// (a Retry-After of a second): have it look again.
+	l.r.Poke()
 	return nil
 }

@@ -184,3 +184,19 @@ func seal(dst, cek, nonce, plain []byte) ([]byte, error) {
 	}
 	return gcm.Seal(dst, nonce, plain, nil), nil
 }
+
+// Check reports whether a subscription can be pushed to: its key is a
+// P-256 point and its auth secret 16 bytes or more.
+func (s Subscription) Check() error {
+	if _, _, err := ecdhKey(s.P256dh); err != nil {
+		return err
+	}
+	auth, err := decodeKey(s.Auth)
+	if err != nil {
+		return err
+	}
+	if len(auth) < 16 || len(auth) > 64 {
+		return errors.New("webpush: the auth secret is not 16 bytes")
+	}
+	return nil
+}

@@ -203,12 +203,9 @@ type instanceV2Signups struct {
 	URL              *string `json:"url"`
 }
 
-// HandleInstanceV2 answers GET /api/v2/instance.
-//
-// Push: kith stores Web Push subscriptions (api_misc.go) but does not send
-// pushes yet, so it has no VAPID key to announce. configuration.vapid
-// carries an empty public_key, which apps read as "no push here"; a made
-// up key would have them register subscriptions that never fire.
+// HandleInstanceV2 answers GET /api/v2/instance. configuration.vapid
+// carries the key apps subscribe to Web Push with; apps hide their push
+// settings without it.
 func (s *API) HandleInstanceV2(w http.ResponseWriter, r *http.Request) error {
 	f, err := s.instanceFacts(r.Context())
 	if err != nil {
@@ -220,7 +217,7 @@ func (s *API) HandleInstanceV2(w http.ResponseWriter, r *http.Request) error {
 		Icon: []any{}, Languages: []string{}, APIVersions: map[string]int{"mastodon": 2}, Rules: []any{},
 		Configuration: instanceV2Config{
 			URLs:             map[string]string{"streaming": s.streamingURL()},
-			Vapid:            map[string]string{"public_key": ""},
+			Vapid:            map[string]string{"public_key": s.Fed.VAPIDPublicKey()},
 			Accounts:         map[string]int{"max_featured_tags": maxFeaturedTags, "max_pinned_statuses": 5},
 			Statuses:         statusesConfig(),
 			MediaAttachments: mediaConfig(),

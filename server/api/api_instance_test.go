@@ -54,8 +54,8 @@ func TestInstanceV2(t *testing.T) {
 	if got := hasPath(t, v, "registrations.enabled"); got != false {
 		t.Errorf("registrations.enabled = %v", got)
 	}
-	if got := hasPath(t, v, "configuration.vapid.public_key"); got != "" {
-		t.Errorf("vapid key = %v; kith sends no pushes, so it must announce none", got)
+	if got, _ := hasPath(t, v, "configuration.vapid.public_key").(string); len(got) != 87 || !strings.HasPrefix(got, "B") {
+		t.Errorf("vapid key = %q, want an uncompressed P-256 point in base64url", got)
 	}
 	checkFields(t, "contact.account", v["contact"].(map[string]any)["account"].(map[string]any), accountKeys, []string{"id"}, []string{"created_at"})
 }

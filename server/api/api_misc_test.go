@@ -2,6 +2,9 @@ package api_test
 
 import (
 	"context"
+	"crypto/ecdh"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -182,11 +185,26 @@ func TestPushSubscription(t *testing.T) {
 	if res := c.call(t, "GET", "/api/v1/push/subscription", nil); res.status != 404 {
 		t.Errorf("before subscribing: status %d", res.status)
 	}
+	key, err := ecdh.P256().GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p256dh, auth := base64.RawURLEncoding.EncodeToString(key.PublicKey().Bytes()), "tBHItJI5svbpez7KI4CCXg"
+	if res := c.call(t, "POST", "/api/v1/push/subscription", map[string]any{
+		"subscription": map[string]any{"endpoint": "https://push.example/abc", "keys": map[string]string{"p256dh": "BNc", "auth": auth}},
+	}); res.status != 422 {
+		t.Errorf("a p256dh that is no P-256 point: status %d, want 422", res.status)
+	}
 	sub := c.mustCall(t, 200, "POST", "/api/v1/push/subscription", map[string]any{
-		"subscription": map[string]any{"endpoint": "https://push.example/abc", "keys": map[string]string{"p256dh": "BNc", "auth": "tBH"}},
+		"subscription": map[string]any{"endpoint": "https://push.example/abc", "keys": map[string]string{"p256dh": p256dh, "auth": auth},
+			"standard": true},
 		"data":         map[string]any{"alerts": map[string]bool{"mention": true, "follow": true}, "policy": "followed"},
 	}).object(t)
-	checkFields(t, "push", sub, []string{"id", "endpoint", "alerts", "policy", "server_key"}, nil, nil)
+	checkFields(t, "push", sub, []string{"id", "endpoint", "standard", "alerts", "policy", "server_key"}, nil, nil)
+	instance := c.mustCall(t, 200, "GET", "/api/v2/instance", nil).object(t)
+	if want := instance["configuration"].(map[string]any)["vapid"].(map[string]any)["public_key"]; sub["server_key"] != want || sub["standard"] != true {
+		t.Errorf("server_key %v, standard %v; want the instance's key %v and true", sub["server_key"], sub["standard"], want)
+	}
 	alerts := sub["alerts"].(map[string]any)
 	if alerts["mention"] != true || alerts["favourite"] != false || sub["policy"] != "followed" {
 		t.Errorf("subscription = %v", sub)

@@ -3,9 +3,11 @@ package api
 import (
 	"encoding/hex"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
+	"kith/federation/webpush"
 	"kith/server/core"
 	"kith/store"
 )
@@ -24,9 +26,9 @@ type apiPushSubscription struct {
 	ServerKey string          `json:"server_key"`
 }
 
-func apiPushOf(sub store.PushSubscription) apiPushSubscription {
+func (s *API) apiPushOf(sub store.PushSubscription) apiPushSubscription {
 	out := apiPushSubscription{ID: hex.EncodeToString(sub.TokenHash[:min(8, len(sub.TokenHash))]), Endpoint: sub.Endpoint,
-		Alerts: map[string]bool{}, Policy: sub.Policy}
+		Standard: sub.Standard, Alerts: map[string]bool{}, Policy: sub.Policy, ServerKey: s.Fed.VAPIDPublicKey()}
 	for _, a := range pushAlerts {
 		out.Alerts[a] = sub.Alerts[a]
 	}
@@ -48,24 +50,55 @@ func readPushAlerts(p core.APIParams, alerts map[string]bool) (map[string]bool, 
 	return out, policy
 }
 
-// HandleCreatePush answers POST /api/v1/push/subscription.
+// HandleCreatePush answers POST /api/v1/push/subscription. It replaces
+// the token's subscription if it has one (one per token, as Mastodon
+// keeps them).
 func (s *API) HandleCreatePush(w http.ResponseWriter, r *http.Request) error {
 	p, err := core.Params(r)
 	if err != nil {
 		return err
 	}
 	alerts, policy := readPushAlerts(p, nil)
-	sub := store.PushSubscription{TokenHash: core.APIToken(r).TokenHash, Endpoint: p.String("subscription[endpoint]"),
-		P256dh: p.String("subscription[keys][p256dh]"), Auth: p.String("subscription[keys][auth]"), Alerts: alerts, Policy: policy}
-	if !strings.HasPrefix(sub.Endpoint, "https://") || sub.P256dh == "" || sub.Auth == "" {
-		core.APIError(w, http.StatusUnprocessableEntity, "Validation failed: subscription needs an https endpoint and its p256dh and auth keys")
+	token := core.APIToken(r)
+	sub := store.PushSubscription{TokenHash: token.TokenHash, Endpoint: p.String("subscription[endpoint]"),
+		P256dh: p.String("subscription[keys][p256dh]"), Auth: p.String("subscription[keys][auth]"), Alerts: alerts, Policy: policy,
+		Standard: p.Bool("subscription[standard]", false)}
+	if msg := s.checkPushEndpoint(sub.Endpoint); msg != "" {
+		core.APIError(w, http.StatusUnprocessableEntity, "Validation failed: "+msg)
 		return nil
+	}
+	if len(sub.P256dh) > 256 || len(sub.Auth) > 128 ||
+		(webpush.Subscription{P256dh: sub.P256dh, Auth: sub.Auth}).Check() != nil {
+		core.APIError(w, http.StatusUnprocessableEntity, "Validation failed: keys need a P-256 public key (p256dh) and a 16-byte auth secret")
+		return nil
+	}
+	if sub.SealedToken, err = s.Fed.SealPushToken(core.BearerToken(r), token.TokenHash); err != nil {
+		return err
 	}
 	if err := s.DB.InTx(r.Context(), func(tx *store.Tx) error { return tx.PutPushSubscription(r.Context(), sub) }); err != nil {
 		return err
 	}
-	core.WriteAPI(w, http.StatusOK, apiPushOf(sub))
+	core.WriteAPI(w, http.StatusOK, s.apiPushOf(sub))
 	return nil
+}
+
+// checkPushEndpoint says what is wrong with a push endpoint, "" if
+// nothing. Push services are reached over https; plain http only to the
+// loopback and private hosts a test or lab configuration lets the
+// federation transport reach, which refuses any other at send time.
+func (s *API) checkPushEndpoint(endpoint string) string {
+	u, err := url.Parse(endpoint)
+	switch {
+	case len(endpoint) > 2048 || err != nil || u.Host == "" || u.User != nil:
+		return "the endpoint is not a URL"
+	case u.Scheme == "https":
+		return ""
+	case u.Scheme == "http" && s.Config().Federation.AllowPrivateAddresses:
+		return ""
+	case u.Scheme == "http" && s.Config().Federation.Hosts[strings.ToLower(u.Hostname())] != "":
+		return ""
+	}
+	return "the endpoint must be an https URL"
 }
 
 // HandlePush answers GET /api/v1/push/subscription.
@@ -74,7 +107,7 @@ func (s *API) HandlePush(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	core.WriteAPI(w, http.StatusOK, apiPushOf(sub))
+	core.WriteAPI(w, http.StatusOK, s.apiPushOf(sub))
 	return nil
 }
 
@@ -95,7 +128,7 @@ func (s *API) HandleUpdatePush(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	core.WriteAPI(w, http.StatusOK, apiPushOf(sub))
+	core.WriteAPI(w, http.StatusOK, s.apiPushOf(sub))
 	return nil
 }
 

@@ -79,7 +79,9 @@ func (s *OAuth) HandleCreateApp(limiter *core.RateLimiter) core.Failing {
 		if err != nil {
 			return err
 		}
-		core.WriteAPI(w, http.StatusOK, oauthAppOf(app, true))
+		v := oauthAppOf(app, true)
+		v.VapidKey = s.Fed.VAPIDPublicKey() // Note: Mastodon still sends it here too
+		core.WriteAPI(w, http.StatusOK, v)
 		return nil
 	}
 }
@@ -166,7 +168,9 @@ func (s *OAuth) HandleVerifyApp(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	core.WriteAPI(w, http.StatusOK, oauthAppOf(app, false))
+	v := oauthAppOf(app, false)
+	v.VapidKey = s.Fed.VAPIDPublicKey()
+	core.WriteAPI(w, http.StatusOK, v)
 	return nil
 }
 
