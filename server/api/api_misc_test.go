@@ -198,7 +198,7 @@ func TestPushSubscription(t *testing.T) {
 	sub := c.mustCall(t, 200, "POST", "/api/v1/push/subscription", map[string]any{
 		"subscription": map[string]any{"endpoint": "https://push.example/abc", "keys": map[string]string{"p256dh": p256dh, "auth": auth},
 			"standard": true},
-		"data":         map[string]any{"alerts": map[string]bool{"mention": true, "follow": true}, "policy": "followed"},
+		"data": map[string]any{"alerts": map[string]bool{"mention": true, "follow": true}, "policy": "followed"},
 	}).object(t)
 	checkFields(t, "push", sub, []string{"id", "endpoint", "standard", "alerts", "policy", "server_key"}, nil, nil)
 	instance := c.mustCall(t, 200, "GET", "/api/v2/instance", nil).object(t)
