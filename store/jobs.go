@@ -151,6 +151,18 @@ func (tx *Tx) RetryJob(ctx context.Context, id int64, runAt time.Time, lastError
 	return nil
 }
 
+// MakeJobsDue makes every waiting (queued, not yet due) job of a kind due
+// now, keeping its attempts: an operator's "retry now", and tests that
+// would otherwise wait out a backoff.
+func (tx *Tx) MakeJobsDue(ctx context.Context, kind string) error {
+	_, err := tx.exec(ctx, `UPDATE jobs SET run_at = ?, updated_at = ? WHERE kind = ? AND state = 'queued' AND run_at > ?`,
+		unixMilli(tx.now), unixMilli(tx.now), kind, unixMilli(tx.now))
+	if err != nil {
+		return fmt.Errorf("make %s jobs due: %w", kind, err)
+	}
+	return nil
+}
+
 // RescheduleJob puts a job that finished back in the queue as if it were
 // new (no attempts, no error), to run at runAt. Periodic jobs use it so that
 // their one row is reused instead of deleted and inserted again.
