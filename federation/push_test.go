@@ -144,7 +144,7 @@ func (s subscriber) open(t *testing.T, k *kith, got []receivedPush, pushURL stri
 		if err := json.Unmarshal(plain, &p); err != nil {
 			t.Fatalf("%s: payload %s: %v", s.name, plain, err)
 		}
-		if p.AccessToken != s.token || p.PreferredLocale == "" || p.NotificationID == 0 || p.Icon == "" || p.Title == "" {
+		if p.AccessToken != s.token || p.PreferredLocale == "" || (p.NotificationID == 0) != (p.NotificationType == "test") || p.Icon == "" || p.Title == "" {
 			t.Errorf("%s: payload %+v", s.name, p)
 		}
 		out = append(out, p)
