@@ -74,6 +74,10 @@ func (s *Server) routes() http.Handler {
 			r.Post("/logout", page(s.web.HandleLogout))
 			r.Get("/settings/sessions", page(s.web.HandleSessions))
 			r.Post("/settings/sessions/revoke", page(s.web.HandleRevokeSession))
+			// web/settings_push.go
+			r.Get("/settings/push", page(s.web.HandlePushSettings))
+			r.Post("/settings/push/remove", page(s.web.HandleRemovePush))
+			r.Post("/settings/push/test", page(s.web.HandleTestPush))
 			r.Get("/settings/migration", page(s.web.HandleMigration))
 			r.Post("/settings/migration/{action}", page(s.web.HandleMigrationPost))
 			r.Get("/settings/data", page(s.web.HandleDataPage))
