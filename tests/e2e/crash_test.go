@@ -12,10 +12,12 @@ import (
 )
 
 // TestCrashUnderLoad kills kith with SIGKILL while it receives signed
-// Creates and Follows and delivers the Accepts of those Follows, restarts
-// it on the same data, and checks that nothing was lost: every activity
-// answered 202 is applied, and every Accept kith recorded reached the
-// follower's inbox (at least once; duplicates are counted, not failed).
+// Creates and Follows, delivers the Accepts of those Follows and pushes
+// the mentions to a Web Push subscription, restarts it on the same data,
+// and checks that nothing was lost: every activity answered 202 is
+// applied, every Accept kith recorded reached the follower's inbox, and
+// every mention notification reached the push receiver (at least once;
+// duplicates are counted, not failed).
 func TestCrashUnderLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("load test")
@@ -41,6 +43,7 @@ func TestCrashUnderLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { in.Kill() })
+	pushes := subscribeReceiver(t, in)
 
 	// One Follow in every 41 requests, from actors u0…u49, so outbound
 	// Accepts are queued throughout the inbound load.
@@ -79,7 +82,8 @@ func TestCrashUnderLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := <-fired
-	t.Logf("before the kill: %s; %d jobs pending at the kill", res, pending)
+	pushesPending, _ := bench.Count(ctx, db, `SELECT COUNT(*) FROM jobs WHERE kind = 'push' AND state != 'dead'`)
+	t.Logf("before the kill: %s; %d jobs pending at the kill, %d of them pushes", res, pending, pushesPending)
 	if res.Accepted == 0 || res.Accepted == len(reqs) {
 		t.Fatalf("the kill did not land mid-load: %d of %d accepted", res.Accepted, len(reqs))
 	}
@@ -88,7 +92,7 @@ func TestCrashUnderLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = bench.WaitFor(40*time.Second, func() (bool, error) {
-		n, err := bench.Count(ctx, db, `SELECT COUNT(*) FROM jobs WHERE kind IN ('inbox', 'deliver') AND state != 'dead'`)
+		n, err := bench.Count(ctx, db, `SELECT COUNT(*) FROM jobs WHERE kind IN ('inbox', 'deliver', 'push') AND state != 'dead'`)
 		return n == 0, err
 	})
 	if err != nil {
@@ -100,6 +104,7 @@ func TestCrashUnderLoad(t *testing.T) {
 
 	checkApplied(t, ctx, db, reqs, res)
 	checkDelivered(t, ctx, db, peer)
+	checkPushed(t, ctx, db, pushes)
 }
 
 // checkApplied checks that every activity answered 202 was applied.
