@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Mastodon clients that kith's client tests drive: toot and
-# Mastodon.py from Debian (apt-get, only when missing) and masto.js from
-# package-lock.json. masto declares Node >= 22 and works on Node 20: its
+# Mastodon.py from Debian (apt-get, only when missing), and masto.js and
+# http_ece (the push receiver's decryption) from package-lock.json. masto declares Node >= 22 and works on Node 20: its
 # "EBADENGINE" warning is expected. It does nothing when all are installed.
 set -eu
 cd "$(dirname "$0")"
