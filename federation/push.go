@@ -40,6 +40,9 @@ const (
 	// pushBodyLength is how much of a post's text a push carries, as
 	// Mastodon truncates it.
 	pushBodyLength = 140
+	// pushNameLength bounds the name in a title, so that a push always
+	// fits in one record (webpush.MaxPayload) whatever a peer calls itself.
+	pushNameLength = 100
 )
 
 // pushBackoff is short at first (a notification is news only for a while)
@@ -302,9 +305,9 @@ func (f *Federation) pushPayloadOf(ctx context.Context, sub store.PushSubscripti
 	if err != nil {
 		return pushPayload{}, err
 	}
-	name := strings.TrimSpace(ap.PlainText(actor.DisplayName))
+	name := truncateRunes(strings.TrimSpace(ap.PlainText(actor.DisplayName)), pushNameLength)
 	if name == "" {
-		name = actor.Username
+		name = truncateRunes(actor.Username, pushNameLength)
 	}
 	out.NotificationID, out.NotificationType = n.ID, n.Type
 	out.Title = fmt.Sprintf(pushTitles[n.Type], name)
