@@ -141,6 +141,9 @@ func (tx *Tx) insertPost(ctx context.Context, id int64, p Post) (int64, error) {
 	if err := tx.writePostParts(ctx, id, p); err != nil {
 		return 0, err
 	}
+	if err := tx.addToConversation(ctx, id, p); err != nil {
+		return 0, err
+	}
 	// Replies that arrived before their parent now find it.
 	// The literal in_reply_to_uri != '' lets SQLite use the partial index
 	// posts_reply; without it this would scan every post on every insert.
