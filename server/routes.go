@@ -140,10 +140,10 @@ func (s *Server) routes() http.Handler {
 		r.Post("/settings/applications/{id}/token", page(s.oauth.HandleRegenerateAppToken))
 	})
 
-	// Owner pages: timelines, notifications, threads, compose and the
-	// buttons on posts (web/web_timelines.go, web_notifications.go,
-	// web_thread.go, web_compose.go, web_status_actions.go), and their
-	// live updates (web_events.go).
+	// Owner pages: timelines, direct conversations, notifications,
+	// threads, compose and the buttons on posts (web/web_timelines.go,
+	// web_direct.go, web_notifications.go, web_thread.go, web_compose.go,
+	// web_status_actions.go), and their live updates (web_events.go).
 	r.Group(func(r chi.Router) {
 		r.Use(s.loadSession, s.requireOwner)
 		r.Get("/home", page(s.web.HandleWebHome()))
@@ -151,6 +151,8 @@ func (s *Server) routes() http.Handler {
 		r.Get("/all", page(s.web.HandleWebAll()))
 		r.Get("/bookmarks", page(s.web.HandleWebBookmarks()))
 		r.Get("/favourites", page(s.web.HandleWebFavourites()))
+		r.Get("/direct", page(s.web.HandleDirect))
+		r.Get("/direct/{id}", page(s.web.HandleOpenConversation))
 		r.Get("/notifications", page(s.web.HandleWebNotifications))
 		r.Get("/thread/{id}", page(s.web.HandleWebThread))
 		r.Get("/compose", page(s.web.HandleComposeForm))
