@@ -105,3 +105,18 @@ func testMastoJSConversations(t *testing.T) {
 		return len(c) == 2 && c[0].Unread && c[0].LastStatus != nil && strings.Contains(c[0].LastStatus.Content, "thanks, read it")
 	})
 }
+
+// carolWritesDirect has carol send alice a direct message, so that
+// alice's Direct page has a conversation on it, unread.
+func carolWritesDirect(t *testing.T, carol *fakeActor, alice *fedInstance) {
+	t.Helper()
+	aliceURI := "http://" + alice.host + "/users/alice"
+	note := carol.note(2, `<p><span class="h-card"><a href="`+aliceURI+`" class="u-url mention">@<span>alice</span></a></span> just between us: the teal is mine.</p>`)
+	note["to"] = []string{aliceURI}
+	note["cc"] = []string{}
+	note["tag"] = []map[string]string{{"type": "Mention", "href": aliceURI, "name": "@alice@" + alice.host}}
+	carol.deliver(t, alice, carol.create(note))
+	waitConversations(t, alice, alice.token(t, "read"), "carol's direct message", func(c []fedConversation) bool {
+		return len(c) == 1 && c[0].Unread
+	})
+}
