@@ -195,3 +195,19 @@ func (f *fixture) actorURI(id int64) string {
 	}
 	return a.URI
 }
+
+// A local post gets its URI once its id is known; a conversation it
+// started follows, so a reply naming that URI as its conversation joins.
+func TestConversationFollowsItsPostsURI(t *testing.T) {
+	f := newFixture(t)
+	bob := f.actor("bob", "a.example")
+	own := f.post(f.localID, Post{URI: "urn:kith:pending:1", Visibility: Direct, Mentions: []Mention{{ActorURI: f.actorURI(bob)}}})
+	const uri = "https://kith.test/users/me/statuses/1"
+	f.tx(func(tx *Tx) error { return tx.SetPostURI(f.ctx, own, uri, uri) })
+	reply := f.post(bob, Post{Visibility: Direct, Conversation: uri, Mentions: []Mention{{ActorURI: f.owner}}})
+	a, _ := f.db.ConversationOfPost(f.ctx, own)
+	b, _ := f.db.ConversationOfPost(f.ctx, reply)
+	if a == 0 || a != b {
+		t.Errorf("conversations: the post's %d, the reply's %d, want one", a, b)
+	}
+}
