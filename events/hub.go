@@ -41,6 +41,7 @@ const (
 	Delete         = "delete"          // a post is gone
 	StatusUpdate   = "status.update"   // a post was edited
 	FiltersChanged = "filters_changed" // the owner's filters changed
+	Conversation   = "conversation"    // a post joined one of the owner's conversations
 	// Revoked ends the subscriptions opened with Event.Credential. It is
 	// kith's own and never sent to a client.
 	Revoked = "revoked"
@@ -76,6 +77,7 @@ type Event struct {
 	Kind           string
 	PostID         int64
 	NotificationID int64
+	ConversationID int64
 	// Credential is the revoked token or session of a Revoked event
 	// (TokenCredential, SessionCredential).
 	Credential string

@@ -2,6 +2,7 @@ package federation
 
 import (
 	"context"
+	"errors"
 
 	"kith/events"
 	"kith/store"
@@ -62,8 +63,32 @@ func (f *Federation) streamPost(ctx context.Context, id int64, kind string) {
 		}
 	}
 	f.streamToLists(ctx, p, send, has)
-	if p.Visibility == store.Direct && (p.AuthorID == f.db.OwnerID() || f.mentionsOwner(p)) {
-		send(events.Direct, "", 0)
+	if p.Visibility == store.Direct && kind == events.Update {
+		f.streamConversation(ctx, id)
+	}
+}
+
+// streamConversation announces the conversation a new direct post joined
+// (if it joined one: the owner wrote it or is mentioned in it), with the
+// post as its last status.
+//
+// Note: Mastodon sends "conversation" events with the Conversation entity
+// for direct posts, not "update"s, on the direct stream; kith sends them on
+// the user stream too, so an app with only that stream open sees them.
+func (f *Federation) streamConversation(ctx context.Context, postID int64) {
+	hub := f.opts.Events
+	if !hub.Listening(events.Filter{Stream: events.User}) && !hub.Listening(events.Filter{Stream: events.Direct}) {
+		return
+	}
+	id, err := f.db.ConversationOfPost(ctx, postID)
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			f.logger.Debug("stream conversation", "post", postID, "err", err)
+		}
+		return
+	}
+	for _, stream := range []string{events.User, events.Direct} {
+		hub.Publish(events.Event{Stream: stream, Kind: events.Conversation, ConversationID: id, PostID: postID})
 	}
 }
 

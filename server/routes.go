@@ -144,10 +144,10 @@ func (s *Server) routes() http.Handler {
 		r.Post("/settings/applications/{id}/token", page(s.oauth.HandleRegenerateAppToken))
 	})
 
-	// Owner pages: timelines, notifications, threads, compose and the
-	// buttons on posts (web/web_timelines.go, web_notifications.go,
-	// web_thread.go, web_compose.go, web_status_actions.go), and their
-	// live updates (web_events.go).
+	// Owner pages: timelines, direct conversations, notifications,
+	// threads, compose and the buttons on posts (web/web_timelines.go,
+	// web_direct.go, web_notifications.go, web_thread.go, web_compose.go,
+	// web_status_actions.go), and their live updates (web_events.go).
 	r.Group(func(r chi.Router) {
 		r.Use(s.loadSession, s.requireOwner)
 		r.Get("/home", page(s.web.HandleWebHome()))
@@ -155,6 +155,8 @@ func (s *Server) routes() http.Handler {
 		r.Get("/all", page(s.web.HandleWebAll()))
 		r.Get("/bookmarks", page(s.web.HandleWebBookmarks()))
 		r.Get("/favourites", page(s.web.HandleWebFavourites()))
+		r.Get("/direct", page(s.web.HandleDirect))
+		r.Get("/direct/{id}", page(s.web.HandleOpenConversation))
 		r.Get("/notifications", page(s.web.HandleWebNotifications))
 		r.Get("/thread/{id}", page(s.web.HandleWebThread))
 		r.Get("/compose", page(s.web.HandleComposeForm))
@@ -221,11 +223,12 @@ func (s *Server) routes() http.Handler {
 		r.With(owner("write:statuses")).Post("/api/v1/polls/{id}/votes", json(s.api.HandlePollVote))
 	})
 
-	// Mastodon API: instance, timelines, notifications, search, lists,
-	// filters, markers, tags, follow requests, blocks and mutes, scheduled
-	// posts, reports, push and media (api/api_instance.go, api_timelines.go,
-	// api_notifications.go, api_search.go, api_lists.go, api_filters.go,
-	// api_misc.go, api_media.go). Lists kith does not fill answer [].
+	// Mastodon API: instance, timelines, conversations, notifications,
+	// search, lists, filters, markers, tags, follow requests, blocks and
+	// mutes, scheduled posts, reports, push and media (api/api_instance.go,
+	// api_timelines.go, api_conversations.go, api_notifications.go,
+	// api_search.go, api_lists.go, api_filters.go, api_misc.go,
+	// api_media.go). Lists kith does not fill answer [].
 	r.Group(func(r chi.Router) {
 		r.Use(s.APIAuth)
 		pub := func(scope string) func(http.Handler) http.Handler { return s.PublicOrScope(scope) }
@@ -255,7 +258,9 @@ func (s *Server) routes() http.Handler {
 		r.With(owner("read:lists")).Get("/api/v1/timelines/list/{id}", json(s.api.HandleListTimeline))
 		r.With(owner("read:favourites")).Get("/api/v1/favourites", json(s.api.HandleFavourites))
 		r.With(owner("read:bookmarks")).Get("/api/v1/bookmarks", json(s.api.HandleBookmarks))
-		r.With(owner("read:statuses")).Get("/api/v1/conversations", core.EmptyList)
+		r.With(owner("read:statuses")).Get("/api/v1/conversations", json(s.api.HandleConversations))
+		r.With(owner("write:conversations")).Post("/api/v1/conversations/{id}/read", json(s.api.HandleReadConversation))
+		r.With(owner("write:conversations")).Delete("/api/v1/conversations/{id}", json(s.api.HandleDeleteConversation))
 		r.With(owner("read:accounts")).Get("/api/v1/endorsements", json(s.api.HandleEndorsements))
 
 		r.With(owner("read:notifications")).Get("/api/v1/notifications", s.api.HandleNotifications)

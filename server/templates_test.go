@@ -38,6 +38,7 @@ var templateZeroViews = map[string]any{
 	"compose":       web.ComposePage{Form: web.ComposeForm{}.WithSlots(), Parent: []web.StatusView{{}}, Preview: "<p>x</p>", Error: "x"},
 	"notifications": web.NotificationsPage{Tabs: web.NotificationTabs(nil), Notifications: []web.NotificationView{{Status: &web.StatusView{}}}},
 	"thread":        web.ThreadPage{Statuses: []web.StatusView{{Role: "focus"}}},
+	"direct":        web.DirectPage{Conversations: []web.ConversationView{{Unread: true, Participants: []web.AccountView{{}, {}}}, {}}},
 	"delete_status": web.DeletePage{},
 
 	// Owner relationships and settings.

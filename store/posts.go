@@ -141,6 +141,9 @@ func (tx *Tx) insertPost(ctx context.Context, id int64, p Post) (int64, error) {
 	if err := tx.writePostParts(ctx, id, p); err != nil {
 		return 0, err
 	}
+	if err := tx.addToConversation(ctx, id, p); err != nil {
+		return 0, err
+	}
 	// Replies that arrived before their parent now find it.
 	// The literal in_reply_to_uri != '' lets SQLite use the partial index
 	// posts_reply; without it this would scan every post on every insert.
@@ -155,7 +158,11 @@ func (tx *Tx) insertPost(ctx context.Context, id int64, p Post) (int64, error) {
 var ErrExists = fmt.Errorf("already exists")
 
 // SetPostURI sets the URI and URL of a local post once its id is known.
+// A conversation the post started (addToConversation) is renamed with it.
 func (tx *Tx) SetPostURI(ctx context.Context, id int64, uri, url string) error {
+	if _, err := tx.exec(ctx, `UPDATE conversations SET thread = ? WHERE thread = (SELECT uri FROM posts WHERE id = ?)`, uri, id); err != nil {
+		return err
+	}
 	_, err := tx.exec(ctx, `UPDATE posts SET uri = ?, url = ? WHERE id = ?`, uri, url, id)
 	return err
 }

@@ -133,6 +133,20 @@ func (s *API) renderEventOnce(ctx context.Context, e events.Event) (name string,
 		}
 		payload, ok, err = text(rn.notification(rn.list[0]))
 		return e.Kind, payload, ok, err
+	case events.Conversation:
+		c, err := s.DB.ConversationByID(ctx, e.ConversationID)
+		if errors.Is(err, store.ErrNotFound) {
+			return "", nil, false, nil
+		}
+		var out apiConversation
+		if err == nil {
+			out, err = s.renderConversation(ctx, c)
+		}
+		if err != nil {
+			return "", nil, false, err
+		}
+		payload, ok, err = text(out)
+		return e.Kind, payload, ok, err
 	case events.Update, events.StatusUpdate:
 		p, err := s.DB.PostByID(ctx, e.PostID)
 		if errors.Is(err, store.ErrNotFound) {
@@ -148,44 +162,10 @@ func (s *API) renderEventOnce(ctx context.Context, e events.Event) (name string,
 		if err != nil {
 			return "", nil, false, err
 		}
-		if e.Stream == events.Direct && e.Kind == events.Update {
-			payload, ok, err = text(s.conversationOf(ctx, p, st))
-			return "conversation", payload, ok, err
-		}
 		payload, ok, err = text(st)
 		return e.Kind, payload, ok, err
 	}
 	return "", nil, false, fmt.Errorf("unknown event kind %q", e.Kind)
-}
-
-// apiConversation is Mastodon's Conversation entity.
-type apiConversation struct {
-	ID         string       `json:"id"`
-	Unread     bool         `json:"unread"`
-	Accounts   []apiAccount `json:"accounts"`
-	LastStatus *APIStatus   `json:"last_status"`
-}
-
-// conversationOf makes the Conversation a direct post belongs to: its
-// participants other than the owner.
-//
-// Note: Mastodon's direct stream sends "conversation" events, not
-// "update". kith keeps no conversation rows, so the id is the post's own.
-func (s *API) conversationOf(ctx context.Context, p store.Post, st APIStatus) apiConversation {
-	c := apiConversation{ID: st.ID, Unread: p.AuthorID != s.DB.OwnerID(), Accounts: []apiAccount{}, LastStatus: &st}
-	if p.AuthorID != s.DB.OwnerID() {
-		c.Accounts = append(c.Accounts, st.Account)
-	}
-	var others []store.Actor
-	for _, m := range p.Mentions {
-		if a, err := s.DB.ActorByURI(ctx, m.ActorURI); err == nil && a.ID != s.DB.OwnerID() && a.ID != p.AuthorID {
-			others = append(others, a)
-		}
-	}
-	if accounts, err := s.renderAccounts(ctx, others); err == nil {
-		c.Accounts = append(c.Accounts, accounts...)
-	}
-	return c
 }
 
 // stillValid reports whether the stream's token still exists; streams

@@ -18,6 +18,7 @@ type Site struct {
 	Stylesheet string
 	// Counts shown as badges in the owner's nav; zero for visitors.
 	UnreadNotifications int
+	UnreadConversations int
 	FollowRequests      int
 }
 
@@ -33,6 +34,9 @@ func (s *Env) Site(r *http.Request) Site {
 		var err error
 		if v.UnreadNotifications, err = s.DB.UnreadNotifications(r.Context(), unreadCap); err != nil {
 			s.Logger.Warn("count unread notifications failed", "err", err)
+		}
+		if v.UnreadConversations, err = s.DB.UnreadConversations(r.Context()); err != nil {
+			s.Logger.Warn("count unread conversations failed", "err", err)
 		}
 		if v.FollowRequests, err = s.DB.CountFollowRequests(r.Context()); err != nil {
 			s.Logger.Warn("count follow requests failed", "err", err)

@@ -51,6 +51,7 @@ func TestBrowserA11y(t *testing.T) {
 	b.must("compose", map[string]any{"text": "Colours, **bold**, a #gradient and [a link](https://example.org/colours) in running text", "cw": cw, "image": testPNG(t), "alt": "red to teal"}, nil)
 	b.must("compose", map[string]any{"text": "More about the #gradient, without a warning"}, nil)
 	carolWritesToAlice(t, carol, alice)
+	carolWritesDirect(t, carol, alice)
 	b.must("act", map[string]any{"path": "/notifications", "text": "lovely colours", "action": "favourite"}, nil)
 	b.must("act", map[string]any{"path": "/notifications", "text": "lovely colours", "action": "bookmark"}, nil)
 	apiPostForm(t, alice.base, alice.token(t, "write:blocks"), "/api/v1/domain_blocks", map[string][]string{"domain": {"spam.example"}}, &map[string]any{})
@@ -67,6 +68,7 @@ func TestBrowserA11y(t *testing.T) {
 		{"home", "/home", false},
 		{"all", "/all", false},
 		{"notifications", "/notifications", false},
+		{"direct", "/direct", false},
 		{"compose", "/compose", false},
 		{"reply", "/compose?in_reply_to=" + id, false},
 		{"edit", "/compose?edit=" + id, false},

@@ -118,6 +118,7 @@ func hostileSurfaces(run hostileRun, x hostileExtras) []hostileSurface {
 	s := []hostileSurface{
 		{Key: "home", Path: "/home", Paged: true},
 		{Key: "notifications", Path: "/notifications", Paged: true},
+		{Key: "direct", Path: "/direct", Paged: true},
 		{Key: "blocks", Path: "/blocks"},
 		{Key: "following", Path: "/relationships?type=following"},
 		{Key: "profile", Path: "/@alice", Paged: true, Cases: boosted},

@@ -165,6 +165,7 @@ func apiPostForm(t *testing.T, base, token, path string, form url.Values, v any)
 func TestClientsFederation(t *testing.T) {
 	t.Run("Mastodon.py", testMastodonPyFederation)
 	t.Run("toot", testTootFederation)
+	t.Run("masto.js conversations", testMastoJSConversations)
 }
 
 // testMastodonPyFederation runs tests/clients/mastodonpy_fed.py against
