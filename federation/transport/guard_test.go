@@ -13,12 +13,13 @@ import (
 	"time"
 )
 
-// newTestClient returns a client whose dialer gives up after 100ms, so a
-// guard bug could not hang a test on an unroutable address.
+// newTestClient returns a client whose dialer gives up after 2s, so a
+// guard bug could not hang a test on an unroutable address. A loopback
+// dial on a loaded machine can take longer than 100ms.
 func newTestClient(t *testing.T, opts Options) *Client {
 	t.Helper()
 	c := New(opts)
-	c.guard.dialer.Timeout = 100 * time.Millisecond
+	c.guard.dialer.Timeout = 2 * time.Second
 	t.Cleanup(c.transport.CloseIdleConnections)
 	return c
 }
