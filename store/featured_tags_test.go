@@ -13,11 +13,13 @@ import (
 func TestFeaturedTags(t *testing.T) {
 	f := newFixture(t)
 	bob := f.actor("bob", "a.example")
-	at := func(days int) time.Time { return time.UnixMilli(1_700_000_000_000).Add(time.Duration(days) * 24 * time.Hour) }
+	at := func(days int) time.Time {
+		return time.UnixMilli(1_700_000_000_000).Add(time.Duration(days) * 24 * time.Hour)
+	}
 	f.post(f.localID, Post{Tags: []string{"go", "cats"}, PublishedAt: at(1)})
 	f.post(f.localID, Post{Tags: []string{"go"}, PublishedAt: at(3)})
 	f.post(f.localID, Post{Tags: []string{"go"}, PublishedAt: at(5), Visibility: Private}) // not counted: not listed
-	f.post(bob, Post{Tags: []string{"go", "cats"}, PublishedAt: at(9)})                   // not the owner's
+	f.post(bob, Post{Tags: []string{"go", "cats"}, PublishedAt: at(9)})                    // not the owner's
 
 	var goID, catsID int64
 	f.tx(func(tx *Tx) (err error) {
