@@ -28,7 +28,7 @@ func (f *Federation) ActorDocument(ctx context.Context) (ap.OutActor, error) {
 func (f *Federation) actorDocumentOf(a store.Actor) ap.OutActor {
 	doc := ap.OutActor{
 		ID: a.URI, Type: "Person", Following: a.Following, Followers: a.Followers, Inbox: a.Inbox, Outbox: a.Outbox,
-		Featured: a.Featured, PreferredUsername: a.Username, Name: a.DisplayName, Summary: a.Summary, URL: a.URL,
+		Featured: a.Featured, FeaturedTags: f.urls.FeaturedTags(), PreferredUsername: a.Username, Name: a.DisplayName, Summary: a.Summary, URL: a.URL,
 		ManuallyApprovesFollowers: a.Locked, Discoverable: a.Discoverable, Indexable: a.Discoverable,
 		Published: formatTime(a.PublishedAt), AlsoKnownAs: a.AlsoKnownAs, MovedTo: a.MovedTo,
 		PublicKey: ap.OutPublicKey{ID: a.KeyID, Owner: a.URI, PublicKeyPem: a.PublicKeyPEM},

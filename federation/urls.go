@@ -61,6 +61,10 @@ func (u URLs) Following() string { return u.Actor() + "/following" }
 // Featured is the owner's pinned posts collection.
 func (u URLs) Featured() string { return u.Actor() + "/collections/featured" }
 
+// FeaturedTags is the owner's featured hashtags collection (Mastodon's
+// path for it).
+func (u URLs) FeaturedTags() string { return u.Actor() + "/collections/tags" }
+
 // Profile is the owner's HTML profile page.
 func (u URLs) Profile() string { return u.base + "/@" + u.username }
 

@@ -129,6 +129,17 @@ func (s *Server) handleFeatured(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// handleFeaturedTags serves the owner's featured hashtags (the actor's
+// featuredTags).
+func (s *Server) handleFeaturedTags(w http.ResponseWriter, r *http.Request) error {
+	doc, err := s.Fed.FeaturedTagsCollection(r.Context())
+	if err != nil {
+		return err
+	}
+	core.WriteActivityJSON(w, http.StatusOK, doc)
+	return nil
+}
+
 // handlePostDocument serves a local post as a Note, or sends a browser to
 // its page.
 func (s *Server) handlePostDocument(w http.ResponseWriter, r *http.Request) error {

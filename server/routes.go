@@ -40,6 +40,7 @@ func (s *Server) routes() http.Handler {
 		r.Get("/followers", plain(s.handleFollowCollection))
 		r.Get("/following", plain(s.handleFollowCollection))
 		r.Get("/collections/featured", plain(s.handleFeatured))
+		r.Get("/collections/tags", plain(s.handleFeaturedTags))
 		r.Get("/statuses/{id}", plain(s.handlePostDocument))
 		r.Get("/statuses/{id}/activity", plain(s.handleCreateActivity))
 		r.Get("/statuses/{id}/replies", plain(s.handleReplies))

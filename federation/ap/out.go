@@ -225,6 +225,7 @@ type OutCollection struct {
 	Prev         string `json:"prev,omitempty"`
 	PartOf       string `json:"partOf,omitempty"`
 	OrderedItems []any  `json:"orderedItems,omitempty"`
+	Items        []any  `json:"items,omitempty"` // an unordered Collection's
 }
 
 // FormatTime writes a timestamp the way Mastodon does: UTC, whole seconds,
