@@ -25,7 +25,6 @@ const (
 	maxPollOptionChars  = 50
 	minPollExpiration   = 300
 	maxPollExpiration   = 2678400
-	maxFeaturedTags     = 10
 	instanceDescription = "A single-person fediverse server running kith."
 	// sourceURL is where kith's source is published; there is no public
 	// address yet, and a made-up one would send people nowhere.
@@ -155,7 +154,7 @@ func (s *API) HandleInstanceV1(w http.ResponseWriter, r *http.Request) error {
 		Stats:     map[string]int{"user_count": 1, "status_count": f.statuses, "domain_count": f.domains},
 		Thumbnail: &f.owner.Header, Languages: []string{}, ContactAccount: f.owner, Rules: []any{},
 	}
-	out.Configuration.Accounts = map[string]int{"max_featured_tags": maxFeaturedTags}
+	out.Configuration.Accounts = map[string]int{"max_featured_tags": store.MaxFeaturedTags}
 	out.Configuration.Statuses = statusesConfig()
 	out.Configuration.MediaAttachments = mediaConfig()
 	out.Configuration.Polls = pollsConfig()
@@ -218,7 +217,7 @@ func (s *API) HandleInstanceV2(w http.ResponseWriter, r *http.Request) error {
 		Configuration: instanceV2Config{
 			URLs:             map[string]string{"streaming": s.streamingURL()},
 			Vapid:            map[string]string{"public_key": s.Fed.VAPIDPublicKey()},
-			Accounts:         map[string]int{"max_featured_tags": maxFeaturedTags, "max_pinned_statuses": 5},
+			Accounts:         map[string]int{"max_featured_tags": store.MaxFeaturedTags, "max_pinned_statuses": 5},
 			Statuses:         statusesConfig(),
 			MediaAttachments: mediaConfig(),
 			Polls:            pollsConfig(),

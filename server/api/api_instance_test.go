@@ -93,7 +93,7 @@ func TestInstanceV1(t *testing.T) {
 func TestEmptyListEndpoints(t *testing.T) {
 	in := servertest.New(t, nil)
 	c := newTokenClient(t, in, "read")
-	for _, path := range []string{"/api/v1/instance/activity", "/api/v1/instance/rules", "/api/v1/custom_emojis",
+	for _, path := range []string{"/api/v1/instance/rules", "/api/v1/custom_emojis",
 		"/api/v1/announcements", "/api/v1/trends", "/api/v1/trends/tags", "/api/v1/trends/statuses", "/api/v1/trends/links",
 		"/api/v1/directory", "/api/v1/conversations", "/api/v1/suggestions", "/api/v2/suggestions", "/api/v1/featured_tags",
 		"/api/v1/notifications/requests"} {

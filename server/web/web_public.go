@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,6 +39,18 @@ type ProfilePage struct {
 	Pages    core.Pagination
 	// HideNetwork hides the follower and following counts from visitors.
 	HideNetwork bool
+	// FeaturedTags are the hashtags the owner features; Tagged, when set,
+	// is the one whose posts alone the page lists.
+	FeaturedTags []FeaturedTagView
+	Tagged       string
+}
+
+// FeaturedTagView is one featured hashtag on the profile.
+type FeaturedTagView struct {
+	Name     string // without '#'
+	URL      string // the profile showing only its posts
+	Statuses int
+	LastPost string // the date of its newest post, "" before any
 }
 
 // HandleRoot sends the signed-in owner to their home timeline and shows
@@ -71,6 +84,22 @@ func (s *Web) HandleProfile(w http.ResponseWriter, r *http.Request) error {
 	return s.renderProfile(w, r)
 }
 
+// HandleProfileTagged serves /@{username}/tagged/{tag}: the profile
+// listing only the posts with a hashtag, where a featured tag leads (as
+// in Mastodon).
+func (s *Web) HandleProfileTagged(w http.ResponseWriter, r *http.Request) error {
+	tag := strings.ToLower(core.PathParam(r, "tag"))
+	if !s.isOwnerName(core.PathParam(r, "username")) || !validTag(tag) {
+		return store.ErrNotFound
+	}
+	v, err := s.profileView(r.Context(), r, tag)
+	if err != nil {
+		return err
+	}
+	s.Render(w, r, http.StatusOK, "profile", v)
+	return nil
+}
+
 func (s *Web) isOwnerName(name string) bool {
 	return strings.EqualFold(name, s.Fed.URLs().Username())
 }
@@ -95,7 +124,7 @@ func (s *Web) webViewerID(r *http.Request) int64 {
 
 func (s *Web) renderProfile(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	v, err := s.profileView(ctx, r)
+	v, err := s.profileView(ctx, r, "")
 	if err != nil {
 		return err
 	}
@@ -103,7 +132,9 @@ func (s *Web) renderProfile(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Web) profileView(ctx context.Context, r *http.Request) (ProfilePage, error) {
+// profileView is the profile page; tagged, when set, lists only the
+// posts with that hashtag, without the pinned ones.
+func (s *Web) profileView(ctx context.Context, r *http.Request, tagged string) (ProfilePage, error) {
 	owner, err := s.DB.LocalActor(ctx)
 	if errors.Is(err, store.ErrNotFound) {
 		return ProfilePage{}, core.Refuse(http.StatusServiceUnavailable, "This server has no owner account yet. Run 'kith init' or restart 'kith serve'.")
@@ -115,7 +146,10 @@ func (s *Web) profileView(ctx context.Context, r *http.Request) (ProfilePage, er
 	if err != nil {
 		return ProfilePage{}, err
 	}
-	v := ProfilePage{Site: s.Site(r), Account: accounts[0]}
+	v := ProfilePage{Site: s.Site(r), Account: accounts[0], Tagged: tagged}
+	if v.FeaturedTags, err = s.featuredTagViews(ctx); err != nil {
+		return ProfilePage{}, err
+	}
 	hidden, _ := s.DB.Setting(ctx, "hide_network")
 	v.HideNetwork = hidden == "true" && !v.Site.SignedIn
 	if owner.MovedTo != "" {
@@ -127,16 +161,16 @@ func (s *Web) profileView(ctx context.Context, r *http.Request) (ProfilePage, er
 		}
 	}
 	maxID, _ := strconv.ParseInt(r.URL.Query().Get("max_id"), 10, 64)
-	opts := store.AccountOptions{ViewerID: s.webViewerID(r), Visibilities: visibleTo(r)}
+	opts := store.AccountOptions{ViewerID: s.webViewerID(r), Visibilities: visibleTo(r), Tagged: tagged}
 	var pinned []store.Post
-	if maxID == 0 {
+	if maxID == 0 && tagged == "" {
 		pinOpts := opts
 		pinOpts.Pinned = true
 		if pinned, err = s.DB.AccountStatuses(ctx, owner.ID, store.Page{Limit: store.MaxLimit}, pinOpts); err != nil {
 			return ProfilePage{}, err
 		}
 		pinned = slices.DeleteFunc(pinned, func(p store.Post) bool { return p.ReblogOfID != 0 })
-	} else {
+	} else if maxID != 0 {
 		v.Pages.Prev = r.URL.Path
 	}
 	posts, err := s.DB.AccountStatuses(ctx, owner.ID, store.Page{MaxID: maxID, Limit: ProfilePageSize}, opts)
@@ -160,6 +194,22 @@ func (s *Web) profileView(ctx context.Context, r *http.Request) (ProfilePage, er
 	}
 	v.Meta = s.profileMeta(owner, v.Account)
 	return v, nil
+}
+
+func (s *Web) featuredTagViews(ctx context.Context) ([]FeaturedTagView, error) {
+	tags, err := s.DB.FeaturedTags(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]FeaturedTagView, 0, len(tags))
+	for _, t := range tags {
+		v := FeaturedTagView{Name: t.Name, URL: "/@" + s.Fed.URLs().Username() + "/tagged/" + url.PathEscape(t.Name), Statuses: t.StatusesCount}
+		if !t.LastStatusAt.IsZero() {
+			v.LastPost = t.LastStatusAt.UTC().Format("2 January 2006")
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 func (s *Web) profileMeta(owner store.Actor, a AccountView) pageMeta {
