@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 )
@@ -32,6 +33,7 @@ type Config struct {
 	Media      Media      `toml:"media"`
 	Log        Log        `toml:"log"`
 	Theme      Theme      `toml:"theme"`
+	Instance   Instance   `toml:"instance"`
 
 	// File is the path the config was read from; empty for the built-in
 	// default.
@@ -97,6 +99,31 @@ type Theme struct {
 	Variables map[string]string `toml:"variables"`
 }
 
+// Instance holds the [instance] table: what the about page and the
+// Mastodon API's instance entities say about this server. All of it is
+// plain text; SIGHUP applies it.
+type Instance struct {
+	// Description says what the server is; empty means the owner's bio.
+	Description string `toml:"description"`
+	// ShortDescription is the one-line summary some apps show; empty
+	// means Description.
+	ShortDescription string `toml:"short_description"`
+	// ContactEmail is where to write about the server; optional.
+	ContactEmail string `toml:"contact_email"`
+	// Rules are the server's rules, in order.
+	Rules []string `toml:"rules"`
+}
+
+// Limits of the [instance] values: Mastodon's for a rule, and room enough
+// for the rest.
+const (
+	MaxRuleChars             = 300
+	MaxRules                 = 50
+	MaxDescriptionChars      = 5000
+	MaxShortDescriptionChars = 500
+	MaxContactEmailChars     = 254
+)
+
 // TLS modes.
 const (
 	TLSAuto  = "auto"
@@ -124,6 +151,7 @@ func Default() Config {
 		Media:      Media{RemoteCacheDays: 7, RemoteMaxBytes: 40 << 20},
 		Log:        Log{Level: "info", Format: "text"},
 		Theme:      Theme{Name: "default", Variables: map[string]string{}},
+		Instance:   Instance{Rules: []string{}},
 	}
 }
 
@@ -342,7 +370,44 @@ func (c Config) problems() []Problem {
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		add("log.format", `%q is not "text" or "json"`, c.Log.Format)
 	}
+	ps = append(ps, c.Instance.problems()...)
 	return append(ps, c.Theme.problems()...)
+}
+
+func (in Instance) problems() []Problem {
+	var ps []Problem
+	add := func(key, format string, args ...any) {
+		ps = append(ps, Problem{key, fmt.Sprintf(format, args...)})
+	}
+	for _, f := range []struct {
+		key, value string
+		max        int
+	}{
+		{"instance.description", in.Description, MaxDescriptionChars},
+		{"instance.short_description", in.ShortDescription, MaxShortDescriptionChars},
+	} {
+		if n := utf8.RuneCountInString(f.value); n > f.max {
+			add(f.key, "is %d characters long; at most %d", n, f.max)
+		}
+	}
+	if e := in.ContactEmail; e != "" {
+		local, domain, ok := strings.Cut(e, "@")
+		if !ok || local == "" || domain == "" || strings.ContainsAny(e, " \t\r\n<>,;\"") || strings.Contains(domain, "@") || len(e) > MaxContactEmailChars {
+			add("instance.contact_email", "%q is not an email address (write name@example.org)", e)
+		}
+	}
+	if len(in.Rules) > MaxRules {
+		add("instance.rules", "has %d rules; at most %d", len(in.Rules), MaxRules)
+	}
+	for i, r := range in.Rules {
+		switch n := utf8.RuneCountInString(r); {
+		case strings.TrimSpace(r) == "":
+			add("instance.rules", "rule %d is empty", i+1)
+		case n > MaxRuleChars:
+			add("instance.rules", "rule %d is %d characters long; at most %d", i+1, n, MaxRuleChars)
+		}
+	}
+	return ps
 }
 
 func parsePrefix(s string) (netip.Prefix, error) {

@@ -63,6 +63,14 @@ func TestParseErrors(t *testing.T) {
 		{"variable injects a rule", "[theme.variables]\naccent = \"red; } body { display: none\"\n", 2, "theme.variables.accent", "one SCSS value"},
 		{"variable with a comment", "[theme.variables]\naccent = \"red // x\"\n", 2, "theme.variables.accent", "one SCSS value"},
 		{"empty variable", "[theme.variables]\nradius = \" \"\n", 2, "theme.variables.radius", "empty"},
+		{"empty rule", "[instance]\nrules = [\"Be kind.\", \" \"]\n", 2, "instance.rules", "rule 2 is empty"},
+		{"long rule", "[instance]\n\nrules = [\"" + strings.Repeat("é", MaxRuleChars+1) + "\"]\n", 3, "instance.rules", "rule 1 is 301 characters long; at most 300"},
+		{"too many rules", "[instance]\nrules = [" + strings.Repeat("\"r\", ", MaxRules) + "\"r\"]\n", 2, "instance.rules", "has 51 rules; at most 50"},
+		{"bad contact email", "[instance]\ncontact_email = \"admin at example.org\"\n", 2, "instance.contact_email", "not an email address"},
+		{"email with two @", "[instance]\ncontact_email = \"a@b@example.org\"\n", 2, "instance.contact_email", "not an email address"},
+		{"long description", "[instance]\ndescription = \"" + strings.Repeat("x", MaxDescriptionChars+1) + "\"\n", 2, "instance.description", "at most 5000"},
+		{"long short description", "[instance]\nshort_description = \"" + strings.Repeat("x", MaxShortDescriptionChars+1) + "\"\n", 2, "instance.short_description", "at most 500"},
+		{"rules not a list", "[instance]\nrules = \"Be kind.\"\n", 2, "instance.rules", "must be"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -212,5 +220,26 @@ func TestLoadMissingFile(t *testing.T) {
 	_, err := Load(filepath.Join(t.TempDir(), "nope.toml"))
 	if !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("err = %v, want ErrNotExist", err)
+	}
+}
+
+func TestInstanceTable(t *testing.T) {
+	cfg, err := Parse("kith.toml", []byte(`[instance]
+description = "A quiet place."
+contact_email = "admin@example.org"
+rules = ["Be kind.", "No advertising."]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Instance{Description: "A quiet place.", ContactEmail: "admin@example.org", Rules: []string{"Be kind.", "No advertising."}}
+	if !reflect.DeepEqual(cfg.Instance, want) {
+		t.Errorf("[instance] = %+v, want %+v", cfg.Instance, want)
+	}
+	if keys := RestartKeys(Default(), cfg); len(keys) != 0 {
+		t.Errorf("changing [instance] needs a restart of %v; SIGHUP should apply it", keys)
+	}
+	if got := Applied(Default(), cfg).Instance; !reflect.DeepEqual(got, want) {
+		t.Errorf("after SIGHUP [instance] = %+v, want %+v", got, want)
 	}
 }
