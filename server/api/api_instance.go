@@ -1,9 +1,11 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"html"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"kith/server/core"
@@ -52,9 +54,11 @@ func (s *API) streamingURL() string {
 
 // instanceFacts are what both instance versions report.
 type instanceFacts struct {
-	title, description string
-	owner              apiAccount
-	statuses, domains  int
+	title, description, short string
+	email                     string
+	rules                     []apiRule
+	owner                     apiAccount
+	statuses, domains         int
 }
 
 func (s *API) instanceFacts(ctx context.Context) (instanceFacts, error) {
@@ -70,12 +74,74 @@ func (s *API) instanceFacts(ctx context.Context) (instanceFacts, error) {
 	if err != nil {
 		return instanceFacts{}, err
 	}
+	in := s.Config().Instance
 	f := instanceFacts{title: s.Config().Domain(), description: instanceDescription, owner: acct,
-		statuses: acct.StatusesCount, domains: len(domains)}
+		statuses: acct.StatusesCount, domains: len(domains), email: in.ContactEmail, rules: rulesOf(in.Rules)}
 	if bio := strings.TrimSpace(store.PlainText(owner.Summary)); bio != "" {
 		f.description = bio
 	}
+	if d := strings.TrimSpace(in.Description); d != "" {
+		f.description = d
+	}
+	f.short = cmp.Or(strings.TrimSpace(in.ShortDescription), f.description)
 	return f, nil
+}
+
+// apiRule is Mastodon's Rule. kith's rules come from the config, numbered
+// in their order; they have no hint.
+type apiRule struct {
+	ID   string `json:"id"`
+	Text string `json:"text"`
+	Hint string `json:"hint"`
+}
+
+func rulesOf(rules []string) []apiRule {
+	out := make([]apiRule, 0, len(rules))
+	for i, r := range rules {
+		out = append(out, apiRule{ID: strconv.Itoa(i + 1), Text: strings.TrimSpace(r)})
+	}
+	return out
+}
+
+// HandleInstanceRules answers GET /api/v1/instance/rules.
+func (s *API) HandleInstanceRules(w http.ResponseWriter, r *http.Request) error {
+	core.WriteAPI(w, http.StatusOK, rulesOf(s.Config().Instance.Rules))
+	return nil
+}
+
+// activityWeeks is how many weeks /api/v1/instance/activity reports, as
+// Mastodon.
+const activityWeeks = 12
+
+// apiWeek is one week of Mastodon's instance activity; the numbers are
+// strings, as Mastodon sends them.
+type apiWeek struct {
+	Week          string `json:"week"` // its Monday 00:00 UTC, Unix seconds
+	Statuses      string `json:"statuses"`
+	Logins        string `json:"logins"`
+	Registrations string `json:"registrations"`
+}
+
+// HandleInstanceActivity answers GET /api/v1/instance/activity: twelve
+// weeks, this one first. statuses counts the owner's posts; logins is 1
+// for a week the owner was seen in (store.WeekActivity says how that is
+// known) and 0 otherwise; nobody registers on a single-person server.
+func (s *API) HandleInstanceActivity(w http.ResponseWriter, r *http.Request) error {
+	weeks, err := s.DB.WeeklyActivity(r.Context(), s.Opts.Now(), activityWeeks)
+	if err != nil {
+		return err
+	}
+	out := make([]apiWeek, 0, len(weeks))
+	for _, wk := range weeks {
+		logins := "0"
+		if wk.SignedIn {
+			logins = "1"
+		}
+		out = append(out, apiWeek{Week: strconv.FormatInt(wk.Start.Unix(), 10), Statuses: strconv.Itoa(wk.Statuses),
+			Logins: logins, Registrations: "0"})
+	}
+	core.WriteAPI(w, http.StatusOK, out)
+	return nil
 }
 
 type instanceStatusesConfig struct {
@@ -139,7 +205,7 @@ type apiInstanceV1 struct {
 		Polls            instancePollsConfig    `json:"polls"`
 	} `json:"configuration"`
 	ContactAccount apiAccount `json:"contact_account"`
-	Rules          []any      `json:"rules"`
+	Rules          []apiRule  `json:"rules"`
 }
 
 // HandleInstanceV1 answers GET /api/v1/instance.
@@ -149,10 +215,10 @@ func (s *API) HandleInstanceV1(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out := apiInstanceV1{
-		URI: s.Config().Domain(), Title: f.title, ShortDescription: f.description, Description: f.description,
+		URI: s.Config().Domain(), Title: f.title, ShortDescription: f.short, Description: f.description, Email: f.email,
 		Version: s.versionString(), URLs: map[string]string{"streaming_api": s.streamingURL()},
 		Stats:     map[string]int{"user_count": 1, "status_count": f.statuses, "domain_count": f.domains},
-		Thumbnail: &f.owner.Header, Languages: []string{}, ContactAccount: f.owner, Rules: []any{},
+		Thumbnail: &f.owner.Header, Languages: []string{}, ContactAccount: f.owner, Rules: f.rules,
 	}
 	out.Configuration.Accounts = map[string]int{"max_featured_tags": store.MaxFeaturedTags}
 	out.Configuration.Statuses = statusesConfig()
@@ -182,7 +248,7 @@ type apiInstanceV2 struct {
 		Email   string     `json:"email"`
 		Account apiAccount `json:"account"`
 	} `json:"contact"`
-	Rules []any `json:"rules"`
+	Rules []apiRule `json:"rules"`
 }
 
 type instanceV2Config struct {
@@ -212,8 +278,8 @@ func (s *API) HandleInstanceV2(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := apiInstanceV2{
 		Domain: s.Config().Domain(), Title: f.title, Version: s.versionString(), SourceURL: sourceURL,
-		Description: f.description, Usage: map[string]any{"users": map[string]int{"active_month": 1}},
-		Icon: []any{}, Languages: []string{}, APIVersions: map[string]int{"mastodon": 2}, Rules: []any{},
+		Description: f.short, Usage: map[string]any{"users": map[string]int{"active_month": 1}},
+		Icon: []any{}, Languages: []string{}, APIVersions: map[string]int{"mastodon": 2}, Rules: f.rules,
 		Configuration: instanceV2Config{
 			URLs:             map[string]string{"streaming": s.streamingURL()},
 			Vapid:            map[string]string{"public_key": s.Fed.VAPIDPublicKey()},
@@ -226,6 +292,7 @@ func (s *API) HandleInstanceV2(w http.ResponseWriter, r *http.Request) error {
 	}
 	out.Thumbnail.URL = f.owner.Header
 	out.Contact.Account = f.owner
+	out.Contact.Email = f.email
 	core.WriteAPI(w, http.StatusOK, out)
 	return nil
 }
@@ -247,7 +314,7 @@ func (s *API) HandleExtendedDescription(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	core.WriteAPI(w, http.StatusOK, map[string]any{"updated_at": core.APITime(s.Opts.Now()), "content": "<p>" + html.EscapeString(f.description) + "</p>"})
+	core.WriteAPI(w, http.StatusOK, map[string]any{"updated_at": core.APITime(s.Opts.Now()), "content": paragraphs(f.description)})
 	return nil
 }
 
@@ -261,6 +328,18 @@ func (s *API) HandlePreferences(w http.ResponseWriter, r *http.Request) {
 		"reading:expand:media":       "default",
 		"reading:expand:spoilers":    false,
 	})
+}
+
+// paragraphs writes plain text as HTML: a paragraph for each block
+// between blank lines, a line break for each other newline.
+func paragraphs(text string) string {
+	var b strings.Builder
+	for _, p := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n") {
+		if p = strings.TrimSpace(p); p != "" {
+			b.WriteString("<p>" + strings.ReplaceAll(html.EscapeString(p), "\n", "<br>") + "</p>")
+		}
+	}
+	return b.String()
 }
 
 func nonNilStrings(s []string) []string {
