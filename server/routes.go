@@ -60,6 +60,7 @@ func (s *Server) routes() http.Handler {
 		r.Get("/@{username}/following", page(s.web.HandleFollowsPage))
 		r.Get("/@{username}/tagged/{tag}", page(s.web.HandleProfileTagged))
 		r.Get("/tags/{tag}", page(s.web.HandleTagPage))
+		r.Get("/about", page(s.web.HandleAbout))
 		r.Get("/remote_follow", s.web.HandleRemoteFollow(remote))
 		r.Get("/interact/{id}", page(s.web.HandleInteract(remote)))
 		r.Get("/login", s.web.HandleLoginForm)

@@ -21,8 +21,9 @@ import (
 var templateZeroViews = map[string]any{
 	// Foundation and public pages.
 	"error": core.ErrorPage{},
+	"about": web.AboutPage{Description: []string{""}, Rules: []string{""}, ContactEmail: "a@b.example"},
 	"login": web.LoginPage{},
-	"profile": web.ProfilePage{Pinned: []web.StatusView{{}}, Statuses: []web.StatusView{{}}, MovedTo: &web.AccountView{},
+	"profile": web.ProfilePage{Pinned: []web.StatusView{{}}, Statuses: []web.StatusView{{}}, MovedTo: &web.AccountView{}, FeaturedTags: []web.FeaturedTagView{{LastPost: "x"}},
 		Account: web.AccountView{Fields: []web.FieldView{{}, {Link: "https://example.org"}}}},
 	"status_page":   web.StatusPage{Ancestors: []web.StatusView{{}}, Descendants: []web.StatusView{{}}},
 	"tag":           web.TagPage{Statuses: []web.StatusView{{}}},

@@ -35,7 +35,8 @@ type a11yPage struct {
 // built-in theme (switched by SIGHUP as TestBrowserThemes does), with
 // content on them: a post with a content warning, Markdown, a hashtag, a
 // link and an image with alt text; a remote account that follows,
-// mentions and is favourited and bookmarked; a domain block. Each
+// mentions and is favourited and bookmarked; a domain block; a featured
+// hashtag; the [instance] description, contact and rules. Each
 // violation fails the test with its rule, impact, the elements' selectors,
 // the page and the theme. It also checks what axe leaves to people: every
 // page has a heading, kith's own hashtag links stay in the tab, an
@@ -55,6 +56,13 @@ func TestBrowserA11y(t *testing.T) {
 	b.must("act", map[string]any{"path": "/notifications", "text": "lovely colours", "action": "favourite"}, nil)
 	b.must("act", map[string]any{"path": "/notifications", "text": "lovely colours", "action": "bookmark"}, nil)
 	apiPostForm(t, alice.base, alice.token(t, "write:blocks"), "/api/v1/domain_blocks", map[string][]string{"domain": {"spam.example"}}, &map[string]any{})
+	apiPostForm(t, alice.base, alice.token(t, "write:accounts"), "/api/v1/featured_tags", map[string][]string{"name": {"gradient"}}, &map[string]any{})
+	// The about page with everything it can show; SIGHUP applies it.
+	cfg += "\n[instance]\ndescription = \"Colours and gradients.\"\ncontact_email = \"alice@example.org\"\nrules = [\"Be kind.\", \"Describe your images.\"]\n"
+	if err := os.WriteFile(alice.cfg, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	reload(t, alice.proc)
 
 	var post browserStatus
 	b.must("status", map[string]any{"path": "/@alice", "text": cw}, &post)
@@ -86,6 +94,8 @@ func TestBrowserA11y(t *testing.T) {
 	pages = append(pages, settingsPages(t, b)...)
 	pages = append(pages, []a11yPage{
 		{"profile", "/@alice", true},
+		{"profile by featured tag", "/@alice/tagged/gradient", true},
+		{"about", "/about", true},
 		{"permalink", "/@alice/" + id, true},
 		{"tag", "/tags/gradient", true},
 		{"public followers", "/@alice/followers", true},
