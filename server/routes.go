@@ -20,8 +20,23 @@ func (s *Server) routes() http.Handler {
 	r.Use(s.recoverPanics, s.realIP, s.logRequests, s.securityHeaders, apiCORS, limitBodies)
 
 	r.Get("/healthz", s.handleHealth)
-	r.Get("/static/theme-{hash}.css", s.handleTheme)
-	r.Handle("/static/*", s.StaticFiles())
+
+	// Files: kith's own (theme, scripts, default avatar and header),
+	// uploads and their previews, cached remote media and emoji. Any
+	// origin may load them (core.FileCORS), as web clients on other
+	// origins do with every URL an API entity carries.
+	r.Group(func(r chi.Router) {
+		r.Use(core.FileCORS)
+		r.Get("/static/theme-{hash}.css", s.handleTheme)
+		r.Handle("/static/*", s.StaticFiles())
+		for _, path := range []string{"/media/*", "/media/remote/{mac}/{src}"} {
+			r.Options(path, http.NotFound) // core.FileCORS answers preflights
+		}
+		r.Get("/media/*", s.HandleMediaFile)
+		r.Head("/media/*", s.HandleMediaFile)
+		r.Get("/media/remote/{mac}/{src}", s.HandleRemoteMedia)
+		r.Head("/media/remote/{mac}/{src}", s.HandleRemoteMedia)
+	})
 
 	// Discovery and ActivityPub: thin handlers over federation.
 	r.Get("/.well-known/webfinger", s.handleWebFinger)
@@ -172,8 +187,6 @@ func (s *Server) routes() http.Handler {
 	// Mastodon API: accounts and statuses (api/api_accounts*.go,
 	// api_statuses*.go). Reads Mastodon serves without a token use
 	// PublicOrScope; the rest need an owner token with the scope.
-	r.Get("/media/*", s.HandleMediaFile)
-	r.Get("/media/remote/{mac}/{src}", s.HandleRemoteMedia)
 	r.Group(func(r chi.Router) {
 		r.Use(s.APIAuth)
 		pub := func(scope string) func(http.Handler) http.Handler { return s.PublicOrScope(scope) }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"kith/federation/ap"
+	"kith/media"
 	"kith/server/core"
 	"kith/store"
 )
@@ -300,7 +301,24 @@ func apiPollOf(postID int64, poll store.Poll, ownVotes []int, now time.Time) api
 	return out
 }
 
+// localPreview is a local attachment's small preview (the JPEG or PNG
+// made when it was uploaded), when its file has one.
+func (s *API) localPreview(a store.Attachment) (string, bool) {
+	base := s.Config().Server.URL + "/media/"
+	name, ok := strings.CutPrefix(a.URL, base)
+	if !ok {
+		return "", false
+	}
+	thumb, ok := s.MediaFiles().ThumbnailOf(name)
+	if !ok {
+		return "", false
+	}
+	return base + thumb, true
+}
+
 // apiMediaOf renders an attachment. Its type comes from its media type.
+// A local attachment's preview_url is its small preview, in a status as
+// in the upload's answer, so an app sees one attachment.
 func (s *API) apiMediaOf(a store.Attachment, local bool) apiMediaAttachment {
 	typ := "unknown"
 	switch {
@@ -318,6 +336,13 @@ func (s *API) apiMediaOf(a store.Attachment, local bool) apiMediaAttachment {
 	if u != "" {
 		out.URL, out.PreviewURL = &u, &u
 	}
+	preview, hasPreview := "", false
+	if local {
+		preview, hasPreview = s.localPreview(a)
+	}
+	if hasPreview {
+		out.PreviewURL = &preview
+	}
 	if remote := ap.HTTPURL(a.URL); !local && remote != "" {
 		out.RemoteURL = &remote
 	}
@@ -334,6 +359,15 @@ func (s *API) apiMediaOf(a store.Attachment, local bool) apiMediaAttachment {
 			"aspect": float64(a.Width) / float64(a.Height)}
 		out.Meta["original"] = size
 		out.Meta["small"] = size
+		if hasPreview {
+			pw, ph := media.FitInside(a.Width, a.Height, media.UploadLimits.ThumbSide)
+			out.Meta["small"] = map[string]any{"width": pw, "height": ph, "size": itoa(pw) + "x" + itoa(ph), "aspect": float64(pw) / float64(ph)}
+		}
+	}
+	if local && a.MediaType == "image/gif" {
+		// Note: Mastodon's "gifv" is an MP4 video; kith keeps the GIF,
+		// which apps show as an image.
+		out.Type = "image"
 	}
 	if a.FocusX != 0 || a.FocusY != 0 {
 		out.Meta["focus"] = map[string]float64{"x": a.FocusX, "y": a.FocusY}

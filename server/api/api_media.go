@@ -5,7 +5,6 @@ import (
 	"mime/multipart"
 	"net/http"
 
-	"kith/media"
 	"kith/server/core"
 	"kith/store"
 )
@@ -63,34 +62,12 @@ func (s *API) HandleUploadMedia(slots core.UploadSlots) core.Failing {
 	}
 }
 
-// previewURLOf is the preview's URL for an upload's file.
-func (s *API) previewURLOf(u store.Upload) string {
-	if u.Path == "" {
-		return u.URL
-	}
-	if name, ok := s.MediaFiles().ThumbnailOf(u.Path); ok {
-		return s.Config().Server.URL + "/media/" + name
-	}
-	return u.URL
-}
-
-// apiUploadOf renders an upload as a MediaAttachment, with its preview.
+// apiUploadOf renders an upload as a MediaAttachment: as the status it
+// joins will show it, with no URLs until it is ready.
 func (s *API) apiUploadOf(u store.Upload) apiMediaAttachment {
 	out := s.apiMediaOf(u.Attachment, true)
 	if u.State != store.UploadReady {
 		out.URL, out.PreviewURL = nil, nil
-		return out
-	}
-	preview := s.previewURLOf(u)
-	out.PreviewURL = &preview
-	if u.Width > 0 && u.Height > 0 {
-		pw, ph := media.FitInside(u.Width, u.Height, media.UploadLimits.ThumbSide)
-		out.Meta["small"] = map[string]any{"width": pw, "height": ph, "size": itoa(pw) + "x" + itoa(ph), "aspect": float64(pw) / float64(ph)}
-	}
-	if u.MediaType == "image/gif" {
-		// Note: Mastodon's "gifv" is an MP4 video; kith keeps the GIF,
-		// which apps show as an image.
-		out.Type = "image"
 	}
 	return out
 }

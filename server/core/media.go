@@ -171,3 +171,25 @@ func (s *Env) HandleMediaFile(w http.ResponseWriter, r *http.Request) {
 	}
 	serveMedia(w, r, f, ctype)
 }
+
+// FileCORS lets pages on other origins use every file the API points at:
+// avatars and headers (kith's defaults under /static/ too), uploaded
+// media and their previews, cached remote media and emoji. Web clients
+// served from elsewhere load them with fetch or <img crossorigin>, and
+// without this header the browser refuses each one. No cookie is read
+// here, so any origin may; preflights are answered here.
+func FileCORS(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", "*")
+		if r.Method == http.MethodOptions {
+			h.Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
+			h.Set("Access-Control-Allow-Headers", "Range")
+			h.Set("Access-Control-Max-Age", "86400")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		h.Set("Access-Control-Expose-Headers", "Content-Range, Accept-Ranges")
+		next.ServeHTTP(w, r)
+	})
+}
