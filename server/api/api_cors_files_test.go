@@ -1,4 +1,4 @@
-package server
+package api_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"kith/config"
 	"kith/server/core"
+	"kith/server/servertest"
 	"kith/store"
 )
 
@@ -43,34 +44,34 @@ func fileURLs(v any, inMedia bool, out map[string]bool) {
 // emoji) answers a cross-origin GET with Access-Control-Allow-Origin, as a
 // web client on another origin needs.
 func TestEveryEntityFileIsCrossOrigin(t *testing.T) {
-	pic := testPNG(t, 16, 16)
+	pic := servertest.PNG(t, 16, 16)
 	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "image/png")
 		w.Write(pic)
 	}))
 	defer origin.Close()
-	in := newInstance(t, func(c *config.Config) { c.Federation.AllowPrivateAddresses = true })
+	in := servertest.New(t, func(c *config.Config) { c.Federation.AllowPrivateAddresses = true })
 	ctx := context.Background()
 	c := newTokenClient(t, in, "read write")
 
 	// The owner (default avatar and header) posts a picture.
-	up := c.mustCall(t, 200, "POST", "/api/v2/media", multipartBody{files: map[string][]byte{"file": testPNG(t, 1200, 900)}}).object(t)
+	up := c.mustCall(t, 200, "POST", "/api/v2/media", multipartBody{files: map[string][]byte{"file": servertest.PNG(t, 1200, 900)}}).object(t)
 	c.mustCall(t, 200, "POST", "/api/v1/statuses", map[string]any{"status": "a picture", "media_ids": []string{up["id"].(string)}})
 	// Bob, followed, with his own pictures, posts one with an emoji; the
 	// owner boosts it.
-	bob := addRemoteActor(t, in, "bob", "remote.example")
+	bob := servertest.AddRemoteActor(t, in, "bob", "remote.example")
 	bob.AvatarURL, bob.HeaderURL = origin.URL+"/avatar.png", origin.URL+"/header.png"
-	err := in.db.InTx(ctx, func(tx *store.Tx) error {
+	err := in.DB.InTx(ctx, func(tx *store.Tx) error {
 		if _, err := tx.UpsertActor(ctx, bob); err != nil {
 			return err
 		}
-		return tx.PutFollow(ctx, store.Follow{FollowerID: in.db.OwnerID(), FolloweeID: bob.ID, State: store.FollowAccepted,
+		return tx.PutFollow(ctx, store.Follow{FollowerID: in.DB.OwnerID(), FolloweeID: bob.ID, State: store.FollowAccepted,
 			ActivityURI: "https://kith.test/follow/1"})
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := addRemotePost(t, in, store.Post{URI: "https://remote.example/notes/1", AuthorID: bob.ID, Content: "<p>hi :wave:</p>",
+	p := servertest.AddRemotePost(t, in, store.Post{URI: "https://remote.example/notes/1", AuthorID: bob.ID, Content: "<p>hi :wave:</p>",
 		Attachments: []store.Attachment{{URL: origin.URL + "/photo.png", MediaType: "image/png", Width: 16, Height: 16}},
 		Emojis:      []store.Emoji{{Shortcode: "wave", URL: origin.URL + "/wave.png"}}})
 	c.mustCall(t, 200, "POST", "/api/v1/statuses/"+core.APIID(p.ID)+"/reblog", nil)
@@ -83,7 +84,7 @@ func TestEveryEntityFileIsCrossOrigin(t *testing.T) {
 		}
 		fileURLs(v, false, urls)
 	}
-	base := in.srv.Config().Server.URL
+	base := in.Srv.Config().Server.URL
 	kinds := map[string]int{}
 	for u := range urls {
 		path, ok := strings.CutPrefix(u, base)
@@ -101,7 +102,7 @@ func TestEveryEntityFileIsCrossOrigin(t *testing.T) {
 		case strings.HasPrefix(path, "/media/"):
 			kinds["upload"]++
 		}
-		req, _ := http.NewRequest("GET", in.http.URL+path, nil)
+		req, _ := http.NewRequest("GET", in.HTTP.URL+path, nil)
 		req.Header.Set("Origin", "https://client.example")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -125,9 +126,9 @@ func TestEveryEntityFileIsCrossOrigin(t *testing.T) {
 
 // A preflight and a HEAD for a file are answered too.
 func TestFileCORSPreflightAndHead(t *testing.T) {
-	in := newInstance(t, nil)
+	in := servertest.New(t, nil)
 	for _, path := range []string{"/static/avatar.png", "/media/nothing.png"} {
-		req, _ := http.NewRequest("OPTIONS", in.http.URL+path, nil)
+		req, _ := http.NewRequest("OPTIONS", in.HTTP.URL+path, nil)
 		req.Header.Set("Origin", "https://client.example")
 		req.Header.Set("Access-Control-Request-Method", "GET")
 		resp, err := http.DefaultClient.Do(req)
@@ -140,7 +141,7 @@ func TestFileCORSPreflightAndHead(t *testing.T) {
 			t.Errorf("OPTIONS %s: %d %v, want 204 allowing GET from any origin", path, resp.StatusCode, resp.Header)
 		}
 	}
-	resp, err := http.Head(in.http.URL + "/static/avatar.png")
+	resp, err := http.Head(in.HTTP.URL + "/static/avatar.png")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,9 +154,9 @@ func TestFileCORSPreflightAndHead(t *testing.T) {
 // The upload's answer and the status show one attachment: the same small
 // preview in preview_url, and the same meta.
 func TestUploadPreviewMatchesStatus(t *testing.T) {
-	in := newInstance(t, nil)
+	in := servertest.New(t, nil)
 	c := newTokenClient(t, in, "read write")
-	up := c.mustCall(t, 200, "POST", "/api/v2/media", multipartBody{files: map[string][]byte{"file": testPNG(t, 1200, 900)}}).object(t)
+	up := c.mustCall(t, 200, "POST", "/api/v2/media", multipartBody{files: map[string][]byte{"file": servertest.PNG(t, 1200, 900)}}).object(t)
 	st := c.mustCall(t, 200, "POST", "/api/v1/statuses", map[string]any{"status": "a picture", "media_ids": []string{up["id"].(string)}}).object(t)
 	got := c.mustCall(t, 200, "GET", "/api/v1/media/"+up["id"].(string), nil).object(t)
 	inStatus := st["media_attachments"].([]any)[0].(map[string]any)

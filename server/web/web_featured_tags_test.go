@@ -1,4 +1,4 @@
-package server
+package web_test
 
 import (
 	"context"
@@ -6,27 +6,28 @@ import (
 	"strings"
 	"testing"
 
+	"kith/server/servertest"
 	"kith/store"
 )
 
 // The profile lists the featured hashtags; each leads to the profile
 // showing only its posts.
 func TestWebProfileFeaturedTags(t *testing.T) {
-	in := newInstance(t, nil)
+	in := servertest.New(t, nil)
 	webPublicPost(t, in, "first #go post", store.Public)
 	webPublicPost(t, in, "second #go post", store.Unlisted)
 	webPublicPost(t, in, "a #cats post", store.Public)
 	webPublicPost(t, in, "a hidden #go post", store.Private)
-	visitor := in.browser(t)
-	if _, body := get(t, visitor, in.http.URL+"/@admin"); strings.Contains(body, "Featured hashtags") {
+	visitor := in.Browser(t)
+	if _, body := servertest.Get(t, visitor, in.HTTP.URL+"/@admin"); strings.Contains(body, "Featured hashtags") {
 		t.Errorf("the profile shows a featured hashtags section with none featured")
 	}
 	for _, tag := range []string{"go", "cats"} {
-		if _, err := in.srv.Fed.FeatureTag(context.Background(), tag); err != nil {
+		if _, err := in.Srv.Fed.FeatureTag(context.Background(), tag); err != nil {
 			t.Fatal(err)
 		}
 	}
-	_, body := get(t, visitor, in.http.URL+"/@admin")
+	_, body := servertest.Get(t, visitor, in.HTTP.URL+"/@admin")
 	for _, want := range []string{`<h2 id="featured-tags-heading">Featured hashtags</h2>`,
 		`<a href="/@admin/tagged/go">#go</a> <span class="muted">2 posts, last on `,
 		`<a href="/@admin/tagged/cats">#cats</a> <span class="muted">1 post, last on `} {
@@ -35,7 +36,7 @@ func TestWebProfileFeaturedTags(t *testing.T) {
 		}
 	}
 
-	resp, body := get(t, visitor, in.http.URL+"/@admin/tagged/go")
+	resp, body := servertest.Get(t, visitor, in.HTTP.URL+"/@admin/tagged/go")
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /@admin/tagged/go: %d", resp.StatusCode)
 	}
@@ -50,7 +51,7 @@ func TestWebProfileFeaturedTags(t *testing.T) {
 		}
 	}
 	for _, path := range []string{"/@admin/tagged/not%20a%20tag", "/@someone/tagged/go"} {
-		if resp, _ := get(t, visitor, in.http.URL+path); resp.StatusCode != http.StatusNotFound {
+		if resp, _ := servertest.Get(t, visitor, in.HTTP.URL+path); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("GET %s: %d, want 404", path, resp.StatusCode)
 		}
 	}

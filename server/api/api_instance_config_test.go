@@ -1,4 +1,4 @@
-package server
+package api_test
 
 import (
 	"strconv"
@@ -6,13 +6,14 @@ import (
 	"testing"
 
 	"kith/config"
+	"kith/server/servertest"
 	"kith/store"
 )
 
 // The [instance] table reaches the API: rules, description and contact
 // in both instance versions and in their own endpoints.
 func TestInstanceFromConfig(t *testing.T) {
-	in := newInstance(t, func(c *config.Config) {
+	in := servertest.New(t, func(c *config.Config) {
 		c.Instance = config.Instance{Description: "A quiet place.\n\nFor friends <and> family.", ShortDescription: "Quiet.",
 			ContactEmail: "admin@example.org", Rules: []string{"Be kind.", " No advertising. "}}
 	})
@@ -71,7 +72,7 @@ func TestInstanceFromConfig(t *testing.T) {
 // Without [instance], the description is the owner's bio (or kith's
 // sentence), and there are no rules or contact address.
 func TestInstanceDefaults(t *testing.T) {
-	in := newInstance(t, nil)
+	in := servertest.New(t, nil)
 	anon := tokenClient{in: in}
 	v2 := anon.mustCall(t, 200, "GET", "/api/v2/instance", nil).object(t)
 	if d, _ := v2["description"].(string); d == "" || hasPath(t, v2, "contact.email") != "" {
@@ -85,7 +86,7 @@ func TestInstanceDefaults(t *testing.T) {
 // /api/v1/instance/activity: twelve weeks, this one first, numbers as
 // strings.
 func TestInstanceActivity(t *testing.T) {
-	in := newInstance(t, nil)
+	in := servertest.New(t, nil)
 	c := newTokenClient(t, in, "read write") // made (and used) this week
 	for range 3 {
 		c.mustCall(t, 200, "POST", "/api/v1/statuses", map[string]any{"status": "hello"})
@@ -94,7 +95,7 @@ func TestInstanceActivity(t *testing.T) {
 	if len(weeks) != 12 {
 		t.Fatalf("%d weeks, want 12", len(weeks))
 	}
-	start := store.WeekStart(in.now())
+	start := store.WeekStart(in.Now())
 	for i, w := range weeks {
 		checkFields(t, "week", w, []string{"week", "statuses", "logins", "registrations"}, nil, nil)
 		want := map[string]any{"week": strconv.FormatInt(start.AddDate(0, 0, -7*i).Unix(), 10), "statuses": "0", "logins": "0", "registrations": "0"}

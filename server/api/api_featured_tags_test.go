@@ -1,6 +1,7 @@
-package server
+package api_test
 
 import (
+	"kith/server/servertest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -11,7 +12,7 @@ import (
 // Featured tags through the API, field by field: featuring, the owner's
 // account's list, suggestions, errors, deleting.
 func TestFeaturedTagsAPI(t *testing.T) {
-	in := newInstance(t, nil)
+	in := servertest.New(t, nil)
 	c := newTokenClient(t, in, "read write")
 	for _, text := range []string{"about #Go and #cats", "more #go", "only #cats", "#rare one", "a #private one"} {
 		vis := "public"
@@ -38,8 +39,8 @@ func TestFeaturedTagsAPI(t *testing.T) {
 
 	ft := c.mustCall(t, 200, "POST", "/api/v1/featured_tags", url.Values{"name": {"#Go"}}).object(t)
 	checkFields(t, "featured tag", ft, []string{"id", "name", "url", "statuses_count", "last_status_at"}, []string{"id"}, nil)
-	day := in.now().UTC().Format(time.DateOnly)
-	for key, want := range map[string]any{"name": "go", "url": in.srv.Fed.URLs().Profile() + "/tagged/go",
+	day := in.Now().UTC().Format(time.DateOnly)
+	for key, want := range map[string]any{"name": "go", "url": in.Srv.Fed.URLs().Profile() + "/tagged/go",
 		"statuses_count": "2", "last_status_at": day} {
 		if ft[key] != want {
 			t.Errorf("featured tag %s = %#v, want %#v", key, ft[key], want)
@@ -66,7 +67,7 @@ func TestFeaturedTagsAPI(t *testing.T) {
 	if list := anon.mustCall(t, 200, "GET", "/api/v1/accounts/"+ownerID+"/featured_tags", nil).list(t); len(list) != 2 {
 		t.Errorf("anonymous read: %d featured tags, want 2", len(list))
 	}
-	bob := addRemoteActor(t, in, "bob", "bob.test")
+	bob := servertest.AddRemoteActor(t, in, "bob", "bob.test")
 	if got := anon.mustCall(t, 200, "GET", "/api/v1/accounts/"+strconv.FormatInt(bob.ID, 10)+"/featured_tags", nil).body; strings.TrimSpace(got) != "[]" {
 		t.Errorf("a remote account's featured tags: %s, want []", got)
 	}

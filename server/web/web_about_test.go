@@ -1,4 +1,4 @@
-package server
+package web_test
 
 import (
 	"net/http"
@@ -6,16 +6,17 @@ import (
 	"testing"
 
 	"kith/config"
+	"kith/server/servertest"
 )
 
 // /about shows the [instance] description, contact and rules, escaped as
 // text; without them, the owner's bio and a word that there are no rules.
 func TestWebAboutPage(t *testing.T) {
-	in := newInstance(t, func(c *config.Config) {
+	in := servertest.New(t, func(c *config.Config) {
 		c.Instance = config.Instance{Description: "A quiet place.\n\nFor <friends>.", ContactEmail: "admin@example.org",
 			Rules: []string{"Be kind.", "No <b>ads</b>."}}
 	})
-	resp, body := get(t, in.browser(t), in.http.URL+"/about")
+	resp, body := servertest.Get(t, in.Browser(t), in.HTTP.URL+"/about")
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /about: %d", resp.StatusCode)
 	}
@@ -27,8 +28,8 @@ func TestWebAboutPage(t *testing.T) {
 		}
 	}
 
-	bare := newInstance(t, nil)
-	_, body = get(t, bare.browser(t), bare.http.URL+"/about")
+	bare := servertest.New(t, nil)
+	_, body = servertest.Get(t, bare.Browser(t), bare.HTTP.URL+"/about")
 	for _, want := range []string{"This server has set no rules.", "A single-person fediverse server."} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/about without [instance] lacks %q", want)
