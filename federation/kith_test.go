@@ -3,6 +3,7 @@ package federation_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -38,6 +39,7 @@ type network struct {
 	t     *testing.T
 	hosts map[string]string
 	nodes []*kith
+	debug io.Writer // when not nil, receives every instance's debug log
 }
 
 // newNetwork starts one kith per name; every instance maps every other
@@ -55,6 +57,22 @@ func newNetworkWithHosts(t *testing.T, extra map[string]string, names ...string)
 	for h, addr := range extra {
 		n.hosts[h] = addr
 	}
+	n.startAll(names...)
+	return n
+}
+
+// newNetworkWithDebugLog also writes every instance's debug log to w.
+func newNetworkWithDebugLog(t *testing.T, w io.Writer, names ...string) *network {
+	t.Helper()
+	n := &network{t: t, hosts: map[string]string{}, debug: w}
+	n.startAll(names...)
+	return n
+}
+
+// startAll starts one instance per name, each mapped to its port.
+func (n *network) startAll(names ...string) {
+	t := n.t
+	t.Helper()
 	lns := map[string]net.Listener{}
 	for _, name := range names {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -67,7 +85,6 @@ func newNetworkWithHosts(t *testing.T, extra map[string]string, names ...string)
 	for _, name := range names {
 		n.nodes = append(n.nodes, n.start(name, lns[name], nil))
 	}
-	return n
 }
 
 var secrets = sync.OnceValues(func() (string, [][2]string) {
@@ -133,7 +150,11 @@ func (n *network) start(name string, ln net.Listener, edit func(*federation.Opti
 	if err != nil {
 		t.Fatal(err)
 	}
-	logger := slog.New(slog.NewTextHandler(testWriter{t, name}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	var handler slog.Handler = slog.NewTextHandler(testWriter{t, name}, &slog.HandlerOptions{Level: slog.LevelWarn})
+	if n.debug != nil {
+		handler = slog.NewMultiHandler(handler, slog.NewTextHandler(n.debug, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	logger := slog.New(handler)
 	runner := jobs.New(db, logger, jobs.Options{Concurrency: 4})
 	opts := federation.Options{BaseURL: cfg.Server.URL, Username: name, Version: "test", AllowPrivate: true, Hosts: n.hosts}
 	if edit != nil {

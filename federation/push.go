@@ -235,7 +235,9 @@ func (f *Federation) runPush(ctx context.Context, job store.Job) error {
 	if err != nil {
 		return f.pushFailed(ctx, sub, jobs.Permanent(fmt.Errorf("push to %s: %w", hostOf(sub.Endpoint), err)))
 	}
-	_, err = f.client.Post(ctx, sub.Endpoint, "application/octet-stream", msg.Body, func(r *http.Request) error {
+	// The endpoint's path names the device's subscription: the transport
+	// logs only its host.
+	_, err = f.client.Post(transport.WithSecretPath(ctx), sub.Endpoint, "application/octet-stream", msg.Body, func(r *http.Request) error {
 		for k, v := range msg.Header {
 			r.Header[k] = v
 		}

@@ -302,3 +302,50 @@ func retryNow(t *testing.T, k *kith) {
 		t.Fatal(err)
 	}
 }
+
+// A push endpoint's path names the device's subscription: the debug log of
+// a delivery, taken or refused, names the push service's host only.
+func TestPushEndpointNotLogged(t *testing.T) {
+	p := newPushService(t)
+	var log lockedBuffer
+	n := newNetworkWithDebugLog(t, &log, "alice", "bob")
+	alice, bob := n.nodes[0], n.nodes[1]
+	subscribe(t, alice, p, "device-capability", true, "all")
+	n.follow(bob, alice)
+	p.statuses = []int{http.StatusInternalServerError}
+	if _, err := bob.fed.Post(context.Background(), federation.NewPost{Text: "hello " + alice.handle(), Visibility: store.Public}); err != nil {
+		t.Fatal(err)
+	}
+	n.settle()
+	if got := len(p.take("device-capability")); got != 2 {
+		t.Fatalf("%d pushes, want 2 (the follow and the refused mention)", got)
+	}
+	got := log.String()
+	host := strings.TrimPrefix(p.srv.URL, "http://")
+	for _, want := range []string{"status=201", "status=500"} {
+		if !strings.Contains(got, "msg=\"outbound request\" method=POST host="+host+" "+want) {
+			t.Errorf("debug log lacks the push to %s answered %s:\n%s", host, want, got)
+		}
+	}
+	if strings.Contains(got, "device-capability") {
+		t.Errorf("debug log has the endpoint's path:\n%s", got)
+	}
+}
+
+// lockedBuffer is a log that instances write to from several goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}

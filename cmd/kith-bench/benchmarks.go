@@ -19,28 +19,34 @@ func runDir(kind string) (string, func(), error) {
 	return dir, func() { os.RemoveAll(dir) }, nil
 }
 
-func benchInbox(ctx context.Context, c stdio, bin string, runs, requests, actors, keys, conns, concurrency int, timeout time.Duration) error {
-	fmt.Fprintf(c.stdout, "inbox: %d signed Creates from %d actors over %d connections, %d runs\n", requests, actors, conns, runs)
+func benchInbox(ctx context.Context, c stdio, bin string, runs int, opts bench.InboxOptions, keys int) error {
+	fmt.Fprintf(c.stdout, "inbox: %d signed Creates mentioning the owner from %d actors over %d connections, %d push subscriptions, %d runs\n",
+		opts.Requests, opts.Actors, opts.Conns, opts.PushSubscriptions, runs)
 	peer, err := bench.NewPeer(bench.PeerOptions{Keys: keys})
 	if err != nil {
 		return err
 	}
 	defer peer.Close()
-	var accepted, processed, cpu, rss, wal, gets, maxGets []float64
+	opts.Bin, opts.Peer = bin, peer
+	var accepted, processed, cpu, rss, wal, gets, maxGets, pushes []float64
 	for i := range runs {
 		dir, cleanup, err := runDir("inbox")
 		if err != nil {
 			return err
 		}
-		r, err := bench.RunInbox(ctx, bench.InboxOptions{Bin: bin, Dir: dir, Peer: peer, Actors: actors,
-			Requests: requests, Conns: conns, Concurrency: concurrency, Timeout: timeout})
+		opts.Dir = dir
+		r, err := bench.RunInbox(ctx, opts)
 		cleanup()
 		if err != nil {
 			return fmt.Errorf("run %d: %w", i+1, err)
 		}
-		fmt.Fprintf(c.stdout, "  run %d: %s; processed %d posts in %v (%.0f/s), %d dead jobs; CPU %v/Create; peak RSS %.1f MB; WAL %.1f MB; %d GETs (at most %d per actor)\n",
-			i+1, r.Fire, r.Posts, r.Processed.Round(time.Millisecond), r.ProcessedPerSec, r.DeadJobs,
+		fmt.Fprintf(c.stdout, "  run %d: %s; processed %d posts in %v (%.0f/s), %d dead jobs; %d notifications, %d pushes received; CPU %v/Create; peak RSS %.1f MB; WAL %.1f MB; %d GETs (at most %d per actor)\n",
+			i+1, r.Fire, r.Posts, r.Processed.Round(time.Millisecond), r.ProcessedPerSec, r.DeadJobs, r.Notifications, r.Pushes,
 			r.CPUPerCreate.Round(time.Microsecond), r.PeakRSS, r.WAL, r.Gets, r.MaxGetsPerActor)
+		if want := int64(r.Notifications * opts.PushSubscriptions); r.Pushes != want {
+			return fmt.Errorf("run %d: %d pushes received, want %d (%d notifications × %d subscriptions)",
+				i+1, r.Pushes, want, r.Notifications, opts.PushSubscriptions)
+		}
 		accepted = append(accepted, r.AcceptedPerSec)
 		processed = append(processed, r.ProcessedPerSec)
 		cpu = append(cpu, float64(r.CPUPerCreate.Microseconds())/1000)
@@ -48,15 +54,20 @@ func benchInbox(ctx context.Context, c stdio, bin string, runs, requests, actors
 		wal = append(wal, r.WAL)
 		gets = append(gets, float64(r.Gets))
 		maxGets = append(maxGets, float64(r.MaxGetsPerActor))
+		pushes = append(pushes, float64(r.Pushes))
 	}
 	fmt.Fprintln(c.stdout, "medians:")
 	report(c, "accepted (202)", medianOf(accepted), "/s", "≥ 4000/s")
 	report(c, "processed end to end", medianOf(processed), "/s", "≥ 2000/s")
+	report(c, "wall time per Create", 1000/medianOf(processed), "ms", "")
 	report(c, "CPU per Create", medianOf(cpu), "ms", "≤ 0.5 ms")
 	report(c, "peak RSS", medianOf(rss), "MB", "≤ 80 MB")
 	report(c, "WAL after run", medianOf(wal), "MB", "≤ 64 MB")
-	report(c, "GETs to the actors", medianOf(gets), "", fmt.Sprintf("≤ %d (2 per actor)", 2*actors))
+	report(c, "GETs to the actors", medianOf(gets), "", fmt.Sprintf("≤ %d (2 per actor)", 2*opts.Actors))
 	report(c, "most GETs for one actor", medianOf(maxGets), "", "≤ 2")
+	if opts.PushSubscriptions > 0 {
+		report(c, "pushes received", medianOf(pushes), "", "")
+	}
 	return nil
 }
 

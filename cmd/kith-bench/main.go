@@ -31,7 +31,10 @@ bounded in count and time and stops by itself.
 
   inbox    signed Create{Note}s mentioning the owner from --actors fake
            remote actors: accepted/s, processed/s end to end, CPU per Create,
-           peak RSS, WAL size, and GETs kith made to the actors
+           peak RSS, WAL size, and GETs kith made to the actors; with
+           --push-subscriptions N, N Web Push subscriptions (made through
+           the API) to a loopback push service each get a push per mention,
+           and the run lasts until every push is sent
   deletes  a flood of Deletes from actors kith never saw: accepted/s, memory
            and fetches (there must be none)
   fanout   one post to --followers followers, each on its own host with its
@@ -92,6 +95,7 @@ func runBench(ctx context.Context, c stdio, args []string) error {
 	requests := fs.Int("requests", 0, "activities to send (default 5000 for inbox, 20000 for deletes)")
 	actors := fs.Int("actors", 200, "inbox: fake remote actors")
 	keys := fs.Int("keys", 8, "inbox: RSA keys shared round robin by the actors")
+	pushSubs := fs.Int("push-subscriptions", 0, "inbox: Web Push subscriptions to a loopback push service, each pushed every mention")
 	conns := fs.Int("conns", 32, "concurrent keep-alive connections to kith (backup: 4)")
 	followers := fs.Int("followers", 5000, "fanout: followers, each on its own host")
 	concurrency := fs.Int("concurrency", 0, "kith's jobs.concurrency (default: kith's default)")
@@ -113,6 +117,9 @@ func runBench(ctx context.Context, c stdio, args []string) error {
 	if *runs < 1 {
 		return fmt.Errorf("--runs must be at least 1")
 	}
+	if *pushSubs < 0 || *pushSubs > 100 {
+		return fmt.Errorf("--push-subscriptions must be between 0 and 100")
+	}
 	if kind != "inbox" && kind != "deletes" && kind != "fanout" && kind != "backup" {
 		fmt.Fprintf(c.stderr, "kith-bench: unknown benchmark %q (inbox, deletes, fanout or backup)\n", kind)
 		return errUsage
@@ -128,7 +135,8 @@ func runBench(ctx context.Context, c stdio, args []string) error {
 	}
 	switch kind {
 	case "inbox":
-		return benchInbox(ctx, c, bin, *runs, cmp.Or(*requests, 5000), *actors, *keys, *conns, *concurrency, *timeout)
+		return benchInbox(ctx, c, bin, *runs, bench.InboxOptions{Requests: cmp.Or(*requests, 5000), Actors: *actors,
+			Conns: *conns, Concurrency: *concurrency, Timeout: *timeout, PushSubscriptions: *pushSubs}, *keys)
 	case "deletes":
 		return benchDeletes(ctx, c, bin, *runs, cmp.Or(*requests, 20000), *conns)
 	case "fanout":

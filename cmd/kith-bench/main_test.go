@@ -39,6 +39,37 @@ func TestBenchBackup(t *testing.T) {
 	}
 }
 
+// kith-bench inbox --push-subscriptions subscribes through the API and
+// counts a push per subscription for every mention.
+func TestBenchInboxPush(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	args := []string{"inbox", "--requests", "30", "--actors", "3", "--keys", "1", "--conns", "4", "--runs", "1", "--push-subscriptions", "2"}
+	if code := run(context.Background(), args, &stdout, &stderr); code != 0 {
+		t.Fatalf("kith-bench inbox: exit %d\n%s%s", code, &stdout, &stderr)
+	}
+	out := stdout.String()
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`2 push subscriptions`),
+		regexp.MustCompile(`processed 30 posts .* 30 notifications, 60 pushes received`),
+		regexp.MustCompile(`pushes received +60\.00`),
+	} {
+		if !want.MatchString(out) {
+			t.Errorf("bench inbox output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// The number of push subscriptions is bounded.
+func TestBenchInboxPushFlag(t *testing.T) {
+	for _, n := range []string{"-1", "101"} {
+		var stdout, stderr bytes.Buffer
+		args := []string{"inbox", "--kith", "/nonexistent", "--push-subscriptions", n}
+		if code := run(context.Background(), args, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "--push-subscriptions") {
+			t.Errorf("--push-subscriptions %s: exit %d, stderr %q; want 1 and a message", n, code, &stderr)
+		}
+	}
+}
+
 // A kith whose port another server took before it could bind it is made
 // again on a free port, and Start does not take the other server's
 // /healthz for its own.

@@ -135,14 +135,21 @@ func (c *Client) send(req *http.Request) (*http.Response, error) {
 	}
 	start := time.Now()
 	resp, err := c.http.Do(req)
+	secret := pathIsSecret(req.Context())
+	attrs := []any{"method", req.Method, "host", req.URL.Host}
+	if !secret {
+		attrs = append(attrs, "path", req.URL.Path)
+	}
 	if err != nil {
 		cancel()
-		c.log.Debug("outbound request failed", "method", req.Method, "host", req.URL.Host,
-			"path", req.URL.Path, "error", err)
+		logged := error(err)
+		if secret {
+			logged = withoutPath(err, req.URL)
+		}
+		c.log.Debug("outbound request failed", append(attrs, "error", logged)...)
 		return nil, err
 	}
-	c.log.Debug("outbound request", "method", req.Method, "host", req.URL.Host,
-		"path", req.URL.Path, "status", resp.StatusCode, "elapsed", time.Since(start))
+	c.log.Debug("outbound request", append(attrs, "status", resp.StatusCode, "elapsed", time.Since(start))...)
 	resp.Body = cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
 	return resp, nil
 }

@@ -23,6 +23,10 @@ type InboxOptions struct {
 	Concurrency int           // kith's [jobs] concurrency; 0 keeps the default
 	Timeout     time.Duration // bound on waiting for the queue to drain
 	Env         []string      // extra environment for kith serve
+	// PushSubscriptions is how many Web Push subscriptions to make before
+	// the run, through the API, to a loopback receiver; each mention then
+	// queues one push job per subscription.
+	PushSubscriptions int
 }
 
 // InboxResult is one inbox run.
@@ -38,10 +42,14 @@ type InboxResult struct {
 	WAL             float64 // MB, after the run
 	Gets            int64   // GETs kith made to the fake actors
 	MaxGetsPerActor int
+	Notifications   int   // notifications the run made
+	Pushes          int64 // pushes the receiver took
 }
 
 // RunInbox starts a fresh kith, fires signed Creates that mention its
-// owner from opts.Actors actors, and measures until every one is stored.
+// owner from opts.Actors actors, and measures until every one is stored
+// and, with push subscriptions, every push is sent: processing, CPU and
+// throughput then include the push jobs.
 func RunInbox(ctx context.Context, opts InboxOptions) (InboxResult, error) {
 	var res InboxResult
 	in, err := NewInstance(ctx, opts.Bin, opts.Dir, InstanceOptions{
@@ -61,6 +69,16 @@ func RunInbox(ctx context.Context, opts InboxOptions) (InboxResult, error) {
 	}
 	defer db.Close()
 	opts.Peer.Reset()
+	var recv *PushReceiver
+	if opts.PushSubscriptions > 0 {
+		if recv, err = NewPushReceiver(); err != nil {
+			return res, err
+		}
+		defer recv.Close()
+		if err := SubscribePush(ctx, in, recv, opts.PushSubscriptions); err != nil {
+			return res, err
+		}
+	}
 
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)
 	inbox := in.URL + "/inbox"
@@ -80,12 +98,12 @@ func RunInbox(ctx context.Context, opts InboxOptions) (InboxResult, error) {
 	res.Fire = Fire(ctx, reqs, opts.Conns)
 	res.AcceptedPerSec = float64(res.Fire.Accepted) / res.Fire.Elapsed.Seconds()
 	err = WaitFor(opts.Timeout, func() (bool, error) {
-		n, err := Count(ctx, db, `SELECT COUNT(*) FROM jobs WHERE kind = 'inbox' AND state != 'dead'`)
+		n, err := Count(ctx, db, `SELECT COUNT(*) FROM jobs WHERE kind IN ('inbox', 'push') AND state != 'dead'`)
 		return n == 0, err
 	})
 	res.Processed = time.Since(start)
 	if err != nil {
-		return res, fmt.Errorf("inbox queue: %w", err)
+		return res, fmt.Errorf("inbox and push queues: %w", err)
 	}
 	after, err := in.ReadProc()
 	if err != nil {
@@ -96,6 +114,12 @@ func RunInbox(ctx context.Context, opts InboxOptions) (InboxResult, error) {
 	}
 	if res.DeadJobs, err = Count(ctx, db, `SELECT COUNT(*) FROM jobs WHERE state = 'dead'`); err != nil {
 		return res, err
+	}
+	if res.Notifications, err = Count(ctx, db, `SELECT COUNT(*) FROM notifications`); err != nil {
+		return res, err
+	}
+	if recv != nil {
+		res.Pushes = recv.Pushes()
 	}
 	res.ProcessedPerSec = float64(res.Posts) / res.Processed.Seconds()
 	res.CPUPerCreate = (after.CPU - before.CPU) / time.Duration(max(1, opts.Requests))
