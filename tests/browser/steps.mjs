@@ -331,7 +331,7 @@ export const steps = {
     // Content warnings open, so the picture shows what they hide.
     for (const a of await state.page.locator("article.status").all()) await openStatus(a);
     await mkdir(dirname(file), { recursive: true });
-    await state.page.screenshot({ path: file, fullPage: true });
+    await capture(state.page, { path: file, fullPage: true });
     return { file };
   },
 
@@ -381,6 +381,21 @@ export const steps = {
 
 // hostilePage is one page of the hostile step in its own tab: the events
 // that page raised are its own, not another tab's.
+// capture takes a screenshot. Chromium sometimes answers a capture with
+// "Unable to capture screenshot" while a busy machine is still compositing
+// the page; the picture is an artifact, not what a test asserts, so that
+// one error is tried again a few times.
+export async function capture(page, options) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await page.screenshot(options);
+    } catch (err) {
+      if (attempt >= 3 || !String(err).includes("Unable to capture screenshot")) throw err;
+      await page.waitForTimeout(250 * attempt);
+    }
+  }
+}
+
 async function hostilePage(state, page, { path, probe = true, screenshot = "", fullPage = false }, settle) {
   const events = { dialogs: [], pageErrors: [], console: [] };
   const onDialog = (d) => events.dialogs.push({ type: d.type(), message: d.message() });
@@ -400,7 +415,7 @@ async function hostilePage(state, page, { path, probe = true, screenshot = "", f
     const report = await page.evaluate(pageFindings, html);
     if (screenshot) {
       await mkdir(dirname(screenshot), { recursive: true });
-      await page.screenshot({ path: screenshot, fullPage, type: "jpeg", quality: 70 });
+      await capture(page, { path: screenshot, fullPage, type: "jpeg", quality: 70 });
     }
     return { path, ...report, skeleton, ...events };
   } finally {

@@ -6,6 +6,7 @@
 // the page shows, for the Go test to check.
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
+import { capture } from "./steps.mjs";
 
 // visit loads base+path and fails on an error status.
 async function visit(state, path) {
@@ -28,7 +29,7 @@ function where(state) {
 async function seen(state, screenshot) {
   if (screenshot) {
     await mkdir(dirname(screenshot), { recursive: true });
-    await state.page.screenshot({ path: screenshot, fullPage: true });
+    await capture(state.page, { path: screenshot, fullPage: true });
   }
   return {
     path: where(state),
