@@ -37,7 +37,7 @@ type fakeDoc struct {
 	body        []byte
 }
 
-func newFakePeer(t *testing.T) *fakePeer {
+func newFakePeer(t testing.TB) *fakePeer {
 	t.Helper()
 	p := &fakePeer{docs: map[string]fakeDoc{}}
 	p.srv = httptest.NewServer(http.HandlerFunc(p.serveHTTP))
@@ -63,7 +63,7 @@ func (p *fakePeer) serveHTTP(w http.ResponseWriter, r *http.Request) {
 func (p *fakePeer) addr() string { return p.srv.Listener.Addr().String() }
 
 // put serves v (JSON, or raw bytes) at rawURL with a content type.
-func (p *fakePeer) put(t *testing.T, rawURL, contentType string, v any) {
+func (p *fakePeer) put(t testing.TB, rawURL, contentType string, v any) {
 	t.Helper()
 	body, ok := v.([]byte)
 	if !ok {
@@ -116,7 +116,7 @@ type fakeActor struct {
 }
 
 // addActor serves an actor document at id whose key is key.
-func (p *fakePeer) addActor(t *testing.T, id string, key *rsa.PrivateKey) fakeActor {
+func (p *fakePeer) addActor(t testing.TB, id string, key *rsa.PrivateKey) fakeActor {
 	t.Helper()
 	a := fakeActor{id: id, keyID: id + "#main-key", key: key}
 	p.put(t, id, federation.ActivityJSON, actorDoc(id, a.keyID, &key.PublicKey))
@@ -174,7 +174,7 @@ type signedPost struct {
 }
 
 // send delivers the POST and returns the status code.
-func (sp signedPost) send(t *testing.T, n *network) int {
+func (sp signedPost) send(t testing.TB, n *network) int {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, sp.url, bytes.NewReader(sp.body))
 	if err != nil {
@@ -207,7 +207,7 @@ func (a fakeActor) deliver(t *testing.T, n *network, url string, activity any) i
 	return signedPost{url: url, body: mustJSON(t, activity), keyID: a.keyID, key: a.key}.send(t, n)
 }
 
-func mustJSON(t *testing.T, v any) []byte {
+func mustJSON(t testing.TB, v any) []byte {
 	t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -256,7 +256,7 @@ func inboxJobs(t *testing.T, k *kith) int {
 // newPeerNetwork starts a fake peer answering for remote.test and
 // other.test and one kith instance, alice, that maps both names to it.
 // edit, when set, changes alice's federation options.
-func newPeerNetwork(t *testing.T, edit func(*federation.Options)) (*network, *kith, *fakePeer) {
+func newPeerNetwork(t testing.TB, edit func(*federation.Options)) (*network, *kith, *fakePeer) {
 	t.Helper()
 	peer := newFakePeer(t)
 	hosts := map[string]string{"remote.test": peer.addr(), "other.test": peer.addr(), "sub.remote.test": peer.addr()}

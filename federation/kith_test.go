@@ -36,7 +36,7 @@ type kith struct {
 
 // network is a set of kith instances that can reach each other.
 type network struct {
-	t     *testing.T
+	t     testing.TB
 	hosts map[string]string
 	nodes []*kith
 	debug io.Writer // when not nil, receives every instance's debug log
@@ -51,7 +51,7 @@ func newNetwork(t *testing.T, names ...string) *network {
 
 // newNetworkWithHosts also maps extra host names (other peers) to their
 // loopback addresses.
-func newNetworkWithHosts(t *testing.T, extra map[string]string, names ...string) *network {
+func newNetworkWithHosts(t testing.TB, extra map[string]string, names ...string) *network {
 	t.Helper()
 	n := &network{t: t, hosts: map[string]string{}}
 	for h, addr := range extra {
@@ -176,7 +176,7 @@ func (n *network) start(name string, ln net.Listener, edit func(*federation.Opti
 }
 
 type testWriter struct {
-	t    *testing.T
+	t    testing.TB
 	name string
 }
 

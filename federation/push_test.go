@@ -20,7 +20,7 @@ import (
 // pushService stands where a browser vendor's push service would: one
 // endpoint per subscriber, answering with the statuses it is told to.
 type pushService struct {
-	t   *testing.T
+	t   testing.TB
 	srv *httptest.Server
 
 	mu       sync.Mutex
@@ -33,7 +33,7 @@ type receivedPush struct {
 	body   []byte
 }
 
-func newPushService(t *testing.T) *pushService {
+func newPushService(t testing.TB) *pushService {
 	p := &pushService{t: t, got: map[string][]receivedPush{}}
 	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
@@ -84,7 +84,7 @@ type subscriber struct {
 }
 
 // subscribe makes an app token on k and a subscription for it.
-func subscribe(t *testing.T, k *kith, p *pushService, name string, standard bool, policy string) subscriber {
+func subscribe(t testing.TB, k *kith, p *pushService, name string, standard bool, policy string) subscriber {
 	t.Helper()
 	ctx := context.Background()
 	recv, err := webpushtest.NewReceiver()
