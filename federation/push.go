@@ -10,27 +10,27 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"kith/federation/ap"
-	"kith/federation/transport"
 	"kith/federation/webpush"
 	"kith/jobs"
 	"kith/store"
 )
 
-// Web Push: every notification that a subscription's alerts and policy let
-// through becomes one "push" job per subscription, queued in the
-// transaction that made the notification, so a crash loses none. The job
-// encrypts Mastodon's payload for the subscriber and POSTs it to the push
-// service through the guarded transport.
+// Web Push: every notification, while any subscription exists, becomes one
+// "push" job, queued in the transaction that made the notification, so a
+// crash loses none. The job finds the subscriptions whose alerts and
+// policy let the notification through, encrypts Mastodon's payload for
+// each and POSTs it to their push services through the guarded transport
+// (push_send.go). A subscription whose service asks to be tried again
+// gets a "push.retry" job of its own.
 
 const (
-	jobPush = "push"
+	jobPush      = "push"
+	jobPushRetry = "push.retry"
 	// settingVAPIDKey holds the VAPID private scalar, base64url.
 	settingVAPIDKey = "vapid_private_key"
 	// pushTTL and pushUrgency are Mastodon's: a push service may hold a
@@ -51,8 +51,10 @@ const (
 var pushBackoff = []time.Duration{5 * time.Second, 30 * time.Second, 2 * time.Minute, 10 * time.Minute,
 	time.Hour, 3 * time.Hour, 8 * time.Hour, 12 * time.Hour}
 
-// pushJob is a push job's payload: which notification, for which
-// subscription (by its token's hash). Test pushes have no notification.
+// pushJob is a push job's payload. A notification's push job names the
+// notification only; a retry, a test push (no notification) and a push
+// queued by an older kith (one job per subscription) also name the
+// subscription, by its token's hash.
 type pushJob struct {
 	NotificationID int64  `json:"notification_id,omitempty"`
 	TokenHash      []byte `json:"token_hash"`
@@ -136,26 +138,23 @@ func (f *Federation) pushCipher() (cipher.AEAD, error) {
 	return cipher.NewGCM(block)
 }
 
-// notify records a notification and queues a push for each subscription
-// that should hear of it, inside the caller's transaction.
+// notify records a notification and, when anyone is subscribed, queues its
+// push job, inside the caller's transaction. Which subscriptions hear of it
+// is the job's question: the inbox need not wait for the answer.
 func (f *Federation) notify(ctx context.Context, tx *store.Tx, typ string, actorID, postID int64) (int64, error) {
 	id, err := tx.Notify(ctx, typ, actorID, postID)
 	if err != nil {
 		return 0, err
 	}
-	subs, err := tx.PushTargets(ctx, id)
+	subscribed, err := tx.HasPushSubscriptions(ctx)
+	if err != nil || !subscribed {
+		return id, err
+	}
+	// The key keeps one job per notification while it waits: a
+	// notification met again (a repeated Like) is not pushed twice.
+	_, err = jobs.Enqueue(ctx, tx, jobPush, pushJob{NotificationID: id}, store.EnqueueOptions{UniqueKey: fmt.Sprintf("push:%d", id)})
 	if err != nil {
 		return 0, err
-	}
-	for _, s := range subs {
-		// The key keeps one job per notification and subscription while it
-		// waits: a notification met again (a repeated Like) is not pushed
-		// twice.
-		key := fmt.Sprintf("push:%d:%x", id, s.TokenHash)
-		if _, err := jobs.Enqueue(ctx, tx, jobPush, pushJob{NotificationID: id, TokenHash: s.TokenHash},
-			store.EnqueueOptions{UniqueKey: key}); err != nil {
-			return 0, err
-		}
 	}
 	return id, nil
 }
@@ -204,102 +203,15 @@ var pushTitles = map[string]string{
 	"update":         "%s edited a post",
 }
 
-// runPush sends one push. A subscription or notification that is gone ends
-// the job; 404 and 410 from the push service end the subscription; 429
-// and 5xx are retried, after the service's Retry-After when it gave one.
-func (f *Federation) runPush(ctx context.Context, job store.Job) error {
-	var p pushJob
-	if err := json.Unmarshal(job.Payload, &p); err != nil {
-		return jobs.Permanent(fmt.Errorf("bad push payload: %w", err))
-	}
-	sub, err := f.db.PushSubscriptionOf(ctx, p.TokenHash)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	payload, err := f.pushPayloadOf(ctx, sub, p)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil // the notification's actor or post went away
-	}
-	if err != nil {
-		return err
-	}
-	body, err := json.Marshal(payload)
-	if err != nil {
-		return jobs.Permanent(err)
-	}
-	msg, err := f.vapid.Request(webpush.Subscription{Endpoint: sub.Endpoint, P256dh: sub.P256dh, Auth: sub.Auth, Standard: sub.Standard},
-		body, webpush.Options{Subject: f.urls.Base(), TTL: pushTTL, Urgency: pushUrgency, Now: f.now()})
-	if err != nil {
-		return f.pushFailed(ctx, sub, jobs.Permanent(fmt.Errorf("push to %s: %w", hostOf(sub.Endpoint), err)))
-	}
-	// The endpoint's path names the device's subscription: the transport
-	// logs only its host.
-	_, err = f.client.Post(transport.WithSecretPath(ctx), sub.Endpoint, "application/octet-stream", msg.Body, func(r *http.Request) error {
-		for k, v := range msg.Header {
-			r.Header[k] = v
-		}
-		return nil
-	})
-	var se *transport.StatusError
-	switch {
-	case err == nil:
-		return f.db.InTx(ctx, func(tx *store.Tx) error { return tx.RecordPush(ctx, sub.TokenHash, "") })
-	case errors.As(err, &se) && (se.Code == http.StatusNotFound || se.Code == http.StatusGone):
-		// Note: Mastodon drops a subscription the push service no longer
-		// knows; the app subscribes again when it next starts.
-		return f.db.InTx(ctx, func(tx *store.Tx) error { return tx.DeletePushSubscription(ctx, sub.TokenHash) })
-	}
-	failure := pushFailure(sub.Endpoint, err)
-	switch {
-	case transport.Classify(err):
-		return f.pushFailed(ctx, sub, jobs.Permanent(failure))
-	case se != nil && se.RetryAfter > 0:
-		return f.pushFailed(ctx, sub, jobs.RetryAfter(failure, se.RetryAfter))
-	}
-	return f.pushFailed(ctx, sub, failure)
-}
-
-// pushFailure describes a failed push by the endpoint's host only: the
-// rest of an endpoint URL is a capability, like a token, and stays out of
-// logs, the jobs table and the settings page.
-func pushFailure(endpoint string, err error) error {
-	var se *transport.StatusError
-	if errors.As(err, &se) {
-		return fmt.Errorf("push to %s: %d %s", hostOf(endpoint), se.Code, http.StatusText(se.Code))
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	return fmt.Errorf("push to %s: %v", hostOf(endpoint), err)
-}
-
-// pushFailed notes a failure on the subscription, for the settings page,
-// and returns err for the queue.
-func (f *Federation) pushFailed(ctx context.Context, sub store.PushSubscription, err error) error {
-	if rerr := f.db.InTx(ctx, func(tx *store.Tx) error { return tx.RecordPush(ctx, sub.TokenHash, err.Error()) }); rerr != nil {
-		return rerr
-	}
-	return err
-}
-
-func (f *Federation) pushPayloadOf(ctx context.Context, sub store.PushSubscription, p pushJob) (pushPayload, error) {
+// pushContent is the payload of notification id's pushes (id 0: a test
+// push), all but the access token, which differs by subscription.
+func (f *Federation) pushContent(ctx context.Context, id int64) (pushPayload, error) {
 	out := pushPayload{PreferredLocale: "en", NotificationType: "test", Icon: f.urls.Base() + "/static/avatar.png",
 		Title: "Test notification", Body: "Pushes from " + f.urls.Host() + " reach this app."}
-	if sub.SealedToken != nil {
-		token, err := f.openPushToken(sub.SealedToken, sub.TokenHash)
-		if err != nil {
-			return pushPayload{}, jobs.Permanent(fmt.Errorf("push token: %w", err))
-		}
-		out.AccessToken = token
-	}
-	if p.Test {
+	if id == 0 {
 		return out, nil
 	}
-	n, err := f.db.NotificationByID(ctx, p.NotificationID)
+	n, err := f.db.NotificationByID(ctx, id)
 	if err != nil {
 		return pushPayload{}, err
 	}
@@ -332,6 +244,18 @@ func (f *Federation) pushPayloadOf(ctx context.Context, sub store.PushSubscripti
 	}
 	out.Body = truncateRunes(strings.TrimSpace(ap.PlainText(text)), pushBodyLength)
 	return out, nil
+}
+
+// pushBody is content for sub, with the access token sub was made with.
+func (f *Federation) pushBody(sub store.PushSubscription, content pushPayload) ([]byte, error) {
+	if sub.SealedToken != nil {
+		token, err := f.openPushToken(sub.SealedToken, sub.TokenHash)
+		if err != nil {
+			return nil, fmt.Errorf("push token: %w", err)
+		}
+		content.AccessToken = token
+	}
+	return json.Marshal(content)
 }
 
 // truncateRunes cuts s to n characters, ending with "…" when it cut.

@@ -26,6 +26,7 @@ type pushService struct {
 	mu       sync.Mutex
 	got      map[string][]receivedPush // by subscriber name
 	statuses []int                     // answers to give before 201s
+	refuse   map[string]int            // subscribers always answered so
 }
 
 type receivedPush struct {
@@ -41,6 +42,10 @@ func newPushService(t testing.TB) *pushService {
 		defer p.mu.Unlock()
 		name := strings.TrimPrefix(r.URL.Path, "/push/")
 		p.got[name] = append(p.got[name], receivedPush{r.Header.Clone(), body})
+		if status := p.refuse[name]; status != 0 {
+			w.WriteHeader(status)
+			return
+		}
 		if len(p.statuses) > 0 {
 			status := p.statuses[0]
 			p.statuses = p.statuses[1:]
@@ -294,7 +299,12 @@ func TestPushRetries(t *testing.T) {
 func retryNow(t *testing.T, k *kith) {
 	t.Helper()
 	ctx := context.Background()
-	err := k.db.InTx(ctx, func(tx *store.Tx) error { return tx.MakeJobsDue(ctx, "push") })
+	err := k.db.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.MakeJobsDue(ctx, "push"); err != nil {
+			return err
+		}
+		return tx.MakeJobsDue(ctx, "push.retry")
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -112,21 +112,31 @@ func (db *DB) PushSubscriptions(ctx context.Context) ([]PushSubscription, error)
 	return collectPush(db.read.QueryContext(ctx, `SELECT `+pushColumns+` FROM push_subscriptions s ORDER BY s.created_at DESC`))
 }
 
+// HasPushSubscriptions reports whether any subscription exists: a
+// notification queues push work only then.
+func (tx *Tx) HasPushSubscriptions(ctx context.Context) (bool, error) {
+	var exists bool
+	if err := tx.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM push_subscriptions)`).Scan(&exists); err != nil {
+		return false, fmt.Errorf("push subscriptions: %w", err)
+	}
+	return exists, nil
+}
+
 // PushTargets returns the subscriptions that should hear of notification
 // id: its type is among their alerts, their policy admits its actor (all;
 // followed: the owner follows the actor; follower: the actor follows the
 // owner; none: nobody), and the owner sees it (the actor is not muted with
 // notifications, blocked or on a blocked domain, the conversation is not
-// muted). It runs inside the transaction that made the notification.
-func (tx *Tx) PushTargets(ctx context.Context, id int64) ([]PushSubscription, error) {
-	return collectPush(tx.query(ctx, `SELECT `+pushColumns+` FROM push_subscriptions s JOIN notifications n ON n.id = ?
+// muted). The push job asks when it sends, so a mute made meanwhile holds.
+func (db *DB) PushTargets(ctx context.Context, id int64) ([]PushSubscription, error) {
+	return collectPush(db.read.QueryContext(ctx, `SELECT `+pushColumns+` FROM push_subscriptions s JOIN notifications n ON n.id = ?
 		WHERE json_extract(s.alerts, '$.' || json_quote(n.type)) = 1
 		AND (s.policy = 'all'
 			OR (s.policy = 'followed' AND EXISTS (SELECT 1 FROM follows f JOIN actors o ON o.id = f.follower_id AND o.local = 1
 				WHERE f.followee_id = n.actor_id AND f.state = 'accepted'))
 			OR (s.policy = 'follower' AND EXISTS (SELECT 1 FROM follows f JOIN actors o ON o.id = f.followee_id AND o.local = 1
 				WHERE f.follower_id = n.actor_id AND f.state = 'accepted')))
-		AND `+notificationShown, id, unixMilli(tx.now)))
+		AND `+notificationShown, id, unixMilli(db.now())))
 }
 
 func collectPush(rows interface {

@@ -97,17 +97,17 @@ func TestPushSubscriptions(t *testing.T) {
 	// targets notifies typ from actor and counts the subscriptions told.
 	targets := func(typ string, actor int64) int {
 		t.Helper()
-		var n int
+		var id int64
 		f.tx(func(tx *Tx) error {
-			id, err := tx.Notify(f.ctx, typ, actor, 0)
-			if err != nil {
-				return err
-			}
-			subs, err := tx.PushTargets(f.ctx, id)
-			n = len(subs)
+			var err error
+			id, err = tx.Notify(f.ctx, typ, actor, 0)
 			return err
 		})
-		return n
+		subs, err := f.db.PushTargets(f.ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(subs)
 	}
 	for _, tc := range []struct {
 		policy string

@@ -25,7 +25,7 @@ type InboxOptions struct {
 	Env         []string      // extra environment for kith serve
 	// PushSubscriptions is how many Web Push subscriptions to make before
 	// the run, through the API, to a loopback receiver; each mention then
-	// queues one push job per subscription.
+	// queues its push job, which sends to every subscription.
 	PushSubscriptions int
 }
 
@@ -98,7 +98,7 @@ func RunInbox(ctx context.Context, opts InboxOptions) (InboxResult, error) {
 	res.Fire = Fire(ctx, reqs, opts.Conns)
 	res.AcceptedPerSec = float64(res.Fire.Accepted) / res.Fire.Elapsed.Seconds()
 	err = WaitFor(opts.Timeout, func() (bool, error) {
-		n, err := Count(ctx, db, `SELECT COUNT(*) FROM jobs WHERE kind IN ('inbox', 'push') AND state != 'dead'`)
+		n, err := Count(ctx, db, `SELECT COUNT(*) FROM jobs WHERE kind IN ('inbox', 'push', 'push.retry') AND state != 'dead'`)
 		return n == 0, err
 	})
 	res.Processed = time.Since(start)
