@@ -117,25 +117,29 @@ func OpenSSEWith(t *testing.T, u string, authorize func(*http.Request)) <-chan S
 		t.Errorf("Content-Type %q, want text/event-stream", got)
 	}
 	out := make(chan SSEEvent, 16)
-	go func() {
-		defer resp.Body.Close()
-		sc := bufio.NewScanner(resp.Body)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		var e SSEEvent
-		for sc.Scan() {
-			line := sc.Text()
-			switch {
-			case strings.HasPrefix(line, "event: "):
-				e.Name = strings.TrimPrefix(line, "event: ")
-			case strings.HasPrefix(line, "data: "):
-				e.Data = strings.TrimPrefix(line, "data: ")
-			case line == "" && e.Name != "":
-				out <- e
-				e = SSEEvent{}
-			}
-		}
-	}()
+	go ScanSSE(resp.Body, func(e SSEEvent) { out <- e })
 	return out
+}
+
+// ScanSSE reads server-sent events from body until it ends, handing each
+// named event to emit, and closes body.
+func ScanSSE(body io.ReadCloser, emit func(SSEEvent)) {
+	defer body.Close()
+	sc := bufio.NewScanner(body)
+	sc.Buffer(make([]byte, 1<<20), 4<<20)
+	var e SSEEvent
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "event: "):
+			e.Name = strings.TrimPrefix(line, "event: ")
+		case strings.HasPrefix(line, "data: "):
+			e.Data = strings.TrimPrefix(line, "data: ")
+		case line == "" && e.Name != "":
+			emit(e)
+			e = SSEEvent{}
+		}
+	}
 }
 
 // NextSSE is the next event on ch; the test fails after StreamWait.

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"encoding/xml"
@@ -13,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"kith/server/servertest"
 	"kith/tests/hostile"
 )
 
@@ -134,13 +134,10 @@ func objectList(v any) []map[string]any {
 	return out
 }
 
-// sseEvent is one server-sent event of a stream.
-type sseEvent struct{ name, data string }
-
 // userStream collects the events of alice's user stream as they come.
 type userStream struct {
 	mu     sync.Mutex
-	events []sseEvent
+	events []servertest.SSEEvent
 }
 
 // openUserStream opens /api/v1/streaming/user and collects its events
@@ -161,33 +158,18 @@ func openUserStream(t *testing.T, alice *fedInstance, token string) *userStream 
 		t.Fatalf("GET /api/v1/streaming/user: status %d: %s", resp.StatusCode, b)
 	}
 	s := &userStream{}
-	go func() {
-		defer resp.Body.Close()
-		sc := bufio.NewScanner(resp.Body)
-		sc.Buffer(make([]byte, 1<<20), 4<<20)
-		var e sseEvent
-		for sc.Scan() {
-			line := sc.Text()
-			switch {
-			case strings.HasPrefix(line, "event: "):
-				e.name = strings.TrimPrefix(line, "event: ")
-			case strings.HasPrefix(line, "data: "):
-				e.data = strings.TrimPrefix(line, "data: ")
-			case line == "" && e.name != "":
-				s.mu.Lock()
-				s.events = append(s.events, e)
-				s.mu.Unlock()
-				e = sseEvent{}
-			}
-		}
-	}()
+	go servertest.ScanSSE(resp.Body, func(e servertest.SSEEvent) {
+		s.mu.Lock()
+		s.events = append(s.events, e)
+		s.mu.Unlock()
+	})
 	return s
 }
 
-func (s *userStream) snapshot() []sseEvent {
+func (s *userStream) snapshot() []servertest.SSEEvent {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]sseEvent(nil), s.events...)
+	return append([]servertest.SSEEvent(nil), s.events...)
 }
 
 // checkHostileStream waits for an update event of every public case and a
@@ -203,7 +185,7 @@ func checkHostileStream(t *testing.T, run hostileRun, k *hostile.Checker, s *use
 		want["notification "+run.URIs[name]] = true
 	}
 	deadline := time.Now().Add(fedDeadline)
-	var events []sseEvent
+	var events []servertest.SSEEvent
 	for {
 		events = s.snapshot()
 		missing := map[string]bool{}
@@ -212,11 +194,11 @@ func checkHostileStream(t *testing.T, run hostileRun, k *hostile.Checker, s *use
 		}
 		for _, e := range events {
 			var v map[string]any
-			json.Unmarshal([]byte(e.data), &v)
-			if st, ok := v["status"].(map[string]any); ok && e.name == "notification" {
+			json.Unmarshal([]byte(e.Data), &v)
+			if st, ok := v["status"].(map[string]any); ok && e.Name == "notification" {
 				v = st
 			}
-			delete(missing, e.name+" "+stringOf(v["uri"]))
+			delete(missing, e.Name+" "+stringOf(v["uri"]))
 		}
 		if len(missing) == 0 {
 			break
@@ -229,18 +211,18 @@ func checkHostileStream(t *testing.T, run hostileRun, k *hostile.Checker, s *use
 	}
 	var problems []string
 	for i, e := range events {
-		if e.data == "" {
+		if e.Data == "" {
 			continue
 		}
 		var v any
-		if err := json.Unmarshal([]byte(e.data), &v); err != nil {
-			if e.name == "delete" {
+		if err := json.Unmarshal([]byte(e.Data), &v); err != nil {
+			if e.Name == "delete" {
 				continue // the payload is a bare id
 			}
-			t.Errorf("stream event %d %s: %v in %q", i, e.name, err, e.data)
+			t.Errorf("stream event %d %s: %v in %q", i, e.Name, err, e.Data)
 			continue
 		}
-		problems = append(problems, k.Check("stream "+e.name, v)...)
+		problems = append(problems, k.Check("stream "+e.Name, v)...)
 	}
 	reportProblems(t, problems)
 }
