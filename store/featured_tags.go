@@ -132,7 +132,7 @@ func (db *DB) MostUsedTags(ctx context.Context, limit int) ([]Tag, error) {
 		JOIN tags g ON g.name = t.tag
 		WHERE p.local = 1 AND p.reblog_of_id IS NULL AND p.author_id = ?
 			AND t.tag NOT IN (SELECT tag FROM featured_tags)
-		GROUP BY g.id ORDER BY COUNT(*) DESC, MAX(p.published_at) DESC LIMIT ?`, db.OwnerID(), clampLimit(limit))
+		GROUP BY g.id ORDER BY COUNT(*) DESC, MAX(p.published_at) DESC, g.name LIMIT ?`, db.OwnerID(), clampLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("most used tags: %w", err)
 	}
