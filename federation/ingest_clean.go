@@ -16,7 +16,8 @@ import (
 //
 // Version 1: URLs http(s) only, plain text as sent, HTML well-formed,
 // the owner's field names stored as text rather than escaped HTML.
-const ingestRulesVersion = 1
+// Version 2: a URL's host is more than dots ("http://." is refused).
+const ingestRulesVersion = 2
 
 // settingIngestRules records the version the stored rows follow.
 const settingIngestRules = "ingest_rules_version"

@@ -57,7 +57,9 @@ func HTTPURL(s string) string {
 		return ""
 	}
 	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Opaque != "" || u.Hostname() == "" {
+	// A host of dots alone ("http://.") names no host: Host drops the
+	// final dot of a fully qualified name.
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Opaque != "" || strings.TrimSuffix(u.Hostname(), ".") == "" {
 		return ""
 	}
 	return u.Scheme + s[len(u.Scheme):]
