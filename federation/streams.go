@@ -73,11 +73,10 @@ func (f *Federation) streamPost(ctx context.Context, id int64, kind string) {
 // post as its last status.
 //
 // Note: Mastodon sends "conversation" events with the Conversation entity
-// for direct posts, not "update"s, on the direct stream; kith sends them on
-// the user stream too, so an app with only that stream open sees them.
+// on the direct stream alone; the user stream has the post as an update.
 func (f *Federation) streamConversation(ctx context.Context, postID int64) {
 	hub := f.opts.Events
-	if !hub.Listening(events.Filter{Stream: events.User}) && !hub.Listening(events.Filter{Stream: events.Direct}) {
+	if !hub.Listening(events.Filter{Stream: events.Direct}) {
 		return
 	}
 	id, err := f.db.ConversationOfPost(ctx, postID)
@@ -87,9 +86,7 @@ func (f *Federation) streamConversation(ctx context.Context, postID int64) {
 		}
 		return
 	}
-	for _, stream := range []string{events.User, events.Direct} {
-		hub.Publish(events.Event{Stream: stream, Kind: events.Conversation, ConversationID: id, PostID: postID})
-	}
+	hub.Publish(events.Event{Stream: events.Direct, Kind: events.Conversation, ConversationID: id, PostID: postID})
 }
 
 // streamToLists announces a post on the lists its author is in.
