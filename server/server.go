@@ -38,8 +38,10 @@ type Server struct {
 	oauth *oauth.OAuth
 	certs *certFiles // set when tls = "files"
 	// health caches /healthz's disk check and write probe (health.go).
-	health  healthState
-	handler http.Handler
+	health healthState
+	// encoders compress responses (compress.go).
+	encoders *encoders
+	handler  http.Handler
 }
 
 // New builds a server. It parses the templates, so a broken template stops
@@ -84,6 +86,7 @@ func New(cfg config.Config, db *store.DB, fed *federation.Federation, logger *sl
 	s.web = web.New(s.Env)
 	s.api = api.New(s.Env)
 	s.oauth = oauth.New(s.Env)
+	s.encoders = newEncoders()
 	s.handler = s.routes()
 	return s, nil
 }

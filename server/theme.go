@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"kith/config"
 	"kith/server/core"
@@ -56,13 +57,21 @@ func (s *Server) handleTheme(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "text/css; charset=utf-8")
 	h.Set("Cache-Control", "public, max-age=31536000, immutable")
-	h.Set("ETag", `"`+st.Hash+`"`)
-	if r.Header.Get("If-None-Match") == `"`+st.Hash+`"` {
+	h.Set("Vary", "Accept-Encoding")
+	body, etag := st.CSS, st.Hash
+	if enc := negotiate(r.Header.Get("Accept-Encoding")); enc != identity && r.Method != http.MethodHead {
+		body = s.encoders.precompressed(st, enc)
+		etag += "." + enc.String()
+		h.Set("Content-Encoding", enc.String())
+	}
+	h.Set("ETag", `"`+etag+`"`)
+	// Every coding of one fingerprint is the same stylesheet.
+	if strings.Contains(r.Header.Get("If-None-Match"), `"`+st.Hash) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h.Set("Content-Length", strconv.Itoa(len(st.CSS)))
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	if r.Method != http.MethodHead {
-		w.Write(st.CSS)
+		w.Write(body)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -179,5 +180,37 @@ func seedVariedHome(t *testing.T, o *webOwner) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestWebHomePageOnTheWire reports what the home page of varied posts
+// and its stylesheet cost on the wire in each content coding, and checks
+// that a client taking gzip or zstd gets less than half the bytes.
+func TestWebHomePageOnTheWire(t *testing.T) {
+	o := newWebOwner(t)
+	seedVariedHome(t, o)
+	tr := &http.Transport{DisableCompression: true}
+	defer tr.CloseIdleConnections()
+	c := &http.Client{Transport: tr, Jar: o.c.Jar}
+	css := regexp.MustCompile(`href="(/static/theme-[0-9a-f]+\.css)"`)
+	wire := func(path, accept string) int {
+		req, _ := http.NewRequest("GET", o.HTTP.URL+path, nil)
+		req.Header.Set("Accept-Encoding", accept)
+		return len(getHome(t, c, req))
+	}
+	req, _ := http.NewRequest("GET", o.HTTP.URL+"/home", nil)
+	page := getHome(t, o.c, req)
+	m := css.FindSubmatch(page)
+	if m == nil {
+		t.Fatal("the home page links no stylesheet")
+	}
+	for _, path := range []string{"/home", string(m[1])} {
+		plain := wire(path, "identity")
+		gz, zst := wire(path, "gzip"), wire(path, "zstd")
+		t.Logf("%s on the wire: %d bytes uncompressed, %d gzip (%.0f%%), %d zstd (%.0f%%)",
+			path, plain, gz, 100*float64(gz)/float64(plain), zst, 100*float64(zst)/float64(plain))
+		if 2*gz > plain || 2*zst > plain {
+			t.Errorf("%s: gzip %d and zstd %d bytes, want under half of %d", path, gz, zst, plain)
+		}
 	}
 }

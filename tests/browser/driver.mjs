@@ -5,9 +5,9 @@
 //
 // It launches the browser once and then reads commands from stdin, one JSON
 // object a line: {"step": "login", "args": {...}}. Each command runs the step
-// of that name (steps.mjs, steps_a11y.mjs, steps_2fa.mjs) and answers one
-// JSON line on stdout: {"result": ...} or {"error": "..."}. The Go test
-// decides what passed. The browser closes when stdin does.
+// of that name (steps.mjs, steps_a11y.mjs, steps_2fa.mjs, steps_compress.mjs)
+// and answers one JSON line on stdout: {"result": ...} or {"error": "..."}.
+// The Go test decides what passed. The browser closes when stdin does.
 //
 // Environment: CHROMIUM (the browser binary, default: chromium on PATH),
 // KITH_HOST_RULES (chromium --host-resolver-rules, e.g. "MAP alice.test
@@ -20,8 +20,9 @@ import { chromium } from "playwright-core";
 import { steps as uiSteps, watch } from "./steps.mjs";
 import { a11ySteps } from "./steps_a11y.mjs";
 import { twoFactorSteps } from "./steps_2fa.mjs";
+import { compressSteps } from "./steps_compress.mjs";
 
-const steps = { ...uiSteps, ...a11ySteps, ...twoFactorSteps };
+const steps = { ...uiSteps, ...a11ySteps, ...twoFactorSteps, ...compressSteps };
 
 const [profile] = process.argv.slice(2);
 const args = [
