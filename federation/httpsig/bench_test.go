@@ -77,6 +77,7 @@ func BenchmarkVerifyRSA9421(b *testing.B) {
 		b.Fatal(err)
 	}
 	r = received(b, r, body)
+	r.URL.Scheme = "https" // the inbox's public scheme, as federation sets it
 	cached := Key{PublicKey: key.Public(), Owner: testOwner}
 	lookup := func(context.Context, string, bool) (Key, error) { return cached, nil }
 	b.ReportAllocs()
@@ -97,6 +98,7 @@ func BenchmarkVerifyRSA9421WithoutCrypto(b *testing.B) {
 		b.Fatal(err)
 	}
 	r = received(b, r, body)
+	r.URL.Scheme = "https"
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, _, _, err := prepare9421(r, body, testNow); err != nil {

@@ -282,14 +282,20 @@ func verifyKey9421(k Key, s sig9421, bases []string) (string, error) {
 	return "", fmt.Errorf("unsupported key type %T", k.PublicKey)
 }
 
-// signatureBases builds the signature base of a received request. When
-// @target-uri, @scheme or @authority is covered, the scheme the sender
-// used cannot be known for certain (a proxy in front of kith may have
-// ended TLS), so there are two candidates: the request's own scheme first.
+// signatureBases builds the signature base of a received request. The
+// scheme in @target-uri is r.URL.Scheme when the caller set it (the
+// scheme of the server's public URL: behind a proxy that ended TLS, the
+// request itself does not show it), else the connection's. When the
+// signature covers the scheme, the other scheme's base comes second, for
+// a sender that saw the server differently; it costs a second public-key
+// operation only when the first base fails.
 func signatureBases(r *http.Request, s sig9421) ([]string, error) {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
+	scheme := r.URL.Scheme
+	if scheme != "https" && scheme != "http" {
+		scheme = "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
 	}
 	m := target9421{method: r.Method, target: requestTarget(r), host: r.Host, header: r.Header}
 	if m.host == "" {
@@ -297,7 +303,11 @@ func signatureBases(r *http.Request, s sig9421) ([]string, error) {
 	}
 	schemes := []string{scheme}
 	if slices.Contains(s.components, "@target-uri") || slices.Contains(s.components, "@scheme") || slices.Contains(s.components, "@authority") {
-		schemes = append(schemes, map[string]string{"http": "https", "https": "http"}[scheme])
+		other := "https"
+		if scheme == "https" {
+			other = "http"
+		}
+		schemes = append(schemes, other)
 	}
 	var bases []string
 	for _, sc := range schemes {
