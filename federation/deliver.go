@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
 
@@ -98,25 +97,15 @@ func (f *Federation) runDelivery(ctx context.Context, job store.Job) error {
 	}
 	defer func() { <-slot.sem }()
 
-	resp, err := f.client.Post(ctx, d.Inbox, ActivityJSON, act.Body, f.signAsOwner(act.Body))
+	err = f.knock(d.Inbox, func(scheme httpsig.Scheme) error {
+		_, err := f.client.Post(ctx, d.Inbox, ActivityJSON, act.Body, f.signAsOwner(act.Body, scheme))
+		return err
+	})
 	if err != nil {
 		if transport.Classify(err) {
 			return jobs.Permanent(fmt.Errorf("deliver to %s: %w", d.Inbox, err))
 		}
 		return fmt.Errorf("deliver to %s: %w", d.Inbox, err)
 	}
-	resp.Body.Close()
 	return nil
-}
-
-// signAsOwner returns a hook that signs a request with the owner's key.
-func (f *Federation) signAsOwner(body []byte) func(*http.Request) error {
-	return func(r *http.Request) error {
-		return httpsig.SignRequest(r, body, f.urls.Key(), f.ownerKeyNow(r.Context()), f.now())
-	}
-}
-
-// signAsInstance signs fetches made on the instance's own behalf.
-func (f *Federation) signAsInstance(r *http.Request) error {
-	return httpsig.SignRequest(r, nil, f.urls.InstanceKey(), f.instanceKey, f.now())
 }

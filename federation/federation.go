@@ -94,6 +94,8 @@ type Federation struct {
 	pushKey []byte
 
 	fetches fetchGroup // one fetch per URL at a time
+	// schemes remembers which signature scheme each host accepted.
+	schemes sigSchemes
 
 	// blocked is every blocked domain (config and owner), lower case,
 	// read on every inbound request and delivery; reloadBlocks swaps it.

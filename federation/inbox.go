@@ -59,7 +59,13 @@ func (f *Federation) Receive(ctx context.Context, r *http.Request, body []byte) 
 		return fmt.Errorf("%w: signed for host %q, not this server", ErrUnauthorized, r.Host)
 	}
 	now := f.now()
-	res, err := httpsig.Verify(r, body, f.lookupKey, now)
+	// An RFC 9421 signature covers the URI the sender used, scheme
+	// included: that of server.url, whatever the connection was.
+	signed := *r
+	u := *r.URL
+	u.Scheme = f.scheme
+	signed.URL = &u
+	res, err := httpsig.Verify(&signed, body, f.lookupKey, now)
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrUnauthorized, err)
 	}

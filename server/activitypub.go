@@ -53,7 +53,8 @@ func (s *Server) handleNodeInfo(w http.ResponseWriter, r *http.Request) error {
 // handleInbox receives an activity: the body is capped, the signature
 // verified, and the activity stored for the queue to apply. It answers 202
 // once the activity is safely stored, 401 for any signature it cannot
-// verify (peers that try RFC 9421 first then fall back), 400 for junk.
+// verify (a peer that knocks with one signature scheme tries the other
+// after a 401), 400 for junk.
 func (s *Server) handleInbox(w http.ResponseWriter, r *http.Request) error {
 	if !isActivityContentType(r.Header.Get("Content-Type")) {
 		http.Error(w, "expected an ActivityPub document", http.StatusUnsupportedMediaType)
