@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 
@@ -97,8 +98,18 @@ func (f *Federation) runDelivery(ctx context.Context, job store.Job) error {
 	}
 	defer func() { <-slot.sem }()
 
+	syncHeader, err := f.collectionSyncHeader(ctx, d.Inbox, act.Body)
+	if err != nil {
+		return err
+	}
 	err = f.knock(d.Inbox, func(scheme httpsig.Scheme) error {
-		_, err := f.client.Post(ctx, d.Inbox, ActivityJSON, act.Body, f.signAsOwner(act.Body, scheme))
+		sign := f.signAsOwner(act.Body, scheme)
+		_, err := f.client.Post(ctx, d.Inbox, ActivityJSON, act.Body, func(r *http.Request) error {
+			if syncHeader != "" {
+				r.Header.Set(HeaderCollectionSync, syncHeader)
+			}
+			return sign(r)
+		})
 		return err
 	})
 	if err != nil {

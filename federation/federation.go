@@ -313,6 +313,7 @@ func (f *Federation) registerJobs() {
 	f.jobs.Handle(jobDeliver, f.runDelivery)
 	f.jobs.Handle(jobInbox, f.runInbox, jobs.WithBackoff(inboxBackoff...))
 	f.jobs.Handle(jobFetch, f.runFetchThread, jobs.WithBackoff(fetchBackoff...))
+	f.jobs.Handle(jobFollowersSync, f.runFollowersSync, jobs.WithBackoff(fetchBackoff...))
 	f.jobs.Handle(jobClosePolls, f.runClosePolls)
 	f.jobs.Every(jobClosePolls, pollCloseInterval)
 	f.jobs.Handle(jobReload, f.runReload)

@@ -58,6 +58,11 @@ func (u URLs) Followers() string { return u.Actor() + "/followers" }
 // Following is the owner's following collection.
 func (u URLs) Following() string { return u.Actor() + "/following" }
 
+// FollowersSync is the partial followers collection a server asks for when
+// its copy of the owner's followers drifted (FEP-8fcf): the followers
+// that live on the signed requester's server.
+func (u URLs) FollowersSync() string { return u.Actor() + "/followers_synchronization" }
+
 // Featured is the owner's pinned posts collection.
 func (u URLs) Featured() string { return u.Actor() + "/collections/featured" }
 

@@ -121,6 +121,17 @@ func (s *Server) handleFollowCollection(w http.ResponseWriter, r *http.Request) 
 	return nil
 }
 
+// handleFollowersSync serves the partial followers collection of FEP-8fcf
+// to a signed request: the owner's followers on the signer's server.
+func (s *Server) handleFollowersSync(w http.ResponseWriter, r *http.Request) error {
+	doc, err := s.Fed.FollowersSync(r.Context(), r)
+	if err != nil {
+		return err
+	}
+	core.WriteActivityJSON(w, http.StatusOK, doc)
+	return nil
+}
+
 func (s *Server) handleFeatured(w http.ResponseWriter, r *http.Request) error {
 	doc, err := s.Fed.Featured(r.Context())
 	if err != nil {

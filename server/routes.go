@@ -54,6 +54,7 @@ func (s *Server) routes() http.Handler {
 		r.Get("/outbox", plain(s.handleOutbox))
 		r.Get("/followers", plain(s.handleFollowCollection))
 		r.Get("/following", plain(s.handleFollowCollection))
+		r.Get("/followers_synchronization", plain(s.handleFollowersSync))
 		r.Get("/collections/featured", plain(s.handleFeatured))
 		r.Get("/collections/tags", plain(s.handleFeaturedTags))
 		r.Get("/statuses/{id}", plain(s.handlePostDocument))
