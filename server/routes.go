@@ -59,6 +59,7 @@ func (s *Server) routes() http.Handler {
 		r.Get("/statuses/{id}", plain(s.handlePostDocument))
 		r.Get("/statuses/{id}/activity", plain(s.handleCreateActivity))
 		r.Get("/statuses/{id}/replies", plain(s.handleReplies))
+		r.Get("/quote_authorizations/{id}", plain(s.handleQuoteAuthorization))
 	})
 
 	r.Group(func(r chi.Router) {

@@ -90,19 +90,19 @@ func (tx *Tx) DeleteQuote(ctx context.Context, postID int64) error {
 
 // QuoteByRequest finds the owner's quote whose QuoteRequest had the given
 // id, and returns the quoting post's id with it.
-func (tx *Tx) QuoteByRequest(ctx context.Context, requestURI string) (int64, Quote, error) {
-	return tx.quoteWhere(ctx, `request_uri = ? AND request_uri != ''`, requestURI)
+func (db *DB) QuoteByRequest(ctx context.Context, requestURI string) (int64, Quote, error) {
+	return db.quoteWhere(ctx, `request_uri = ? AND request_uri != ''`, requestURI)
 }
 
 // QuoteByAuthorization finds a quote by its stamp's id.
-func (tx *Tx) QuoteByAuthorization(ctx context.Context, authorizationURI string) (int64, Quote, error) {
-	return tx.quoteWhere(ctx, `authorization_uri = ? AND authorization_uri != ''`, authorizationURI)
+func (db *DB) QuoteByAuthorization(ctx context.Context, authorizationURI string) (int64, Quote, error) {
+	return db.quoteWhere(ctx, `authorization_uri = ? AND authorization_uri != ''`, authorizationURI)
 }
 
-func (tx *Tx) quoteWhere(ctx context.Context, where string, arg any) (int64, Quote, error) {
+func (db *DB) quoteWhere(ctx context.Context, where string, arg any) (int64, Quote, error) {
 	var id int64
 	var q Quote
-	err := tx.queryRow(ctx, `SELECT post_id, quoted_uri, COALESCE(quoted_id, 0), state, authorization_uri, request_uri
+	err := db.read.QueryRowContext(ctx, `SELECT post_id, quoted_uri, COALESCE(quoted_id, 0), state, authorization_uri, request_uri
 		FROM quotes WHERE `+where, arg).Scan(&id, &q.QuotedURI, &q.QuotedID, &q.State, &q.AuthorizationURI, &q.RequestURI)
 	if err != nil {
 		return 0, Quote{}, notFound(err, fmt.Sprintf("quote %v", arg))
@@ -212,6 +212,14 @@ func (tx *Tx) PutQuoteAuthorization(ctx context.Context, a QuoteAuthorization) (
 	return tx.QuoteAuthorizationFor(ctx, a.QuotedID, a.QuotingURI)
 }
 
+// QuoteAuthorizationFor returns the stamp given for quotingURI to quote
+// quotedID.
+func (db *DB) QuoteAuthorizationFor(ctx context.Context, quotedID int64, quotingURI string) (QuoteAuthorization, error) {
+	a, err := scanQuoteAuthorization(db.read.QueryRowContext(ctx, `SELECT `+quoteAuthorizationColumns+`
+		FROM quote_authorizations WHERE quoted_id = ? AND quoting_uri = ?`, quotedID, quotingURI))
+	return a, notFoundOrNil(err, "quote authorization")
+}
+
 const quoteAuthorizationColumns = `id, quoted_id, quoting_uri, actor_id, request_uri, revoked_at`
 
 func scanQuoteAuthorization(row interface{ Scan(...any) error }) (QuoteAuthorization, error) {
@@ -222,8 +230,7 @@ func scanQuoteAuthorization(row interface{ Scan(...any) error }) (QuoteAuthoriza
 	return a, err
 }
 
-// QuoteAuthorizationFor returns the stamp given for quotingURI to quote
-// quotedID.
+// QuoteAuthorizationFor reads a stamp inside the transaction.
 func (tx *Tx) QuoteAuthorizationFor(ctx context.Context, quotedID int64, quotingURI string) (QuoteAuthorization, error) {
 	a, err := scanQuoteAuthorization(tx.queryRow(ctx, `SELECT `+quoteAuthorizationColumns+`
 		FROM quote_authorizations WHERE quoted_id = ? AND quoting_uri = ?`, quotedID, quotingURI))
