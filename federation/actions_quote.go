@@ -174,3 +174,31 @@ func (f *Federation) RevokeQuote(ctx context.Context, quotedID, quotingID int64)
 	f.streamPost(ctx, quoting.ID, events.StatusUpdate)
 	return f.db.PostByID(ctx, quoting.ID)
 }
+
+// SetQuotePolicy changes who may quote an owner's post and federates the
+// post's new interactionPolicy as an Update. Stamps already given stay
+// valid until revoked, as in Mastodon.
+func (f *Federation) SetQuotePolicy(ctx context.Context, postID int64, policy string) (store.Post, error) {
+	if !ValidQuotePolicy(policy) {
+		return store.Post{}, fmt.Errorf("%w: unknown quote policy %q", ErrInvalid, policy)
+	}
+	p, err := f.ownPost(ctx, postID)
+	if err != nil {
+		return store.Post{}, err
+	}
+	if p.QuotePolicy == policy {
+		return p, nil
+	}
+	err = f.db.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.SetQuotePolicy(ctx, p.ID, policy); err != nil {
+			return err
+		}
+		return f.publishQuoteUpdate(ctx, tx, p.ID)
+	})
+	if err != nil {
+		return store.Post{}, err
+	}
+	f.afterCommit()
+	f.streamPost(ctx, p.ID, events.StatusUpdate)
+	return f.db.PostByID(ctx, p.ID)
+}

@@ -185,7 +185,7 @@ func (f *Federation) publishQuoteUpdate(ctx context.Context, tx *store.Tx, postI
 		return err
 	}
 	note := f.noteOf(p)
-	return f.publish(ctx, tx, ap.OutActivity{ID: p.URI + "#updates/quote-" + fmt.Sprint(tx.Now().UnixMilli()), Type: "Update",
+	return f.publish(ctx, tx, ap.OutActivity{ID: f.newActivityID(), Type: "Update",
 		Actor: f.urls.Actor(), To: note.To, CC: note.CC, Object: note}, false, inboxes)
 }
 

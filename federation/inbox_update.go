@@ -59,6 +59,11 @@ func (f *Federation) onUpdate(ctx context.Context, actor store.Actor, act *ap.Ac
 		if err := tx.UpdatePost(ctx, updated); err != nil {
 			return err
 		}
+		if updated.QuotePolicy != existing.QuotePolicy {
+			if err := tx.SetQuotePolicy(ctx, existing.ID, updated.QuotePolicy); err != nil {
+				return err
+			}
+		}
 		if quote != nil {
 			if err := tx.PutQuote(ctx, existing.ID, *quote); err != nil {
 				return err

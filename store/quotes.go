@@ -254,3 +254,9 @@ func (tx *Tx) RevokeQuoteAuthorization(ctx context.Context, id int64) (bool, err
 	n, _ := res.RowsAffected()
 	return n > 0, nil
 }
+
+// SetQuotePolicy changes who may quote a post.
+func (tx *Tx) SetQuotePolicy(ctx context.Context, postID int64, policy string) error {
+	_, err := tx.exec(ctx, `UPDATE posts SET quote_policy = ? WHERE id = ?`, policy, postID)
+	return err
+}
