@@ -202,3 +202,13 @@ func (f *Federation) SetQuotePolicy(ctx context.Context, postID int64, policy st
 	f.streamPost(ctx, p.ID, events.StatusUpdate)
 	return f.db.PostByID(ctx, p.ID)
 }
+
+// QuotePolicyOf is who may quote a post: for the owner's posts their
+// policy as its visibility narrows it, for others' what their server
+// said ("" when it said nothing).
+func QuotePolicyOf(p store.Post) string {
+	if p.Local {
+		return effectiveQuotePolicy(p.QuotePolicy, p.Visibility)
+	}
+	return p.QuotePolicy
+}
