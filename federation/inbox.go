@@ -220,6 +220,8 @@ func (f *Federation) apply(ctx context.Context, actor store.Actor, act *ap.Activ
 		return f.onFeatured(ctx, actor, act)
 	case "Flag":
 		return f.onFlag(ctx, actor, act)
+	case "QuoteRequest":
+		return f.onQuoteRequest(ctx, actor, act)
 	}
 	f.logger.Debug("activity type ignored", "type", string(act.Type), "actor", actor.URI)
 	return nil

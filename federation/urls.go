@@ -120,3 +120,20 @@ func (u URLs) LocalPostID(uri string) (int64, bool) {
 func (u URLs) IsLocal(uri string) bool {
 	return uri == u.base || strings.HasPrefix(uri, u.base+"/") || strings.HasPrefix(uri, u.base+"#")
 }
+
+// QuoteAuthorization is the id of a stamp the owner gave a remote post
+// to quote one of theirs (Mastodon's path for it).
+func (u URLs) QuoteAuthorization(id int64) string {
+	return u.Actor() + "/quote_authorizations/" + strconv.FormatInt(id, 10)
+}
+
+// LocalQuoteAuthorizationID returns the id of a stamp from its URI, if it
+// is one of this instance's.
+func (u URLs) LocalQuoteAuthorizationID(uri string) (int64, bool) {
+	rest, ok := strings.CutPrefix(uri, u.Actor()+"/quote_authorizations/")
+	if !ok {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(rest, 10, 64)
+	return id, err == nil && id > 0
+}

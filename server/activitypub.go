@@ -198,3 +198,19 @@ func (s *Server) handleReplies(w http.ResponseWriter, r *http.Request) error {
 	core.WriteActivityJSON(w, http.StatusOK, doc)
 	return nil
 }
+
+// handleQuoteAuthorization serves a stamp the owner gave a remote post to
+// quote one of theirs, so that any server can check the quote; a revoked
+// stamp is gone.
+func (s *Server) handleQuoteAuthorization(w http.ResponseWriter, r *http.Request) error {
+	id, err := strconv.ParseInt(core.PathParam(r, "id"), 10, 64)
+	if err != nil {
+		return federation.ErrNotFound
+	}
+	doc, err := s.Fed.QuoteAuthorizationDocument(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	core.WriteActivityJSON(w, http.StatusOK, doc)
+	return nil
+}
