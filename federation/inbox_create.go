@@ -126,12 +126,19 @@ func (f *Federation) storeRemotePost(ctx context.Context, author store.Actor, ob
 			return err
 		}
 		fresh = true
+		p.ID = id
+		if err := f.enqueueCard(ctx, tx, p, false); err != nil {
+			return err
+		}
 		if f.mentionsOwner(p) {
 			notice, err = f.notify(ctx, tx, "mention", author.ID, id)
 			return err
 		}
 		return nil
 	})
+	if err == nil && fresh {
+		f.jobs.Poke() // its card, if it links a page
+	}
 	if err == nil && fresh && depth == 0 { // posts fetched for a thread are context, not news
 		f.streamPost(ctx, id, events.Update)
 	}

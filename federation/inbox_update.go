@@ -56,6 +56,11 @@ func (f *Federation) onUpdate(ctx context.Context, actor store.Actor, act *ap.Ac
 		if err := tx.UpdatePost(ctx, updated); err != nil {
 			return err
 		}
+		if textChanged {
+			if err := f.enqueueCard(ctx, tx, updated, true); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.BoostOf(ctx, f.db.OwnerID(), existing.ID); err == nil && textChanged {
 			notice, err = f.notify(ctx, tx, "update", actor.ID, existing.ID)
 			return err
@@ -63,6 +68,7 @@ func (f *Federation) onUpdate(ctx context.Context, actor store.Actor, act *ap.Ac
 		return nil
 	})
 	if err == nil && textChanged {
+		f.jobs.Poke() // its new card, if it links a page
 		f.streamPost(ctx, existing.ID, events.StatusUpdate)
 	}
 	if err == nil {
