@@ -114,7 +114,7 @@ func (f *Federation) cardLink(p store.Post) string {
 					continue
 				}
 			}
-			if u := ap.HTTPURL(href); u != "" && !skip[u] && !f.urls.IsLocal(u) {
+			if u := ap.HTTPURL(href); u != "" && !skip[u] && !f.urls.IsLocal(u) && !f.reservedHost(u) {
 				return u
 			}
 		}
@@ -274,4 +274,32 @@ func (f *Federation) CardAccount(ctx context.Context, c store.Card) (store.Actor
 		return store.Actor{}, false
 	}
 	return a, true
+}
+
+// reservedHost reports whether u's host is a name reserved for examples
+// and tests (RFC 2606, RFC 6761): such a link has no page to fetch, and
+// not looking it up keeps test networks on loopback. A name mapped in
+// federation.hosts is a lab's and is fetched.
+func (f *Federation) reservedHost(u string) bool {
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return true
+	}
+	host := strings.ToLower(strings.TrimSuffix(parsed.Hostname(), "."))
+	for name := range f.opts.Hosts {
+		if strings.EqualFold(name, host) {
+			return false
+		}
+	}
+	for _, tld := range []string{"test", "example", "invalid", "localhost"} {
+		if host == tld || strings.HasSuffix(host, "."+tld) {
+			return true
+		}
+	}
+	for _, d := range []string{"example.com", "example.net", "example.org"} {
+		if host == d || strings.HasSuffix(host, "."+d) {
+			return true
+		}
+	}
+	return false
 }

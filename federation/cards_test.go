@@ -174,8 +174,9 @@ func TestCardFromTwitterTagsAndOEmbed(t *testing.T) {
 	}
 }
 
-// Links that are mentions, hashtags or the post's own media get no card;
-// the first other link does. A remote post behind a content warning gets
+// Links that are mentions, hashtags or the post's own media, or to names
+// reserved for examples and tests (unless federation.hosts maps them), get
+// no card; the first other link does. A remote post behind a content warning gets
 // none.
 func TestCardLinkChoice(t *testing.T) {
 	site := newPageSite(t)
@@ -212,7 +213,8 @@ func TestCardLinkChoice(t *testing.T) {
 	}
 	c, ok := deliver(bob.id+"/1", `<p><span class="h-card"><a href="http://news.test/@x" class="u-url mention">@<span>x</span></a></span> `+
 		`<a href="http://news.test/tags/x" class="mention hashtag" rel="tag">#<span>x</span></a> `+
-		`<a href="http://news.test/tags/x">#x</a> and <a href="http://news.test/a">the news</a></p>`, "")
+		`<a href="http://news.test/tags/x">#x</a>, <a href="https://example.com/x">an example</a>, <a href="http://nowhere.test/">a test name</a> `+
+		`and <a href="http://news.test/a">the news</a></p>`, "")
 	if !ok || c.URL != "http://news.test/a" {
 		t.Errorf("card %+v (found %v), want the card of http://news.test/a", c, ok)
 	}
