@@ -34,6 +34,7 @@ type Config struct {
 	Log        Log        `toml:"log"`
 	Theme      Theme      `toml:"theme"`
 	Instance   Instance   `toml:"instance"`
+	Web        Web        `toml:"web"`
 
 	// File is the path the config was read from; empty for the built-in
 	// default.
@@ -114,6 +115,13 @@ type Instance struct {
 	Rules []string `toml:"rules"`
 }
 
+// Web holds the [web] table: what kith fetches for the pages and apps
+// it serves. SIGHUP applies it.
+type Web struct {
+	// PreviewCards fetches the first link of posts for a preview card.
+	PreviewCards bool `toml:"preview_cards"`
+}
+
 // Limits of the [instance] values: Mastodon's for a rule, and room enough
 // for the rest.
 const (
@@ -152,6 +160,7 @@ func Default() Config {
 		Log:        Log{Level: "info", Format: "text"},
 		Theme:      Theme{Name: "default", Variables: map[string]string{}},
 		Instance:   Instance{Rules: []string{}},
+		Web:        Web{PreviewCards: true},
 	}
 }
 

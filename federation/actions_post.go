@@ -78,6 +78,9 @@ func (f *Federation) Post(ctx context.Context, np NewPost) (store.Post, error) {
 		if p, err = tx.PostByURI(ctx, p.URI); err != nil {
 			return err
 		}
+		if err := f.enqueueCard(ctx, tx, p, false); err != nil {
+			return err
+		}
 		inboxes, err := f.quoteRecipients(ctx, tx, p, mentioned)
 		if err != nil {
 			return err
@@ -184,6 +187,9 @@ func (f *Federation) Edit(ctx context.Context, postID int64, np NewPost) (store.
 			return err
 		}
 		if p, err = tx.PostByURI(ctx, p.URI); err != nil {
+			return err
+		}
+		if err := f.enqueueCard(ctx, tx, p, true); err != nil {
 			return err
 		}
 		inboxes, err := f.recipients(ctx, tx, p.Visibility, mentioned)

@@ -135,6 +135,10 @@ func (f *Federation) storeRemotePost(ctx context.Context, author store.Actor, ob
 			return err
 		}
 		fresh = true
+		p.ID = id
+		if err := f.enqueueCard(ctx, tx, p, false); err != nil {
+			return err
+		}
 		if f.quotesOwner(p) {
 			if quoteNotice, err = f.notify(ctx, tx, "quote", author.ID, id); err != nil {
 				return err
@@ -146,6 +150,9 @@ func (f *Federation) storeRemotePost(ctx context.Context, author store.Actor, ob
 		}
 		return nil
 	})
+	if err == nil && fresh {
+		f.jobs.Poke() // its card, if it links a page
+	}
 	if err == nil && fresh && depth == 0 { // posts fetched for a thread are context, not news
 		f.streamPost(ctx, id, events.Update)
 	}

@@ -76,6 +76,9 @@ func (f *Federation) onUpdate(ctx context.Context, actor store.Actor, act *ap.Ac
 			}
 		}
 		if textChanged {
+			if err := f.enqueueCard(ctx, tx, updated, true); err != nil {
+				return err
+			}
 			// The owner hears when a post they quoted changes.
 			quoting, err := tx.OwnerQuotesOf(ctx, existing.ID)
 			if err != nil {
@@ -94,6 +97,7 @@ func (f *Federation) onUpdate(ctx context.Context, actor store.Actor, act *ap.Ac
 		return nil
 	})
 	if err == nil && textChanged {
+		f.jobs.Poke() // its new card, if it links a page
 		f.streamPost(ctx, existing.ID, events.StatusUpdate)
 	}
 	if err == nil {

@@ -225,6 +225,7 @@ func (s *Server) routes() http.Handler {
 		r.With(pub("read:statuses")).Get("/api/v1/statuses/{id}/history", json(s.api.HandleStatusHistory))
 		r.With(owner("read:statuses")).Get("/api/v1/statuses/{id}/source", json(s.api.HandleStatusSource))
 		r.With(pub("read:statuses")).Get("/api/v1/statuses/{id}/context", json(s.api.HandleStatusContext))
+		r.With(pub("read:statuses")).Get("/api/v1/statuses/{id}/card", json(s.api.HandleStatusCard))
 		r.With(pub("read:accounts")).Get("/api/v1/statuses/{id}/favourited_by", json(s.api.HandleFavouritedBy))
 		r.With(pub("read:accounts")).Get("/api/v1/statuses/{id}/reblogged_by", json(s.api.HandleRebloggedBy))
 		r.With(owner("write:favourites")).Post("/api/v1/statuses/{id}/favourite", json(s.api.HandleStatusAction(s.api.Favourite)))
