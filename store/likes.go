@@ -8,10 +8,17 @@ import (
 // PutLike records a like (emoji "") or an emoji reaction; it reports
 // whether it is new.
 func (tx *Tx) PutLike(ctx context.Context, actorID, postID int64, emoji, activityURI string) (bool, error) {
-	res, err := tx.exec(ctx, `INSERT INTO likes (actor_id, post_id, emoji, activity_uri, created_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT DO NOTHING`, actorID, postID, emoji, activityURI, unixMilli(tx.now))
+	return tx.PutReaction(ctx, actorID, postID, emoji, "", activityURI)
+}
+
+// PutReaction records an emoji reaction with the image of its custom
+// emoji (an http(s) URL; "" for a Unicode emoji); it reports whether it
+// is new.
+func (tx *Tx) PutReaction(ctx context.Context, actorID, postID int64, emoji, emojiURL, activityURI string) (bool, error) {
+	res, err := tx.exec(ctx, `INSERT INTO likes (actor_id, post_id, emoji, emoji_url, activity_uri, created_at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`, actorID, postID, emoji, emojiURL, activityURI, unixMilli(tx.now))
 	if err != nil {
-		return false, fmt.Errorf("put like: %w", err)
+		return false, fmt.Errorf("put reaction: %w", err)
 	}
 	n, _ := res.RowsAffected()
 	return n > 0, nil
