@@ -86,16 +86,30 @@ func (tx *Tx) PutCustomEmoji(ctx context.Context, e CustomEmoji) (replaced strin
 	if err != nil {
 		return "", fmt.Errorf("put custom emoji %s: %w", e.Shortcode, err)
 	}
+	if replaced != "" && replaced != e.Path {
+		// The owner's posts that use it show the new image.
+		_, err = tx.exec(ctx, `UPDATE post_emojis SET url = substr(url, 1, length(url) - length(?)) || ?
+			WHERE shortcode = ? AND substr(url, -length(?)) = ? AND post_id IN (SELECT id FROM posts WHERE local = 1)`,
+			replaced, e.Path, e.Shortcode, replaced, replaced)
+		if err != nil {
+			return "", fmt.Errorf("put custom emoji %s: %w", e.Shortcode, err)
+		}
+	}
 	return replaced, nil
 }
 
 // DeleteCustomEmoji removes a custom emoji and returns its image's path,
-// or ErrNotFound.
+// or ErrNotFound. The owner's posts that used it show its text from then
+// on.
 func (tx *Tx) DeleteCustomEmoji(ctx context.Context, shortcode string) (string, error) {
 	var path string
 	err := tx.queryRow(ctx, `DELETE FROM custom_emojis WHERE shortcode = ? RETURNING path`, shortcode).Scan(&path)
 	if err != nil {
 		return "", notFound(err, "custom emoji "+shortcode)
+	}
+	_, err = tx.exec(ctx, `DELETE FROM post_emojis WHERE shortcode = ? AND post_id IN (SELECT id FROM posts WHERE local = 1)`, shortcode)
+	if err != nil {
+		return "", fmt.Errorf("delete custom emoji %s: %w", shortcode, err)
 	}
 	return path, nil
 }
