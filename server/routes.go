@@ -46,6 +46,7 @@ func (s *Server) routes() http.Handler {
 	r.Get("/nodeinfo/{version}", plain(s.handleNodeInfo))
 	r.Post("/inbox", plain(s.handleInbox))
 	r.Get("/actor", s.handleInstanceActor)
+	r.Get("/emojis/{shortcode}", plain(s.handleEmojiDocument))
 	r.Post("/actor/inbox", plain(s.handleInbox))
 	r.Route("/users/{username}", func(r chi.Router) {
 		r.Use(s.ownerOnly)
