@@ -257,7 +257,7 @@ func (s *Server) routes() http.Handler {
 		r.Get("/api/v1/instance/activity", json(s.api.HandleInstanceActivity))
 		r.Get("/api/v1/instance/rules", json(s.api.HandleInstanceRules))
 		r.Get("/api/v1/instance/extended_description", json(s.api.HandleExtendedDescription))
-		r.Get("/api/v1/custom_emojis", core.EmptyList)
+		r.Get("/api/v1/custom_emojis", json(s.api.HandleCustomEmojis))
 		r.Get("/api/v1/directory", core.EmptyList)
 		for _, path := range []string{"/api/v1/trends", "/api/v1/trends/tags", "/api/v1/trends/statuses", "/api/v1/trends/links"} {
 			r.Get(path, core.EmptyList)
