@@ -103,6 +103,10 @@ func (s *Server) routes() http.Handler {
 			r.Get("/settings/data/archive.zip", page(s.web.HandleExportArchive))
 			r.Get("/settings/data/csv/{kind}", page(s.web.HandleExportCSV))
 			r.Post("/settings/data/import", page(s.web.HandleImport))
+			// web/settings_emoji.go
+			r.Get("/settings/emoji", page(s.web.HandleEmojiSettings))
+			r.Post("/settings/emoji", page(s.web.HandleAddEmoji))
+			r.Post("/settings/emoji/remove", page(s.web.HandleRemoveEmoji))
 		})
 	})
 

@@ -60,6 +60,7 @@ var templateZeroViews = map[string]any{
 
 	// Data and account migration settings.
 	"settings_migration": web.MigrationPage{Aliases: []string{""}, MovedTo: &web.MovedTo{}},
+	"settings_emoji":     web.EmojiPage{Emojis: []web.EmojiRow{{}}, Added: "x", Gone: "x", Error: "x"},
 	"settings_data":      web.DataPage{Downloads: []web.DataDownload{{}}, Imports: []web.ImportRow{{Errors: []store.ImportRow{{}}}}},
 }
 
