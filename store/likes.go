@@ -61,3 +61,22 @@ func (db *DB) FavouritedBy(ctx context.Context, postID int64, pg Page) ([]Actor,
 		JOIN actors a ON a.id = l.actor_id WHERE l.post_id = ? AND l.emoji = ''`, postID)
 	return actors, err
 }
+
+// Reaction is an emoji reaction: the emoji (":name:" for a custom one)
+// and, for a custom one, its image.
+type Reaction struct {
+	Emoji    string
+	EmojiURL string
+}
+
+// ReactionOf returns an actor's newest emoji reaction to a post, or
+// ErrNotFound when it only favourited it (or did neither).
+func (db *DB) ReactionOf(ctx context.Context, actorID, postID int64) (Reaction, error) {
+	var r Reaction
+	err := db.read.QueryRowContext(ctx, `SELECT emoji, emoji_url FROM likes WHERE actor_id = ? AND post_id = ? AND emoji != ''
+		ORDER BY created_at DESC LIMIT 1`, actorID, postID).Scan(&r.Emoji, &r.EmojiURL)
+	if err != nil {
+		return Reaction{}, notFound(err, "reaction")
+	}
+	return r, nil
+}
