@@ -20,12 +20,12 @@ func (f *Federation) ActorDocument(ctx context.Context) (ap.OutActor, error) {
 	if err != nil {
 		return ap.OutActor{}, err
 	}
-	doc := f.actorDocumentOf(a)
+	doc := f.actorDocumentOf(ctx, a)
 	doc.Context = ap.Context()
 	return doc, nil
 }
 
-func (f *Federation) actorDocumentOf(a store.Actor) ap.OutActor {
+func (f *Federation) actorDocumentOf(ctx context.Context, a store.Actor) ap.OutActor {
 	doc := ap.OutActor{
 		ID: a.URI, Type: "Person", Following: a.Following, Followers: a.Followers, Inbox: a.Inbox, Outbox: a.Outbox,
 		Featured: a.Featured, FeaturedTags: f.urls.FeaturedTags(), PreferredUsername: a.Username, Name: a.DisplayName, Summary: a.Summary, URL: a.URL,
@@ -43,9 +43,16 @@ func (f *Federation) actorDocumentOf(a store.Actor) ap.OutActor {
 	if a.HeaderURL != "" {
 		doc.Image = &ap.OutImage{Type: "Image", URL: a.HeaderURL}
 	}
+	texts := []string{a.DisplayName, a.Summary}
 	for _, fl := range a.Fields {
 		doc.Attachment = append(doc.Attachment, ap.OutField{Type: "PropertyValue", Name: fl.Name, Value: fl.Value})
+		texts = append(texts, fl.Name, fl.Value)
 	}
+	emojis, err := f.OwnEmojisIn(ctx, texts...)
+	if err != nil {
+		f.logger.Warn("custom emoji unreadable", "err", err)
+	}
+	doc.Tag = append(doc.Tag, f.ownEmojiTags(ctx, emojis)...)
 	return doc
 }
 
@@ -75,7 +82,7 @@ func (f *Federation) PostDocument(ctx context.Context, postID int64) (ap.OutNote
 	if !p.Local || p.ReblogOfID != 0 || !isListed(p.Visibility) {
 		return ap.OutNote{}, fmt.Errorf("post %d: %w", postID, ErrNotFound)
 	}
-	n := f.noteOf(p)
+	n := f.noteOf(ctx, p)
 	n.Context = ap.Context()
 	return n, nil
 }
@@ -177,7 +184,7 @@ func (f *Federation) Featured(ctx context.Context) (ap.OutCollection, error) {
 	for _, uri := range uris {
 		if id, ok := f.urls.LocalPostID(uri); ok {
 			if p, err := f.db.PostByID(ctx, id); err == nil && isListed(p.Visibility) {
-				items = append(items, f.noteOf(p))
+				items = append(items, f.noteOf(ctx, p))
 			}
 		}
 	}

@@ -106,6 +106,12 @@ func (u URLs) Tag(name string) string {
 	return u.base + "/tags/" + url.PathEscape(strings.ToLower(name))
 }
 
+// Emoji is the document of one of the owner's custom emoji.
+func (u URLs) Emoji(shortcode string) string { return u.base + "/emojis/" + url.PathEscape(shortcode) }
+
+// Media is the URL of a file under the media directory.
+func (u URLs) Media(path string) string { return u.base + "/media/" + path }
+
 // LocalPostID returns the id of a local post from its URI, if it is one.
 func (u URLs) LocalPostID(uri string) (int64, bool) {
 	rest, ok := strings.CutPrefix(uri, u.Actor()+"/statuses/")

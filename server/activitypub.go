@@ -214,3 +214,18 @@ func (s *Server) handleQuoteAuthorization(w http.ResponseWriter, r *http.Request
 	core.WriteActivityJSON(w, http.StatusOK, doc)
 	return nil
 }
+
+// handleEmojiDocument serves one of the owner's custom emoji, what its
+// Emoji tags' id names; a browser is sent to the image.
+func (s *Server) handleEmojiDocument(w http.ResponseWriter, r *http.Request) error {
+	doc, err := s.Fed.EmojiDocument(r.Context(), core.PathParam(r, "shortcode"))
+	if err != nil {
+		return err
+	}
+	if !core.WantsActivityJSON(r) {
+		http.Redirect(w, r, doc.Icon.URL, http.StatusFound)
+		return nil
+	}
+	core.WriteActivityJSON(w, http.StatusOK, doc)
+	return nil
+}

@@ -46,6 +46,7 @@ func (s *Server) routes() http.Handler {
 	r.Get("/nodeinfo/{version}", plain(s.handleNodeInfo))
 	r.Post("/inbox", plain(s.handleInbox))
 	r.Get("/actor", s.handleInstanceActor)
+	r.Get("/emojis/{shortcode}", plain(s.handleEmojiDocument))
 	r.Post("/actor/inbox", plain(s.handleInbox))
 	r.Route("/users/{username}", func(r chi.Router) {
 		r.Use(s.ownerOnly)
@@ -104,6 +105,10 @@ func (s *Server) routes() http.Handler {
 			r.Get("/settings/data/archive.zip", page(s.web.HandleExportArchive))
 			r.Get("/settings/data/csv/{kind}", page(s.web.HandleExportCSV))
 			r.Post("/settings/data/import", page(s.web.HandleImport))
+			// web/settings_emoji.go
+			r.Get("/settings/emoji", page(s.web.HandleEmojiSettings))
+			r.Post("/settings/emoji", page(s.web.HandleAddEmoji))
+			r.Post("/settings/emoji/remove", page(s.web.HandleRemoveEmoji))
 		})
 	})
 
@@ -262,7 +267,7 @@ func (s *Server) routes() http.Handler {
 		r.Get("/api/v1/instance/activity", json(s.api.HandleInstanceActivity))
 		r.Get("/api/v1/instance/rules", json(s.api.HandleInstanceRules))
 		r.Get("/api/v1/instance/extended_description", json(s.api.HandleExtendedDescription))
-		r.Get("/api/v1/custom_emojis", core.EmptyList)
+		r.Get("/api/v1/custom_emojis", json(s.api.HandleCustomEmojis))
 		r.Get("/api/v1/directory", core.EmptyList)
 		for _, path := range []string{"/api/v1/trends", "/api/v1/trends/tags", "/api/v1/trends/statuses", "/api/v1/trends/links"} {
 			r.Get(path, core.EmptyList)

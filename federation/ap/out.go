@@ -162,8 +162,10 @@ type OutImage struct {
 	URL       string `json:"url"`
 }
 
-// OutTag is a Mention, Hashtag or Emoji on a post or actor.
+// OutTag is a Mention, Hashtag or Emoji on a post or actor, or an Emoji
+// served as a document of its own (with Context).
 type OutTag struct {
+	Context any       `json:"@context,omitempty"`
 	ID      string    `json:"id,omitempty"` // Emoji only
 	Type    string    `json:"type"`
 	Href    string    `json:"href,omitempty"`

@@ -17,10 +17,10 @@ func (s *API) renderAccounts(ctx context.Context, actors []store.Actor) ([]apiAc
 	out := make([]apiAccount, len(actors))
 	for i, a := range actors {
 		st := stats[a.ID]
-		out[i] = s.apiAccountOf(a, accountStats{Statuses: st.Statuses, Followers: st.Followers, Following: st.Following, LastStatusAt: st.LastStatusAt})
+		out[i] = s.apiAccountOf(ctx, a, accountStats{Statuses: st.Statuses, Followers: st.Followers, Following: st.Following, LastStatusAt: st.LastStatusAt})
 		if a.MovedTo != "" {
 			if moved, err := s.DB.ActorByURI(ctx, a.MovedTo); err == nil {
-				m := s.apiAccountOf(moved, accountStats{})
+				m := s.apiAccountOf(ctx, moved, accountStats{})
 				out[i].Moved = &m
 			}
 		}
