@@ -194,4 +194,3 @@ func FormatLength(seconds float64) string {
 	m, cs := cs/6000, cs%6000
 	return fmt.Sprintf("%d:%02d:%02d.%02d", h, m, cs/100, cs%100)
 }
-

@@ -364,6 +364,13 @@ func (s *API) apiMediaOf(a store.Attachment, local bool) apiMediaAttachment {
 			out.Meta["small"] = map[string]any{"width": pw, "height": ph, "size": itoa(pw) + "x" + itoa(ph), "aspect": float64(pw) / float64(ph)}
 		}
 	}
+	if local && (typ == "video" || typ == "audio") {
+		s.addAVMeta(&out, a)
+	} else if typ == "video" || typ == "audio" {
+		// A remote file's preview is not the file: apps load
+		// preview_url as an image.
+		out.PreviewURL = nil
+	}
 	if local && a.MediaType == "image/gif" {
 		// Note: Mastodon's "gifv" is an MP4 video; kith keeps the GIF,
 		// which apps show as an image.

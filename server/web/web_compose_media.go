@@ -70,7 +70,7 @@ func (s *Web) newUpload(r *http.Request, i int, alt string, fx, fy float64, slot
 	case <-r.Context().Done():
 		return store.Attachment{}, r.Context().Err()
 	}
-	m, err := s.StoreUpload(r.MultipartForm.File["file_"+strconv.Itoa(i)][0])
+	m, err := s.StoreUpload(r.Context(), r.MultipartForm.File["file_"+strconv.Itoa(i)][0])
 	if err != nil {
 		return store.Attachment{}, err
 	}
