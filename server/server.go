@@ -18,8 +18,8 @@ import (
 
 	"kith/config"
 	"kith/events"
-	"kith/media"
 	"kith/federation"
+	"kith/media"
 	"kith/server/api"
 	"kith/server/core"
 	"kith/server/oauth"
