@@ -301,21 +301,6 @@ func apiPollOf(postID int64, poll store.Poll, ownVotes []int, now time.Time) api
 	return out
 }
 
-// localPreview is a local attachment's small preview (the JPEG or PNG
-// made when it was uploaded), when its file has one.
-func (s *API) localPreview(a store.Attachment) (string, bool) {
-	base := s.Config().Server.URL + "/media/"
-	name, ok := strings.CutPrefix(a.URL, base)
-	if !ok {
-		return "", false
-	}
-	thumb, ok := s.MediaFiles().ThumbnailOf(name)
-	if !ok {
-		return "", false
-	}
-	return base + thumb, true
-}
-
 // apiMediaOf renders an attachment. Its type comes from its media type.
 // A local attachment's preview_url is its small preview, in a status as
 // in the upload's answer, so an app sees one attachment.
@@ -338,7 +323,7 @@ func (s *API) apiMediaOf(a store.Attachment, local bool) apiMediaAttachment {
 	}
 	preview, hasPreview := "", false
 	if local {
-		preview, hasPreview = s.localPreview(a)
+		preview, hasPreview = s.LocalPreview(a.URL)
 	}
 	if hasPreview {
 		out.PreviewURL = &preview

@@ -54,7 +54,7 @@ func (s *API) addAVMeta(out *apiMediaAttachment, a store.Attachment) {
 	out.Meta["width"], out.Meta["height"] = info.Width, info.Height
 	out.Meta["size"] = itoa(info.Width) + "x" + itoa(info.Height)
 	out.Meta["aspect"] = float64(info.Width) / float64(info.Height)
-	if _, ok := s.localPreview(a); !ok {
+	if _, ok := s.LocalPreview(a.URL); !ok {
 		out.PreviewURL = nil
 		delete(out.Meta, "small")
 	}

@@ -39,7 +39,8 @@ func (s *Web) composeMedia(r *http.Request, edit int64, slots core.UploadSlots) 
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, mediaSlot{Index: len(out), ID: a.ID, URL: a.URL, Alt: a.Description, Focus: focusString(a.FocusX, a.FocusY)})
+		out = append(out, mediaSlot{Index: len(out), ID: a.ID, URL: a.URL, Alt: a.Description, Focus: focusString(a.FocusX, a.FocusY),
+			Kind: mediaKind(a.MediaType)})
 	}
 	return out, nil
 }
