@@ -21,8 +21,10 @@ import { steps as uiSteps, watch } from "./steps.mjs";
 import { a11ySteps } from "./steps_a11y.mjs";
 import { twoFactorSteps } from "./steps_2fa.mjs";
 import { compressSteps } from "./steps_compress.mjs";
+import { videoSteps } from "./steps_video.mjs";
 
 const steps = { ...uiSteps, ...a11ySteps, ...twoFactorSteps, ...compressSteps };
+Object.assign(steps, videoSteps); // steps_video.mjs
 
 const [profile] = process.argv.slice(2);
 const args = [
