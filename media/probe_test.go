@@ -149,3 +149,19 @@ func FuzzProbe(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkProbe reads each test file's container from memory: the cost
+// of an upload's check, and of the API's first look at a stored file.
+func BenchmarkProbe(b *testing.B) {
+	files, _ := filepath.Glob("testdata/*.*")
+	for _, name := range files {
+		data := readTestdata(b, filepath.Base(name))
+		b.Run(filepath.Base(name), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := Probe(bytes.NewReader(data), int64(len(data))); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
