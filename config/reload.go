@@ -40,6 +40,10 @@ var restartKeys = []restartKey{
 	{"jobs.concurrency", func(o, n Config) bool { return o.Jobs.Concurrency != n.Jobs.Concurrency }},
 	{"media.remote_cache_days", func(o, n Config) bool { return o.Media.RemoteCacheDays != n.Media.RemoteCacheDays }},
 	{"media.remote_max_bytes", func(o, n Config) bool { return o.Media.RemoteMaxBytes != n.Media.RemoteMaxBytes }},
+	{"media.video_max_bytes", func(o, n Config) bool { return o.Media.VideoMaxBytes != n.Media.VideoMaxBytes }},
+	{"media.video_max_seconds", func(o, n Config) bool { return o.Media.VideoMaxSeconds != n.Media.VideoMaxSeconds }},
+	{"media.audio_max_bytes", func(o, n Config) bool { return o.Media.AudioMaxBytes != n.Media.AudioMaxBytes }},
+	{"media.audio_max_seconds", func(o, n Config) bool { return o.Media.AudioMaxSeconds != n.Media.AudioMaxSeconds }},
 	{"log.format", func(o, n Config) bool { return o.Log.Format != n.Log.Format }},
 }
 

@@ -17,7 +17,7 @@ func (s *Server) routes() http.Handler {
 	// caller reads (core/errors.go).
 	json, page, plain := s.AnswerJSON, s.AnswerPage, s.AnswerPlain
 	r := chi.NewRouter()
-	r.Use(s.recoverPanics, s.realIP, s.logRequests, s.securityHeaders, apiCORS, limitBodies, s.encoders.compressResponses)
+	r.Use(s.recoverPanics, s.realIP, s.logRequests, s.securityHeaders, apiCORS, s.limitBodies, s.encoders.compressResponses)
 
 	r.Get("/healthz", s.handleHealth)
 

@@ -19,6 +19,7 @@ import (
 	"kith/config"
 	"kith/events"
 	"kith/federation"
+	"kith/media"
 	"kith/server/api"
 	"kith/server/core"
 	"kith/server/oauth"
@@ -59,6 +60,7 @@ func New(cfg config.Config, db *store.DB, fed *federation.Federation, logger *sl
 		Logger:  logger,
 		Opts:    opts,
 		SignIns: core.NewSignInLimiter(opts.Now),
+		AV:      &media.AVCache{},
 	}}
 	s.StreamsEnd, s.EndStreams = context.WithCancel(context.Background())
 	s.Live.Store(&core.LiveConfig{Cfg: cfg, Proxies: cfg.TrustedProxies()})

@@ -350,21 +350,6 @@ func apiPollOf(postID int64, poll store.Poll, ownVotes []int, now time.Time) api
 	return out
 }
 
-// localPreview is a local attachment's small preview (the JPEG or PNG
-// made when it was uploaded), when its file has one.
-func (s *API) localPreview(a store.Attachment) (string, bool) {
-	base := s.Config().Server.URL + "/media/"
-	name, ok := strings.CutPrefix(a.URL, base)
-	if !ok {
-		return "", false
-	}
-	thumb, ok := s.MediaFiles().ThumbnailOf(name)
-	if !ok {
-		return "", false
-	}
-	return base + thumb, true
-}
-
 // apiMediaOf renders an attachment. Its type comes from its media type.
 // A local attachment's preview_url is its small preview, in a status as
 // in the upload's answer, so an app sees one attachment.
@@ -387,7 +372,7 @@ func (s *API) apiMediaOf(a store.Attachment, local bool) apiMediaAttachment {
 	}
 	preview, hasPreview := "", false
 	if local {
-		preview, hasPreview = s.localPreview(a)
+		preview, hasPreview = s.LocalPreview(a.URL)
 	}
 	if hasPreview {
 		out.PreviewURL = &preview
@@ -412,6 +397,13 @@ func (s *API) apiMediaOf(a store.Attachment, local bool) apiMediaAttachment {
 			pw, ph := media.FitInside(a.Width, a.Height, media.UploadLimits.ThumbSide)
 			out.Meta["small"] = map[string]any{"width": pw, "height": ph, "size": itoa(pw) + "x" + itoa(ph), "aspect": float64(pw) / float64(ph)}
 		}
+	}
+	if local && (typ == "video" || typ == "audio") {
+		s.addAVMeta(&out, a)
+	} else if typ == "video" || typ == "audio" {
+		// A remote file's preview is not the file: apps load
+		// preview_url as an image.
+		out.PreviewURL = nil
 	}
 	if local && a.MediaType == "image/gif" {
 		// Note: Mastodon's "gifv" is an MP4 video; kith keeps the GIF,

@@ -141,6 +141,7 @@ type AttachmentView struct {
 	FocusX      float64
 	FocusY      float64
 	Kind        string // image, video, audio or unknown
+	Poster      string // a local video's preview, shown until it plays
 }
 
 // CardView is a link preview as pages show it: plain text, escaped by
@@ -427,9 +428,13 @@ func (b *viewBatch) status(p store.Post) StatusView {
 	v.Pinnable = p.Local && publicVisibility(p.Visibility)
 	v.VisibilityLabel = visibilityLabel(p.Visibility)
 	for _, a := range p.Attachments {
-		v.Attachments = append(v.Attachments, AttachmentView{URL: b.s.MediaURL(a.URL), MediaType: a.MediaType,
+		av := AttachmentView{URL: b.s.MediaURL(a.URL), MediaType: a.MediaType,
 			Description: a.Description, Width: a.Width, Height: a.Height, FocusX: a.FocusX, FocusY: a.FocusY,
-			Kind: mediaKind(a.MediaType)})
+			Kind: mediaKind(a.MediaType)}
+		if av.Kind == "video" && p.Local {
+			av.Poster, _ = b.s.LocalPreview(a.URL)
+		}
+		v.Attachments = append(v.Attachments, av)
 	}
 	if p.Poll != nil {
 		v.Poll = pollViewOf(*p.Poll, b.votes[p.ID], b.now, emojis)
