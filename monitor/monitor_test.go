@@ -40,8 +40,12 @@ func TestQuantiles(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	cases := map[string]func() time.Duration{
 		"uniform 1-5 ms": func() time.Duration { return time.Millisecond + time.Duration(rng.Int64N(int64(4*time.Millisecond))) },
-		"log-normal":     func() time.Duration { return time.Duration(float64(time.Millisecond) * rng.ExpFloat64() * rng.ExpFloat64()) },
-		"bimodal":        func() time.Duration { return map[bool]time.Duration{true: 300 * time.Microsecond, false: 2 * time.Second}[rng.IntN(100) < 97] },
+		"log-normal": func() time.Duration {
+			return time.Duration(float64(time.Millisecond) * rng.ExpFloat64() * rng.ExpFloat64())
+		},
+		"bimodal": func() time.Duration {
+			return map[bool]time.Duration{true: 300 * time.Microsecond, false: 2 * time.Second}[rng.IntN(100) < 97]
+		},
 	}
 	for name, draw := range cases {
 		t.Run(name, func(t *testing.T) {
