@@ -34,6 +34,7 @@ type Config struct {
 	Log        Log        `toml:"log"`
 	Theme      Theme      `toml:"theme"`
 	Instance   Instance   `toml:"instance"`
+	Metrics    Metrics    `toml:"metrics"`
 
 	// File is the path the config was read from; empty for the built-in
 	// default.
@@ -113,6 +114,18 @@ type Instance struct {
 	// Rules are the server's rules, in order.
 	Rules []string `toml:"rules"`
 }
+
+// Metrics holds the [metrics] table: the Prometheus endpoint.
+type Metrics struct {
+	// Token, when set, opens /metrics to requests that carry it as
+	// "Authorization: Bearer TOKEN"; empty keeps /metrics closed (404).
+	// SIGHUP applies a change.
+	Token string `toml:"token"`
+}
+
+// MinMetricsToken is the shortest token /metrics accepts: long enough
+// that guessing it is hopeless.
+const MinMetricsToken = 16
 
 // Limits of the [instance] values: Mastodon's for a rule, and room enough
 // for the rest.
@@ -369,6 +382,9 @@ func (c Config) problems() []Problem {
 	}
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		add("log.format", `%q is not "text" or "json"`, c.Log.Format)
+	}
+	if t := c.Metrics.Token; t != "" && (len(t) < MinMetricsToken || strings.ContainsFunc(t, func(r rune) bool { return r <= ' ' || r == 0x7f })) {
+		add("metrics.token", "must be at least %d characters without spaces (make one with: openssl rand -hex 32)", MinMetricsToken)
 	}
 	ps = append(ps, c.Instance.problems()...)
 	return append(ps, c.Theme.problems()...)
