@@ -84,6 +84,10 @@ func New(logger *slog.Logger, opts Options) *Monitor {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	// With TYPE lines a scraper knows the histogram for one and the
+	// counters for counters. The library keeps this switch for the whole
+	// process; kith is its only user.
+	metrics.ExposeMetadata(true)
 	set := metrics.NewSet()
 	m := &Monitor{
 		opts:             opts,

@@ -45,6 +45,8 @@ type Series struct {
 	// carries them as data-* attributes.
 	Value, Total, Peak float64
 	Now, PeakText      string
+	// The same as data-* attribute values: plain decimals.
+	DataValue, DataTotal, DataPeak string
 }
 
 // seriesDef says how to read one series from a sample and how to show it.
@@ -80,6 +82,8 @@ func secondsText(v float64) string {
 	}
 	return fmt.Sprintf("%.3g h", d.Hours())
 }
+
+func decimal(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
 func percentText(v float64) string { return fmt.Sprintf("%.3g%%", v) }
 
@@ -154,6 +158,7 @@ func drawCharts(window []store.MonitorSample) []Chart {
 			}
 			s.Lines, buf = polylines(values, scale, buf)
 			s.Now, s.PeakText = def.format(s.Value), def.format(s.Peak)
+			s.DataValue, s.DataTotal, s.DataPeak = decimal(s.Value), decimal(s.Total), decimal(s.Peak)
 			c.Series = append(c.Series, s)
 		}
 		c.Summary = summary(c)
