@@ -3,13 +3,10 @@ package federation
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
-
-	"kith/store"
 )
 
 // The job kinds the owner's dashboard counts: received activities applied,
@@ -29,47 +26,41 @@ type HostFailures struct {
 	NextRetry  time.Time // the soonest retry; zero when all are dead
 }
 
-// failingScan bounds how many failed deliveries FailingHosts reads: a
-// host that is gone for good can have thousands, and the most recent are
-// enough to rank and describe it.
-const failingScan = 10_000
-
 // FailingHosts returns up to limit hosts whose deliveries are failing,
 // the most failures first (then the most recent failure).
 func (f *Federation) FailingHosts(ctx context.Context, limit int) ([]HostFailures, error) {
-	failed, err := f.db.FailingJobs(ctx, jobDeliver, failingScan)
+	inboxes, err := f.db.FailingJobGroups(ctx, jobDeliver, "$.inbox")
 	if err != nil {
 		return nil, err
 	}
 	byHost := map[string]*HostFailures{}
 	var hosts []*HostFailures
-	for _, j := range failed { // most recent first
-		var d deliveryJob
-		if json.Unmarshal(j.Payload, &d) != nil {
-			continue
-		}
-		u, err := url.Parse(d.Inbox)
+	for _, in := range inboxes {
+		u, err := url.Parse(in.Key)
 		if err != nil || u.Host == "" {
 			continue
 		}
 		host := strings.ToLower(u.Host)
 		h := byHost[host]
 		if h == nil {
-			h = &HostFailures{Host: host, LastError: j.LastError, LastFailed: j.UpdatedAt}
+			h = &HostFailures{Host: host}
 			byHost[host] = h
 			hosts = append(hosts, h)
 		}
-		if j.State == store.JobDead {
-			h.Dead++
-			continue
+		h.Retrying += in.Retrying
+		h.Dead += in.Dead
+		if in.LastFailed.After(h.LastFailed) || h.LastError == "" {
+			h.LastFailed, h.LastError = in.LastFailed, in.LastError
 		}
-		h.Retrying++
-		if h.NextRetry.IsZero() || j.RunAt.Before(h.NextRetry) {
-			h.NextRetry = j.RunAt
+		if !in.NextRetry.IsZero() && (h.NextRetry.IsZero() || in.NextRetry.Before(h.NextRetry)) {
+			h.NextRetry = in.NextRetry
 		}
 	}
-	slices.SortStableFunc(hosts, func(a, b *HostFailures) int {
-		return cmp.Compare(b.Retrying+b.Dead, a.Retrying+a.Dead)
+	slices.SortFunc(hosts, func(a, b *HostFailures) int {
+		if c := cmp.Compare(b.Retrying+b.Dead, a.Retrying+a.Dead); c != 0 {
+			return c
+		}
+		return b.LastFailed.Compare(a.LastFailed)
 	})
 	out := make([]HostFailures, 0, min(limit, len(hosts)))
 	for _, h := range hosts[:min(limit, len(hosts))] {

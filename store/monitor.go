@@ -135,13 +135,48 @@ func (db *DB) QueueStatsAt(ctx context.Context, now time.Time) (QueueStats, erro
 	return st, nil
 }
 
-// FailingJobs returns up to limit jobs of a kind whose last attempt failed
-// (waiting for a retry, or dead), the most recently failed first.
-func (db *DB) FailingJobs(ctx context.Context, kind string, limit int) ([]Job, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+jobColumns+` FROM jobs
-		WHERE kind = ? AND last_error != '' AND state != 'running' ORDER BY updated_at DESC, id DESC LIMIT ?`, kind, limit)
+// FailingGroup is what the failing jobs of one group add up to.
+type FailingGroup struct {
+	Key        string // the payload field the jobs share
+	Retrying   int    // queued for another attempt
+	Dead       int
+	NextRetry  time.Time // the soonest retry; zero when all are dead
+	LastFailed time.Time
+	LastError  string // the most recent failure's
+}
+
+// FailingJobGroups adds up the jobs of a kind whose last attempt failed
+// (waiting for a retry, or dead), grouped by one string field of their
+// JSON payload (a JSON path such as "$.inbox"). It reads the queue once,
+// however many jobs fail.
+func (db *DB) FailingJobGroups(ctx context.Context, kind, field string) ([]FailingGroup, error) {
+	// The latest error rides on its time, zero-padded so that the text
+	// order is the time order: one MAX finds both.
+	rows, err := db.read.QueryContext(ctx, `SELECT json_extract(CAST(payload AS TEXT), ?) AS k,
+		SUM(state = 'queued'), SUM(state = 'dead'), MIN(CASE WHEN state = 'queued' THEN run_at END),
+		MAX(printf('%020d', updated_at) || last_error)
+		FROM jobs WHERE kind = ? AND last_error != '' AND state != 'running' AND json_valid(CAST(payload AS TEXT))
+		GROUP BY k HAVING k IS NOT NULL`, field, kind)
 	if err != nil {
 		return nil, fmt.Errorf("failing jobs: %w", err)
 	}
-	return scanJobs(rows)
+	defer rows.Close()
+	var out []FailingGroup
+	for rows.Next() {
+		var g FailingGroup
+		var next sql.NullInt64
+		var latest string
+		if err := rows.Scan(&g.Key, &g.Retrying, &g.Dead, &next, &latest); err != nil {
+			return nil, fmt.Errorf("failing jobs: %w", err)
+		}
+		if next.Valid {
+			g.NextRetry = fromMilli(next.Int64)
+		}
+		if len(latest) >= 20 {
+			ms, _ := strconv.ParseInt(latest[:20], 10, 64)
+			g.LastFailed, g.LastError = fromMilli(ms), latest[20:]
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
 }
