@@ -297,11 +297,13 @@ func (m *Monitor) stop() {
 // minute under way: its counts so far, its latency so far, and the gauges
 // of the last sample. A minute without a sample has a zero Minute.
 func (m *Monitor) Window() []store.MonitorSample {
-	t := m.totals()
 	lat := m.latency.peek()
 	cpu := cpuTime()
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	// Read under the lock, so that they are never older than the base a
+	// Tick meanwhile set: the minute under way never counts below zero.
+	t := m.totals()
 	out := m.ring.window(m.open)
 	live := sampleOf(m.open, t.minus(m.base), &lat, m.lastGauge)
 	live.CPU = cpu - m.cpuBase

@@ -21,8 +21,9 @@ import { steps as uiSteps, watch } from "./steps.mjs";
 import { a11ySteps } from "./steps_a11y.mjs";
 import { twoFactorSteps } from "./steps_2fa.mjs";
 import { compressSteps } from "./steps_compress.mjs";
+import { adminSteps } from "./steps_admin.mjs";
 
-const steps = { ...uiSteps, ...a11ySteps, ...twoFactorSteps, ...compressSteps };
+const steps = { ...uiSteps, ...a11ySteps, ...twoFactorSteps, ...compressSteps, ...adminSteps };
 
 const [profile] = process.argv.slice(2);
 const args = [
