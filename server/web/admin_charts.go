@@ -61,10 +61,11 @@ type seriesDef struct {
 type chartDef struct {
 	id, title, unit string
 	format          func(float64) string
+	floor           float64 // the least top of the scale: a quiet day is drawn low, not at full height
 	series          []seriesDef
 }
 
-func count(v float64) string { return strconv.FormatFloat(math.Round(v), 'f', -1, 64) }
+func count(v float64) string { return strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64) }
 
 func bytesText(v float64) string { return disk.Bytes(uint64(max(v, 0))) }
 
@@ -91,38 +92,38 @@ func percentText(v float64) string { return fmt.Sprintf("%.3g%%", v) }
 
 // dashboardCharts are the charts, in the order the page shows them.
 var dashboardCharts = []chartDef{
-	{"inbox", "Inbox", "activities per minute", count, []seriesDef{
+	{"inbox", "Inbox", "activities per minute", count, 10, []seriesDef{
 		{"inbox-received", "received", "s1", func(s *store.MonitorSample) float64 { return float64(s.InboxReceived) }},
 		{"inbox-processed", "processed", "s2", func(s *store.MonitorSample) float64 { return float64(s.InboxProcessed) }},
 	}},
-	{"deliveries", "Deliveries", "attempts per minute", count, []seriesDef{
+	{"deliveries", "Deliveries", "attempts per minute", count, 10, []seriesDef{
 		{"deliveries-ok", "delivered", "s2", func(s *store.MonitorSample) float64 { return float64(s.DeliveriesOK) }},
 		{"deliveries-failed", "failed", "s3", func(s *store.MonitorSample) float64 { return float64(s.DeliveriesFailed) }},
 	}},
-	{"queue", "Queue", "jobs due", count, []seriesDef{
+	{"queue", "Queue", "jobs due", count, 10, []seriesDef{
 		{"queue-depth", "due now", "s1", func(s *store.MonitorSample) float64 { return float64(s.QueueDepth) }},
 	}},
-	{"queue-wait", "Oldest waiting job", "time waited", secondsText, []seriesDef{
+	{"queue-wait", "Oldest waiting job", "time waited", secondsText, 1, []seriesDef{
 		{"queue-oldest", "waited", "s4", func(s *store.MonitorSample) float64 { return s.OldestJob.Seconds() }},
 	}},
-	{"latency", "Request latency", "time to answer", secondsText, []seriesDef{
+	{"latency", "Request latency", "time to answer", secondsText, 0.01, []seriesDef{
 		{"latency-p50", "median (p50)", "s1", func(s *store.MonitorSample) float64 { return s.LatencyP50.Seconds() }},
 		{"latency-p99", "p99", "s4", func(s *store.MonitorSample) float64 { return s.LatencyP99.Seconds() }},
 	}},
-	{"requests", "Requests", "per minute", count, []seriesDef{
+	{"requests", "Requests", "per minute", count, 10, []seriesDef{
 		{"requests", "answered", "s1", func(s *store.MonitorSample) float64 { return float64(s.Requests) }},
 	}},
-	{"memory", "Memory", "resident (RSS)", bytesText, []seriesDef{
+	{"memory", "Memory", "resident (RSS)", bytesText, 1e8, []seriesDef{
 		{"rss", "RSS", "s1", func(s *store.MonitorSample) float64 { return float64(s.RSS) }},
 	}},
-	{"cpu", "CPU", "share of one core", percentText, []seriesDef{
+	{"cpu", "CPU", "share of one core", percentText, 10, []seriesDef{
 		{"cpu", "CPU", "s2", func(s *store.MonitorSample) float64 { return s.CPU.Seconds() / 60 * 100 }},
 	}},
-	{"database", "Database", "size on disk", bytesText, []seriesDef{
+	{"database", "Database", "size on disk", bytesText, 1e7, []seriesDef{
 		{"db", "database", "s1", func(s *store.MonitorSample) float64 { return float64(s.DBBytes) }},
 		{"wal", "write-ahead log", "s4", func(s *store.MonitorSample) float64 { return float64(s.WALBytes) }},
 	}},
-	{"media", "Media storage", "size on disk", bytesText, []seriesDef{
+	{"media", "Media storage", "size on disk", bytesText, 1e7, []seriesDef{
 		{"media", "media", "s2", func(s *store.MonitorSample) float64 { return float64(s.MediaBytes) }},
 	}},
 }
@@ -143,7 +144,7 @@ func drawCharts(window []store.MonitorSample) []Chart {
 				}
 			}
 		}
-		scale := niceCeiling(top)
+		scale := niceCeiling(max(top, def.floor))
 		c.YMax, c.YMid = def.format(scale), def.format(scale/2)
 		for _, sd := range def.series {
 			s := Series{Key: sd.key, Name: sd.name, Class: sd.class}
