@@ -55,7 +55,8 @@ type Monitor struct {
 	unsaved   int   // samples taken since the last save
 	media     int64 // the media directory's size at mediaAt
 	mediaAt   time.Time
-	lastGauge gauges // from the last sample, for the page's live minute
+	lastGauge gauges              // from the last sample, for the page's live minute
+	carry     store.MonitorSample // the minute under way as a previous process saved it
 }
 
 // totals are the counters' values at one moment.
@@ -151,8 +152,11 @@ func (m *Monitor) Load(ctx context.Context) error {
 	defer m.mu.Unlock()
 	m.lastGauge = g
 	for _, s := range samples {
-		if s.Minute.Before(m.open) {
+		switch {
+		case s.Minute.Before(m.open):
 			m.ring.put(s)
+		case s.Minute.Equal(m.open):
+			m.carry = s
 		}
 	}
 	return nil
@@ -165,26 +169,48 @@ func (m *Monitor) Load(ctx context.Context) error {
 func (m *Monitor) Tick(ctx context.Context) bool {
 	now := m.opts.Now()
 	m.mu.Lock()
-	if !m.minute(now).After(m.open) {
-		m.mu.Unlock()
-		return false
-	}
+	due := m.minute(now).After(m.open)
 	m.mu.Unlock()
+	if due {
+		m.closeMinute(ctx, now)
+	}
+	return due
+}
+
+// closeMinute makes the minute being counted a sample and starts counting
+// the minute of now (the same minute when kith stops before it ends).
+func (m *Monitor) closeMinute(ctx context.Context, now time.Time) {
 	// Measure outside the lock: the queue query and the media walk take
 	// time, and the page reads the ring meanwhile.
 	g := m.measure(ctx, now)
 	cpu := cpuTime()
-	t := m.totals()
 	lat := m.latency.take()
 
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	t := m.totals()
 	s := sampleOf(m.open, t.minus(m.base), &lat, g)
 	s.CPU = cpu - m.cpuBase
+	m.addCarried(&s)
+	m.carry = store.MonitorSample{}
 	m.ring.put(s)
 	m.open, m.base, m.cpuBase, m.lastGauge = m.minute(now), t, cpu, g
 	m.unsaved++
-	return true
+}
+
+// addCarried adds to s what the previous process counted in the same
+// minute before it stopped: a restart within a minute loses nothing.
+func (m *Monitor) addCarried(s *store.MonitorSample) {
+	c := &m.carry
+	if !c.Minute.Equal(s.Minute) {
+		return
+	}
+	s.InboxReceived += c.InboxReceived
+	s.InboxProcessed += c.InboxProcessed
+	s.DeliveriesOK += c.DeliveriesOK
+	s.DeliveriesFailed += c.DeliveriesFailed
+	s.Requests += c.Requests
+	s.CPU += c.CPU
 }
 
 func (t totals) minus(b totals) totals {
@@ -249,7 +275,9 @@ func (m *Monitor) Save(ctx context.Context) error {
 		m.mu.Unlock()
 		return nil
 	}
-	last := m.open.Add(-time.Minute)
+	// Up to the minute under way: its slot holds a sample only when stop
+	// closed it early.
+	last := m.open
 	day := m.ring.since(last.Add(-(Day-1)*time.Minute), last)
 	m.unsaved = 0
 	m.mu.Unlock()
@@ -283,11 +311,11 @@ func (m *Monitor) Run(ctx context.Context) {
 	}
 }
 
-// stop saves what the day has at shutdown.
+// stop saves the day at shutdown, the minute under way included.
 func (m *Monitor) stop() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	m.Tick(ctx)
+	m.closeMinute(ctx, m.opts.Now())
 	if err := m.Save(ctx); err != nil {
 		m.logger.Warn("monitor: save the day", "err", err)
 	}
@@ -307,6 +335,7 @@ func (m *Monitor) Window() []store.MonitorSample {
 	out := m.ring.window(m.open)
 	live := sampleOf(m.open, t.minus(m.base), &lat, m.lastGauge)
 	live.CPU = cpu - m.cpuBase
+	m.addCarried(&live)
 	live.RSS = rss()
 	out[len(out)-1] = live
 	return out

@@ -232,3 +232,33 @@ func TestSaveAndLoad(t *testing.T) {
 		}
 	}
 }
+
+// kith stopping saves the minute under way, and a restart within that
+// minute adds its own counts to it.
+func TestRestartWithinAMinute(t *testing.T) {
+	ctx := context.Background()
+	clock := testclock.New()
+	clock.Set(clock.Now().Truncate(time.Minute).Add(10 * time.Second))
+	db := openDB(t, clock)
+	first := New(nil, Options{DB: db, Now: clock.Now})
+	for range 3 {
+		first.InboxReceived()
+	}
+	first.stop()
+
+	clock.Add(5 * time.Second)
+	second := New(nil, Options{DB: db, Now: clock.Now})
+	if err := second.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	second.InboxReceived()
+	second.InboxReceived()
+	if got := second.Window()[Day-1].InboxReceived; got != 5 {
+		t.Errorf("the minute under way after the restart: %d received, want 3 + 2", got)
+	}
+	clock.Add(time.Minute)
+	second.Tick(ctx)
+	if got := second.Window()[Day-2].InboxReceived; got != 5 {
+		t.Errorf("the minute of the restart: %d received, want 5", got)
+	}
+}
