@@ -35,6 +35,7 @@ type Config struct {
 	Theme      Theme      `toml:"theme"`
 	Instance   Instance   `toml:"instance"`
 	Web        Web        `toml:"web"`
+	Metrics    Metrics    `toml:"metrics"`
 
 	// File is the path the config was read from; empty for the built-in
 	// default.
@@ -127,6 +128,18 @@ type Web struct {
 	// PreviewCards fetches the first link of posts for a preview card.
 	PreviewCards bool `toml:"preview_cards"`
 }
+
+// Metrics holds the [metrics] table: the Prometheus endpoint.
+type Metrics struct {
+	// Token, when set, opens /metrics to requests that carry it as
+	// "Authorization: Bearer TOKEN"; empty keeps /metrics closed (404).
+	// SIGHUP applies a change.
+	Token string `toml:"token"`
+}
+
+// MinMetricsToken is the shortest token /metrics accepts: long enough
+// that guessing it is hopeless.
+const MinMetricsToken = 16
 
 // Limits of the [instance] values: Mastodon's for a rule, and room enough
 // for the rest.
@@ -401,6 +414,9 @@ func (c Config) problems() []Problem {
 	}
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		add("log.format", `%q is not "text" or "json"`, c.Log.Format)
+	}
+	if t := c.Metrics.Token; t != "" && (len(t) < MinMetricsToken || strings.ContainsFunc(t, func(r rune) bool { return r <= ' ' || r == 0x7f })) {
+		add("metrics.token", "must be at least %d characters without spaces (make one with: openssl rand -hex 32)", MinMetricsToken)
 	}
 	ps = append(ps, c.Instance.problems()...)
 	return append(ps, c.Theme.problems()...)

@@ -28,6 +28,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		if sw.Status == 0 {
 			sw.Status = http.StatusOK
 		}
+		s.countRequest(r, sw, time.Since(start))
 		level := core.LevelFor(sw.Status)
 		if sw.Status == http.StatusAccepted && isInboxDelivery(r) {
 			// Deliveries are most of what a federated server receives

@@ -20,6 +20,7 @@ func (s *Server) routes() http.Handler {
 	r.Use(s.recoverPanics, s.realIP, s.logRequests, s.securityHeaders, apiCORS, s.limitBodies, s.encoders.compressResponses)
 
 	r.Get("/healthz", s.handleHealth)
+	r.Get("/metrics", s.handleMetrics) // metrics.go: Prometheus, behind [metrics] token
 
 	// Files: kith's own (theme, scripts, default avatar and header),
 	// uploads and their previews, cached remote media and emoji. Any
@@ -168,6 +169,9 @@ func (s *Server) routes() http.Handler {
 		r.Get("/settings/applications/{id}", page(s.oauth.HandleApp))
 		r.Post("/settings/applications/{id}/token", page(s.oauth.HandleRegenerateAppToken))
 	})
+
+	// The owner's dashboard (web/admin.go); visitors are refused (403).
+	r.With(s.loadSession, s.refuseVisitors).Get("/admin", page(s.web.HandleAdmin))
 
 	// Owner pages: timelines, direct conversations, notifications,
 	// threads, compose and the buttons on posts (web/web_timelines.go,

@@ -20,6 +20,7 @@ import (
 	"kith/events"
 	"kith/federation"
 	"kith/media"
+	"kith/monitor"
 	"kith/server/api"
 	"kith/server/core"
 	"kith/server/oauth"
@@ -53,6 +54,9 @@ func New(cfg config.Config, db *store.DB, fed *federation.Federation, logger *sl
 	}
 	if opts.Events == nil {
 		opts.Events = events.NewHub(0)
+	}
+	if opts.Monitor == nil {
+		opts.Monitor = monitor.New(logger, monitor.Options{DB: db, MediaDir: cfg.MediaDir(), Now: opts.Now})
 	}
 	s := &Server{Env: &core.Env{
 		DB:      db,

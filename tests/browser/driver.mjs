@@ -23,8 +23,9 @@ import { twoFactorSteps } from "./steps_2fa.mjs";
 import { compressSteps } from "./steps_compress.mjs";
 import { emojiSteps } from "./steps_emoji.mjs";
 import { videoSteps } from "./steps_video.mjs";
+import { adminSteps } from "./steps_admin.mjs";
 
-const steps = { ...uiSteps, ...a11ySteps, ...twoFactorSteps, ...compressSteps, ...emojiSteps };
+const steps = { ...uiSteps, ...a11ySteps, ...twoFactorSteps, ...compressSteps, ...emojiSteps, ...adminSteps };
 Object.assign(steps, videoSteps); // steps_video.mjs
 
 const [profile] = process.argv.slice(2);
