@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 
 	"kith/federation/ap"
@@ -54,14 +55,32 @@ func (f *Federation) InstanceActorDocument() ap.OutActor {
 	u := f.urls
 	return ap.OutActor{
 		Context: ap.Context(), ID: u.InstanceActor(), Type: "Application", Inbox: u.InstanceInbox(),
-		Outbox: u.InstanceActor() + "/outbox", Following: u.InstanceActor() + "/following",
-		Followers: u.InstanceActor() + "/followers", PreferredUsername: hostOnly(u.Host()), URL: u.Base() + "/about",
+		Outbox: u.InstanceCollection("outbox"), Following: u.InstanceCollection("following"),
+		Followers: u.InstanceCollection("followers"), Featured: u.InstanceCollection("featured"),
+		PreferredUsername: hostOnly(u.Host()), URL: u.Base() + "/about",
 		// Note: Mastodon marks its instance actor locked so nobody
 		// follows it.
 		ManuallyApprovesFollowers: true,
 		PublicKey:                 ap.OutPublicKey{ID: u.InstanceKey(), Owner: u.InstanceActor(), PublicKeyPem: publicKeyPEM(f.instanceKey)},
 		Tag:                       []ap.OutTag{}, Attachment: []ap.OutField{}, Endpoints: ap.OutEndpoints{SharedInbox: u.SharedInbox()},
 	}
+}
+
+// InstanceCollections are the collections the instance actor names.
+var InstanceCollections = []string{"outbox", "followers", "following", "featured"}
+
+// InstanceCollection serves one of the instance actor's collections: it
+// follows nobody, nobody follows it, it posts and pins nothing.
+//
+// Note: peers (Mastodon among them) fetch every collection an actor names
+// and log an error for each that does not answer.
+func (f *Federation) InstanceCollection(which string) (ap.OutCollection, error) {
+	if !slices.Contains(InstanceCollections, which) {
+		return ap.OutCollection{}, fmt.Errorf("instance collection %q: %w", which, ErrNotFound)
+	}
+	zero := 0
+	return ap.OutCollection{Context: ap.Context(), ID: f.urls.InstanceCollection(which), Type: "OrderedCollection",
+		TotalItems: &zero}, nil
 }
 
 // PostDocument is a local post as a Note, for public and unlisted posts

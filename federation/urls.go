@@ -96,6 +96,16 @@ func (u URLs) InstanceKey() string { return u.InstanceActor() + "#main-key" }
 // InstanceInbox is the instance actor's inbox.
 func (u URLs) InstanceInbox() string { return u.InstanceActor() + "/inbox" }
 
+// InstanceCollection is one of the instance actor's collections (which is
+// "outbox", "followers", "following" or "featured"); each is served, and
+// always empty.
+func (u URLs) InstanceCollection(which string) string {
+	if which == "featured" {
+		return u.InstanceActor() + "/collections/featured"
+	}
+	return u.InstanceActor() + "/" + which
+}
+
 // Tag is the HTML page of a hashtag.
 func (u URLs) Tag(name string) string {
 	return u.base + "/tags/" + url.PathEscape(strings.ToLower(name))

@@ -94,6 +94,17 @@ func (s *Server) handleInstanceActor(w http.ResponseWriter, r *http.Request) {
 	core.WriteActivityJSON(w, http.StatusOK, s.Fed.InstanceActorDocument())
 }
 
+// handleInstanceCollection serves the instance actor's collections, all
+// empty; the last path segment names the collection.
+func (s *Server) handleInstanceCollection(w http.ResponseWriter, r *http.Request) error {
+	doc, err := s.Fed.InstanceCollection(r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:])
+	if err != nil {
+		return err
+	}
+	core.WriteActivityJSON(w, http.StatusOK, doc)
+	return nil
+}
+
 func (s *Server) handleOutbox(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	maxID, _ := strconv.ParseInt(q.Get("max_id"), 10, 64)
