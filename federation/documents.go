@@ -96,6 +96,11 @@ func (f *Federation) PostDocument(ctx context.Context, postID int64) (ap.OutNote
 	}
 	n := f.noteOf(p)
 	n.Context = ap.Context()
+	self, err := f.db.ListedReplies(ctx, p.URI, true, 0, noteSelfReplies)
+	if err != nil {
+		return ap.OutNote{}, err
+	}
+	n.Replies = f.repliesOf(p, self, true)
 	return n, nil
 }
 
@@ -202,27 +207,5 @@ func (f *Federation) Featured(ctx context.Context) (ap.OutCollection, error) {
 	}
 	total := len(items)
 	return ap.OutCollection{Context: ap.Context(), ID: f.urls.Featured(), Type: "OrderedCollection",
-		TotalItems: &total, OrderedItems: items}, nil
-}
-
-// RepliesCollection lists the public and unlisted replies kith has to a
-// local post, so other servers can fetch a whole thread.
-func (f *Federation) RepliesCollection(ctx context.Context, postID int64) (ap.OutCollection, error) {
-	p, err := f.db.PostByID(ctx, postID)
-	if err != nil || !p.Local || !isListed(p.Visibility) {
-		return ap.OutCollection{}, fmt.Errorf("post %d: %w", postID, ErrNotFound)
-	}
-	replies, err := f.db.Replies(ctx, p.URI, maxRepliesFetched)
-	if err != nil {
-		return ap.OutCollection{}, err
-	}
-	items := []any{}
-	for _, r := range replies {
-		if isListed(r.Visibility) {
-			items = append(items, r.URI)
-		}
-	}
-	total := len(items)
-	return ap.OutCollection{Context: ap.Context(), ID: f.urls.Replies(postID), Type: "OrderedCollection",
 		TotalItems: &total, OrderedItems: items}, nil
 }

@@ -94,6 +94,7 @@ type Federation struct {
 	pushKey []byte
 
 	fetches fetchGroup // one fetch per URL at a time
+	crawls  crawlTimes // threads crawled lately (replies_crawl.go)
 
 	// blocked is every blocked domain (config and owner), lower case,
 	// read on every inbound request and delivery; reloadBlocks swaps it.
@@ -311,6 +312,8 @@ func (f *Federation) registerJobs() {
 	f.jobs.Handle(jobDeliver, f.runDelivery)
 	f.jobs.Handle(jobInbox, f.runInbox, jobs.WithBackoff(inboxBackoff...))
 	f.jobs.Handle(jobFetch, f.runFetchThread, jobs.WithBackoff(fetchBackoff...))
+	// A crawl makes up to threadCrawl.requests fetches, one at a time.
+	f.jobs.Handle(jobCrawl, f.runRepliesCrawl, jobs.WithBackoff(fetchBackoff...), jobs.WithTimeout(10*time.Minute))
 	f.jobs.Handle(jobClosePolls, f.runClosePolls)
 	f.jobs.Every(jobClosePolls, pollCloseInterval)
 	f.jobs.Handle(jobReload, f.runReload)
