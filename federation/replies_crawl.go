@@ -23,7 +23,7 @@ type crawlLimits struct {
 	depth    int // reply levels below the starting post
 	replies  int // new posts stored
 	requests int // documents fetched, all told
-	pages    int // pages read of one collection
+	pages    int // documents read of one collection: itself and its pages
 	items    int // items read of one page
 }
 
@@ -37,8 +37,10 @@ var threadCrawl = crawlLimits{depth: 16, replies: 300, requests: 600, pages: 10,
 
 // openCrawl bounds what FetchReplies does while the owner waits for a
 // thread to open: the opened post's direct replies, from the first pages
-// of its collection (its author's own replies, then everyone else's).
-var openCrawl = crawlLimits{depth: 1, replies: maxRepliesFetched, requests: maxRepliesFetched + 5, pages: 3, items: maxRepliesFetched}
+// of its collection. Five pages reach past Mastodon's shape of a
+// collection, its embedded first page of self-replies, the rest of them
+// and the first page of everyone else's.
+var openCrawl = crawlLimits{depth: 1, replies: maxRepliesFetched, requests: maxRepliesFetched + 5, pages: 5, items: maxRepliesFetched}
 
 // crawlCooldown is how long a crawled thread is left alone: opening it
 // again meanwhile shows what the last crawl found.

@@ -79,12 +79,11 @@ func (f *Federation) FetchReplies(ctx context.Context, postID int64) (int, error
 	}
 	stored := 0
 	if !p.Local {
-		if stored, err = f.crawlReplies(ctx, p.URI, openCrawl); err != nil {
-			return stored, err
-		}
+		stored, err = f.crawlReplies(ctx, p.URI, openCrawl)
 	}
-	f.enqueueRepliesCrawl(context.WithoutCancel(ctx), f.threadRoot(ctx, p))
-	return stored, nil
+	// Queued even when the owner's wait ran out: the crawl has no hurry.
+	f.enqueueRepliesCrawl(context.WithoutCancel(ctx), f.threadRoot(context.WithoutCancel(ctx), p))
+	return stored, err
 }
 
 // threadRoot is the URI of the first post of p's thread that kith has.
