@@ -107,9 +107,9 @@ func TestRepliesCrawlHostile(t *testing.T) {
 		root := "http://remote.test/notes/forged"
 		elsewhere := "http://other.test/notes/elsewhere"
 		notReply := "http://other.test/notes/not-a-reply" // served, but answers another post
-		spoof := "http://remote.test/notes/spoof"          // on the collection's host, claims trudy wrote it
-		missing := "http://other.test/notes/missing"       // 404
-		real := "http://other.test/notes/real"             // a real reply, listed by IRI
+		spoof := "http://remote.test/notes/spoof"         // on the collection's host, claims trudy wrote it
+		missing := "http://other.test/notes/missing"      // 404
+		real := "http://other.test/notes/real"            // a real reply, listed by IRI
 		realInline := "http://other.test/notes/real-inline"
 		peer.put(t, notReply, as, hostileNote(notReply, trudy, elsewhere, "about something else", nil))
 		peer.put(t, real, as, hostileNote(real, trudy, root, "a real reply", nil))
