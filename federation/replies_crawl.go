@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -342,20 +343,41 @@ func (c *crawler) store(ctx context.Context, obj *ap.Object) error {
 // thread of self-replies shows whole.
 func (f *Federation) crawlIfRepliesInline(ctx context.Context, obj *ap.Object) {
 	ref := obj.Replies
-	if !ref.IsEmbedded() || (ref.ID != "" && !ap.SameOrigin(ref.ID, obj.ID)) {
-		return
-	}
-	coll, err := ap.ParseCollectionPage(ref.Raw)
-	if err != nil {
-		return
-	}
-	entries := len(coll.Entries())
-	if entries == 0 && coll.First.IsEmbedded() {
-		if first, err := ap.ParseCollectionPage(coll.First.Raw); err == nil {
-			entries = len(first.Entries())
-		}
-	}
-	if entries > 0 {
+	if ref.IsEmbedded() && listsItems(ref.Raw) && (ref.ID == "" || ap.SameOrigin(ref.ID, obj.ID)) {
 		f.enqueueRepliesCrawl(ctx, obj.ID)
 	}
+}
+
+// listsItems reports whether a replies collection as sent (raw JSON)
+// lists any item, in items or orderedItems, its own or its embedded first
+// page's. Every arriving post asks, so it scans bytes instead of decoding:
+// a key spelled with escapes is missed (no crawl), an items list nested
+// elsewhere counts (one bounded crawl). A quoted key cannot match inside a
+// string value, where its quotes would be escaped.
+func listsItems(raw []byte) bool {
+	for _, key := range [][]byte{[]byte(`"items"`), []byte(`"orderedItems"`)} {
+		rest := raw
+		for {
+			i := bytes.Index(rest, key)
+			if i < 0 {
+				break
+			}
+			rest = rest[i+len(key):]
+			v := bytes.TrimLeft(rest, " \t\r\n")
+			if len(v) == 0 || v[0] != ':' {
+				continue // a value, not a key
+			}
+			v = bytes.TrimLeft(v[1:], " \t\r\n")
+			switch {
+			case len(v) == 0, v[0] == 'n': // null
+			case v[0] == '[':
+				if w := bytes.TrimLeft(v[1:], " \t\r\n"); len(w) > 0 && w[0] != ']' {
+					return true
+				}
+			default:
+				return true // a single item
+			}
+		}
+	}
+	return false
 }

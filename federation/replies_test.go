@@ -256,3 +256,33 @@ func TestRepliesCrawlThread(t *testing.T) {
 		t.Errorf("dave's thread has %d posts (%v), want %d", len(thread), err, len(replies))
 	}
 }
+
+// TestRepliesCrawlOnArrival: a reply that arrives without its parent
+// brings the parent and, once the top of the thread is reached, the rest
+// of the thread, with nobody opening it.
+func TestRepliesCrawlOnArrival(t *testing.T) {
+	n := newNetwork(t, "alice", "bob", "carol", "dave")
+	alice, bob, carol, dave := n.nodes[0], n.nodes[1], n.nodes[2], n.nodes[3]
+	ctx := context.Background()
+	n.follow(dave, carol)
+	root, err := bob.fed.Post(ctx, federation.NewPost{Text: "a root dave does not follow"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	self := reply(t, bob, bob, root, "and its author goes on")
+	fromAlice := reply(t, alice, bob, root, "alice answers")
+	deeper := reply(t, bob, alice, fromAlice, "bob answers alice")
+	n.settle()
+	for _, p := range []store.Post{root, self, fromAlice, deeper} {
+		if _, ok := postOn(dave, p.URI); ok {
+			t.Fatalf("dave has %s before carol replies", p.URI)
+		}
+	}
+	fromCarol := reply(t, carol, bob, root, "carol answers, and dave follows carol")
+	n.settle()
+	for _, p := range []store.Post{root, self, fromAlice, deeper, fromCarol} {
+		if _, ok := postOn(dave, p.URI); !ok {
+			t.Errorf("dave lacks %s", p.URI)
+		}
+	}
+}
