@@ -210,6 +210,7 @@ func (c *crawler) walk(ctx context.Context, n crawlNode) error {
 	}
 	read := map[string]bool{ref.ID: true}
 	for pages := 1; ; pages++ {
+		read[page.ID] = true // an embedded page may name itself as next
 		for i, item := range page.Entries() {
 			if i >= c.lim.items {
 				break
