@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"slices"
 	"strconv"
 
 	"kith/federation/ap"
@@ -66,16 +65,15 @@ func (f *Federation) InstanceActorDocument() ap.OutActor {
 	}
 }
 
-// InstanceCollections are the collections the instance actor names.
-var InstanceCollections = []string{"outbox", "followers", "following", "featured"}
-
 // InstanceCollection serves one of the instance actor's collections: it
 // follows nobody, nobody follows it, it posts and pins nothing.
 //
 // Note: peers (Mastodon among them) fetch every collection an actor names
 // and log an error for each that does not answer.
 func (f *Federation) InstanceCollection(which string) (ap.OutCollection, error) {
-	if !slices.Contains(InstanceCollections, which) {
+	switch which {
+	case "outbox", "followers", "following", "featured":
+	default:
 		return ap.OutCollection{}, fmt.Errorf("instance collection %q: %w", which, ErrNotFound)
 	}
 	zero := 0
