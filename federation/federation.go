@@ -84,6 +84,7 @@ type Federation struct {
 	hostsMu sync.Mutex
 	hosts   map[string]*hostLimit // per-host delivery concurrency
 	moves   map[string]time.Time  // last Move per origin, guarded by hostsMu
+	crawls  crawlTimes            // threads crawled lately (replies_crawl.go)
 
 	ownerKey    atomic.Pointer[rsa.PrivateKey] // swapped by RotateKeys and ownerKeyNow
 	keyChecked  atomic.Int64                   // when ownerKeyNow last read the key, Unix ms
@@ -94,7 +95,6 @@ type Federation struct {
 	pushKey []byte
 
 	fetches fetchGroup // one fetch per URL at a time
-	crawls  crawlTimes // threads crawled lately (replies_crawl.go)
 
 	// blocked is every blocked domain (config and owner), lower case,
 	// read on every inbound request and delivery; reloadBlocks swaps it.
@@ -312,8 +312,6 @@ func (f *Federation) registerJobs() {
 	f.jobs.Handle(jobDeliver, f.runDelivery)
 	f.jobs.Handle(jobInbox, f.runInbox, jobs.WithBackoff(inboxBackoff...))
 	f.jobs.Handle(jobFetch, f.runFetchThread, jobs.WithBackoff(fetchBackoff...))
-	// A crawl makes up to threadCrawl.requests fetches, one at a time.
-	f.jobs.Handle(jobCrawl, f.runRepliesCrawl, jobs.WithBackoff(fetchBackoff...), jobs.WithTimeout(10*time.Minute))
 	f.jobs.Handle(jobClosePolls, f.runClosePolls)
 	f.jobs.Every(jobClosePolls, pollCloseInterval)
 	f.jobs.Handle(jobReload, f.runReload)
@@ -324,4 +322,6 @@ func (f *Federation) registerJobs() {
 	f.jobs.Handle(jobPushRetry, f.runPush, jobs.WithBackoff(pushBackoff[1:]...), jobs.WithTimeout(30*time.Second))
 	f.jobs.Handle(jobScheduled, f.runScheduled)
 	f.jobs.Every(jobScheduled, scheduledInterval)
+	// A crawl makes up to threadCrawl.requests fetches, one at a time.
+	f.jobs.Handle(jobCrawl, f.runRepliesCrawl, jobs.WithBackoff(fetchBackoff...), jobs.WithTimeout(10*time.Minute))
 }

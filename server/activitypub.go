@@ -79,6 +79,15 @@ func isActivityContentType(ct string) bool {
 	return mt == "application/activity+json" || mt == "application/ld+json" || mt == "application/json"
 }
 
+// truthy reads a query flag as Rails does: "true", "1", "on" and the like.
+func truthy(v string) bool {
+	switch strings.ToLower(v) {
+	case "1", "t", "true", "on", "y", "yes":
+		return true
+	}
+	return false
+}
+
 // ownerOnly answers 404 for /users/{name} paths of anyone but the owner.
 func (s *Server) ownerOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -201,13 +210,4 @@ func (s *Server) handleReplies(w http.ResponseWriter, r *http.Request) error {
 	}
 	core.WriteActivityJSON(w, http.StatusOK, doc)
 	return nil
-}
-
-// truthy reads a query flag as Rails does: "true", "1", "on" and the like.
-func truthy(v string) bool {
-	switch strings.ToLower(v) {
-	case "1", "t", "true", "on", "y", "yes":
-		return true
-	}
-	return false
 }
