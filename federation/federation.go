@@ -316,12 +316,12 @@ func (f *Federation) registerJobs() {
 	f.jobs.Every(jobClosePolls, pollCloseInterval)
 	f.jobs.Handle(jobReload, f.runReload)
 	f.jobs.Every(jobReload, reloadInterval)
+	// A crawl makes up to threadCrawl.requests fetches, one at a time.
+	f.jobs.Handle(jobCrawl, f.runRepliesCrawl, jobs.WithBackoff(fetchBackoff...), jobs.WithTimeout(10*time.Minute))
 	// A notification's push job sends to every subscription, up to
 	// pushConcurrency at a time: it has longer than one push.
 	f.jobs.Handle(jobPush, f.runPush, jobs.WithBackoff(pushBackoff...), jobs.WithTimeout(2*time.Minute))
 	f.jobs.Handle(jobPushRetry, f.runPush, jobs.WithBackoff(pushBackoff[1:]...), jobs.WithTimeout(30*time.Second))
 	f.jobs.Handle(jobScheduled, f.runScheduled)
 	f.jobs.Every(jobScheduled, scheduledInterval)
-	// A crawl makes up to threadCrawl.requests fetches, one at a time.
-	f.jobs.Handle(jobCrawl, f.runRepliesCrawl, jobs.WithBackoff(fetchBackoff...), jobs.WithTimeout(10*time.Minute))
 }
