@@ -61,14 +61,31 @@ func (f *Federation) InstanceActorDocument() ap.OutActor {
 	u := f.urls
 	return ap.OutActor{
 		Context: ap.Context(), ID: u.InstanceActor(), Type: "Application", Inbox: u.InstanceInbox(),
-		Outbox: u.InstanceActor() + "/outbox", Following: u.InstanceActor() + "/following",
-		Followers: u.InstanceActor() + "/followers", PreferredUsername: hostOnly(u.Host()), URL: u.Base() + "/about",
+		Outbox: u.InstanceCollection("outbox"), Following: u.InstanceCollection("following"),
+		Followers: u.InstanceCollection("followers"), Featured: u.InstanceCollection("featured"),
+		PreferredUsername: hostOnly(u.Host()), URL: u.Base() + "/about",
 		// Note: Mastodon marks its instance actor locked so nobody
 		// follows it.
 		ManuallyApprovesFollowers: true,
 		PublicKey:                 ap.OutPublicKey{ID: u.InstanceKey(), Owner: u.InstanceActor(), PublicKeyPem: publicKeyPEM(f.instanceKey)},
 		Tag:                       []ap.OutTag{}, Attachment: []ap.OutField{}, Endpoints: ap.OutEndpoints{SharedInbox: u.SharedInbox()},
 	}
+}
+
+// InstanceCollection serves one of the instance actor's collections: it
+// follows nobody, nobody follows it, it posts and pins nothing.
+//
+// Note: peers (Mastodon among them) fetch every collection an actor names
+// and log an error for each that does not answer.
+func (f *Federation) InstanceCollection(which string) (ap.OutCollection, error) {
+	switch which {
+	case "outbox", "followers", "following", "featured":
+	default:
+		return ap.OutCollection{}, fmt.Errorf("instance collection %q: %w", which, ErrNotFound)
+	}
+	zero := 0
+	return ap.OutCollection{Context: ap.Context(), ID: f.urls.InstanceCollection(which), Type: "OrderedCollection",
+		TotalItems: &zero}, nil
 }
 
 // PostDocument is a local post as a Note, for public and unlisted posts
@@ -84,6 +101,11 @@ func (f *Federation) PostDocument(ctx context.Context, postID int64) (ap.OutNote
 	}
 	n := f.noteOf(ctx, p)
 	n.Context = ap.Context()
+	self, err := f.db.ListedReplies(ctx, p.URI, true, 0, noteSelfReplies)
+	if err != nil {
+		return ap.OutNote{}, err
+	}
+	n.Replies = f.repliesOf(p, self, true)
 	return n, nil
 }
 
@@ -190,27 +212,5 @@ func (f *Federation) Featured(ctx context.Context) (ap.OutCollection, error) {
 	}
 	total := len(items)
 	return ap.OutCollection{Context: ap.Context(), ID: f.urls.Featured(), Type: "OrderedCollection",
-		TotalItems: &total, OrderedItems: items}, nil
-}
-
-// RepliesCollection lists the public and unlisted replies kith has to a
-// local post, so other servers can fetch a whole thread.
-func (f *Federation) RepliesCollection(ctx context.Context, postID int64) (ap.OutCollection, error) {
-	p, err := f.db.PostByID(ctx, postID)
-	if err != nil || !p.Local || !isListed(p.Visibility) {
-		return ap.OutCollection{}, fmt.Errorf("post %d: %w", postID, ErrNotFound)
-	}
-	replies, err := f.db.Replies(ctx, p.URI, maxRepliesFetched)
-	if err != nil {
-		return ap.OutCollection{}, err
-	}
-	items := []any{}
-	for _, r := range replies {
-		if isListed(r.Visibility) {
-			items = append(items, r.URI)
-		}
-	}
-	total := len(items)
-	return ap.OutCollection{Context: ap.Context(), ID: f.urls.Replies(postID), Type: "OrderedCollection",
 		TotalItems: &total, OrderedItems: items}, nil
 }

@@ -45,7 +45,7 @@ func (f *Federation) noteOf(ctx context.Context, p store.Post) ap.OutNote {
 		ID: p.URI, Type: "Note", Summary: p.Summary, InReplyTo: p.InReplyToURI, Published: formatTime(p.PublishedAt),
 		Updated: formatTime(p.EditedAt), URL: p.URL, AttributedTo: f.urls.Actor(), To: nonEmpty(to), CC: nonEmpty(cc),
 		Sensitive: p.Sensitive, Conversation: p.Conversation, Content: p.Content,
-		Attachment: []ap.OutAttachment{}, Tag: []ap.OutTag{}, Replies: f.urls.Replies(p.ID),
+		Attachment: []ap.OutAttachment{}, Tag: []ap.OutTag{}, Replies: f.repliesOf(p, nil, false),
 	}
 	if p.Language != "" {
 		n.ContentMap = map[string]string{p.Language: p.Content}

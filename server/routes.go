@@ -49,6 +49,9 @@ func (s *Server) routes() http.Handler {
 	r.Get("/actor", s.handleInstanceActor)
 	r.Get("/emojis/{shortcode}", plain(s.handleEmojiDocument))
 	r.Post("/actor/inbox", plain(s.handleInbox))
+	for _, path := range []string{"/actor/outbox", "/actor/followers", "/actor/following", "/actor/collections/featured"} {
+		r.Get(path, plain(s.handleInstanceCollection))
+	}
 	r.Route("/users/{username}", func(r chi.Router) {
 		r.Use(s.ownerOnly)
 		r.Get("/", plain(s.HandleActor))
