@@ -45,7 +45,7 @@ func (f *Federation) RepliesCollection(ctx context.Context, postID int64, q Repl
 		PartOf: f.urls.Replies(postID), Items: []any{}}
 	for _, r := range replies {
 		if r.Local {
-			page.Items = append(page.Items, f.noteOf(r))
+			page.Items = append(page.Items, f.noteOf(ctx, r))
 		} else {
 			page.Items = append(page.Items, r.URI)
 		}
