@@ -61,6 +61,8 @@ func avTestFile(t *testing.T, name string) string {
 // when chromium's canPlayType says it can; the test logs its answer
 // (Debian 12's chromium answers "probably", and plays it).
 //
+// Screenshots of home go to testdata-out/screenshots/video/.
+//
 // The test sets PATH for the kith processes it starts, so it does not run
 // in parallel with others; the browser is started before, with the PATH
 // it needs.
@@ -99,6 +101,11 @@ func TestBrowserVideo(t *testing.T) {
 			if bob != nil {
 				browserRemoteVideo(t, b, alice, bob)
 			}
+			shot, err := filepath.Abs(filepath.Join(screenshotDir, "video", strings.ReplaceAll(name, " ", "-")+".png"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.must("screenshot", map[string]any{"path": "/home", "file": shot}, nil)
 		})
 	}
 }
