@@ -402,8 +402,9 @@ func (s *API) apiMediaOf(a store.Attachment, local bool) apiMediaAttachment {
 		s.addAVMeta(&out, a)
 	} else if typ == "video" || typ == "audio" {
 		// A remote file's preview is not the file: apps load
-		// preview_url as an image.
+		// preview_url as an image. Nor has it a small size.
 		out.PreviewURL = nil
+		delete(out.Meta, "small")
 	}
 	if local && a.MediaType == "image/gif" {
 		// Note: Mastodon's "gifv" is an MP4 video; kith keeps the GIF,
