@@ -180,4 +180,14 @@ func TestQuoteOwnPost(t *testing.T) {
 			t.Errorf("on %s: self-quote %+v, want accepted", k.name, got)
 		}
 	}
+	// The quoted post is deleted: the quote stays, saying so.
+	if _, err := bob.fed.Delete(ctx, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	n.settle()
+	for _, k := range []*kith{alice, bob} {
+		if _, got := quoteOn(t, k, q.URI); got == nil || got.State != store.QuoteDeleted || got.Shown() {
+			t.Errorf("on %s after the quoted post was deleted: %+v, want deleted", k.name, got)
+		}
+	}
 }

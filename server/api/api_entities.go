@@ -61,6 +61,7 @@ type apiSource struct {
 	HideCollections     bool       `json:"hide_collections"`
 	Discoverable        bool       `json:"discoverable"`
 	Indexable           bool       `json:"indexable"`
+	QuotePolicy         string     `json:"quote_policy"` // Mastodon 4.5: the default for new posts
 }
 
 type apiRole struct {
