@@ -98,6 +98,8 @@ type Federation struct {
 	pushKey []byte
 
 	fetches fetchGroup // one fetch per URL at a time
+	// schemes remembers which signature scheme each host accepted.
+	schemes sigSchemes
 
 	// blocked is every blocked domain (config and owner), lower case,
 	// read on every inbound request and delivery; reloadBlocks swaps it.
@@ -318,6 +320,7 @@ func (f *Federation) registerJobs() {
 	f.jobs.Handle(jobDeliver, f.runDelivery)
 	f.jobs.Handle(jobInbox, f.runInbox, jobs.WithBackoff(inboxBackoff...))
 	f.jobs.Handle(jobFetch, f.runFetchThread, jobs.WithBackoff(fetchBackoff...))
+	f.jobs.Handle(jobFollowersSync, f.runFollowersSync, jobs.WithBackoff(fetchBackoff...))
 	f.jobs.Handle(jobClosePolls, f.runClosePolls)
 	f.jobs.Every(jobClosePolls, pollCloseInterval)
 	f.jobs.Handle(jobReload, f.runReload)

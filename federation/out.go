@@ -61,6 +61,7 @@ func (f *Federation) noteOf(p store.Post) ap.OutNote {
 	if p.Poll != nil {
 		f.addPoll(&n, *p.Poll)
 	}
+	f.addQuote(&n, p)
 	return n
 }
 

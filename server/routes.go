@@ -54,11 +54,13 @@ func (s *Server) routes() http.Handler {
 		r.Get("/outbox", plain(s.handleOutbox))
 		r.Get("/followers", plain(s.handleFollowCollection))
 		r.Get("/following", plain(s.handleFollowCollection))
+		r.Get("/followers_synchronization", plain(s.handleFollowersSync))
 		r.Get("/collections/featured", plain(s.handleFeatured))
 		r.Get("/collections/tags", plain(s.handleFeaturedTags))
 		r.Get("/statuses/{id}", plain(s.handlePostDocument))
 		r.Get("/statuses/{id}/activity", plain(s.handleCreateActivity))
 		r.Get("/statuses/{id}/replies", plain(s.handleReplies))
+		r.Get("/quote_authorizations/{id}", plain(s.handleQuoteAuthorization))
 	})
 
 	r.Group(func(r chi.Router) {
@@ -238,6 +240,9 @@ func (s *Server) routes() http.Handler {
 		r.With(owner("write:mutes")).Post("/api/v1/statuses/{id}/unmute", json(s.api.HandleStatusAction(s.api.UnmuteConversation)))
 		r.With(pub("read:statuses")).Get("/api/v1/polls/{id}", json(s.api.HandlePoll))
 		r.With(owner("write:statuses")).Post("/api/v1/polls/{id}/votes", json(s.api.HandlePollVote))
+		r.With(owner("read:statuses")).Get("/api/v1/statuses/{id}/quotes", json(s.api.HandleStatusQuotes))
+		r.With(owner("write:statuses")).Post("/api/v1/statuses/{id}/quotes/{quoting_id}/revoke", json(s.api.HandleRevokeQuote))
+		r.With(owner("write:statuses")).Put("/api/v1/statuses/{id}/interaction_policy", json(s.api.HandleInteractionPolicy))
 	})
 
 	// Mastodon API: instance, timelines, conversations, notifications,

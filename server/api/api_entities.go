@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"kith/federation"
 	"kith/federation/ap"
 	"kith/media"
 	"kith/server/core"
@@ -156,6 +157,33 @@ type APIStatus struct {
 	Card               any                  `json:"card"`
 	Poll               *apiPoll             `json:"poll"`
 	Text               *string              `json:"text,omitempty"` // only when deleting, for redraft
+	// Quote is a Quote, or a ShallowQuote inside a quoted status (its
+	// quoted_status_id instead of the status), or null.
+	Quote         any              `json:"quote"`
+	QuotesCount   int              `json:"quotes_count"`
+	QuoteApproval apiQuoteApproval `json:"quote_approval"`
+}
+
+// apiQuote is Mastodon 4.5's Quote: its state, and the quoted status when
+// it may be shown.
+type apiQuote struct {
+	State        string     `json:"state"`
+	QuotedStatus *APIStatus `json:"quoted_status"`
+}
+
+// apiShallowQuote is the Quote of a status shown inside another quote:
+// one level deep, by id only.
+type apiShallowQuote struct {
+	State          string  `json:"state"`
+	QuotedStatusID *string `json:"quoted_status_id"`
+}
+
+// apiQuoteApproval says who may quote a status, and whether the viewer
+// may: automatic, manual, denied or unknown.
+type apiQuoteApproval struct {
+	Automatic   []string `json:"automatic"`
+	Manual      []string `json:"manual"`
+	CurrentUser string   `json:"current_user"`
 }
 
 type apiApplication struct {
@@ -225,6 +253,8 @@ type apiStatusInput struct {
 	OwnVotes    []int
 	Mentioned   map[string]store.Actor // mentioned actors by URI, for ids
 	Reblog      *APIStatus
+	Quotes      int    // accepted quotes of this post
+	CanQuote    string // the viewer's quote_approval.current_user
 }
 
 func (s *API) apiStatusOf(v apiStatusInput, now time.Time) APIStatus {
@@ -236,7 +266,11 @@ func (s *API) apiStatusOf(v apiStatusInput, now time.Time) APIStatus {
 		FavouritesCount: v.Favourites, EditedAt: core.APITimePtr(p.EditedAt), Favourited: v.Favourited,
 		Reblogged: v.Reblogged, Muted: v.Muted, Bookmarked: v.Bookmarked, Pinned: v.Pinned, Content: p.Content,
 		Filtered: []any{}, Reblog: v.Reblog, Account: v.Author, MediaAttachments: []apiMediaAttachment{},
-		Mentions: []apiMention{}, Tags: []apiTag{}, Emojis: []apiEmoji{},
+		Mentions: []apiMention{}, Tags: []apiTag{}, Emojis: []apiEmoji{}, QuotesCount: v.Quotes,
+		QuoteApproval: apiQuoteApproval{Automatic: []string{}, Manual: []string{}, CurrentUser: cmp.Or(v.CanQuote, "unknown")},
+	}
+	if policy := federation.QuotePolicyOf(p); policy == store.QuotePublic || policy == store.QuoteFollowers {
+		out.QuoteApproval.Automatic = []string{policy}
 	}
 	if p.Language != "" {
 		out.Language = &p.Language

@@ -14,9 +14,11 @@ import (
 
 // mastodonVersion is the Mastodon API level kith answers as. Apps decide
 // from it which endpoints to call: 4.3 brings the v2 instance, v2 filters,
-// the notification policy and grouped notifications, which kith serves.
+// the notification policy and grouped notifications; 4.5 quote posts
+// (status.quote, quoted_status_id, quote_approval_policy, the quotes list
+// and revocation, quote notifications), all of which kith serves.
 // The "(compatible; kith …)" suffix is how other servers say the same.
-const mastodonVersion = "4.3.0"
+const mastodonVersion = "4.5.0"
 
 // Limits kith enforces and announces.
 const (
