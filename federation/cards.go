@@ -66,7 +66,13 @@ func (f *Federation) enqueueCard(ctx context.Context, tx *store.Tx, p store.Post
 			return err
 		}
 	}
-	link := f.cardLink(p)
+	var quoted string
+	if p.Quote != nil {
+		if q, err := tx.PostByURI(ctx, p.Quote.QuotedURI); err == nil {
+			quoted = q.URL
+		}
+	}
+	link := f.cardLink(p, quoted)
 	if link == "" || f.cardsOff.Load() {
 		return nil
 	}
@@ -77,14 +83,15 @@ func (f *Federation) enqueueCard(ctx context.Context, tx *store.Tx, p store.Post
 }
 
 // cardLink is the link of p a card is made for: the first one in its
-// content that is not a mention, a hashtag, one of its attachments or a
-// page of this server, or "" when there is none.
+// content that is not a mention, a hashtag, one of its attachments, the
+// post it quotes (whose page is quotedURL, when stored) or a page of this
+// server, or "" when there is none.
 //
 // Note: Mastodon skips links marked as mentions or hashtags (rel="tag",
 // classes mention, hashtag, u-url, h-card), links whose text starts with
 // # or @, and its own URLs; and it makes no card for a remote post behind
 // a content warning (the card would show what the warning hides).
-func (f *Federation) cardLink(p store.Post) string {
+func (f *Federation) cardLink(p store.Post, quotedURL string) string {
 	if p.ReblogOfID != 0 || (!p.Local && p.Summary != "") || !strings.Contains(p.Content, "<a") {
 		return ""
 	}
@@ -94,6 +101,10 @@ func (f *Federation) cardLink(p store.Post) string {
 	}
 	for _, a := range p.Attachments {
 		skip[a.URL] = true
+	}
+	if p.Quote != nil {
+		// Note: Mastodon's quote posts carry a "RE: URL" fallback link.
+		skip[p.Quote.QuotedURI], skip[quotedURL] = true, quotedURL != ""
 	}
 	z := html.NewTokenizer(strings.NewReader(p.Content))
 	for {
@@ -162,7 +173,13 @@ func (f *Federation) runFetchCard(ctx context.Context, job store.Job) error {
 	if err != nil {
 		return err
 	}
-	if f.cardLink(p) != j.URL {
+	var quoted string
+	if p.Quote != nil {
+		if q, err := f.db.PostByURI(ctx, p.Quote.QuotedURI); err == nil {
+			quoted = q.URL
+		}
+	}
+	if f.cardLink(p, quoted) != j.URL {
 		return nil // edited since: its new link has its own job
 	}
 	stored, err := f.db.CardByURL(ctx, j.URL)
