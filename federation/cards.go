@@ -18,6 +18,7 @@ import (
 	"kith/federation/ap"
 	"kith/federation/card"
 	"kith/federation/transport"
+	"kith/media"
 	"kith/store"
 )
 
@@ -247,7 +248,38 @@ func (f *Federation) fetchCard(ctx context.Context, link string) (store.Card, er
 	if u := page.OEmbedURL(pageURL); u != "" {
 		oe = f.fetchOEmbed(ctx, u)
 	}
-	return card.Build(link, pageURL, page, oe, f.now()), nil
+	c := card.Build(link, pageURL, page, oe, f.now())
+	if c.ImageURL != "" && !f.reservedHost(c.ImageURL) {
+		f.describeCardImage(ctx, &c)
+	}
+	return c, nil
+}
+
+// cardImageBytes bounds the image read for a card's blurhash and size;
+// the image itself is shown through the media cache.
+const cardImageBytes = 8 << 20
+
+// describeCardImage fetches a card's image for its blurhash, and its
+// size when the page gave none. A failure leaves the card as it is.
+//
+// Note: Mastodon computes the blurhash and size of a card's image when it
+// makes the card.
+func (f *Federation) describeCardImage(ctx context.Context, c *store.Card) {
+	header := http.Header{"Accept": {"image/*"}}
+	body, truncated, resp, err := f.client.GetPrefix(ctx, c.ImageURL, header, cardImageBytes)
+	if err != nil || truncated || !strings.HasPrefix(resp.Header.Get("Content-Type"), "image/") {
+		f.logger.Debug("card image unavailable", "url", c.ImageURL, "err", err, "truncated", truncated)
+		return
+	}
+	w, h, hash, err := media.Describe(body, media.MaxUploadPixels)
+	if err != nil {
+		f.logger.Debug("card image unreadable", "url", c.ImageURL, "err", err)
+		return
+	}
+	c.Blurhash = ap.Blurhash(hash)
+	if c.Type != store.CardVideo && (c.Width == 0 || c.Height == 0) {
+		c.Width, c.Height = w, h
+	}
 }
 
 // fetchOEmbed fetches an oEmbed document; a failure only means the card
