@@ -249,21 +249,21 @@ func (f *Federation) fetchCard(ctx context.Context, link string) (store.Card, er
 		oe = f.fetchOEmbed(ctx, u)
 	}
 	c := card.Build(link, pageURL, page, oe, f.now())
-	if c.ImageURL != "" && !f.reservedHost(c.ImageURL) {
+	if c.ImageURL != "" && (c.Width == 0 || c.Height == 0) && !f.reservedHost(c.ImageURL) {
 		f.describeCardImage(ctx, &c)
 	}
 	return c, nil
 }
 
-// cardImageBytes bounds the image read for a card's blurhash and size;
-// the image itself is shown through the media cache.
+// cardImageBytes bounds the image read for a card's size; the image
+// itself is shown through the media cache.
 const cardImageBytes = 8 << 20
 
-// describeCardImage fetches a card's image for its blurhash, and its
-// size when the page gave none. A failure leaves the card as it is.
+// describeCardImage reads a card's image for its size when the page gave
+// none. A failure leaves the card as it is.
 //
-// Note: Mastodon computes the blurhash and size of a card's image when it
-// makes the card.
+// Note: Mastodon reads the size (and the blurhash, which kith does not
+// store yet) of a card's image when it makes the card.
 func (f *Federation) describeCardImage(ctx context.Context, c *store.Card) {
 	header := http.Header{"Accept": {"image/*"}}
 	body, truncated, resp, err := f.client.GetPrefix(ctx, c.ImageURL, header, cardImageBytes)
@@ -271,12 +271,11 @@ func (f *Federation) describeCardImage(ctx context.Context, c *store.Card) {
 		f.logger.Debug("card image unavailable", "url", c.ImageURL, "err", err, "truncated", truncated)
 		return
 	}
-	w, h, hash, err := media.Describe(body, media.MaxUploadPixels)
+	w, h, _, err := media.Describe(body, media.MaxUploadPixels)
 	if err != nil {
 		f.logger.Debug("card image unreadable", "url", c.ImageURL, "err", err)
 		return
 	}
-	c.Blurhash = ap.Blurhash(hash)
 	if c.Type != store.CardVideo && (c.Width == 0 || c.Height == 0) {
 		c.Width, c.Height = w, h
 	}

@@ -34,7 +34,6 @@ type Card struct {
 	Height           int
 	ImageURL         string // remote; shown through the media cache
 	ImageDescription string
-	Blurhash         string // of the image, "" when it could not be read
 	EmbedURL         string
 	Creator          string // fediverse:creator as user@host, "" if none
 	PublishedAt      time.Time
@@ -42,14 +41,14 @@ type Card struct {
 }
 
 const cardColumns = `c.id, c.url, c.found, c.card_url, c.type, c.title, c.description, c.author_name, c.author_url,
-	c.provider_name, c.provider_url, c.html, c.width, c.height, c.image_url, c.image_description, c.blurhash, c.embed_url,
+	c.provider_name, c.provider_url, c.html, c.width, c.height, c.image_url, c.image_description, c.embed_url,
 	c.creator, c.published_at, c.fetched_at`
 
 func scanCard(row interface{ Scan(...any) error }, extra ...any) (Card, error) {
 	var c Card
 	var published, fetched int64
 	dest := []any{&c.ID, &c.URL, &c.Found, &c.CardURL, &c.Type, &c.Title, &c.Description, &c.AuthorName, &c.AuthorURL,
-		&c.ProviderName, &c.ProviderURL, &c.HTML, &c.Width, &c.Height, &c.ImageURL, &c.ImageDescription, &c.Blurhash, &c.EmbedURL,
+		&c.ProviderName, &c.ProviderURL, &c.HTML, &c.Width, &c.Height, &c.ImageURL, &c.ImageDescription, &c.EmbedURL,
 		&c.Creator, &published, &fetched}
 	err := row.Scan(append(dest, extra...)...)
 	c.PublishedAt, c.FetchedAt = fromMilliOrZero(published), fromMilli(fetched)
@@ -73,17 +72,17 @@ func (tx *Tx) PutCard(ctx context.Context, c Card) (int64, error) {
 	}
 	var id int64
 	err := tx.queryRow(ctx, `INSERT INTO preview_cards (url, found, card_url, type, title, description, author_name, author_url,
-		provider_name, provider_url, html, width, height, image_url, image_description, blurhash, embed_url, creator, published_at, fetched_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		provider_name, provider_url, html, width, height, image_url, image_description, embed_url, creator, published_at, fetched_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (url) DO UPDATE SET found = excluded.found, card_url = excluded.card_url, type = excluded.type,
 			title = excluded.title, description = excluded.description, author_name = excluded.author_name,
 			author_url = excluded.author_url, provider_name = excluded.provider_name, provider_url = excluded.provider_url,
 			html = excluded.html, width = excluded.width, height = excluded.height, image_url = excluded.image_url,
-			image_description = excluded.image_description, blurhash = excluded.blurhash, embed_url = excluded.embed_url, creator = excluded.creator,
+			image_description = excluded.image_description, embed_url = excluded.embed_url, creator = excluded.creator,
 			published_at = excluded.published_at, fetched_at = excluded.fetched_at
 		RETURNING id`,
 		c.URL, c.Found, c.CardURL, c.Type, c.Title, c.Description, c.AuthorName, c.AuthorURL, c.ProviderName, c.ProviderURL,
-		c.HTML, c.Width, c.Height, c.ImageURL, c.ImageDescription, c.Blurhash, c.EmbedURL, c.Creator, milliOrZero(c.PublishedAt),
+		c.HTML, c.Width, c.Height, c.ImageURL, c.ImageDescription, c.EmbedURL, c.Creator, milliOrZero(c.PublishedAt),
 		unixMilli(c.FetchedAt)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("put card %s: %w", c.URL, err)

@@ -52,10 +52,6 @@ func (s *API) apiCardOf(ctx context.Context, c store.Card) (*apiCard, error) {
 	}
 	if img := s.MediaURL(c.ImageURL); img != "" {
 		out.Image = &img
-		if c.Blurhash != "" {
-			b := c.Blurhash
-			out.Blurhash = &b
-		}
 	}
 	author := apiCardAuthor{Name: c.AuthorName, URL: c.AuthorURL}
 	if a, ok := s.Fed.CardAccount(ctx, c); ok {

@@ -22,7 +22,6 @@ CREATE TABLE preview_cards (
     height            INTEGER NOT NULL DEFAULT 0,
     image_url         TEXT    NOT NULL DEFAULT '',
     image_description TEXT    NOT NULL DEFAULT '',
-    blurhash          TEXT    NOT NULL DEFAULT '', -- of the image, computed when the card was made
     embed_url         TEXT    NOT NULL DEFAULT '',
     creator           TEXT    NOT NULL DEFAULT '', -- fediverse:creator, user@host
     published_at      INTEGER NOT NULL DEFAULT 0,
