@@ -49,6 +49,7 @@ func commands() []command {
 		{"export", "export data in Mastodon's formats: kith export --out FILE.zip [--csv DIR]", runExport},
 		{"import", "import Mastodon CSVs or an archive's posts: kith import FILE...", runImport},
 		{"media", "look after media files: kith media prune|usage|remove-orphans", runMedia},
+		{"emoji", "the owner's custom emoji: kith emoji add|import|list|remove", runEmoji},
 		{"restore", "restore a backup into an empty directory: kith restore FILE --data DIR", runRestore},
 		{"doctor", "check the database, dead jobs, disk space and certificate, and say what to do", runDoctor},
 		{"version", "print the version", runVersion},

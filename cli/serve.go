@@ -17,6 +17,7 @@ import (
 	"kith/federation"
 	"kith/jobs"
 	"kith/media"
+	"kith/monitor"
 	"kith/portability"
 	"kith/server"
 	"kith/server/web/themes"
@@ -73,7 +74,12 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 	// The operator commands (kith account move, queue retry, …) enqueue
 	// jobs from another process, which cannot poke this runner: polling the
 	// queue every second when idle (one indexed read) picks them up.
-	runner := jobs.New(db, logger, jobs.Options{Concurrency: cfg.Jobs.Concurrency, PollInterval: time.Second})
+	// The dashboard's monitor counts what the runner and the server do.
+	mon := monitor.New(logger, monitor.Options{DB: db, MediaDir: cfg.MediaDir()})
+	if err := mon.Load(ctx); err != nil {
+		logger.Warn("the dashboard's saved day could not be read; it starts empty", "err", err)
+	}
+	runner := jobs.New(db, logger, jobs.Options{Concurrency: cfg.Jobs.Concurrency, PollInterval: time.Second, Done: countJob(mon)})
 	registerJobs(runner, db, cfg, logger)
 	hub := events.NewHub(0) // federation publishes to it, the streaming API reads from it
 	fedOpts := federationOptions(cfg)
@@ -91,7 +97,7 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 	}
 
 	porter := portability.New(db, fed, runner, logger, portabilityOptions(cfg)) // registers the import job
-	srv, err := server.New(cfg, db, fed, logger, server.Options{Version: fullVersion(), Events: hub, Porter: porter})
+	srv, err := server.New(cfg, db, fed, logger, server.Options{Version: fullVersion(), Events: hub, Porter: porter, Monitor: mon})
 	if err != nil {
 		return err
 	}
@@ -127,6 +133,10 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 	if err := runner.Start(ctx); err != nil {
 		return err
 	}
+	monCtx, stopMonitor := context.WithCancel(ctx)
+	monitorDone := make(chan struct{})
+	go func() { mon.Run(monCtx); close(monitorDone) }()
+	defer func() { stopMonitor(); <-monitorDone }() // it saves the day as it ends, before the database closes
 	serveErr := srv.Serve(ctx, listeners, drainTimeout)
 	logger.Info("shutting down")
 	drainCtx, cancel := context.WithTimeout(context.Background(), drainTimeout)
@@ -199,6 +209,21 @@ func registerJobs(r *jobs.Runner, db *store.DB, cfg config.Config, logger *slog.
 		return err
 	})
 	r.Every(jobMediaPrune, 24*time.Hour)
+}
+
+// countJob tells the monitor of each applied activity and each delivery
+// attempt.
+func countJob(mon *monitor.Monitor) func(store.Job, error) {
+	return func(j store.Job, err error) {
+		switch j.Kind {
+		case federation.JobKindInbox:
+			if err == nil {
+				mon.InboxProcessed()
+			}
+		case federation.JobKindDeliver:
+			mon.Delivered(err != nil)
+		}
+	}
 }
 
 // jobMediaPrune is the daily prune of cached remote media.

@@ -35,6 +35,7 @@ type Config struct {
 	Theme      Theme      `toml:"theme"`
 	Instance   Instance   `toml:"instance"`
 	Web        Web        `toml:"web"`
+	Metrics    Metrics    `toml:"metrics"`
 
 	// File is the path the config was read from; empty for the built-in
 	// default.
@@ -76,6 +77,12 @@ type Jobs struct {
 type Media struct {
 	RemoteCacheDays int   `toml:"remote_cache_days"`
 	RemoteMaxBytes  int64 `toml:"remote_max_bytes"`
+	// The owner's video and audio uploads: the largest file and the
+	// longest duration accepted.
+	VideoMaxBytes   int64 `toml:"video_max_bytes"`
+	VideoMaxSeconds int   `toml:"video_max_seconds"`
+	AudioMaxBytes   int64 `toml:"audio_max_bytes"`
+	AudioMaxSeconds int   `toml:"audio_max_seconds"`
 }
 
 // Log holds the [log] table.
@@ -122,6 +129,18 @@ type Web struct {
 	PreviewCards bool `toml:"preview_cards"`
 }
 
+// Metrics holds the [metrics] table: the Prometheus endpoint.
+type Metrics struct {
+	// Token, when set, opens /metrics to requests that carry it as
+	// "Authorization: Bearer TOKEN"; empty keeps /metrics closed (404).
+	// SIGHUP applies a change.
+	Token string `toml:"token"`
+}
+
+// MinMetricsToken is the shortest token /metrics accepts: long enough
+// that guessing it is hopeless.
+const MinMetricsToken = 16
+
 // Limits of the [instance] values: Mastodon's for a rule, and room enough
 // for the rest.
 const (
@@ -156,11 +175,12 @@ func Default() Config {
 		Owner:      Owner{Username: "admin"},
 		Federation: Federation{BlockedDomains: []string{}, Hosts: map[string]string{}},
 		Jobs:       Jobs{Concurrency: 8},
-		Media:      Media{RemoteCacheDays: 7, RemoteMaxBytes: 40 << 20},
-		Log:        Log{Level: "info", Format: "text"},
-		Theme:      Theme{Name: "default", Variables: map[string]string{}},
-		Instance:   Instance{Rules: []string{}},
-		Web:        Web{PreviewCards: true},
+		Media: Media{RemoteCacheDays: 7, RemoteMaxBytes: 40 << 20, VideoMaxBytes: 40 << 20, VideoMaxSeconds: 600,
+			AudioMaxBytes: 40 << 20, AudioMaxSeconds: 3600},
+		Log:      Log{Level: "info", Format: "text"},
+		Theme:    Theme{Name: "default", Variables: map[string]string{}},
+		Instance: Instance{Rules: []string{}},
+		Web:      Web{PreviewCards: true},
 	}
 }
 
@@ -373,11 +393,30 @@ func (c Config) problems() []Problem {
 	if c.Media.RemoteMaxBytes < 1<<20 {
 		add("media.remote_max_bytes", "%d must be at least 1048576 (1 MiB)", c.Media.RemoteMaxBytes)
 	}
+	for _, l := range []struct {
+		key   string
+		bytes int64
+	}{{"media.video_max_bytes", c.Media.VideoMaxBytes}, {"media.audio_max_bytes", c.Media.AudioMaxBytes}} {
+		if l.bytes < 1<<20 || l.bytes > 1<<30 {
+			add(l.key, "%d must be between 1048576 (1 MiB) and 1073741824 (1 GiB)", l.bytes)
+		}
+	}
+	for _, l := range []struct {
+		key     string
+		seconds int
+	}{{"media.video_max_seconds", c.Media.VideoMaxSeconds}, {"media.audio_max_seconds", c.Media.AudioMaxSeconds}} {
+		if l.seconds < 1 {
+			add(l.key, "%d must be at least 1", l.seconds)
+		}
+	}
 	if _, err := ParseLevel(c.Log.Level); err != nil {
 		add("log.level", "%v", err)
 	}
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		add("log.format", `%q is not "text" or "json"`, c.Log.Format)
+	}
+	if t := c.Metrics.Token; t != "" && (len(t) < MinMetricsToken || strings.ContainsFunc(t, func(r rune) bool { return r <= ' ' || r == 0x7f })) {
+		add("metrics.token", "must be at least %d characters without spaces (make one with: openssl rand -hex 32)", MinMetricsToken)
 	}
 	ps = append(ps, c.Instance.problems()...)
 	return append(ps, c.Theme.problems()...)

@@ -71,6 +71,8 @@ func TestParseErrors(t *testing.T) {
 		{"long description", "[instance]\ndescription = \"" + strings.Repeat("x", MaxDescriptionChars+1) + "\"\n", 2, "instance.description", "at most 5000"},
 		{"long short description", "[instance]\nshort_description = \"" + strings.Repeat("x", MaxShortDescriptionChars+1) + "\"\n", 2, "instance.short_description", "at most 500"},
 		{"rules not a list", "[instance]\nrules = \"Be kind.\"\n", 2, "instance.rules", "must be"},
+		{"short metrics token", "[metrics]\ntoken = \"secret\"\n", 2, "metrics.token", "at least 16 characters"},
+		{"metrics token with a space", "[metrics]\ntoken = \"0123456789 abcdefgh\"\n", 2, "metrics.token", "without spaces"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -85,7 +85,7 @@ func (f *Federation) Post(ctx context.Context, np NewPost) (store.Post, error) {
 		if err != nil {
 			return err
 		}
-		note := f.noteOf(p)
+		note := f.noteOf(ctx, p)
 		if err := f.publish(ctx, tx, ap.OutActivity{ID: f.urls.CreateActivity(id), Type: "Create", Actor: f.urls.Actor(),
 			To: note.To, CC: note.CC, Object: note, Published: note.Published}, isListed(p.Visibility), inboxes); err != nil {
 			return err
@@ -144,6 +144,13 @@ func (f *Federation) preparePost(ctx context.Context, np NewPost) (store.Post, [
 		}
 		p.Type = "Question"
 	}
+	texts := []string{text, p.Summary}
+	if np.Poll != nil {
+		texts = append(texts, np.Poll.Options...)
+	}
+	if p.Emojis, err = f.OwnEmojisIn(ctx, texts...); err != nil {
+		return store.Post{}, nil, err
+	}
 	return p, r.Mentions, nil
 }
 
@@ -196,7 +203,7 @@ func (f *Federation) Edit(ctx context.Context, postID int64, np NewPost) (store.
 		if err != nil {
 			return err
 		}
-		note := f.noteOf(p)
+		note := f.noteOf(ctx, p)
 		return f.publish(ctx, tx, ap.OutActivity{ID: p.URI + "#updates/" + fmt.Sprint(p.EditedAt.UnixMilli()), Type: "Update",
 			Actor: f.urls.Actor(), To: note.To, CC: note.CC, Object: note}, false, inboxes)
 	})

@@ -130,7 +130,7 @@ func (f *Federation) updateLocalActor(ctx context.Context, tx *store.Tx, a store
 	if err != nil {
 		return err
 	}
-	doc := f.actorDocumentOf(a)
+	doc := f.actorDocumentOf(ctx, a)
 	return f.publish(ctx, tx, ap.OutActivity{ID: f.urls.Actor() + "#updates/" + fmt.Sprint(tx.Now().UnixMilli()), Type: "Update",
 		Actor: f.urls.Actor(), To: []string{ap.Public}, CC: []string{f.urls.Followers()}, Object: doc}, false, inboxes)
 }

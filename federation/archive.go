@@ -16,12 +16,12 @@ import (
 // boost.
 //
 // Note: Mastodon's archive outbox.json holds exactly these two types.
-func (f *Federation) ArchiveActivity(p store.Post) ap.OutActivity {
+func (f *Federation) ArchiveActivity(ctx context.Context, p store.Post) ap.OutActivity {
 	if p.ReblogOfID != 0 {
 		return ap.OutActivity{ID: p.URI, Type: "Announce", Actor: f.urls.Actor(), Published: formatTime(p.PublishedAt),
 			To: []string{ap.Public}, CC: []string{f.urls.Followers()}, Object: p.ReblogOfURI}
 	}
-	note := f.noteOf(p)
+	note := f.noteOf(ctx, p)
 	id := p.URI + "/activity"
 	if f.urls.IsLocal(p.URI) {
 		id = f.urls.CreateActivity(p.ID)
@@ -129,7 +129,7 @@ func (f *Federation) importPost(ctx context.Context, tx *store.Tx, p store.Post,
 		return "", err
 	}
 	// The Create is kept for the outbox but given no deliveries.
-	note := f.noteOf(stored)
+	note := f.noteOf(ctx, stored)
 	act := ap.OutActivity{ID: f.urls.CreateActivity(id), Type: "Create", Actor: f.urls.Actor(),
 		To: note.To, CC: note.CC, Object: note, Published: note.Published}
 	_, err = f.storeActivity(ctx, tx, act, isListed(p.Visibility), stored.PublishedAt)

@@ -20,12 +20,12 @@ func (f *Federation) ActorDocument(ctx context.Context) (ap.OutActor, error) {
 	if err != nil {
 		return ap.OutActor{}, err
 	}
-	doc := f.actorDocumentOf(a)
+	doc := f.actorDocumentOf(ctx, a)
 	doc.Context = ap.Context()
 	return doc, nil
 }
 
-func (f *Federation) actorDocumentOf(a store.Actor) ap.OutActor {
+func (f *Federation) actorDocumentOf(ctx context.Context, a store.Actor) ap.OutActor {
 	doc := ap.OutActor{
 		ID: a.URI, Type: "Person", Following: a.Following, Followers: a.Followers, Inbox: a.Inbox, Outbox: a.Outbox,
 		Featured: a.Featured, FeaturedTags: f.urls.FeaturedTags(), PreferredUsername: a.Username, Name: a.DisplayName, Summary: a.Summary, URL: a.URL,
@@ -43,9 +43,16 @@ func (f *Federation) actorDocumentOf(a store.Actor) ap.OutActor {
 	if a.HeaderURL != "" {
 		doc.Image = &ap.OutImage{Type: "Image", URL: a.HeaderURL}
 	}
+	texts := []string{a.DisplayName, a.Summary}
 	for _, fl := range a.Fields {
 		doc.Attachment = append(doc.Attachment, ap.OutField{Type: "PropertyValue", Name: fl.Name, Value: fl.Value})
+		texts = append(texts, fl.Name, fl.Value)
 	}
+	emojis, err := f.OwnEmojisIn(ctx, texts...)
+	if err != nil {
+		f.logger.Warn("custom emoji unreadable", "err", err)
+	}
+	doc.Tag = append(doc.Tag, f.ownEmojiTags(ctx, emojis)...)
 	return doc
 }
 
@@ -54,14 +61,31 @@ func (f *Federation) InstanceActorDocument() ap.OutActor {
 	u := f.urls
 	return ap.OutActor{
 		Context: ap.Context(), ID: u.InstanceActor(), Type: "Application", Inbox: u.InstanceInbox(),
-		Outbox: u.InstanceActor() + "/outbox", Following: u.InstanceActor() + "/following",
-		Followers: u.InstanceActor() + "/followers", PreferredUsername: hostOnly(u.Host()), URL: u.Base() + "/about",
+		Outbox: u.InstanceCollection("outbox"), Following: u.InstanceCollection("following"),
+		Followers: u.InstanceCollection("followers"), Featured: u.InstanceCollection("featured"),
+		PreferredUsername: hostOnly(u.Host()), URL: u.Base() + "/about",
 		// Note: Mastodon marks its instance actor locked so nobody
 		// follows it.
 		ManuallyApprovesFollowers: true,
 		PublicKey:                 ap.OutPublicKey{ID: u.InstanceKey(), Owner: u.InstanceActor(), PublicKeyPem: publicKeyPEM(f.instanceKey)},
 		Tag:                       []ap.OutTag{}, Attachment: []ap.OutField{}, Endpoints: ap.OutEndpoints{SharedInbox: u.SharedInbox()},
 	}
+}
+
+// InstanceCollection serves one of the instance actor's collections: it
+// follows nobody, nobody follows it, it posts and pins nothing.
+//
+// Note: peers (Mastodon among them) fetch every collection an actor names
+// and log an error for each that does not answer.
+func (f *Federation) InstanceCollection(which string) (ap.OutCollection, error) {
+	switch which {
+	case "outbox", "followers", "following", "featured":
+	default:
+		return ap.OutCollection{}, fmt.Errorf("instance collection %q: %w", which, ErrNotFound)
+	}
+	zero := 0
+	return ap.OutCollection{Context: ap.Context(), ID: f.urls.InstanceCollection(which), Type: "OrderedCollection",
+		TotalItems: &zero}, nil
 }
 
 // PostDocument is a local post as a Note, for public and unlisted posts
@@ -75,8 +99,13 @@ func (f *Federation) PostDocument(ctx context.Context, postID int64) (ap.OutNote
 	if !p.Local || p.ReblogOfID != 0 || !isListed(p.Visibility) {
 		return ap.OutNote{}, fmt.Errorf("post %d: %w", postID, ErrNotFound)
 	}
-	n := f.noteOf(p)
+	n := f.noteOf(ctx, p)
 	n.Context = ap.Context()
+	self, err := f.db.ListedReplies(ctx, p.URI, true, 0, noteSelfReplies)
+	if err != nil {
+		return ap.OutNote{}, err
+	}
+	n.Replies = f.repliesOf(p, self, true)
 	return n, nil
 }
 
@@ -177,33 +206,11 @@ func (f *Federation) Featured(ctx context.Context) (ap.OutCollection, error) {
 	for _, uri := range uris {
 		if id, ok := f.urls.LocalPostID(uri); ok {
 			if p, err := f.db.PostByID(ctx, id); err == nil && isListed(p.Visibility) {
-				items = append(items, f.noteOf(p))
+				items = append(items, f.noteOf(ctx, p))
 			}
 		}
 	}
 	total := len(items)
 	return ap.OutCollection{Context: ap.Context(), ID: f.urls.Featured(), Type: "OrderedCollection",
-		TotalItems: &total, OrderedItems: items}, nil
-}
-
-// RepliesCollection lists the public and unlisted replies kith has to a
-// local post, so other servers can fetch a whole thread.
-func (f *Federation) RepliesCollection(ctx context.Context, postID int64) (ap.OutCollection, error) {
-	p, err := f.db.PostByID(ctx, postID)
-	if err != nil || !p.Local || !isListed(p.Visibility) {
-		return ap.OutCollection{}, fmt.Errorf("post %d: %w", postID, ErrNotFound)
-	}
-	replies, err := f.db.Replies(ctx, p.URI, maxRepliesFetched)
-	if err != nil {
-		return ap.OutCollection{}, err
-	}
-	items := []any{}
-	for _, r := range replies {
-		if isListed(r.Visibility) {
-			items = append(items, r.URI)
-		}
-	}
-	total := len(items)
-	return ap.OutCollection{Context: ap.Context(), ID: f.urls.Replies(postID), Type: "OrderedCollection",
 		TotalItems: &total, OrderedItems: items}, nil
 }

@@ -88,6 +88,7 @@ type Federation struct {
 	hostsMu sync.Mutex
 	hosts   map[string]*hostLimit // per-host delivery concurrency
 	moves   map[string]time.Time  // last Move per origin, guarded by hostsMu
+	crawls  crawlTimes            // threads crawled lately (replies_crawl.go)
 
 	ownerKey    atomic.Pointer[rsa.PrivateKey] // swapped by RotateKeys and ownerKeyNow
 	keyChecked  atomic.Int64                   // when ownerKeyNow last read the key, Unix ms
@@ -325,6 +326,8 @@ func (f *Federation) registerJobs() {
 	f.jobs.Every(jobClosePolls, pollCloseInterval)
 	f.jobs.Handle(jobReload, f.runReload)
 	f.jobs.Every(jobReload, reloadInterval)
+	// A crawl makes up to threadCrawl.requests fetches, one at a time.
+	f.jobs.Handle(jobCrawl, f.runRepliesCrawl, jobs.WithBackoff(fetchBackoff...), jobs.WithTimeout(10*time.Minute))
 	// A notification's push job sends to every subscription, up to
 	// pushConcurrency at a time: it has longer than one push.
 	f.jobs.Handle(jobPush, f.runPush, jobs.WithBackoff(pushBackoff...), jobs.WithTimeout(2*time.Minute))

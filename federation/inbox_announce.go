@@ -88,5 +88,6 @@ func (f *Federation) fetchAndStorePost(ctx context.Context, uri string, depth in
 	if _, err := f.storeRemotePost(ctx, author, obj, depth); err != nil {
 		return store.Post{}, err
 	}
+	f.crawlIfRepliesInline(ctx, obj)
 	return f.db.PostByURI(ctx, obj.ID)
 }

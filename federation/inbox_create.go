@@ -36,7 +36,9 @@ func (f *Federation) onCreate(ctx context.Context, actor store.Actor, act *ap.Ac
 	if err != nil || !relevant {
 		return err
 	}
-	_, err = f.storeRemotePost(ctx, actor, obj, 0)
+	if _, err = f.storeRemotePost(ctx, actor, obj, 0); err == nil {
+		f.crawlIfRepliesInline(ctx, obj)
+	}
 	return err
 }
 

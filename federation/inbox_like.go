@@ -25,7 +25,7 @@ func (f *Federation) onLike(ctx context.Context, actor store.Actor, act *ap.Acti
 	}
 	var notice int64
 	err = f.db.InTx(ctx, func(tx *store.Tx) error {
-		fresh, err := tx.PutLike(ctx, actor.ID, p.ID, emoji, cmp.Or(act.ID, actor.URI+"#likes/"+p.URI))
+		fresh, err := tx.PutReaction(ctx, actor.ID, p.ID, emoji, reactionEmojiURL(act, emoji), cmp.Or(act.ID, actor.URI+"#likes/"+p.URI))
 		if err != nil || !fresh || !p.Local {
 			return err
 		}

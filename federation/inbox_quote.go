@@ -184,7 +184,7 @@ func (f *Federation) publishQuoteUpdate(ctx context.Context, tx *store.Tx, postI
 	if err != nil {
 		return err
 	}
-	note := f.noteOf(p)
+	note := f.noteOf(ctx, p)
 	return f.publish(ctx, tx, ap.OutActivity{ID: f.newActivityID(), Type: "Update",
 		Actor: f.urls.Actor(), To: note.To, CC: note.CC, Object: note}, false, inboxes)
 }

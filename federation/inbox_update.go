@@ -59,11 +59,6 @@ func (f *Federation) onUpdate(ctx context.Context, actor store.Actor, act *ap.Ac
 		if err := tx.UpdatePost(ctx, updated); err != nil {
 			return err
 		}
-		if textChanged {
-			if err := f.enqueueCard(ctx, tx, updated, true); err != nil {
-				return err
-			}
-		}
 		if updated.QuotePolicy != existing.QuotePolicy {
 			if err := tx.SetQuotePolicy(ctx, existing.ID, updated.QuotePolicy); err != nil {
 				return err
@@ -81,6 +76,9 @@ func (f *Federation) onUpdate(ctx context.Context, actor store.Actor, act *ap.Ac
 			}
 		}
 		if textChanged {
+			if err := f.enqueueCard(ctx, tx, updated, true); err != nil {
+				return err
+			}
 			// The owner hears when a post they quoted changes.
 			quoting, err := tx.OwnerQuotesOf(ctx, existing.ID)
 			if err != nil {

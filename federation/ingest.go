@@ -48,6 +48,7 @@ func actorFromDocument(doc *ap.Actor, now time.Time) store.Actor {
 	if key := doc.Key(); key != nil {
 		a.KeyID, a.PublicKeyPEM = ap.HTTPURL(string(key.ID)), string(key.PublicKeyPem)
 	}
+	a.Emojis = emojisFromTags(doc.Tag)
 	for _, fl := range doc.Fields() {
 		name := ap.Line(fl.Name, ap.MaxNameRunes)
 		if name != "" {
@@ -98,13 +99,9 @@ func (f *Federation) postFromObject(author store.Actor, obj *ap.Object) store.Po
 			if name := ap.Hashtag(string(t.Name)); name != "" {
 				p.Tags = append(p.Tags, name)
 			}
-		case "Emoji":
-			code, icon := ap.Shortcode(string(t.Name)), ap.HTTPURL(t.Icon.URL)
-			if code != "" && icon != "" {
-				p.Emojis = append(p.Emojis, store.Emoji{Shortcode: code, URL: icon})
-			}
 		}
 	}
+	p.Emojis = emojisFromTags(obj.Tag)
 	if options, multiple := obj.PollOptions(); len(options) > 0 {
 		poll := &store.Poll{Multiple: multiple, ExpiresAt: obj.EndTime.Time, ClosedAt: obj.Closed.At.Time, VotersCount: max(int(obj.VotersCount), 0)}
 		for _, o := range options {
@@ -132,4 +129,48 @@ func clampFocus(v float64) float64 {
 		return 0
 	}
 	return min(max(v, -1), 1)
+}
+
+// maxEmojis bounds the custom emoji kept of one post or actor: Mastodon
+// and Misskey send at most a few dozen; more is an attack on pages that
+// show them.
+const maxEmojis = 100
+
+// emojisFromTags keeps the Emoji tags whose name is a shortcode and whose
+// icon is an http(s) URL, the first of each shortcode only. Their images
+// are shown through the media cache, which refuses what is not an image
+// kith shows (SVG among them).
+func emojisFromTags(tags []ap.Tag) []store.Emoji {
+	var out []store.Emoji
+	seen := map[string]bool{}
+	for _, t := range tags {
+		if t.Type != "Emoji" || len(out) == maxEmojis {
+			continue
+		}
+		code, icon := ap.Shortcode(string(t.Name)), ap.HTTPURL(t.Icon.URL)
+		if code != "" && icon != "" && !seen[code] {
+			seen[code] = true
+			out = append(out, store.Emoji{Shortcode: code, URL: icon})
+		}
+	}
+	return out
+}
+
+// reactionEmojiURL is the image of a custom emoji reaction (":name:"),
+// from the activity's Emoji tag of that name, or "".
+//
+// Note: Misskey, Akkoma and Pleroma send the emoji of a custom reaction as
+// an Emoji tag beside content ":name:" (Misskey's name may carry
+// "@host", which is not a shortcode and is not shown as an image).
+func reactionEmojiURL(act *ap.Activity, reaction string) string {
+	code := ap.Shortcode(reaction)
+	if code == "" || ":"+code+":" != reaction {
+		return ""
+	}
+	for _, e := range emojisFromTags(act.Tag) {
+		if e.Shortcode == code {
+			return e.URL
+		}
+	}
+	return ""
 }

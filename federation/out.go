@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"context"
 	"time"
 
 	"kith/federation/ap"
@@ -34,7 +35,7 @@ func (f *Federation) addressing(visibility string, mentions []string) (to, cc []
 }
 
 // noteOf renders a local post as a Note (or Question).
-func (f *Federation) noteOf(p store.Post) ap.OutNote {
+func (f *Federation) noteOf(ctx context.Context, p store.Post) ap.OutNote {
 	var mentions []string
 	for _, m := range p.Mentions {
 		mentions = append(mentions, m.ActorURI)
@@ -44,7 +45,7 @@ func (f *Federation) noteOf(p store.Post) ap.OutNote {
 		ID: p.URI, Type: "Note", Summary: p.Summary, InReplyTo: p.InReplyToURI, Published: formatTime(p.PublishedAt),
 		Updated: formatTime(p.EditedAt), URL: p.URL, AttributedTo: f.urls.Actor(), To: nonEmpty(to), CC: nonEmpty(cc),
 		Sensitive: p.Sensitive, Conversation: p.Conversation, Content: p.Content,
-		Attachment: []ap.OutAttachment{}, Tag: []ap.OutTag{}, Replies: f.urls.Replies(p.ID),
+		Attachment: []ap.OutAttachment{}, Tag: []ap.OutTag{}, Replies: f.repliesOf(p, nil, false),
 	}
 	if p.Language != "" {
 		n.ContentMap = map[string]string{p.Language: p.Content}
@@ -58,6 +59,7 @@ func (f *Federation) noteOf(p store.Post) ap.OutNote {
 	for _, t := range p.Tags {
 		n.Tag = append(n.Tag, ap.OutTag{Type: "Hashtag", Href: f.urls.Tag(t), Name: "#" + t})
 	}
+	n.Tag = append(n.Tag, f.ownEmojiTags(ctx, p.Emojis)...)
 	if p.Poll != nil {
 		f.addPoll(&n, *p.Poll)
 	}

@@ -3,10 +3,8 @@ package federation
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"time"
 
-	"kith/federation/ap"
 	"kith/store"
 )
 
@@ -41,7 +39,8 @@ func (f *Federation) enqueueThreadFetch(ctx context.Context, uri string, depth i
 }
 
 // runFetchThread fetches one missing ancestor; storing it enqueues the
-// next one up, until maxAncestors.
+// next one up, until maxAncestors, and reaching the top a crawl of the
+// thread.
 func (f *Federation) runFetchThread(ctx context.Context, job store.Job) error {
 	var t threadJob
 	if err := json.Unmarshal(job.Payload, &t); err != nil {
@@ -50,96 +49,51 @@ func (f *Federation) runFetchThread(ctx context.Context, job store.Job) error {
 	if _, err := f.db.PostByURI(ctx, t.URI); err == nil {
 		return nil
 	}
-	_, err := f.fetchAndStorePost(ctx, t.URI, t.Depth)
+	p, err := f.fetchAndStorePost(ctx, t.URI, t.Depth)
+	if err == nil && (p.InReplyToURI == "" || p.InReplyToID != 0) {
+		// The top of the thread is reached (or was there already): crawl
+		// the whole thread down from it, so the reply that led here shows
+		// among its siblings.
+		f.enqueueRepliesCrawl(ctx, f.threadRoot(ctx, p))
+	}
 	return f.retryable(err)
 }
 
-// maxRepliesFetched bounds how many replies one opening of a thread pulls.
+// maxRepliesFetched bounds how many replies one opening of a thread pulls
+// while the owner waits.
 const maxRepliesFetched = 40
 
-// FetchReplies fetches the replies of a remote post that kith has not
-// stored yet (when the owner opens its thread), from the first page of
-// its replies collection, and the post's missing ancestors. It returns
-// how many replies it stored.
+// FetchReplies is what opening a thread does: it fetches the post's
+// missing ancestors and, for a remote post, the direct replies kith lacks
+// from the first pages of its replies collection, while the owner waits
+// (openCrawl); then it queues a crawl of the whole thread from its root
+// (threadCrawl), whose replies show when the thread is next opened. It
+// returns how many replies it stored while the owner waited.
 func (f *Federation) FetchReplies(ctx context.Context, postID int64) (int, error) {
 	p, err := f.db.PostByID(ctx, postID)
 	if err != nil {
 		return 0, err
 	}
-	if p.Local {
-		return 0, nil // kith has every reply to its own posts it was sent
-	}
 	if p.InReplyToURI != "" && p.InReplyToID == 0 {
 		f.enqueueThreadFetch(ctx, p.InReplyToURI, 0)
 	}
-	obj, err := f.fetchObject(ctx, p.URI)
-	if err != nil {
-		return 0, err
-	}
-	page, err := f.firstPage(ctx, obj.Replies)
-	if err != nil || page == nil {
-		return 0, err
-	}
 	stored := 0
-	for i, item := range page.Entries() {
-		if i >= maxRepliesFetched {
-			break
-		}
-		if _, err := f.db.PostByURI(ctx, item.ID); err == nil || item.ID == "" {
-			continue
-		}
-		// Only a reply served by its own host is trusted inline.
-		var reply *ap.Object
-		if item.IsEmbedded() && ap.SameOrigin(item.ID, p.URI) {
-			reply, err = item.Object()
-		} else {
-			reply, err = f.fetchObject(ctx, item.ID)
-		}
-		if err != nil || string(reply.InReplyTo) != p.URI || !postTypes[reply.Type] {
-			continue
-		}
-		author, err := f.FetchActor(ctx, reply.Author())
-		if err != nil {
-			continue
-		}
-		if _, err := f.storeRemotePost(ctx, author, reply, maxAncestors); err == nil {
-			stored++
-		}
+	if !p.Local {
+		stored, err = f.crawlReplies(ctx, p.URI, openCrawl)
 	}
-	return stored, nil
+	// Queued even when the owner's wait ran out: the crawl has no hurry.
+	f.enqueueRepliesCrawl(context.WithoutCancel(ctx), f.threadRoot(context.WithoutCancel(ctx), p))
+	return stored, err
 }
 
-// firstPage returns the first page of a collection given as a reference:
-// an embedded collection, an embedded first page, or IRIs to fetch.
-func (f *Federation) firstPage(ctx context.Context, ref ap.Ref) (*ap.Collection, error) {
-	if ref.ID == "" && !ref.IsEmbedded() {
-		return nil, nil
+// threadRoot is the URI of the first post of p's thread that kith has.
+func (f *Federation) threadRoot(ctx context.Context, p store.Post) string {
+	if p.InReplyToID == 0 {
+		return p.URI
 	}
-	var coll *ap.Collection
-	var err error
-	if ref.IsEmbedded() {
-		coll, err = ap.ParseCollectionPage(ref.Raw)
-	} else {
-		var body []byte
-		if body, err = f.fetchAP(ctx, ref.ID); err == nil {
-			coll, err = ap.ParseCollection(body)
-		}
+	up, err := f.db.Ancestors(ctx, f.db.OwnerID(), p.ID, maxAncestors)
+	if err != nil || len(up) == 0 {
+		return p.URI
 	}
-	if err != nil {
-		return nil, fmt.Errorf("%w: replies: %v", ErrBadRequest, err)
-	}
-	if len(coll.Entries()) > 0 || coll.IsPage() {
-		return coll, nil
-	}
-	if coll.First.IsEmbedded() {
-		return ap.ParseCollectionPage(coll.First.Raw)
-	}
-	if coll.First.ID == "" {
-		return coll, nil
-	}
-	body, err := f.fetchAP(ctx, coll.First.ID)
-	if err != nil {
-		return nil, err
-	}
-	return ap.ParseCollectionPage(body)
+	return up[0].URI
 }

@@ -79,6 +79,20 @@ func (u URLs) Post(id int64) string { return u.Actor() + "/statuses/" + strconv.
 // Replies is the collection of replies to a local post.
 func (u URLs) Replies(id int64) string { return u.Post(id) + "/replies" }
 
+// RepliesPage is one page of the replies collection of a local post, in
+// Mastodon's URL shape: the owner's own replies first, paged by min_id
+// (a row id), then everyone else's (only_other_accounts).
+func (u URLs) RepliesPage(id int64, others bool, minID int64) string {
+	q := url.Values{"page": {"true"}}
+	if others {
+		q.Set("only_other_accounts", "true")
+	}
+	if minID > 0 {
+		q.Set("min_id", strconv.FormatInt(minID, 10))
+	}
+	return u.Replies(id) + "?" + q.Encode()
+}
+
 // PostPage is the HTML page of a local post.
 func (u URLs) PostPage(id int64) string { return u.Profile() + "/" + strconv.FormatInt(id, 10) }
 
@@ -101,10 +115,26 @@ func (u URLs) InstanceKey() string { return u.InstanceActor() + "#main-key" }
 // InstanceInbox is the instance actor's inbox.
 func (u URLs) InstanceInbox() string { return u.InstanceActor() + "/inbox" }
 
+// InstanceCollection is one of the instance actor's collections (which is
+// "outbox", "followers", "following" or "featured"); each is served, and
+// always empty.
+func (u URLs) InstanceCollection(which string) string {
+	if which == "featured" {
+		return u.InstanceActor() + "/collections/featured"
+	}
+	return u.InstanceActor() + "/" + which
+}
+
 // Tag is the HTML page of a hashtag.
 func (u URLs) Tag(name string) string {
 	return u.base + "/tags/" + url.PathEscape(strings.ToLower(name))
 }
+
+// Emoji is the document of one of the owner's custom emoji.
+func (u URLs) Emoji(shortcode string) string { return u.base + "/emojis/" + url.PathEscape(shortcode) }
+
+// Media is the URL of a file under the media directory.
+func (u URLs) Media(path string) string { return u.base + "/media/" + path }
 
 // LocalPostID returns the id of a local post from its URI, if it is one.
 func (u URLs) LocalPostID(uri string) (int64, bool) {

@@ -58,6 +58,11 @@ type Options struct {
 	Now func() time.Time
 	// Rand drives the jitter; tests pass a seeded one for repeatable runs.
 	Rand *rand.Rand
+	// Done, if set, is told of each attempt once its result is recorded:
+	// the job, and its handler's error (nil when it succeeded). Attempts
+	// cut short by shutdown are not told. It runs on the runner's
+	// goroutine, so it must be quick (the dashboard's counters).
+	Done func(job store.Job, err error)
 }
 
 // HandlerOption tunes one kind of job.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -357,5 +358,29 @@ func TestStartBuriesJobsThatAlwaysCrash(t *testing.T) {
 	}
 	if ran != 0 {
 		t.Errorf("the exhausted job ran %d times", ran)
+	}
+}
+
+// Done hears of every attempt once its result is recorded: successes,
+// failures that retry, and failures that bury.
+func TestDoneHook(t *testing.T) {
+	db := openDB(t)
+	type heard struct {
+		kind string
+		ok   bool
+	}
+	var got []heard
+	r := newRunner(db, newClock(), jobs.Options{Done: func(j store.Job, err error) { got = append(got, heard{j.Kind, err == nil}) }})
+	r.Handle("ok", func(context.Context, store.Job) error { return nil })
+	r.Handle("retry", func(context.Context, store.Job) error { return errors.New("down") })
+	r.Handle("bury", func(context.Context, store.Job) error { return jobs.Permanent(errors.New("gone")) })
+	for _, kind := range []string{"ok", "retry", "bury"} {
+		enqueue(t, db, kind, nil, store.EnqueueOptions{})
+	}
+	runDue(t, r, 3)
+	slices.SortFunc(got, func(a, b heard) int { return strings.Compare(a.kind, b.kind) })
+	want := []heard{{"bury", false}, {"ok", true}, {"retry", false}}
+	if !slices.Equal(got, want) {
+		t.Errorf("Done heard %v, want %v", got, want)
 	}
 }

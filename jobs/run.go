@@ -203,6 +203,9 @@ func (r *Runner) record(ctx context.Context, results []result) error {
 	}
 	for _, o := range outcomes {
 		r.logOutcome(o)
+		if r.opts.Done != nil && o.act != actRelease {
+			r.opts.Done(o.job, o.err)
+		}
 	}
 	return nil
 }

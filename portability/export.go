@@ -110,7 +110,7 @@ func (p *Porter) writeOutbox(ctx context.Context, zw *zip.Writer) error {
 					post.Attachments[i].URL = "/" + archiveMediaDir + rel
 				}
 			}
-			b, err := ap.Marshal(p.fed.ArchiveActivity(post))
+			b, err := ap.Marshal(p.fed.ArchiveActivity(ctx, post))
 			if err != nil {
 				return err
 			}

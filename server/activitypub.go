@@ -80,6 +80,15 @@ func isActivityContentType(ct string) bool {
 	return mt == "application/activity+json" || mt == "application/ld+json" || mt == "application/json"
 }
 
+// truthy reads a query flag as Rails does: "true", "1", "on" and the like.
+func truthy(v string) bool {
+	switch strings.ToLower(v) {
+	case "1", "t", "true", "on", "y", "yes":
+		return true
+	}
+	return false
+}
+
 // ownerOnly answers 404 for /users/{name} paths of anyone but the owner.
 func (s *Server) ownerOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -93,6 +102,17 @@ func (s *Server) ownerOnly(next http.Handler) http.Handler {
 
 func (s *Server) handleInstanceActor(w http.ResponseWriter, r *http.Request) {
 	core.WriteActivityJSON(w, http.StatusOK, s.Fed.InstanceActorDocument())
+}
+
+// handleInstanceCollection serves the instance actor's collections, all
+// empty; the last path segment names the collection.
+func (s *Server) handleInstanceCollection(w http.ResponseWriter, r *http.Request) error {
+	doc, err := s.Fed.InstanceCollection(r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:])
+	if err != nil {
+		return err
+	}
+	core.WriteActivityJSON(w, http.StatusOK, doc)
+	return nil
 }
 
 func (s *Server) handleOutbox(w http.ResponseWriter, r *http.Request) error {
@@ -186,12 +206,17 @@ func (s *Server) handleCreateActivity(w http.ResponseWriter, r *http.Request) er
 	return nil
 }
 
+// handleReplies serves a local post's replies collection, or a page of it
+// when the query asks (Mastodon's page, only_other_accounts and min_id).
 func (s *Server) handleReplies(w http.ResponseWriter, r *http.Request) error {
 	id, err := strconv.ParseInt(core.PathParam(r, "id"), 10, 64)
 	if err != nil {
 		return federation.ErrNotFound
 	}
-	doc, err := s.Fed.RepliesCollection(r.Context(), id)
+	q := r.URL.Query()
+	minID, _ := strconv.ParseInt(q.Get("min_id"), 10, 64)
+	doc, err := s.Fed.RepliesCollection(r.Context(), id, federation.RepliesQuery{
+		Page: truthy(q.Get("page")), Others: truthy(q.Get("only_other_accounts")), MinID: max(minID, 0)})
 	if err != nil {
 		return err
 	}
@@ -210,6 +235,21 @@ func (s *Server) handleQuoteAuthorization(w http.ResponseWriter, r *http.Request
 	doc, err := s.Fed.QuoteAuthorizationDocument(r.Context(), id)
 	if err != nil {
 		return err
+	}
+	core.WriteActivityJSON(w, http.StatusOK, doc)
+	return nil
+}
+
+// handleEmojiDocument serves one of the owner's custom emoji, what its
+// Emoji tags' id names; a browser is sent to the image.
+func (s *Server) handleEmojiDocument(w http.ResponseWriter, r *http.Request) error {
+	doc, err := s.Fed.EmojiDocument(r.Context(), core.PathParam(r, "shortcode"))
+	if err != nil {
+		return err
+	}
+	if !core.WantsActivityJSON(r) {
+		http.Redirect(w, r, doc.Icon.URL, http.StatusFound)
+		return nil
 	}
 	core.WriteActivityJSON(w, http.StatusOK, doc)
 	return nil

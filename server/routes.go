@@ -17,9 +17,10 @@ func (s *Server) routes() http.Handler {
 	// caller reads (core/errors.go).
 	json, page, plain := s.AnswerJSON, s.AnswerPage, s.AnswerPlain
 	r := chi.NewRouter()
-	r.Use(s.recoverPanics, s.realIP, s.logRequests, s.securityHeaders, apiCORS, limitBodies, s.encoders.compressResponses)
+	r.Use(s.recoverPanics, s.realIP, s.logRequests, s.securityHeaders, apiCORS, s.limitBodies, s.encoders.compressResponses)
 
 	r.Get("/healthz", s.handleHealth)
+	r.Get("/metrics", s.handleMetrics) // metrics.go: Prometheus, behind [metrics] token
 
 	// Files: kith's own (theme, scripts, default avatar and header),
 	// uploads and their previews, cached remote media and emoji. Any
@@ -46,7 +47,11 @@ func (s *Server) routes() http.Handler {
 	r.Get("/nodeinfo/{version}", plain(s.handleNodeInfo))
 	r.Post("/inbox", plain(s.handleInbox))
 	r.Get("/actor", s.handleInstanceActor)
+	r.Get("/emojis/{shortcode}", plain(s.handleEmojiDocument))
 	r.Post("/actor/inbox", plain(s.handleInbox))
+	for _, path := range []string{"/actor/outbox", "/actor/followers", "/actor/following", "/actor/collections/featured"} {
+		r.Get(path, plain(s.handleInstanceCollection))
+	}
 	r.Route("/users/{username}", func(r chi.Router) {
 		r.Use(s.ownerOnly)
 		r.Get("/", plain(s.HandleActor))
@@ -104,6 +109,10 @@ func (s *Server) routes() http.Handler {
 			r.Get("/settings/data/archive.zip", page(s.web.HandleExportArchive))
 			r.Get("/settings/data/csv/{kind}", page(s.web.HandleExportCSV))
 			r.Post("/settings/data/import", page(s.web.HandleImport))
+			// web/settings_emoji.go
+			r.Get("/settings/emoji", page(s.web.HandleEmojiSettings))
+			r.Post("/settings/emoji", page(s.web.HandleAddEmoji))
+			r.Post("/settings/emoji/remove", page(s.web.HandleRemoveEmoji))
 		})
 	})
 
@@ -163,6 +172,9 @@ func (s *Server) routes() http.Handler {
 		r.Get("/settings/applications/{id}", page(s.oauth.HandleApp))
 		r.Post("/settings/applications/{id}/token", page(s.oauth.HandleRegenerateAppToken))
 	})
+
+	// The owner's dashboard (web/admin.go); visitors are refused (403).
+	r.With(s.loadSession, s.refuseVisitors).Get("/admin", page(s.web.HandleAdmin))
 
 	// Owner pages: timelines, direct conversations, notifications,
 	// threads, compose and the buttons on posts (web/web_timelines.go,
@@ -262,7 +274,7 @@ func (s *Server) routes() http.Handler {
 		r.Get("/api/v1/instance/activity", json(s.api.HandleInstanceActivity))
 		r.Get("/api/v1/instance/rules", json(s.api.HandleInstanceRules))
 		r.Get("/api/v1/instance/extended_description", json(s.api.HandleExtendedDescription))
-		r.Get("/api/v1/custom_emojis", core.EmptyList)
+		r.Get("/api/v1/custom_emojis", json(s.api.HandleCustomEmojis))
 		r.Get("/api/v1/directory", core.EmptyList)
 		for _, path := range []string{"/api/v1/trends", "/api/v1/trends/tags", "/api/v1/trends/statuses", "/api/v1/trends/links"} {
 			r.Get(path, core.EmptyList)

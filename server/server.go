@@ -19,6 +19,8 @@ import (
 	"kith/config"
 	"kith/events"
 	"kith/federation"
+	"kith/media"
+	"kith/monitor"
 	"kith/server/api"
 	"kith/server/core"
 	"kith/server/oauth"
@@ -53,12 +55,16 @@ func New(cfg config.Config, db *store.DB, fed *federation.Federation, logger *sl
 	if opts.Events == nil {
 		opts.Events = events.NewHub(0)
 	}
+	if opts.Monitor == nil {
+		opts.Monitor = monitor.New(logger, monitor.Options{DB: db, MediaDir: cfg.MediaDir(), Now: opts.Now})
+	}
 	s := &Server{Env: &core.Env{
 		DB:      db,
 		Fed:     fed,
 		Logger:  logger,
 		Opts:    opts,
 		SignIns: core.NewSignInLimiter(opts.Now),
+		AV:      &media.AVCache{},
 	}}
 	s.StreamsEnd, s.EndStreams = context.WithCancel(context.Background())
 	s.Live.Store(&core.LiveConfig{Cfg: cfg, Proxies: cfg.TrustedProxies()})

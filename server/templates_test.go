@@ -30,6 +30,7 @@ var templateZeroViews = map[string]any{
 	"follows":       web.FollowsPage{Accounts: []web.AccountView{{}}},
 	"remote_follow": web.RemoteFollowPage{Status: &web.StatusView{}},
 	"sessions":      web.SessionsPage{Sessions: []web.SessionRow{{}}},
+	"admin":         web.AdminPage{Charts: []web.Chart{{Series: []web.Series{{Lines: []string{""}}}}}, FailingHosts: []web.FailingHostRow{{}}},
 	"settings_push": web.PushPage{Subscriptions: []web.PushRow{{}}, SentTest: true, Removed: true},
 	"authorize":     oauth.AuthorizePage{Scopes: []core.ScopeLine{{}}},
 	"apps":          oauth.AppsPage{Apps: []store.OAuthAppUse{{}}, Scopes: []oauth.ScopeChoice{{}}, Created: &oauth.CreatedApp{}},
@@ -37,7 +38,7 @@ var templateZeroViews = map[string]any{
 	// Owner timelines and posting.
 	"home_timeline": web.TimelinePage{Compose: true, Statuses: []web.StatusView{{}}},
 	"compose":       web.ComposePage{Form: web.ComposeForm{}.WithSlots(), Parent: []web.StatusView{{}}, Preview: "<p>x</p>", Error: "x"},
-	"notifications": web.NotificationsPage{Tabs: web.NotificationTabs(nil), Notifications: []web.NotificationView{{Status: &web.StatusView{}}}},
+	"notifications": web.NotificationsPage{Tabs: web.NotificationTabs(nil), Notifications: []web.NotificationView{{Status: &web.StatusView{}, Reaction: "x"}}},
 	"thread":        web.ThreadPage{Statuses: []web.StatusView{{Role: "focus"}}},
 	"direct":        web.DirectPage{Conversations: []web.ConversationView{{Unread: true, Participants: []web.AccountView{{}, {}}}, {}}},
 	"delete_status": web.DeletePage{},
@@ -60,6 +61,7 @@ var templateZeroViews = map[string]any{
 
 	// Data and account migration settings.
 	"settings_migration": web.MigrationPage{Aliases: []string{""}, MovedTo: &web.MovedTo{}},
+	"settings_emoji":     web.EmojiPage{Emojis: []web.EmojiRow{{}}, Added: "x", Gone: "x", Error: "x"},
 	"settings_data":      web.DataPage{Downloads: []web.DataDownload{{}}, Imports: []web.ImportRow{{Errors: []store.ImportRow{{}}}}},
 }
 

@@ -33,6 +33,7 @@ type Actor struct {
 	AvatarURL    string
 	HeaderURL    string
 	Fields       []Field
+	Emojis       []Emoji // custom emoji of a remote actor's name, bio and fields
 	AlsoKnownAs  []string
 	MovedTo      string
 	PublishedAt  time.Time
@@ -59,20 +60,21 @@ func (a Actor) Handle() string { return a.Username + "@" + a.Domain }
 
 const actorColumns = `id, uri, local, type, username, domain, display_name, summary, url, inbox, shared_inbox,
 	outbox, followers, following, featured, key_id, public_key_pem, locked, bot, discoverable,
-	avatar_url, header_url, fields, also_known_as, moved_to, published_at, fetched_at`
+	avatar_url, header_url, fields, also_known_as, moved_to, published_at, fetched_at, emojis`
 
 func scanActor(row interface{ Scan(...any) error }) (Actor, error) {
 	var a Actor
-	var fields, aka string
+	var fields, aka, emojis string
 	var published, fetched int64
 	err := row.Scan(&a.ID, &a.URI, &a.Local, &a.Type, &a.Username, &a.Domain, &a.DisplayName, &a.Summary, &a.URL,
 		&a.Inbox, &a.SharedInbox, &a.Outbox, &a.Followers, &a.Following, &a.Featured, &a.KeyID, &a.PublicKeyPEM,
-		&a.Locked, &a.Bot, &a.Discoverable, &a.AvatarURL, &a.HeaderURL, &fields, &aka, &a.MovedTo, &published, &fetched)
+		&a.Locked, &a.Bot, &a.Discoverable, &a.AvatarURL, &a.HeaderURL, &fields, &aka, &a.MovedTo, &published, &fetched, &emojis)
 	if err != nil {
 		return Actor{}, err
 	}
 	json.Unmarshal([]byte(fields), &a.Fields)
 	json.Unmarshal([]byte(aka), &a.AlsoKnownAs)
+	json.Unmarshal([]byte(emojis), &a.Emojis)
 	a.PublishedAt, a.FetchedAt = fromMilliOrZero(published), fromMilliOrZero(fetched)
 	return a, nil
 }
@@ -96,12 +98,13 @@ func milliOrZero(t time.Time) int64 {
 func (tx *Tx) UpsertActor(ctx context.Context, a Actor) (int64, error) {
 	fields, _ := json.Marshal(nonNil(a.Fields))
 	aka, _ := json.Marshal(nonNil(a.AlsoKnownAs))
+	emojis, _ := json.Marshal(nonNil(a.Emojis))
 	now := unixMilli(tx.now)
 	var id int64
 	err := tx.queryRow(ctx, `INSERT INTO actors (uri, local, type, username, domain, display_name, summary, url,
 		inbox, shared_inbox, outbox, followers, following, featured, key_id, public_key_pem, locked, bot, discoverable,
-		avatar_url, header_url, fields, also_known_as, moved_to, published_at, fetched_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		avatar_url, header_url, fields, also_known_as, moved_to, published_at, fetched_at, created_at, updated_at, emojis)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (uri) DO UPDATE SET local = excluded.local, type = excluded.type, username = excluded.username,
 		domain = excluded.domain, display_name = excluded.display_name, summary = excluded.summary, url = excluded.url,
 		inbox = excluded.inbox, shared_inbox = excluded.shared_inbox, outbox = excluded.outbox,
@@ -110,12 +113,12 @@ func (tx *Tx) UpsertActor(ctx context.Context, a Actor) (int64, error) {
 		bot = excluded.bot, discoverable = excluded.discoverable, avatar_url = excluded.avatar_url,
 		header_url = excluded.header_url, fields = excluded.fields, also_known_as = excluded.also_known_as,
 		moved_to = excluded.moved_to, published_at = excluded.published_at, fetched_at = excluded.fetched_at,
-		updated_at = excluded.updated_at
+		updated_at = excluded.updated_at, emojis = excluded.emojis
 		RETURNING id`,
 		a.URI, a.Local, a.Type, a.Username, a.Domain, a.DisplayName, a.Summary, a.URL, a.Inbox, a.SharedInbox,
 		a.Outbox, a.Followers, a.Following, a.Featured, a.KeyID, a.PublicKeyPEM, a.Locked, a.Bot, a.Discoverable,
 		a.AvatarURL, a.HeaderURL, string(fields), string(aka), a.MovedTo, milliOrZero(a.PublishedAt),
-		milliOrZero(a.FetchedAt), now, now).Scan(&id)
+		milliOrZero(a.FetchedAt), now, now, string(emojis)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("upsert actor %s: %w", a.URI, err)
 	}

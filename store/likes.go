@@ -8,10 +8,17 @@ import (
 // PutLike records a like (emoji "") or an emoji reaction; it reports
 // whether it is new.
 func (tx *Tx) PutLike(ctx context.Context, actorID, postID int64, emoji, activityURI string) (bool, error) {
-	res, err := tx.exec(ctx, `INSERT INTO likes (actor_id, post_id, emoji, activity_uri, created_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT DO NOTHING`, actorID, postID, emoji, activityURI, unixMilli(tx.now))
+	return tx.PutReaction(ctx, actorID, postID, emoji, "", activityURI)
+}
+
+// PutReaction records an emoji reaction with the image of its custom
+// emoji (an http(s) URL; "" for a Unicode emoji); it reports whether it
+// is new.
+func (tx *Tx) PutReaction(ctx context.Context, actorID, postID int64, emoji, emojiURL, activityURI string) (bool, error) {
+	res, err := tx.exec(ctx, `INSERT INTO likes (actor_id, post_id, emoji, emoji_url, activity_uri, created_at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`, actorID, postID, emoji, emojiURL, activityURI, unixMilli(tx.now))
 	if err != nil {
-		return false, fmt.Errorf("put like: %w", err)
+		return false, fmt.Errorf("put reaction: %w", err)
 	}
 	n, _ := res.RowsAffected()
 	return n > 0, nil
@@ -53,4 +60,23 @@ func (db *DB) FavouritedBy(ctx context.Context, postID int64, pg Page) ([]Actor,
 	actors, _, err := db.pagedActors(ctx, pg, "a.id", `SELECT `+prefixed("a.", actorColumns)+`, a.id FROM likes l
 		JOIN actors a ON a.id = l.actor_id WHERE l.post_id = ? AND l.emoji = ''`, postID)
 	return actors, err
+}
+
+// Reaction is an emoji reaction: the emoji (":name:" for a custom one)
+// and, for a custom one, its image.
+type Reaction struct {
+	Emoji    string
+	EmojiURL string
+}
+
+// ReactionOf returns an actor's newest emoji reaction to a post, or
+// ErrNotFound when it only favourited it (or did neither).
+func (db *DB) ReactionOf(ctx context.Context, actorID, postID int64) (Reaction, error) {
+	var r Reaction
+	err := db.read.QueryRowContext(ctx, `SELECT emoji, emoji_url FROM likes WHERE actor_id = ? AND post_id = ? AND emoji != ''
+		ORDER BY created_at DESC LIMIT 1`, actorID, postID).Scan(&r.Emoji, &r.EmojiURL)
+	if err != nil {
+		return Reaction{}, notFound(err, "reaction")
+	}
+	return r, nil
 }

@@ -76,10 +76,11 @@ type Mention struct {
 	Name     string // @user@domain as written
 }
 
-// Emoji is a custom emoji used in a post.
+// Emoji is a custom emoji used in a post or by an actor: its shortcode
+// without colons and its image.
 type Emoji struct {
-	Shortcode string
-	URL       string
+	Shortcode string `json:"shortcode"`
+	URL       string `json:"url"`
 }
 
 // Poll is a post's poll.

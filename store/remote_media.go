@@ -120,6 +120,7 @@ func (db *DB) MediaReferences(ctx context.Context, localPrefix string) (map[stri
 			UNION SELECT header_url FROM actors WHERE header_url >= ? AND header_url < ?`,
 			[]any{localPrefix, localPrefix + "\uffff", localPrefix, localPrefix + "\uffff"}},
 		{MediaRemote, `SELECT path FROM remote_media`, nil},
+		{MediaProfile, `SELECT path FROM custom_emojis`, nil},
 	}
 	for _, q := range queries {
 		rows, err := db.read.QueryContext(ctx, q.sql, q.args...)

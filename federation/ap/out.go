@@ -162,8 +162,10 @@ type OutImage struct {
 	URL       string `json:"url"`
 }
 
-// OutTag is a Mention, Hashtag or Emoji on a post or actor.
+// OutTag is a Mention, Hashtag or Emoji on a post or actor, or an Emoji
+// served as a document of its own (with Context).
 type OutTag struct {
+	Context any       `json:"@context,omitempty"`
 	ID      string    `json:"id,omitempty"` // Emoji only
 	Type    string    `json:"type"`
 	Href    string    `json:"href,omitempty"`
@@ -193,7 +195,7 @@ type OutNote struct {
 	ContentMap   map[string]string `json:"contentMap,omitempty"`
 	Attachment   []OutAttachment   `json:"attachment"`
 	Tag          []OutTag          `json:"tag"`
-	Replies      string            `json:"replies,omitempty"` // the replies collection's IRI
+	Replies      *OutReplies       `json:"replies,omitempty"`
 	OneOf        []OutPollOption   `json:"oneOf,omitempty"`
 	AnyOf        []OutPollOption   `json:"anyOf,omitempty"`
 	EndTime      string            `json:"endTime,omitempty"`
@@ -270,6 +272,28 @@ type OutActivity struct {
 	// QuoteAuthorization.
 	Instrument any    `json:"instrument,omitempty"`
 	Result     string `json:"result,omitempty"`
+}
+
+// OutReplies is a post's replies collection as Mastodon shapes it: an
+// unordered Collection with its first page embedded, in a Note or served
+// at its own id.
+type OutReplies struct {
+	Context any            `json:"@context,omitempty"`
+	ID      string         `json:"id"`
+	Type    string         `json:"type"` // "Collection"
+	First   OutRepliesPage `json:"first"`
+}
+
+// OutRepliesPage is one page of a replies collection. Items are IRIs, or
+// Notes for the instance's own replies. Items is written even when empty,
+// as Mastodon writes it.
+type OutRepliesPage struct {
+	Context any    `json:"@context,omitempty"`
+	ID      string `json:"id,omitempty"` // absent on the page a Note embeds
+	Type    string `json:"type"`         // "CollectionPage"
+	Next    string `json:"next,omitempty"`
+	PartOf  string `json:"partOf"`
+	Items   []any  `json:"items"`
 }
 
 // OutCollection is a collection or a page of one (outbox, followers,

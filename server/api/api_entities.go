@@ -2,6 +2,7 @@ package api
 
 import (
 	"cmp"
+	"context"
 	"strings"
 	"time"
 
@@ -70,11 +71,26 @@ type apiRole struct {
 	Highlighted bool   `json:"highlighted"`
 }
 
+// apiEmoji is Mastodon's CustomEmoji. Category is left out when there
+// is none, as Mastodon does.
 type apiEmoji struct {
 	Shortcode       string `json:"shortcode"`
 	URL             string `json:"url"`
 	StaticURL       string `json:"static_url"`
 	VisibleInPicker bool   `json:"visible_in_picker"`
+	Category        string `json:"category,omitempty"`
+}
+
+// apiEmojisOf renders the custom emoji of a post or an account. An
+// animated GIF has no still image of its own: static_url is the same file.
+func (s *API) apiEmojisOf(emojis []store.Emoji) []apiEmoji {
+	out := []apiEmoji{}
+	for _, e := range emojis {
+		if u := s.MediaURL(e.URL); u != "" {
+			out = append(out, apiEmoji{Shortcode: e.Shortcode, URL: u, StaticURL: u, VisibleInPicker: true})
+		}
+	}
+	return out
 }
 
 // accountStats are the counts shown on an account.
@@ -85,7 +101,7 @@ type accountStats struct {
 
 // apiAccountOf renders an actor. Remote accounts are user@domain in acct,
 // the owner just the username, as Mastodon does for local accounts.
-func (s *API) apiAccountOf(a store.Actor, st accountStats) apiAccount {
+func (s *API) apiAccountOf(ctx context.Context, a store.Actor, st accountStats) apiAccount {
 	acct := a.Username + "@" + a.Domain
 	if a.Local {
 		acct = a.Username
@@ -102,7 +118,7 @@ func (s *API) apiAccountOf(a store.Actor, st accountStats) apiAccount {
 		Discoverable: a.Discoverable, Indexable: a.Discoverable, Group: a.Type == "Group", CreatedAt: core.APITime(accountCreated(a)),
 		Note: a.Summary, URL: cmp.Or(ap.HTTPURL(a.URL), a.URI), URI: a.URI, Avatar: avatar, AvatarStatic: avatar,
 		Header: header, HeaderStatic: header, FollowersCount: st.Followers, FollowingCount: st.Following,
-		StatusesCount: st.Statuses, Emojis: []apiEmoji{}, Roles: []any{}, Fields: []apiField{},
+		StatusesCount: st.Statuses, Emojis: s.apiEmojisOf(s.ActorEmojis(ctx, a)), Roles: []any{}, Fields: []apiField{},
 	}
 	if !st.LastStatusAt.IsZero() {
 		day := st.LastStatusAt.UTC().Format("2006-01-02") // Mastodon gives only the day
@@ -298,11 +314,10 @@ func (s *API) apiStatusOf(v apiStatusInput, now time.Time) APIStatus {
 	for _, t := range p.Tags {
 		out.Tags = append(out.Tags, apiTag{Name: t, URL: s.Fed.URLs().Tag(t)})
 	}
-	for _, e := range p.Emojis {
-		out.Emojis = append(out.Emojis, apiEmoji{Shortcode: e.Shortcode, URL: s.MediaURL(e.URL), StaticURL: s.MediaURL(e.URL)})
-	}
+	out.Emojis = s.apiEmojisOf(p.Emojis)
 	if p.Poll != nil {
 		poll := apiPollOf(p.ID, *p.Poll, v.OwnVotes, now)
+		poll.Emojis = s.apiEmojisOf(emojisIn(p.Emojis, p.Poll))
 		out.Poll = &poll
 	}
 	return out
@@ -335,21 +350,6 @@ func apiPollOf(postID int64, poll store.Poll, ownVotes []int, now time.Time) api
 	return out
 }
 
-// localPreview is a local attachment's small preview (the JPEG or PNG
-// made when it was uploaded), when its file has one.
-func (s *API) localPreview(a store.Attachment) (string, bool) {
-	base := s.Config().Server.URL + "/media/"
-	name, ok := strings.CutPrefix(a.URL, base)
-	if !ok {
-		return "", false
-	}
-	thumb, ok := s.MediaFiles().ThumbnailOf(name)
-	if !ok {
-		return "", false
-	}
-	return base + thumb, true
-}
-
 // apiMediaOf renders an attachment. Its type comes from its media type.
 // A local attachment's preview_url is its small preview, in a status as
 // in the upload's answer, so an app sees one attachment.
@@ -372,7 +372,7 @@ func (s *API) apiMediaOf(a store.Attachment, local bool) apiMediaAttachment {
 	}
 	preview, hasPreview := "", false
 	if local {
-		preview, hasPreview = s.localPreview(a)
+		preview, hasPreview = s.LocalPreview(a.URL)
 	}
 	if hasPreview {
 		out.PreviewURL = &preview
@@ -397,6 +397,13 @@ func (s *API) apiMediaOf(a store.Attachment, local bool) apiMediaAttachment {
 			pw, ph := media.FitInside(a.Width, a.Height, media.UploadLimits.ThumbSide)
 			out.Meta["small"] = map[string]any{"width": pw, "height": ph, "size": itoa(pw) + "x" + itoa(ph), "aspect": float64(pw) / float64(ph)}
 		}
+	}
+	if local && (typ == "video" || typ == "audio") {
+		s.addAVMeta(&out, a)
+	} else if typ == "video" || typ == "audio" {
+		// A remote file's preview is not the file: apps load
+		// preview_url as an image.
+		out.PreviewURL = nil
 	}
 	if local && a.MediaType == "image/gif" {
 		// Note: Mastodon's "gifv" is an MP4 video; kith keeps the GIF,
@@ -436,4 +443,19 @@ type APINotification struct {
 	GroupKey  string     `json:"group_key"`
 	Account   apiAccount `json:"account"`
 	Status    *APIStatus `json:"status,omitempty"`
+}
+
+// emojisIn keeps the emojis a poll's options use, which Mastodon lists
+// on the poll.
+func emojisIn(emojis []store.Emoji, poll *store.Poll) []store.Emoji {
+	var out []store.Emoji
+	for _, e := range emojis {
+		for _, o := range poll.Options {
+			if strings.Contains(o.Title, ":"+e.Shortcode+":") {
+				out = append(out, e)
+				break
+			}
+		}
+	}
+	return out
 }

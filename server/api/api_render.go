@@ -17,10 +17,10 @@ func (s *API) renderAccounts(ctx context.Context, actors []store.Actor) ([]apiAc
 	out := make([]apiAccount, len(actors))
 	for i, a := range actors {
 		st := stats[a.ID]
-		out[i] = s.apiAccountOf(a, accountStats{Statuses: st.Statuses, Followers: st.Followers, Following: st.Following, LastStatusAt: st.LastStatusAt})
+		out[i] = s.apiAccountOf(ctx, a, accountStats{Statuses: st.Statuses, Followers: st.Followers, Following: st.Following, LastStatusAt: st.LastStatusAt})
 		if a.MovedTo != "" {
 			if moved, err := s.DB.ActorByURI(ctx, a.MovedTo); err == nil {
-				m := s.apiAccountOf(moved, accountStats{})
+				m := s.apiAccountOf(ctx, moved, accountStats{})
 				out[i].Moved = &m
 			}
 		}
@@ -102,10 +102,10 @@ type statusRenderer struct {
 	parents   map[int64]int64 // post id → author id of its parent
 	mentioned map[string]store.Actor
 	votes     map[int64][]int
-	cards     map[int64]*apiCard
 	quotes    map[int64]int        // accepted quotes of each post
 	quoted    map[int64]store.Post // quoted posts the owner may see, by id
 	canQuote  map[int64]string     // quote_approval.current_user by post
+	cards     map[int64]*apiCard
 }
 
 func (s *API) newStatusRenderer(ctx context.Context, posts []store.Post) (*statusRenderer, error) {
@@ -166,13 +166,13 @@ func (s *API) newStatusRenderer(ctx context.Context, posts []store.Post) (*statu
 	if r.votes, err = s.DB.OwnPollVotes(ctx, pollIDs); err != nil {
 		return nil, err
 	}
-	if r.cards, err = s.renderCards(ctx, ids); err != nil {
-		return nil, err
-	}
 	if r.quotes, err = s.DB.QuotesCounts(ctx, ids); err != nil {
 		return nil, err
 	}
 	if r.canQuote, err = s.ownerCanQuote(ctx, posts); err != nil {
+		return nil, err
+	}
+	if r.cards, err = s.renderCards(ctx, ids); err != nil {
 		return nil, err
 	}
 	return r, nil

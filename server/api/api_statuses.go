@@ -295,16 +295,17 @@ func (s *API) HandleDeleteStatus(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// HandleStatusContext answers GET /api/v1/statuses/:id/context. For a
-// remote post it first asks the post's server for replies kith lacks,
-// for a short while; whatever arrives later shows next time.
+// HandleStatusContext answers GET /api/v1/statuses/:id/context. For the
+// owner it first asks a remote post's server for replies kith lacks, for
+// a short while, and queues a crawl of the whole thread; whatever arrives
+// later shows next time.
 func (s *API) HandleStatusContext(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.postByPath(r)
 	if err != nil {
 		return err
 	}
 	ctx := r.Context()
-	if !p.Local && s.ViewerID(r) != 0 {
+	if s.ViewerID(r) != 0 {
 		fctx, cancel := context.WithTimeout(ctx, core.ContextFetchTimeout)
 		if _, err := s.Fed.FetchReplies(fctx, p.ID); err != nil {
 			s.Logger.Debug("fetch replies failed", "post", p.ID, "err", err)

@@ -7,6 +7,7 @@ import (
 
 	"kith/config"
 	"kith/events"
+	"kith/monitor"
 	"kith/portability"
 )
 
@@ -26,6 +27,10 @@ type Options struct {
 	// Porter exports and imports the owner's data (the data settings
 	// page); nil turns that page's downloads and uploads off.
 	Porter *portability.Porter
+	// Monitor counts requests and inbox deliveries and keeps the day the
+	// dashboard (/admin) and /metrics show; nil means one of the server's
+	// own, which nothing samples until a test calls its Tick.
+	Monitor *monitor.Monitor
 }
 
 // LiveConfig is the config in force with what is derived from it, swapped

@@ -15,10 +15,11 @@ import (
 // kith's ingest boundary sanitized or that kith rendered itself (see
 // TrustedHTML). A new entry needs the same guarantee.
 var trustedSources = map[string]string{
-	"p.Content": "store.Post.Content: ap.SanitizeHTML output, or the owner's rendered text",
-	"a.Summary": "store.Actor.Summary: ap.SanitizeHTML output, or the owner's rendered bio",
-	"f.Value":   "store.Field.Value: ap.SanitizeHTML output, or the owner's escaped text",
-	"preview":   "federation.Preview: the owner's text rendered by kith",
+	"p.Content":  "store.Post.Content: ap.SanitizeHTML output, or the owner's rendered text",
+	"a.Summary":  "store.Actor.Summary: ap.SanitizeHTML output, or the owner's rendered bio",
+	"f.Value":    "store.Field.Value: ap.SanitizeHTML output, or the owner's escaped text",
+	"preview":    "federation.Preview: the owner's text rendered by kith",
+	"withImages": "emojify: escaped text or one of the values above, with emoji images whose attributes are escaped",
 }
 
 // TestTrustedHTMLOnly walks the source of server and its packages: no code but TrustedHTML

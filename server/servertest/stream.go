@@ -34,6 +34,7 @@ type StreamInstance struct {
 	Fed  *federation.Federation
 	Hub  *events.Hub
 	HTTP *httptest.Server
+	Srv  *server.Server
 }
 
 // NewStreamInstance builds a StreamInstance on the real clock; buffer is
@@ -63,7 +64,7 @@ func NewStreamInstance(t testing.TB, buffer int) *StreamInstance {
 	}
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	return &StreamInstance{DB: db, Fed: fed, Hub: hub, HTTP: hs}
+	return &StreamInstance{DB: db, Fed: fed, Hub: hub, HTTP: hs, Srv: srv}
 }
 
 // Token makes an app and an access token with scopes in the store.

@@ -2,9 +2,12 @@ package web
 
 import (
 	"context"
+	"errors"
+	"html/template"
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"kith/server/core"
@@ -31,6 +34,9 @@ type NotificationView struct {
 	CreatedAt time.Time
 	Account   AccountView
 	Status    *StatusView // nil when the notification has no post
+	// Reaction is the emoji of a favourite that is an emoji reaction
+	// (Misskey, Akkoma), a custom one as its image; empty otherwise.
+	Reaction template.HTML
 }
 
 type notificationTab struct {
@@ -131,9 +137,32 @@ func (s *Web) notificationViews(r *http.Request, list []store.Notification) ([]N
 				v.Says = t.Says
 			}
 		}
+		if n.Type == "favourite" {
+			if err := s.addReaction(ctx, &v, n); err != nil {
+				return nil, err
+			}
+		}
 		out = append(out, v)
 	}
 	return out, nil
+}
+
+// addReaction shows the emoji a favourite notification's reaction used,
+// if it was one.
+func (s *Web) addReaction(ctx context.Context, v *NotificationView, n store.Notification) error {
+	r, err := s.DB.ReactionOf(ctx, n.ActorID, n.PostID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var set core.EmojiSet
+	if code := strings.Trim(r.Emoji, ":"); r.EmojiURL != "" && ":"+code+":" == r.Emoji {
+		set = s.EmojiSet([]store.Emoji{{Shortcode: code, URL: r.EmojiURL}})
+	}
+	v.Says, v.Reaction = "reacted to your post with", core.EmojiText(r.Emoji, set)
+	return nil
 }
 
 func (s *Web) notificationAccount(ctx context.Context, seen map[int64]AccountView, id int64) (AccountView, error) {

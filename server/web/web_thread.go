@@ -27,13 +27,13 @@ func (s *Web) HandleWebThread(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, threadPath(p.ReblogOfID), http.StatusSeeOther)
 		return nil
 	}
-	if !p.Local {
-		fctx, cancel := context.WithTimeout(ctx, core.ContextFetchTimeout)
-		if _, err := s.Fed.FetchReplies(fctx, p.ID); err != nil {
-			s.Logger.Debug("fetch replies failed", "post", p.ID, "err", err)
-		}
-		cancel()
+	// Replies kith lacks: a remote post's direct ones now, the whole
+	// thread's (the owner's own posts' too) in the background.
+	fctx, cancel := context.WithTimeout(ctx, core.ContextFetchTimeout)
+	if _, err := s.Fed.FetchReplies(fctx, p.ID); err != nil {
+		s.Logger.Debug("fetch replies failed", "post", p.ID, "err", err)
 	}
+	cancel()
 	owner := s.DB.OwnerID()
 	ancestors, err := s.DB.Ancestors(ctx, owner, p.ID, core.ContextAncestors)
 	if err != nil {

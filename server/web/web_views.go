@@ -26,6 +26,9 @@ type AccountView struct {
 	Domain      string
 	Handle      string // user@domain, without the leading @
 	DisplayName string // the username when the account has no display name
+	// Name is DisplayName with its custom emoji as images, for the page's
+	// text (DisplayName stays for titles and attributes).
+	Name template.HTML
 	// ProfileURL is where a visitor sees the account: /@user for the
 	// owner, the account's own page for a remote one.
 	ProfileURL string
@@ -54,7 +57,7 @@ type AccountView struct {
 // FieldView is one profile field. Link is set when the value is a bare
 // URL, so pages can link it with rel="me" for verification.
 type FieldView struct {
-	Name  string // plain text
+	Name  template.HTML // plain text with custom emoji as images
 	Value template.HTML
 	Link  string
 }
@@ -73,7 +76,8 @@ type StatusView struct {
 	Visibility   string
 	InReplyToID  int64
 	InReplyToURI string
-	Summary      string // the content warning, plain text
+	Summary      string        // the content warning, plain text
+	SummaryHTML  template.HTML // Summary with its custom emoji as images
 	Content      template.HTML
 	Sensitive    bool
 	Language     string
@@ -137,6 +141,7 @@ type AttachmentView struct {
 	FocusX      float64
 	FocusY      float64
 	Kind        string // image, video, audio or unknown
+	Poster      string // a local video's preview, shown until it plays
 }
 
 // CardView is a link preview as pages show it: plain text, escaped by
@@ -183,7 +188,7 @@ type PollView struct {
 // PollOptionView is one poll choice with its share of the votes.
 type PollOptionView struct {
 	Index   int
-	Title   string
+	Title   template.HTML // plain text with custom emoji as images
 	Votes   int
 	Percent int // 0–100, of voters (multiple choice) or of votes
 	Own     bool
@@ -194,15 +199,17 @@ const defaultAvatar = "/static/avatar.png"
 
 // accountViewOf builds the view of one actor, without counts.
 func (s *Web) accountViewOf(ctx context.Context, a store.Actor) AccountView {
+	emojis := s.EmojiSet(s.ActorEmojis(ctx, a))
 	v := AccountView{
 		ID: a.ID, Local: a.Local, Username: a.Username, Domain: a.Domain, Handle: a.Handle(),
 		DisplayName: a.DisplayName, AvatarURL: s.MediaURL(a.AvatarURL), HeaderURL: s.MediaURL(a.HeaderURL),
-		Bio: core.TrustedHTML(a.Summary), Locked: a.Locked, Bot: a.Bot, MovedTo: a.MovedTo,
+		Bio: core.EmojiHTML(core.TrustedHTML(a.Summary), emojis), Locked: a.Locked, Bot: a.Bot, MovedTo: a.MovedTo,
 		OwnerURL: "/accounts/" + strconv.FormatInt(a.ID, 10),
 	}
 	if v.DisplayName == "" {
 		v.DisplayName = a.Username
 	}
+	v.Name = core.EmojiText(v.DisplayName, emojis)
 	if v.AvatarURL == "" {
 		v.AvatarURL = defaultAvatar
 	}
@@ -215,7 +222,7 @@ func (s *Web) accountViewOf(ctx context.Context, a store.Actor) AccountView {
 		v.ProfileURL = a.URI
 	}
 	for _, f := range a.Fields {
-		v.Fields = append(v.Fields, fieldViewOf(f))
+		v.Fields = append(v.Fields, fieldViewOf(f, emojis))
 	}
 	if sess := core.SessionFromContext(ctx); sess != nil {
 		v.SignedIn, v.CSRFToken = true, sess.CSRFToken
@@ -226,8 +233,8 @@ func (s *Web) accountViewOf(ctx context.Context, a store.Actor) AccountView {
 // fieldViewOf marks a field whose value is just an http(s) URL as a link.
 // Field names are plain text; values are sanitized HTML (the owner's are
 // escaped text).
-func fieldViewOf(f store.Field) FieldView {
-	fv := FieldView{Name: f.Name, Value: core.TrustedHTML(f.Value)}
+func fieldViewOf(f store.Field, emojis core.EmojiSet) FieldView {
+	fv := FieldView{Name: core.EmojiText(f.Name, emojis), Value: core.EmojiHTML(core.TrustedHTML(f.Value), emojis)}
 	text := strings.TrimSpace(html.UnescapeString(f.Value))
 	if u, err := url.Parse(text); err == nil && !strings.ContainsAny(text, " <>\"") &&
 		(u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
@@ -393,11 +400,13 @@ func (b *viewBatch) loadAuthors(ctx context.Context, ids []int64) error {
 
 func (b *viewBatch) status(p store.Post) StatusView {
 	st := b.stats[p.ID]
+	emojis := b.s.EmojiSet(p.Emojis)
 	v := StatusView{
 		ID: p.ID, Author: b.authors[p.AuthorID], URI: p.URI, URL: p.URL, Local: p.Local,
 		ThreadURL:  "/thread/" + strconv.FormatInt(p.ID, 10),
 		Visibility: p.Visibility, InReplyToID: p.InReplyToID, InReplyToURI: p.InReplyToURI,
-		Summary: p.Summary, Content: core.TrustedHTML(p.Content), Sensitive: p.Sensitive, Language: p.Language,
+		Summary: p.Summary, SummaryHTML: core.EmojiText(p.Summary, emojis),
+		Content: core.EmojiHTML(core.TrustedHTML(p.Content), emojis), Sensitive: p.Sensitive, Language: p.Language,
 		PublishedAt: p.PublishedAt, EditedAt: p.EditedAt, Tags: p.Tags,
 		Replies: st.Replies, Reblogs: st.Reblogs, Favourites: st.Favourites,
 		SignedIn: b.signedIn, CSRFToken: b.csrfToken,
@@ -419,12 +428,16 @@ func (b *viewBatch) status(p store.Post) StatusView {
 	v.Pinnable = p.Local && publicVisibility(p.Visibility)
 	v.VisibilityLabel = visibilityLabel(p.Visibility)
 	for _, a := range p.Attachments {
-		v.Attachments = append(v.Attachments, AttachmentView{URL: b.s.MediaURL(a.URL), MediaType: a.MediaType,
+		av := AttachmentView{URL: b.s.MediaURL(a.URL), MediaType: a.MediaType,
 			Description: a.Description, Width: a.Width, Height: a.Height, FocusX: a.FocusX, FocusY: a.FocusY,
-			Kind: mediaKind(a.MediaType)})
+			Kind: mediaKind(a.MediaType)}
+		if av.Kind == "video" && p.Local {
+			av.Poster, _ = b.s.LocalPreview(a.URL)
+		}
+		v.Attachments = append(v.Attachments, av)
 	}
 	if p.Poll != nil {
-		v.Poll = pollViewOf(*p.Poll, b.votes[p.ID], b.now)
+		v.Poll = pollViewOf(*p.Poll, b.votes[p.ID], b.now, emojis)
 	}
 	// Note: Mastodon's web UI shows a post's media instead of its card.
 	if c, ok := b.cards[p.ID]; ok && len(p.Attachments) == 0 {
@@ -457,7 +470,7 @@ func mediaKind(mediaType string) string {
 	return "unknown"
 }
 
-func pollViewOf(p store.Poll, own []int, now time.Time) *PollView {
+func pollViewOf(p store.Poll, own []int, now time.Time, emojis core.EmojiSet) *PollView {
 	v := &PollView{Multiple: p.Multiple, ExpiresAt: p.ExpiresAt, VotersCount: p.VotersCount, Voted: len(own) > 0,
 		Closed: !p.ClosedAt.IsZero() || (!p.ExpiresAt.IsZero() && !now.Before(p.ExpiresAt))}
 	total := 0
@@ -468,7 +481,7 @@ func pollViewOf(p store.Poll, own []int, now time.Time) *PollView {
 		total = p.VotersCount // Note: Mastodon shows multiple-choice shares of voters
 	}
 	for i, o := range p.Options {
-		ov := PollOptionView{Index: i, Title: o.Title, Votes: o.Votes}
+		ov := PollOptionView{Index: i, Title: core.EmojiText(o.Title, emojis), Votes: o.Votes}
 		if total > 0 {
 			ov.Percent = min(100, o.Votes*100/total)
 		}

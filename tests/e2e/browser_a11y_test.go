@@ -90,6 +90,7 @@ func TestBrowserA11y(t *testing.T) {
 		{"follow requests", "/follow_requests", false},
 		{"follow", "/follow", false},
 		{"blocks", "/blocks", false},
+		{"dashboard", "/admin", false},
 	}
 	pages = append(pages, settingsPages(t, b)...)
 	pages = append(pages, []a11yPage{

@@ -21,7 +21,7 @@ var screenshotDir = filepath.Join(repoRoot, "testdata-out", "screenshots")
 // TestBrowserThemes changes [theme] name in the config file, sends SIGHUP,
 // and checks the page's computed background colour follows each built-in
 // theme; it saves screenshots of the profile, a post, home, compose,
-// notifications and settings in each theme.
+// notifications, settings and the dashboard in each theme.
 func TestBrowserThemes(t *testing.T) {
 	t.Parallel()
 	b := startBrowser(t, "MAP alice.test 127.0.0.1")
@@ -43,6 +43,7 @@ func TestBrowserThemes(t *testing.T) {
 		{"compose", "/compose"},
 		{"notifications", "/notifications"},
 		{"settings", "/settings"},
+		{"admin", "/admin"},
 	}
 	screenshots := func(theme string) {
 		t.Helper()

@@ -131,6 +131,9 @@ const EXTRA_CONTEXT = {
   votersCount: "toot:votersCount",
 };
 
+// REPLIES_PAGE is how many replies a page of a note's replies lists.
+const REPLIES_PAGE = 2;
+
 const keyPairs = [
   await generateCryptoKeyPair("RSASSA-PKCS1-v1_5"),
   await generateCryptoKeyPair("Ed25519"),
@@ -176,6 +179,17 @@ function buildFederation() {
   }).setCounter((_ctx, identifier) => identifier === ACTOR ? state.followers.size : null);
 
   fed.setObjectDispatcher(Note, "/notes/{id}", (_ctx, { id }) => state.notes.get(id) ?? null);
+  // A note's replies: the peer's notes that answer it, embedded, in pages
+  // of REPLIES_PAGE.
+  fed.setCollectionDispatcher("replies", Note, "/notes/{id}/replies", (_ctx, { id }, cursor) => {
+    const parent = state.notes.get(id);
+    if (parent == null) return null;
+    const all = [...state.notes.values()].filter((n) => n.replyTargetId?.href === parent.id.href);
+    if (cursor == null) return { items: all };
+    const i = Number(cursor);
+    const next = i + REPLIES_PAGE < all.length ? String(i + REPLIES_PAGE) : null;
+    return { items: all.slice(i, i + REPLIES_PAGE), nextCursor: next };
+  }).setFirstCursor(() => "0");
 
   const inbox = fed.setInboxListeners("/users/{identifier}/inbox", "/inbox");
   for (const type of [Create, Update, Delete, Announce, Like, Block, Move, Activity]) {
@@ -408,6 +422,7 @@ async function note(ctx, { content, to, cc, inReplyTo }) {
     tos: to.map((u) => new URL(u)),
     ccs: cc.map((u) => new URL(u)),
     replyTarget: inReplyTo ? new URL(inReplyTo) : null,
+    replies: ctx.getCollectionUri("replies", { id: uuid }),
     tags: mentions,
     published,
   });

@@ -87,16 +87,8 @@ func (k *Checker) status(where string, st map[string]any) []string {
 	}
 	out = append(out, k.poll(where, c, st["poll"])...)
 	out = append(out, k.media(where, c, st["media_attachments"])...)
+	out = append(out, present(where, "emojis", "shortcode", validEmojis(c.Note), st["emojis"])...)
 	var want []string
-	for _, t := range Objects(c.Note, "tag") {
-		if icon := firstObject(t["icon"]); String(t, "type") == "Emoji" && IsHTTP(String(icon, "url")) {
-			if code := strings.Trim(String(t, "name"), ":"); shortcodeRE.MatchString(code) {
-				want = append(want, code)
-			}
-		}
-	}
-	out = append(out, present(where, "emojis", "shortcode", want, st["emojis"])...)
-	want = nil
 	for _, t := range Objects(c.Note, "tag") {
 		if name := strings.TrimPrefix(String(t, "name"), "#"); String(t, "type") == "Hashtag" && hashtagRE.MatchString(name) {
 			want = append(want, strings.ToLower(name))
@@ -199,7 +191,21 @@ func (k *Checker) account(where string, acct map[string]any) []string {
 	if !slices.Equal(got, want) {
 		out = append(out, fmt.Sprintf("%s: field names %q, want %q as sent", where, got, want))
 	}
-	return out
+	return append(out, present(where, "emojis", "shortcode", validEmojis(c.Actor), acct["emojis"])...)
+}
+
+// validEmojis are the shortcodes of an object's Emoji tags that must be
+// kept: a shortcode name and an http(s) icon.
+func validEmojis(obj map[string]any) []string {
+	var want []string
+	for _, t := range Objects(obj, "tag") {
+		if icon := firstObject(t["icon"]); String(t, "type") == "Emoji" && IsHTTP(String(icon, "url")) {
+			if code := strings.Trim(String(t, "name"), ":"); shortcodeRE.MatchString(code) {
+				want = append(want, code)
+			}
+		}
+	}
+	return want
 }
 
 // names checks the key of each object in list matches re.

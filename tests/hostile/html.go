@@ -141,7 +141,8 @@ var urlAttrs = map[string]bool{"href": true, "src": true, "action": true, "forma
 // Page parses a whole page and lists what looks like remote markup that
 // escaped: an event handler attribute or a script-scheme URL anywhere (kith's
 // own templates have neither), a dangerous element inside a post (an
-// <article>), and a dangerous element elsewhere that the clean page of the
+// <article>), a custom emoji image not served by kith (hot-linked), and a
+// dangerous element elsewhere that the clean page of the
 // same kind (baseline, "" for none) does not have.
 func Page(where, page, baseline string) []string {
 	var out []string
@@ -215,6 +216,9 @@ func pageElements(page string, problems *[]string) []string {
 				} else {
 					sigs = append(sigs, signature(n))
 				}
+			}
+			if n.Data == "img" && attr(n, "class") == "emoji" && !strings.Contains(attr(n, "src"), "/media/") {
+				report("emoji <img src=%q>, not through kith's media cache", attr(n, "src"))
 			}
 			if n.Data == "article" {
 				inPost = true
