@@ -27,7 +27,10 @@ import (
 // through the guarded client; its card is kept per URL and shared by
 // every post that links the page.
 
-const jobFetchCard = "card.fetch"
+const (
+	jobFetchCard  = "card.fetch"
+	jobPruneCards = "cards.prune"
+)
 
 const (
 	// cardPageBytes is how much of a page is read: its head is all a
@@ -350,4 +353,17 @@ func (f *Federation) reservedHost(u string) bool {
 		}
 	}
 	return false
+}
+
+// runPruneCards deletes, once a day, the stale cards no post shows.
+func (f *Federation) runPruneCards(ctx context.Context, _ store.Job) error {
+	var n int64
+	err := f.db.InTx(ctx, func(tx *store.Tx) (err error) {
+		n, err = tx.PruneCards(ctx, f.now().Add(-cardRefresh))
+		return err
+	})
+	if n > 0 {
+		f.logger.Info("pruned preview cards", "count", n)
+	}
+	return err
 }
