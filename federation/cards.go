@@ -200,7 +200,15 @@ func (f *Federation) runFetchCard(ctx context.Context, job store.Job) error {
 				return err
 			}
 		}
-		return fetchErr
+		// A page still down on the last attempt is remembered as having
+		// no card (or keeps its old one) rather than left as a dead job:
+		// a card is not worth an alarm on the admin page.
+		if job.Attempts <= len(cardBackoff) {
+			return fetchErr
+		}
+		if stored.Found {
+			return nil
+		}
 	}
 	if fetchErr != nil {
 		f.logger.Debug("no card", "url", j.URL, "err", fetchErr)
