@@ -34,6 +34,7 @@ type Config struct {
 	Log        Log        `toml:"log"`
 	Theme      Theme      `toml:"theme"`
 	Instance   Instance   `toml:"instance"`
+	Web        Web        `toml:"web"`
 
 	// File is the path the config was read from; empty for the built-in
 	// default.
@@ -75,6 +76,12 @@ type Jobs struct {
 type Media struct {
 	RemoteCacheDays int   `toml:"remote_cache_days"`
 	RemoteMaxBytes  int64 `toml:"remote_max_bytes"`
+	// The owner's video and audio uploads: the largest file and the
+	// longest duration accepted.
+	VideoMaxBytes   int64 `toml:"video_max_bytes"`
+	VideoMaxSeconds int   `toml:"video_max_seconds"`
+	AudioMaxBytes   int64 `toml:"audio_max_bytes"`
+	AudioMaxSeconds int   `toml:"audio_max_seconds"`
 }
 
 // Log holds the [log] table.
@@ -114,6 +121,13 @@ type Instance struct {
 	Rules []string `toml:"rules"`
 }
 
+// Web holds the [web] table: what kith fetches for the pages and apps
+// it serves. SIGHUP applies it.
+type Web struct {
+	// PreviewCards fetches the first link of posts for a preview card.
+	PreviewCards bool `toml:"preview_cards"`
+}
+
 // Limits of the [instance] values: Mastodon's for a rule, and room enough
 // for the rest.
 const (
@@ -148,10 +162,12 @@ func Default() Config {
 		Owner:      Owner{Username: "admin"},
 		Federation: Federation{BlockedDomains: []string{}, Hosts: map[string]string{}},
 		Jobs:       Jobs{Concurrency: 8},
-		Media:      Media{RemoteCacheDays: 7, RemoteMaxBytes: 40 << 20},
-		Log:        Log{Level: "info", Format: "text"},
-		Theme:      Theme{Name: "default", Variables: map[string]string{}},
-		Instance:   Instance{Rules: []string{}},
+		Media: Media{RemoteCacheDays: 7, RemoteMaxBytes: 40 << 20, VideoMaxBytes: 40 << 20, VideoMaxSeconds: 600,
+			AudioMaxBytes: 40 << 20, AudioMaxSeconds: 3600},
+		Log:      Log{Level: "info", Format: "text"},
+		Theme:    Theme{Name: "default", Variables: map[string]string{}},
+		Instance: Instance{Rules: []string{}},
+		Web:      Web{PreviewCards: true},
 	}
 }
 
@@ -363,6 +379,22 @@ func (c Config) problems() []Problem {
 	}
 	if c.Media.RemoteMaxBytes < 1<<20 {
 		add("media.remote_max_bytes", "%d must be at least 1048576 (1 MiB)", c.Media.RemoteMaxBytes)
+	}
+	for _, l := range []struct {
+		key   string
+		bytes int64
+	}{{"media.video_max_bytes", c.Media.VideoMaxBytes}, {"media.audio_max_bytes", c.Media.AudioMaxBytes}} {
+		if l.bytes < 1<<20 || l.bytes > 1<<30 {
+			add(l.key, "%d must be between 1048576 (1 MiB) and 1073741824 (1 GiB)", l.bytes)
+		}
+	}
+	for _, l := range []struct {
+		key     string
+		seconds int
+	}{{"media.video_max_seconds", c.Media.VideoMaxSeconds}, {"media.audio_max_seconds", c.Media.AudioMaxSeconds}} {
+		if l.seconds < 1 {
+			add(l.key, "%d must be at least 1", l.seconds)
+		}
 	}
 	if _, err := ParseLevel(c.Log.Level); err != nil {
 		add("log.level", "%v", err)

@@ -6,7 +6,7 @@ import (
 )
 
 // What SIGHUP can change: a running kith re-reads its config file and
-// applies log.level, [theme], [instance], server.trusted_proxies and (with tls =
+// applies log.level, [theme], [instance], [web], server.trusted_proxies and (with tls =
 // "files") the certificate files at once. Every other key is read when
 // kith starts (listeners, the data directory, the owner, federation's
 // HTTP client, the job runner and its schedule, the logger): a change to
@@ -40,11 +40,15 @@ var restartKeys = []restartKey{
 	{"jobs.concurrency", func(o, n Config) bool { return o.Jobs.Concurrency != n.Jobs.Concurrency }},
 	{"media.remote_cache_days", func(o, n Config) bool { return o.Media.RemoteCacheDays != n.Media.RemoteCacheDays }},
 	{"media.remote_max_bytes", func(o, n Config) bool { return o.Media.RemoteMaxBytes != n.Media.RemoteMaxBytes }},
+	{"media.video_max_bytes", func(o, n Config) bool { return o.Media.VideoMaxBytes != n.Media.VideoMaxBytes }},
+	{"media.video_max_seconds", func(o, n Config) bool { return o.Media.VideoMaxSeconds != n.Media.VideoMaxSeconds }},
+	{"media.audio_max_bytes", func(o, n Config) bool { return o.Media.AudioMaxBytes != n.Media.AudioMaxBytes }},
+	{"media.audio_max_seconds", func(o, n Config) bool { return o.Media.AudioMaxSeconds != n.Media.AudioMaxSeconds }},
 	{"log.format", func(o, n Config) bool { return o.Log.Format != n.Log.Format }},
 }
 
 // reloadedKeys are the keys (or tables) SIGHUP applies.
-var reloadedKeys = []string{"server.cert_file", "server.key_file", "server.trusted_proxies", "log.level", "theme", "instance"}
+var reloadedKeys = []string{"server.cert_file", "server.key_file", "server.trusted_proxies", "log.level", "theme", "instance", "web"}
 
 // Applied is the config a running kith uses after SIGHUP brought next:
 // next, with every key that needs a restart kept as running has it. A

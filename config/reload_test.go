@@ -55,6 +55,10 @@ concurrency = 3
 [media]
 remote_cache_days = 9
 remote_max_bytes = 2097152
+video_max_bytes = 3145728
+video_max_seconds = 60
+audio_max_bytes = 4194304
+audio_max_seconds = 120
 [log]
 level = "debug"
 format = "json"

@@ -28,6 +28,8 @@ type NewPost struct {
 	Language    string
 	Attachments []store.Attachment // uploaded media (by id)
 	Poll        *NewPoll
+	Quote       string // URI of the post quoted, "" for none
+	QuotePolicy string // who may quote this post; "" means the owner's default
 }
 
 // NewPoll is a poll attached to a new post.
@@ -46,6 +48,16 @@ func (f *Federation) Post(ctx context.Context, np NewPost) (store.Post, error) {
 	p, mentioned, err := f.preparePost(ctx, np)
 	if err != nil {
 		return store.Post{}, err
+	}
+	if p.QuotePolicy == "" {
+		if p.QuotePolicy, err = f.DefaultQuotePolicy(ctx); err != nil {
+			return store.Post{}, err
+		}
+	}
+	if np.Quote != "" {
+		if p.Quote, err = f.prepareQuote(ctx, np.Quote); err != nil {
+			return store.Post{}, err
+		}
 	}
 	err = f.db.InTx(ctx, func(tx *store.Tx) error {
 		if parent, err := tx.PostByURI(ctx, p.InReplyToURI); err == nil {
@@ -66,13 +78,19 @@ func (f *Federation) Post(ctx context.Context, np NewPost) (store.Post, error) {
 		if p, err = tx.PostByURI(ctx, p.URI); err != nil {
 			return err
 		}
-		inboxes, err := f.recipients(ctx, tx, p.Visibility, mentioned)
+		if err := f.enqueueCard(ctx, tx, p, false); err != nil {
+			return err
+		}
+		inboxes, err := f.quoteRecipients(ctx, tx, p, mentioned)
 		if err != nil {
 			return err
 		}
 		note := f.noteOf(ctx, p)
-		return f.publish(ctx, tx, ap.OutActivity{ID: f.urls.CreateActivity(id), Type: "Create", Actor: f.urls.Actor(),
-			To: note.To, CC: note.CC, Object: note, Published: note.Published}, isListed(p.Visibility), inboxes)
+		if err := f.publish(ctx, tx, ap.OutActivity{ID: f.urls.CreateActivity(id), Type: "Create", Actor: f.urls.Actor(),
+			To: note.To, CC: note.CC, Object: note, Published: note.Published}, isListed(p.Visibility), inboxes); err != nil {
+			return err
+		}
+		return f.sendQuoteRequest(ctx, tx, p, note)
 	})
 	if err != nil {
 		return store.Post{}, err
@@ -112,7 +130,10 @@ func (f *Federation) preparePost(ctx context.Context, np NewPost) (store.Post, [
 		URI: "urn:kith:pending:" + f.newActivityID(), AuthorID: f.db.OwnerID(), Local: true, Type: "Note", Visibility: vis,
 		InReplyToURI: np.InReplyTo, Summary: strings.TrimSpace(np.Summary), Content: r.HTML, Source: text, SourceType: np.SourceType,
 		Language: np.Language, Sensitive: np.Sensitive || np.Summary != "", PublishedAt: now,
-		Attachments: np.Attachments, Tags: r.Tags,
+		Attachments: np.Attachments, Tags: r.Tags, QuotePolicy: np.QuotePolicy,
+	}
+	if p.QuotePolicy != "" && !ValidQuotePolicy(p.QuotePolicy) {
+		return store.Post{}, nil, fmt.Errorf("%w: unknown quote policy %q", ErrInvalid, p.QuotePolicy)
 	}
 	for _, a := range r.Mentions {
 		p.Mentions = append(p.Mentions, store.Mention{ActorURI: a.URI, Name: "@" + a.Handle()})
@@ -173,6 +194,9 @@ func (f *Federation) Edit(ctx context.Context, postID int64, np NewPost) (store.
 			return err
 		}
 		if p, err = tx.PostByURI(ctx, p.URI); err != nil {
+			return err
+		}
+		if err := f.enqueueCard(ctx, tx, p, true); err != nil {
 			return err
 		}
 		inboxes, err := f.recipients(ctx, tx, p.Visibility, mentioned)

@@ -98,25 +98,25 @@ func (f *Federation) runDelivery(ctx context.Context, job store.Job) error {
 	}
 	defer func() { <-slot.sem }()
 
-	resp, err := f.client.Post(ctx, d.Inbox, ActivityJSON, act.Body, f.signAsOwner(act.Body))
+	syncHeader, err := f.collectionSyncHeader(ctx, d.Inbox, act.Body)
+	if err != nil {
+		return err
+	}
+	err = f.knock(d.Inbox, func(scheme httpsig.Scheme) error {
+		sign := f.signAsOwner(act.Body, scheme)
+		_, err := f.client.Post(ctx, d.Inbox, ActivityJSON, act.Body, func(r *http.Request) error {
+			if syncHeader != "" {
+				r.Header.Set(HeaderCollectionSync, syncHeader)
+			}
+			return sign(r)
+		})
+		return err
+	})
 	if err != nil {
 		if transport.Classify(err) {
 			return jobs.Permanent(fmt.Errorf("deliver to %s: %w", d.Inbox, err))
 		}
 		return fmt.Errorf("deliver to %s: %w", d.Inbox, err)
 	}
-	resp.Body.Close()
 	return nil
-}
-
-// signAsOwner returns a hook that signs a request with the owner's key.
-func (f *Federation) signAsOwner(body []byte) func(*http.Request) error {
-	return func(r *http.Request) error {
-		return httpsig.SignRequest(r, body, f.urls.Key(), f.ownerKeyNow(r.Context()), f.now())
-	}
-}
-
-// signAsInstance signs fetches made on the instance's own behalf.
-func (f *Federation) signAsInstance(r *http.Request) error {
-	return httpsig.SignRequest(r, nil, f.urls.InstanceKey(), f.instanceKey, f.now())
 }

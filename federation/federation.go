@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -60,11 +61,14 @@ func Reason(err error) string {
 
 // Options configure federation.
 type Options struct {
-	BaseURL        string // server.url
-	Username       string // owner.username
-	Version        string // kith's version, for NodeInfo and User-Agent
-	AllowPrivate   bool   // federation.allow_private_addresses
-	Hosts          map[string]string
+	BaseURL      string // server.url
+	Username     string // owner.username
+	Version      string // kith's version, for NodeInfo and User-Agent
+	AllowPrivate bool   // federation.allow_private_addresses
+	Hosts        map[string]string
+	// Refuse lists addresses refused even with AllowPrivate (tests stand
+	// a loopback address in for a private network with it).
+	Refuse         []netip.Prefix
 	BlockedDomains []string // federation.blocked_domains
 	Now            func() time.Time
 	// Events, when set, hears of posts, edits, deletions and
@@ -94,6 +98,8 @@ type Federation struct {
 	pushKey []byte
 
 	fetches fetchGroup // one fetch per URL at a time
+	// schemes remembers which signature scheme each host accepted.
+	schemes sigSchemes
 
 	// blocked is every blocked domain (config and owner), lower case,
 	// read on every inbound request and delivery; reloadBlocks swaps it.
@@ -110,6 +116,8 @@ type Federation struct {
 	replays *httpsig.Replays
 	// skew measures this server's clock against its senders' Dates.
 	skew clockSkew
+	// cardsOff stops fetching link previews (SetPreviewCards).
+	cardsOff atomic.Bool
 	// scheme and ownHost are server.url's, the host normalised for
 	// isOwnHost.
 	scheme, ownHost string
@@ -132,6 +140,7 @@ func New(ctx context.Context, db *store.DB, runner *jobs.Runner, logger *slog.Lo
 		client: transport.New(transport.Options{
 			AllowPrivate: opts.AllowPrivate,
 			Hosts:        opts.Hosts,
+			Refuse:       opts.Refuse,
 			UserAgent:    fmt.Sprintf("kith/%s (+%s)", opts.Version, strings.TrimRight(opts.BaseURL, "/")),
 			Logger:       logger,
 		}),
@@ -311,6 +320,7 @@ func (f *Federation) registerJobs() {
 	f.jobs.Handle(jobDeliver, f.runDelivery)
 	f.jobs.Handle(jobInbox, f.runInbox, jobs.WithBackoff(inboxBackoff...))
 	f.jobs.Handle(jobFetch, f.runFetchThread, jobs.WithBackoff(fetchBackoff...))
+	f.jobs.Handle(jobFollowersSync, f.runFollowersSync, jobs.WithBackoff(fetchBackoff...))
 	f.jobs.Handle(jobClosePolls, f.runClosePolls)
 	f.jobs.Every(jobClosePolls, pollCloseInterval)
 	f.jobs.Handle(jobReload, f.runReload)
@@ -321,4 +331,5 @@ func (f *Federation) registerJobs() {
 	f.jobs.Handle(jobPushRetry, f.runPush, jobs.WithBackoff(pushBackoff[1:]...), jobs.WithTimeout(30*time.Second))
 	f.jobs.Handle(jobScheduled, f.runScheduled)
 	f.jobs.Every(jobScheduled, scheduledInterval)
+	f.jobs.Handle(jobFetchCard, f.runFetchCard, jobs.WithBackoff(cardBackoff...), jobs.WithTimeout(3*cardTimeout))
 }

@@ -64,10 +64,18 @@ func (f *Federation) fetchAP(ctx context.Context, rawURL string) ([]byte, error)
 	}
 	return f.fetches.do(rawURL, func() ([]byte, error) {
 		h := http.Header{"Accept": {ActivityJSON + ", " + LDJSON}}
-		body, resp, err := f.client.GetBody(ctx, rawURL, h, f.signAsInstance)
+		var body []byte
+		var resp *http.Response
+		get := func(u string) error {
+			return f.knock(u, func(scheme httpsig.Scheme) (err error) {
+				body, resp, err = f.client.GetBody(ctx, u, h, f.signAsInstance(scheme))
+				return err
+			})
+		}
+		err := get(rawURL)
 		var se *transport.StatusError
 		if errors.As(err, &se) && (se.Code == 401 || se.Code == 403) && strings.Contains(rawURL, "?") {
-			body, resp, err = f.client.GetBody(ctx, strings.SplitN(rawURL, "?", 2)[0], h, f.signAsInstance)
+			err = get(strings.SplitN(rawURL, "?", 2)[0])
 		}
 		if err != nil {
 			return nil, fmt.Errorf("fetch %s: %w", rawURL, err)

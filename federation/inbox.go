@@ -52,16 +52,10 @@ func (f *Federation) Receive(ctx context.Context, r *http.Request, body []byte) 
 	if f.isStrangersDelete(act.Type, actor) {
 		return nil
 	}
-	// Verify requires host among the signed headers and builds the
-	// signing string from r.Host, so a request that verifies was signed
-	// for the host checked here.
-	if !f.isOwnHost(r.Host) {
-		return fmt.Errorf("%w: signed for host %q, not this server", ErrUnauthorized, r.Host)
-	}
 	now := f.now()
-	res, err := httpsig.Verify(r, body, f.lookupKey, now)
+	res, err := f.verifyRequest(r, body, now)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrUnauthorized, err)
+		return err
 	}
 	// The key must belong to the actor, or at least to its server (relays
 	// and instance actors forward for their users).
@@ -96,7 +90,32 @@ func (f *Federation) Receive(ctx context.Context, r *http.Request, body []byte) 
 		f.replays.Forget(res)
 		return err
 	}
+	if v := r.Header.Get(HeaderCollectionSync); v != "" && res.Owner == actor {
+		f.checkCollectionSync(ctx, v, actor)
+	}
 	return nil
+}
+
+// verifyRequest checks the signature of a request sent to this server.
+// Every error wraps ErrUnauthorized.
+func (f *Federation) verifyRequest(r *http.Request, body []byte, now time.Time) (httpsig.Result, error) {
+	// Verify requires host (or @authority) among the signed parts and
+	// builds the signing string from r.Host, so a request that verifies
+	// was signed for the host checked here.
+	if !f.isOwnHost(r.Host) {
+		return httpsig.Result{}, fmt.Errorf("%w: signed for host %q, not this server", ErrUnauthorized, r.Host)
+	}
+	// An RFC 9421 signature covers the URI the sender used, scheme
+	// included: that of server.url, whatever the connection was.
+	signed := *r
+	u := *r.URL
+	u.Scheme = f.scheme
+	signed.URL = &u
+	res, err := httpsig.Verify(&signed, body, f.lookupKey, now)
+	if err != nil {
+		return httpsig.Result{}, fmt.Errorf("%w: %v", ErrUnauthorized, err)
+	}
+	return res, nil
 }
 
 // maxReplays bounds the signatures kept against replays: about 5 MB at
@@ -201,6 +220,8 @@ func (f *Federation) apply(ctx context.Context, actor store.Actor, act *ap.Activ
 		return f.onFeatured(ctx, actor, act)
 	case "Flag":
 		return f.onFlag(ctx, actor, act)
+	case "QuoteRequest":
+		return f.onQuoteRequest(ctx, actor, act)
 	}
 	f.logger.Debug("activity type ignored", "type", string(act.Type), "actor", actor.URI)
 	return nil

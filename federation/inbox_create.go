@@ -85,6 +85,9 @@ func (f *Federation) concernsOwner(ctx context.Context, actor store.Actor, obj *
 			return true, nil
 		}
 	}
+	if quoted := obj.Quote(); quoted != "" && f.urls.IsLocal(quoted) {
+		return true, nil
+	}
 	if reply := string(obj.InReplyTo); reply != "" {
 		if f.urls.IsLocal(reply) {
 			return true, nil
@@ -106,9 +109,15 @@ func (f *Federation) concernsOwner(ctx context.Context, actor store.Actor, obj *
 // already is.
 func (f *Federation) storeRemotePost(ctx context.Context, author store.Actor, obj *ap.Object, depth int) (int64, error) {
 	p := f.postFromObject(author, obj)
+	if p.Quote != nil {
+		if existing, err := f.db.PostByURI(ctx, p.URI); err == nil {
+			return existing.ID, nil // stored already: no need to fetch what it quotes
+		}
+		p.Quote = f.resolveQuote(ctx, author, obj, p.Quote, depth)
+	}
 	var id int64
 	var fresh bool
-	var notice int64
+	var notice, quoteNotice int64
 	err := f.db.InTx(ctx, func(tx *store.Tx) error {
 		if p.InReplyToURI != "" {
 			if parent, err := tx.PostByURI(ctx, p.InReplyToURI); err == nil {
@@ -126,22 +135,41 @@ func (f *Federation) storeRemotePost(ctx context.Context, author store.Actor, ob
 			return err
 		}
 		fresh = true
+		p.ID = id
+		if err := f.enqueueCard(ctx, tx, p, false); err != nil {
+			return err
+		}
+		if f.quotesOwner(p) {
+			if quoteNotice, err = f.notify(ctx, tx, "quote", author.ID, id); err != nil {
+				return err
+			}
+		}
 		if f.mentionsOwner(p) {
 			notice, err = f.notify(ctx, tx, "mention", author.ID, id)
 			return err
 		}
 		return nil
 	})
+	if err == nil && fresh {
+		f.jobs.Poke() // its card, if it links a page
+	}
 	if err == nil && fresh && depth == 0 { // posts fetched for a thread are context, not news
 		f.streamPost(ctx, id, events.Update)
 	}
 	if err == nil {
 		f.streamNotification(ctx, notice)
+		f.streamNotification(ctx, quoteNotice)
 	}
 	if err == nil && p.InReplyToURI != "" && p.InReplyToID == 0 {
 		f.enqueueThreadFetch(ctx, p.InReplyToURI, depth+1)
 	}
 	return id, err
+}
+
+// quotesOwner reports a remote post whose quote of an owner's post is
+// allowed.
+func (f *Federation) quotesOwner(p store.Post) bool {
+	return p.Quote != nil && p.Quote.State == store.QuoteAccepted && f.urls.IsLocal(p.Quote.QuotedURI)
 }
 
 func (f *Federation) mentionsOwner(p store.Post) bool {

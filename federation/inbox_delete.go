@@ -19,6 +19,9 @@ func (f *Federation) onDelete(ctx context.Context, actor store.Actor, act *ap.Ac
 		f.known.remove(actor.URI)
 		return nil
 	}
+	if handled, err := f.onStampDeleted(ctx, actor, id); handled {
+		return err
+	}
 	var deleted int64
 	err := f.db.InTx(ctx, func(tx *store.Tx) error {
 		p, err := tx.PostByURI(ctx, id)

@@ -76,6 +76,9 @@ func (f *Federation) sendFollowAnswer(ctx context.Context, tx *store.Tx, typ str
 // onAcceptReject settles a follow the owner sent. A Reject of an accepted
 // follow means the other side removed the owner as a follower.
 func (f *Federation) onAcceptReject(ctx context.Context, actor store.Actor, act *ap.Activity) error {
+	if handled, err := f.onQuoteAnswer(ctx, actor, act); handled {
+		return err
+	}
 	followID := act.Object.ID
 	if inner, err := act.Object.Activity(); err == nil && inner.Type != "Follow" {
 		return fmt.Errorf("%w: %s of a %s", ErrBadRequest, act.Type, inner.Type)

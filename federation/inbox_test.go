@@ -312,7 +312,7 @@ func TestInboxRefusesUnverifiableSignatures(t *testing.T) {
 	}{
 		{"unsigned", signedPost{body: create(mallory.id), keyID: mallory.keyID, key: mallory.key,
 			edit: func(r *http.Request) { r.Header.Del("Signature") }}, nil},
-		{"RFC 9421 signature", signedPost{body: create(mallory.id), keyID: mallory.keyID, key: mallory.key,
+		{"RFC 9421 signature that does not verify", signedPost{body: create(mallory.id), keyID: mallory.keyID, key: mallory.key,
 			edit: func(r *http.Request) { r.Header.Del("Signature"); r.Header.Del("Digest"); rfc9421(r) }}, nil},
 		{"body changed after signing", signedPost{body: create(mallory.id), keyID: mallory.keyID, key: mallory.key,
 			edit: func(r *http.Request) {

@@ -74,6 +74,8 @@ func (f *Federation) postFromObject(author store.Actor, obj *ap.Object) store.Po
 		Sensitive:    obj.IsSensitive(),
 		PublishedAt:  obj.Published.Time,
 		EditedAt:     obj.Updated.Time,
+		Quote:        quoteOf(obj), // its state is settled by resolveQuote
+		QuotePolicy:  quotePolicyOf(obj, author),
 	}
 	if p.PublishedAt.IsZero() {
 		p.PublishedAt = f.now()

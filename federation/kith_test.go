@@ -40,6 +40,9 @@ type network struct {
 	hosts map[string]string
 	nodes []*kith
 	debug io.Writer // when not nil, receives every instance's debug log
+	// wrap, when not nil, wraps each instance's HTTP handler (a peer
+	// with stricter rules than kith's, say).
+	wrap func(name string, h http.Handler) http.Handler
 }
 
 // newNetwork starts one kith per name; every instance maps every other
@@ -169,7 +172,11 @@ func (n *network) start(name string, ln net.Listener, edit func(*federation.Opti
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := &http.Server{Handler: srv.Handler()}
+	h := srv.Handler()
+	if n.wrap != nil {
+		h = n.wrap(name, h)
+	}
+	hs := &http.Server{Handler: h}
 	go hs.Serve(ln)
 	t.Cleanup(func() { hs.Close() })
 	return &kith{name: name, cfg: cfg, db: db, runner: runner, fed: fed, srv: hs, ln: ln}

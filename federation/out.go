@@ -63,6 +63,7 @@ func (f *Federation) noteOf(ctx context.Context, p store.Post) ap.OutNote {
 	if p.Poll != nil {
 		f.addPoll(&n, *p.Poll)
 	}
+	f.addQuote(&n, p)
 	return n
 }
 

@@ -31,6 +31,10 @@ type StatusRequest struct {
 	Language    *string            `json:"language"`
 	ScheduledAt *string            `json:"scheduled_at"`
 	Idempotency *string            `json:"idempotency"`
+	// QuotedStatusID is the post quoted (Mastodon 4.5); QuotePolicy who
+	// may quote this one ("" for the owner's default).
+	QuotedStatusID *string `json:"quoted_status_id,omitempty"`
+	QuotePolicy    string  `json:"quote_approval_policy,omitempty"`
 }
 
 // StatusRequestPoll is the poll of a StatusRequest.
@@ -48,7 +52,14 @@ type StatusRequestPoll struct {
 // before the content type was).
 func (f *Federation) NewPostFromRequest(ctx context.Context, req StatusRequest) (NewPost, error) {
 	np := NewPost{Text: req.Text, SourceType: cmp.Or(req.ContentType, store.TextPlain), Summary: req.SpoilerText,
-		Sensitive: req.Sensitive, Visibility: req.Visibility}
+		Sensitive: req.Sensitive, Visibility: req.Visibility, QuotePolicy: req.QuotePolicy}
+	if req.QuotedStatusID != nil {
+		quoted, err := f.ownerVisiblePost(ctx, *req.QuotedStatusID)
+		if err != nil {
+			return np, fmt.Errorf("%w: the quoted post is not found", ErrInvalid)
+		}
+		np.Quote = quoted.URI
+	}
 	if req.Language != nil {
 		np.Language = *req.Language
 	}

@@ -58,6 +58,11 @@ func (u URLs) Followers() string { return u.Actor() + "/followers" }
 // Following is the owner's following collection.
 func (u URLs) Following() string { return u.Actor() + "/following" }
 
+// FollowersSync is the partial followers collection a server asks for when
+// its copy of the owner's followers drifted (FEP-8fcf): the followers
+// that live on the signed requester's server.
+func (u URLs) FollowersSync() string { return u.Actor() + "/followers_synchronization" }
+
 // Featured is the owner's pinned posts collection.
 func (u URLs) Featured() string { return u.Actor() + "/collections/featured" }
 
@@ -120,4 +125,21 @@ func (u URLs) LocalPostID(uri string) (int64, bool) {
 // IsLocal reports whether uri names something on this instance.
 func (u URLs) IsLocal(uri string) bool {
 	return uri == u.base || strings.HasPrefix(uri, u.base+"/") || strings.HasPrefix(uri, u.base+"#")
+}
+
+// QuoteAuthorization is the id of a stamp the owner gave a remote post
+// to quote one of theirs (Mastodon's path for it).
+func (u URLs) QuoteAuthorization(id int64) string {
+	return u.Actor() + "/quote_authorizations/" + strconv.FormatInt(id, 10)
+}
+
+// LocalQuoteAuthorizationID returns the id of a stamp from its URI, if it
+// is one of this instance's.
+func (u URLs) LocalQuoteAuthorizationID(uri string) (int64, bool) {
+	rest, ok := strings.CutPrefix(uri, u.Actor()+"/quote_authorizations/")
+	if !ok {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(rest, 10, 64)
+	return id, err == nil && id > 0
 }

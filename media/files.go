@@ -128,4 +128,8 @@ func NewName() string {
 var ContentTypes = map[string]string{
 	".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif", ".webp": "image/webp",
 	".avif": "image/avif", ".mp4": "video/mp4", ".webm": "video/webm", ".mp3": "audio/mpeg", ".ogg": "audio/ogg",
+	".m4a": "audio/mp4", ".weba": "audio/webm",
 }
+
+// FullPath is a file's path on disk, for a program that reads it.
+func (f Files) FullPath(name string) string { return f.path(name) }

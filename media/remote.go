@@ -32,7 +32,7 @@ var (
 // script.
 var RemoteTypes = []string{
 	"image/jpeg", "image/png", "image/gif", "image/webp", "image/avif",
-	"video/mp4", "video/webm", "audio/mpeg", "audio/ogg", "audio/mp4",
+	"video/mp4", "video/webm", "audio/mpeg", "audio/ogg", "audio/mp4", "audio/webm",
 }
 
 // Doer sends the cache's requests. In kith it is federation's guarded

@@ -53,7 +53,8 @@ func (s *Server) handleNodeInfo(w http.ResponseWriter, r *http.Request) error {
 // handleInbox receives an activity: the body is capped, the signature
 // verified, and the activity stored for the queue to apply. It answers 202
 // once the activity is safely stored, 401 for any signature it cannot
-// verify (peers that try RFC 9421 first then fall back), 400 for junk.
+// verify (a peer that knocks with one signature scheme tries the other
+// after a 401), 400 for junk.
 func (s *Server) handleInbox(w http.ResponseWriter, r *http.Request) error {
 	if !isActivityContentType(r.Header.Get("Content-Type")) {
 		http.Error(w, "expected an ActivityPub document", http.StatusUnsupportedMediaType)
@@ -113,6 +114,17 @@ func (s *Server) handleFollowCollection(w http.ResponseWriter, r *http.Request) 
 	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
 	hidden, _ := s.DB.Setting(r.Context(), "hide_network")
 	doc, err := s.Fed.FollowCollection(r.Context(), which, page, hidden == "true")
+	if err != nil {
+		return err
+	}
+	core.WriteActivityJSON(w, http.StatusOK, doc)
+	return nil
+}
+
+// handleFollowersSync serves the partial followers collection of FEP-8fcf
+// to a signed request: the owner's followers on the signer's server.
+func (s *Server) handleFollowersSync(w http.ResponseWriter, r *http.Request) error {
+	doc, err := s.Fed.FollowersSync(r.Context(), r)
 	if err != nil {
 		return err
 	}
@@ -180,6 +192,22 @@ func (s *Server) handleReplies(w http.ResponseWriter, r *http.Request) error {
 		return federation.ErrNotFound
 	}
 	doc, err := s.Fed.RepliesCollection(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	core.WriteActivityJSON(w, http.StatusOK, doc)
+	return nil
+}
+
+// handleQuoteAuthorization serves a stamp the owner gave a remote post to
+// quote one of theirs, so that any server can check the quote; a revoked
+// stamp is gone.
+func (s *Server) handleQuoteAuthorization(w http.ResponseWriter, r *http.Request) error {
+	id, err := strconv.ParseInt(core.PathParam(r, "id"), 10, 64)
+	if err != nil {
+		return federation.ErrNotFound
+	}
+	doc, err := s.Fed.QuoteAuthorizationDocument(r.Context(), id)
 	if err != nil {
 		return err
 	}

@@ -93,9 +93,9 @@ func isInboxDelivery(r *http.Request) bool {
 
 // limitBodies caps every request body; a handler reading past the cap gets
 // an error and answers 413 (see errorStatus).
-func limitBodies(next http.Handler) http.Handler {
+func (s *Server) limitBodies(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		limit := bodyLimit(r)
+		limit := bodyLimit(r, s.MaxUploadFile())
 		if r.ContentLength > limit {
 			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
 			return
@@ -106,19 +106,21 @@ func limitBodies(next http.Handler) http.Handler {
 }
 
 // bodyLimit is the body cap for a request: maxBody, raised for the routes
-// that take files. It is decided here, before routing, because the cap
-// must be in place before anything reads the body.
-func bodyLimit(r *http.Request) int64 {
+// that take files (an upload is at most maxFile bytes: an image, or a
+// video or audio file under the configured limits). It is decided here,
+// before routing, because the cap must be in place before anything reads
+// the body.
+func bodyLimit(r *http.Request, maxFile int64) int64 {
 	switch {
 	case r.Method == http.MethodPost && (r.URL.Path == "/api/v1/media" || r.URL.Path == "/api/v2/media"):
-		return core.MaxUploadBody
+		return maxFile + 1<<20 // room for the other form fields
 	case r.Method == http.MethodPost && r.URL.Path == "/settings/data/import":
 		return web.MaxImportBody
 	case r.Method == http.MethodPatch && r.URL.Path == "/api/v1/accounts/update_credentials",
 		r.Method == http.MethodPost && r.URL.Path == "/settings/profile":
 		return 2*api.ProfileImageMax + 1<<20 // an avatar and a header
 	case r.Method == http.MethodPost && r.URL.Path == "/compose":
-		return web.ComposeSlots*core.MaxUploadBytes + 1<<20 // a post's images
+		return web.ComposeSlots*maxFile + 1<<20 // a post's files
 	}
 	return maxBody
 }

@@ -17,7 +17,7 @@ func (s *Server) routes() http.Handler {
 	// caller reads (core/errors.go).
 	json, page, plain := s.AnswerJSON, s.AnswerPage, s.AnswerPlain
 	r := chi.NewRouter()
-	r.Use(s.recoverPanics, s.realIP, s.logRequests, s.securityHeaders, apiCORS, limitBodies, s.encoders.compressResponses)
+	r.Use(s.recoverPanics, s.realIP, s.logRequests, s.securityHeaders, apiCORS, s.limitBodies, s.encoders.compressResponses)
 
 	r.Get("/healthz", s.handleHealth)
 
@@ -55,11 +55,13 @@ func (s *Server) routes() http.Handler {
 		r.Get("/outbox", plain(s.handleOutbox))
 		r.Get("/followers", plain(s.handleFollowCollection))
 		r.Get("/following", plain(s.handleFollowCollection))
+		r.Get("/followers_synchronization", plain(s.handleFollowersSync))
 		r.Get("/collections/featured", plain(s.handleFeatured))
 		r.Get("/collections/tags", plain(s.handleFeaturedTags))
 		r.Get("/statuses/{id}", plain(s.handlePostDocument))
 		r.Get("/statuses/{id}/activity", plain(s.handleCreateActivity))
 		r.Get("/statuses/{id}/replies", plain(s.handleReplies))
+		r.Get("/quote_authorizations/{id}", plain(s.handleQuoteAuthorization))
 	})
 
 	r.Group(func(r chi.Router) {
@@ -228,6 +230,7 @@ func (s *Server) routes() http.Handler {
 		r.With(pub("read:statuses")).Get("/api/v1/statuses/{id}/history", json(s.api.HandleStatusHistory))
 		r.With(owner("read:statuses")).Get("/api/v1/statuses/{id}/source", json(s.api.HandleStatusSource))
 		r.With(pub("read:statuses")).Get("/api/v1/statuses/{id}/context", json(s.api.HandleStatusContext))
+		r.With(pub("read:statuses")).Get("/api/v1/statuses/{id}/card", json(s.api.HandleStatusCard))
 		r.With(pub("read:accounts")).Get("/api/v1/statuses/{id}/favourited_by", json(s.api.HandleFavouritedBy))
 		r.With(pub("read:accounts")).Get("/api/v1/statuses/{id}/reblogged_by", json(s.api.HandleRebloggedBy))
 		r.With(owner("write:favourites")).Post("/api/v1/statuses/{id}/favourite", json(s.api.HandleStatusAction(s.api.Favourite)))
@@ -242,6 +245,9 @@ func (s *Server) routes() http.Handler {
 		r.With(owner("write:mutes")).Post("/api/v1/statuses/{id}/unmute", json(s.api.HandleStatusAction(s.api.UnmuteConversation)))
 		r.With(pub("read:statuses")).Get("/api/v1/polls/{id}", json(s.api.HandlePoll))
 		r.With(owner("write:statuses")).Post("/api/v1/polls/{id}/votes", json(s.api.HandlePollVote))
+		r.With(owner("read:statuses")).Get("/api/v1/statuses/{id}/quotes", json(s.api.HandleStatusQuotes))
+		r.With(owner("write:statuses")).Post("/api/v1/statuses/{id}/quotes/{quoting_id}/revoke", json(s.api.HandleRevokeQuote))
+		r.With(owner("write:statuses")).Put("/api/v1/statuses/{id}/interaction_policy", json(s.api.HandleInteractionPolicy))
 	})
 
 	// Mastodon API: instance, timelines, conversations, notifications,

@@ -19,6 +19,7 @@ import (
 	"kith/config"
 	"kith/events"
 	"kith/federation"
+	"kith/media"
 	"kith/server/api"
 	"kith/server/core"
 	"kith/server/oauth"
@@ -59,6 +60,7 @@ func New(cfg config.Config, db *store.DB, fed *federation.Federation, logger *sl
 		Logger:  logger,
 		Opts:    opts,
 		SignIns: core.NewSignInLimiter(opts.Now),
+		AV:      &media.AVCache{},
 	}}
 	s.StreamsEnd, s.EndStreams = context.WithCancel(context.Background())
 	s.Live.Store(&core.LiveConfig{Cfg: cfg, Proxies: cfg.TrustedProxies()})
@@ -83,6 +85,7 @@ func New(cfg config.Config, db *store.DB, fed *federation.Federation, logger *sl
 			return nil, err
 		}
 	}
+	fed.SetPreviewCards(cfg.Web.PreviewCards)
 	s.web = web.New(s.Env)
 	s.api = api.New(s.Env)
 	s.oauth = oauth.New(s.Env)
@@ -180,6 +183,7 @@ func (s *Server) Reload(cfg config.Config) error {
 	// consistent with its listeners, its federation and its jobs.
 	cfg = config.Applied(old, cfg)
 	s.Live.Store(&core.LiveConfig{Cfg: cfg, Proxies: cfg.TrustedProxies()})
+	s.Fed.SetPreviewCards(cfg.Web.PreviewCards)
 	s.reloadTheme(cfg)
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"kith/config"
 	"kith/server"
 	"kith/server/servertest"
 )
@@ -136,5 +137,21 @@ func TestReloadAppliesTrustedProxies(t *testing.T) {
 	}
 	if got := in.Srv.Config().Server.URL; got != "http://localhost:8080" {
 		t.Errorf("server.url changed on reload to %q; it needs a restart", got)
+	}
+}
+
+// web.preview_cards is read at start and again on reload.
+func TestReloadAppliesPreviewCards(t *testing.T) {
+	in := servertest.New(t, func(c *config.Config) { c.Web.PreviewCards = false })
+	if in.Srv.Fed.PreviewCardsOn() {
+		t.Fatalf("preview cards on at start with web.preview_cards = false")
+	}
+	cfg := in.Srv.Config()
+	cfg.Web.PreviewCards = true
+	if err := in.Srv.Reload(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if !in.Srv.Fed.PreviewCardsOn() {
+		t.Errorf("preview cards still off after reloading web.preview_cards = true")
 	}
 }

@@ -231,3 +231,16 @@ func (db *DB) CountFollowRequests(ctx context.Context) (int, error) {
 	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM follows WHERE followee_id = ? AND state = 'pending'`, owner).Scan(&n)
 	return n, err
 }
+
+// FollowerURIsWithPrefix lists the ids of followee's accepted followers
+// whose actor URI starts with prefix (a scheme and authority, such as
+// "https://example.com/"): the followers that live on one server.
+func (db *DB) FollowerURIsWithPrefix(ctx context.Context, followeeID int64, prefix string) ([]string, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT a.uri FROM follows f JOIN actors a ON a.id = f.follower_id
+		WHERE f.followee_id = ? AND f.state = 'accepted' AND substr(a.uri, 1, ?) = ? ORDER BY a.uri`,
+		followeeID, len(prefix), prefix)
+	if err != nil {
+		return nil, fmt.Errorf("followers on %s: %w", prefix, err)
+	}
+	return scanStrings(rows)
+}

@@ -51,6 +51,8 @@ type Post struct {
 	Tags         []string
 	Emojis       []Emoji
 	Poll         *Poll
+	Quote        *Quote // nil when the post quotes nothing
+	QuotePolicy  string // who may quote it: QuotePublic, QuoteFollowers, QuoteNobody; "" when unknown
 	AuthorURI    string // filled by reads
 	ReblogOfURI  string // filled by reads
 }
@@ -140,6 +142,13 @@ func (tx *Tx) insertPost(ctx context.Context, id int64, p Post) (int64, error) {
 		return 0, fmt.Errorf("post %s: %w", p.URI, ErrExists)
 	}
 	if err := tx.writePostParts(ctx, id, p); err != nil {
+		return 0, err
+	}
+	if err := tx.writeQuote(ctx, id, p); err != nil {
+		return 0, err
+	}
+	// Quotes that arrived before the post they quote now find it.
+	if err := tx.LinkQuotes(ctx, p.URI, id); err != nil {
 		return 0, err
 	}
 	if err := tx.addToConversation(ctx, id, p); err != nil {

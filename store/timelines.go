@@ -249,6 +249,9 @@ func loadPartsBatch(ctx context.Context, q queryer, posts []Post) error {
 		func(p *Post) { p.Emojis = append(p.Emojis, e) }); err != nil {
 		return err
 	}
+	if err := loadQuotesBatch(ctx, q, posts, at, in, args); err != nil {
+		return err
+	}
 	return loadPollsBatch(ctx, q, posts, at, in, args)
 }
 

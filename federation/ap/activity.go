@@ -8,8 +8,9 @@ type Activity struct {
 	Type       Type   `json:"type"`
 	Actor      Ref    `json:"actor"`
 	Object     Ref    `json:"object"`
-	Target     Ref    `json:"target"` // Move: the new account; Add/Remove: the collection
-	Instrument Ref    `json:"instrument"`
+	Target     Ref    `json:"target"`     // Move: the new account; Add/Remove: the collection
+	Instrument Ref    `json:"instrument"` // QuoteRequest: the quoting post
+	Result     IRI    `json:"result"`     // Accept of a QuoteRequest: the QuoteAuthorization
 	To         IRIs   `json:"to"`
 	CC         IRIs   `json:"cc"`
 	Audience   IRIs   `json:"audience"`

@@ -49,6 +49,16 @@ type Object struct {
 	QuoteURI      IRI `json:"quoteUri"`
 	QuoteURLUpper IRI `json:"quoteURL"`
 	MisskeyQuote  IRI `json:"_misskey_quote"`
+	// QuoteAuthorization is the stamp the quoted post's author gave
+	// (FEP-044f); only the quote property's form carries one.
+	QuoteAuthorization IRI `json:"quoteAuthorization"`
+	// InteractionPolicy says who may quote the post (GoToSocial's
+	// vocabulary, which Mastodon and FEP-044f use).
+	InteractionPolicy InteractionPolicy `json:"interactionPolicy"`
+
+	// A QuoteAuthorization's: the quoting post and the quoted one.
+	InteractingObject IRI `json:"interactingObject"`
+	InteractionTarget IRI `json:"interactionTarget"`
 
 	// Polls (type Question).
 	OneOf       List[PollOption] `json:"oneOf"`
@@ -56,6 +66,18 @@ type Object struct {
 	EndTime     Time             `json:"endTime"`
 	Closed      PollClosed       `json:"closed"`
 	VotersCount Int              `json:"votersCount"`
+}
+
+// InteractionPolicy is who may interact with a post, and how.
+type InteractionPolicy struct {
+	CanQuote Approval `json:"canQuote"`
+}
+
+// Approval lists the actors (or collections, or Public) whose
+// interactions are approved automatically, and those who may ask.
+type Approval struct {
+	AutomaticApproval IRIs `json:"automaticApproval"`
+	ManualApproval    IRIs `json:"manualApproval"`
 }
 
 // Source is the text a post was written in, before rendering to HTML.
@@ -147,6 +169,10 @@ func (o *Object) Quote() string {
 	}
 	return ""
 }
+
+// IsLegacyQuote reports a quote sent only in an older form (quoteUrl,
+// quoteUri, _misskey_quote), which cannot carry an authorization.
+func (o *Object) IsLegacyQuote() bool { return o.QuoteFEP == "" && o.Quote() != "" }
 
 // Author returns the id of the actor the object is attributed to. Among
 // several it prefers a Person.

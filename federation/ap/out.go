@@ -44,6 +44,19 @@ type contextTerms struct {
 	VotersCount               string `json:"votersCount"`
 	Ostatus                   string `json:"ostatus"`
 	Conversation              string `json:"conversation"`
+	Quote                     string `json:"quote"`
+	QuoteURL                  string `json:"quoteUrl"`
+	MisskeyQuote              string `json:"_misskey_quote"`
+	QuoteAuthorization        term   `json:"quoteAuthorization"`
+	QuoteRequest              string `json:"QuoteRequest"`
+	QuoteAuthorizationType    string `json:"QuoteAuthorization"`
+	GTS                       string `json:"gts"`
+	InteractionPolicy         term   `json:"interactionPolicy"`
+	CanQuote                  term   `json:"canQuote"`
+	AutomaticApproval         term   `json:"automaticApproval"`
+	ManualApproval            term   `json:"manualApproval"`
+	InteractingObject         term   `json:"interactingObject"`
+	InteractionTarget         term   `json:"interactionTarget"`
 }
 
 // Context returns the @context kith puts on every document it sends: the
@@ -74,6 +87,21 @@ func Context() []any {
 			VotersCount:               "toot:votersCount",
 			Ostatus:                   "http://ostatus.org#",
 			Conversation:              "ostatus:conversation",
+			// Quotes: FEP-044f, with the older keys Misskey and
+			// Fedibird-era servers read, as Mastodon 4.5 defines them.
+			Quote:                  "https://w3id.org/fep/044f#quote",
+			QuoteURL:               "as:quoteUrl",
+			MisskeyQuote:           "https://misskey-hub.net/ns#_misskey_quote",
+			QuoteAuthorization:     term{ID: "https://w3id.org/fep/044f#quoteAuthorization", Type: "@id"},
+			QuoteRequest:           "https://w3id.org/fep/044f#QuoteRequest",
+			QuoteAuthorizationType: "https://w3id.org/fep/044f#QuoteAuthorization",
+			GTS:                    "https://gotosocial.org/ns#",
+			InteractionPolicy:      term{ID: "gts:interactionPolicy", Type: "@id"},
+			CanQuote:               term{ID: "gts:canQuote", Type: "@id"},
+			AutomaticApproval:      term{ID: "gts:automaticApproval", Type: "@id"},
+			ManualApproval:         term{ID: "gts:manualApproval", Type: "@id"},
+			InteractingObject:      term{ID: "gts:interactingObject", Type: "@id"},
+			InteractionTarget:      term{ID: "gts:interactionTarget", Type: "@id"},
 		},
 	}
 }
@@ -173,6 +201,34 @@ type OutNote struct {
 	EndTime      string            `json:"endTime,omitempty"`
 	Closed       string            `json:"closed,omitempty"`
 	VotersCount  *int              `json:"votersCount,omitempty"`
+
+	// Quote is the quoted post (FEP-044f); QuoteURL and MisskeyQuote
+	// repeat it for servers that read only the older keys.
+	Quote              string                `json:"quote,omitempty"`
+	QuoteURL           string                `json:"quoteUrl,omitempty"`
+	MisskeyQuote       string                `json:"_misskey_quote,omitempty"`
+	QuoteAuthorization string                `json:"quoteAuthorization,omitempty"`
+	InteractionPolicy  *OutInteractionPolicy `json:"interactionPolicy,omitempty"`
+}
+
+// OutInteractionPolicy says who may quote a post.
+type OutInteractionPolicy struct {
+	CanQuote OutApproval `json:"canQuote"`
+}
+
+// OutApproval lists who is approved automatically.
+type OutApproval struct {
+	AutomaticApproval []string `json:"automaticApproval"`
+}
+
+// OutQuoteAuthorization is a stamp allowing one post to quote another.
+type OutQuoteAuthorization struct {
+	Context           any    `json:"@context,omitempty"`
+	ID                string `json:"id"`
+	Type              string `json:"type"` // "QuoteAuthorization"
+	AttributedTo      string `json:"attributedTo"`
+	InteractingObject string `json:"interactingObject"`
+	InteractionTarget string `json:"interactionTarget"`
 }
 
 // OutAttachment is a media attachment. Name is the alt text.
@@ -212,6 +268,10 @@ type OutActivity struct {
 	CC        []string `json:"cc,omitempty"`
 	Object    any      `json:"object"`
 	Target    string   `json:"target,omitempty"`
+	// Instrument is a QuoteRequest's quoting post; Result an Accept's
+	// QuoteAuthorization.
+	Instrument any    `json:"instrument,omitempty"`
+	Result     string `json:"result,omitempty"`
 }
 
 // OutCollection is a collection or a page of one (outbox, followers,

@@ -180,7 +180,7 @@ func IsActivityType(t string) bool {
 	case "Create", "Update", "Delete", "Follow", "Accept", "Reject", "Undo",
 		"Like", "Dislike", "Announce", "Block", "Move", "Flag", "Add", "Remove",
 		"EmojiReact", "Invite", "Join", "Leave", "View", "Listen",
-		"Read", "Offer", "TentativeAccept", "TentativeReject", "Arrive", "Travel", "Ignore":
+		"Read", "Offer", "TentativeAccept", "TentativeReject", "Arrive", "Travel", "Ignore", "QuoteRequest":
 		return true
 	}
 	return false

@@ -1,6 +1,7 @@
 // Package httpsig signs and verifies HTTP requests with draft-cavage HTTP
 // Signatures (draft-cavage-http-signatures-12), the scheme ActivityPub servers
-// use to authenticate deliveries and fetches.
+// use to authenticate deliveries and fetches, and with its successor, RFC
+// 9421 HTTP Message Signatures, which Fedify signs with first.
 //
 // Signing writes the shape Mastodon writes: algorithm="rsa-sha256" for RSA
 // keys, a Digest header for bodies, and the headers "(request-target) host
@@ -28,7 +29,7 @@ import (
 // ErrUnauthorized is wrapped by every verification failure. The server
 // answers it with 401 Unauthorized whatever the detail.
 //
-// Note: Fedify signs with RFC 9421 first and falls back to draft-cavage only
+// Note: Fedify knocks with one scheme and falls back to the other only
 // after a 401; a 400 or 500 would end the exchange.
 var ErrUnauthorized = errors.New("unauthorized")
 
@@ -38,9 +39,6 @@ var (
 	// ErrNoSignature: the request carries no draft-cavage signature. A
 	// server that allows unsigned GETs checks for this one.
 	ErrNoSignature = fmt.Errorf("%w: no signature", ErrUnauthorized)
-	// ErrRFC9421: the request is signed with RFC 9421 HTTP Message
-	// Signatures, which this package does not verify.
-	ErrRFC9421 = fmt.Errorf("%w: RFC 9421 signature not supported", ErrUnauthorized)
 	// ErrMalformed: the Signature header does not parse, or covers too
 	// little of the request.
 	ErrMalformed = fmt.Errorf("%w: malformed signature", ErrUnauthorized)
@@ -83,6 +81,8 @@ type KeyLookup func(ctx context.Context, keyID string, refresh bool) (Key, error
 
 // Result describes a verified signature.
 type Result struct {
+	// Scheme is the scheme the request was signed with.
+	Scheme Scheme
 	// KeyID is the keyId parameter as the sender wrote it.
 	KeyID string
 	// Owner is the key's owner as returned by the KeyLookup.

@@ -14,18 +14,24 @@ import (
 	"time"
 )
 
-// Verify checks the draft-cavage signature of a received request whose body
-// (already read, and capped by the caller) is body. It checks, cheapest
-// first and before any key lookup: the Signature header parses, the
-// algorithm is acceptable, the signature covers (request-target), host,
-// date or (created), and digest on POST, the time window, and the Digest.
-// Then it asks lookup for the key and verifies; when that fails it asks
+// Verify checks the signature of a received request whose body (already
+// read, and capped by the caller) is body: an RFC 9421 signature when the
+// request has a Signature-Input header, a draft-cavage one otherwise. For
+// draft-cavage it checks, cheapest first and before any key lookup: the
+// Signature header parses, the algorithm is acceptable, the signature
+// covers (request-target), host, date or (created), and digest on POST,
+// the time window, and the Digest; RFC 9421 gets the same checks in its
+// own terms (@method, the target, the authority, content-digest, the
+// created parameter, the Content-Digest). Then it asks lookup for the key and verifies; when that fails it asks
 // once more with refresh set, in case the key was rotated, and retries if
 // the key changed.
 //
 // now is the verifier's clock. Every error wraps [ErrUnauthorized] and one
 // of the reasons beside it (ErrNoSignature, ErrDigest, …).
 func Verify(r *http.Request, body []byte, lookup KeyLookup, now time.Time) (Result, error) {
+	if len(r.Header.Values("Signature-Input")) > 0 {
+		return verify9421(r, body, lookup, now)
+	}
 	p, w, candidates, err := prepare(r, body, now)
 	if err != nil {
 		return Result{}, err
@@ -88,7 +94,7 @@ func verifyWithLookup(r *http.Request, p Params, candidates []string, lookup Key
 	if err != nil {
 		return Result{}, fmt.Errorf("%w: keyId %q: %w", ErrBadSignature, p.KeyID, err)
 	}
-	return Result{KeyID: p.KeyID, Owner: key.Owner, Algorithm: alg, Signed: p.Headers}, nil
+	return Result{Scheme: Cavage, KeyID: p.KeyID, Owner: key.Owner, Algorithm: alg, Signed: p.Headers}, nil
 }
 
 // lookupKey calls lookup and checks the answer is usable.
@@ -103,15 +109,8 @@ func lookupKey(ctx context.Context, lookup KeyLookup, keyID string, refresh bool
 	return k, nil
 }
 
-// requestParams finds and parses the request's signature.
-//
-// Note: Fedify sends RFC 9421 (Signature-Input plus a Signature
-// dictionary) first and retries with draft-cavage after a 401, so an RFC
-// 9421 request gets a distinct error that still means 401.
+// requestParams finds and parses the request's draft-cavage signature.
 func requestParams(r *http.Request) (Params, error) {
-	if len(r.Header.Values("Signature-Input")) > 0 {
-		return Params{}, ErrRFC9421
-	}
 	var v string
 	switch vs := r.Header.Values("Signature"); {
 	case len(vs) > 1:

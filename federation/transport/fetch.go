@@ -70,6 +70,41 @@ func (c *Client) GetBody(ctx context.Context, url string, header http.Header, si
 	return body, resp, nil
 }
 
+// GetPrefix fetches url and reads at most limit bytes of its body,
+// whatever its size: a page longer than limit is cut off there, not
+// refused (truncated reports it), for readers that need only its head.
+// Otherwise it is GetBody without signing: a non-2xx answer is a
+// *StatusError, and resp (its body closed) is returned whenever the
+// server answered.
+func (c *Client) GetPrefix(ctx context.Context, url string, header http.Header, limit int64) (body []byte, truncated bool, resp *http.Response, err error) {
+	req, err := c.newRequest(ctx, http.MethodGet, url, nil, nil)
+	if err != nil {
+		return nil, false, nil, err
+	}
+	for k, v := range header {
+		req.Header[k] = append([]string(nil), v...)
+	}
+	resp, err = c.send(req)
+	if err != nil {
+		return nil, false, nil, err
+	}
+	defer resp.Body.Close()
+	if err := statusError(url, resp, time.Now()); err != nil {
+		io.Copy(io.Discard, io.LimitReader(resp.Body, drainLimit))
+		return nil, false, resp, err
+	}
+	body, err = io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return nil, false, resp, fmt.Errorf("reading %s: %w", url, err)
+	}
+	if int64(len(body)) > limit {
+		// Closing the rest unread drops the connection, which is
+		// cheaper than reading megabytes to keep it.
+		return body[:limit], true, resp, nil
+	}
+	return body, false, resp, nil
+}
+
 // Post sends body to url with the given Content-Type; sign, if not nil,
 // is called on the request (and on each 307/308 redirect hop). The
 // response body is drained and closed; a non-2xx answer is a

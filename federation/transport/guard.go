@@ -22,6 +22,7 @@ var ErrForbiddenAddress = errors.New("forbidden address")
 // the address dialled.
 type guard struct {
 	allowPrivate bool
+	refuse       []netip.Prefix    // refused even with allowPrivate
 	hosts        map[string]string // lower-cased host name → "ip:port"
 	dialer       *net.Dialer
 
@@ -115,13 +116,23 @@ func (g *guard) resolve(ctx context.Context, host string) ([]netip.Addr, error) 
 }
 
 func (g *guard) check(host string, ip netip.Addr) error {
-	if g.allowPrivate || !g.forbidden(ip) {
+	if (g.allowPrivate || !g.forbidden(ip)) && !g.refused(ip) {
 		return nil
 	}
 	if host == ip.String() {
 		return fmt.Errorf("refusing to connect to %s: %w", ip, ErrForbiddenAddress)
 	}
 	return fmt.Errorf("refusing to connect to %s (%s): %w", host, ip, ErrForbiddenAddress)
+}
+
+func (g *guard) refused(ip netip.Addr) bool {
+	ip = ip.WithZone("").Unmap()
+	for _, p := range g.refuse {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }
 
 // control runs after the socket is created and before it connects.

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"time"
 )
@@ -41,6 +42,10 @@ var (
 type Options struct {
 	// AllowPrivate permits loopback and private addresses (tests, labs).
 	AllowPrivate bool
+	// Refuse lists addresses refused even when AllowPrivate is set: a
+	// lab's metadata service, or in tests one loopback address standing
+	// in for a private network.
+	Refuse []netip.Prefix
 	// Hosts maps a host name (case-insensitive) to the "ip:port" to dial
 	// instead of resolving it; the URL's port is ignored for mapped hosts.
 	Hosts map[string]string
@@ -84,6 +89,7 @@ func New(opts Options) *Client {
 		maxBody:   opts.MaxBody,
 		log:       opts.Logger,
 	}
+	c.guard.refuse = opts.Refuse
 	c.transport = newHTTPTransport(c.guard, opts.Timeout)
 	c.http = &http.Client{Transport: c.transport, CheckRedirect: c.checkRedirect}
 	return c

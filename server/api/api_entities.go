@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"kith/federation"
 	"kith/federation/ap"
 	"kith/media"
 	"kith/server/core"
@@ -172,6 +173,33 @@ type APIStatus struct {
 	Card               any                  `json:"card"`
 	Poll               *apiPoll             `json:"poll"`
 	Text               *string              `json:"text,omitempty"` // only when deleting, for redraft
+	// Quote is a Quote, or a ShallowQuote inside a quoted status (its
+	// quoted_status_id instead of the status), or null.
+	Quote         any              `json:"quote"`
+	QuotesCount   int              `json:"quotes_count"`
+	QuoteApproval apiQuoteApproval `json:"quote_approval"`
+}
+
+// apiQuote is Mastodon 4.5's Quote: its state, and the quoted status when
+// it may be shown.
+type apiQuote struct {
+	State        string     `json:"state"`
+	QuotedStatus *APIStatus `json:"quoted_status"`
+}
+
+// apiShallowQuote is the Quote of a status shown inside another quote:
+// one level deep, by id only.
+type apiShallowQuote struct {
+	State          string  `json:"state"`
+	QuotedStatusID *string `json:"quoted_status_id"`
+}
+
+// apiQuoteApproval says who may quote a status, and whether the viewer
+// may: automatic, manual, denied or unknown.
+type apiQuoteApproval struct {
+	Automatic   []string `json:"automatic"`
+	Manual      []string `json:"manual"`
+	CurrentUser string   `json:"current_user"`
 }
 
 type apiApplication struct {
@@ -241,6 +269,8 @@ type apiStatusInput struct {
 	OwnVotes    []int
 	Mentioned   map[string]store.Actor // mentioned actors by URI, for ids
 	Reblog      *APIStatus
+	Quotes      int    // accepted quotes of this post
+	CanQuote    string // the viewer's quote_approval.current_user
 }
 
 func (s *API) apiStatusOf(v apiStatusInput, now time.Time) APIStatus {
@@ -252,7 +282,11 @@ func (s *API) apiStatusOf(v apiStatusInput, now time.Time) APIStatus {
 		FavouritesCount: v.Favourites, EditedAt: core.APITimePtr(p.EditedAt), Favourited: v.Favourited,
 		Reblogged: v.Reblogged, Muted: v.Muted, Bookmarked: v.Bookmarked, Pinned: v.Pinned, Content: p.Content,
 		Filtered: []any{}, Reblog: v.Reblog, Account: v.Author, MediaAttachments: []apiMediaAttachment{},
-		Mentions: []apiMention{}, Tags: []apiTag{}, Emojis: []apiEmoji{},
+		Mentions: []apiMention{}, Tags: []apiTag{}, Emojis: []apiEmoji{}, QuotesCount: v.Quotes,
+		QuoteApproval: apiQuoteApproval{Automatic: []string{}, Manual: []string{}, CurrentUser: cmp.Or(v.CanQuote, "unknown")},
+	}
+	if policy := federation.QuotePolicyOf(p); policy == store.QuotePublic || policy == store.QuoteFollowers {
+		out.QuoteApproval.Automatic = []string{policy}
 	}
 	if p.Language != "" {
 		out.Language = &p.Language
@@ -316,21 +350,6 @@ func apiPollOf(postID int64, poll store.Poll, ownVotes []int, now time.Time) api
 	return out
 }
 
-// localPreview is a local attachment's small preview (the JPEG or PNG
-// made when it was uploaded), when its file has one.
-func (s *API) localPreview(a store.Attachment) (string, bool) {
-	base := s.Config().Server.URL + "/media/"
-	name, ok := strings.CutPrefix(a.URL, base)
-	if !ok {
-		return "", false
-	}
-	thumb, ok := s.MediaFiles().ThumbnailOf(name)
-	if !ok {
-		return "", false
-	}
-	return base + thumb, true
-}
-
 // apiMediaOf renders an attachment. Its type comes from its media type.
 // A local attachment's preview_url is its small preview, in a status as
 // in the upload's answer, so an app sees one attachment.
@@ -353,7 +372,7 @@ func (s *API) apiMediaOf(a store.Attachment, local bool) apiMediaAttachment {
 	}
 	preview, hasPreview := "", false
 	if local {
-		preview, hasPreview = s.localPreview(a)
+		preview, hasPreview = s.LocalPreview(a.URL)
 	}
 	if hasPreview {
 		out.PreviewURL = &preview
@@ -378,6 +397,13 @@ func (s *API) apiMediaOf(a store.Attachment, local bool) apiMediaAttachment {
 			pw, ph := media.FitInside(a.Width, a.Height, media.UploadLimits.ThumbSide)
 			out.Meta["small"] = map[string]any{"width": pw, "height": ph, "size": itoa(pw) + "x" + itoa(ph), "aspect": float64(pw) / float64(ph)}
 		}
+	}
+	if local && (typ == "video" || typ == "audio") {
+		s.addAVMeta(&out, a)
+	} else if typ == "video" || typ == "audio" {
+		// A remote file's preview is not the file: apps load
+		// preview_url as an image.
+		out.PreviewURL = nil
 	}
 	if local && a.MediaType == "image/gif" {
 		// Note: Mastodon's "gifv" is an MP4 video; kith keeps the GIF,

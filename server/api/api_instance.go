@@ -5,18 +5,22 @@ import (
 	"context"
 	"html"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
+	"kith/media"
 	"kith/server/core"
 	"kith/store"
 )
 
 // mastodonVersion is the Mastodon API level kith answers as. Apps decide
 // from it which endpoints to call: 4.3 brings the v2 instance, v2 filters,
-// the notification policy and grouped notifications, which kith serves.
+// the notification policy and grouped notifications; 4.5 quote posts
+// (status.quote, quoted_status_id, quote_approval_policy, the quotes list
+// and revocation, quote notifications), all of which kith serves.
 // The "(compatible; kith …)" suffix is how other servers say the same.
-const mastodonVersion = "4.3.0"
+const mastodonVersion = "4.5.0"
 
 // Limits kith enforces and announces.
 const (
@@ -171,11 +175,12 @@ func statusesConfig() instanceStatusesConfig {
 	return instanceStatusesConfig{MaxCharacters: maxStatusChars, MaxMediaAttachments: maxStatusMedia, CharactersReservedPerURL: charsPerURL}
 }
 
-// mediaConfig announces kith's upload limits. Video is not accepted, so
-// its limits are 0.
-func mediaConfig() instanceMediaConfig {
-	return instanceMediaConfig{SupportedMimeTypes: supportedMediaTypes, ImageSizeLimit: core.MaxUploadBytes,
-		ImageMatrixLimit: core.MaxUploadPixels, DescriptionLimit: core.MaxMediaDescription}
+// mediaConfig announces kith's upload limits. Mastodon has one size
+// limit for video and audio: the video one is given.
+func (s *API) mediaConfig() instanceMediaConfig {
+	return instanceMediaConfig{SupportedMimeTypes: append(slices.Clone(supportedMediaTypes), media.AVTypes...),
+		ImageSizeLimit: core.MaxUploadBytes, ImageMatrixLimit: core.MaxUploadPixels, DescriptionLimit: core.MaxMediaDescription,
+		VideoSizeLimit: int(s.AVLimits().VideoMaxBytes), VideoFrameRateLimit: media.MaxVideoFrameRate, VideoMatrixLimit: media.MaxVideoPixels}
 }
 
 func pollsConfig() instancePollsConfig {
@@ -222,7 +227,7 @@ func (s *API) HandleInstanceV1(w http.ResponseWriter, r *http.Request) error {
 	}
 	out.Configuration.Accounts = map[string]int{"max_featured_tags": store.MaxFeaturedTags}
 	out.Configuration.Statuses = statusesConfig()
-	out.Configuration.MediaAttachments = mediaConfig()
+	out.Configuration.MediaAttachments = s.mediaConfig()
 	out.Configuration.Polls = pollsConfig()
 	core.WriteAPI(w, http.StatusOK, out)
 	return nil
@@ -285,7 +290,7 @@ func (s *API) HandleInstanceV2(w http.ResponseWriter, r *http.Request) error {
 			Vapid:            map[string]string{"public_key": s.Fed.VAPIDPublicKey()},
 			Accounts:         map[string]int{"max_featured_tags": store.MaxFeaturedTags, "max_pinned_statuses": 5},
 			Statuses:         statusesConfig(),
-			MediaAttachments: mediaConfig(),
+			MediaAttachments: s.mediaConfig(),
 			Polls:            pollsConfig(),
 			Translation:      map[string]bool{"enabled": false},
 		},

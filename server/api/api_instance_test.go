@@ -42,7 +42,7 @@ func TestInstanceV2(t *testing.T) {
 		"registrations.approval_required", "registrations.message", "contact.email", "contact.account.id", "rules"} {
 		hasPath(t, v, path)
 	}
-	if got := v["version"].(string); !strings.HasPrefix(got, "4.3.0 (compatible; kith ") {
+	if got := v["version"].(string); !strings.HasPrefix(got, "4.5.0 (compatible; kith ") {
 		t.Errorf("version = %q", got)
 	}
 	if v["domain"] != in.Srv.Config().Domain() {

@@ -39,7 +39,7 @@ func (s *API) HandleUploadMedia(slots core.UploadSlots) core.Failing {
 		case <-r.Context().Done():
 			return nil
 		}
-		a, err := s.StoreUpload(fh)
+		a, err := s.StoreUpload(r.Context(), fh)
 		if err != nil {
 			return err
 		}

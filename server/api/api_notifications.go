@@ -21,7 +21,7 @@ const moveNotification = "move"
 const unreadCountMax = 1000
 
 // statusNotifications are the types that carry a status.
-var statusNotifications = []string{"mention", "status", "reblog", "favourite", "poll", "update"}
+var statusNotifications = []string{"mention", "status", "reblog", "favourite", "poll", "update", "quote", "quoted_update"}
 
 // notificationFilter reads types[], exclude_types[] and account_id.
 func notificationFilter(p core.APIParams) store.NotificationFilter {

@@ -45,19 +45,24 @@ func (s *API) renderStatuses(ctx context.Context, posts []store.Post) ([]APIStat
 		return nil, err
 	}
 	all := append(append([]store.Post{}, posts...), mapValues(targets)...)
-	r, err := s.newStatusRenderer(ctx, all)
+	quoted, err := s.quotedPosts(ctx, all)
 	if err != nil {
 		return nil, err
 	}
+	r, err := s.newStatusRenderer(ctx, append(all, mapValues(quoted)...))
+	if err != nil {
+		return nil, err
+	}
+	r.quoted = quoted
 	out := make([]APIStatus, 0, len(posts))
 	for _, p := range posts {
-		st := r.status(p)
+		st := r.withQuote(p)
 		if p.ReblogOfID != 0 {
 			t, ok := targets[p.ReblogOfID]
 			if !ok {
 				continue // the boosted post is gone
 			}
-			inner := r.status(t)
+			inner := r.withQuote(t)
 			st.Reblog = &inner
 			st.Reblogged = inner.Reblogged
 			st.Favourited, st.Bookmarked = inner.Favourited, inner.Bookmarked
@@ -97,6 +102,10 @@ type statusRenderer struct {
 	parents   map[int64]int64 // post id → author id of its parent
 	mentioned map[string]store.Actor
 	votes     map[int64][]int
+	quotes    map[int64]int        // accepted quotes of each post
+	quoted    map[int64]store.Post // quoted posts the owner may see, by id
+	canQuote  map[int64]string     // quote_approval.current_user by post
+	cards     map[int64]*apiCard
 }
 
 func (s *API) newStatusRenderer(ctx context.Context, posts []store.Post) (*statusRenderer, error) {
@@ -157,15 +166,43 @@ func (s *API) newStatusRenderer(ctx context.Context, posts []store.Post) (*statu
 	if r.votes, err = s.DB.OwnPollVotes(ctx, pollIDs); err != nil {
 		return nil, err
 	}
+	if r.quotes, err = s.DB.QuotesCounts(ctx, ids); err != nil {
+		return nil, err
+	}
+	if r.canQuote, err = s.ownerCanQuote(ctx, posts); err != nil {
+		return nil, err
+	}
+	if r.cards, err = s.renderCards(ctx, ids); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 
 func (r *statusRenderer) status(p store.Post) APIStatus {
 	st := r.stats[p.ID]
-	return r.s.apiStatusOf(apiStatusInput{
+	out := r.s.apiStatusOf(apiStatusInput{
 		Post: p, Author: r.authors[p.AuthorID], ReplyToAcct: r.parents[p.ID],
 		Replies: st.Replies, Reblogs: st.Reblogs, Favourites: st.Favourites, Favourited: st.Favourited,
 		Reblogged: st.Reblogged, Bookmarked: st.Bookmarked, Muted: st.Muted, Pinned: st.Pinned,
-		OwnVotes: r.votes[p.ID], Mentioned: r.mentioned,
+		OwnVotes: r.votes[p.ID], Mentioned: r.mentioned, Quotes: r.quotes[p.ID], CanQuote: r.canQuote[p.ID],
 	}, r.now)
+	if c, ok := r.cards[p.ID]; ok {
+		out.Card = c
+	}
+	return out
+}
+
+// renderCards renders the cards of the posts ids that have one.
+func (s *API) renderCards(ctx context.Context, ids []int64) (map[int64]*apiCard, error) {
+	cards, err := s.DB.PostCards(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]*apiCard, len(cards))
+	for id, c := range cards {
+		if out[id], err = s.apiCardOf(ctx, c); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }

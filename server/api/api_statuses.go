@@ -146,6 +146,13 @@ func (s *API) readStatusRequest(ctx context.Context, p core.APIParams) (federati
 	if id := p.String("in_reply_to_id"); id != "" {
 		req.InReplyToID = &id
 	}
+	if id := p.String("quoted_status_id"); id != "" {
+		req.QuotedStatusID = &id
+	}
+	req.QuotePolicy = p.String("quote_approval_policy")
+	if req.QuotePolicy != "" && !federation.ValidQuotePolicy(req.QuotePolicy) {
+		return federation.StatusRequest{}, core.Refuse(http.StatusUnprocessableEntity, "Validation failed: quote_approval_policy must be public, followers or nobody")
+	}
 	if opts := p.List("poll[options]"); len(opts) > 0 {
 		req.Poll = &federation.StatusRequestPoll{Options: opts, ExpiresIn: p.Int("poll[expires_in]", 86400),
 			Multiple: p.Bool("poll[multiple]", false), HideTotal: p.Bool("poll[hide_totals]", false)}

@@ -39,6 +39,9 @@ type Env struct {
 	// (see MediaURL).
 	Remote   *media.Cache
 	MediaKey []byte
+	// AV remembers what the owner's video and audio files' containers
+	// say (the API shows it with every status that carries one).
+	AV *media.AVCache
 	// StreamsEnd is done when Serve shuts down: server-sent-event streams
 	// end then, instead of holding the graceful shutdown until its
 	// deadline (every open home page has one).

@@ -89,6 +89,21 @@ func (s *Env) MediaURL(raw string) string {
 	return base + "/media/remote/" + media.SignURL(s.MediaKey, raw)
 }
 
+// LocalPreview is the small preview (made when it was uploaded) of one
+// of the owner's files, by the file's URL, if it has one.
+func (s *Env) LocalPreview(fileURL string) (string, bool) {
+	base := s.Config().Server.URL + "/media/"
+	name, ok := strings.CutPrefix(fileURL, base)
+	if !ok {
+		return "", false
+	}
+	thumb, ok := s.MediaFiles().ThumbnailOf(name)
+	if !ok {
+		return "", false
+	}
+	return base + thumb, true
+}
+
 // HandleRemoteMedia serves GET /media/remote/{mac}/{src}: a cached remote
 // file, fetched on first request. Only URLs kith signed are fetched.
 func (s *Env) HandleRemoteMedia(w http.ResponseWriter, r *http.Request) {

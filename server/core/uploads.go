@@ -1,6 +1,7 @@
 package core
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -15,10 +16,6 @@ import (
 const (
 	// maxUploadBytes is the largest file accepted (Mastodon's image limit).
 	MaxUploadBytes = media.MaxUploadBytes
-	// maxUploadBody is the request body cap for upload routes: the file
-	// plus room for the other form fields, so a file just over the limit
-	// gets a clear 422 rather than a cut-off body.
-	MaxUploadBody = MaxUploadBytes + 1<<20
 	// maxUploadPixels is Mastodon's image_matrix_limit (7680×4320).
 	MaxUploadPixels = media.MaxUploadPixels
 	// maxMediaDescription is the longest alt text, as in Mastodon.
@@ -53,6 +50,8 @@ func mediaError(err error, what string, l media.Limits) error {
 	switch {
 	case errors.Is(err, media.ErrTooLarge):
 		msg = fmt.Sprintf("%s is larger than %d MB", what, l.MaxBytes>>20)
+	case errors.Is(err, media.ErrUnsupportedType) && what == "File":
+		msg = what + " must be a JPEG, PNG, GIF or WebP image, an MP4 (H.264, AAC) or WebM video, or MP3, Ogg or M4A audio"
 	case errors.Is(err, media.ErrUnsupportedType):
 		msg = what + " must be a JPEG, PNG, GIF or WebP image"
 	case errors.Is(err, media.ErrTooManyPixels):
@@ -82,8 +81,12 @@ func readUpload(fh *multipart.FileHeader, max int64) ([]byte, error) {
 }
 
 // StoreUpload checks, processes and writes an uploaded image (see
-// media.Process). The original is never written to disk.
-func (s *Env) StoreUpload(fh *multipart.FileHeader) (processedMedia, error) {
+// media.Process; the original is never written to disk), or a video or
+// audio file (see storeAV).
+func (s *Env) StoreUpload(ctx context.Context, fh *multipart.FileHeader) (processedMedia, error) {
+	if m, ok, err := s.storeAV(ctx, fh); ok {
+		return m, err
+	}
 	l := media.UploadLimits
 	data, err := readUpload(fh, l.MaxBytes)
 	if err != nil {

@@ -7,6 +7,8 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -66,4 +68,23 @@ func Upload(t *testing.T, c *http.Client, u, csrf, name string, body []byte) (*h
 		t.Fatal(err)
 	}
 	return resp, ReadBody(t, resp)
+}
+
+// FFmpegDir makes a directory holding only ffmpeg (with true) or nothing
+// (false): as the PATH of kith, it lets a test see kith both with and
+// without ffmpeg. ffmpeg must be installed for the first
+// (tests/browser/install.sh installs it).
+func FFmpegDir(t *testing.T, with bool) string {
+	t.Helper()
+	dir := t.TempDir()
+	if with {
+		bin, err := exec.LookPath("ffmpeg")
+		if err != nil {
+			t.Fatalf("ffmpeg is not installed (tests/browser/install.sh installs it): %v", err)
+		}
+		if err := os.Symlink(bin, filepath.Join(dir, "ffmpeg")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }

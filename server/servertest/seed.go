@@ -108,3 +108,24 @@ func Notify(t *testing.T, in *Instance, typ string, actorID, postID int64) {
 		t.Fatal(err)
 	}
 }
+
+// PutCard stores c as the preview card of post postID, as the card job
+// would after fetching its page.
+func PutCard(t testing.TB, in *Instance, postID int64, c store.Card) store.Card {
+	t.Helper()
+	ctx := context.Background()
+	if c.FetchedAt.IsZero() {
+		c.FetchedAt = in.Now()
+	}
+	err := in.DB.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		if c.ID, err = tx.PutCard(ctx, c); err != nil {
+			return err
+		}
+		return tx.SetPostCard(ctx, postID, c.ID)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}

@@ -49,6 +49,7 @@ type mediaSlot struct {
 	URL    string
 	Alt    string
 	Focus  string // "x,y", Mastodon's focal point
+	Kind   string // image, video or audio: how the form shows a kept file
 }
 
 // choice is one option of a select.
@@ -201,7 +202,7 @@ func (s *Web) editForm(ctx context.Context, id string) (ComposeForm, error) {
 	f := ComposeForm{Text: cmp.Or(p.Source, core.PlainText(p.Content)), SourceType: cmp.Or(p.SourceType, store.TextMarkdown),
 		Summary: p.Summary, Sensitive: p.Sensitive, Visibility: p.Visibility, Language: p.Language, InReplyTo: p.InReplyToID, Edit: p.ID, ExpiresIn: 86400}
 	for i, a := range p.Attachments {
-		f.Media = append(f.Media, mediaSlot{Index: i, ID: a.ID, URL: a.URL, Alt: a.Description, Focus: focusString(a.FocusX, a.FocusY)})
+		f.Media = append(f.Media, mediaSlot{Index: i, ID: a.ID, URL: a.URL, Alt: a.Description, Focus: focusString(a.FocusX, a.FocusY), Kind: mediaKind(a.MediaType)})
 	}
 	if p.Poll != nil {
 		f.PollLocked, f.Multiple = true, p.Poll.Multiple

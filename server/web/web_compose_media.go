@@ -39,7 +39,8 @@ func (s *Web) composeMedia(r *http.Request, edit int64, slots core.UploadSlots) 
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, mediaSlot{Index: len(out), ID: a.ID, URL: a.URL, Alt: a.Description, Focus: focusString(a.FocusX, a.FocusY)})
+		out = append(out, mediaSlot{Index: len(out), ID: a.ID, URL: a.URL, Alt: a.Description, Focus: focusString(a.FocusX, a.FocusY),
+			Kind: mediaKind(a.MediaType)})
 	}
 	return out, nil
 }
@@ -70,7 +71,7 @@ func (s *Web) newUpload(r *http.Request, i int, alt string, fx, fy float64, slot
 	case <-r.Context().Done():
 		return store.Attachment{}, r.Context().Err()
 	}
-	m, err := s.StoreUpload(r.MultipartForm.File["file_"+strconv.Itoa(i)][0])
+	m, err := s.StoreUpload(r.Context(), r.MultipartForm.File["file_"+strconv.Itoa(i)][0])
 	if err != nil {
 		return store.Attachment{}, err
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"html"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"kith/federation/ap"
 	"kith/server/core"
 	"kith/store"
 )
@@ -83,6 +85,7 @@ type StatusView struct {
 	EditedAt     time.Time
 	Attachments  []AttachmentView
 	Poll         *PollView
+	Card         *CardView // the preview of its first link, nil if none
 	Tags         []string
 	Replies      int
 	Reblogs      int
@@ -138,6 +141,38 @@ type AttachmentView struct {
 	FocusX      float64
 	FocusY      float64
 	Kind        string // image, video, audio or unknown
+	Poster      string // a local video's preview, shown until it plays
+}
+
+// CardView is a link preview as pages show it: plain text, escaped by
+// the template; the image is kith's cached copy.
+type CardView struct {
+	URL          string
+	Title        string
+	Description  string
+	ProviderName string
+	AuthorName   string
+	ImageURL     string // empty when the card has no image
+	ImageAlt     string
+	Width        int
+	Height       int
+	Host         string // the page's host, shown when there is no provider name
+}
+
+// cardViewOf builds the view of a card.
+func (s *Web) cardViewOf(c store.Card) *CardView {
+	v := &CardView{URL: cmp.Or(ap.HTTPURL(c.CardURL), ap.HTTPURL(c.URL)), Title: c.Title, Description: c.Description,
+		ProviderName: c.ProviderName, AuthorName: c.AuthorName, ImageURL: s.MediaURL(c.ImageURL), ImageAlt: c.ImageDescription}
+	if v.URL == "" {
+		return nil
+	}
+	if v.ImageURL != "" {
+		v.Width, v.Height = c.Width, c.Height
+	}
+	if u, err := url.Parse(v.URL); err == nil {
+		v.Host = strings.TrimPrefix(u.Hostname(), "www.")
+	}
+	return v
 }
 
 // PollView is a post's poll with its results.
@@ -308,6 +343,7 @@ type viewBatch struct {
 	authors   map[int64]AccountView
 	stats     map[int64]store.PostStat
 	votes     map[int64][]int
+	cards     map[int64]store.Card
 }
 
 // newViewBatch loads what the views of posts need, with the accounts of
@@ -331,6 +367,9 @@ func (s *Web) newViewBatch(ctx context.Context, posts []store.Post, boosters []i
 	}
 	var err error
 	if b.stats, err = s.DB.PostStats(ctx, ids); err != nil {
+		return nil, err
+	}
+	if b.cards, err = s.DB.PostCards(ctx, ids); err != nil {
 		return nil, err
 	}
 	b.votes = map[int64][]int{}
@@ -389,12 +428,20 @@ func (b *viewBatch) status(p store.Post) StatusView {
 	v.Pinnable = p.Local && publicVisibility(p.Visibility)
 	v.VisibilityLabel = visibilityLabel(p.Visibility)
 	for _, a := range p.Attachments {
-		v.Attachments = append(v.Attachments, AttachmentView{URL: b.s.MediaURL(a.URL), MediaType: a.MediaType,
+		av := AttachmentView{URL: b.s.MediaURL(a.URL), MediaType: a.MediaType,
 			Description: a.Description, Width: a.Width, Height: a.Height, FocusX: a.FocusX, FocusY: a.FocusY,
-			Kind: mediaKind(a.MediaType)})
+			Kind: mediaKind(a.MediaType)}
+		if av.Kind == "video" && p.Local {
+			av.Poster, _ = b.s.LocalPreview(a.URL)
+		}
+		v.Attachments = append(v.Attachments, av)
 	}
 	if p.Poll != nil {
 		v.Poll = pollViewOf(*p.Poll, b.votes[p.ID], b.now, emojis)
+	}
+	// Note: Mastodon's web UI shows a post's media instead of its card.
+	if c, ok := b.cards[p.ID]; ok && len(p.Attachments) == 0 {
+		v.Card = b.s.cardViewOf(c)
 	}
 	return v
 }

@@ -22,8 +22,10 @@ import { a11ySteps } from "./steps_a11y.mjs";
 import { twoFactorSteps } from "./steps_2fa.mjs";
 import { compressSteps } from "./steps_compress.mjs";
 import { emojiSteps } from "./steps_emoji.mjs";
+import { videoSteps } from "./steps_video.mjs";
 
 const steps = { ...uiSteps, ...a11ySteps, ...twoFactorSteps, ...compressSteps, ...emojiSteps };
+Object.assign(steps, videoSteps); // steps_video.mjs
 
 const [profile] = process.argv.slice(2);
 const args = [

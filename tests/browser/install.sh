@@ -1,6 +1,8 @@
 #!/bin/sh
 # Installs what kith's browser tests drive: Debian's chromium (apt-get, only
-# when missing), and playwright-core and axe-core (the accessibility checks)
+# when missing), Debian's ffmpeg (the video upload tests run kith with and
+# without it on the PATH; kith itself only needs it for video previews),
+# and playwright-core and axe-core (the accessibility checks)
 # from package-lock.json. playwright-core only speaks to the browser; it
 # never downloads one (no "playwright install"). It does nothing when all
 # are installed.
@@ -12,6 +14,12 @@ if ! command -v chromium >/dev/null 2>&1; then
 	[ "$(id -u)" = 0 ] || sudo=sudo
 	$sudo apt-get update
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends chromium
+fi
+if ! command -v ffmpeg >/dev/null 2>&1; then
+	sudo=""
+	[ "$(id -u)" = 0 ] || sudo=sudo
+	$sudo apt-get update
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends ffmpeg
 fi
 
 stamp=node_modules/.kith-lock.sha256

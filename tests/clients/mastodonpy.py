@@ -138,6 +138,20 @@ if media and "id" in media:
         }
 
 
+def upload_video():
+    """Uploads the video the test names (KITH_TEST_VIDEO), waiting for it as
+    an app does, and posts it."""
+    media = m.media_post(os.environ["KITH_TEST_VIDEO"], mime_type="video/webm",
+                         description="a test card", synchronous=True)
+    status = m.status_post("a test card video", media_ids=[media["id"]])
+    return {"id": str(media["id"]), "type": media["type"], "url": media["url"],
+            "preview_url": media["preview_url"], "original": media["meta"]["original"],
+            "status_media": [str(a["id"]) for a in status["media_attachments"]]}
+
+
+step("media_post_video", upload_video)
+
+
 def stream():
     # Mastodon.py streams over server-sent events. When kith has no such
     # endpoint yet, say so rather than hang or fail on a 404.

@@ -237,7 +237,7 @@ func testMastodonPy(t *testing.T) {
 	dir, base := serveForClient(t)
 	// Debian's packages are importable only from Debian's python3; the
 	// python3 first on PATH may be another.
-	out := runClient(t, nil, "", "/usr/bin/python3", "mastodonpy.py", base, "alice", clientsPassword)
+	out := runClient(t, []string{"KITH_TEST_VIDEO=" + avTestFile(t, "video.webm")}, "", "/usr/bin/python3", "mastodonpy.py", base, "alice", clientsPassword)
 	s := parseSteps(t, out)
 
 	var version struct {
@@ -291,6 +291,23 @@ func testMastodonPy(t *testing.T) {
 			t.Errorf("status_post with media_ids: attachments %+v, want %s", withMedia.Media, media.ID)
 		} else {
 			checkMediaFile(t, withMedia.Media[0].URL)
+		}
+	}
+	var video struct {
+		ID, Type, URL string
+		PreviewURL    string `json:"preview_url"`
+		Original      struct {
+			Width, Height int
+			FrameRate     string `json:"frame_rate"`
+			Duration      float64
+		}
+		StatusMedia []string `json:"status_media"`
+	}
+	if s.get(t, "media_post_video", &video) {
+		o := video.Original
+		if video.Type != "video" || o.Width != 64 || o.Height != 48 || o.FrameRate != "10/1" || o.Duration < 0.9 ||
+			video.PreviewURL == "" || len(video.StatusMedia) != 1 || video.StatusMedia[0] != video.ID {
+			t.Errorf("media_post_video: %+v, want a 64x48 video at 10/1 with a preview, posted", video)
 		}
 	}
 
