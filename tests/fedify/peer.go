@@ -446,3 +446,17 @@ func (b *lockedBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// LookupTyped is Lookup with the class Fedify's own parser made of the
+// document (Note, Person, Emoji, ...).
+func (p *Peer) LookupTyped(t testing.TB, target string) (typ string, doc map[string]any) {
+	t.Helper()
+	var out struct {
+		Type string
+		Raw  map[string]any
+	}
+	if err := p.call("GET", "/lookup?url="+url.QueryEscape(target), nil, &out); err != nil {
+		t.Fatalf("fedify: %v", err)
+	}
+	return out.Type, out.Raw
+}
