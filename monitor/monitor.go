@@ -147,10 +147,8 @@ func (m *Monitor) Load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	g := m.measure(ctx, now)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.lastGauge = g
 	for _, s := range samples {
 		switch {
 		case s.Minute.Before(m.open):
@@ -288,6 +286,13 @@ func (m *Monitor) Save(ctx context.Context) error {
 // SaveEvery minutes, until ctx is done; then it takes a last sample if a
 // minute ended and saves. It runs on the real clock.
 func (m *Monitor) Run(ctx context.Context) {
+	// The gauges the page shows until the first minute ends; measured
+	// here rather than in Load, since walking a large media directory
+	// would delay the start.
+	g := m.measure(ctx, m.opts.Now())
+	m.mu.Lock()
+	m.lastGauge = g
+	m.mu.Unlock()
 	for {
 		now := m.opts.Now()
 		wait := now.Truncate(time.Minute).Add(time.Minute).Sub(now) + 50*time.Millisecond
