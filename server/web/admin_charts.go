@@ -78,7 +78,7 @@ func secondsText(v float64) string {
 		return fmt.Sprintf("%d µs", d.Microseconds())
 	case d < time.Second:
 		return fmt.Sprintf("%.3g ms", float64(d)/float64(time.Millisecond))
-	case d < time.Minute:
+	case d < 2*time.Minute: // "100 s" reads better than "1.67 min"
 		return fmt.Sprintf("%.3g s", d.Seconds())
 	case d < time.Hour:
 		return fmt.Sprintf("%.3g min", d.Minutes())
@@ -104,7 +104,7 @@ var dashboardCharts = []chartDef{
 		{"queue-depth", "due now", "s1", func(s *store.MonitorSample) float64 { return float64(s.QueueDepth) }},
 	}},
 	{"queue-wait", "Oldest waiting job", "time waited", secondsText, 1, []seriesDef{
-		{"queue-oldest", "waited", "s4", func(s *store.MonitorSample) float64 { return s.OldestJob.Seconds() }},
+		{"queue-oldest", "waited", "s1", func(s *store.MonitorSample) float64 { return s.OldestJob.Seconds() }},
 	}},
 	{"latency", "Request latency", "time to answer", secondsText, 0.01, []seriesDef{
 		{"latency-p50", "median (p50)", "s1", func(s *store.MonitorSample) float64 { return s.LatencyP50.Seconds() }},
