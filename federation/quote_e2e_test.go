@@ -93,6 +93,12 @@ func TestQuotePolicies(t *testing.T) {
 			t.Errorf("GET stamp = %d, want 200", got)
 		}
 		wantNotes(t, bob, "follow", "quote")
+		// bob edits the post alice quoted: she hears of it.
+		if _, err := bob.fed.Edit(ctx, p.ID, federation.NewPost{Text: "quote me? (edited)"}); err != nil {
+			t.Fatal(err)
+		}
+		n.settle()
+		wantNotes(t, alice, "quoted_update")
 	})
 
 	t.Run("followers", func(t *testing.T) {
