@@ -106,6 +106,8 @@ type Federation struct {
 	// read on every inbound request and delivery; reloadBlocks swaps it.
 	blocked atomic.Pointer[[]string]
 	keys    keyCache
+	// proofKeys holds the Ed25519 keys of actors' assertionMethod, by id.
+	proofKeys proofKeyCache
 	inbox   inboxBatcher
 	// applying bounds how many received activities are applied at once:
 	// their writes queue for SQLite's one writer anyway, and a burst of
@@ -148,6 +150,7 @@ func New(ctx context.Context, db *store.DB, runner *jobs.Runner, logger *slog.Lo
 	}
 	f.fetches.m = map[string]*fetchCall{}
 	f.keys.m = map[string]cachedKey{}
+	f.proofKeys.m = map[string]proofKey{}
 	f.inbox.f = f
 	f.applying = make(chan struct{}, maxApplying)
 	f.replays = httpsig.NewReplays(maxReplays)

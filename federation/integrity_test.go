@@ -1,0 +1,106 @@
+package federation_test
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"kith/federation"
+	"kith/federation/proof"
+)
+
+// proofActor serves an actor on the fake peer with an RSA key and an
+// Ed25519 Multikey in assertionMethod, as Fedify publishes them.
+func proofActor(t *testing.T, peer *fakePeer, id string, rsaKey int) (fakeActor, ed25519.PrivateKey) {
+	t.Helper()
+	a := fakeActor{id: id, keyID: id + "#main-key", key: fakeKeys()[rsaKey]}
+	seed := make([]byte, ed25519.SeedSize)
+	copy(seed, id)
+	key := ed25519.NewKeyFromSeed(seed)
+	doc := actorDoc(id, a.keyID, &a.key.PublicKey)
+	doc["@context"] = []string{"https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1",
+		"https://w3id.org/security/multikey/v1"}
+	doc["assertionMethod"] = []map[string]string{{
+		"id": id + "#ed25519-key", "type": "Multikey", "controller": id,
+		"publicKeyMultibase": proof.Multikey(key.Public().(ed25519.PublicKey)),
+	}}
+	peer.put(t, id, federation.ActivityJSON, doc)
+	return a, key
+}
+
+// TestInboxForwardedIntegrityProof: an activity another server delivers
+// is its author's when the author's integrity proof verifies, and is
+// accepted without fetching it again; a proof that does not verify, or
+// none, leaves the forwarded activity refused as before.
+func TestInboxForwardedIntegrityProof(t *testing.T) {
+	n, alice, peer := newPeerNetwork(t, nil)
+	author, authorKey := proofActor(t, peer, "http://remote.test/users/author", 0)
+	relay, relayKey := proofActor(t, peer, "http://other.test/users/relay", 1)
+	signed := func(t *testing.T, note, text string, key ed25519.PrivateKey, method string) []byte {
+		t.Helper()
+		b, err := proof.SignIntegrity(mustJSON(t, mentionOf(author.id, alice, note, text)), key, method, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	forward := func(t *testing.T, body []byte) int {
+		return signedPost{url: alice.fed.URLs().SharedInbox(), body: body, keyID: relay.keyID, key: relay.key}.send(t, n)
+	}
+
+	t.Run("proof verifies", func(t *testing.T) {
+		note := author.id + "/notes/forwarded"
+		before := peer.requests()
+		if got, want := forward(t, signed(t, note, "forwarded hello", authorKey, author.id+"#ed25519-key")), http.StatusAccepted; got != want {
+			t.Fatalf("status %d, want %d", got, want)
+		}
+		n.settle()
+		p, ok := postOn(alice, note)
+		if !ok || !strings.Contains(p.Content, "forwarded hello") {
+			t.Fatalf("forwarded post not stored (%v): %q", ok, p.Content)
+		}
+		for _, hit := range peer.requestLog(before) {
+			if strings.Contains(hit, "/notes/") {
+				t.Errorf("the proofed activity was fetched again: %v", peer.requestLog(before))
+			}
+		}
+	})
+
+	refused := []struct {
+		name string
+		body func(t *testing.T, note string) []byte
+	}{
+		{"content changed after signing", func(t *testing.T, note string) []byte {
+			return bytes.Replace(signed(t, note, "original words", authorKey, author.id+"#ed25519-key"),
+				[]byte("original words"), []byte("forged words"), 1)
+		}},
+		{"signed by the forwarder's key", func(t *testing.T, note string) []byte {
+			return signed(t, note, "forged words", relayKey, relay.id+"#ed25519-key")
+		}},
+		{"forwarder's key under the author's key id", func(t *testing.T, note string) []byte {
+			return signed(t, note, "forged words", relayKey, author.id+"#ed25519-key")
+		}},
+		{"no proof", func(t *testing.T, note string) []byte {
+			return mustJSON(t, mentionOf(author.id, alice, note, "forged words"))
+		}},
+	}
+	for _, tt := range refused {
+		t.Run(tt.name, func(t *testing.T) {
+			note := author.id + "/notes/" + strings.ReplaceAll(tt.name, " ", "-")
+			queued := inboxJobs(t, alice)
+			if got, want := forward(t, tt.body(t, note)), http.StatusUnauthorized; got != want {
+				t.Fatalf("status %d, want %d", got, want)
+			}
+			n.settle()
+			if _, ok := postOn(alice, note); ok {
+				t.Error("refused activity stored")
+			}
+			if got := inboxJobs(t, alice); got != queued {
+				t.Errorf("inbox jobs %d, want %d", got, queued)
+			}
+		})
+	}
+}
