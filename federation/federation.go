@@ -108,7 +108,7 @@ type Federation struct {
 	keys    keyCache
 	// proofKeys holds the Ed25519 keys of actors' assertionMethod, by id.
 	proofKeys proofKeyCache
-	inbox   inboxBatcher
+	inbox     inboxBatcher
 	// applying bounds how many received activities are applied at once:
 	// their writes queue for SQLite's one writer anyway, and a burst of
 	// them must leave CPU for answering inbox requests.

@@ -92,4 +92,3 @@ func (c *proofKeyCache) get(id, actor string, now time.Time) (ed25519.PublicKey,
 	}
 	return k.key, true
 }
-
