@@ -33,7 +33,7 @@ type Integrity struct {
 	// caller must find in the claimed signer's assertionMethod.
 	Method  string
 	Created string
-	hash    []byte // what was signed
+	hashes  [][]byte // what may have been signed
 	sig     []byte
 }
 
@@ -82,7 +82,18 @@ func ParseIntegrity(doc []byte) (*Integrity, error) {
 		return nil, err
 	}
 	created, _ := opts["created"].(string)
-	return &Integrity{Method: method, Created: created, hash: hash, sig: sig}, nil
+	in := &Integrity{Method: method, Created: created, hashes: [][]byte{hash}, sig: sig}
+	// Note: Fedify adds its Linked Data signature after the proof, so the
+	// proof does not cover "signature"; a proof made after it does.
+	if _, ok := unsecured["signature"]; ok {
+		delete(unsecured, "signature")
+		hash, err := hashData(opts, unsecured)
+		if err != nil {
+			return nil, err
+		}
+		in.hashes = append(in.hashes, hash)
+	}
+	return in, nil
 }
 
 // findProof returns a copy of the first eddsa-jcs-2022 proof in a proof
@@ -156,10 +167,15 @@ func hashData(opts, doc map[string]any) ([]byte, error) {
 
 // Verify checks the proof with the public key of its verificationMethod.
 func (p *Integrity) Verify(pub ed25519.PublicKey) error {
-	if len(pub) != ed25519.PublicKeySize || !ed25519.Verify(pub, p.hash, p.sig) {
+	if len(pub) != ed25519.PublicKeySize {
 		return ErrBadProof
 	}
-	return nil
+	for _, h := range p.hashes {
+		if ed25519.Verify(pub, h, p.sig) {
+			return nil
+		}
+	}
+	return ErrBadProof
 }
 
 // SignIntegrity returns doc, a JSON object without a proof, with an
