@@ -10,6 +10,7 @@ package federation
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
@@ -108,7 +109,9 @@ type Federation struct {
 	keys    keyCache
 	// proofKeys holds the Ed25519 keys of actors' assertionMethod, by id.
 	proofKeys proofKeyCache
-	inbox     inboxBatcher
+	// proofKey signs the integrity proofs of the owner's public activities.
+	proofKey ed25519.PrivateKey
+	inbox    inboxBatcher
 	// applying bounds how many received activities are applied at once:
 	// their writes queue for SQLite's one writer anyway, and a burst of
 	// them must leave CPU for answering inbox requests.
@@ -158,6 +161,9 @@ func New(ctx context.Context, db *store.DB, runner *jobs.Runner, logger *slog.Lo
 		f.scheme, f.ownHost = u.Scheme, normalHost(u.Host, u.Scheme)
 	}
 	if err := f.loadKeys(ctx); err != nil {
+		return nil, err
+	}
+	if err := f.loadProofKey(ctx); err != nil {
 		return nil, err
 	}
 	if err := f.loadVAPID(ctx); err != nil {

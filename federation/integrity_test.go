@@ -2,6 +2,8 @@ package federation_test
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"crypto/ed25519"
 	"net/http"
 	"strings"
@@ -10,6 +12,7 @@ import (
 
 	"kith/federation"
 	"kith/federation/proof"
+	"kith/store"
 )
 
 // proofActor serves an actor on the fake peer with an RSA key and an
@@ -102,5 +105,72 @@ func TestInboxForwardedIntegrityProof(t *testing.T) {
 				t.Errorf("inbox jobs %d, want %d", got, queued)
 			}
 		})
+	}
+}
+
+// TestOwnerActivitiesCarryIntegrityProofs: the owner's public activities
+// carry an eddsa-jcs-2022 proof by the Multikey the actor document lists,
+// and another kith believes one forwarded by a third server; activities
+// that are not public carry none.
+func TestOwnerActivitiesCarryIntegrityProofs(t *testing.T) {
+	peer := newFakePeer(t)
+	n := newNetworkWithHosts(t, map[string]string{"other.test": peer.addr()}, "alice", "bob")
+	alice, bob := n.nodes[0], n.nodes[1]
+	ctx := context.Background()
+	relay := peer.addActor(t, "http://other.test/users/relay", fakeKeys()[1])
+	n.follow(bob, alice)
+
+	doc, err := alice.fed.ActorDocument(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.AssertionMethod) != 1 || doc.AssertionMethod[0].ID != alice.fed.URLs().Actor()+"#ed25519-key" ||
+		doc.AssertionMethod[0].Controller != alice.fed.URLs().Actor() {
+		t.Fatalf("assertionMethod %+v", doc.AssertionMethod)
+	}
+	ctxJSON := string(mustJSON(t, doc.Context))
+	for _, c := range []string{"https://w3id.org/security/multikey/v1", "https://w3id.org/security/data-integrity/v1"} {
+		if !strings.Contains(ctxJSON, c) {
+			t.Errorf("actor @context lacks %s: %s", c, ctxJSON)
+		}
+	}
+	pub, err := proof.ParseMultikey(doc.AssertionMethod[0].PublicKeyMultibase)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	post, err := alice.fed.Post(ctx, federation.NewPost{Text: "signed and forwarded"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	act, err := alice.db.ActivityByURI(ctx, alice.fed.URLs().CreateActivity(post.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := proof.ParseIntegrity(act.Body)
+	if err != nil {
+		t.Fatalf("public Create carries no proof: %v\n%s", err, act.Body)
+	}
+	if err := p.Verify(pub); err != nil || p.Method != doc.AssertionMethod[0].ID {
+		t.Fatalf("proof by %s: %v", p.Method, err)
+	}
+
+	// A third server passes alice's Create on to bob before alice's own
+	// delivery: bob takes it as alice's.
+	if got, want := (signedPost{url: bob.fed.URLs().SharedInbox(), body: act.Body, keyID: relay.keyID, key: relay.key}).send(t, n), http.StatusAccepted; got != want {
+		t.Fatalf("forwarded to bob: status %d, want %d", got, want)
+	}
+	n.settleUntil("the forwarded post on bob", func() bool { _, ok := postOn(bob, post.URI); return ok })
+
+	direct, err := alice.fed.Post(ctx, federation.NewPost{Text: "just for bob", Visibility: store.Direct})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dact, err := alice.db.ActivityByURI(ctx, alice.fed.URLs().CreateActivity(direct.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := proof.ParseIntegrity(dact.Body); !errors.Is(err, proof.ErrNoProof) {
+		t.Errorf("a direct post's Create: %v, want no proof", err)
 	}
 }
