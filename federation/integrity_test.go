@@ -3,8 +3,8 @@ package federation_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"crypto/ed25519"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
