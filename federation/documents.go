@@ -23,7 +23,7 @@ func (f *Federation) ActorDocument(ctx context.Context) (ap.OutActor, error) {
 	doc := f.actorDocumentOf(ctx, a)
 	// Note: Fedify finds the key of an integrity proof in the actor's
 	// assertionMethod, as a Multikey.
-	doc.Context = ap.WithContexts(ap.Context(), ap.MultikeyContext, ap.DataIntegrityContext)
+	doc.Context = ap.WithContexts(ap.Context(), ap.DataIntegrityContext, ap.DIDContext, ap.MultikeyContext)
 	doc.AssertionMethod = []ap.OutMultikey{f.ownerMultikey()}
 	return doc, nil
 }

@@ -102,3 +102,31 @@ func TestFedifyForwardedProof(t *testing.T) {
 		t.Error("alice never fetched the peer's actor for its key: is the proxy in the path?")
 	}
 }
+
+// TestFedifyVerifiesKithProofs: Fedify's own verifier accepts the
+// integrity proof on the owner's public Create, fetching kith's actor for
+// its Multikey, and refuses the same Create with its content changed.
+func TestFedifyVerifiesKithProofs(t *testing.T) {
+	peer := fedify.Start(t, fedify.Options{})
+	n := newNetworkWithHosts(t, map[string]string{"peer.test": peer.Addr()}, "alice")
+	alice := n.nodes[0]
+	ctx := context.Background()
+	post, err := alice.fed.Post(ctx, federation.NewPost{Text: "proved by kith"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	act, err := alice.db.ActivityByURI(ctx, alice.fed.URLs().CreateActivity(post.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !peer.VerifyProof(t, act.Body) {
+		t.Fatalf("Fedify does not verify kith's proof on %s", act.Body)
+	}
+	tampered := strings.Replace(string(act.Body), "proved by kith", "forged words", 1)
+	if tampered == string(act.Body) {
+		t.Fatal("nothing to tamper with")
+	}
+	if peer.VerifyProof(t, []byte(tampered)) {
+		t.Error("Fedify verifies a tampered copy")
+	}
+}

@@ -158,6 +158,11 @@ type OutMultikey struct {
 const (
 	MultikeyContext      = "https://w3id.org/security/multikey/v1"
 	DataIntegrityContext = "https://w3id.org/security/data-integrity/v1"
+	// DIDContext defines assertionMethod.
+	//
+	// Note: without it Fedify's JSON-LD processing drops assertionMethod
+	// and finds no key; Fedify's own actors carry it.
+	DIDContext = "https://www.w3.org/ns/did/v1"
 )
 
 // WithContexts returns ctx, a Context() value, with the given context
