@@ -61,9 +61,10 @@ func (f *Federation) Receive(ctx context.Context, r *http.Request, body []byte) 
 	// and instance actors forward for their users).
 	//
 	// Note: Fedify forwards activities with the author's integrity proof
-	// (FEP-8b32), which vouches for the activity whoever delivers it.
+	// (FEP-8b32), Mastodon with its Linked Data signature; either vouches
+	// for the activity whoever delivers it.
 	if res.Owner != actor && !ap.SameOrigin(res.Owner, actor) {
-		if err := f.verifyIntegrity(ctx, body, actor); err != nil {
+		if err := f.verifyForwarded(ctx, body, actor); err != nil {
 			return fmt.Errorf("%w: signed by %s for an activity of %s (%v)", ErrUnauthorized, res.Owner, actor, err)
 		}
 	}

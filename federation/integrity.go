@@ -3,6 +3,8 @@ package federation
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/rsa"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -11,6 +13,45 @@ import (
 	"kith/federation/ap"
 	"kith/federation/proof"
 )
+
+// verifyForwarded checks that an activity delivered by a server other
+// than its actor's was signed by its actor in the body: an integrity
+// proof, else an LD signature.
+func (f *Federation) verifyForwarded(ctx context.Context, body []byte, actor string) error {
+	err := f.verifyIntegrity(ctx, body, actor)
+	if !errors.Is(err, proof.ErrNoProof) {
+		return err
+	}
+	return f.verifyLDSignature(ctx, body, actor)
+}
+
+// verifyLDSignature checks an RsaSignature2017 by one of actor's keys.
+func (f *Federation) verifyLDSignature(ctx context.Context, body []byte, actor string) error {
+	s, err := proof.ParseLDSignature(body)
+	if err != nil {
+		return err
+	}
+	if !ap.SameOrigin(s.Creator, actor) {
+		return fmt.Errorf("LD signature key %s is on another host than %s", s.Creator, actor)
+	}
+	for _, refresh := range []bool{false, true} {
+		key, err := f.lookupKey(ctx, s.Creator, refresh)
+		if err != nil {
+			return err
+		}
+		if key.Owner != actor {
+			return fmt.Errorf("LD signature key %s belongs to %s, not %s", s.Creator, key.Owner, actor)
+		}
+		pub, ok := key.PublicKey.(*rsa.PublicKey)
+		if !ok {
+			return fmt.Errorf("LD signature key %s is not RSA", s.Creator)
+		}
+		if err = s.Verify(pub); err == nil {
+			return nil
+		}
+	}
+	return proof.ErrBadLDSignature
+}
 
 // verifyIntegrity checks that body carries an integrity proof
 // (eddsa-jcs-2022) by one of actor's assertionMethod keys. A key not yet

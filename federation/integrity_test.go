@@ -174,3 +174,43 @@ func TestOwnerActivitiesCarryIntegrityProofs(t *testing.T) {
 		t.Errorf("a direct post's Create: %v, want no proof", err)
 	}
 }
+
+// TestInboxForwardedLDSignature: Mastodon forwards a reply to a thread's
+// followers with its author's RsaSignature2017; kith takes it as the
+// author's when that signature verifies against the author's key, and
+// refuses it when a signed field was changed.
+func TestInboxForwardedLDSignature(t *testing.T) {
+	n, alice, peer := newPeerNetwork(t, nil)
+	author := peer.addActor(t, "http://remote.test/users/carol", fakeKeys()[0])
+	relay := peer.addActor(t, "http://other.test/users/relay", fakeKeys()[1])
+	signed := func(t *testing.T, note, text string) []byte {
+		t.Helper()
+		b, err := proof.SignLD(mustJSON(t, mentionOf(author.id, alice, note, text)), author.key, author.keyID, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	forward := func(t *testing.T, body []byte) int {
+		return signedPost{url: alice.fed.URLs().SharedInbox(), body: body, keyID: relay.keyID, key: relay.key}.send(t, n)
+	}
+
+	note := author.id + "/statuses/1"
+	if got, want := forward(t, signed(t, note, "forwarded by Mastodon")), http.StatusAccepted; got != want {
+		t.Fatalf("status %d, want %d", got, want)
+	}
+	n.settle()
+	if p, ok := postOn(alice, note); !ok || !strings.Contains(p.Content, "forwarded by Mastodon") {
+		t.Fatalf("forwarded post not stored (%v): %q", ok, p.Content)
+	}
+
+	forged := author.id + "/statuses/2"
+	body := bytes.Replace(signed(t, forged, "original words"), []byte("original words"), []byte("forged words"), 1)
+	if got, want := forward(t, body), http.StatusUnauthorized; got != want {
+		t.Fatalf("tampered: status %d, want %d", got, want)
+	}
+	n.settle()
+	if _, ok := postOn(alice, forged); ok {
+		t.Error("tampered post stored")
+	}
+}
