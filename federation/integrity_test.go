@@ -5,13 +5,17 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"io"
+	"log/slog"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"kith/federation"
 	"kith/federation/proof"
+	"kith/jobs"
 	"kith/store"
 )
 
@@ -212,5 +216,47 @@ func TestInboxForwardedLDSignature(t *testing.T) {
 	n.settle()
 	if _, ok := postOn(alice, forged); ok {
 		t.Error("tampered post stored")
+	}
+}
+
+// TestOwnerEd25519KeyKept: the owner's Ed25519 key is made once and kept
+// in the database, so a restart (or a restored backup, which is the
+// database) publishes the same Multikey.
+func TestOwnerEd25519KeyKept(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "kith.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ownerKey, instanceKey := testKeys()
+	err = db.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.CreateOwner(ctx, store.Owner{Username: "alice", PrivateKeyPEM: ownerKey[0], PublicKeyPEM: ownerKey[1]}); err != nil {
+			return err
+		}
+		return tx.SetSetting(ctx, "instance_private_key", instanceKey[0])
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	multikey := func() string {
+		logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+		fed, err := federation.New(ctx, db, jobs.New(db, logger, jobs.Options{}), logger,
+			federation.Options{BaseURL: "http://alice.test", Username: "alice", Version: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := fed.ActorDocument(ctx)
+		if err != nil || len(doc.AssertionMethod) != 1 {
+			t.Fatalf("assertionMethod %+v, %v", doc.AssertionMethod, err)
+		}
+		return doc.AssertionMethod[0].PublicKeyMultibase
+	}
+	first := multikey()
+	if _, err := proof.ParseMultikey(first); err != nil {
+		t.Fatalf("published key %q: %v", first, err)
+	}
+	if again := multikey(); again != first {
+		t.Errorf("after a restart the key is %s, was %s", again, first)
 	}
 }
