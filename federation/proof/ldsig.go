@@ -96,6 +96,33 @@ func canonicalHash(doc map[string]any) (string, error) {
 	return hex.EncodeToString(h[:]), nil
 }
 
+// maxBlankNodes bounds the objects without an id (blank nodes) a signed
+// document may hold: URDNA2015 can take exponential time on crafted
+// graphs of blank nodes, and a real activity has a handful (replies
+// pages, tags, attachments).
+const maxBlankNodes = 200
+
+// blankNodes counts the JSON objects in v that have no id.
+func blankNodes(v any) int {
+	n := 0
+	switch v := v.(type) {
+	case map[string]any:
+		if v["id"] == nil && v["@id"] == nil {
+			n++
+		}
+		for k, e := range v {
+			if k != "@context" {
+				n += blankNodes(e)
+			}
+		}
+	case []any:
+		for _, e := range v {
+			n += blankNodes(e)
+		}
+	}
+	return n
+}
+
 // LDSignature is a document's RsaSignature2017, ready to verify.
 type LDSignature struct {
 	// Creator is the id of the RSA key that made it: a publicKey of the
@@ -121,6 +148,9 @@ func ParseLDSignature(doc []byte) (*LDSignature, error) {
 	var obj map[string]any
 	if err := json.Unmarshal(doc, &obj); err != nil {
 		return nil, fmt.Errorf("LD signature: %w", err)
+	}
+	if n := blankNodes(obj); n > maxBlankNodes {
+		return nil, fmt.Errorf("LD signature: %d objects without an id, at most %d", n, maxBlankNodes)
 	}
 	s, ok := obj["signature"].(map[string]any)
 	if !ok || s["type"] != LDSignatureType {
