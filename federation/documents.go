@@ -21,7 +21,10 @@ func (f *Federation) ActorDocument(ctx context.Context) (ap.OutActor, error) {
 		return ap.OutActor{}, err
 	}
 	doc := f.actorDocumentOf(ctx, a)
-	doc.Context = ap.Context()
+	// Note: Fedify finds the key of an integrity proof in the actor's
+	// assertionMethod, as a Multikey.
+	doc.Context = ap.WithContexts(ap.Context(), ap.DataIntegrityContext, ap.DIDContext, ap.MultikeyContext)
+	doc.AssertionMethod = []ap.OutMultikey{f.ownerMultikey()}
 	return doc, nil
 }
 

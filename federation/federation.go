@@ -10,6 +10,7 @@ package federation
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
@@ -106,7 +107,11 @@ type Federation struct {
 	// read on every inbound request and delivery; reloadBlocks swaps it.
 	blocked atomic.Pointer[[]string]
 	keys    keyCache
-	inbox   inboxBatcher
+	// proofKeys holds the Ed25519 keys of actors' assertionMethod, by id.
+	proofKeys proofKeyCache
+	// proofKey signs the integrity proofs of the owner's public activities.
+	proofKey ed25519.PrivateKey
+	inbox    inboxBatcher
 	// applying bounds how many received activities are applied at once:
 	// their writes queue for SQLite's one writer anyway, and a burst of
 	// them must leave CPU for answering inbox requests.
@@ -148,6 +153,7 @@ func New(ctx context.Context, db *store.DB, runner *jobs.Runner, logger *slog.Lo
 	}
 	f.fetches.m = map[string]*fetchCall{}
 	f.keys.m = map[string]cachedKey{}
+	f.proofKeys.m = map[string]proofKey{}
 	f.inbox.f = f
 	f.applying = make(chan struct{}, maxApplying)
 	f.replays = httpsig.NewReplays(maxReplays)
@@ -155,6 +161,9 @@ func New(ctx context.Context, db *store.DB, runner *jobs.Runner, logger *slog.Lo
 		f.scheme, f.ownHost = u.Scheme, normalHost(u.Host, u.Scheme)
 	}
 	if err := f.loadKeys(ctx); err != nil {
+		return nil, err
+	}
+	if err := f.loadProofKey(ctx); err != nil {
 		return nil, err
 	}
 	if err := f.loadVAPID(ctx); err != nil {

@@ -155,6 +155,7 @@ func (f *Federation) storeActorDocument(ctx context.Context, fetchedFrom string,
 		// A rotated key must stop verifying at once, not when the cache
 		// entry ages out: the next signature looks the key up afresh.
 		f.keys.drop(a.KeyID)
+		f.proofKeys.putActor(doc, f.now())
 	}
 	return a, err
 }

@@ -59,8 +59,14 @@ func (f *Federation) Receive(ctx context.Context, r *http.Request, body []byte) 
 	}
 	// The key must belong to the actor, or at least to its server (relays
 	// and instance actors forward for their users).
+	//
+	// Note: Fedify forwards activities with the author's integrity proof
+	// (FEP-8b32), Mastodon with its Linked Data signature; either vouches
+	// for the activity whoever delivers it.
 	if res.Owner != actor && !ap.SameOrigin(res.Owner, actor) {
-		return fmt.Errorf("%w: signed by %s for an activity of %s", ErrUnauthorized, res.Owner, actor)
+		if err := f.verifyForwarded(ctx, body, actor); err != nil {
+			return fmt.Errorf("%w: signed by %s for an activity of %s (%v)", ErrUnauthorized, res.Owner, actor, err)
+		}
 	}
 	// A replay gets 401, not 202: a 2xx says "stored", and this request
 	// stored nothing. A real sender never sends one signature twice, as

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"kith/federation/ap"
+	"kith/federation/proof"
 	"kith/store"
 )
 
@@ -34,12 +35,24 @@ func (f *Federation) publish(ctx context.Context, tx *store.Tx, act ap.OutActivi
 // places it among its own time in the outbox.
 func (f *Federation) storeActivity(ctx context.Context, tx *store.Tx, act ap.OutActivity, public bool, at time.Time) (int64, error) {
 	act.Context = ap.Context()
+	signed := public && act.Actor == f.urls.Actor()
+	if signed {
+		act.Context = ap.WithContexts(ap.Context(), ap.DataIntegrityContext)
+	}
 	if act.Published == "" && (act.Type == "Create" || act.Type == "Announce" || act.Type == "Update") {
 		act.Published = formatTime(tx.Now())
 	}
 	body, err := ap.Marshal(act)
 	if err != nil {
 		return 0, fmt.Errorf("marshal %s: %w", act.Type, err)
+	}
+	if signed {
+		// The owner's public activities carry an integrity proof
+		// (FEP-8b32), so a server that forwards one (a reply passed on
+		// to a thread's followers) is believed without a refetch.
+		if body, err = proof.SignIntegrity(body, f.proofKey, f.proofKeyID(), tx.Now()); err != nil {
+			return 0, fmt.Errorf("sign %s: %w", act.Type, err)
+		}
 	}
 	return tx.InsertActivity(ctx, store.Activity{URI: act.ID, Type: act.Type, ObjectURI: objectID(act.Object), Public: public,
 		Body: body, PublishedAt: at})

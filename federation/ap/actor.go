@@ -27,6 +27,9 @@ type Actor struct {
 
 	// Note: a few servers send several keys as an array; see Key.
 	PublicKey List[PublicKey] `json:"publicKey"`
+	// Note: Fedify lists its Ed25519 keys here as Multikey objects
+	// (FEP-521a); it signs integrity proofs (FEP-8b32) with them.
+	AssertionMethod List[Multikey] `json:"assertionMethod"`
 
 	ManuallyApprovesFollowers Bool `json:"manuallyApprovesFollowers"`
 	Discoverable              Bool `json:"discoverable"`
@@ -51,6 +54,15 @@ type PublicKey struct {
 	ID           IRI `json:"id"`
 	Owner        IRI `json:"owner"`
 	PublicKeyPem Str `json:"publicKeyPem"`
+}
+
+// Multikey is a verification method (FEP-521a): a public key in
+// multibase, here an Ed25519 one ("z6Mk...").
+type Multikey struct {
+	ID                 IRI  `json:"id"`
+	Type               Type `json:"type"`
+	Controller         IRI  `json:"controller"`
+	PublicKeyMultibase Str  `json:"publicKeyMultibase"`
 }
 
 // Endpoints holds the actor's shared inbox.

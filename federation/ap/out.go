@@ -129,11 +129,13 @@ type OutActor struct {
 	AlsoKnownAs               []string     `json:"alsoKnownAs,omitempty"`
 	MovedTo                   string       `json:"movedTo,omitempty"`
 	PublicKey                 OutPublicKey `json:"publicKey"`
-	Tag                       []OutTag     `json:"tag"`
-	Attachment                []OutField   `json:"attachment"`
-	Endpoints                 OutEndpoints `json:"endpoints"`
-	Icon                      *OutImage    `json:"icon,omitempty"`
-	Image                     *OutImage    `json:"image,omitempty"`
+	// AssertionMethod lists the Ed25519 key that signs integrity proofs.
+	AssertionMethod []OutMultikey `json:"assertionMethod,omitempty"`
+	Tag             []OutTag      `json:"tag"`
+	Attachment      []OutField    `json:"attachment"`
+	Endpoints       OutEndpoints  `json:"endpoints"`
+	Icon            *OutImage     `json:"icon,omitempty"`
+	Image           *OutImage     `json:"image,omitempty"`
 }
 
 // OutPublicKey is the actor's key: id is <actor>#main-key.
@@ -141,6 +143,43 @@ type OutPublicKey struct {
 	ID           string `json:"id"`
 	Owner        string `json:"owner"`
 	PublicKeyPem string `json:"publicKeyPem"`
+}
+
+// OutMultikey is a verification method (FEP-521a): id is
+// <actor>#ed25519-key, the key multibase-encoded ("z6Mk...").
+type OutMultikey struct {
+	ID                 string `json:"id"`
+	Type               string `json:"type"` // "Multikey"
+	Controller         string `json:"controller"`
+	PublicKeyMultibase string `json:"publicKeyMultibase"`
+}
+
+// Contexts of what carries or publishes integrity proofs (FEP-8b32).
+const (
+	MultikeyContext      = "https://w3id.org/security/multikey/v1"
+	DataIntegrityContext = "https://w3id.org/security/data-integrity/v1"
+	// DIDContext defines assertionMethod.
+	//
+	// Note: without it Fedify's JSON-LD processing drops assertionMethod
+	// and finds no key; Fedify's own actors carry it.
+	DIDContext = "https://www.w3.org/ns/did/v1"
+)
+
+// WithContexts returns ctx, a Context() value, with the given context
+// URLs added after the plain ones and before the inline terms.
+func WithContexts(ctx []any, urls ...string) []any {
+	out := make([]any, 0, len(ctx)+len(urls))
+	i := 0
+	for ; i < len(ctx); i++ {
+		if _, ok := ctx[i].(string); !ok {
+			break
+		}
+		out = append(out, ctx[i])
+	}
+	for _, u := range urls {
+		out = append(out, u)
+	}
+	return append(out, ctx[i:]...)
 }
 
 // OutEndpoints holds the shared inbox.

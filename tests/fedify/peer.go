@@ -374,6 +374,17 @@ func (p *Peer) TryLookup(target string) (map[string]any, error) {
 	return out.Raw, err
 }
 
+// VerifyProof has Fedify verify the integrity proofs of an activity (its
+// JSON): true when every actor and author is proved by a valid proof.
+func (p *Peer) VerifyProof(t testing.TB, activity json.RawMessage) bool {
+	t.Helper()
+	var out struct {
+		Verified bool `json:"verified"`
+	}
+	p.must(t, http.MethodPost, "/verify-proof", map[string]any{"object": activity}, &out)
+	return out.Verified
+}
+
 // Reset forgets received activities, logged requests, followers and follows.
 func (p *Peer) Reset(t testing.TB) {
 	t.Helper()

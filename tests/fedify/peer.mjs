@@ -19,6 +19,7 @@ import {
   generateCryptoKeyPair,
   MemoryKvStore,
 } from "@fedify/fedify";
+import { verifyObject } from "@fedify/fedify";
 import {
   Accept, Activity, Announce, Block, Create, Delete, Endpoints, Follow, Like,
   Mention, Move, Note, Person, PUBLIC_COLLECTION, Question, QuoteRequest, Reject, Tombstone, Undo, Update,
@@ -402,6 +403,7 @@ async function control(method, url, body) {
       if (s == null) throw new Error(`no activity sent as ${body.activity}`);
       return send(ctx, s.recipients, new Undo({ id: newID(ctx), actor: actorURI(), object: s.activity }));
     }
+    case "POST /verify-proof": return verifyProofOf(ctx, body.object);
   }
   return undefined;
 }
@@ -522,4 +524,13 @@ async function send(ctx, recipients, activity) {
   state.sent.set(activity.id.href, { activity, recipients });
   if (recipients.length > 0) await ctx.sendActivity({ identifier: ACTOR }, recipients, activity);
   return { id: activity.id.href };
+}
+
+// verifyProofOf checks an activity's integrity proofs (FEP-8b32) with
+// Fedify's own verifier, keys fetched by signed requests: verified is false
+// when a proof fails, or when the proofs leave an actor or author unproved.
+async function verifyProofOf(ctx, object) {
+  const documentLoader = await ctx.getDocumentLoader({ identifier: ACTOR });
+  const verified = await verifyObject(Activity, object, { documentLoader, contextLoader: ctx.contextLoader });
+  return { verified: verified != null };
 }
