@@ -36,7 +36,7 @@ func RichNameEmoji(n int) string { return fmt.Sprintf("verified_%d", n) }
 // FillRichHome stores n posts: FillHome's n-RichTail, then RichTail
 // newer ones carrying what real posts do. Most have a preview card with
 // an image (one in five names its author's fediverse account); one in
-// four quotes an older post (accepted, so the quoted post is shown, with
+// three quotes an older post (accepted, so the quoted post is shown, with
 // its own card and emoji); remote ones have their server's custom emoji
 // in the text and their authors one in their names, the owner's have the
 // owner's emoji (stored as the emoji settings page stores them, and one
@@ -191,7 +191,7 @@ func (f *richFill) insert(ctx context.Context, tx *store.Tx, i int) error {
 			{ActorURI: to.URI, Name: "@" + to.Handle()}}
 		fmt.Fprintf(&body, `<p><span class="h-card"><a href="%s" class="u-url mention">@<span>%s</span></a></span></p>`, to.URL, to.Username)
 	}
-	if i%4 == 1 {
+	if i%3 == 1 {
 		q := f.quoteOf(i)
 		p.Quote = &store.Quote{QuotedURI: q.URI, QuotedID: q.ID, State: store.QuoteAccepted,
 			AuthorizationURI: q.URI + "/quote_authorizations/" + fmt.Sprint(i)}
@@ -220,14 +220,14 @@ func (f *richFill) insert(ctx context.Context, tx *store.Tx, i int) error {
 // quoteOf picks the post the ith rich post quotes: an older post, or
 // every other time one of the rich posts (with its card and emoji).
 func (f *richFill) quoteOf(i int) store.Post {
-	if i%8 == 5 && len(f.made) > 6 {
+	if (i/3)%2 == 1 && len(f.made) > 6 {
 		for j := len(f.made) - 5; j >= 0; j-- {
 			if q := f.made[j]; q.ReblogOfID == 0 && q.Visibility == store.Public {
 				return q
 			}
 		}
 	}
-	return f.quotable[(i/4)%len(f.quotable)]
+	return f.quotable[(i/3)%len(f.quotable)]
 }
 
 // card is the preview of the ith post's link: a news page with an image,
