@@ -47,15 +47,18 @@ func BenchmarkAPIHomeTimelineRich(b *testing.B) {
 	checkRichTimeline(b, in.Srv.Config().Server.URL, first)
 	var durations []time.Duration
 	cpu0 := cpuTime()
+	queries0 := in.DB.ReadQueries()
 	for b.Loop() {
 		t0 := time.Now()
 		get()
 		durations = append(durations, time.Since(t0))
 	}
 	cpu := cpuTime() - cpu0
+	queries := in.DB.ReadQueries() - queries0
 	servertest.ReportPercentiles(b, durations, 50, 90, 99)
 	// Client and server share the process: this is both sides' CPU.
 	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(len(durations)), "cpu-ms/op")
+	b.ReportMetric(float64(queries)/float64(len(durations)), "queries/op")
 	b.ReportMetric(float64(len(first))/1024, "json-KB")
 }
 

@@ -38,14 +38,17 @@ func BenchmarkWebHomePageRich(b *testing.B) {
 	checkRichHome(b, in, page)
 	var durations []time.Duration
 	cpu0 := cpuTime()
+	queries0 := in.DB.ReadQueries()
 	for b.Loop() {
 		t0 := time.Now()
 		serve()
 		durations = append(durations, time.Since(t0))
 	}
 	cpu := cpuTime() - cpu0
+	queries := in.DB.ReadQueries() - queries0
 	servertest.ReportPercentiles(b, durations, 50, 90, 99)
 	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(len(durations)), "cpu-ms/op")
+	b.ReportMetric(float64(queries)/float64(len(durations)), "queries/op")
 	b.ReportMetric(float64(len(page))/1024, "html-KB")
 }
 
