@@ -18,7 +18,8 @@ const emojiUsage = `Usage:
   kith emoji remove [--config FILE] NAME`
 
 // runEmoji manages the owner's custom emoji, the twin of the settings
-// page. It works while kith serve runs.
+// page. It works while kith serve runs. When the profile uses an emoji
+// that changed, the actor's Update is queued for followers.
 func runEmoji(ctx context.Context, c stdio, args []string) error {
 	return dispatch(ctx, c, "emoji", emojiUsage, []subcommand{
 		{"add", runEmojiAdd},
@@ -36,7 +37,7 @@ custom emoji :NAME:, or replaces the image of :NAME:. NAME is two or more
 letters, digits or underscores. The owner's posts, name and bio then show
 it, and other servers receive it with them.`)
 	category := fs.String("category", "", "the category apps group it under")
-	a, rest, err := openCommand(ctx, c, fs, args, 2, false)
+	a, rest, err := openCommand(ctx, c, fs, args, 2, true)
 	if err != nil {
 		return err
 	}
@@ -50,7 +51,7 @@ it, and other servers receive it with them.`)
 		return err
 	}
 	fmt.Fprintf(c.stdout, "Added :%s: (%s).\n", e.Shortcode, e.ContentType)
-	return nil
+	return a.fed.EmojiChanged(ctx, e.Shortcode)
 }
 
 // readCapped reads a file of at most max bytes.
@@ -73,7 +74,7 @@ after the file (blobcat.png becomes :blobcat:), as Mastodon's 'tootctl
 emoji import' reads emoji packs. Other files are skipped, each with why.`)
 	category := fs.String("category", "", "the category of the imported emoji")
 	overwrite := fs.Bool("overwrite", false, "replace the image of emoji already there (kept by default)")
-	a, rest, err := openCommand(ctx, c, fs, args, 1, false)
+	a, rest, err := openCommand(ctx, c, fs, args, 1, true)
 	if err != nil {
 		return err
 	}
@@ -88,7 +89,7 @@ emoji import' reads emoji packs. Other files are skipped, each with why.`)
 		fmt.Fprintf(c.stderr, "skipped %s: %s\n", s.Name, s.Reason)
 	}
 	fmt.Fprintf(c.stdout, "Imported %d emoji, skipped %d.\n", len(res.Added), len(res.Skipped))
-	return err
+	return errors.Join(err, a.fed.EmojiChanged(ctx, res.Added...))
 }
 
 func runEmojiList(ctx context.Context, c stdio, args []string) error {
@@ -112,7 +113,7 @@ func runEmojiList(ctx context.Context, c stdio, args []string) error {
 
 func runEmojiRemove(ctx context.Context, c stdio, args []string) error {
 	fs := newFlags(c, "emoji remove", "emoji remove [--config FILE] NAME\n\nRemoves the custom emoji :NAME: and its image. Posts that used it\nshow its text, :NAME:, from then on.")
-	a, rest, err := openCommand(ctx, c, fs, args, 1, false)
+	a, rest, err := openCommand(ctx, c, fs, args, 1, true)
 	if err != nil {
 		return err
 	}
@@ -125,5 +126,5 @@ func runEmojiRemove(ctx context.Context, c stdio, args []string) error {
 		return err
 	}
 	fmt.Fprintf(c.stdout, "Removed :%s:.\n", rest[0])
-	return nil
+	return a.fed.EmojiChanged(ctx, rest[0])
 }

@@ -54,6 +54,8 @@ func TestParseErrors(t *testing.T) {
 		{"bad level", "[log]\nlevel = \"loud\"\n", 2, "log.level", "not a log level"},
 		{"bad listen", "[server]\nlisten = \"8080\"\n", 2, "server.listen", "not a host:port"},
 		{"zero workers", "[jobs]\nconcurrency = 0\n", 2, "jobs.concurrency", "between 1 and 256"},
+		{"tiny video limit", "[media]\nvideo_max_bytes = 1000\n", 2, "media.video_max_bytes", "between 1048576"},
+		{"no audio time", "[media]\naudio_max_seconds = 0\n", 2, "media.audio_max_seconds", "at least 1"},
 		{"syntax", "[server]\nurl = \"https://a.example\n", 2, "server.url", "cannot contain newlines"},
 		{"wrong type", "[server]\nurl = 8080\n", 2, "server.url", "must be a string, not an integer"},
 		{"table of the wrong type", "[federation.hosts]\n\"b.test\" = 9000\n", 1, "federation.hosts", "must be a table of strings: incompatible types"},

@@ -58,6 +58,11 @@ func (f *Federation) Post(ctx context.Context, np NewPost) (store.Post, error) {
 		if p.Quote, err = f.prepareQuote(ctx, np.Quote); err != nil {
 			return store.Post{}, err
 		}
+		// Note: Mastodon makes a quote of a followers-only post
+		// followers-only too, so it never reaches more people.
+		if quoted, err := f.db.PostByID(ctx, p.Quote.QuotedID); err == nil && quoted.Visibility == store.Private && isListed(p.Visibility) {
+			p.Visibility = store.Private
+		}
 	}
 	err = f.db.InTx(ctx, func(tx *store.Tx) error {
 		if parent, err := tx.PostByURI(ctx, p.InReplyToURI); err == nil {

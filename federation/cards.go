@@ -18,6 +18,7 @@ import (
 	"kith/federation/ap"
 	"kith/federation/card"
 	"kith/federation/transport"
+	"kith/media"
 	"kith/store"
 )
 
@@ -26,7 +27,10 @@ import (
 // through the guarded client; its card is kept per URL and shared by
 // every post that links the page.
 
-const jobFetchCard = "card.fetch"
+const (
+	jobFetchCard  = "card.fetch"
+	jobPruneCards = "cards.prune"
+)
 
 const (
 	// cardPageBytes is how much of a page is read: its head is all a
@@ -66,7 +70,13 @@ func (f *Federation) enqueueCard(ctx context.Context, tx *store.Tx, p store.Post
 			return err
 		}
 	}
-	link := f.cardLink(p)
+	var quoted string
+	if p.Quote != nil {
+		if q, err := tx.PostByURI(ctx, p.Quote.QuotedURI); err == nil {
+			quoted = q.URL
+		}
+	}
+	link := f.cardLink(p, quoted)
 	if link == "" || f.cardsOff.Load() {
 		return nil
 	}
@@ -77,14 +87,15 @@ func (f *Federation) enqueueCard(ctx context.Context, tx *store.Tx, p store.Post
 }
 
 // cardLink is the link of p a card is made for: the first one in its
-// content that is not a mention, a hashtag, one of its attachments or a
-// page of this server, or "" when there is none.
+// content that is not a mention, a hashtag, one of its attachments, the
+// post it quotes (whose page is quotedURL, when stored) or a page of this
+// server, or "" when there is none.
 //
 // Note: Mastodon skips links marked as mentions or hashtags (rel="tag",
 // classes mention, hashtag, u-url, h-card), links whose text starts with
 // # or @, and its own URLs; and it makes no card for a remote post behind
 // a content warning (the card would show what the warning hides).
-func (f *Federation) cardLink(p store.Post) string {
+func (f *Federation) cardLink(p store.Post, quotedURL string) string {
 	if p.ReblogOfID != 0 || (!p.Local && p.Summary != "") || !strings.Contains(p.Content, "<a") {
 		return ""
 	}
@@ -94,6 +105,10 @@ func (f *Federation) cardLink(p store.Post) string {
 	}
 	for _, a := range p.Attachments {
 		skip[a.URL] = true
+	}
+	if p.Quote != nil {
+		// Note: Mastodon's quote posts carry a "RE: URL" fallback link.
+		skip[p.Quote.QuotedURI], skip[quotedURL] = true, quotedURL != ""
 	}
 	z := html.NewTokenizer(strings.NewReader(p.Content))
 	for {
@@ -162,7 +177,13 @@ func (f *Federation) runFetchCard(ctx context.Context, job store.Job) error {
 	if err != nil {
 		return err
 	}
-	if f.cardLink(p) != j.URL {
+	var quoted string
+	if p.Quote != nil {
+		if q, err := f.db.PostByURI(ctx, p.Quote.QuotedURI); err == nil {
+			quoted = q.URL
+		}
+	}
+	if f.cardLink(p, quoted) != j.URL {
 		return nil // edited since: its new link has its own job
 	}
 	stored, err := f.db.CardByURL(ctx, j.URL)
@@ -179,7 +200,15 @@ func (f *Federation) runFetchCard(ctx context.Context, job store.Job) error {
 				return err
 			}
 		}
-		return fetchErr
+		// A page still down on the last attempt is remembered as having
+		// no card (or keeps its old one) rather than left as a dead job:
+		// a card is not worth an alarm on the admin page.
+		if job.Attempts <= len(cardBackoff) {
+			return fetchErr
+		}
+		if stored.Found {
+			return nil
+		}
 	}
 	if fetchErr != nil {
 		f.logger.Debug("no card", "url", j.URL, "err", fetchErr)
@@ -230,7 +259,37 @@ func (f *Federation) fetchCard(ctx context.Context, link string) (store.Card, er
 	if u := page.OEmbedURL(pageURL); u != "" {
 		oe = f.fetchOEmbed(ctx, u)
 	}
-	return card.Build(link, pageURL, page, oe, f.now()), nil
+	c := card.Build(link, pageURL, page, oe, f.now())
+	if c.ImageURL != "" && (c.Width == 0 || c.Height == 0) && !f.reservedHost(c.ImageURL) {
+		f.describeCardImage(ctx, &c)
+	}
+	return c, nil
+}
+
+// cardImageBytes bounds the image read for a card's size; the image
+// itself is shown through the media cache.
+const cardImageBytes = 8 << 20
+
+// describeCardImage reads a card's image for its size when the page gave
+// none. A failure leaves the card as it is.
+//
+// Note: Mastodon reads the size (and the blurhash, which kith does not
+// store yet) of a card's image when it makes the card.
+func (f *Federation) describeCardImage(ctx context.Context, c *store.Card) {
+	header := http.Header{"Accept": {"image/*"}}
+	body, truncated, resp, err := f.client.GetPrefix(ctx, c.ImageURL, header, cardImageBytes)
+	if err != nil || truncated || !strings.HasPrefix(resp.Header.Get("Content-Type"), "image/") {
+		f.logger.Debug("card image unavailable", "url", c.ImageURL, "err", err, "truncated", truncated)
+		return
+	}
+	w, h, _, err := media.Describe(body, media.MaxUploadPixels)
+	if err != nil {
+		f.logger.Debug("card image unreadable", "url", c.ImageURL, "err", err)
+		return
+	}
+	if c.Type != store.CardVideo && (c.Width == 0 || c.Height == 0) {
+		c.Width, c.Height = w, h
+	}
 }
 
 // fetchOEmbed fetches an oEmbed document; a failure only means the card
@@ -294,4 +353,17 @@ func (f *Federation) reservedHost(u string) bool {
 		}
 	}
 	return false
+}
+
+// runPruneCards deletes, once a day, the stale cards no post shows.
+func (f *Federation) runPruneCards(ctx context.Context, _ store.Job) error {
+	var n int64
+	err := f.db.InTx(ctx, func(tx *store.Tx) (err error) {
+		n, err = tx.PruneCards(ctx, f.now().Add(-cardRefresh))
+		return err
+	})
+	if n > 0 {
+		f.logger.Info("pruned preview cards", "count", n)
+	}
+	return err
 }

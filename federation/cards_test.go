@@ -3,6 +3,9 @@ package federation_test
 import (
 	"bytes"
 	"context"
+	"image"
+	"image/color"
+	"image/png"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -109,6 +112,7 @@ const ogPage = `<!doctype html><html><head><title>fallback</title>
 func TestCardFromOpenGraph(t *testing.T) {
 	site := newPageSite(t)
 	site.page("news.test/a", "text/html; charset=utf-8", ogPage)
+	site.page("news.test/img/lead.jpg", "image/png", string(testImage(t, 60, 40)))
 	n, alice := newCardNetwork(t, site, nil)
 
 	c, ok := postCard(t, n, alice, "read this: http://news.test/a")
@@ -117,7 +121,7 @@ func TestCardFromOpenGraph(t *testing.T) {
 	}
 	want := store.Card{Title: "News of the day", Description: "Everything that happened.", ProviderName: "News Test",
 		ImageURL: "http://news.test/img/lead.jpg", ImageDescription: "A crowd", Creator: "bob@news.test", Type: "link",
-		URL: "http://news.test/a", CardURL: "http://news.test/a"}
+		URL: "http://news.test/a", CardURL: "http://news.test/a", Width: 60, Height: 40}
 	got := c
 	got.ID, got.FetchedAt, got.Found = 0, time.Time{}, false
 	if got != want {
@@ -363,4 +367,20 @@ func TestCardSwitchOff(t *testing.T) {
 	if got := site.requests("news.test/"); got != 0 {
 		t.Errorf("%d page requests with preview cards off", got)
 	}
+}
+
+// testImage is a w×h PNG with a gradient, for a card's image.
+func testImage(t testing.TB, w, h int) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.Set(x, y, color.RGBA{uint8(4 * x), uint8(6 * y), 120, 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }

@@ -94,3 +94,25 @@ func (f *Federation) EmojiDocument(ctx context.Context, shortcode string) (ap.Ou
 	return ap.OutTag{Context: ap.Context(), ID: f.urls.Emoji(e.Shortcode), Type: "Emoji", Name: ":" + e.Shortcode + ":",
 		Updated: formatTime(e.UpdatedAt), Icon: &ap.OutImage{Type: "Image", MediaType: e.ContentType, URL: f.urls.Media(e.Path)}}, nil
 }
+
+// EmojiChanged sends the owner's actor to followers again when the name,
+// bio or fields use one of shortcodes, whose image was just added,
+// replaced or removed: their copy then shows the new image (or the
+// text). Nothing is sent when the profile uses none of them.
+func (f *Federation) EmojiChanged(ctx context.Context, shortcodes ...string) error {
+	a, err := f.db.LocalActor(ctx)
+	if err != nil {
+		return err
+	}
+	texts := []string{a.DisplayName, a.Summary}
+	for _, fl := range a.Fields {
+		texts = append(texts, fl.Name, fl.Value)
+	}
+	profile := strings.Join(texts, "\n")
+	for _, code := range shortcodes {
+		if strings.Contains(profile, ":"+code+":") {
+			return f.changeLocalActor(ctx, func(*store.Actor) {})
+		}
+	}
+	return nil
+}

@@ -119,3 +119,78 @@ func TestRemoteEmojiTrustBoundary(t *testing.T) {
 		t.Errorf("reaction %+v, %v; want :blob_js: without an image", r, err)
 	}
 }
+
+// TestEmojiRoundTrip: bob follows alice; her name and a post use her
+// :blobcat:, and bob's instance stores both with the image; an emoji
+// added after the bio used it reaches bob with a fresh Update.
+func TestEmojiRoundTrip(t *testing.T) {
+	n := newNetwork(t, "alice", "bob")
+	alice, bob := n.nodes[0], n.nodes[1]
+	ctx := context.Background()
+	n.follow(bob, alice)
+	putEmoji := func(code string) {
+		t.Helper()
+		err := alice.db.InTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.PutCustomEmoji(ctx, store.CustomEmoji{Shortcode: code, Path: "emoji/" + code + "-1.png", ContentType: "image/png", VisibleInPicker: true})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	putEmoji("blobcat")
+	if err := alice.fed.UpdateProfile(ctx, federation.Profile{DisplayName: "Alice :blobcat:", Summary: "waves :blob_wave:"}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := alice.fed.Post(ctx, federation.NewPost{Text: "hello :blobcat:"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.settle()
+	image := alice.fed.URLs().Base() + "/media/emoji/blobcat-1.png"
+	onBob, ok := postOn(bob, p.URI)
+	if !ok || !slices.Equal(onBob.Emojis, []store.Emoji{{Shortcode: "blobcat", URL: image}}) {
+		t.Errorf("bob's copy of the post: %v %+v", ok, onBob.Emojis)
+	}
+	if got := bob.actorOn(t, alice); !slices.Equal(got.Emojis, []store.Emoji{{Shortcode: "blobcat", URL: image}}) {
+		t.Errorf("bob's copy of alice: emojis %+v, want blobcat", got.Emojis)
+	}
+
+	// An emoji the profile does not use sends nothing; one it uses sends
+	// the actor again.
+	jobs := func() int {
+		t.Helper()
+		counts, err := alice.db.JobCounts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total := 0
+		for _, byState := range counts {
+			for _, c := range byState {
+				total += c
+			}
+		}
+		return total
+	}
+	before := jobs()
+	if err := alice.fed.EmojiChanged(ctx, "unused"); err != nil {
+		t.Fatal(err)
+	}
+	if after := jobs(); after != before {
+		t.Errorf("an emoji the profile does not use queued %d jobs", after-before)
+	}
+	putEmoji("blob_wave")
+	if err := alice.fed.EmojiChanged(ctx, "blob_wave"); err != nil {
+		t.Fatal(err)
+	}
+	n.settle()
+	got := bob.actorOn(t, alice)
+	var codes []string
+	for _, e := range got.Emojis {
+		codes = append(codes, e.Shortcode)
+	}
+	slices.Sort(codes)
+	if !slices.Equal(codes, []string{"blob_wave", "blobcat"}) {
+		t.Errorf("bob's copy of alice after the new emoji: %q, want blob_wave and blobcat", codes)
+	}
+}

@@ -335,4 +335,6 @@ func (f *Federation) registerJobs() {
 	f.jobs.Handle(jobScheduled, f.runScheduled)
 	f.jobs.Every(jobScheduled, scheduledInterval)
 	f.jobs.Handle(jobFetchCard, f.runFetchCard, jobs.WithBackoff(cardBackoff...), jobs.WithTimeout(3*cardTimeout))
+	f.jobs.Handle(jobPruneCards, f.runPruneCards)
+	f.jobs.Every(jobPruneCards, 24*time.Hour)
 }

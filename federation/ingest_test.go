@@ -146,6 +146,7 @@ func TestCleanStored(t *testing.T) {
 			DisplayName: "M\x00al\nlory", Summary: `<b>unclosed`, URL: bad, Inbox: bad, AvatarURL: " JaVaScRiPt:x", HeaderURL: "data:x",
 			AlsoKnownAs: []string{bad, "https://evil.example/users/old"}, MovedTo: bad,
 			Fields:    []store.Field{{Name: "<b>name</b>", Value: `<a href="https://x.example">x`}, {Name: "", Value: "gone"}},
+			Emojis:    []store.Emoji{{Shortcode: "a<b", URL: "https://evil.example/e.png"}, {Shortcode: "ok", URL: bad}, {Shortcode: "fine", URL: "https://evil.example/f.png"}},
 			FetchedAt: time.Unix(1, 0)})
 		if err != nil {
 			return err
@@ -186,6 +187,9 @@ func TestCleanStored(t *testing.T) {
 	checkCleanActor(t, a)
 	if a.DisplayName != "Mal lory" || a.Summary != "<b>unclosed</b>" || len(a.Fields) != 1 || a.Fields[0].Value != `<a href="https://x.example" rel="nofollow noreferrer noopener" target="_blank">x</a>` {
 		t.Errorf("actor after cleaning: %q %q %+v", a.DisplayName, a.Summary, a.Fields)
+	}
+	if len(a.Emojis) != 1 || a.Emojis[0].Shortcode != "fine" {
+		t.Errorf("actor emojis after cleaning: %+v, want only :fine:", a.Emojis)
 	}
 	p, err := alice.db.PostByURI(ctx, "https://evil.example/notes/1")
 	if err != nil {

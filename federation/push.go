@@ -201,6 +201,8 @@ var pushTitles = map[string]string{
 	"favourite":      "%s favorited your post",
 	"poll":           "A poll by %s has ended",
 	"update":         "%s edited a post",
+	"quote":          "%s quoted your post",
+	"quoted_update":  "%s edited a post you quoted",
 }
 
 // pushContent is the payload of notification id's pushes (id 0: a test

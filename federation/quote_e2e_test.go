@@ -93,6 +93,12 @@ func TestQuotePolicies(t *testing.T) {
 			t.Errorf("GET stamp = %d, want 200", got)
 		}
 		wantNotes(t, bob, "follow", "quote")
+		// bob edits the post alice quoted: she hears of it.
+		if _, err := bob.fed.Edit(ctx, p.ID, federation.NewPost{Text: "quote me? (edited)"}); err != nil {
+			t.Fatal(err)
+		}
+		n.settle()
+		wantNotes(t, alice, "quoted_update")
 	})
 
 	t.Run("followers", func(t *testing.T) {
@@ -178,6 +184,16 @@ func TestQuoteOwnPost(t *testing.T) {
 	for _, k := range []*kith{alice, bob} {
 		if _, got := quoteOn(t, k, q.URI); got == nil || got.State != store.QuoteAccepted {
 			t.Errorf("on %s: self-quote %+v, want accepted", k.name, got)
+		}
+	}
+	// The quoted post is deleted: the quote stays, saying so.
+	if _, err := bob.fed.Delete(ctx, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	n.settle()
+	for _, k := range []*kith{alice, bob} {
+		if _, got := quoteOn(t, k, q.URI); got == nil || got.State != store.QuoteDeleted || got.Shown() {
+			t.Errorf("on %s after the quoted post was deleted: %+v, want deleted", k.name, got)
 		}
 	}
 }

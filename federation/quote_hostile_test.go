@@ -3,6 +3,7 @@ package federation_test
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"testing"
 
 	"kith/federation"
@@ -118,5 +119,37 @@ func TestQuoteHostile(t *testing.T) {
 	counts, err := alice.db.QuotesCounts(ctx, []int64{mine.ID, other.ID})
 	if err != nil || counts[mine.ID] != 1 || counts[other.ID] != 0 {
 		t.Errorf("quotes counts = %v (%v), want 1 of mine, 0 of the other", counts, err)
+	}
+}
+
+// TestQuoteLegacyForms: each older key alone (Misskey's quoteUrl and
+// _misskey_quote, Fedibird's quoteUri and quoteURL) quotes a third
+// party's post, shown as sent; a quote URL that is not http(s) is no
+// quote at all.
+func TestQuoteLegacyForms(t *testing.T) {
+	n, alice, peer := newPeerNetwork(t, nil)
+	keys := fakeKeys()
+	mallory := peer.addActor(t, "http://remote.test/users/mallory", keys[0])
+	carol := peer.addActor(t, "http://other.test/users/carol", keys[1])
+	quoted := "http://other.test/notes/1"
+	peer.put(t, quoted, federation.ActivityJSON, map[string]any{"id": quoted, "type": "Note", "attributedTo": carol.id,
+		"content": "<p>carol says</p>", "to": []string{"https://www.w3.org/ns/activitystreams#Public"}})
+	for i, key := range []string{"quoteUrl", "_misskey_quote", "quoteUri", "quoteURL"} {
+		t.Run(key, func(t *testing.T) {
+			id := mallory.id + "/notes/legacy" + strconv.Itoa(i)
+			if got := mallory.deliver(t, n, alice.fed.URLs().SharedInbox(), quoteNote(mallory.id, alice, id, key, quoted, "")); got != http.StatusAccepted {
+				t.Fatalf("delivery: %d", got)
+			}
+			n.settle()
+			if _, q := quoteOn(t, alice, id); !q.Shown() || q.QuotedURI != quoted {
+				t.Errorf("quote = %+v, want carol's post shown", q)
+			}
+		})
+	}
+	id := mallory.id + "/notes/script"
+	mallory.deliver(t, n, alice.fed.URLs().SharedInbox(), quoteNote(mallory.id, alice, id, "quote", "javascript:alert(1)", "javascript:alert(2)"))
+	n.settle()
+	if _, q := quoteOn(t, alice, id); q != nil {
+		t.Errorf("a javascript: quote was kept: %+v", q)
 	}
 }

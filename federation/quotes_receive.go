@@ -203,14 +203,15 @@ func (f *Federation) quoteAllowed(ctx context.Context, p store.Post, actor store
 }
 
 // effectiveQuotePolicy narrows a policy to what a post's visibility
-// allows: a followers-only post is quoted by followers at most, a direct
-// one by nobody.
+// allows: followers-only and direct posts are quoted by nobody but their
+// author.
+//
+// Note: Mastodon 4.5 sets the policy of private and direct posts to
+// nobody, whatever was asked.
 func effectiveQuotePolicy(policy, visibility string) string {
 	switch {
-	case visibility == store.Direct:
+	case visibility == store.Direct || visibility == store.Private:
 		return store.QuoteNobody
-	case visibility == store.Private && policy == store.QuotePublic:
-		return store.QuoteFollowers
 	case policy == "":
 		return store.QuotePublic
 	}

@@ -158,23 +158,45 @@ func VideoPreview(ctx context.Context, path string, info AVInfo, thumbSide int) 
 
 // AVCache remembers what Probe read from the owner's video and audio
 // files, by name: the API shows it with every status that carries one,
-// and a file's name never changes meaning. It holds at most avCacheSize
+// and a file's name never changes meaning. A file it could not read is
+// remembered too, so that a broken file costs one read (and one log line
+// in the caller), not one per request. It holds at most avCacheSize
 // entries and starts over when full.
 type AVCache struct {
 	mu sync.Mutex
-	m  map[string]AVInfo
+	m  map[string]avCached
+}
+
+type avCached struct {
+	info AVInfo
+	err  error
 }
 
 const avCacheSize = 4096
 
-// Info reads (once) a stored file's container.
-func (c *AVCache) Info(files Files, name string) (AVInfo, error) {
+// Info reads (once) a stored file's container; fresh is true when this
+// call read it.
+func (c *AVCache) Info(files Files, name string) (info AVInfo, fresh bool, err error) {
 	c.mu.Lock()
-	info, ok := c.m[name]
+	got, ok := c.m[name]
 	c.mu.Unlock()
 	if ok {
-		return info, nil
+		return got.info, false, got.err
 	}
+	info, err = probeFile(files, name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return AVInfo{}, true, err // not remembered: it may be restored
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= avCacheSize {
+		c.m = make(map[string]avCached)
+	}
+	c.m[name] = avCached{info, err}
+	c.mu.Unlock()
+	return info, true, err
+}
+
+func probeFile(files Files, name string) (AVInfo, error) {
 	if !fs.ValidPath(name) {
 		return AVInfo{}, fmt.Errorf("media name %q: %w", name, fs.ErrInvalid)
 	}
@@ -187,14 +209,5 @@ func (c *AVCache) Info(files Files, name string) (AVInfo, error) {
 	if err != nil {
 		return AVInfo{}, err
 	}
-	if info, err = Probe(f, st.Size()); err != nil {
-		return AVInfo{}, err
-	}
-	c.mu.Lock()
-	if c.m == nil || len(c.m) >= avCacheSize {
-		c.m = make(map[string]AVInfo)
-	}
-	c.m[name] = info
-	c.mu.Unlock()
-	return info, nil
+	return Probe(f, st.Size())
 }

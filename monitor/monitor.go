@@ -52,8 +52,9 @@ type Monitor struct {
 	open      time.Time // start of the minute being counted
 	base      totals    // the totals when that minute began
 	cpuBase   time.Duration
-	unsaved   int   // samples taken since the last save
-	media     int64 // the media directory's size at mediaAt
+	cpuAt     time.Time // when cpuBase was read
+	unsaved   int       // samples taken since the last save
+	media     int64     // the media directory's size at mediaAt
 	mediaAt   time.Time
 	lastGauge gauges              // from the last sample, for the page's live minute
 	carry     store.MonitorSample // the minute under way as a previous process saved it
@@ -102,7 +103,8 @@ func New(logger *slog.Logger, opts Options) *Monitor {
 		latencySeconds: set.NewPrometheusHistogramExt("kith_http_request_duration_seconds",
 			[]float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}),
 	}
-	m.open = m.minute(opts.Now())
+	m.cpuAt = opts.Now()
+	m.open = m.minute(m.cpuAt)
 	m.cpuBase = cpuTime()
 	return m
 }
@@ -147,10 +149,8 @@ func (m *Monitor) Load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	g := m.measure(ctx, now)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.lastGauge = g
 	for _, s := range samples {
 		switch {
 		case s.Minute.Before(m.open):
@@ -194,7 +194,7 @@ func (m *Monitor) closeMinute(ctx context.Context, now time.Time) {
 	m.addCarried(&s)
 	m.carry = store.MonitorSample{}
 	m.ring.put(s)
-	m.open, m.base, m.cpuBase, m.lastGauge = m.minute(now), t, cpu, g
+	m.open, m.base, m.cpuBase, m.cpuAt, m.lastGauge = m.minute(now), t, cpu, now, g
 	m.unsaved++
 }
 
@@ -288,6 +288,13 @@ func (m *Monitor) Save(ctx context.Context) error {
 // SaveEvery minutes, until ctx is done; then it takes a last sample if a
 // minute ended and saves. It runs on the real clock.
 func (m *Monitor) Run(ctx context.Context) {
+	// The gauges the page shows until the first minute ends; measured
+	// here rather than in Load, since walking a large media directory
+	// would delay the start.
+	g := m.measure(ctx, m.opts.Now())
+	m.mu.Lock()
+	m.lastGauge = g
+	m.mu.Unlock()
 	for {
 		now := m.opts.Now()
 		wait := now.Truncate(time.Minute).Add(time.Minute).Sub(now) + 50*time.Millisecond
@@ -334,7 +341,11 @@ func (m *Monitor) Window() []store.MonitorSample {
 	t := m.totals()
 	out := m.ring.window(m.open)
 	live := sampleOf(m.open, t.minus(m.base), &lat, m.lastGauge)
-	live.CPU = cpu - m.cpuBase
+	// CPU is charted as a share of the minute: the minute under way shows
+	// the rate so far, not a part-minute's time over a whole minute.
+	if elapsed := m.opts.Now().Sub(m.cpuAt); elapsed > time.Second {
+		live.CPU = time.Duration(float64(cpu-m.cpuBase) * float64(time.Minute) / float64(elapsed))
+	}
 	m.addCarried(&live)
 	live.RSS = rss()
 	out[len(out)-1] = live

@@ -134,6 +134,21 @@ func TestMetricsEndpoint(t *testing.T) {
 	if resp, _ := servertest.Get(t, http.DefaultClient, closed.HTTP.URL+"/metrics"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("no token configured: status %d, want 404", resp.StatusCode)
 	}
+	// A token added to the config opens it on reload (SIGHUP).
+	cfg := closed.Srv.Config()
+	cfg.Metrics.Token = metricsToken
+	if err := closed.Srv.Reload(cfg); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", closed.HTTP.URL+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+metricsToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if servertest.ReadBody(t, resp); resp.StatusCode != http.StatusOK {
+		t.Errorf("token added by a reload: status %d, want 200", resp.StatusCode)
+	}
 
 	in := servertest.New(t, func(c *config.Config) { c.Metrics.Token = metricsToken })
 	scrape := func(auth string) (*http.Response, string) {

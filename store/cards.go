@@ -133,3 +133,15 @@ func (db *DB) PostCards(ctx context.Context, ids []int64) (map[int64]Card, error
 	}
 	return out, rows.Err()
 }
+
+// PruneCards deletes the cards fetched before cutoff that no post shows
+// any more (their posts were deleted, or edited to link elsewhere), and
+// the records of pages that had none: a new link to one fetches it again.
+func (tx *Tx) PruneCards(ctx context.Context, cutoff time.Time) (int64, error) {
+	res, err := tx.exec(ctx, `DELETE FROM preview_cards WHERE fetched_at < ?
+		AND NOT EXISTS (SELECT 1 FROM post_cards pc WHERE pc.card_id = preview_cards.id)`, unixMilli(cutoff))
+	if err != nil {
+		return 0, fmt.Errorf("prune cards: %w", err)
+	}
+	return res.RowsAffected()
+}

@@ -57,8 +57,9 @@ type cleanTable struct {
 }
 
 // CleanStored applies c to every stored row that came from another
-// server: actors, posts, their earlier versions, attachments, mentions,
-// tags, emojis and poll options; and to the owner's profile field names.
+// server: actors (their emojis too), posts, their earlier versions,
+// attachments, mentions, tags, emojis and poll options; and to the
+// owner's profile field names.
 // Rows are rewritten in batches, each in its own transaction; running it
 // again changes nothing.
 func (db *DB) CleanStored(ctx context.Context, c Cleaner) (CleanStats, error) {
@@ -72,6 +73,7 @@ func (db *DB) CleanStored(ctx context.Context, c Cleaner) (CleanStats, error) {
 			{name: "featured", rule: c.URL}, {name: "avatar_url", rule: c.URL}, {name: "header_url", rule: c.URL},
 			{name: "moved_to", rule: c.URL}, {name: "key_id", rule: c.URL},
 			{name: "fields", rule: cleanFields(c.Line, c.HTML)}, {name: "also_known_as", rule: cleanURLList(c.URL)},
+			{name: "emojis", rule: cleanEmojis(c.Shortcode, c.URL)},
 		}},
 		{table: "actors", key: []string{"id"}, where: "local = 1", columns: []cleanColumn{
 			{name: "fields", rule: cleanFields(c.LocalFieldName, func(s string) string { return s })},
@@ -256,6 +258,28 @@ func cleanFields(name, value func(string) string) func(string) string {
 			if f.Name = name(f.Name); f.Name != "" {
 				f.Value = value(f.Value)
 				out = append(out, f)
+			}
+		}
+		b, _ := json.Marshal(out)
+		return string(b)
+	}
+}
+
+// cleanEmojis returns a rule for an actor's JSON list of emojis: each
+// kept with a shortcode and a URL, the first of each shortcode.
+func cleanEmojis(shortcode, url func(string) string) func(string) string {
+	return func(s string) string {
+		var list []Emoji
+		if json.Unmarshal([]byte(s), &list) != nil {
+			return "[]"
+		}
+		out := []Emoji{}
+		seen := map[string]bool{}
+		for _, e := range list {
+			e.Shortcode, e.URL = shortcode(e.Shortcode), url(e.URL)
+			if e.Shortcode != "" && e.URL != "" && !seen[e.Shortcode] {
+				seen[e.Shortcode] = true
+				out = append(out, e)
 			}
 		}
 		b, _ := json.Marshal(out)

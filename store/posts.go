@@ -279,6 +279,10 @@ func (tx *Tx) DeletePost(ctx context.Context, id int64) error {
 	if _, err := tx.exec(ctx, `INSERT OR IGNORE INTO deleted_post_ids (id) SELECT id FROM posts WHERE id = ? AND local = 1`, id); err != nil {
 		return fmt.Errorf("delete post %d: %w", id, err)
 	}
+	// Quotes of the post stay, saying it is gone (Mastodon's "deleted").
+	if _, err := tx.exec(ctx, `UPDATE quotes SET state = 'deleted' WHERE quoted_id = ?`, id); err != nil {
+		return fmt.Errorf("delete post %d: %w", id, err)
+	}
 	if _, err := tx.exec(ctx, `DELETE FROM posts WHERE id = ?`, id); err != nil {
 		return fmt.Errorf("delete post %d: %w", id, err)
 	}

@@ -171,29 +171,43 @@ func (tx *Tx) OwnerQuotesOf(ctx context.Context, postID int64) ([]int64, error) 
 	return out, rows.Err()
 }
 
-// loadQuotesBatch loads the quotes and quote policies of posts.
+// loadQuotesBatch loads the quotes and quote policies of posts, with two
+// lookups by primary key.
 func loadQuotesBatch(ctx context.Context, q queryer, posts []Post, at map[int64][]int, in string, args []any) error {
-	rows, err := q.QueryContext(ctx, `SELECT p.id, p.quote_policy, COALESCE(q.quoted_uri, ''), COALESCE(q.quoted_id, 0),
-		COALESCE(q.state, ''), COALESCE(q.authorization_uri, ''), COALESCE(q.request_uri, '')
-		FROM posts p LEFT JOIN quotes q ON q.post_id = p.id
-		WHERE p.id IN (`+in+`) AND (p.quote_policy != '' OR q.post_id IS NOT NULL)`, args...)
+	rows, err := q.QueryContext(ctx, `SELECT id, quote_policy FROM posts WHERE id IN (`+in+`) AND quote_policy != ''`, args...)
+	if err != nil {
+		return fmt.Errorf("post quote policies: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		var policy string
+		if err := rows.Scan(&id, &policy); err != nil {
+			rows.Close()
+			return fmt.Errorf("post quote policies: %w", err)
+		}
+		for _, i := range at[id] {
+			posts[i].QuotePolicy = policy
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = q.QueryContext(ctx, `SELECT post_id, quoted_uri, COALESCE(quoted_id, 0), state, authorization_uri, request_uri
+		FROM quotes WHERE post_id IN (`+in+`)`, args...)
 	if err != nil {
 		return fmt.Errorf("post quotes: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id int64
-		var policy string
 		var qt Quote
-		if err := rows.Scan(&id, &policy, &qt.QuotedURI, &qt.QuotedID, &qt.State, &qt.AuthorizationURI, &qt.RequestURI); err != nil {
+		if err := rows.Scan(&id, &qt.QuotedURI, &qt.QuotedID, &qt.State, &qt.AuthorizationURI, &qt.RequestURI); err != nil {
 			return fmt.Errorf("post quotes: %w", err)
 		}
 		for _, i := range at[id] {
-			posts[i].QuotePolicy = policy
-			if qt.State != "" {
-				c := qt
-				posts[i].Quote = &c
-			}
+			c := qt
+			posts[i].Quote = &c
 		}
 	}
 	return rows.Err()

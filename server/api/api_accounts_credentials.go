@@ -42,8 +42,12 @@ func (s *API) credentialAccount(ctx context.Context) (apiAccount, error) {
 	if err != nil {
 		return apiAccount{}, err
 	}
+	quotePolicy, err := s.Fed.DefaultQuotePolicy(ctx)
+	if err != nil {
+		return apiAccount{}, err
+	}
 	src := apiSource{Privacy: d.Privacy, Sensitive: d.Sensitive, Language: d.Language, Note: note, Fields: []apiField{},
-		FollowRequestsCount: requests, Discoverable: a.Discoverable, Indexable: a.Discoverable}
+		FollowRequestsCount: requests, Discoverable: a.Discoverable, Indexable: a.Discoverable, QuotePolicy: quotePolicy}
 	for _, f := range a.Fields {
 		src.Fields = append(src.Fields, apiField{Name: f.Name, Value: html.UnescapeString(f.Value)})
 	}
@@ -197,6 +201,13 @@ func sourceSettings(p core.APIParams) (map[string]string, error) {
 			return nil, core.Refuse(http.StatusUnprocessableEntity, "Validation failed: source[privacy] must be public, unlisted, private or direct")
 		}
 		out[core.SettingDefaultPrivacy] = v
+	}
+	if p.Has("source[quote_policy]") {
+		v := p.String("source[quote_policy]")
+		if !federation.ValidQuotePolicy(v) {
+			return nil, core.Refuse(http.StatusUnprocessableEntity, "Validation failed: source[quote_policy] must be public, followers or nobody")
+		}
+		out[federation.SettingDefaultQuotePolicy] = v
 	}
 	if p.Has("source[sensitive]") {
 		out[core.SettingDefaultSensitive] = strconv.FormatBool(p.Bool("source[sensitive]", false))

@@ -61,6 +61,7 @@ type apiSource struct {
 	HideCollections     bool       `json:"hide_collections"`
 	Discoverable        bool       `json:"discoverable"`
 	Indexable           bool       `json:"indexable"`
+	QuotePolicy         string     `json:"quote_policy"` // Mastodon 4.5: the default for new posts
 }
 
 type apiRole struct {
@@ -402,8 +403,9 @@ func (s *API) apiMediaOf(a store.Attachment, local bool) apiMediaAttachment {
 		s.addAVMeta(&out, a)
 	} else if typ == "video" || typ == "audio" {
 		// A remote file's preview is not the file: apps load
-		// preview_url as an image.
+		// preview_url as an image. Nor has it a small size.
 		out.PreviewURL = nil
+		delete(out.Meta, "small")
 	}
 	if local && a.MediaType == "image/gif" {
 		// Note: Mastodon's "gifv" is an MP4 video; kith keeps the GIF,

@@ -17,9 +17,11 @@ func (s *API) addAVMeta(out *apiMediaAttachment, a store.Attachment) {
 	if !ok {
 		return
 	}
-	info, err := s.AV.Info(s.MediaFiles(), name)
+	info, fresh, err := s.AV.Info(s.MediaFiles(), name)
 	if err != nil {
-		s.Logger.Warn("media file unreadable", "file", name, "err", err)
+		if fresh {
+			s.Logger.Warn("media file unreadable", "file", name, "err", err)
+		}
 		return
 	}
 	original := map[string]any{"duration": info.Duration, "bitrate": info.Bitrate}

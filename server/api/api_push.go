@@ -14,7 +14,7 @@ import (
 
 // pushAlerts are the alert types a Web Push subscription may ask for.
 var pushAlerts = []string{"mention", "status", "reblog", "follow", "follow_request", "favourite", "poll", "update",
-	"admin.sign_up", "admin.report"}
+	"admin.sign_up", "admin.report", "quote", "quoted_update"}
 
 // apiPushSubscription is Mastodon's WebPushSubscription.
 type apiPushSubscription struct {

@@ -146,7 +146,9 @@ func (s *API) readStatusRequest(ctx context.Context, p core.APIParams) (federati
 	if id := p.String("in_reply_to_id"); id != "" {
 		req.InReplyToID = &id
 	}
-	if id := p.String("quoted_status_id"); id != "" {
+	// Note: Fedibird, Pleroma and Akkoma name it quote_id, and clients
+	// written for them (Mastodon.py's "fedibird" feature set) send that.
+	if id := cmp.Or(p.String("quoted_status_id"), p.String("quote_id")); id != "" {
 		req.QuotedStatusID = &id
 	}
 	req.QuotePolicy = p.String("quote_approval_policy")

@@ -64,6 +64,9 @@ func emojify(s string, set EmojiSet) string {
 		case c == ':':
 			if start >= 0 && i > start+1 {
 				if u, ok := set[s[start+1:i]]; ok {
+					if last == 0 {
+						b.Grow(len(s) + 512) // room for a few images at once
+					}
 					b.WriteString(s[last:start])
 					writeEmojiImage(&b, s[start+1:i], u)
 					last, start = i+1, -1

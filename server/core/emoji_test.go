@@ -2,6 +2,7 @@ package core
 
 import (
 	"html/template"
+	"strings"
 	"testing"
 )
 
@@ -45,5 +46,26 @@ func TestEmojiText(t *testing.T) {
 	want := template.HTML(`&lt;script&gt;alert(1)&lt;/script&gt;<img class="emoji" src="https://kith.example/e.png" alt=":blobcat:" title=":blobcat:" draggable="false" loading="lazy">&#34;`)
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+// BenchmarkEmojify measures what a post's emoji cost a page: a post of
+// about 500 characters with links (colons to look at) and three emoji.
+func BenchmarkEmojify(b *testing.B) {
+	set := EmojiSet{"blobcat": "https://kith.example/media/remote/ab/cd", "blob_wave": "https://kith.example/media/remote/ef/gh"}
+	post := strings.Repeat(`<p>Some words about <a href="https://example.org/a:b">a link</a> and time 12:30, `, 5) +
+		`:blobcat: :blob_wave: :blobcat: :nope:</p>`
+	b.ReportAllocs()
+	for b.Loop() {
+		emojify(post, set)
+	}
+}
+
+// BenchmarkEmojifyNone is the common case: a post without custom emoji.
+func BenchmarkEmojifyNone(b *testing.B) {
+	post := strings.Repeat(`<p>Some words about <a href="https://example.org/a:b">a link</a> and time 12:30, `, 5)
+	b.ReportAllocs()
+	for b.Loop() {
+		emojify(post, nil)
 	}
 }

@@ -47,6 +47,7 @@ type Series struct {
 	// carries them as data-* attributes.
 	Value, Total, Peak float64
 	Now, PeakText      string
+	When               string // what Value is: "now", or "in the last minute"
 	// The same as data-* attribute values: plain decimals.
 	DataValue, DataTotal, DataPeak string
 }
@@ -62,7 +63,10 @@ type chartDef struct {
 	id, title, unit string
 	format          func(float64) string
 	floor           float64 // the least top of the scale: a quiet day is drawn low, not at full height
-	series          []seriesDef
+	// perMinute charts count events: the minute under way has counted
+	// only part of its events, so the legend gives the last whole minute.
+	perMinute bool
+	series    []seriesDef
 }
 
 func count(v float64) string { return strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64) }
@@ -78,12 +82,19 @@ func secondsText(v float64) string {
 		return fmt.Sprintf("%d µs", d.Microseconds())
 	case d < time.Second:
 		return fmt.Sprintf("%.3g ms", float64(d)/float64(time.Millisecond))
-	case d < time.Minute:
+	case d < 2*time.Minute: // "100 s" reads better than "1.67 min"
 		return fmt.Sprintf("%.3g s", d.Seconds())
 	case d < time.Hour:
 		return fmt.Sprintf("%.3g min", d.Minutes())
 	}
 	return fmt.Sprintf("%.3g h", d.Hours())
+}
+
+func zeroIfNaN(v float64) float64 {
+	if math.IsNaN(v) {
+		return 0
+	}
+	return v
 }
 
 func decimal(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
@@ -92,38 +103,38 @@ func percentText(v float64) string { return fmt.Sprintf("%.3g%%", v) }
 
 // dashboardCharts are the charts, in the order the page shows them.
 var dashboardCharts = []chartDef{
-	{"inbox", "Inbox", "activities per minute", count, 10, []seriesDef{
+	{"inbox", "Inbox", "activities per minute", count, 10, true, []seriesDef{
 		{"inbox-received", "received", "s1", func(s *store.MonitorSample) float64 { return float64(s.InboxReceived) }},
 		{"inbox-processed", "processed", "s2", func(s *store.MonitorSample) float64 { return float64(s.InboxProcessed) }},
 	}},
-	{"deliveries", "Deliveries", "attempts per minute", count, 10, []seriesDef{
+	{"deliveries", "Deliveries", "attempts per minute", count, 10, true, []seriesDef{
 		{"deliveries-ok", "delivered", "s2", func(s *store.MonitorSample) float64 { return float64(s.DeliveriesOK) }},
 		{"deliveries-failed", "failed", "s3", func(s *store.MonitorSample) float64 { return float64(s.DeliveriesFailed) }},
 	}},
-	{"queue", "Queue", "jobs due", count, 10, []seriesDef{
-		{"queue-depth", "due now", "s1", func(s *store.MonitorSample) float64 { return float64(s.QueueDepth) }},
+	{"queue", "Queue", "jobs due", count, 10, false, []seriesDef{
+		{"queue-depth", "due", "s1", func(s *store.MonitorSample) float64 { return float64(s.QueueDepth) }},
 	}},
-	{"queue-wait", "Oldest waiting job", "time waited", secondsText, 1, []seriesDef{
-		{"queue-oldest", "waited", "s4", func(s *store.MonitorSample) float64 { return s.OldestJob.Seconds() }},
+	{"queue-wait", "Oldest waiting job", "time waited", secondsText, 1, false, []seriesDef{
+		{"queue-oldest", "waited", "s1", func(s *store.MonitorSample) float64 { return s.OldestJob.Seconds() }},
 	}},
-	{"latency", "Request latency", "time to answer", secondsText, 0.01, []seriesDef{
+	{"latency", "Request latency", "time to answer", secondsText, 0.01, false, []seriesDef{
 		{"latency-p50", "median (p50)", "s1", func(s *store.MonitorSample) float64 { return s.LatencyP50.Seconds() }},
 		{"latency-p99", "p99", "s4", func(s *store.MonitorSample) float64 { return s.LatencyP99.Seconds() }},
 	}},
-	{"requests", "Requests", "per minute", count, 10, []seriesDef{
+	{"requests", "Requests", "per minute", count, 10, true, []seriesDef{
 		{"requests", "answered", "s1", func(s *store.MonitorSample) float64 { return float64(s.Requests) }},
 	}},
-	{"memory", "Memory", "resident (RSS)", bytesText, 1e8, []seriesDef{
+	{"memory", "Memory", "resident (RSS)", bytesText, 1e8, false, []seriesDef{
 		{"rss", "RSS", "s1", func(s *store.MonitorSample) float64 { return float64(s.RSS) }},
 	}},
-	{"cpu", "CPU", "share of one core", percentText, 10, []seriesDef{
+	{"cpu", "CPU", "share of one core", percentText, 10, false, []seriesDef{
 		{"cpu", "CPU", "s2", func(s *store.MonitorSample) float64 { return s.CPU.Seconds() / 60 * 100 }},
 	}},
-	{"database", "Database", "size on disk", bytesText, 1e7, []seriesDef{
+	{"database", "Database", "size on disk", bytesText, 1e7, false, []seriesDef{
 		{"db", "database", "s1", func(s *store.MonitorSample) float64 { return float64(s.DBBytes) }},
 		{"wal", "write-ahead log", "s4", func(s *store.MonitorSample) float64 { return float64(s.WALBytes) }},
 	}},
-	{"media", "Media storage", "size on disk", bytesText, 1e7, []seriesDef{
+	{"media", "Media storage", "size on disk", bytesText, 1e7, false, []seriesDef{
 		{"media", "media", "s2", func(s *store.MonitorSample) float64 { return float64(s.MediaBytes) }},
 	}},
 }
@@ -156,8 +167,11 @@ func drawCharts(window []store.MonitorSample) []Chart {
 					s.Peak = max(s.Peak, values[i])
 				}
 			}
-			if n := len(window); n > 0 && !math.IsNaN(values[n-1]) {
-				s.Value = values[n-1]
+			s.When = "now"
+			if last := len(window) - 1; def.perMinute && last > 0 {
+				s.Value, s.When = zeroIfNaN(values[last-1]), "in the last minute"
+			} else if last >= 0 {
+				s.Value = zeroIfNaN(values[last])
 			}
 			s.Lines, buf = polylines(values, scale, buf)
 			s.Now, s.PeakText = def.format(s.Value), def.format(s.Peak)
@@ -233,7 +247,7 @@ func niceCeiling(v float64) float64 {
 func summary(c Chart) string {
 	text := c.Title + " (" + c.Unit + ") over the last 24 hours."
 	for _, s := range c.Series {
-		text += " " + s.Name + ": now " + s.Now + ", peak " + s.PeakText + "."
+		text += " " + s.Name + " " + s.When + ": " + s.Now + ", peak " + s.PeakText + "."
 	}
 	return text
 }

@@ -34,8 +34,8 @@ func TestPolylines(t *testing.T) {
 	}
 }
 
-// Each series reads its field; the latest minute is its value, the day's
-// sum its total.
+// Each series reads its field; its value is the minute under way's, or for
+// counts the last whole minute's; the day's sum is its total.
 func TestDrawCharts(t *testing.T) {
 	now := time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC)
 	window := make([]store.MonitorSample, 4)
@@ -47,14 +47,14 @@ func TestDrawCharts(t *testing.T) {
 		t.Fatalf("%d charts", len(charts))
 	}
 	inbox := charts[0].Series[0]
-	if inbox.Key != "inbox-received" || inbox.Value != 1 || inbox.Total != 11 || inbox.Peak != 7 || len(inbox.Lines) != 2 {
+	if inbox.Key != "inbox-received" || inbox.Value != 3 || inbox.Total != 11 || inbox.Peak != 7 || len(inbox.Lines) != 2 {
 		t.Errorf("inbox received: %+v", inbox)
 	}
 	if inbox.DataTotal != "11" || charts[0].YMax != "10" {
 		t.Errorf("data-total %q, scale top %q; want 11 and 10", inbox.DataTotal, charts[0].YMax)
 	}
 	for _, c := range charts {
-		if c.ID == "memory" && (c.Series[0].Now != "61 MB" || c.YMax != "100 MB") {
+		if c.ID == "memory" && (c.Series[0].Now != "61 MB" || c.Series[0].When != "now" || c.YMax != "100 MB") {
 			t.Errorf("memory now %q, scale top %q", c.Series[0].Now, c.YMax)
 		}
 		if !strings.Contains(c.Summary, c.Title) {

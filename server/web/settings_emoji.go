@@ -97,6 +97,9 @@ func (s *Web) HandleAddEmoji(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return err
 	}
+	if err := s.Fed.EmojiChanged(r.Context(), form.Shortcode); err != nil {
+		return err
+	}
 	http.Redirect(w, r, "/settings/emoji?added="+url.QueryEscape(form.Shortcode), http.StatusSeeOther)
 	return nil
 }
@@ -112,6 +115,9 @@ func (s *Web) HandleRemoveEmoji(w http.ResponseWriter, r *http.Request) error {
 		return core.Refuse(http.StatusNotFound, "That emoji is not there.")
 	}
 	if err != nil {
+		return err
+	}
+	if err := s.Fed.EmojiChanged(r.Context(), code); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/settings/emoji?removed="+url.QueryEscape(code), http.StatusSeeOther)

@@ -19,12 +19,43 @@ const SettingHideNetwork = "hide_network"
 const maxProfileFields = 4
 
 type SettingsPage struct {
-	Site core.Site
+	Site        core.Site
+	QuotePolicy string // who may quote new posts unless a post says
+	Saved       bool
 }
 
-// HandleSettings shows GET /settings: links to each settings page.
-func (s *Web) HandleSettings(w http.ResponseWriter, r *http.Request) {
-	s.Render(w, r, http.StatusOK, "settings", SettingsPage{Site: s.Site(r)})
+// QuotePolicies are the choices of the default quote policy.
+func (SettingsPage) QuotePolicies() []choice { return ComposePage{}.QuotePolicies() }
+
+// HandleSettings shows GET /settings: links to each settings page, and
+// the default of who may quote new posts.
+func (s *Web) HandleSettings(w http.ResponseWriter, r *http.Request) error {
+	policy, err := s.Fed.DefaultQuotePolicy(r.Context())
+	if err != nil {
+		return err
+	}
+	s.Render(w, r, http.StatusOK, "settings", SettingsPage{Site: s.Site(r), QuotePolicy: policy, Saved: r.URL.Query().Has("saved")})
+	return nil
+}
+
+// HandleSaveQuotePolicy saves POST /settings/quotes: who may quote the
+// owner's new posts when a post does not say.
+func (s *Web) HandleSaveQuotePolicy(w http.ResponseWriter, r *http.Request) error {
+	if err := core.CheckCSRF(r); err != nil {
+		return err
+	}
+	policy := r.PostFormValue("quote_approval_policy")
+	if !federation.ValidQuotePolicy(policy) {
+		return core.Refuse(http.StatusBadRequest, "Choose who may quote your posts.")
+	}
+	err := s.DB.InTx(r.Context(), func(tx *store.Tx) error {
+		return tx.SetSetting(r.Context(), federation.SettingDefaultQuotePolicy, policy)
+	})
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/settings?saved", http.StatusSeeOther)
+	return nil
 }
 
 type profileForm struct {

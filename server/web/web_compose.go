@@ -25,19 +25,21 @@ const composePollOptions = 4
 // ComposeForm is what the form holds, filled from a post, a request or
 // the defaults.
 type ComposeForm struct {
-	Text       string
-	SourceType string // store.TextMarkdown, or store.TextPlain for a plain-text post being edited
-	Summary    string
-	Sensitive  bool
-	Visibility string
-	Language   string
-	InReplyTo  int64 // the post replied to, 0 for none
-	Edit       int64 // the post being edited, 0 for a new one
-	Media      []mediaSlot
-	Poll       []string // composePollOptions entries, blank ones unused
-	Multiple   bool
-	ExpiresIn  int  // seconds
-	PollLocked bool // an edited post's poll cannot change
+	Text        string
+	SourceType  string // store.TextMarkdown, or store.TextPlain for a plain-text post being edited
+	Summary     string
+	Sensitive   bool
+	Visibility  string
+	Language    string
+	InReplyTo   int64 // the post replied to, 0 for none
+	Edit        int64 // the post being edited, 0 for a new one
+	Media       []mediaSlot
+	Poll        []string // composePollOptions entries, blank ones unused
+	Multiple    bool
+	ExpiresIn   int    // seconds
+	PollLocked  bool   // an edited post's poll cannot change
+	Quote       int64  // the post quoted, 0 for none
+	QuotePolicy string // who may quote the post: public, followers or nobody
 }
 
 // mediaSlot is one image of the form: an upload already stored (ID set)
@@ -61,6 +63,7 @@ type ComposePage struct {
 	Site    core.Site
 	Form    ComposeForm
 	Parent  []StatusView // the post replied to, when there is one
+	Quoted  []StatusView // the post quoted, when there is one
 	Preview template.HTML
 	Error   string
 }
@@ -69,6 +72,11 @@ type ComposePage struct {
 func (ComposePage) Visibilities() []choice {
 	return []choice{{store.Public, "Public"}, {store.Unlisted, "Unlisted (not in public timelines)"},
 		{store.Private, "Followers only"}, {store.Direct, "Mentioned people only"}}
+}
+
+// QuotePolicies are the choices of who may quote the post.
+func (ComposePage) QuotePolicies() []choice {
+	return []choice{{store.QuotePublic, "Anyone"}, {store.QuoteFollowers, "Followers only"}, {store.QuoteNobody, "Only me"}}
 }
 
 // Expiries are the poll durations offered.
@@ -130,6 +138,13 @@ func (s *Web) HandleComposeForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if id := q.Get("quote"); id != "" && f.Edit == 0 {
+		quoted, err := s.ownerPost(ctx, id)
+		if err != nil {
+			return err
+		}
+		f.Quote = quoted.ID
+	}
 	return s.renderCompose(w, r, http.StatusOK, ComposePage{Form: f})
 }
 
@@ -142,6 +157,9 @@ func (s *Web) newForm(ctx context.Context, inReplyTo string) (ComposeForm, error
 		return ComposeForm{}, err
 	}
 	f := ComposeForm{SourceType: store.TextMarkdown, Visibility: d.Privacy, Language: d.Language, Sensitive: d.Sensitive, ExpiresIn: 86400}
+	if f.QuotePolicy, err = s.Fed.DefaultQuotePolicy(ctx); err != nil {
+		return ComposeForm{}, err
+	}
 	if inReplyTo == "" {
 		return f.WithSlots(), nil
 	}
@@ -200,7 +218,8 @@ func (s *Web) editForm(ctx context.Context, id string) (ComposeForm, error) {
 		return ComposeForm{}, store.ErrNotFound
 	}
 	f := ComposeForm{Text: cmp.Or(p.Source, core.PlainText(p.Content)), SourceType: cmp.Or(p.SourceType, store.TextMarkdown),
-		Summary: p.Summary, Sensitive: p.Sensitive, Visibility: p.Visibility, Language: p.Language, InReplyTo: p.InReplyToID, Edit: p.ID, ExpiresIn: 86400}
+		Summary: p.Summary, Sensitive: p.Sensitive, Visibility: p.Visibility, Language: p.Language, InReplyTo: p.InReplyToID, Edit: p.ID, ExpiresIn: 86400,
+		QuotePolicy: federation.QuotePolicyOf(p)}
 	for i, a := range p.Attachments {
 		f.Media = append(f.Media, mediaSlot{Index: i, ID: a.ID, URL: a.URL, Alt: a.Description, Focus: focusString(a.FocusX, a.FocusY), Kind: mediaKind(a.MediaType)})
 	}
@@ -260,6 +279,18 @@ func (s *Web) renderCompose(w http.ResponseWriter, r *http.Request, status int, 
 				return err
 			}
 			view.Parent = views
+		}
+	}
+	if view.Form.Quote != 0 {
+		if quoted, err := s.DB.PostByID(r.Context(), view.Form.Quote); err == nil {
+			views, err := s.statusViews(r.Context(), []store.Post{quoted})
+			if err != nil {
+				return err
+			}
+			for i := range views {
+				views[i].Preview = true
+			}
+			view.Quoted = views
 		}
 	}
 	s.Render(w, r, status, "compose", view)
@@ -356,6 +387,10 @@ func readComposeForm(r *http.Request) (ComposeForm, error) {
 		Sensitive: r.PostFormValue("sensitive") != "", Visibility: r.PostFormValue("visibility"),
 		Language: strings.TrimSpace(r.PostFormValue("language")), InReplyTo: id("in_reply_to"), Edit: id("edit"),
 		Multiple: r.PostFormValue("poll_multiple") != "", PollLocked: r.PostFormValue("poll_locked") != "",
+		Quote: id("quoted_status_id"), QuotePolicy: r.PostFormValue("quote_approval_policy"),
+	}
+	if f.QuotePolicy != "" && !federation.ValidQuotePolicy(f.QuotePolicy) {
+		return ComposeForm{}, core.Refuse(http.StatusBadRequest, "The form could not be read.")
 	}
 	switch f.SourceType = r.PostFormValue("content_type"); f.SourceType {
 	case "", store.TextMarkdown, store.TextPlain:
@@ -418,6 +453,11 @@ func (f ComposeForm) statusRequest() federation.StatusRequest {
 	if opts := f.pollOptions(); len(opts) > 0 {
 		req.Poll = &federation.StatusRequestPoll{Options: opts, Multiple: f.Multiple, ExpiresIn: int64(f.ExpiresIn)}
 	}
+	if f.Quote != 0 {
+		id := strconv.FormatInt(f.Quote, 10)
+		req.QuotedStatusID = &id
+	}
+	req.QuotePolicy = f.QuotePolicy
 	return req
 }
 

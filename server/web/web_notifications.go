@@ -25,6 +25,8 @@ var notificationTypes = []struct{ Type, Tab, Says string }{
 	{"poll", "Polls", "A poll has ended"},
 	{"update", "Edits", "edited a post you boosted"},
 	{"move", "Moves", "moved to another account"},
+	{"quote", "Quotes", "quoted your post"},
+	{"quoted_update", "Quoted edits", "edited a post you quoted"},
 }
 
 type NotificationView struct {

@@ -119,8 +119,21 @@ type StatusView struct {
 	// descendant), added to its class; empty elsewhere.
 	Role string
 	// Preview shows the post without its buttons (the page that asks
-	// before deleting it).
+	// before deleting it, a quoted post).
 	Preview bool
+	// Quote is the post this one quotes; nil when it quotes none.
+	Quote *QuoteView
+	// Quotable: the owner may quote this post (the Quote button).
+	Quotable bool
+}
+
+// QuoteView is the post a post quotes: shown embedded, one level deep,
+// when its author allowed the quote and the reader may see it; else a
+// link, with why it is not shown.
+type QuoteView struct {
+	Status *StatusView
+	Link   string
+	Note   string
 }
 
 // withRole sets the thread role of views.
@@ -321,9 +334,14 @@ func (s *Web) statusViews(ctx context.Context, posts []store.Post) ([]StatusView
 	if err != nil {
 		return nil, err
 	}
+	quoted, err := s.quotedViews(ctx, shown, signedIn)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]StatusView, 0, len(shown))
 	for i, p := range kept {
 		v := b.status(shown[i])
+		v.Quote = quoteViewOf(shown[i].Quote, quoted)
 		if p.ReblogOfID != 0 {
 			by := b.authors[p.AuthorID]
 			v.BoostedBy, v.BoostID = &by, p.ID
@@ -426,6 +444,8 @@ func (b *viewBatch) status(p store.Post) StatusView {
 	id := strconv.FormatInt(p.ID, 10)
 	v.DOMID, v.ActionURL = "status-"+id, "/statuses/"+id
 	v.Pinnable = p.Local && publicVisibility(p.Visibility)
+	v.Quotable = b.signedIn && p.ReblogOfID == 0 && (publicVisibility(p.Visibility) || (p.Local && p.Visibility == store.Private)) &&
+		(p.Local || (p.QuotePolicy != store.QuoteNobody && p.QuotePolicy != store.QuoteFollowers))
 	v.VisibilityLabel = visibilityLabel(p.Visibility)
 	for _, a := range p.Attachments {
 		av := AttachmentView{URL: b.s.MediaURL(a.URL), MediaType: a.MediaType,
@@ -493,4 +513,74 @@ func pollViewOf(p store.Poll, own []int, now time.Time, emojis core.EmojiSet) *P
 		v.Options = append(v.Options, ov)
 	}
 	return v
+}
+
+// quotedViews builds the views of the posts that posts quote, where the
+// quote is allowed and the reader may see the quoted post, by id. They
+// show without buttons and without their own quotes.
+func (s *Web) quotedViews(ctx context.Context, posts []store.Post, signedIn bool) (map[int64]StatusView, error) {
+	var ids []int64
+	for _, p := range posts {
+		if p.Quote.Shown() {
+			ids = append(ids, p.Quote.QuotedID)
+		}
+	}
+	out := map[int64]StatusView{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	viewer := int64(0)
+	if signedIn {
+		viewer = s.DB.OwnerID()
+	}
+	visible, err := s.DB.VisiblePosts(ctx, viewer, ids)
+	if err != nil {
+		return nil, err
+	}
+	found, err := s.DB.PostsByIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	var quoted []store.Post
+	for _, p := range found {
+		if visible[p.ID] && (signedIn || publicVisibility(p.Visibility)) {
+			quoted = append(quoted, p)
+		}
+	}
+	b, err := s.newViewBatch(ctx, quoted, nil)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range quoted {
+		v := b.status(p)
+		v.Preview, v.Role = true, "quoted"
+		v.DOMID = "quoted-" + strconv.FormatInt(p.ID, 10)
+		out[p.ID] = v
+	}
+	return out, nil
+}
+
+// quoteViewOf is how a post's quote shows.
+func quoteViewOf(q *store.Quote, quoted map[int64]StatusView) *QuoteView {
+	if q == nil {
+		return nil
+	}
+	qv := &QuoteView{Link: q.QuotedURI}
+	if v, ok := quoted[q.QuotedID]; ok && q.Shown() {
+		qv.Status = &v
+		return qv
+	}
+	switch q.State {
+	case store.QuotePending:
+		qv.Note = "waiting for its author's approval"
+	case store.QuoteAccepted:
+		qv.Note = "not available"
+	case store.QuoteDeleted:
+		qv.Note = "unavailable"
+	case store.QuoteRevoked:
+		qv.Note = "its author removed the quote"
+	default:
+		qv.Note = "not allowed by its author"
+	}
+	return qv
 }

@@ -456,7 +456,8 @@ async function firePointerEvents(settle) {
 // it is: they may come in another order on another instance.
 function pageSkeleton() {
   const slots = ".status-content, .bio";
-  const skipped = ".status-media, .status-poll, details.status-cw > summary, img.header-image, dl.profile-fields, .banner-moved";
+  // Custom emoji images too: kith draws one per remote Emoji tag it kept.
+  const skipped = ".status-media, .status-poll, details.status-cw > summary, img.header-image, dl.profile-fields, .banner-moved, img.emoji";
   const cardSel = "article.status, li.account, li.notification";
   const props = ["display", "visibility", "position", "font-weight", "font-style", "font-size", "text-decoration-line", "color"];
   const lines = [], cards = [];
@@ -547,8 +548,11 @@ function pageFindings(html) {
   }
   // What remote HTML may never bring: nothing active, embedded or styled.
   const forbidden = "script, iframe, object, embed, frame, frameset, applet, base, meta, link, style, svg, math, template, form, input, button, textarea, select, img, video, audio, source, picture, dialog, details, marquee";
+  // kith's own custom emoji images are the exception: img.emoji from
+  // kith's media paths, whatever the remote text around them.
+  const kithEmoji = (el) => el.matches("img.emoji") && new URL(el.src).origin === location.origin && new URL(el.src).pathname.startsWith("/media/");
   for (const slot of document.querySelectorAll(remoteHTML + ", .status-cw > summary, .display-name, span.handle")) {
-    for (const f of slot.querySelectorAll(slot.matches(remoteHTML) ? forbidden : "*")) bad.push(`${tag(f)} in .${slot.className.split(" ")[0]}${at(slot)}`);
+    for (const f of slot.querySelectorAll(slot.matches(remoteHTML) ? forbidden : "*")) if (!kithEmoji(f)) bad.push(`${tag(f)} in .${slot.className.split(" ")[0]}${at(slot)}`);
   }
   const served = new DOMParser().parseFromString(html, "text/html").title;
   const next = document.querySelector("nav.pagination a[rel=next]")?.getAttribute("href") ?? "";

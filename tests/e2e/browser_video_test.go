@@ -61,6 +61,8 @@ func avTestFile(t *testing.T, name string) string {
 // when chromium's canPlayType says it can; the test logs its answer
 // (Debian 12's chromium answers "probably", and plays it).
 //
+// Screenshots of home go to testdata-out/screenshots/video/.
+//
 // The test sets PATH for the kith processes it starts, so it does not run
 // in parallel with others; the browser is started before, with the PATH
 // it needs.
@@ -99,6 +101,11 @@ func TestBrowserVideo(t *testing.T) {
 			if bob != nil {
 				browserRemoteVideo(t, b, alice, bob)
 			}
+			shot, err := filepath.Abs(filepath.Join(screenshotDir, "video", strings.ReplaceAll(name, " ", "-")+".png"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.must("screenshot", map[string]any{"path": "/home", "file": shot}, nil)
 		})
 	}
 }
@@ -188,6 +195,35 @@ func browserRemoteVideo(t *testing.T, b *browser, alice, bob *fedInstance) {
 		t.Fatalf("bob's video on alice's home: %+v, want a <video> from alice's media cache", players)
 	}
 	browserPlays(t, b, text, 64, 48)
+
+	// Apps see it as a video from alice's cache, with no preview.
+	var home []struct {
+		Content          string
+		MediaAttachments []struct {
+			Type, URL  string
+			PreviewURL *string `json:"preview_url"`
+			Meta       struct{ Original struct{ Width, Height int } }
+		} `json:"media_attachments"`
+	}
+	apiGet(t, alice.base, alice.token(t, "read"), "/api/v1/timelines/home", &home)
+	found := false
+	for _, st := range home {
+		if !strings.Contains(st.Content, "test pattern, federated") { // the apostrophe is escaped in content
+			continue
+		}
+		found = true
+		if len(st.MediaAttachments) != 1 {
+			t.Fatalf("bob's post in alice's API: attachments %+v", st.MediaAttachments)
+		}
+		a := st.MediaAttachments[0]
+		if a.Type != "video" || !strings.Contains(a.URL, "/media/remote/") || a.PreviewURL != nil ||
+			a.Meta.Original.Width != 64 || a.Meta.Original.Height != 48 {
+			t.Errorf("bob's video in alice's API: %+v, want a 64x48 video from the cache without a preview", a)
+		}
+	}
+	if !found {
+		t.Errorf("bob's post is not on alice's API home timeline")
+	}
 }
 
 // apiUploadFile uploads a file through POST /api/v2/media and returns the

@@ -311,6 +311,13 @@ func (p *Peer) Object(properties map[string]any, to, cc []string) (id string, se
 	return out.Note, out.Sent, err
 }
 
+// QuoteRequest sends a FEP-044f QuoteRequest to target: leave for the
+// peer's note instrument to quote object. It returns the request's id.
+func (p *Peer) QuoteRequest(t testing.TB, object, instrument, target string) string {
+	t.Helper()
+	return p.send(t, "/quote-request", map[string]string{"object": object, "instrument": instrument, "target": target})
+}
+
 // SetProfile sets raw ActivityStreams properties (name, summary, url, icon,
 // image, attachment, tag, ...) over the peer's actor and sends Update(Person)
 // to its followers. nil restores the plain profile. What Fedify's
@@ -438,4 +445,18 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// LookupTyped is Lookup with the class Fedify's own parser made of the
+// document (Note, Person, Emoji, ...).
+func (p *Peer) LookupTyped(t testing.TB, target string) (typ string, doc map[string]any) {
+	t.Helper()
+	var out struct {
+		Type string
+		Raw  map[string]any
+	}
+	if err := p.call("GET", "/lookup?url="+url.QueryEscape(target), nil, &out); err != nil {
+		t.Fatalf("fedify: %v", err)
+	}
+	return out.Type, out.Raw
 }

@@ -21,7 +21,7 @@ import {
 } from "@fedify/fedify";
 import {
   Accept, Activity, Announce, Block, Create, Delete, Endpoints, Follow, Like,
-  Mention, Move, Note, Person, PUBLIC_COLLECTION, Question, Reject, Tombstone, Undo, Update,
+  Mention, Move, Note, Person, PUBLIC_COLLECTION, Question, QuoteRequest, Reject, Tombstone, Undo, Update,
 } from "@fedify/fedify/vocab";
 
 const { values: args } = parseArgs({
@@ -129,6 +129,13 @@ const EXTRA_CONTEXT = {
   PropertyValue: "schema:PropertyValue",
   value: "schema:value",
   votersCount: "toot:votersCount",
+  // Quotes: FEP-044f and the older keys (Misskey, Fedibird), as Mastodon 4.5
+  // defines them.
+  quote: { "@id": "https://w3id.org/fep/044f#quote", "@type": "@id" },
+  quoteAuthorization: { "@id": "https://w3id.org/fep/044f#quoteAuthorization", "@type": "@id" },
+  quoteUrl: "as:quoteUrl",
+  quoteUri: "http://fedibird.com/ns#quoteUri",
+  _misskey_quote: "https://misskey-hub.net/ns#_misskey_quote",
 };
 
 // REPLIES_PAGE is how many replies a page of a note's replies lists.
@@ -380,6 +387,14 @@ async function control(method, url, body) {
         id: newID(ctx), actor: actorURI(), object: new URL(body.object),
         tos: [PUBLIC_COLLECTION], ccs: [target.id, ctx.getFollowersUri(ACTOR)],
         published: Temporal.Now.instant(),
+      }));
+    }
+    case "POST /quote-request": {
+      // FEP-044f: ask target for leave to quote object with the peer's
+      // note instrument.
+      const target = await actor(ctx, body.target);
+      return send(ctx, [target], new QuoteRequest({
+        id: newID(ctx), actor: actorURI(), object: new URL(body.object), instrument: new URL(body.instrument),
       }));
     }
     case "POST /undo": {

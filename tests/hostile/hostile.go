@@ -143,6 +143,11 @@ func walkURLs(where string, v any, isURL func(string) bool) []string {
 		switch v := v.(type) {
 		case map[string]any:
 			for k, e := range v {
+				if k == "@context" {
+					// Term definitions ("quoteUrl": "as:quoteUrl"), kith's
+					// own, not links of the document.
+					continue
+				}
 				walk(path+"."+k, k, e)
 			}
 		case []any:
