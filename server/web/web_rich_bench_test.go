@@ -83,10 +83,13 @@ func checkRichHome(b *testing.B, in *servertest.StreamInstance, page string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	wantCards := 0
+	wantCards, wantQuotes := 0, 0
 	for _, p := range shown {
 		if _, ok := cards[p.ID]; ok && len(p.Attachments) == 0 {
 			wantCards++
+		}
+		if p.Quote.Shown() {
+			wantQuotes++
 		}
 	}
 	counts := []struct {
@@ -101,14 +104,16 @@ func checkRichHome(b *testing.B, in *servertest.StreamInstance, page string) {
 		{"the owner's emoji in posts", `<img class="emoji" src="` + base + `/media/emoji/kith_`, wantOwnEmoji},
 		{"the owner's emoji in the owner's name", `alt=":` + servertest.RichOwnerEmoji + `:"`, 1},
 		{"emoji in remote authors' names", `alt=":verified_`, 1},
+		{"quoted posts embedded", `<blockquote class="status-quote" aria-label="Quoted post">`, wantQuotes},
+		{"quoted posts' articles", `<article class="status quoted"`, wantQuotes},
 	}
 	for _, c := range counts {
 		if n := strings.Count(page, c.substring); n < c.atLeast || n == 0 {
 			b.Errorf("home page shows %d %s, want at least %d (and some)", n, c.what, c.atLeast)
 		}
 	}
-	if wantCards < web.WebPageSize/2 {
-		b.Errorf("only %d of the page's posts have a card", wantCards)
+	if wantCards < web.WebPageSize/2 || wantQuotes < web.WebPageSize/5 {
+		b.Errorf("only %d of the page's posts have a card and %d a quote", wantCards, wantQuotes)
 	}
 	for _, hotlink := range []string{`src="https://news`, `src="https://blog.`, `src="https://social`} {
 		if strings.Contains(page, hotlink) {
