@@ -321,15 +321,7 @@ func (f *Federation) CardAccount(ctx context.Context, c store.Card) (store.Actor
 		return store.Actor{}, false
 	}
 	a, err := f.db.ActorByHandle(ctx, user, host)
-	if err != nil {
-		return store.Actor{}, false
-	}
-	page, err := url.Parse(c.CardURL)
-	if err != nil {
-		return store.Actor{}, false
-	}
-	ph, ah := strings.ToLower(page.Hostname()), strings.ToLower(hostOnly(a.Domain))
-	if ph != ah && !strings.HasSuffix(ph, "."+ah) {
+	if err != nil || !creditedPage(c, a) {
 		return store.Actor{}, false
 	}
 	return a, true

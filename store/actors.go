@@ -290,3 +290,21 @@ type withCursor struct {
 }
 
 func (w withCursor) Scan(dest ...any) error { return w.row.Scan(append(dest, w.cursor)...) }
+
+// ActorsByURIs returns the stored actors among uris, by URI (uris not
+// stored are left out), in one query.
+func (db *DB) ActorsByURIs(ctx context.Context, uris []string) (map[string]Actor, error) {
+	out := make(map[string]Actor, len(uris))
+	if len(uris) == 0 {
+		return out, nil
+	}
+	in, args := stringsIn(uris)
+	found, err := db.actorList(ctx, `SELECT `+actorColumns+` FROM actors WHERE uri IN (`+in+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("actors by uris: %w", err)
+	}
+	for _, a := range found {
+		out[a.URI] = a
+	}
+	return out, nil
+}

@@ -244,3 +244,27 @@ func (db *DB) FollowerURIsWithPrefix(ctx context.Context, followeeID int64, pref
 	}
 	return scanStrings(rows)
 }
+
+// FollowedAmong reports which of ids follower follows (accepted), in one
+// query.
+func (db *DB) FollowedAmong(ctx context.Context, followerID int64, ids []int64) (map[int64]bool, error) {
+	out := make(map[int64]bool, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	in, args := int64s(ids)
+	rows, err := db.read.QueryContext(ctx, `SELECT followee_id FROM follows WHERE follower_id = ? AND state = 'accepted'
+		AND followee_id IN (`+in+`)`, append([]any{followerID}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("followed among: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("followed among: %w", err)
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
+}

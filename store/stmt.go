@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"sync"
+	"sync/atomic"
 )
 
 // maxCachedStatements bounds the statement cache: queries built with a
@@ -152,12 +153,14 @@ func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 // reader runs read-only queries on the read pool through prepared
 // statements.
 type reader struct {
-	pool  *sql.DB
-	stmts *stmtCache
+	pool    *sql.DB
+	stmts   *stmtCache
+	queries atomic.Int64 // queries run, for benchmarks (DB.ReadQueries)
 }
 
 // QueryRowContext runs a one-row query, prepared once per connection.
 func (r *reader) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	r.queries.Add(1)
 	st := r.stmts.get(ctx, q)
 	if st == nil {
 		return r.pool.QueryRowContext(ctx, q, args...)
@@ -167,6 +170,7 @@ func (r *reader) QueryRowContext(ctx context.Context, q string, args ...any) *sq
 
 // QueryContext runs a query, prepared once per connection.
 func (r *reader) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	r.queries.Add(1)
 	st := r.stmts.get(ctx, q)
 	if st == nil {
 		return r.pool.QueryContext(ctx, q, args...)
@@ -185,3 +189,8 @@ func (q txQueryer) QueryRowContext(ctx context.Context, query string, args ...an
 func (q txQueryer) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	return q.tx.query(ctx, query, args...)
 }
+
+// ReadQueries is how many queries the read pool has run since the store
+// was opened: benchmarks report it per request, a count other load on the
+// machine does not change.
+func (db *DB) ReadQueries() int64 { return db.read.queries.Load() }

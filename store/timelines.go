@@ -481,3 +481,27 @@ func (db *DB) FavouritesPage(ctx context.Context, pg Page) (posts []Post, cursor
 	return db.pagedPosts(ctx, pg, "fv.id", `SELECT `+postColumns+`, fv.id FROM favourites fv JOIN posts p ON p.id = fv.post_id
 		JOIN actors a ON a.id = p.author_id LEFT JOIN posts r ON r.id = p.reblog_of_id WHERE 1`)
 }
+
+// PostAuthors returns the author of each stored post among ids, by post
+// id: what a reply's rendering needs of its parent, without the parent's
+// parts.
+func (db *DB) PostAuthors(ctx context.Context, ids []int64) (map[int64]int64, error) {
+	out := make(map[int64]int64, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	in, args := int64s(ids)
+	rows, err := db.read.QueryContext(ctx, `SELECT id, author_id FROM posts WHERE id IN (`+in+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("post authors: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, author int64
+		if err := rows.Scan(&id, &author); err != nil {
+			return nil, fmt.Errorf("post authors: %w", err)
+		}
+		out[id] = author
+	}
+	return out, rows.Err()
+}

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"net/http"
 
 	"kith/server/core"
@@ -39,8 +38,9 @@ type apiCardAuthor struct {
 	Account *apiAccount `json:"account"`
 }
 
-// apiCardOf renders a stored card.
-func (s *API) apiCardOf(ctx context.Context, c store.Card) (*apiCard, error) {
+// apiCardOf renders a stored card, with the account its page names
+// (fediverse:creator), nil when none.
+func (s *API) apiCardOf(c store.Card, account *apiAccount) *apiCard {
 	out := &apiCard{
 		URL: c.CardURL, Title: c.Title, Description: c.Description, Type: c.Type, AuthorName: c.AuthorName,
 		AuthorURL: c.AuthorURL, ProviderName: c.ProviderName, ProviderURL: c.ProviderURL, HTML: c.HTML,
@@ -53,24 +53,19 @@ func (s *API) apiCardOf(ctx context.Context, c store.Card) (*apiCard, error) {
 	if img := s.MediaURL(c.ImageURL); img != "" {
 		out.Image = &img
 	}
-	author := apiCardAuthor{Name: c.AuthorName, URL: c.AuthorURL}
-	if a, ok := s.Fed.CardAccount(ctx, c); ok {
-		acct, err := s.renderAccount(ctx, a)
-		if err != nil {
-			return nil, err
-		}
-		author.Account = &acct
+	author := apiCardAuthor{Name: c.AuthorName, URL: c.AuthorURL, Account: account}
+	if account != nil {
 		if author.Name == "" {
-			author.Name = acct.DisplayName
+			author.Name = account.DisplayName
 		}
 		if author.URL == "" {
-			author.URL = acct.URL
+			author.URL = account.URL
 		}
 	}
 	if author.Name != "" || author.URL != "" || author.Account != nil {
 		out.Authors = append(out.Authors, author)
 	}
-	return out, nil
+	return out
 }
 
 // HandleStatusCard answers GET /api/v1/statuses/:id/card, which Mastodon
@@ -90,10 +85,14 @@ func (s *API) HandleStatusCard(w http.ResponseWriter, r *http.Request) error {
 		core.WriteAPI(w, http.StatusOK, struct{}{})
 		return nil
 	}
-	out, err := s.apiCardOf(r.Context(), c)
-	if err != nil {
-		return err
+	var account *apiAccount
+	if a, ok := s.Fed.CardAccount(r.Context(), c); ok {
+		acct, err := s.renderAccount(r.Context(), a)
+		if err != nil {
+			return err
+		}
+		account = &acct
 	}
-	core.WriteAPI(w, http.StatusOK, out)
+	core.WriteAPI(w, http.StatusOK, s.apiCardOf(c, account))
 	return nil
 }

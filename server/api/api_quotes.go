@@ -2,8 +2,8 @@ package api
 
 import (
 	"context"
-	"errors"
 	"net/http"
+	"slices"
 
 	"kith/federation"
 	"kith/server/core"
@@ -43,7 +43,19 @@ func (s *API) quotedPosts(ctx context.Context, posts []store.Post) (map[int64]st
 // automatic, denied, or unknown when its server said nothing.
 func (s *API) ownerCanQuote(ctx context.Context, posts []store.Post) (map[int64]string, error) {
 	out := make(map[int64]string, len(posts))
-	follows := map[int64]bool{}
+	// Whom the owner follows among authors whose posts followers may
+	// quote, in one query.
+	var authors []int64
+	for _, p := range posts {
+		if p.ReblogOfID == 0 && p.AuthorID != s.DB.OwnerID() && federation.QuotePolicyOf(p) == store.QuoteFollowers {
+			authors = append(authors, p.AuthorID)
+		}
+	}
+	slices.Sort(authors)
+	follows, err := s.DB.FollowedAmong(ctx, s.DB.OwnerID(), slices.Compact(authors))
+	if err != nil {
+		return nil, err
+	}
 	for _, p := range posts {
 		if p.ReblogOfID != 0 {
 			continue
@@ -60,17 +72,8 @@ func (s *API) ownerCanQuote(ctx context.Context, posts []store.Post) (map[int64]
 		case policy == store.QuotePublic:
 			out[p.ID] = "automatic"
 		case policy == store.QuoteFollowers:
-			following, ok := follows[p.AuthorID]
-			if !ok {
-				f, err := s.DB.FollowBetween(ctx, s.DB.OwnerID(), p.AuthorID)
-				if err != nil && !errors.Is(err, store.ErrNotFound) {
-					return nil, err
-				}
-				following = err == nil && f.State == store.FollowAccepted
-				follows[p.AuthorID] = following
-			}
 			out[p.ID] = "denied"
-			if following {
+			if follows[p.AuthorID] {
 				out[p.ID] = "automatic"
 			}
 		default:

@@ -90,3 +90,54 @@ func TestQuoteAPI(t *testing.T) {
 		t.Errorf("stored policy = %q (%v), want nobody", p.QuotePolicy, err)
 	}
 }
+
+// quote_approval.current_user of remote posts, rendered together on one
+// page: a followers-only policy lets the owner quote the posts of accounts
+// the owner follows (an accepted follow, not a pending one) and no others.
+func TestQuoteApprovalOfRemotePosts(t *testing.T) {
+	in := servertest.New(t, nil)
+	c := newTokenClient(t, in, "read")
+	ctx := context.Background()
+	followed := servertest.AddRemoteActor(t, in, "ann", "ann.test")
+	pending := servertest.AddRemoteActor(t, in, "pat", "pat.test")
+	stranger := servertest.AddRemoteActor(t, in, "sam", "sam.test")
+	err := in.DB.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.PutFollow(ctx, store.Follow{FollowerID: in.DB.OwnerID(), FolloweeID: followed.ID, State: store.FollowAccepted,
+			ActivityURI: "https://kith.example/follows/ann"}); err != nil {
+			return err
+		}
+		return tx.PutFollow(ctx, store.Follow{FollowerID: in.DB.OwnerID(), FolloweeID: pending.ID, State: store.FollowPending,
+			ActivityURI: "https://kith.example/follows/pat"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{}
+	for i, p := range []struct {
+		author store.Actor
+		policy string
+		want   string
+	}{
+		{followed, store.QuoteFollowers, "automatic"},
+		{pending, store.QuoteFollowers, "denied"},
+		{stranger, store.QuoteFollowers, "denied"},
+		{followed, store.QuotePublic, "automatic"},
+		{stranger, store.QuotePublic, "automatic"},
+		{followed, store.QuoteNobody, "denied"},
+		{stranger, "", "unknown"},
+	} {
+		post := servertest.AddRemotePost(t, in, store.Post{URI: fmt.Sprintf("https://%s/p/%d", p.author.Domain, i),
+			AuthorID: p.author.ID, Content: "<p>quote me?</p>", QuotePolicy: p.policy})
+		want[core.APIID(post.ID)] = p.want
+	}
+	page := c.mustCall(t, 200, "GET", "/api/v1/timelines/public?limit=40", nil).list(t)
+	if len(page) != len(want) {
+		t.Fatalf("public timeline: %d statuses, want %d", len(page), len(want))
+	}
+	for _, st := range page {
+		qa, _ := st["quote_approval"].(map[string]any)
+		if got := qa["current_user"]; got != want[st["id"].(string)] {
+			t.Errorf("status %s by %v: current_user %v, want %s", st["id"], st["account"].(map[string]any)["acct"], got, want[st["id"].(string)])
+		}
+	}
+}

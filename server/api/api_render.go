@@ -2,7 +2,8 @@ package api
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"slices"
 	"time"
 
 	"kith/store"
@@ -109,36 +110,32 @@ type statusRenderer struct {
 }
 
 func (s *API) newStatusRenderer(ctx context.Context, posts []store.Post) (*statusRenderer, error) {
-	r := &statusRenderer{s: s, now: s.Opts.Now(), authors: map[int64]apiAccount{}, parents: map[int64]int64{},
-		mentioned: map[string]store.Actor{}}
-	var ids, parentIDs, pollIDs []int64
-	var authors []store.Actor
-	seen := map[int64]bool{}
+	r := &statusRenderer{s: s, now: s.Opts.Now(), authors: map[int64]apiAccount{}, parents: map[int64]int64{}}
+	var ids, parentIDs, pollIDs, authorIDs []int64
+	var mentioned []string
 	for _, p := range posts {
 		ids = append(ids, p.ID)
+		authorIDs = append(authorIDs, p.AuthorID)
 		if p.InReplyToID != 0 {
 			parentIDs = append(parentIDs, p.InReplyToID)
 		}
 		if p.Poll != nil {
 			pollIDs = append(pollIDs, p.ID)
 		}
-		if !seen[p.AuthorID] {
-			seen[p.AuthorID] = true
-			a, err := s.DB.ActorByID(ctx, p.AuthorID)
-			if err != nil {
-				return nil, err
-			}
-			authors = append(authors, a)
-		}
 		for _, m := range p.Mentions {
-			if _, ok := r.mentioned[m.ActorURI]; !ok {
-				if a, err := s.DB.ActorByURI(ctx, m.ActorURI); err == nil {
-					r.mentioned[m.ActorURI] = a
-				} else if !errors.Is(err, store.ErrNotFound) {
-					return nil, err
-				}
-			}
+			mentioned = append(mentioned, m.ActorURI)
 		}
+	}
+	// Authors, mentioned accounts and parents' authors each in one query,
+	// not one per post: a page of 40 would make dozens.
+	slices.Sort(authorIDs)
+	authorIDs = slices.Compact(authorIDs)
+	authors, err := s.DB.ActorsByIDs(ctx, authorIDs)
+	if err != nil {
+		return nil, err
+	}
+	if len(authors) != len(authorIDs) {
+		return nil, fmt.Errorf("authors of posts: %d of %d stored: %w", len(authors), len(authorIDs), store.ErrNotFound)
 	}
 	rendered, err := s.renderAccounts(ctx, authors)
 	if err != nil {
@@ -147,20 +144,20 @@ func (s *API) newStatusRenderer(ctx context.Context, posts []store.Post) (*statu
 	for i, a := range authors {
 		r.authors[a.ID] = rendered[i]
 	}
+	slices.Sort(mentioned)
+	if r.mentioned, err = s.DB.ActorsByURIs(ctx, slices.Compact(mentioned)); err != nil {
+		return nil, err
+	}
 	if r.stats, err = s.DB.PostStats(ctx, ids); err != nil {
 		return nil, err
 	}
-	parents, err := s.DB.PostsByIDs(ctx, parentIDs)
+	parents, err := s.DB.PostAuthors(ctx, parentIDs)
 	if err != nil {
 		return nil, err
 	}
-	byID := map[int64]int64{}
-	for _, p := range parents {
-		byID[p.ID] = p.AuthorID
-	}
 	for _, p := range posts {
 		if p.InReplyToID != 0 {
-			r.parents[p.ID] = byID[p.InReplyToID]
+			r.parents[p.ID] = parents[p.InReplyToID]
 		}
 	}
 	if r.votes, err = s.DB.OwnPollVotes(ctx, pollIDs); err != nil {
@@ -172,7 +169,7 @@ func (s *API) newStatusRenderer(ctx context.Context, posts []store.Post) (*statu
 	if r.canQuote, err = s.ownerCanQuote(ctx, posts); err != nil {
 		return nil, err
 	}
-	if r.cards, err = s.renderCards(ctx, ids); err != nil {
+	if r.cards, err = s.renderCards(ctx, ids, r.authors); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -192,17 +189,39 @@ func (r *statusRenderer) status(p store.Post) APIStatus {
 	return out
 }
 
-// renderCards renders the cards of the posts ids that have one.
-func (s *API) renderCards(ctx context.Context, ids []int64) (map[int64]*apiCard, error) {
+// renderCards renders the cards of the posts ids that have one. The
+// accounts cards name are looked up once each and rendered once, those in
+// known (the page's authors) not again.
+func (s *API) renderCards(ctx context.Context, ids []int64, known map[int64]apiAccount) (map[int64]*apiCard, error) {
 	cards, err := s.DB.PostCards(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
+	named := s.Fed.CardAccounts(ctx, cards)
+	accounts := make(map[int64]*apiAccount, len(named))
+	var missing []store.Actor
+	for _, a := range named {
+		if acct, ok := known[a.ID]; ok {
+			accounts[a.ID] = &acct
+		} else if _, ok := accounts[a.ID]; !ok {
+			accounts[a.ID] = nil
+			missing = append(missing, a)
+		}
+	}
+	rendered, err := s.renderAccounts(ctx, missing)
+	if err != nil {
+		return nil, err
+	}
+	for i, a := range missing {
+		accounts[a.ID] = &rendered[i]
+	}
 	out := make(map[int64]*apiCard, len(cards))
 	for id, c := range cards {
-		if out[id], err = s.apiCardOf(ctx, c); err != nil {
-			return nil, err
+		var account *apiAccount
+		if a, ok := named[id]; ok {
+			account = accounts[a.ID]
 		}
+		out[id] = s.apiCardOf(c, account)
 	}
 	return out, nil
 }

@@ -330,14 +330,17 @@ func (s *Web) statusViews(ctx context.Context, posts []store.Post) ([]StatusView
 			boosters = append(boosters, p.AuthorID)
 		}
 	}
-	b, err := s.newViewBatch(ctx, shown, boosters)
+	quotedPosts, err := s.quotedPosts(ctx, shown, signedIn)
 	if err != nil {
 		return nil, err
 	}
-	quoted, err := s.quotedViews(ctx, shown, signedIn)
+	// One batch for the page's posts and the posts they quote: their
+	// authors, counts and cards in one query each, not two.
+	b, err := s.newViewBatch(ctx, slices.Concat(shown, quotedPosts), boosters)
 	if err != nil {
 		return nil, err
 	}
+	quoted := b.quotedViews(quotedPosts)
 	out := make([]StatusView, 0, len(shown))
 	for i, p := range kept {
 		v := b.status(shown[i])
@@ -515,19 +518,17 @@ func pollViewOf(p store.Poll, own []int, now time.Time, emojis core.EmojiSet) *P
 	return v
 }
 
-// quotedViews builds the views of the posts that posts quote, where the
-// quote is allowed and the reader may see the quoted post, by id. They
-// show without buttons and without their own quotes.
-func (s *Web) quotedViews(ctx context.Context, posts []store.Post, signedIn bool) (map[int64]StatusView, error) {
+// quotedPosts loads the posts that posts quote, where the quote is
+// allowed and the reader may see the quoted post.
+func (s *Web) quotedPosts(ctx context.Context, posts []store.Post, signedIn bool) ([]store.Post, error) {
 	var ids []int64
 	for _, p := range posts {
 		if p.Quote.Shown() {
 			ids = append(ids, p.Quote.QuotedID)
 		}
 	}
-	out := map[int64]StatusView{}
 	if len(ids) == 0 {
-		return out, nil
+		return nil, nil
 	}
 	viewer := int64(0)
 	if signedIn {
@@ -547,17 +548,20 @@ func (s *Web) quotedViews(ctx context.Context, posts []store.Post, signedIn bool
 			quoted = append(quoted, p)
 		}
 	}
-	b, err := s.newViewBatch(ctx, quoted, nil)
-	if err != nil {
-		return nil, err
-	}
+	return quoted, nil
+}
+
+// quotedViews builds the views of quoted posts, by id. They show without
+// buttons and without their own quotes.
+func (b *viewBatch) quotedViews(quoted []store.Post) map[int64]StatusView {
+	out := make(map[int64]StatusView, len(quoted))
 	for _, p := range quoted {
 		v := b.status(p)
 		v.Preview, v.Role = true, "quoted"
 		v.DOMID = "quoted-" + strconv.FormatInt(p.ID, 10)
 		out[p.ID] = v
 	}
-	return out, nil
+	return out
 }
 
 // quoteViewOf is how a post's quote shows.
