@@ -35,14 +35,12 @@ func decode(doc []byte) (any, error) {
 	if !utf8.Valid(doc) {
 		return nil, errors.New("jcs: invalid UTF-8")
 	}
-	d := json.NewDecoder(bytes.NewReader(doc))
-	d.UseNumber()
+	// Numbers become float64, which is what JCS formats (RFC 8785 §3.2.2.3
+	// serialises numbers as IEEE 754 doubles); Unmarshal also refuses
+	// trailing data.
 	var v any
-	if err := d.Decode(&v); err != nil {
+	if err := json.Unmarshal(doc, &v); err != nil {
 		return nil, fmt.Errorf("jcs: %w", err)
-	}
-	if d.More() {
-		return nil, errors.New("jcs: trailing data")
 	}
 	return v, nil
 }
@@ -55,7 +53,7 @@ func writeCanonical(b *bytes.Buffer, v any) error {
 		b.WriteString(strconv.FormatBool(v))
 	case string:
 		writeString(b, v)
-	case json.Number:
+	case float64:
 		s, err := canonicalNumber(v)
 		if err != nil {
 			return err
@@ -148,10 +146,9 @@ func writeString(b *bytes.Buffer, s string) {
 
 // canonicalNumber prints a JSON number as ECMAScript's Number.prototype
 // .toString does for its IEEE 754 double (RFC 8785 §3.2.2.3).
-func canonicalNumber(n json.Number) (string, error) {
-	f, err := strconv.ParseFloat(string(n), 64)
-	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-		return "", fmt.Errorf("jcs: number %q out of range", string(n))
+func canonicalNumber(f float64) (string, error) {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return "", fmt.Errorf("jcs: number %v out of range", f)
 	}
 	if f == 0 {
 		return "0", nil // -0 too
