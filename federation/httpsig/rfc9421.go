@@ -191,9 +191,9 @@ func checkCoverage9421(r *http.Request, comps []string, body []byte) error {
 }
 
 // prepare9421 does every check that needs no key: parsing, coverage, the
-// time window, the Content-Digest. It returns the signature and the
-// candidate signature bases.
-func prepare9421(r *http.Request, body []byte, now time.Time) (sig9421, window, []string, error) {
+// time window, the Content-Digest. It returns the signature and its
+// candidate signature bases, the first one built.
+func prepare9421(r *http.Request, body []byte, now time.Time) (sig9421, window, *baseSet, error) {
 	s, err := parse9421(r, body)
 	if err != nil {
 		return sig9421{}, window{}, nil, err
@@ -212,8 +212,8 @@ func prepare9421(r *http.Request, body []byte, now time.Time) (sig9421, window, 
 			return sig9421{}, window{}, nil, fmt.Errorf("%w: %w", ErrDigest, err)
 		}
 	}
-	bases, err := signatureBases(r, s)
-	if err != nil {
+	bases := newBaseSet(r, s)
+	if _, err := bases.get(0); err != nil {
 		return sig9421{}, window{}, nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	return s, window{created: created, until: until}, bases, nil
@@ -252,13 +252,17 @@ func verify9421(r *http.Request, body []byte, lookup KeyLookup, now time.Time) (
 
 // verifyKey9421 verifies the signature over each candidate base with the
 // algorithm the key's type calls for; an alg parameter must agree with it.
-func verifyKey9421(k Key, s sig9421, bases []string) (string, error) {
+func verifyKey9421(k Key, s sig9421, bases *baseSet) (string, error) {
 	switch pub := k.PublicKey.(type) {
 	case *rsa.PublicKey:
 		if s.alg != "" && s.alg != algRSAv15SHA256 {
 			return "", fmt.Errorf("alg %q with an RSA key", s.alg)
 		}
-		for _, b := range bases {
+		for i := range bases.n() {
+			b, err := bases.get(i)
+			if err != nil {
+				return "", err
+			}
 			sum := sha256.Sum256([]byte(b))
 			if rsa.VerifyPKCS1v15(pub, crypto.SHA256, sum[:], s.signature) == nil {
 				return "rsa-sha256", nil
@@ -272,7 +276,11 @@ func verifyKey9421(k Key, s sig9421, bases []string) (string, error) {
 		if len(pub) != ed25519.PublicKeySize {
 			return "", fmt.Errorf("Ed25519 public key of %d bytes", len(pub))
 		}
-		for _, b := range bases {
+		for i := range bases.n() {
+			b, err := bases.get(i)
+			if err != nil {
+				return "", err
+			}
 			if ed25519.Verify(pub, []byte(b), s.signature) {
 				return "ed25519", nil
 			}
@@ -282,14 +290,22 @@ func verifyKey9421(k Key, s sig9421, bases []string) (string, error) {
 	return "", fmt.Errorf("unsupported key type %T", k.PublicKey)
 }
 
-// signatureBases builds the signature base of a received request. The
-// scheme in @target-uri is r.URL.Scheme when the caller set it (the
-// scheme of the server's public URL: behind a proxy that ended TLS, the
-// request itself does not show it), else the connection's. When the
-// signature covers the scheme, the other scheme's base comes second, for
-// a sender that saw the server differently; it costs a second public-key
-// operation only when the first base fails.
-func signatureBases(r *http.Request, s sig9421) ([]string, error) {
+// baseSet holds the candidate signature bases of a received request,
+// built when first asked for. The scheme in @target-uri is r.URL.Scheme
+// when the caller set it (the scheme of the server's public URL: behind a
+// proxy that ended TLS, the request itself does not show it), else the
+// connection's. When the signature covers the scheme or the authority,
+// the other scheme's base is a second candidate, for a sender that saw the
+// server differently; it is built, and costs a public-key operation, only
+// when the first fails.
+type baseSet struct {
+	m       target9421
+	s       sig9421
+	schemes []string
+	built   []string
+}
+
+func newBaseSet(r *http.Request, s sig9421) *baseSet {
 	scheme := r.URL.Scheme
 	if scheme != "https" && scheme != "http" {
 		scheme = "http"
@@ -301,24 +317,43 @@ func signatureBases(r *http.Request, s sig9421) ([]string, error) {
 	if m.host == "" {
 		m.host = r.URL.Host
 	}
-	schemes := []string{scheme}
+	b := &baseSet{m: m, s: s, schemes: []string{scheme}}
 	if slices.Contains(s.components, "@target-uri") || slices.Contains(s.components, "@scheme") || slices.Contains(s.components, "@authority") {
 		other := "https"
 		if scheme == "https" {
 			other = "http"
 		}
-		schemes = append(schemes, other)
+		b.schemes = append(b.schemes, other)
 	}
-	var bases []string
-	for _, sc := range schemes {
-		m.scheme = sc
-		b, err := m.base(s.components, s.params)
+	return b
+}
+
+// n is the number of candidates.
+func (b *baseSet) n() int { return len(b.schemes) }
+
+// get returns candidate i, building it (and those before it) if needed.
+func (b *baseSet) get(i int) (string, error) {
+	for len(b.built) <= i {
+		b.m.scheme = b.schemes[len(b.built)]
+		base, err := b.m.base(b.s.components, b.s.params)
 		if err != nil {
+			return "", err
+		}
+		b.built = append(b.built, base)
+	}
+	return b.built[i], nil
+}
+
+// signatureBases builds every candidate signature base of a received
+// request (see baseSet).
+func signatureBases(r *http.Request, s sig9421) ([]string, error) {
+	b := newBaseSet(r, s)
+	for i := range b.n() {
+		if _, err := b.get(i); err != nil {
 			return nil, err
 		}
-		bases = append(bases, b)
 	}
-	return bases, nil
+	return b.built, nil
 }
 
 // requestTarget is the request line's target, byte for byte.

@@ -284,6 +284,17 @@ func (p *sfParser) integer() (sfBare, error) {
 
 func (p *sfParser) str() (sfBare, error) {
 	p.i++ // opening quote
+	// The common case, no escapes: the value is a slice of the input.
+	if end := strings.IndexAny(p.s[p.i:], "\\\""); end >= 0 && p.s[p.i+end] == '"' {
+		v := p.s[p.i : p.i+end]
+		for i := 0; i < len(v); i++ {
+			if v[i] < 0x20 || v[i] > 0x7e {
+				return sfBare{}, fmt.Errorf("byte %#x in a string", v[i])
+			}
+		}
+		p.i += end + 1
+		return sfBare{kind: sfString, str: v}, nil
+	}
 	var b strings.Builder
 	for !p.done() {
 		c := p.s[p.i]
