@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"reflect"
 	"time"
 )
 
@@ -84,14 +83,15 @@ func ParseIntegrity(doc []byte) (*Integrity, error) {
 	created, _ := opts["created"].(string)
 	in := &Integrity{Method: method, Created: created, hashes: [][]byte{hash}, sig: sig}
 	// Note: Fedify adds its Linked Data signature after the proof, so the
-	// proof does not cover "signature"; a proof made after it does.
+	// proof does not cover "signature"; a proof made after it does. The
+	// document without it is tried first: Fedify is who sends both.
 	if _, ok := unsecured["signature"]; ok {
 		delete(unsecured, "signature")
 		hash, err := hashData(opts, unsecured)
 		if err != nil {
 			return nil, err
 		}
-		in.hashes = append(in.hashes, hash)
+		in.hashes = append([][]byte{hash}, in.hashes...)
 	}
 	return in, nil
 }
@@ -132,11 +132,53 @@ func contextStartsWith(doc, proof any) bool {
 		return false
 	}
 	for i := range p {
-		if !reflect.DeepEqual(d[i], p[i]) {
+		if !jsonEqual(d[i], p[i]) {
 			return false
 		}
 	}
 	return true
+}
+
+// jsonEqual compares two decoded JSON values; reflect.DeepEqual does the
+// same several times slower, and contexts can be large objects.
+func jsonEqual(a, b any) bool {
+	switch a := a.(type) {
+	case string:
+		b, ok := b.(string)
+		return ok && a == b
+	case float64:
+		b, ok := b.(float64)
+		return ok && a == b
+	case bool:
+		b, ok := b.(bool)
+		return ok && a == b
+	case nil:
+		return b == nil
+	case []any:
+		b, ok := b.([]any)
+		if !ok || len(a) != len(b) {
+			return false
+		}
+		for i := range a {
+			if !jsonEqual(a[i], b[i]) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		b, ok := b.(map[string]any)
+		if !ok || len(a) != len(b) {
+			return false
+		}
+		for k, v := range a {
+			w, ok := b[k]
+			if !ok || !jsonEqual(v, w) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // bindContext gives the proof options the document's @context, which
