@@ -29,7 +29,9 @@ func FuzzBuild(f *testing.F) {
 		for name, s := range map[string]string{"title": c.Title, "description": c.Description, "author": c.AuthorName,
 			"provider": c.ProviderName, "alt": c.ImageDescription, "creator": c.Creator} {
 			if !utf8.ValidString(s) || utf8.RuneCountInString(s) > MaxDescriptionRunes || s != strings.TrimSpace(s) ||
-				strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) || (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') }) {
+				strings.ContainsFunc(s, func(r rune) bool {
+					return unicode.IsControl(r) || (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069')
+				}) {
 				t.Errorf("%s %q", name, s)
 			}
 		}
