@@ -227,3 +227,17 @@ func TestIntegrityFedifyVector(t *testing.T) {
 	}
 	assertTamperFails(t, doc, pub)
 }
+
+// TestBase58RoundTrip: decoding undoes encoding, leading zero bytes
+// (written as "1") included, and the known value of Bitcoin's alphabet.
+func TestBase58RoundTrip(t *testing.T) {
+	for _, b := range [][]byte{{}, {0}, {0, 0, 1}, {0xff}, []byte("hello world"), bytes.Repeat([]byte{0xab}, 64), append([]byte{0, 0}, bytes.Repeat([]byte{7}, 33)...)} {
+		got, err := decodeBase58(encodeBase58(b))
+		if err != nil || !bytes.Equal(got, b) {
+			t.Errorf("%x: round trip gives %x, %v", b, got, err)
+		}
+	}
+	if got, err := decodeBase58("StV1DL6CwTryKyV"); err != nil || string(got) != "hello world" {
+		t.Errorf(`"StV1DL6CwTryKyV" decodes to %q, %v`, got, err)
+	}
+}

@@ -32,25 +32,30 @@ func decodeBase58(s string) ([]byte, error) {
 	for zeros < len(s) && s[zeros] == '1' {
 		zeros++
 	}
-	// Big-endian base-256 accumulator, grown as needed.
-	out := make([]byte, 0, len(s))
+	// Little-endian base-256 accumulator, grown at its end as needed, and
+	// turned around once at the end.
+	acc := make([]byte, 0, len(s))
 	for i := zeros; i < len(s); i++ {
 		d := base58Index[s[i]]
 		if d < 0 {
 			return nil, errors.New("invalid base58 character")
 		}
 		carry := int(d)
-		for j := len(out) - 1; j >= 0; j-- {
-			carry += int(out[j]) * 58
-			out[j] = byte(carry)
+		for j := range acc {
+			carry += int(acc[j]) * 58
+			acc[j] = byte(carry)
 			carry >>= 8
 		}
 		for carry > 0 {
-			out = append([]byte{byte(carry)}, out...)
+			acc = append(acc, byte(carry))
 			carry >>= 8
 		}
 	}
-	return append(make([]byte, zeros), out...), nil
+	out := make([]byte, zeros+len(acc))
+	for i, b := range acc {
+		out[len(out)-1-i] = b
+	}
+	return out, nil
 }
 
 // encodeBase58 encodes b in Bitcoin's base58 alphabet.
