@@ -71,6 +71,7 @@ func runDoctor(ctx context.Context, c stdio, args []string) error {
 	d.disk(cfg)
 	d.certificate(cfg, time.Now())
 	d.clock(ctx, cfg, time.Now())
+	d.replica(ctx, cfg, time.Now())
 	switch {
 	case d.failed > 0:
 		return fmt.Errorf("%d problem(s) found, %d warning(s); see above", d.failed, d.warned)

@@ -33,6 +33,7 @@ const truncatePages = 16384
 // Replicator streams one database to its replica.
 type Replicator struct {
 	opts    Options
+	dbPath  string
 	db      *litestream.DB
 	store   *litestream.Store
 	logger  *slog.Logger
@@ -44,6 +45,7 @@ type Replicator struct {
 	pending []change  // local positions not yet on the replica, oldest first
 	synced  time.Time // when the replica last caught up with a change
 	behind  bool      // a lag warning was logged and not yet cleared
+	noted   time.Time // the time of the last error written to the status file
 }
 
 // change is a local position and when kith first saw it.
@@ -106,7 +108,7 @@ func Start(ctx context.Context, dbPath string, opts Options, logger *slog.Logger
 	if err := st.Open(ctx); err != nil {
 		return nil, fmt.Errorf("start replication to %s: %w", opts.Where(), err)
 	}
-	r := &Replicator{opts: opts, db: db, store: st, logger: logger, errs: errs, tracked: make(chan struct{})}
+	r := &Replicator{opts: opts, dbPath: dbPath, db: db, store: st, logger: logger, errs: errs, tracked: make(chan struct{})}
 	trackCtx, stop := context.WithCancel(context.Background())
 	r.stop = stop
 	go r.track(trackCtx)
@@ -205,6 +207,12 @@ func (r *Replicator) observe(now time.Time) {
 	if i > 0 {
 		r.pending = r.pending[i:]
 		r.synced = now
+	}
+	if msg, at := r.errs.get(); at.After(r.noted) {
+		r.noted = at
+		if err := writeStatusFile(r.dbPath, msg, at); err != nil {
+			r.logger.Warn("replication: cannot record the last error for kith doctor", "err", err)
+		}
 	}
 	lag := time.Duration(0)
 	if len(r.pending) > 0 {
