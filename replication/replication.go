@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"os"
 	"path"
 	"strings"
 	"time"
@@ -78,6 +79,15 @@ func (o Options) client(logger *slog.Logger) (litestream.ReplicaClient, error) {
 	case "s3":
 		if u.Host == "" {
 			return nil, fmt.Errorf("replica %q names no bucket", o.URL)
+		}
+		// Note: Litestream hands the AWS SDK a plain *http.Client, with
+		// which the SDK's config loader fails outright when
+		// AWS_CA_BUNDLE is set ("unable to add custom RootCAs"). Go
+		// already trusts the CAs of SSL_CERT_FILE and SSL_CERT_DIR, which
+		// is where a private CA goes for kith.
+		if v, ok := os.LookupEnv("AWS_CA_BUNDLE"); ok {
+			logger.Warn("replication ignores AWS_CA_BUNDLE; put a private CA in SSL_CERT_FILE instead", "AWS_CA_BUNDLE", v)
+			os.Unsetenv("AWS_CA_BUNDLE")
 		}
 		c := s3.NewReplicaClient()
 		c.SetLogger(logger)
