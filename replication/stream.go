@@ -104,6 +104,7 @@ func Start(ctx context.Context, dbPath string, opts Options, logger *slog.Logger
 	}
 	st := litestream.NewStore([]*litestream.DB{db}, levels)
 	st.Logger = lsLogger
+	db.SetLogger(lsLogger) // NewStore gave it one of slog's default logger
 	st.ShutdownSyncTimeout = 5 * time.Second
 	if err := st.Open(ctx); err != nil {
 		return nil, fmt.Errorf("start replication to %s: %w", opts.Where(), err)
@@ -262,10 +263,21 @@ type errorHandler struct {
 }
 
 func (h *errorHandler) Enabled(ctx context.Context, level slog.Level) bool {
-	return level >= slog.LevelError || h.next.Enabled(ctx, level)
+	return level >= slog.LevelError || h.next.Enabled(ctx, demote(level))
+}
+
+// demote makes Litestream's routine news (a compaction every 30 seconds,
+// a daily snapshot) debug lines in kith's log; its warnings and errors
+// stay what they are.
+func demote(level slog.Level) slog.Level {
+	if level < slog.LevelWarn {
+		return slog.LevelDebug
+	}
+	return level
 }
 
 func (h *errorHandler) Handle(ctx context.Context, rec slog.Record) error {
+	rec.Level = demote(rec.Level)
 	if rec.Level >= slog.LevelError {
 		msg := rec.Message
 		rec.Attrs(func(a slog.Attr) bool {
