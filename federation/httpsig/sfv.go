@@ -175,7 +175,7 @@ func (p *sfParser) key() (string, error) {
 // innerList reads "(" items ")" and leaves the list's parameters to the
 // caller.
 func (p *sfParser) innerList() ([]sfItem, error) {
-	p.i++ // "("
+	p.i++                         // "("
 	items := make([]sfItem, 0, 8) // a signature names four or five
 	for {
 		p.skipSP()
