@@ -175,8 +175,9 @@ func (p *sfParser) key() (string, error) {
 // innerList reads "(" items ")" and leaves the list's parameters to the
 // caller.
 func (p *sfParser) innerList() ([]sfItem, error) {
-	p.i++                         // "("
-	items := make([]sfItem, 0, 8) // a signature names four or five
+	p.i++ // "("
+	// A signature names four or five components.
+	items := make([]sfItem, 0, 8)
 	for {
 		p.skipSP()
 		if p.peek() == ')' {
