@@ -108,18 +108,8 @@ func (r *reader) object(depth int) (any, error) {
 			return nil, err
 		}
 		m[k] = v
-		r.space()
-		if r.i >= len(r.b) {
-			return nil, r.fail()
-		}
-		switch r.b[r.i] {
-		case ',':
-			r.i++
-		case '}':
-			r.i++
-			return m, nil
-		default:
-			return nil, r.fail()
+		if more, err := r.separator('}'); !more {
+			return m, err
 		}
 	}
 }
@@ -138,20 +128,27 @@ func (r *reader) array(depth int) (any, error) {
 			return nil, err
 		}
 		a = append(a, v)
-		r.space()
-		if r.i >= len(r.b) {
-			return nil, r.fail()
+		if more, err := r.separator(']'); !more {
+			return a, err
 		}
+	}
+}
+
+// separator reads what follows a member or an element: a comma (more is
+// true) or the closing bracket.
+func (r *reader) separator(closing byte) (more bool, err error) {
+	r.space()
+	if r.i < len(r.b) {
 		switch r.b[r.i] {
 		case ',':
 			r.i++
-		case ']':
+			return true, nil
+		case closing:
 			r.i++
-			return a, nil
-		default:
-			return nil, r.fail()
+			return false, nil
 		}
 	}
+	return false, r.fail()
 }
 
 // str reads a string; the input is valid UTF-8 already (readJSON's
