@@ -160,6 +160,9 @@ type reader struct {
 
 // QueryRowContext runs a one-row query, prepared once per connection.
 func (r *reader) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if tx := r.batch(ctx); tx != nil {
+		return tx.queryRow(ctx, q, args...)
+	}
 	r.queries.Add(1)
 	st := r.stmts.get(ctx, q)
 	if st == nil {
@@ -170,6 +173,9 @@ func (r *reader) QueryRowContext(ctx context.Context, q string, args ...any) *sq
 
 // QueryContext runs a query, prepared once per connection.
 func (r *reader) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if tx := r.batch(ctx); tx != nil {
+		return tx.query(ctx, q, args...)
+	}
 	r.queries.Add(1)
 	st := r.stmts.get(ctx, q)
 	if st == nil {
