@@ -104,9 +104,9 @@ type kindConfig struct {
 	handler   Handler
 	batch     BatchHandler
 	batchSize int
-	backoff []time.Duration
-	timeout time.Duration
-	every   time.Duration // > 0 for periodic kinds
+	backoff   []time.Duration
+	timeout   time.Duration
+	every     time.Duration // > 0 for periodic kinds
 }
 
 // Runner claims due jobs and runs their handlers.

@@ -35,11 +35,11 @@ type loop struct {
 	// waiting for that kind's one batch worker.
 	batches map[string]chan store.Job
 	// alone bounds the jobs batch workers hand to their kind's Handler.
-	alone chan struct{}
-	freed      chan struct{}  // a worker finished a job: room to claim more
-	kick       chan struct{}  // results wait to be recorded
-	stop       chan struct{}  // closed by Shutdown: claim and start nothing more
-	flushed    chan struct{}  // closed by Shutdown: record what is left and exit
+	alone   chan struct{}
+	freed   chan struct{} // a worker finished a job: room to claim more
+	kick    chan struct{} // results wait to be recorded
+	stop    chan struct{} // closed by Shutdown: claim and start nothing more
+	flushed chan struct{} // closed by Shutdown: record what is left and exit
 
 	// stopCtx ends the dispatcher's database calls at Shutdown; a claim it
 	// cuts short rolls back, so no job is left claimed and unqueued.
