@@ -117,6 +117,10 @@ func (f *Federation) runInboxBatch(ctx context.Context, batch []store.Job) []err
 		return errs
 	}
 	defer func() { <-f.applying }()
+	// A batch is short and does no I/O but the database's, so it runs to
+	// its end even at shutdown; statements under a context that cannot be
+	// cancelled also spare the driver a watcher goroutine each.
+	ctx = context.WithoutCancel(ctx)
 	b, err := f.db.BeginBatch(ctx)
 	if err != nil {
 		for i := range errs {

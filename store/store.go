@@ -216,7 +216,8 @@ type Tx struct {
 	tx     *sql.Tx
 	now    time.Time
 	stmts  *stmtCache
-	missed map[string]bool // queries to prepare once the connection is free
+	missed map[string]bool      // queries to prepare once the connection is free
+	bound  map[string]*sql.Stmt // cached statements bound to this transaction
 	// ownerID is the DB's OwnerID when the transaction began, or the
 	// local actor's row once the transaction wrote it (wroteOwner), for
 	// the DB to learn when it commits.
