@@ -137,6 +137,7 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 	monitorDone := make(chan struct{})
 	go func() { mon.Run(monCtx); close(monitorDone) }()
 	defer func() { stopMonitor(); <-monitorDone }() // it saves the day as it ends, before the database closes
+	go releaseStartupMemory()                       // serve_memory_linux.go
 	serveErr := srv.Serve(ctx, listeners, drainTimeout)
 	logger.Info("shutting down")
 	drainCtx, cancel := context.WithTimeout(context.Background(), drainTimeout)
