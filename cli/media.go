@@ -69,7 +69,7 @@ media.remote_cache_days.`)
 			fmt.Fprintf(c.stderr, "… %d files, %s so far\n", r.Files, humanBytes(r.Bytes))
 		},
 	}
-	res, err := media.Prune(ctx, db, media.Files{Dir: cfg.MediaDir()}, time.Now().AddDate(0, 0, -*days), opts)
+	res, err := media.Prune(ctx, db, a.files, time.Now().AddDate(0, 0, -*days), opts)
 	fmt.Fprintf(c.stdout, "%s %d cached remote files unused for %d days, %s\n", verb, res.Files, *days, humanBytes(res.Bytes))
 	return err
 }
@@ -82,7 +82,7 @@ func runMediaUsage(ctx context.Context, c stdio, args []string) error {
 	}
 	defer a.Close()
 	cfg, db := a.cfg, a.db
-	u, _, err := media.Scan(ctx, db, media.Files{Dir: cfg.MediaDir()}, cfg.Server.URL+"/media/")
+	u, _, err := media.Scan(ctx, db, a.files, cfg.Server.URL+"/media/")
 	if err != nil {
 		return err
 	}
@@ -117,7 +117,7 @@ they are more than a day old.`)
 	if *dryRun {
 		verb = "would remove"
 	}
-	files, cutoff := media.Files{Dir: cfg.MediaDir()}, time.Now().Add(-orphanAge)
+	files, cutoff := a.files, time.Now().Add(-orphanAge)
 	uploads, err := media.RemoveUnattachedUploads(ctx, db, files, cutoff, *dryRun)
 	for _, o := range uploads {
 		fmt.Fprintf(c.stdout, "%s unattached upload %s\n", verb, o.Path)
@@ -129,7 +129,7 @@ they are more than a day old.`)
 	if err != nil {
 		return err
 	}
-	gone, err := media.RemoveOrphans(files, orphans, cutoff, *dryRun)
+	gone, err := media.RemoveOrphans(ctx, files, orphans, cutoff, *dryRun)
 	var bytes int64
 	for _, o := range gone {
 		fmt.Fprintf(c.stdout, "%s orphan file %s (%s)\n", verb, o.Path, humanBytes(o.Size))
