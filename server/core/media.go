@@ -116,6 +116,9 @@ func (s *Env) LocalPreview(fileURL string) (string, bool) {
 	if !ok {
 		return "", false
 	}
+	if pub := media.PublicURL(s.Config(), thumb); pub != "" {
+		return pub, true
+	}
 	return base + thumb, true
 }
 
