@@ -14,7 +14,8 @@ import (
 const mediaUsage = `Usage:
   kith media prune [--days N] [--dry-run] [--config FILE]
   kith media usage [--config FILE]
-  kith media remove-orphans [--dry-run] [--config FILE]`
+  kith media remove-orphans [--dry-run] [--config FILE]
+  kith media migrate --to s3|local [--keep-source] [--config FILE]`
 
 // orphanAge is how old an unattached upload or an unreferenced file must
 // be before remove-orphans takes it: a younger one may be an upload whose
@@ -28,6 +29,7 @@ func runMedia(ctx context.Context, c stdio, args []string) error {
 		{"prune", runMediaPrune},
 		{"usage", runMediaUsage},
 		{"remove-orphans", runMediaRemoveOrphans},
+		{"migrate", runMediaMigrate},
 	}, args)
 }
 
