@@ -21,7 +21,9 @@ import (
 // TestRemoteMediaServedByKith renders a remote avatar through the API,
 // then fetches it from kith: the origin is asked once, and kith answers
 // with the origin's type and headers that keep the file inert.
-func TestRemoteMediaServedByKith(t *testing.T) { servertest.EachStorage(t, testRemoteMediaServedByKith) }
+func TestRemoteMediaServedByKith(t *testing.T) {
+	servertest.EachStorage(t, testRemoteMediaServedByKith)
+}
 
 func testRemoteMediaServedByKith(t *testing.T, storage func(*config.Config)) {
 	pic := servertest.PNG(t, 8, 8)
