@@ -45,6 +45,8 @@ var restartKeys = []restartKey{
 	{"media.video_max_seconds", func(o, n Config) bool { return o.Media.VideoMaxSeconds != n.Media.VideoMaxSeconds }},
 	{"media.audio_max_bytes", func(o, n Config) bool { return o.Media.AudioMaxBytes != n.Media.AudioMaxBytes }},
 	{"media.audio_max_seconds", func(o, n Config) bool { return o.Media.AudioMaxSeconds != n.Media.AudioMaxSeconds }},
+	{"media.storage", func(o, n Config) bool { return o.Media.Storage != n.Media.Storage }},
+	{"media.s3", func(o, n Config) bool { return o.Media.S3 != n.Media.S3 }},
 	{"log.format", func(o, n Config) bool { return o.Log.Format != n.Log.Format }},
 }
 

@@ -58,6 +58,13 @@ func New(cfg config.Config, db *store.DB, fed *federation.Federation, logger *sl
 	if opts.Monitor == nil {
 		opts.Monitor = monitor.New(logger, monitor.Options{DB: db, MediaDir: cfg.MediaDir(), Now: opts.Now})
 	}
+	if opts.MediaStore == nil {
+		st, err := media.OpenStore(cfg)
+		if err != nil {
+			return nil, err
+		}
+		opts.MediaStore = st
+	}
 	s := &Server{Env: &core.Env{
 		DB:      db,
 		Fed:     fed,
@@ -65,6 +72,7 @@ func New(cfg config.Config, db *store.DB, fed *federation.Federation, logger *sl
 		Opts:    opts,
 		SignIns: core.NewSignInLimiter(opts.Now),
 		AV:      &media.AVCache{},
+		Files:   media.NewFiles(opts.MediaStore),
 	}}
 	s.StreamsEnd, s.EndStreams = context.WithCancel(context.Background())
 	s.Live.Store(&core.LiveConfig{Cfg: cfg, Proxies: cfg.TrustedProxies()})

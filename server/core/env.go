@@ -40,6 +40,9 @@ type Env struct {
 	// (see MediaURL).
 	Remote   *media.Cache
 	MediaKey []byte
+	// Files is where media files are kept: the local directory or S3
+	// ([media] storage).
+	Files media.Files
 	// AV remembers what the owner's video and audio files' containers
 	// say (the API shows it with every status that carries one).
 	AV *media.AVCache

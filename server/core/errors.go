@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"kith/federation"
+	"kith/media"
 	"kith/store"
 )
 
@@ -79,6 +80,8 @@ func StatusOf(err error) (code int, public string) {
 		return http.StatusTooManyRequests, "Too many attempts. Wait a minute and try again."
 	case errors.Is(err, errBadRequest):
 		return http.StatusBadRequest, "The request was not understood."
+	case errors.Is(err, media.ErrStorageUnavailable):
+		return http.StatusServiceUnavailable, "Media storage is unavailable at the moment, and nothing was saved. Try again in a few minutes."
 	case errors.As(err, &tooBig):
 		return http.StatusRequestEntityTooLarge, "The request is too large."
 	default:
