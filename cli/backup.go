@@ -11,12 +11,13 @@ import (
 	"time"
 
 	"kith/config"
+	"kith/media"
 	"kith/portability/backup"
 	"kith/replication"
 	"kith/store"
 )
 
-const backupUsage = `backup [--config FILE] ARCHIVE | backup --verify ARCHIVE
+const backupUsage = `backup [--config FILE] ARCHIVE | backup --verify ARCHIVE | backup --list s3://BUCKET/PREFIX
 
 Writes one archive (tar.gz) of everything kith keeps: a consistent
 snapshot of the database (with the keys), media, certificates, the config
@@ -24,12 +25,22 @@ and the files it names (the custom stylesheet with the partials it
 imports, tls = "files" certificates), while kith keeps serving. --verify
 checks an archive instead: every file's checksum, the database's
 integrity, and a dry run of the restored instance (config, database,
-theme, certificates).`
+theme, certificates).
+
+ARCHIVE may be s3://BUCKET/PREFIX: the archive is written locally, then
+stored in the bucket as PREFIX/kith-backup-YYYYMMDD-HHMMSS.tar.gz (or as
+the key itself when it ends in .tar.gz). --list shows the archives there;
+kith restore and --verify take an s3://BUCKET/KEY. The S3 endpoint,
+region, path style and keys are [media.s3]'s; AWS_ACCESS_KEY_ID,
+AWS_SECRET_ACCESS_KEY and AWS_ENDPOINT_URL in the environment take
+precedence. With storage = "s3" the media are in their bucket, not in the
+archive.`
 
 func runBackup(ctx context.Context, c stdio, args []string) error {
 	fs := newFlags(c, "backup", backupUsage)
 	path := configFlag(fs)
 	verify := fs.Bool("verify", false, "check an archive instead of writing one")
+	list := fs.Bool("list", false, "list the archives under an s3:// prefix")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -41,8 +52,35 @@ func runBackup(ctx context.Context, c stdio, args []string) error {
 		return errUsage
 	}
 	archive := fs.Arg(0)
+	loc, inS3 := parseS3URL(archive)
+	if *list && !inS3 {
+		fmt.Fprintln(c.stderr, "kith backup: --list takes an s3://BUCKET/PREFIX")
+		return errUsage
+	}
+	var bucket *media.S3
+	if inS3 {
+		cfg, err := loadConfig(*path)
+		if err != nil {
+			return err
+		}
+		if bucket, err = backupBucket(ctx, cfg, loc); err != nil {
+			return err
+		}
+		if *list {
+			return listBackups(ctx, c, bucket, loc)
+		}
+	}
 	if *verify {
-		m, err := backup.Verify(ctx, archive)
+		local := archive
+		if inS3 {
+			file, done, err := downloadBackup(ctx, bucket, loc.key)
+			if err != nil {
+				return err
+			}
+			defer done()
+			local = file
+		}
+		m, err := backup.Verify(ctx, local)
 		if err != nil {
 			return err
 		}
@@ -59,12 +97,26 @@ func runBackup(ctx context.Context, c stdio, args []string) error {
 		return err
 	}
 	defer db.Close()
-	m, err := backup.Create(ctx, db, cfg.Server.DataDir, cfg.File, archive, fullVersion())
+	out, key := archive, ""
+	if inS3 {
+		key = backupKey(loc, time.Now())
+		out = localArchive(cfg, key)
+		defer os.Remove(out)
+	}
+	m, err := backup.Create(ctx, db, cfg.Server.DataDir, cfg.File, out, fullVersion())
 	if err != nil {
 		return err
 	}
 	for _, w := range m.Warnings {
 		fmt.Fprintf(c.stderr, "warning: %s (not in the backup; kith serve would not start with it either)\n", w)
+	}
+	if inS3 {
+		size, err := uploadBackup(ctx, bucket, out, key)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "wrote s3://%s/%s: %d files, %s\n", loc.bucket, key, len(m.Files), humanBytes(size))
+		return nil
 	}
 	fmt.Fprintf(c.stdout, "wrote %s: %d files\n", archive, len(m.Files))
 	return nil
@@ -88,12 +140,14 @@ func lowerPriority() {
 	}
 }
 
-const restoreUsage = `restore ARCHIVE --data DIR
+const restoreUsage = `restore ARCHIVE --data DIR [--config FILE]
        restore --from s3://BUCKET/PATH|file:///PATH --data DIR [--timestamp T]
 
 Restores an archive made by kith backup into DIR, which must be empty or
 not exist. The config comes back as DIR/kith.toml; start it with
-kith serve --config DIR/kith.toml.
+kith serve --config DIR/kith.toml. ARCHIVE may be s3://BUCKET/KEY (see
+kith backup --help for where the S3 keys come from; --config names the
+config file holding [media.s3]).
 
 With --from, rebuilds DIR from a replica that kith serve streamed the
 database to ([replication] in the config): the database at its newest
@@ -115,6 +169,7 @@ func runRestore(ctx context.Context, c stdio, args []string) error {
 	pathStyle := fs.Bool("path-style", false, "with an s3:// replica: address objects as http://host/bucket/key")
 	accessKey := fs.String("access-key", "", "with an s3:// replica: the access key (default $AWS_ACCESS_KEY_ID)")
 	secretFile := fs.String("secret-key-file", "", "with an s3:// replica: a file holding the secret key (default $AWS_SECRET_ACCESS_KEY)")
+	path := configFlag(fs)
 	var archive string
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		archive, args = args[0], args[1:]
@@ -130,6 +185,22 @@ func runRestore(ctx context.Context, c stdio, args []string) error {
 		rc := config.Replication{URL: *from, SyncInterval: config.DefaultSyncInterval, Endpoint: *endpoint, Region: *region,
 			AccessKey: *accessKey, SecretKeyFile: *secretFile, PathStyle: *pathStyle}
 		return restoreReplica(ctx, c, rc, *dataDir, *at)
+	}
+	if loc, ok := parseS3URL(archive); ok {
+		cfg, err := loadConfig(*path)
+		if err != nil {
+			return err
+		}
+		bucket, err := backupBucket(ctx, cfg, loc)
+		if err != nil {
+			return err
+		}
+		file, done, err := downloadBackup(ctx, bucket, loc.key)
+		if err != nil {
+			return err
+		}
+		defer done()
+		archive = file
 	}
 	m, err := backup.Restore(ctx, archive, *dataDir)
 	if err != nil {

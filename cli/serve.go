@@ -103,7 +103,16 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 		logger.Warn("the dashboard's saved day could not be read; it starts empty", "err", err)
 	}
 	runner := jobs.New(db, logger, jobs.Options{Concurrency: cfg.Jobs.Concurrency, PollInterval: time.Second, Done: countJob(mon)})
-	registerJobs(runner, db, cfg, logger)
+	files, err := mediaFiles(cfg)
+	if err != nil {
+		return err
+	}
+	// Wrong S3 credentials or a missing bucket stop kith here, once and
+	// clearly, rather than failing every upload.
+	if err := media.CheckStore(ctx, files.Store); err != nil {
+		return fmt.Errorf("media storage (%s): %w", files.Store, err)
+	}
+	registerJobs(runner, db, cfg, files, logger)
 	hub := events.NewHub(0) // federation publishes to it, the streaming API reads from it
 	fedOpts := federationOptions(cfg)
 	fedOpts.Events = hub
@@ -119,8 +128,11 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 		logger.Info("cleaned stored remote data", "changed", st.Changed, "dropped", st.Dropped)
 	}
 
-	porter := portability.New(db, fed, runner, logger, portabilityOptions(cfg)) // registers the import job
-	srv, err := server.New(cfg, db, fed, logger, server.Options{Version: fullVersion(), Events: hub, Porter: porter, Monitor: mon})
+	portOpts := portabilityOptions(cfg)
+	portOpts.Files = files
+	porter := portability.New(db, fed, runner, logger, portOpts) // registers the import job
+	srv, err := server.New(cfg, db, fed, logger, server.Options{Version: fullVersion(), Events: hub, Porter: porter, Monitor: mon,
+		MediaStore: files.Store})
 	if err != nil {
 		return err
 	}
@@ -160,6 +172,7 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 	monitorDone := make(chan struct{})
 	go func() { mon.Run(monCtx); close(monitorDone) }()
 	defer func() { stopMonitor(); <-monitorDone }() // it saves the day as it ends, before the database closes
+	go releaseStartupMemory()                       // serve_memory_linux.go
 	serveErr := srv.Serve(ctx, listeners, drainTimeout)
 	logger.Info("shutting down")
 	drainCtx, cancel := context.WithTimeout(context.Background(), drainTimeout)
@@ -207,7 +220,7 @@ func ensureOwner(ctx context.Context, stdout io.Writer, cfg config.Config, db *s
 }
 
 // registerJobs lists every background job kith runs.
-func registerJobs(r *jobs.Runner, db *store.DB, cfg config.Config, logger *slog.Logger) {
+func registerJobs(r *jobs.Runner, db *store.DB, cfg config.Config, files media.Files, logger *slog.Logger) {
 	r.Handle("sessions.prune", func(ctx context.Context, _ store.Job) error {
 		var n int64
 		err := db.InTx(ctx, func(tx *store.Tx) (err error) {
@@ -223,7 +236,7 @@ func registerJobs(r *jobs.Runner, db *store.DB, cfg config.Config, logger *slog.
 
 	// Cached remote media unused for media.remote_cache_days goes; it is
 	// fetched again if asked for. The owner's uploads are never touched.
-	files, days := media.Files{Dir: cfg.MediaDir()}, cfg.Media.RemoteCacheDays
+	days := cfg.Media.RemoteCacheDays
 	r.Handle(jobMediaPrune, func(ctx context.Context, _ store.Job) error {
 		res, err := media.Prune(ctx, db, files, time.Now().AddDate(0, 0, -days), media.PruneOptions{})
 		if res.Files > 0 {

@@ -59,6 +59,11 @@ video_max_bytes = 3145728
 video_max_seconds = 60
 audio_max_bytes = 4194304
 audio_max_seconds = 120
+storage = "s3"
+[media.s3]
+bucket = "media"
+access_key = "a"
+secret_key = "s"
 [log]
 level = "debug"
 format = "json"

@@ -174,6 +174,19 @@ func (f *Federation) runInbox(ctx context.Context, job store.Job) error {
 		return ctx.Err()
 	}
 	defer func() { <-f.applying }()
+	return f.applyInbox(ctx, job, false)
+}
+
+// batchedTypes are the activity types applied in batches: the common ones,
+// whose handlers keep no state outside the database before they might
+// fetch. The others (a Move, which counts itself against a rate limit
+// first, a Block, a Flag) are rare and run alone.
+var batchedTypes = map[ap.Type]bool{"Create": true, "Update": true, "Delete": true, "Announce": true,
+	"Like": true, "EmojiReact": true, "Undo": true, "Follow": true, "Accept": true, "Reject": true}
+
+// applyInbox applies one received activity, alone or as a unit of a
+// batch (runInboxBatch).
+func (f *Federation) applyInbox(ctx context.Context, job store.Job, batched bool) error {
 	var in inboxJob
 	if err := json.Unmarshal(job.Payload, &in); err != nil {
 		return jobs.Permanent(fmt.Errorf("bad inbox payload: %w", err))
@@ -181,6 +194,9 @@ func (f *Federation) runInbox(ctx context.Context, job store.Job) error {
 	act, err := ap.ParseActivity(in.Body)
 	if err != nil {
 		return jobs.Permanent(err)
+	}
+	if batched && !batchedTypes[act.Type] {
+		return errRunAlone
 	}
 	actor, err := f.FetchActor(ctx, in.Actor)
 	if err != nil {

@@ -233,7 +233,8 @@ type Tx struct {
 	tx     *sql.Tx
 	now    time.Time
 	stmts  *stmtCache
-	missed map[string]bool // queries to prepare once the connection is free
+	missed map[string]bool      // queries to prepare once the connection is free
+	bound  map[string]*sql.Stmt // cached statements bound to this transaction
 	// ownerID is the DB's OwnerID when the transaction began, or the
 	// local actor's row once the transaction wrote it (wroteOwner), for
 	// the DB to learn when it commits.
@@ -248,7 +249,13 @@ func (tx *Tx) Now() time.Time { return tx.now }
 // InTx runs fn in a write transaction and commits it if fn returns nil.
 // The write lock is taken at BEGIN, so fn never fails half-way with
 // SQLITE_BUSY on its first write.
+//
+// Under a batch unit's context (Batch.Do), fn runs in a savepoint of the
+// batch's transaction instead, and commits with the batch.
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	if b := db.batchOf(ctx); b != nil {
+		return b.inBatch(ctx, fn)
+	}
 	if db.write == nil {
 		return fmt.Errorf("%s was opened read-only", db.path)
 	}
@@ -266,13 +273,18 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	tx.committed(db)
+	return nil
+}
+
+// committed tells db what a transaction that just committed learnt.
+func (tx *Tx) committed(db *DB) {
 	if tx.missed != nil {
 		db.wstmts.prepareLater(tx.missed)
 	}
 	if tx.wroteOwner {
 		db.ownerID.Store(tx.ownerID)
 	}
-	return nil
 }
 
 func unixMilli(t time.Time) int64 { return t.UnixMilli() }
