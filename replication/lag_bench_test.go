@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -23,8 +24,10 @@ import (
 	s3test "kith/tests/s3"
 )
 
-// lagRate is the commit rate of BenchmarkReplicationLag: 200 posts a second.
-const lagRate = 200
+// lagRate is the commit rate of BenchmarkReplicationLag: 200 posts a
+// second unless -lag-rate says otherwise (a lower rate shows what an S3
+// replica costs on a quieter instance).
+var lagRate = flag.Int("lag-rate", 200, "BenchmarkReplicationLag: posts a second")
 
 // BenchmarkReplicationLag measures how long a committed post takes to be
 // restorable from the replica while posts are written at 200 a second,
@@ -54,6 +57,12 @@ func BenchmarkReplicationLag(b *testing.B) {
 		proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			mu.Lock()
 			counts[r.Method]++
+			if r.Method == "PUT" {
+				parts := strings.Split(r.URL.Path, "/")
+				if len(parts) > 2 {
+					counts["PUT "+strings.Join(parts[len(parts)-3:len(parts)-1], "/")]++
+				}
+			}
 			mu.Unlock()
 			httputil.NewSingleHostReverseProxy(target).ServeHTTP(w, r)
 		}))
@@ -66,6 +75,7 @@ func BenchmarkReplicationLag(b *testing.B) {
 		minutes := time.Since(start).Minutes()
 		b.ReportMetric(float64(counts["PUT"])/minutes, "PUTs/min")
 		b.ReportMetric(float64(counts["GET"]+counts["HEAD"])/minutes, "GETs/min")
+		b.Logf("requests in %.1f minutes: %v", minutes, counts)
 	})
 }
 
@@ -112,7 +122,7 @@ func benchLag(b *testing.B, opts Options) {
 	b.ResetTimer()
 	start := time.Now()
 	for i := 1; i <= b.N; i++ {
-		if d := time.Until(start.Add(time.Duration(i) * time.Second / lagRate)); d > 0 {
+		if d := time.Until(start.Add(time.Duration(i) * time.Second / time.Duration(*lagRate))); d > 0 {
 			time.Sleep(d)
 		}
 		insert(i)

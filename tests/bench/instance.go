@@ -44,6 +44,7 @@ type InstanceOptions struct {
 	Hosts       map[string]string // [federation.hosts]
 	Concurrency int               // [jobs] concurrency; 0 keeps the default
 	Env         []string          // extra environment for serve
+	Config      string            // extra TOML appended to the config
 }
 
 const benchUser = "owner"
@@ -77,6 +78,7 @@ func (in *Instance) init(ctx context.Context) error {
 	if in.opts.Concurrency > 0 {
 		fmt.Fprintf(&extra, "\n[jobs]\nconcurrency = %d\n", in.opts.Concurrency)
 	}
+	extra.WriteString(in.opts.Config)
 	extra.WriteString("\n[federation]\nallow_private_addresses = true\n\n[federation.hosts]\n")
 	hosts := make([]string, 0, len(in.opts.Hosts))
 	for h := range in.opts.Hosts {
