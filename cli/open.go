@@ -86,7 +86,9 @@ func openOwnerDB(ctx context.Context, configFile string) (*store.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := store.Open(ctx, cfg.DatabasePath(), nil)
+	// Beside a replicating kith serve, Litestream checkpoints: commands
+	// leave it to it too.
+	db, err := store.OpenWith(ctx, cfg.DatabasePath(), nil, store.Options{ExternalCheckpoints: cfg.Replication.Enabled()})
 	if err != nil {
 		return nil, err
 	}

@@ -383,6 +383,25 @@ func metric(t *testing.T, base, name string) (float64, bool) {
 	return 0, false
 }
 
+// adminPage signs in as initInstance's owner and returns /admin.
+func adminPage(t *testing.T, base string) string {
+	t.Helper()
+	c := &http.Client{Jar: newJar()}
+	m := csrfRE.FindStringSubmatch(getPage(t, c, base+"/login"))
+	if m == nil {
+		t.Fatal("no csrf token on the login page")
+	}
+	resp, err := c.PostForm(base+"/login", url.Values{"csrf_token": {m[1]}, "username": {"alice"}, "password": {clientsPassword}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return getPage(t, c, base+"/admin")
+}
+
+// replicaLine is the dashboard's line about the replica.
+var replicaLine = regexp.MustCompile(`(?s)<p class="replica" id="replica"[^>]*>.*?</p>`)
+
 // replicaOutage is how long TestReplicationOutage stops the S3 server.
 const replicaOutage = 30 * time.Second
 
@@ -390,8 +409,8 @@ const replicaOutage = 30 * time.Second
 // owner keeps posting. kith keeps answering; the log and kith doctor say
 // the replica cannot be written; the lag shows on /metrics. When the
 // server is back, replication catches up by itself (the lag returns to 0,
-// kith doctor is ok and shows the last error), and after a SIGKILL the
-// restored database holds every post.
+// kith doctor is ok and shows the last error, as does the dashboard), and
+// after a SIGKILL the restored database holds every post.
 func TestReplicationOutage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("stops the S3 server for 30 seconds")
@@ -419,6 +438,10 @@ func TestReplicationOutage(t *testing.T) {
 	if !ok || lag < 5 {
 		t.Errorf("kith_replication_lag_seconds %v (found %v) halfway through the outage, want the outage's length so far", lag, ok)
 	}
+	line := replicaLine.FindString(adminPage(t, base))
+	if !strings.Contains(line, "data-failing") || !strings.Contains(line, "behind") || !strings.Contains(line, "Last error") {
+		t.Errorf("the dashboard's replica line during the outage: %q, want it behind and failing with the error", line)
+	}
 	d := kith(t, dir, "", "doctor", "--config", cfgPath)
 	if d.code != 1 || !strings.Contains(d.stdout, "FAIL  replica") {
 		t.Errorf("kith doctor during the outage: exit %d, want 1 with a FAIL replica line:\n%s%s", d.code, d.stdout, d.stderr)
@@ -444,6 +467,10 @@ func TestReplicationOutage(t *testing.T) {
 	}
 	if !strings.Contains(p.output(), "replication is behind") || !strings.Contains(p.output(), "replication caught up") {
 		t.Errorf("kith serve's log does not tell of the outage and the catch-up:\n%s", p.output())
+	}
+	line = replicaLine.FindString(adminPage(t, base))
+	if strings.Contains(line, "data-failing") || !strings.Contains(line, "up to date") || !strings.Contains(line, "Last error") {
+		t.Errorf("the dashboard's replica line after the catch-up: %q, want it up to date, showing the last error", line)
 	}
 	d = kith(t, dir, "", "doctor", "--config", cfgPath)
 	if !strings.Contains(d.stdout, "ok    replica") || !strings.Contains(d.stdout, "last error") {
