@@ -106,6 +106,7 @@ func runBench(ctx context.Context, c stdio, args []string) error {
 	rate := fs.Int("rate", 100, "backup: requests per second while measuring")
 	before := fs.Duration("before", 5*time.Second, "backup: load before the backup starts")
 	replica := fs.Bool("replica", false, "inbox: each run twice, interleaved, without and with replication to a file:// replica; CPU per Create of both")
+	replicaSync := fs.Duration("replica-sync", time.Second, "inbox --replica: the replica's sync_interval")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -141,7 +142,7 @@ func runBench(ctx context.Context, c stdio, args []string) error {
 		opts := bench.InboxOptions{Requests: cmp.Or(*requests, 5000), Actors: *actors,
 			Conns: *conns, Concurrency: *concurrency, Timeout: *timeout, PushSubscriptions: *pushSubs}
 		if *replica {
-			return benchInboxReplica(ctx, c, bin, *runs, opts, *keys)
+			return benchInboxReplica(ctx, c, bin, *runs, opts, *keys, *replicaSync)
 		}
 		return benchInbox(ctx, c, bin, *runs, opts, *keys)
 	case "deletes":

@@ -14,9 +14,9 @@ import (
 // replication to a file:// replica on the same disk, one right after the
 // other, so both see the same load from the machine's other work; it
 // reports the medians of kith's CPU per Create and of the throughput.
-func benchInboxReplica(ctx context.Context, c stdio, bin string, runs int, opts bench.InboxOptions, keys int) error {
-	fmt.Fprintf(c.stdout, "inbox with and without replication: %d signed Creates from %d actors over %d connections, %d pairs of runs\n",
-		opts.Requests, opts.Actors, opts.Conns, runs)
+func benchInboxReplica(ctx context.Context, c stdio, bin string, runs int, opts bench.InboxOptions, keys int, sync time.Duration) error {
+	fmt.Fprintf(c.stdout, "inbox with and without replication (sync_interval %v): %d signed Creates from %d actors over %d connections, %d pairs of runs\n",
+		sync, opts.Requests, opts.Actors, opts.Conns, runs)
 	peer, err := bench.NewPeer(bench.PeerOptions{Keys: keys})
 	if err != nil {
 		return err
@@ -38,7 +38,7 @@ func benchInboxReplica(ctx context.Context, c stdio, bin string, runs int, opts 
 					cleanup()
 					return err
 				}
-				o.Config = fmt.Sprintf("\n[replication]\nurl = \"file://%s\"\n", replica)
+				o.Config = fmt.Sprintf("\n[replication]\nurl = \"file://%s\"\nsync_interval = %q\n", replica, sync)
 			}
 			r, err := bench.RunInbox(ctx, o)
 			cleanup()
