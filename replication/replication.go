@@ -126,7 +126,7 @@ func check(ctx context.Context, c litestream.ReplicaClient, o Options) error {
 		return nil
 	}
 	var api smithy.APIError
-	if errors.As(err, &api) {
+	if errors.As(err, &api) && refusals[api.ErrorCode()] {
 		return fmt.Errorf("replica %s refuses kith: %s: %s (check replication.access_key, the secret key and the bucket's name)",
 			o.Where(), api.ErrorCode(), api.ErrorMessage())
 	}
@@ -134,6 +134,15 @@ func check(ctx context.Context, c litestream.ReplicaClient, o Options) error {
 		return fmt.Errorf("replica %s: %w", o.Where(), err)
 	}
 	return errUnreachable{err}
+}
+
+// refusals are the S3 error codes that waiting will not cure: wrong keys,
+// a bucket that is not there or not this key's. Any other answer (a 503,
+// a timeout) is taken as an outage.
+var refusals = map[string]bool{
+	"InvalidAccessKeyId": true, "SignatureDoesNotMatch": true, "AccessDenied": true,
+	"NoSuchBucket": true, "InvalidBucketName": true, "AuthorizationHeaderMalformed": true,
+	"PermanentRedirect": true, "AllAccessDisabled": true, "InvalidToken": true, "ExpiredToken": true,
 }
 
 // errUnreachable is a replica that did not answer at start.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -217,5 +218,35 @@ func TestSetInSection(t *testing.T) {
 	got = string(setInSection([]byte("[server]\nurl = \"x\"\n"), "replication", "url", ""))
 	if !strings.HasSuffix(got, "[replication]\nurl = \"\"\n") {
 		t.Errorf("adding a section: %q", got)
+	}
+}
+
+// A replica that does not answer at start does not stop kith: Start
+// succeeds, and the status carries the error until the replica is back.
+func TestStartWithReplicaDown(t *testing.T) {
+	ctx := context.Background()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	dbPath := filepath.Join(t.TempDir(), "kith.db")
+	db, err := store.OpenWith(ctx, dbPath, nil, store.Options{ExternalCheckpoints: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	repl, err := Start(ctx, dbPath, Options{URL: "s3://bucket/kith", SyncInterval: time.Second, Endpoint: "http://" + addr,
+		Region: "us-east-1", AccessKey: "AK", SecretKey: "SK", PathStyle: true}, nil)
+	if err != nil {
+		t.Fatalf("Start with the replica down: %v, want it to start and retry", err)
+	}
+	st := repl.Status()
+	db.Close()
+	closeCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	repl.Close(closeCtx)
+	if !strings.Contains(st.LastError, "replica unreachable") || st.LastErrorAt.IsZero() {
+		t.Errorf("status %+v, want the unreachable replica as its last error", st)
 	}
 }

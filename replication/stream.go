@@ -231,7 +231,7 @@ func (r *Replicator) observe(now time.Time) {
 	if len(r.pending) > 0 {
 		lag = now.Sub(r.pending[0].at)
 	}
-	warnAfter := max(10*r.opts.SyncInterval, 30*time.Second)
+	warnAfter := max(10*r.opts.SyncInterval, 10*time.Second)
 	switch {
 	case lag > warnAfter && !r.behind:
 		r.behind = true
