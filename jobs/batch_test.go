@@ -91,7 +91,7 @@ func (p *batchProbe) batch(ctx context.Context, batch []store.Job) []error {
 }
 
 func (p *batchProbe) register(r *jobs.Runner, size int) {
-	r.Handle("probe", p.single, jobs.WithBatch(size, p.batch), jobs.WithBackoff(10*time.Millisecond, 10*time.Millisecond))
+	r.Handle("probe", p.single, jobs.WithBatch(size, 0, p.batch), jobs.WithBackoff(10*time.Millisecond, 10*time.Millisecond))
 }
 
 func runs(t *testing.T, db *store.DB, id int64) int {
@@ -166,7 +166,7 @@ func TestBatchHandlerPanics(t *testing.T) {
 		defer mu.Unlock()
 		single = append(single, job.ID)
 		return nil
-	}, jobs.WithBatch(8, func(ctx context.Context, batch []store.Job) []error { panic("batch bug") }))
+	}, jobs.WithBatch(8, 0, func(ctx context.Context, batch []store.Job) []error { panic("batch bug") }))
 	enqueueMany(t, db, "probe", 3)
 	runDue(t, r, 3)
 	slices.Sort(single)
