@@ -19,6 +19,7 @@ import (
 	"kith/media"
 	"kith/monitor"
 	"kith/portability"
+	"kith/replication"
 	"kith/server"
 	"kith/server/web/themes"
 	"kith/store"
@@ -56,11 +57,26 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 		return err
 	}
 	defer lock.Release()
-	db, err := store.Open(ctx, cfg.DatabasePath(), logger)
+	// With a replica, Litestream checkpoints the WAL, not kith's
+	// connections; and it closes after them (its file handle holds the
+	// process's locks on the database).
+	db, err := store.OpenWith(ctx, cfg.DatabasePath(), logger, store.Options{ExternalCheckpoints: cfg.Replication.Enabled()})
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	var repl *replication.Replicator
+	stopCarry := func() {}
+	defer func() {
+		stopCarry()
+		db.Close()
+		if repl != nil {
+			closeCtx, cancel := context.WithTimeout(context.Background(), drainTimeout)
+			defer cancel()
+			if err := repl.Close(closeCtx); err != nil {
+				logger.Error("replication: the last changes may not have reached the replica", "err", err)
+			}
+		}
+	}()
 	checkCtx, stopCheck := context.WithCancel(ctx)
 	defer stopCheck() // before db.Close: a check still running ends first
 	damageFound, err := checkDatabase(checkCtx, db, logger)
@@ -70,12 +86,19 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 	if err := ensureOwner(ctx, c.stdout, cfg, db); err != nil {
 		return err
 	}
+	if repl, stopCarry, err = startReplication(ctx, cfg, db, logger); err != nil {
+		return err
+	}
 
 	// The operator commands (kith account move, queue retry, …) enqueue
 	// jobs from another process, which cannot poke this runner: polling the
 	// queue every second when idle (one indexed read) picks them up.
 	// The dashboard's monitor counts what the runner and the server do.
-	mon := monitor.New(logger, monitor.Options{DB: db, MediaDir: cfg.MediaDir()})
+	monOpts := monitor.Options{DB: db, MediaDir: cfg.MediaDir()}
+	if repl != nil {
+		monOpts.Replica = replicaState(repl)
+	}
+	mon := monitor.New(logger, monOpts)
 	if err := mon.Load(ctx); err != nil {
 		logger.Warn("the dashboard's saved day could not be read; it starts empty", "err", err)
 	}
