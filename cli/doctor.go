@@ -18,6 +18,7 @@ import (
 	"kith/config"
 	"kith/disk"
 	"kith/federation"
+	"kith/media"
 	"kith/store"
 )
 
@@ -69,8 +70,10 @@ func runDoctor(ctx context.Context, c stdio, args []string) error {
 	d := &doctor{w: c.stdout}
 	d.database(ctx, cfg)
 	d.disk(cfg)
+	d.mediaStorage(ctx, cfg)
 	d.certificate(cfg, time.Now())
 	d.clock(ctx, cfg, time.Now())
+	d.replica(ctx, cfg, time.Now())
 	switch {
 	case d.failed > 0:
 		return fmt.Errorf("%d problem(s) found, %d warning(s); see above", d.failed, d.warned)
@@ -146,6 +149,25 @@ func (d *doctor) disk(cfg config.Config) {
 	default:
 		d.report("ok", "disk", fmt.Sprintf("%s on the disk holding %s", space, dir), "")
 	}
+}
+
+// mediaStorage tries the S3 bucket of storage = "s3" (HeadBucket):
+// wrong credentials or a missing bucket show here.
+func (d *doctor) mediaStorage(ctx context.Context, cfg config.Config) {
+	if cfg.Media.Storage != config.StorageS3 {
+		return
+	}
+	st, err := media.OpenStore(cfg)
+	if err == nil {
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		err = media.CheckStore(ctx, st)
+	}
+	if err != nil {
+		d.report("FAIL", "media", err.Error(), "check [media.s3] (endpoint, bucket, access_key, secret_key) and that the service is up")
+		return
+	}
+	d.report("ok", "media", st.String()+" answers", "")
 }
 
 // certificate reports when the TLS certificate expires: the configured

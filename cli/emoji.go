@@ -46,7 +46,7 @@ it, and other servers receive it with them.`)
 	if err != nil {
 		return err
 	}
-	e, err := media.AddEmoji(ctx, a.db, media.Files{Dir: a.cfg.MediaDir()}, rest[0], *category, data)
+	e, err := media.AddEmoji(ctx, a.db, a.files, rest[0], *category, data)
 	if err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ emoji import' reads emoji packs. Other files are skipped, each with why.`)
 		return err
 	}
 	defer f.Close()
-	res, err := media.ImportEmoji(ctx, a.db, media.Files{Dir: a.cfg.MediaDir()}, f, *category, *overwrite)
+	res, err := media.ImportEmoji(ctx, a.db, a.files, f, *category, *overwrite)
 	for _, s := range res.Skipped {
 		fmt.Fprintf(c.stderr, "skipped %s: %s\n", s.Name, s.Reason)
 	}
@@ -118,7 +118,7 @@ func runEmojiRemove(ctx context.Context, c stdio, args []string) error {
 		return err
 	}
 	defer a.Close()
-	err = media.RemoveEmoji(ctx, a.db, media.Files{Dir: a.cfg.MediaDir()}, rest[0])
+	err = media.RemoveEmoji(ctx, a.db, a.files, rest[0])
 	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("there is no emoji :%s:", rest[0])
 	}

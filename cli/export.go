@@ -66,7 +66,7 @@ func openPorter(ctx context.Context, c stdio, configFile string) (*portability.P
 	if err != nil {
 		return nil, nil, err
 	}
-	return portability.New(a.db, a.fed, nil, slog.New(slog.DiscardHandler), portabilityOptions(a.cfg)), a, nil
+	return portability.New(a.db, a.fed, nil, slog.New(slog.DiscardHandler), a.portabilityOptions()), a, nil
 }
 
 func portabilityOptions(cfg config.Config) portability.Options {
@@ -89,4 +89,11 @@ func writeStreamAtomic(name string, write func(*os.File) error) error {
 		return err
 	}
 	return os.Rename(f.Name(), name)
+}
+
+// portabilityOptions are the config's, with the admin's media storage.
+func (a *admin) portabilityOptions() portability.Options {
+	o := portabilityOptions(a.cfg)
+	o.Files = a.files
+	return o
 }

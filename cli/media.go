@@ -14,7 +14,8 @@ import (
 const mediaUsage = `Usage:
   kith media prune [--days N] [--dry-run] [--config FILE]
   kith media usage [--config FILE]
-  kith media remove-orphans [--dry-run] [--config FILE]`
+  kith media remove-orphans [--dry-run] [--config FILE]
+  kith media migrate --to s3|local [--keep-source] [--config FILE]`
 
 // orphanAge is how old an unattached upload or an unreferenced file must
 // be before remove-orphans takes it: a younger one may be an upload whose
@@ -28,6 +29,7 @@ func runMedia(ctx context.Context, c stdio, args []string) error {
 		{"prune", runMediaPrune},
 		{"usage", runMediaUsage},
 		{"remove-orphans", runMediaRemoveOrphans},
+		{"migrate", runMediaMigrate},
 	}, args)
 }
 
@@ -69,7 +71,7 @@ media.remote_cache_days.`)
 			fmt.Fprintf(c.stderr, "… %d files, %s so far\n", r.Files, humanBytes(r.Bytes))
 		},
 	}
-	res, err := media.Prune(ctx, db, media.Files{Dir: cfg.MediaDir()}, time.Now().AddDate(0, 0, -*days), opts)
+	res, err := media.Prune(ctx, db, a.files, time.Now().AddDate(0, 0, -*days), opts)
 	fmt.Fprintf(c.stdout, "%s %d cached remote files unused for %d days, %s\n", verb, res.Files, *days, humanBytes(res.Bytes))
 	return err
 }
@@ -82,7 +84,7 @@ func runMediaUsage(ctx context.Context, c stdio, args []string) error {
 	}
 	defer a.Close()
 	cfg, db := a.cfg, a.db
-	u, _, err := media.Scan(ctx, db, media.Files{Dir: cfg.MediaDir()}, cfg.Server.URL+"/media/")
+	u, _, err := media.Scan(ctx, db, a.files, cfg.Server.URL+"/media/")
 	if err != nil {
 		return err
 	}
@@ -117,7 +119,7 @@ they are more than a day old.`)
 	if *dryRun {
 		verb = "would remove"
 	}
-	files, cutoff := media.Files{Dir: cfg.MediaDir()}, time.Now().Add(-orphanAge)
+	files, cutoff := a.files, time.Now().Add(-orphanAge)
 	uploads, err := media.RemoveUnattachedUploads(ctx, db, files, cutoff, *dryRun)
 	for _, o := range uploads {
 		fmt.Fprintf(c.stdout, "%s unattached upload %s\n", verb, o.Path)
@@ -129,7 +131,7 @@ they are more than a day old.`)
 	if err != nil {
 		return err
 	}
-	gone, err := media.RemoveOrphans(files, orphans, cutoff, *dryRun)
+	gone, err := media.RemoveOrphans(ctx, files, orphans, cutoff, *dryRun)
 	var bytes int64
 	for _, o := range gone {
 		fmt.Fprintf(c.stdout, "%s orphan file %s (%s)\n", verb, o.Path, humanBytes(o.Size))

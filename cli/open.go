@@ -12,6 +12,7 @@ import (
 	"kith/config"
 	"kith/federation"
 	"kith/jobs"
+	"kith/media"
 	"kith/store"
 )
 
@@ -23,9 +24,10 @@ import (
 
 // admin is what an operator command works with.
 type admin struct {
-	cfg config.Config
-	db  *store.DB
-	fed *federation.Federation // nil unless openAdmin was asked for it
+	cfg   config.Config
+	db    *store.DB
+	fed   *federation.Federation // nil unless openAdmin was asked for it
+	files media.Files            // where media files are ([media] storage)
 }
 
 // openAdmin opens the configured instance's database (which must have its
@@ -41,7 +43,12 @@ func openAdmin(ctx context.Context, c stdio, configFile string, withFed bool) (*
 	if err != nil {
 		return nil, err
 	}
-	a := &admin{cfg: cfg, db: db}
+	files, err := mediaFiles(cfg)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a := &admin{cfg: cfg, db: db, files: files}
 	if !withFed {
 		return a, nil
 	}
@@ -120,4 +127,13 @@ func serverListening(cfg config.Config) bool {
 	}
 	conn.Close()
 	return true
+}
+
+// mediaFiles is the media storage the config names (see media.OpenStore).
+func mediaFiles(cfg config.Config) (media.Files, error) {
+	st, err := media.OpenStore(cfg)
+	if err != nil {
+		return media.Files{}, err
+	}
+	return media.NewFiles(st), nil
 }

@@ -19,6 +19,7 @@ import (
 	"kith/media"
 	"kith/monitor"
 	"kith/portability"
+	"kith/replication"
 	"kith/server"
 	"kith/server/web/themes"
 	"kith/store"
@@ -56,11 +57,26 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 		return err
 	}
 	defer lock.Release()
-	db, err := store.Open(ctx, cfg.DatabasePath(), logger)
+	// With a replica, Litestream checkpoints the WAL, not kith's
+	// connections; and it closes after them (its file handle holds the
+	// process's locks on the database).
+	db, err := store.OpenWith(ctx, cfg.DatabasePath(), logger, store.Options{ExternalCheckpoints: cfg.Replication.Enabled()})
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	var repl *replication.Replicator
+	stopCarry := func() {}
+	defer func() {
+		stopCarry()
+		db.Close()
+		if repl != nil {
+			closeCtx, cancel := context.WithTimeout(context.Background(), drainTimeout)
+			defer cancel()
+			if err := repl.Close(closeCtx); err != nil {
+				logger.Error("replication: the last changes may not have reached the replica", "err", err)
+			}
+		}
+	}()
 	checkCtx, stopCheck := context.WithCancel(ctx)
 	defer stopCheck() // before db.Close: a check still running ends first
 	damageFound, err := checkDatabase(checkCtx, db, logger)
@@ -70,17 +86,33 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 	if err := ensureOwner(ctx, c.stdout, cfg, db); err != nil {
 		return err
 	}
+	if repl, stopCarry, err = startReplication(ctx, cfg, db, logger); err != nil {
+		return err
+	}
 
 	// The operator commands (kith account move, queue retry, …) enqueue
 	// jobs from another process, which cannot poke this runner: polling the
 	// queue every second when idle (one indexed read) picks them up.
 	// The dashboard's monitor counts what the runner and the server do.
-	mon := monitor.New(logger, monitor.Options{DB: db, MediaDir: cfg.MediaDir()})
+	monOpts := monitor.Options{DB: db, MediaDir: cfg.MediaDir()}
+	if repl != nil {
+		monOpts.Replica = replicaState(repl)
+	}
+	mon := monitor.New(logger, monOpts)
 	if err := mon.Load(ctx); err != nil {
 		logger.Warn("the dashboard's saved day could not be read; it starts empty", "err", err)
 	}
 	runner := jobs.New(db, logger, jobs.Options{Concurrency: cfg.Jobs.Concurrency, PollInterval: time.Second, Done: countJob(mon)})
-	registerJobs(runner, db, cfg, logger)
+	files, err := mediaFiles(cfg)
+	if err != nil {
+		return err
+	}
+	// Wrong S3 credentials or a missing bucket stop kith here, once and
+	// clearly, rather than failing every upload.
+	if err := media.CheckStore(ctx, files.Store); err != nil {
+		return fmt.Errorf("media storage (%s): %w", files.Store, err)
+	}
+	registerJobs(runner, db, cfg, files, logger)
 	hub := events.NewHub(0) // federation publishes to it, the streaming API reads from it
 	fedOpts := federationOptions(cfg)
 	fedOpts.Events = hub
@@ -96,8 +128,11 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 		logger.Info("cleaned stored remote data", "changed", st.Changed, "dropped", st.Dropped)
 	}
 
-	porter := portability.New(db, fed, runner, logger, portabilityOptions(cfg)) // registers the import job
-	srv, err := server.New(cfg, db, fed, logger, server.Options{Version: fullVersion(), Events: hub, Porter: porter, Monitor: mon})
+	portOpts := portabilityOptions(cfg)
+	portOpts.Files = files
+	porter := portability.New(db, fed, runner, logger, portOpts) // registers the import job
+	srv, err := server.New(cfg, db, fed, logger, server.Options{Version: fullVersion(), Events: hub, Porter: porter, Monitor: mon,
+		MediaStore: files.Store})
 	if err != nil {
 		return err
 	}
@@ -137,6 +172,7 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 	monitorDone := make(chan struct{})
 	go func() { mon.Run(monCtx); close(monitorDone) }()
 	defer func() { stopMonitor(); <-monitorDone }() // it saves the day as it ends, before the database closes
+	go releaseStartupMemory()                       // serve_memory_linux.go
 	serveErr := srv.Serve(ctx, listeners, drainTimeout)
 	logger.Info("shutting down")
 	drainCtx, cancel := context.WithTimeout(context.Background(), drainTimeout)
@@ -184,7 +220,7 @@ func ensureOwner(ctx context.Context, stdout io.Writer, cfg config.Config, db *s
 }
 
 // registerJobs lists every background job kith runs.
-func registerJobs(r *jobs.Runner, db *store.DB, cfg config.Config, logger *slog.Logger) {
+func registerJobs(r *jobs.Runner, db *store.DB, cfg config.Config, files media.Files, logger *slog.Logger) {
 	r.Handle("sessions.prune", func(ctx context.Context, _ store.Job) error {
 		var n int64
 		err := db.InTx(ctx, func(tx *store.Tx) (err error) {
@@ -200,7 +236,7 @@ func registerJobs(r *jobs.Runner, db *store.DB, cfg config.Config, logger *slog.
 
 	// Cached remote media unused for media.remote_cache_days goes; it is
 	// fetched again if asked for. The owner's uploads are never touched.
-	files, days := media.Files{Dir: cfg.MediaDir()}, cfg.Media.RemoteCacheDays
+	days := cfg.Media.RemoteCacheDays
 	r.Handle(jobMediaPrune, func(ctx context.Context, _ store.Job) error {
 		res, err := media.Prune(ctx, db, files, time.Now().AddDate(0, 0, -days), media.PruneOptions{})
 		if res.Files > 0 {

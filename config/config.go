@@ -37,6 +37,8 @@ type Config struct {
 	Web        Web        `toml:"web"`
 	Metrics    Metrics    `toml:"metrics"`
 
+	Replication Replication `toml:"replication"`
+
 	// File is the path the config was read from; empty for the built-in
 	// default.
 	File string `toml:"-"`
@@ -83,6 +85,43 @@ type Media struct {
 	VideoMaxSeconds int   `toml:"video_max_seconds"`
 	AudioMaxBytes   int64 `toml:"audio_max_bytes"`
 	AudioMaxSeconds int   `toml:"audio_max_seconds"`
+	// Storage is where media files live: StorageLocal (the media
+	// directory in the data directory) or StorageS3 (the bucket of S3).
+	Storage string  `toml:"storage"`
+	S3      MediaS3 `toml:"s3"`
+}
+
+// Media storage kinds.
+const (
+	StorageLocal = "local"
+	StorageS3    = "s3"
+)
+
+// MediaS3 holds the [media.s3] table: an S3-compatible bucket for media
+// (and for `kith backup s3://...`).
+type MediaS3 struct {
+	// Endpoint is the service's base URL; empty means AWS itself.
+	Endpoint string `toml:"endpoint"`
+	// Region signs requests; empty means us-east-1 (most self-hosted
+	// services accept any).
+	Region string `toml:"region"`
+	Bucket string `toml:"bucket"`
+	// Prefix is prepended to every object key ("kith/" keeps a shared
+	// bucket tidy).
+	Prefix    string `toml:"prefix"`
+	AccessKey string `toml:"access_key"`
+	SecretKey string `toml:"secret_key"`
+	// SecretKeyFile holds the secret key instead of the config; Load
+	// makes a relative path relative to the config file.
+	SecretKeyFile string `toml:"secret_key_file"`
+	// PathStyle addresses the bucket as endpoint/bucket/key rather than
+	// bucket.endpoint/key (MinIO, Garage, versitygw and most self-hosted
+	// services need it).
+	PathStyle bool `toml:"path_style"`
+	// PublicURL, if set, is where the bucket's objects can be read by
+	// anyone (a CDN or the bucket's own public address): pages and apps
+	// then link media there, and kith serves none of it itself.
+	PublicURL string `toml:"public_url"`
 }
 
 // Log holds the [log] table.
@@ -176,11 +215,13 @@ func Default() Config {
 		Federation: Federation{BlockedDomains: []string{}, Hosts: map[string]string{}},
 		Jobs:       Jobs{Concurrency: 8},
 		Media: Media{RemoteCacheDays: 7, RemoteMaxBytes: 40 << 20, VideoMaxBytes: 40 << 20, VideoMaxSeconds: 600,
-			AudioMaxBytes: 40 << 20, AudioMaxSeconds: 3600},
+			AudioMaxBytes: 40 << 20, AudioMaxSeconds: 3600, Storage: StorageLocal},
 		Log:      Log{Level: "info", Format: "text"},
 		Theme:    Theme{Name: "default", Variables: map[string]string{}},
 		Instance: Instance{Rules: []string{}},
 		Web:      Web{PreviewCards: true},
+
+		Replication: Replication{SyncInterval: DefaultSyncInterval, Region: "us-east-1"},
 	}
 }
 
@@ -234,11 +275,12 @@ func Load(path string, validators ...Validator) (Config, error) {
 	if !filepath.IsAbs(cfg.Server.DataDir) {
 		cfg.Server.DataDir = filepath.Join(filepath.Dir(path), cfg.Server.DataDir)
 	}
-	for _, p := range []*string{&cfg.Theme.CustomSCSS, &cfg.Server.CertFile, &cfg.Server.KeyFile} {
+	for _, p := range []*string{&cfg.Theme.CustomSCSS, &cfg.Server.CertFile, &cfg.Server.KeyFile, &cfg.Media.S3.SecretKeyFile} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(filepath.Dir(path), *p)
 		}
 	}
+	cfg.Replication.resolve(filepath.Dir(path))
 	return cfg, nil
 }
 
@@ -409,6 +451,7 @@ func (c Config) problems() []Problem {
 			add(l.key, "%d must be at least 1", l.seconds)
 		}
 	}
+	ps = append(ps, c.Media.storageProblems()...)
 	if _, err := ParseLevel(c.Log.Level); err != nil {
 		add("log.level", "%v", err)
 	}
@@ -419,6 +462,7 @@ func (c Config) problems() []Problem {
 		add("metrics.token", "must be at least %d characters without spaces (make one with: openssl rand -hex 32)", MinMetricsToken)
 	}
 	ps = append(ps, c.Instance.problems()...)
+	ps = append(ps, c.Replication.problems()...)
 	return append(ps, c.Theme.problems()...)
 }
 

@@ -59,11 +59,24 @@ video_max_bytes = 3145728
 video_max_seconds = 60
 audio_max_bytes = 4194304
 audio_max_seconds = 120
+storage = "s3"
+[media.s3]
+bucket = "media"
+access_key = "a"
+secret_key = "s"
 [log]
 level = "debug"
 format = "json"
 [theme]
 name = "light"
+[replication]
+url = "s3://bucket/kith"
+sync_interval = "2s"
+endpoint = "http://127.0.0.1:9000"
+region = "eu-west-1"
+access_key = "AK"
+secret_key_file = "/secret"
+path_style = true
 `))
 	if err != nil {
 		t.Fatal(err)

@@ -10,7 +10,6 @@ import (
 	"image/png"
 	"io"
 	"io/fs"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"sync"
@@ -176,14 +175,14 @@ const avCacheSize = 4096
 
 // Info reads (once) a stored file's container; fresh is true when this
 // call read it.
-func (c *AVCache) Info(files Files, name string) (info AVInfo, fresh bool, err error) {
+func (c *AVCache) Info(ctx context.Context, files Files, name string) (info AVInfo, fresh bool, err error) {
 	c.mu.Lock()
 	got, ok := c.m[name]
 	c.mu.Unlock()
 	if ok {
 		return got.info, false, got.err
 	}
-	info, err = probeFile(files, name)
+	info, err = probeFile(ctx, files, name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return AVInfo{}, true, err // not remembered: it may be restored
 	}
@@ -196,18 +195,15 @@ func (c *AVCache) Info(files Files, name string) (info AVInfo, fresh bool, err e
 	return info, true, err
 }
 
-func probeFile(files Files, name string) (AVInfo, error) {
+func probeFile(ctx context.Context, files Files, name string) (AVInfo, error) {
 	if !fs.ValidPath(name) {
 		return AVInfo{}, fmt.Errorf("media name %q: %w", name, fs.ErrInvalid)
 	}
-	f, err := os.Open(files.path(name))
+	f, err := files.Open(ctx, name)
 	if err != nil {
 		return AVInfo{}, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return AVInfo{}, err
-	}
-	return Probe(f, st.Size())
+	// Probe reads through a 32 KiB window: a few requests on S3.
+	return Probe(f, f.Info().Size)
 }

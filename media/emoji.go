@@ -50,7 +50,7 @@ func AddEmoji(ctx context.Context, db *store.DB, files Files, shortcode, categor
 	}
 	// A new name for every image: files are cached for good by their URL.
 	name := path.Join(EmojiDir, shortcode+"-"+NewName()[:12]+p.Original.Ext)
-	if err := files.Write(name, p.Original.Data); err != nil {
+	if err := files.Write(ctx, name, p.Original.Data); err != nil {
 		return store.CustomEmoji{}, err
 	}
 	e := store.CustomEmoji{Shortcode: shortcode, Path: name, ContentType: p.Original.ContentType,
@@ -61,10 +61,10 @@ func AddEmoji(ctx context.Context, db *store.DB, files Files, shortcode, categor
 		return err
 	})
 	if err != nil {
-		files.Remove(name)
+		files.Remove(ctx, name)
 		return store.CustomEmoji{}, err
 	}
-	files.Remove(replaced)
+	files.Remove(ctx, replaced)
 	return db.CustomEmoji(ctx, shortcode)
 }
 
@@ -81,7 +81,7 @@ func RemoveEmoji(ctx context.Context, db *store.DB, files Files, shortcode strin
 	if err != nil {
 		return err
 	}
-	return files.Remove(gone)
+	return files.Remove(ctx, gone)
 }
 
 // Import limits: a pack of emoji is a few hundred small files.

@@ -6,8 +6,6 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -47,9 +45,11 @@ func tarGz(t *testing.T, entries []tarEntry) []byte {
 // TestImportEmoji reads a hostile pack: names that climb out of the
 // archive become plain shortcodes or are refused, links and devices are
 // skipped, and every stored file stays under the emoji directory.
-func TestImportEmoji(t *testing.T) {
+func TestImportEmoji(t *testing.T) { eachStore(t, testImportEmoji) }
+
+func testImportEmoji(t *testing.T, ts testStore) {
 	db := openTestDB(t)
-	files := Files{Dir: filepath.Join(t.TempDir(), "media")}
+	files := ts.files
 	ctx := context.Background()
 	pack := tarGz(t, []tarEntry{
 		{name: "../../escape.png", typeflag: tar.TypeReg, data: testPNG(t, 20, 20)},
@@ -83,13 +83,16 @@ func TestImportEmoji(t *testing.T) {
 		if !strings.HasPrefix(e.Path, EmojiDir+"/"+e.Shortcode+"-") || e.Category != "blobs" || e.ContentType != "image/png" {
 			t.Errorf("stored %+v", e)
 		}
-		if _, err := os.Stat(filepath.Join(files.Dir, e.Path)); err != nil {
-			t.Errorf("%s: %v", e.Shortcode, err)
+		if !exists(t, files, e.Path) {
+			t.Errorf("%s: not stored", e.Shortcode)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(filepath.Dir(files.Dir), "escape.png")); err == nil {
-		t.Errorf("a file was written outside the media directory")
-	}
+	files.Store.Walk(ctx, "", func(i Info) error {
+		if !strings.HasPrefix(i.Name, EmojiDir+"/") {
+			t.Errorf("a file was written outside the emoji directory: %s", i.Name)
+		}
+		return nil
+	})
 
 	// Not a tar.gz at all.
 	if _, err := ImportEmoji(ctx, db, files, strings.NewReader("PK\x03\x04 a zip"), "", false); !errors.Is(err, ErrBadArchive) {
@@ -99,9 +102,11 @@ func TestImportEmoji(t *testing.T) {
 
 // TestAddReplaceRemoveEmoji: a new image for a shortcode replaces the old
 // file, and removing takes file and row.
-func TestAddReplaceRemoveEmoji(t *testing.T) {
+func TestAddReplaceRemoveEmoji(t *testing.T) { eachStore(t, testAddReplaceRemoveEmoji) }
+
+func testAddReplaceRemoveEmoji(t *testing.T, ts testStore) {
 	db := openTestDB(t)
-	files := Files{Dir: filepath.Join(t.TempDir(), "media")}
+	files := ts.files
 	ctx := context.Background()
 	if _, err := AddEmoji(ctx, db, files, "a", "", testPNG(t, 8, 8)); !errors.Is(err, ErrBadShortcode) {
 		t.Errorf("one-letter shortcode: %v, want ErrBadShortcode", err)
@@ -117,13 +122,13 @@ func TestAddReplaceRemoveEmoji(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(files.Dir, first.Path)); err == nil {
+	if exists(t, files, first.Path) {
 		t.Errorf("the replaced image %s is still there", first.Path)
 	}
 	if err := RemoveEmoji(ctx, db, files, "blob"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(files.Dir, second.Path)); err == nil {
+	if exists(t, files, second.Path) {
 		t.Errorf("the removed image %s is still there", second.Path)
 	}
 	if err := RemoveEmoji(ctx, db, files, "blob"); !errors.Is(err, store.ErrNotFound) {

@@ -2,6 +2,7 @@ package media
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"math"
 	"os"
@@ -166,31 +167,33 @@ func BenchmarkProbe(b *testing.B) {
 	}
 }
 
-func TestAVCache(t *testing.T) {
-	dir := t.TempDir()
-	files := Files{Dir: dir}
-	if err := files.Write("a.webm", readTestdata(t, "video.webm")); err != nil {
+func TestAVCache(t *testing.T) { eachStore(t, testAVCache) }
+
+func testAVCache(t *testing.T, ts testStore) {
+	ctx := context.Background()
+	files := ts.files
+	if err := files.Write(ctx, "a.webm", readTestdata(t, "video.webm")); err != nil {
 		t.Fatal(err)
 	}
-	if err := files.Write("bad.mp4", []byte("not a video at all, only words")); err != nil {
+	if err := files.Write(ctx, "bad.mp4", []byte("not a video at all, only words")); err != nil {
 		t.Fatal(err)
 	}
 	var c AVCache
-	info, fresh, err := c.Info(files, "a.webm")
+	info, fresh, err := c.Info(ctx, files, "a.webm")
 	if err != nil || !fresh || info.Width != 64 {
 		t.Fatalf("first read: %+v fresh=%v err=%v", info, fresh, err)
 	}
 	// Remembered: the file is no longer read.
-	files.Remove("a.webm")
-	if info, fresh, err := c.Info(files, "a.webm"); err != nil || fresh || info.Width != 64 {
+	files.Remove(ctx, "a.webm")
+	if info, fresh, err := c.Info(ctx, files, "a.webm"); err != nil || fresh || info.Width != 64 {
 		t.Errorf("second read: %+v fresh=%v err=%v, want the remembered info", info, fresh, err)
 	}
 	for i := range 2 {
-		if _, fresh, err := c.Info(files, "bad.mp4"); !errors.Is(err, ErrUnsupportedType) || fresh != (i == 0) {
+		if _, fresh, err := c.Info(ctx, files, "bad.mp4"); !errors.Is(err, ErrUnsupportedType) || fresh != (i == 0) {
 			t.Errorf("bad file, read %d: fresh=%v err=%v", i, fresh, err)
 		}
 	}
-	if _, _, err := c.Info(files, "../outside.mp4"); err == nil {
+	if _, _, err := c.Info(ctx, files, "../outside.mp4"); err == nil {
 		t.Errorf("a name leaving the directory was read")
 	}
 }

@@ -49,7 +49,7 @@ func Prune(ctx context.Context, db *store.DB, files Files, cutoff time.Time, opt
 		for _, m := range gone {
 			if !opts.DryRun {
 				// A file that cannot be removed is left for remove-orphans.
-				files.Remove(m.Path)
+				files.Remove(ctx, m.Path)
 			}
 			res.Files++
 			res.Bytes += m.Size

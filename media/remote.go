@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -80,7 +79,7 @@ type fetchCall struct {
 	err  error
 }
 
-// NewCache builds a cache that writes under files.Dir/RemoteDir and
+// NewCache builds a cache that writes under RemoteDir of files and
 // fetches with client (see Doer for what it must guard).
 func NewCache(db *store.DB, files Files, client Doer, opts CacheOptions, logger *slog.Logger) *Cache {
 	if opts.Types == nil {
@@ -100,12 +99,12 @@ func Hash(rawURL string) string {
 
 // Get returns the cached file for rawURL, fetching it first if it is not
 // cached (or its file is gone). Concurrent first requests for one URL
-// fetch it once. The file is at filepath.Join(files.Dir, m.Path).
+// fetch it once. The file is m.Path in the cache's Files.
 func (c *Cache) Get(ctx context.Context, rawURL string) (store.RemoteMedia, error) {
 	hash := Hash(rawURL)
 	m, err := c.db.RemoteMediaByHash(ctx, hash)
 	if err == nil && m.URL == rawURL {
-		if _, statErr := os.Stat(c.files.path(m.Path)); statErr == nil {
+		if _, statErr := c.files.Store.Stat(ctx, m.Path); statErr == nil {
 			c.touch(ctx, m)
 			return m, nil
 		}
@@ -175,14 +174,14 @@ func (c *Cache) fetch(ctx context.Context, hash, rawURL string) (store.RemoteMed
 		return store.RemoteMedia{}, fmt.Errorf("fetch %s: content type %q not allowed: %w", rawURL, ctype, ErrRemoteFailed)
 	}
 	name := RemoteDir + "/" + hash[:2] + "/" + hash + extensionOf(ctype)
-	size, err := c.files.WriteFrom(name, resp.Body)
+	size, err := c.files.WriteFrom(ctx, name, resp.Body)
 	if err != nil {
 		return store.RemoteMedia{}, fmt.Errorf("fetch %s: %v: %w", rawURL, err, ErrRemoteFailed)
 	}
 	now := c.opts.Now()
 	m := store.RemoteMedia{URL: rawURL, Hash: hash, Path: name, Size: size, ContentType: ctype, FetchedAt: now, LastUsedAt: now}
 	if err := c.db.InTx(ctx, func(tx *store.Tx) error { return tx.PutRemoteMedia(ctx, m) }); err != nil {
-		c.files.Remove(name)
+		c.files.Remove(ctx, name)
 		return store.RemoteMedia{}, err
 	}
 	c.logger.Debug("remote media cached", "url", rawURL, "bytes", size, "type", ctype)

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -96,19 +95,21 @@ func (c testClient) Do(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-func newTestCache(t *testing.T, db *store.DB, maxBytes int64, opts CacheOptions) (*Cache, Files) {
+func newTestCache(t *testing.T, db *store.DB, files Files, maxBytes int64, opts CacheOptions) *Cache {
 	t.Helper()
-	files := Files{Dir: filepath.Join(t.TempDir(), "media")}
-	return NewCache(db, files, testClient{max: maxBytes}, opts, slog.New(slog.DiscardHandler)), files
+	return NewCache(db, files, testClient{max: maxBytes}, opts, slog.New(slog.DiscardHandler))
 }
 
-func TestCacheFetchesOnceAndServesFromDisk(t *testing.T) {
+func TestCacheFetchesOnceAndServesFromDisk(t *testing.T) { eachStore(t, testCacheFetchesOnce) }
+
+func testCacheFetchesOnce(t *testing.T, ts testStore) {
 	ctx := context.Background()
 	db := openTestDB(t)
 	o := newOrigin(t)
 	pic := testPNG(t, 8, 8)
 	u := o.serve("/cat.png", "image/png", pic)
-	c, files := newTestCache(t, db, 1<<20, CacheOptions{})
+	files := ts.files
+	c := newTestCache(t, db, files, 1<<20, CacheOptions{})
 
 	// Two concurrent first requests: the origin is held until the second
 	// has joined the first's fetch.
@@ -145,16 +146,16 @@ func TestCacheFetchesOnceAndServesFromDisk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, err := os.ReadFile(filepath.Join(files.Dir, m.Path))
-	if err != nil || string(body) != string(pic) || m.Size != int64(len(pic)) || m.URL != u {
+	body := readStored(t, files, m.Path)
+	if string(body) != string(pic) || m.Size != int64(len(pic)) || m.URL != u {
 		t.Errorf("cached %s (%d bytes, %v), want the origin's %d bytes of %s", m.Path, m.Size, err, len(pic), u)
 	}
 	if got := o.count("/cat.png"); got != 1 {
 		t.Errorf("origin hit %d times after a cached request, want 1", got)
 	}
 
-	// A cached file gone from disk is fetched again.
-	os.Remove(filepath.Join(files.Dir, m.Path))
+	// A cached file gone from the storage is fetched again.
+	files.Store.Delete(ctx, m.Path)
 	if _, err := c.Get(ctx, u); err != nil {
 		t.Fatal(err)
 	}
@@ -163,11 +164,14 @@ func TestCacheFetchesOnceAndServesFromDisk(t *testing.T) {
 	}
 }
 
-func TestCacheRefusals(t *testing.T) {
+func TestCacheRefusals(t *testing.T) { eachStore(t, testCacheRefusals) }
+
+func testCacheRefusals(t *testing.T, ts testStore) {
 	ctx := context.Background()
 	db := openTestDB(t)
 	o := newOrigin(t)
-	c, files := newTestCache(t, db, 1000, CacheOptions{})
+	files := ts.files
+	c := newTestCache(t, db, files, 1000, CacheOptions{})
 	tests := []struct {
 		name string
 		url  string
@@ -194,13 +198,16 @@ func TestCacheRefusals(t *testing.T) {
 	}
 }
 
-func TestPrune(t *testing.T) {
+func TestPrune(t *testing.T) { eachStore(t, testPrune) }
+
+func testPrune(t *testing.T, ts testStore) {
 	ctx := context.Background()
 	db := openTestDB(t)
 	o := newOrigin(t)
 	now := testclock.Base()
 	clock := testclock.New()
-	c, files := newTestCache(t, db, 1<<20, CacheOptions{Now: clock.Now})
+	files := ts.files
+	c := newTestCache(t, db, files, 1<<20, CacheOptions{Now: clock.Now})
 	fetchAt := func(path string, at time.Time) store.RemoteMedia {
 		clock.Set(at)
 		m, err := c.Get(ctx, o.serve(path, "image/png", testPNG(t, 4, 4)))
@@ -218,12 +225,12 @@ func TestPrune(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A local upload, old enough to prune were it remote.
-	saved, err := files.Save(mustProcess(t, testPNG(t, 16, 16)))
+	saved, err := files.Save(ctx, mustProcess(t, testPNG(t, 16, 16)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range []string{saved.Path, saved.ThumbnailPath} {
-		os.Chtimes(filepath.Join(files.Dir, p), now.AddDate(-1, 0, 0), now.AddDate(-1, 0, 0))
+		ts.setTime(p, now.AddDate(-1, 0, 0))
 	}
 	cutoff := now.AddDate(0, 0, -7)
 
@@ -232,8 +239,8 @@ func TestPrune(t *testing.T) {
 		t.Errorf("dry run: %+v, %v; want 1 file of %d bytes", dry, err, old.Size)
 	}
 	for _, m := range []store.RemoteMedia{old, recent, used} {
-		if _, err := os.Stat(filepath.Join(files.Dir, m.Path)); err != nil {
-			t.Errorf("dry run removed %s: %v", m.URL, err)
+		if !exists(t, files, m.Path) {
+			t.Errorf("dry run removed %s", m.URL)
 		}
 	}
 
@@ -247,9 +254,8 @@ func TestPrune(t *testing.T) {
 		kept bool
 	}{{old.Path, false}, {recent.Path, true}, {used.Path, true}, {saved.Path, true}, {saved.ThumbnailPath, true}}
 	for _, ck := range checks {
-		_, err := os.Stat(filepath.Join(files.Dir, ck.path))
-		if (err == nil) != ck.kept {
-			t.Errorf("%s: kept %v, want %v", ck.path, err == nil, ck.kept)
+		if got := exists(t, files, ck.path); got != ck.kept {
+			t.Errorf("%s: kept %v, want %v", ck.path, got, ck.kept)
 		}
 	}
 	if _, err := db.RemoteMediaByHash(ctx, old.Hash); !errors.Is(err, store.ErrNotFound) {
@@ -273,16 +279,19 @@ func mustProcess(t *testing.T, data []byte) Processed {
 	return p
 }
 
-func TestScanAndRemoveOrphans(t *testing.T) {
+func TestScanAndRemoveOrphans(t *testing.T) { eachStore(t, testScanAndRemoveOrphans) }
+
+func testScanAndRemoveOrphans(t *testing.T, ts testStore) {
 	ctx := context.Background()
 	db := openTestDB(t)
 	o := newOrigin(t)
-	c, files := newTestCache(t, db, 1<<20, CacheOptions{})
+	files := ts.files
+	c := newTestCache(t, db, files, 1<<20, CacheOptions{})
 	if _, err := c.Get(ctx, o.serve("/a.png", "image/png", testPNG(t, 4, 4))); err != nil {
 		t.Fatal(err)
 	}
 	prefix := "http://kith.test/media/"
-	attached, err := files.Save(mustProcess(t, testPNG(t, 16, 16)))
+	attached, err := files.Save(ctx, mustProcess(t, testPNG(t, 16, 16)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,10 +304,10 @@ func TestScanAndRemoveOrphans(t *testing.T) {
 	}
 	old := time.Now().Add(-48 * time.Hour)
 	for name, mtime := range map[string]time.Time{"stray.jpg": old, "fresh.jpg": time.Now(), RemoteDir + "/ab/stray": old} {
-		if err := files.Write(name, []byte("x")); err != nil {
+		if err := files.Write(ctx, name, []byte("x")); err != nil {
 			t.Fatal(err)
 		}
-		os.Chtimes(filepath.Join(files.Dir, name), mtime, mtime)
+		ts.setTime(name, mtime)
 	}
 
 	u, orphans, err := Scan(ctx, db, files, prefix)
@@ -309,13 +318,13 @@ func TestScanAndRemoveOrphans(t *testing.T) {
 		t.Errorf("usage %+v, %d orphans; want 2 upload files, 1 remote, 3 orphans", u, len(orphans))
 	}
 	cutoff := time.Now().Add(-24 * time.Hour)
-	if gone, err := RemoveOrphans(files, orphans, cutoff, true); err != nil || len(gone) != 2 {
+	if gone, err := RemoveOrphans(ctx, files, orphans, cutoff, true); err != nil || len(gone) != 2 {
 		t.Errorf("dry run lists %v (%v), want the two old strays", gone, err)
 	}
-	if _, err := os.Stat(filepath.Join(files.Dir, "stray.jpg")); err != nil {
-		t.Errorf("dry run removed a file: %v", err)
+	if !exists(t, files, "stray.jpg") {
+		t.Error("dry run removed a file")
 	}
-	if gone, err := RemoveOrphans(files, orphans, cutoff, false); err != nil || len(gone) != 2 {
+	if gone, err := RemoveOrphans(ctx, files, orphans, cutoff, false); err != nil || len(gone) != 2 {
 		t.Errorf("removed %v (%v), want the two old strays", gone, err)
 	}
 	u, _, _ = Scan(ctx, db, files, prefix)

@@ -3,16 +3,14 @@ package media
 import (
 	"context"
 	"errors"
-	"io/fs"
 	"path"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"kith/store"
 )
 
-// Usage is what the media directory holds, by kind.
+// Usage is what the media storage holds, by kind.
 type Usage struct {
 	Uploads, Remote, Profile, Orphans Count
 }
@@ -32,7 +30,7 @@ type Orphan struct {
 	ModTime time.Time
 }
 
-// Scan walks the media directory and sorts every file by what refers to
+// Scan lists the media storage and sorts every file by what refers to
 // it; localPrefix is server.url + "/media/". Files no row refers to are
 // orphans, returned for RemoveOrphans. Temporary files of writes in
 // progress (dot names) are skipped.
@@ -50,34 +48,19 @@ func Scan(ctx context.Context, db *store.DB, files Files, localPrefix string) (U
 	}
 	var u Usage
 	var orphans []Orphan
-	err = filepath.WalkDir(files.Dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) && p == files.Dir {
-				return fs.SkipDir // no media yet
-			}
-			return err
-		}
-		if d.IsDir() || strings.HasPrefix(d.Name(), ".") {
-			return nil
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(files.Dir, p)
-		name := filepath.ToSlash(rel)
-		switch refs[name] {
+	err = files.Store.Walk(ctx, "", func(f Info) error {
+		switch refs[f.Name] {
 		case store.MediaUpload:
-			u.Uploads.add(info.Size())
+			u.Uploads.add(f.Size)
 		case store.MediaProfile:
-			u.Profile.add(info.Size())
+			u.Profile.add(f.Size)
 		case store.MediaRemote:
-			u.Remote.add(info.Size())
+			u.Remote.add(f.Size)
 		default:
-			u.Orphans.add(info.Size())
-			orphans = append(orphans, Orphan{Path: name, Size: info.Size(), ModTime: info.ModTime()})
+			u.Orphans.add(f.Size)
+			orphans = append(orphans, Orphan{Path: f.Name, Size: f.Size, ModTime: f.ModTime})
 		}
-		return ctx.Err()
+		return nil
 	})
 	return u, orphans, err
 }
@@ -85,7 +68,7 @@ func Scan(ctx context.Context, db *store.DB, files Files, localPrefix string) (U
 // RemoveOrphans deletes orphan files (from Scan) not modified since
 // cutoff: a younger one may belong to an upload whose row is being
 // written. With dryRun it only lists them. It returns what went (or would).
-func RemoveOrphans(files Files, orphans []Orphan, cutoff time.Time, dryRun bool) ([]Orphan, error) {
+func RemoveOrphans(ctx context.Context, files Files, orphans []Orphan, cutoff time.Time, dryRun bool) ([]Orphan, error) {
 	var gone []Orphan
 	var errs []error
 	for _, o := range orphans {
@@ -93,7 +76,7 @@ func RemoveOrphans(files Files, orphans []Orphan, cutoff time.Time, dryRun bool)
 			continue
 		}
 		if !dryRun {
-			if err := files.Remove(o.Path); err != nil {
+			if err := files.Remove(ctx, o.Path); err != nil {
 				errs = append(errs, err)
 				continue
 			}
@@ -116,8 +99,8 @@ func RemoveUnattachedUploads(ctx context.Context, db *store.DB, files Files, cut
 			return append(out, list...), err
 		}
 		for _, o := range list {
-			thumb, _ := files.ThumbnailOf(o.Path)
-			if err := files.Remove(o.Path, thumb); err != nil {
+			thumb, _ := files.ThumbnailOf(ctx, o.Path)
+			if err := files.Remove(ctx, o.Path, thumb); err != nil {
 				return out, err
 			}
 			if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.DeleteUpload(ctx, o.UploadID) }); err != nil {

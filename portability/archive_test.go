@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -63,10 +61,14 @@ func mastodonArchive() []entry {
 	}
 }
 
-func TestImportArchive(t *testing.T) {
+func TestImportArchive(t *testing.T) { eachMediaStorage(t, testImportArchive) }
+
+func testImportArchive(t *testing.T, storage func(*Options)) {
 	for _, format := range []string{"zip", "tar.gz"} {
 		t.Run(format, func(t *testing.T) {
-			p := newTestPorter(t, Options{})
+			var opts Options
+			storage(&opts)
+			p := newTestPorter(t, opts)
 			ctx := context.Background()
 			data := zipOf(t, mastodonArchive()...)
 			if format == "tar.gz" {
@@ -92,7 +94,7 @@ func TestImportArchive(t *testing.T) {
 			if n, _ := p.db.CountPostsOf(ctx, p.db.OwnerID()); n != 4 {
 				t.Errorf("posts after the second run = %d, want 4", n)
 			}
-			if got := mediaFiles(t, p.mediaDir); len(got) != 1 {
+			if got := mediaFiles(t, p); len(got) != 1 {
 				t.Errorf("media files = %q, want one", got)
 			}
 		})
@@ -137,7 +139,7 @@ func checkImportedPosts(t *testing.T, p *testPorter) {
 		t.Fatalf("attachments = %+v, want the cat", first.Attachments)
 	}
 	rel := p.localMedia(first.Attachments[0].URL)
-	body, err := os.ReadFile(filepath.Join(p.mediaDir, rel))
+	body, err := readMedia(t, p, rel)
 	if err != nil || !bytes.Equal(body, catPNG) {
 		t.Errorf("media file %q = %q, %v; want the archived bytes", rel, body, err)
 	}
@@ -235,7 +237,7 @@ func assertUnchanged(t *testing.T, p *testPorter) {
 	if n, _ := p.db.CountOutbox(ctx); n != 0 {
 		t.Errorf("%d outbox activities after a refused import, want 0", n)
 	}
-	if files := mediaFiles(t, p.mediaDir); len(files) != 0 {
+	if files := mediaFiles(t, p); len(files) != 0 {
 		t.Errorf("files left behind: %q", files)
 	}
 }

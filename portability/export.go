@@ -5,11 +5,11 @@ import (
 	"bufio"
 	"compress/flate"
 	"context"
+	"errors"
 	"fmt"
 	"io"
-	"os"
+	"io/fs"
 	"path"
-	"path/filepath"
 	"strings"
 
 	"kith/federation/ap"
@@ -76,7 +76,7 @@ func (p *Porter) writeActor(ctx context.Context, zw *zip.Writer) error {
 			continue
 		}
 		name := img.name + path.Ext(rel)
-		if err := p.copyMedia(zw, rel, name); err != nil {
+		if err := p.copyMedia(ctx, zw, rel, name); err != nil {
 			return err
 		}
 		copied := **img.ref
@@ -182,7 +182,7 @@ func (p *Porter) writeMedia(ctx context.Context, zw *zip.Writer) error {
 		for _, r := range refs {
 			after = r.ID
 			if rel := p.localMedia(r.URL); rel != "" {
-				if err := p.copyMedia(zw, rel, archiveMediaDir+rel); err != nil {
+				if err := p.copyMedia(ctx, zw, rel, archiveMediaDir+rel); err != nil {
 					return err
 				}
 			}
@@ -193,9 +193,9 @@ func (p *Porter) writeMedia(ctx context.Context, zw *zip.Writer) error {
 	}
 }
 
-func (p *Porter) copyMedia(zw *zip.Writer, rel, name string) error {
-	f, err := os.Open(filepath.Join(p.opts.MediaDir, filepath.FromSlash(rel)))
-	if os.IsNotExist(err) {
+func (p *Porter) copyMedia(ctx context.Context, zw *zip.Writer, rel, name string) error {
+	f, err := p.opts.Files.Open(ctx, rel)
+	if errors.Is(err, fs.ErrNotExist) {
 		p.logger.Warn("export: media file missing", "file", rel)
 		return nil
 	}

@@ -10,8 +10,12 @@ import (
 	"testing"
 )
 
-func TestWriteArchiveLayout(t *testing.T) {
-	p := newTestPorter(t, Options{})
+func TestWriteArchiveLayout(t *testing.T) { eachMediaStorage(t, testWriteArchiveLayout) }
+
+func testWriteArchiveLayout(t *testing.T, storage func(*Options)) {
+	var opts Options
+	storage(&opts)
+	p := newTestPorter(t, opts)
 	ctx := context.Background()
 	src := zipOf(t, mastodonArchive()...)
 	if _, err := p.ImportArchive(ctx, bytes.NewReader(src), int64(len(src))); err != nil {

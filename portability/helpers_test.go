@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -15,7 +16,9 @@ import (
 	"kith/account"
 	"kith/federation"
 	"kith/jobs"
+	"kith/media"
 	"kith/store"
+	s3test "kith/tests/s3"
 )
 
 var testKeys = sync.OnceValues(func() ([2]string, [2]string) {
@@ -40,6 +43,7 @@ type testPorter struct {
 	fed      *federation.Federation
 	runner   *jobs.Runner
 	mediaDir string
+	files    media.Files
 }
 
 func newTestPorter(t testing.TB, opts Options) *testPorter {
@@ -73,7 +77,8 @@ func newTestPorter(t testing.TB, opts Options) *testPorter {
 		t.Fatal(err)
 	}
 	opts.BaseURL, opts.MediaDir = testBaseURL, filepath.Join(dir, "media")
-	return &testPorter{Porter: New(db, fed, runner, nil, opts), db: db, fed: fed, runner: runner, mediaDir: opts.MediaDir}
+	porter := New(db, fed, runner, nil, opts)
+	return &testPorter{Porter: porter, db: db, fed: fed, runner: runner, mediaDir: opts.MediaDir, files: porter.opts.Files}
 }
 
 // entry is one file of an archive a test builds.
@@ -118,15 +123,48 @@ func tarGzOf(t testing.TB, entries ...entry) []byte {
 }
 
 // mediaFiles lists the files under the media directory.
-func mediaFiles(t testing.TB, dir string) []string {
+func mediaFiles(t testing.TB, p *testPorter) []string {
 	t.Helper()
 	var out []string
-	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+	filepath.WalkDir(p.mediaDir, func(path string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
-			rel, _ := filepath.Rel(dir, p)
+			rel, _ := filepath.Rel(p.mediaDir, path)
 			out = append(out, filepath.ToSlash(rel))
 		}
 		return nil
 	})
+	if _, local := p.files.Store.(media.Dir); !local {
+		err := p.files.Store.Walk(context.Background(), "", func(i media.Info) error {
+			out = append(out, i.Name)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	return out
+}
+
+// eachMediaStorage runs a test with media in a local directory and in a
+// real S3 server (versitygw): storage sets a Porter's Options for it.
+func eachMediaStorage(t *testing.T, test func(t *testing.T, storage func(*Options))) {
+	t.Run("local", func(t *testing.T) { test(t, func(*Options) {}) })
+	t.Run("s3", func(t *testing.T) {
+		srv := s3test.Start(t, "kith-media")
+		test(t, func(o *Options) {
+			o.Files = media.NewFiles(media.NewS3(media.S3Options{Endpoint: srv.Endpoint(), Region: s3test.Region, Bucket: "kith-media",
+				Prefix: media.NewName() + "/", AccessKey: s3test.AccessKey, SecretKey: s3test.SecretKey, PathStyle: true}))
+		})
+	})
+}
+
+// readMedia reads a stored media file.
+func readMedia(t testing.TB, p *testPorter, name string) ([]byte, error) {
+	t.Helper()
+	f, err := p.files.Open(context.Background(), name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(f)
 }

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"kith/media"
 	"kith/store"
 )
 
@@ -92,6 +93,14 @@ func (p *Porter) commitPosts(ctx context.Context, posts []store.Post, media map[
 		for _, m := range moved {
 			os.Remove(m)
 		}
+	}
+	if !p.mediaOnDisk() {
+		var err error
+		if moved, err = p.putMedia(ctx, needed, media); err != nil {
+			return res, err
+		}
+		undo = func() { p.opts.Files.Remove(context.WithoutCancel(ctx), moved...) }
+		needed = nil
 	}
 	for name := range needed {
 		dst := filepath.Join(p.opts.MediaDir, filepath.FromSlash(name))
@@ -236,4 +245,39 @@ func (p *Porter) placeMedia(tmp, dst string, placed map[string]string) error {
 	}
 	placed[tmp] = dst
 	return nil
+}
+
+// putMedia stores an import's media files in a storage that is not the
+// local directory (S3), from their temporary files, and returns their
+// names; on failure it removes what it stored.
+func (p *Porter) putMedia(ctx context.Context, needed map[string]bool, tmp map[string]string) ([]string, error) {
+	var stored []string
+	put := func(name string) error {
+		f, err := os.Open(tmp[name])
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		st, err := f.Stat()
+		if err != nil {
+			return err
+		}
+		_, err = p.opts.Files.Store.Put(ctx, name, f, st.Size(), media.ContentTypes[strings.ToLower(path.Ext(name))])
+		return err
+	}
+	for name := range needed {
+		if err := put(name); err != nil {
+			p.opts.Files.Remove(context.WithoutCancel(ctx), stored...)
+			return nil, err
+		}
+		stored = append(stored, name)
+	}
+	return stored, nil
+}
+
+// mediaOnDisk is whether media files are in the local directory, where
+// imported files are renamed into place rather than copied.
+func (p *Porter) mediaOnDisk() bool {
+	_, ok := p.opts.Files.Store.(media.Dir)
+	return ok
 }

@@ -16,6 +16,7 @@ import (
 
 	"kith/federation"
 	"kith/jobs"
+	"kith/media"
 	"kith/store"
 )
 
@@ -23,8 +24,12 @@ import (
 type Options struct {
 	// BaseURL is server.url: media is served under BaseURL/media/.
 	BaseURL string
-	// MediaDir is where media files live (data_dir/media).
+	// MediaDir is the local media directory (data_dir/media): imports
+	// unpack archives under it.
 	MediaDir string
+	// Files is where media files live; the zero value means the local
+	// directory MediaDir.
+	Files media.Files
 	// MaxEntryBytes caps one file of an imported archive, counted as it
 	// is read (never trusting the header); default 512 MiB.
 	MaxEntryBytes int64
@@ -69,6 +74,9 @@ func New(db *store.DB, fed *federation.Federation, runner *jobs.Runner, logger *
 	}
 	if opts.MaxEntries <= 0 {
 		opts.MaxEntries = 200_000
+	}
+	if opts.Files.Store == nil {
+		opts.Files = media.LocalFiles(opts.MediaDir)
 	}
 	if opts.RowBatch <= 0 {
 		opts.RowBatch = 5

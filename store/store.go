@@ -80,10 +80,13 @@ var pragmas = []string{
 	"temp_store(MEMORY)",
 }
 
-func dsn(path string, readOnly bool) string {
+func dsn(path string, readOnly bool, opts Options) string {
 	q := url.Values{}
 	for _, p := range pragmas {
 		q.Add("_pragma", p)
+	}
+	if opts.ExternalCheckpoints {
+		q.Add("_pragma", "wal_autocheckpoint(0)")
 	}
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
@@ -97,13 +100,27 @@ func dsn(path string, readOnly bool) string {
 // pending migrations. It refuses a database written by a newer kith and a
 // file that is not a SQLite database.
 func Open(ctx context.Context, path string, logger *slog.Logger) (*DB, error) {
+	return OpenWith(ctx, path, logger, Options{})
+}
+
+// Options change how OpenWith sets the database up.
+type Options struct {
+	// ExternalCheckpoints turns off SQLite's automatic checkpoints on
+	// kith's connections (wal_autocheckpoint(0)): the replicator
+	// (Litestream) checkpoints instead, after it has copied the WAL, so
+	// that no frame is moved into the database before it was read.
+	ExternalCheckpoints bool
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, path string, logger *slog.Logger, opts Options) (*DB, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	if err := checkWritableDir(filepath.Dir(path)); err != nil {
 		return nil, err
 	}
-	write, err := sql.Open("sqlite", dsn(path, false))
+	write, err := sql.Open("sqlite", dsn(path, false, opts))
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -123,7 +140,7 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*DB, error) {
 		return nil, err
 	}
 
-	read, err := sql.Open("sqlite", dsn(path, true))
+	read, err := sql.Open("sqlite", dsn(path, true, opts))
 	if err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)

@@ -160,7 +160,7 @@ func (s *API) HandleUpdateCredentials(w http.ResponseWriter, r *http.Request) er
 		if fh == nil {
 			continue
 		}
-		file, err := s.SaveProfileImage(fh, name)
+		file, err := s.SaveProfileImage(r.Context(), fh, name)
 		if err != nil {
 			s.RemoveMedia(saved)
 			return err

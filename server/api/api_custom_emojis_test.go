@@ -25,7 +25,7 @@ func TestCustomEmojisAPI(t *testing.T) {
 	img.Set(5, 5, color.NRGBA{255, 0, 0, 255})
 	var buf bytes.Buffer
 	png.Encode(&buf, img)
-	files := media.Files{Dir: in.Srv.Config().MediaDir()}
+	files := in.Srv.MediaFiles()
 	if _, err := media.AddEmoji(context.Background(), in.DB, files, "blobcat", "blobs", buf.Bytes()); err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"strings"
 
 	"kith/media"
@@ -17,7 +18,7 @@ func (s *API) addAVMeta(out *apiMediaAttachment, a store.Attachment) {
 	if !ok {
 		return
 	}
-	info, fresh, err := s.AV.Info(s.MediaFiles(), name)
+	info, fresh, err := s.AV.Info(context.Background(), s.MediaFiles(), name)
 	if err != nil {
 		if fresh {
 			s.Logger.Warn("media file unreadable", "file", name, "err", err)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"kith/config"
 	"kith/server/core"
 	"kith/server/servertest"
 )
@@ -57,8 +58,10 @@ func hugePNG(w, h uint32) []byte {
 	return append(out, chunk("IEND", nil)...)
 }
 
-func TestMediaUpload(t *testing.T) {
-	in := servertest.New(t, nil)
+func TestMediaUpload(t *testing.T) { servertest.EachStorage(t, testMediaUpload) }
+
+func testMediaUpload(t *testing.T, storage func(*config.Config)) {
+	in := servertest.New(t, storage)
 	c := newTokenClient(t, in, "write:media read")
 	const marker = "GPS-51.5007N-0.1246W"
 	tests := []struct {

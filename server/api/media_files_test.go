@@ -22,6 +22,10 @@ import (
 // then fetches it from kith: the origin is asked once, and kith answers
 // with the origin's type and headers that keep the file inert.
 func TestRemoteMediaServedByKith(t *testing.T) {
+	servertest.EachStorage(t, testRemoteMediaServedByKith)
+}
+
+func testRemoteMediaServedByKith(t *testing.T, storage func(*config.Config)) {
 	pic := servertest.PNG(t, 8, 8)
 	var mu sync.Mutex
 	hits := map[string]int{}
@@ -52,6 +56,7 @@ func TestRemoteMediaServedByKith(t *testing.T) {
 		return hits[p]
 	}
 	in := servertest.New(t, func(c *config.Config) {
+		storage(c)
 		c.Federation.AllowPrivateAddresses = true
 		c.Media.RemoteMaxBytes = 1 << 20
 	})

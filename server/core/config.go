@@ -7,6 +7,7 @@ import (
 
 	"kith/config"
 	"kith/events"
+	"kith/media"
 	"kith/monitor"
 	"kith/portability"
 )
@@ -31,6 +32,10 @@ type Options struct {
 	// dashboard (/admin) and /metrics show; nil means one of the server's
 	// own, which nothing samples until a test calls its Tick.
 	Monitor *monitor.Monitor
+	// MediaStore is where media files are kept; nil means the one
+	// [media] storage names. Tests pass an S3 store whose requests they
+	// count.
+	MediaStore media.Store
 }
 
 // LiveConfig is the config in force with what is derived from it, swapped

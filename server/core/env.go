@@ -31,14 +31,18 @@ type Env struct {
 	Fed    *federation.Federation
 	Logger *slog.Logger
 	Opts   Options
-	// Pages are the parsed page templates, by page name (pages.go).
-	Pages map[string]*template.Template
+	// Pages parses the page templates on first use and returns them by
+	// page name; later calls return the same set.
+	Pages func() (map[string]*template.Template, error)
 	// SignIns limits password (and second-factor) checks (signin.go).
 	SignIns *SignInLimiter
 	// Remote caches remote media; MediaKey signs the URLs it serves
 	// (see MediaURL).
 	Remote   *media.Cache
 	MediaKey []byte
+	// Files is where media files are kept: the local directory or S3
+	// ([media] storage).
+	Files media.Files
 	// AV remembers what the owner's video and audio files' containers
 	// say (the API shows it with every status that carries one).
 	AV *media.AVCache

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"kith/federation"
+	"kith/media"
 	"kith/store"
 )
 
@@ -79,6 +80,8 @@ func StatusOf(err error) (code int, public string) {
 		return http.StatusTooManyRequests, "Too many attempts. Wait a minute and try again."
 	case errors.Is(err, errBadRequest):
 		return http.StatusBadRequest, "The request was not understood."
+	case errors.Is(err, media.ErrStorageUnavailable):
+		return http.StatusServiceUnavailable, "Media storage is unavailable at the moment, and nothing was saved. Try again in a few minutes."
 	case errors.As(err, &tooBig):
 		return http.StatusRequestEntityTooLarge, "The request is too large."
 	default:
@@ -140,7 +143,13 @@ func (s *Env) RenderError(w http.ResponseWriter, r *http.Request, err error) {
 // Render executes a page template into a buffer first, so a template error
 // becomes a clean 500 instead of half a page.
 func (s *Env) Render(w http.ResponseWriter, r *http.Request, status int, page string, view any) {
-	t, ok := s.Pages[page]
+	pages, err := s.Pages()
+	if err != nil {
+		s.Logger.Error("templates failed to parse", "err", err)
+		http.Error(w, "Something went wrong.", http.StatusInternalServerError)
+		return
+	}
+	t, ok := pages[page]
 	if !ok {
 		s.Logger.Error("no such template", "page", page)
 		http.Error(w, "Something went wrong.", http.StatusInternalServerError)

@@ -8,9 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
-	"os"
 	"path"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -24,15 +22,12 @@ import (
 // settingMediaKey holds the key remote media URLs are signed with.
 const settingMediaKey = "media.url_key"
 
-// mediaDir is where uploaded files live.
-func (s *Env) mediaDir() string { return s.Config().MediaDir() }
-
-// MediaFiles is the media directory for the media package.
-func (s *Env) MediaFiles() media.Files { return media.Files{Dir: s.mediaDir()} }
+// MediaFiles is where media files are kept (the local directory or S3).
+func (s *Env) MediaFiles() media.Files { return s.Files }
 
 // RemoveMedia deletes files saved for a request that then failed.
 func (s *Env) RemoveMedia(names []string) {
-	if err := s.MediaFiles().Remove(names...); err != nil {
+	if err := s.MediaFiles().Remove(context.Background(), names...); err != nil {
 		s.Logger.Warn("remove media failed", "err", err)
 	}
 }
@@ -78,13 +73,33 @@ func (s *Env) SetUpRemoteMedia(cfg config.Config) error {
 // a kith URL that fetches and caches it on first request. Visitors' and
 // apps' browsers then talk only to kith. Every place that renders a media
 // URL goes through here.
+//
+// With [media.s3] public_url set, files kith holds are linked there
+// instead (a CDN or the bucket itself), so that a page view costs kith
+// no file request and S3 no request through kith: the owner's files by
+// their name, remote files once cached (a database lookup, no S3
+// request; a file not yet cached keeps its kith URL, which caches it
+// and redirects).
 func (s *Env) MediaURL(raw string) string {
-	base := s.Config().Server.URL
+	cfg := s.Config()
+	base := cfg.Server.URL
 	if strings.HasPrefix(raw, base+"/") {
+		if name, ok := strings.CutPrefix(raw, base+"/media/"); ok && !strings.HasPrefix(name, media.RemoteDir+"/") {
+			if pub := media.PublicURL(cfg, name); pub != "" {
+				return pub
+			}
+		}
 		return raw
 	}
 	if ap.HTTPURL(raw) == "" { // nothing but http(s) reaches a page or an app
 		return ""
+	}
+	if cfg.Media.S3.PublicURL != "" {
+		if m, err := s.DB.RemoteMediaByHash(context.Background(), media.Hash(raw)); err == nil && m.URL == raw {
+			if pub := media.PublicURL(cfg, m.Path); pub != "" {
+				return pub
+			}
+		}
 	}
 	return base + "/media/remote/" + media.SignURL(s.MediaKey, raw)
 }
@@ -97,9 +112,12 @@ func (s *Env) LocalPreview(fileURL string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	thumb, ok := s.MediaFiles().ThumbnailOf(name)
+	thumb, ok := s.MediaFiles().ThumbnailOf(context.Background(), name)
 	if !ok {
 		return "", false
+	}
+	if pub := media.PublicURL(s.Config(), thumb); pub != "" {
+		return pub, true
 	}
 	return base + thumb, true
 }
@@ -124,9 +142,14 @@ func (s *Env) HandleRemoteMedia(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "remote media unavailable", http.StatusBadGateway)
 		return
 	}
-	f, err := os.Open(filepath.Join(s.mediaDir(), filepath.FromSlash(m.Path)))
+	if pub := media.PublicURL(s.Config(), m.Path); pub != "" {
+		http.Redirect(w, r, pub, http.StatusFound)
+		return
+	}
+	f, err := s.MediaFiles().Open(r.Context(), m.Path)
 	if err != nil {
 		// Pruned between the lookup and now: the next request fetches it.
+		s.Logger.Info("remote media unavailable", "url", raw, "err", err)
 		http.Error(w, "remote media unavailable", http.StatusBadGateway)
 		return
 	}
@@ -138,24 +161,26 @@ func (s *Env) HandleRemoteMedia(w http.ResponseWriter, r *http.Request) {
 // its type (never sniffed), a sandbox so that a file that is not what it
 // claims cannot run script on kith's origin, and caching for good (names
 // never change meaning).
-func serveMedia(w http.ResponseWriter, r *http.Request, f *os.File, ctype string) {
+func serveMedia(w http.ResponseWriter, r *http.Request, f media.File, ctype string) {
 	h := w.Header()
 	h.Set("Content-Type", ctype)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "public, max-age=31536000, immutable")
 	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	info, err := f.Stat()
-	if err != nil {
-		http.NotFound(w, r)
-		return
+	info := f.Info()
+	if info.ETag != "" {
+		h.Set("ETag", info.ETag) // S3's; a local file has none
 	}
-	http.ServeContent(w, r, "", info.ModTime(), f)
+	// Range requests are answered from the store: on S3 only the range
+	// asked for is fetched.
+	http.ServeContent(w, r, "", info.ModTime, f)
 }
 
-// HandleMediaFile serves GET /media/*: the owner's files under the media
-// directory. os.Root keeps every lookup inside the directory (no "..", no
-// symlinks out), and directories are not listed. Cached remote files are
-// served only by HandleRemoteMedia, with their recorded type.
+// HandleMediaFile serves GET /media/*: the owner's files in the media
+// storage. Locally, os.Root keeps every lookup inside the directory (no
+// "..", no symlinks out), and directories are not listed. Cached remote
+// files are served only by HandleRemoteMedia, with their recorded type.
+// With [media.s3] public_url set, the file's public URL is where it is.
 func (s *Env) HandleMediaFile(w http.ResponseWriter, r *http.Request) {
 	name := PathParam(r, "*")
 	if !fs.ValidPath(name) || name == "." || strings.HasPrefix(path.Base(name), ".") ||
@@ -163,23 +188,21 @@ func (s *Env) HandleMediaFile(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	root, err := os.OpenRoot(s.mediaDir())
-	if err != nil {
-		http.NotFound(w, r)
+	if pub := media.PublicURL(s.Config(), name); pub != "" {
+		http.Redirect(w, r, pub, http.StatusFound)
 		return
 	}
-	defer root.Close()
-	f, err := root.Open(name)
-	if err != nil {
+	f, err := s.MediaFiles().Open(r.Context(), name)
+	switch {
+	case errors.Is(err, media.ErrStorageUnavailable):
+		s.Logger.Warn("media storage unavailable", "file", name, "err", err)
+		http.Error(w, "media storage unavailable", http.StatusServiceUnavailable)
+		return
+	case err != nil:
 		http.NotFound(w, r)
 		return
 	}
 	defer f.Close()
-	info, err := f.Stat()
-	if err != nil || !info.Mode().IsRegular() {
-		http.NotFound(w, r)
-		return
-	}
 	ctype, ok := media.ContentTypes[strings.ToLower(path.Ext(name))]
 	if !ok {
 		ctype = "application/octet-stream"

@@ -84,14 +84,14 @@ var profileImageLimits = map[string]media.Limits{"avatar": media.AvatarLimits, "
 // SaveProfileImage checks, re-encodes (dropping EXIF) and writes an
 // uploaded avatar or header (see media.Process), returning its file's
 // name under the media directory.
-func (s *Env) SaveProfileImage(fh *multipart.FileHeader, what string) (string, error) {
+func (s *Env) SaveProfileImage(ctx context.Context, fh *multipart.FileHeader, what string) (string, error) {
 	l := profileImageLimits[what]
 	data, err := readUpload(fh, l.MaxBytes)
 	if err == nil {
 		var p media.Processed
 		if p, err = media.Process(data, fh.Header.Get("Content-Type"), l); err == nil {
 			var saved media.Saved
-			saved, err = s.MediaFiles().Save(p)
+			saved, err = s.MediaFiles().Save(ctx, p)
 			return saved.Path, err
 		}
 	}

@@ -96,7 +96,7 @@ func (s *Env) StoreUpload(ctx context.Context, fh *multipart.FileHeader) (proces
 	if err != nil {
 		return processedMedia{}, mediaError(err, "File", l)
 	}
-	saved, err := s.MediaFiles().Save(p)
+	saved, err := s.MediaFiles().Save(ctx, p)
 	if err != nil {
 		return processedMedia{}, err
 	}

@@ -46,7 +46,7 @@ func (s *Env) storeAV(ctx context.Context, fh *multipart.FileHeader) (m processe
 	files := s.MediaFiles()
 	name := media.NewName()
 	m = processedMedia{Path: name + info.Ext}
-	if _, err := files.WriteFrom(m.Path, io.NewSectionReader(f, 0, fh.Size)); err != nil {
+	if _, err := files.Store.Put(ctx, m.Path, io.NewSectionReader(f, 0, fh.Size), fh.Size, info.ContentType); err != nil {
 		return processedMedia{}, true, err
 	}
 	base := s.Config().Server.URL + "/media/"
@@ -54,7 +54,13 @@ func (s *Env) storeAV(ctx context.Context, fh *multipart.FileHeader) (m processe
 	if !info.Video {
 		return m, true, nil
 	}
-	preview, hash, fromFrame, err := media.VideoPreview(ctx, files.FullPath(m.Path), info, media.UploadLimits.ThumbSide)
+	local, done, err := files.LocalCopy(ctx, m.Path)
+	if err != nil {
+		s.RemoveMedia([]string{m.Path})
+		return processedMedia{}, true, err
+	}
+	preview, hash, fromFrame, err := media.VideoPreview(ctx, local, info, media.UploadLimits.ThumbSide)
+	done()
 	if !fromFrame {
 		s.Logger.Info("video preview is a placeholder", "file", m.Path, "err", err)
 	}
@@ -62,7 +68,7 @@ func (s *Env) storeAV(ctx context.Context, fh *multipart.FileHeader) (m processe
 		return m, true, nil
 	}
 	m.PreviewPath = name + "_small" + preview.Ext
-	if err := files.Write(m.PreviewPath, preview.Data); err != nil {
+	if err := files.Write(ctx, m.PreviewPath, preview.Data); err != nil {
 		s.RemoveMedia([]string{m.Path})
 		return processedMedia{}, true, err
 	}

@@ -43,7 +43,7 @@ type Instance struct {
 
 // New builds an instance on a test clock, with the default config changed
 // by edit (if not nil) and the owner created. It is closed when t ends.
-func New(t *testing.T, edit func(*config.Config)) *Instance {
+func New(t testing.TB, edit func(*config.Config)) *Instance {
 	t.Helper()
 	ctx := context.Background()
 	cfg := config.Default()

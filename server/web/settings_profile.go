@@ -160,7 +160,7 @@ func (s *Web) HandleSaveProfile(w http.ResponseWriter, r *http.Request) error {
 		if fh == nil || fh.Size == 0 {
 			continue // a form sent without choosing a file
 		}
-		file, err := s.SaveProfileImage(fh, name)
+		file, err := s.SaveProfileImage(r.Context(), fh, name)
 		if err != nil {
 			s.RemoveMedia(saved)
 			return s.refuseProfile(w, r, form, err)
