@@ -164,6 +164,10 @@ func Fire(ctx context.Context, reqs []Request, conns int) FireResult {
 // server alive.
 func FireTLS(ctx context.Context, reqs []Request, conns int, conf *tls.Config) FireResult {
 	res := FireResult{Statuses: map[int]int{}, Outcomes: make([]Outcome, len(reqs))}
+	wire := make([]wireRequest, len(reqs))
+	for i, r := range reqs {
+		wire[i] = toWire(r)
+	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -176,7 +180,7 @@ func FireTLS(ctx context.Context, reqs []Request, conns int, conf *tls.Config) F
 				if i >= len(reqs) {
 					return
 				}
-				res.Outcomes[i] = c.send(reqs[i])
+				res.Outcomes[i] = c.send(wire[i])
 			}
 		})
 	}
