@@ -14,9 +14,9 @@ import (
 	"strings"
 	"testing"
 
+	"kith/config"
 	"kith/federation"
 	"kith/server/core"
-	"kith/config"
 	"kith/server/servertest"
 	"kith/store"
 )
