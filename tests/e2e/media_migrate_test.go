@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -163,6 +164,11 @@ func TestMediaMigrateS3AndBack(t *testing.T) {
 			if got[name] != sum {
 				t.Errorf("%s: sha256 %q in %s, want %q", name, got[name], leg.to, sum)
 			}
+		}
+		// kith media usage reads the storage the config names now.
+		u := kith(t, dir, "", "media", "usage", "--config", cfgPath)
+		if u.code != 0 || !strings.Contains(u.stdout, "media in "+leg.to) || !regexp.MustCompile(fmt.Sprintf(`total\s+%d\s`, n)).MatchString(u.stdout) {
+			t.Errorf("media usage after moving to %s: exit %d\n%s%s", leg.to, u.code, u.stdout, u.stderr)
 		}
 		if left := sums(t, leg.from); len(left) != 0 {
 			t.Errorf("%d files left where they were", len(left))
