@@ -168,6 +168,7 @@ func federationOptions(cfg config.Config) federation.Options {
 		AllowPrivate:   cfg.Federation.AllowPrivateAddresses,
 		Hosts:          cfg.Federation.Hosts,
 		BlockedDomains: cfg.Federation.BlockedDomains,
+		MediaPublicURL: media.PublicURL(cfg, ""),
 	}
 }
 

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -167,6 +168,24 @@ func TestMediaS3PublicURL(t *testing.T) {
 	ownAvatar, _ := me["avatar"].(string)
 	if !strings.HasPrefix(ownAvatar, public+"/media/") {
 		t.Errorf("the owner's avatar %q, want it under %s/media/", ownAvatar, public)
+	}
+
+	// Federation links it there too.
+	req, _ := http.NewRequest("GET", in.HTTP.URL+"/users/"+in.Srv.Config().Owner.Username, nil)
+	req.Header.Set("Accept", "application/activity+json")
+	actorResp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actor struct {
+		Icon struct {
+			URL string `json:"url"`
+		} `json:"icon"`
+	}
+	json.NewDecoder(actorResp.Body).Decode(&actor)
+	actorResp.Body.Close()
+	if actor.Icon.URL != ownAvatar {
+		t.Errorf("the actor's icon is at %q, want %q", actor.Icon.URL, ownAvatar)
 	}
 
 	before := s3.Requests()
