@@ -86,7 +86,10 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 	}
 	// Wrong S3 credentials or a missing bucket stop kith here, once and
 	// clearly, rather than failing every upload.
-	if err := media.CheckStore(ctx, files.Store); err != nil {
+	checkCtx, cancelCheck := context.WithTimeout(ctx, 30*time.Second)
+	err = media.CheckStore(checkCtx, files.Store)
+	cancelCheck()
+	if err != nil {
 		return fmt.Errorf("media storage (%s): %w", files.Store, err)
 	}
 	registerJobs(runner, db, cfg, files, logger)
