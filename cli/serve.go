@@ -86,8 +86,8 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 	}
 	// Wrong S3 credentials or a missing bucket stop kith here, once and
 	// clearly, rather than failing every upload.
-	checkCtx, cancelCheck := context.WithTimeout(ctx, 30*time.Second)
-	err = media.CheckStore(checkCtx, files.Store)
+	bucketCtx, cancelCheck := context.WithTimeout(ctx, 30*time.Second)
+	err = media.CheckStore(bucketCtx, files.Store)
 	cancelCheck()
 	if err != nil {
 		return fmt.Errorf("media storage (%s): %w", files.Store, err)
