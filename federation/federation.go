@@ -75,6 +75,11 @@ type Options struct {
 	// Events, when set, hears of posts, edits, deletions and
 	// notifications after they are committed, for the streaming API.
 	Events *events.Hub
+	// MediaPublicURL, when set, is where anyone reads the owner's media
+	// files ([media.s3] public_url with its prefix): documents then link
+	// a file there, name appended, rather than at BaseURL/media/ (which
+	// redirects there too).
+	MediaPublicURL string
 }
 
 // Federation is kith's ActivityPub side.
