@@ -50,6 +50,7 @@ type InstanceOptions struct {
 	Hosts       map[string]string // [federation.hosts]
 	Concurrency int               // [jobs] concurrency; 0 keeps the default
 	Env         []string          // extra environment for serve
+	Config      string            // extra TOML appended to the config
 	// TLS serves https:// with tls = "files" and a self-signed
 	// certificate for 127.0.0.1 made in the instance's directory.
 	TLS bool
@@ -101,6 +102,7 @@ func (in *Instance) init(ctx context.Context) error {
 	if in.opts.Concurrency > 0 {
 		fmt.Fprintf(&extra, "\n[jobs]\nconcurrency = %d\n", in.opts.Concurrency)
 	}
+	extra.WriteString(in.opts.Config)
 	extra.WriteString("\n[federation]\nallow_private_addresses = true\n\n[federation.hosts]\n")
 	hosts := make([]string, 0, len(in.opts.Hosts))
 	for h := range in.opts.Hosts {
