@@ -162,6 +162,7 @@ replica.`
 func runRestore(ctx context.Context, c stdio, args []string) error {
 	fs := newFlags(c, "restore", restoreUsage)
 	dataDir := fs.String("data", "", "directory to restore into (must be empty or not exist)")
+	path := configFlag(fs)
 	from := fs.String("from", "", "replica URL to restore from (s3://bucket/path or file:///path)")
 	at := fs.String("timestamp", "", "with --from: restore the state at this time (RFC 3339) instead of the newest")
 	endpoint := fs.String("endpoint", "", "with an s3:// replica: the S3-compatible service's URL (empty for AWS)")
@@ -169,7 +170,6 @@ func runRestore(ctx context.Context, c stdio, args []string) error {
 	pathStyle := fs.Bool("path-style", false, "with an s3:// replica: address objects as http://host/bucket/key")
 	accessKey := fs.String("access-key", "", "with an s3:// replica: the access key (default $AWS_ACCESS_KEY_ID)")
 	secretFile := fs.String("secret-key-file", "", "with an s3:// replica: a file holding the secret key (default $AWS_SECRET_ACCESS_KEY)")
-	path := configFlag(fs)
 	var archive string
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		archive, args = args[0], args[1:]

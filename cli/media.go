@@ -77,7 +77,7 @@ media.remote_cache_days.`)
 }
 
 func runMediaUsage(ctx context.Context, c stdio, args []string) error {
-	fs := newFlags(c, "media usage", "media usage [--config FILE]\n\nShows what the media directory holds: uploads, profile images, cached\nremote media, and orphans (files no row refers to).")
+	fs := newFlags(c, "media usage", "media usage [--config FILE]\n\nShows what the media storage (the local directory or the S3 bucket) holds:\nuploads, profile images, cached remote media, and orphans (files no row\nrefers to).")
 	a, _, err := openCommand(ctx, c, fs, args, 0, false)
 	if err != nil {
 		return err
@@ -88,6 +88,7 @@ func runMediaUsage(ctx context.Context, c stdio, args []string) error {
 	if err != nil {
 		return err
 	}
+	fmt.Fprintf(c.stdout, "media in %s\n", a.files.Store)
 	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "KIND\tFILES\tSIZE")
 	var total media.Count

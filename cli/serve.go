@@ -109,7 +109,10 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 	}
 	// Wrong S3 credentials or a missing bucket stop kith here, once and
 	// clearly, rather than failing every upload.
-	if err := media.CheckStore(ctx, files.Store); err != nil {
+	bucketCtx, cancelCheck := context.WithTimeout(ctx, 30*time.Second)
+	err = media.CheckStore(bucketCtx, files.Store)
+	cancelCheck()
+	if err != nil {
 		return fmt.Errorf("media storage (%s): %w", files.Store, err)
 	}
 	registerJobs(runner, db, cfg, files, logger)
@@ -192,6 +195,7 @@ func federationOptions(cfg config.Config) federation.Options {
 		AllowPrivate:   cfg.Federation.AllowPrivateAddresses,
 		Hosts:          cfg.Federation.Hosts,
 		BlockedDomains: cfg.Federation.BlockedDomains,
+		MediaPublicURL: media.PublicURL(cfg, ""),
 	}
 }
 

@@ -41,10 +41,10 @@ func (f *Federation) actorDocumentOf(ctx context.Context, a store.Actor) ap.OutA
 		doc.Type = "Service"
 	}
 	if a.AvatarURL != "" {
-		doc.Icon = &ap.OutImage{Type: "Image", URL: a.AvatarURL}
+		doc.Icon = &ap.OutImage{Type: "Image", URL: f.publicMedia(a.AvatarURL)}
 	}
 	if a.HeaderURL != "" {
-		doc.Image = &ap.OutImage{Type: "Image", URL: a.HeaderURL}
+		doc.Image = &ap.OutImage{Type: "Image", URL: f.publicMedia(a.HeaderURL)}
 	}
 	texts := []string{a.DisplayName, a.Summary}
 	for _, fl := range a.Fields {

@@ -60,7 +60,7 @@ func (f *Federation) ownEmojiTags(ctx context.Context, emojis []store.Emoji) []a
 	var tags []ap.OutTag
 	for _, e := range emojis {
 		tag := ap.OutTag{ID: f.urls.Emoji(e.Shortcode), Type: "Emoji", Name: ":" + e.Shortcode + ":",
-			Icon: &ap.OutImage{Type: "Image", MediaType: imageTypeOf(e.URL), URL: e.URL}}
+			Icon: &ap.OutImage{Type: "Image", MediaType: imageTypeOf(e.URL), URL: f.publicMedia(e.URL)}}
 		if ce, ok := byCode[e.Shortcode]; ok {
 			tag.Updated, tag.Icon.MediaType = formatTime(ce.UpdatedAt), ce.ContentType
 		}
@@ -92,7 +92,7 @@ func (f *Federation) EmojiDocument(ctx context.Context, shortcode string) (ap.Ou
 		return ap.OutTag{}, fmt.Errorf("emoji %q: %w", shortcode, ErrNotFound)
 	}
 	return ap.OutTag{Context: ap.Context(), ID: f.urls.Emoji(e.Shortcode), Type: "Emoji", Name: ":" + e.Shortcode + ":",
-		Updated: formatTime(e.UpdatedAt), Icon: &ap.OutImage{Type: "Image", MediaType: e.ContentType, URL: f.urls.Media(e.Path)}}, nil
+		Updated: formatTime(e.UpdatedAt), Icon: &ap.OutImage{Type: "Image", MediaType: e.ContentType, URL: f.publicMedia(f.urls.Media(e.Path))}}, nil
 }
 
 // EmojiChanged sends the owner's actor to followers again when the name,

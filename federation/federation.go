@@ -75,6 +75,11 @@ type Options struct {
 	// Events, when set, hears of posts, edits, deletions and
 	// notifications after they are committed, for the streaming API.
 	Events *events.Hub
+	// MediaPublicURL, when set, is where anyone reads the owner's media
+	// files ([media.s3] public_url with its prefix): documents then link
+	// a file there, name appended, rather than at BaseURL/media/ (which
+	// redirects there too).
+	MediaPublicURL string
 }
 
 // Federation is kith's ActivityPub side.
@@ -328,7 +333,7 @@ func hostOnly(host string) string {
 // registerJobs lists the background work federation does.
 func (f *Federation) registerJobs() {
 	f.jobs.Handle(jobDeliver, f.runDelivery)
-	f.jobs.Handle(jobInbox, f.runInbox, jobs.WithBackoff(inboxBackoff...), jobs.WithBatch(maxApplyBatch, f.runInboxBatch))
+	f.jobs.Handle(jobInbox, f.runInbox, jobs.WithBackoff(inboxBackoff...), jobs.WithBatch(maxApplyBatch, applyBatchWait, f.runInboxBatch))
 	f.jobs.Handle(jobFetch, f.runFetchThread, jobs.WithBackoff(fetchBackoff...))
 	f.jobs.Handle(jobFollowersSync, f.runFollowersSync, jobs.WithBackoff(fetchBackoff...))
 	f.jobs.Handle(jobClosePolls, f.runClosePolls)

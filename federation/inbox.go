@@ -78,7 +78,7 @@ func (f *Federation) Receive(ctx context.Context, r *http.Request, body []byte) 
 		return fmt.Errorf("%w: %v from %s", ErrUnauthorized, err, res.KeyID)
 	}
 	f.observeDate(ctx, r, hostOf(actor), now)
-	payload, err := json.Marshal(inboxJob{Actor: actor, Signer: res.Owner, Body: body})
+	payload, err := encodeInboxJob(actor, res.Owner, body)
 	if err != nil {
 		f.replays.Forget(res)
 		return err
@@ -187,8 +187,8 @@ var batchedTypes = map[ap.Type]bool{"Create": true, "Update": true, "Delete": tr
 // applyInbox applies one received activity, alone or as a unit of a
 // batch (runInboxBatch).
 func (f *Federation) applyInbox(ctx context.Context, job store.Job, batched bool) error {
-	var in inboxJob
-	if err := json.Unmarshal(job.Payload, &in); err != nil {
+	in, err := decodeInboxJob(job.Payload)
+	if err != nil {
 		return jobs.Permanent(fmt.Errorf("bad inbox payload: %w", err))
 	}
 	act, err := ap.ParseActivity(in.Body)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"kith/federation/transport"
 	"kith/jobs"
@@ -94,6 +95,11 @@ func (b *inboxBatcher) flush() {
 // enough that the write lock is not held for long (a batch of Creates
 // takes a few tens of milliseconds).
 const maxApplyBatch = 128
+
+// applyBatchWait is how long a batch short of maxApplyBatch waits for more
+// activities: under a burst the batches then fill and share their commit;
+// an activity arriving alone is applied that much later.
+const applyBatchWait = 10 * time.Millisecond
 
 // errRunAlone ends a batch unit that must run on its own: it tried to
 // fetch something, or its type is not applied in batches.

@@ -68,7 +68,7 @@ func (f *Federation) noteOf(ctx context.Context, p store.Post) ap.OutNote {
 }
 
 func (f *Federation) attachmentOf(a store.Attachment) ap.OutAttachment {
-	out := ap.OutAttachment{Type: "Document", MediaType: a.MediaType, URL: a.URL, Name: a.Description,
+	out := ap.OutAttachment{Type: "Document", MediaType: a.MediaType, URL: f.publicMedia(a.URL), Name: a.Description,
 		Blurhash: a.Blurhash, Width: a.Width, Height: a.Height}
 	if a.FocusX != 0 || a.FocusY != 0 {
 		out.FocalPoint = []float64{a.FocusX, a.FocusY}

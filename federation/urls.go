@@ -167,3 +167,17 @@ func (u URLs) LocalQuoteAuthorizationID(uri string) (int64, bool) {
 	id, err := strconv.ParseInt(rest, 10, 64)
 	return id, err == nil && id > 0
 }
+
+// publicMedia is the URL documents give for a media URL: kith's own
+// file at Options.MediaPublicURL when that is set, anything else as it
+// is.
+func (f *Federation) publicMedia(u string) string {
+	if f.opts.MediaPublicURL == "" {
+		return u
+	}
+	name, ok := strings.CutPrefix(u, f.urls.Media(""))
+	if !ok || name == "" || strings.HasPrefix(name, "remote/") {
+		return u
+	}
+	return f.opts.MediaPublicURL + name
+}

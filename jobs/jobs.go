@@ -92,18 +92,22 @@ func WithTimeout(d time.Duration) HandlerOption {
 }
 
 // WithBatch has the runner give the kind's due jobs to h in batches of up
-// to size, as many as are waiting: a batch never waits for more jobs to
-// arrive, so batching adds no latency. Each job's result is recorded as
-// its own; the kind's Handler still runs jobs h answers ErrRunAlone for.
-// The kind's timeout, if any, bounds each batch.
-func WithBatch(size int, h BatchHandler) HandlerOption {
-	return func(c *kindConfig) { c.batch, c.batchSize = h, max(size, 1) }
+// to size. A batch starts with the jobs waiting and, while it is short of
+// size, takes those that arrive within wait of its first job: under load
+// the batches fill and their fixed costs (a commit) are shared, at the
+// price of at most wait of latency. RunDue, the tests' step, never waits.
+// Each job's result is recorded as its own; the kind's Handler still runs
+// jobs h answers ErrRunAlone for. The kind's timeout, if any, bounds each
+// batch.
+func WithBatch(size int, wait time.Duration, h BatchHandler) HandlerOption {
+	return func(c *kindConfig) { c.batch, c.batchSize, c.batchWait = h, max(size, 1), wait }
 }
 
 type kindConfig struct {
 	handler   Handler
 	batch     BatchHandler
 	batchSize int
+	batchWait time.Duration
 	backoff   []time.Duration
 	timeout   time.Duration
 	every     time.Duration // > 0 for periodic kinds

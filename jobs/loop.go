@@ -355,19 +355,7 @@ func (l *loop) work() {
 // back run on their own, beside the batches.
 func (l *loop) workBatches(c *kindConfig, jobs chan store.Job) {
 	for job := range jobs {
-		batch := []store.Job{job}
-	fill:
-		for len(batch) < c.batchSize {
-			select {
-			case j, ok := <-jobs:
-				if !ok {
-					break fill
-				}
-				batch = append(batch, j)
-			default:
-				break fill
-			}
-		}
+		batch := l.fillBatch(c, jobs, job)
 		select {
 		case <-l.stop:
 			for _, j := range batch {
@@ -384,6 +372,45 @@ func (l *loop) workBatches(c *kindConfig, jobs chan store.Job) {
 			}
 		}
 	}
+}
+
+// fillBatch makes a batch of first and the jobs queued behind it, and
+// those that arrive within the kind's wait, up to its size. Shutdown ends
+// the wait.
+func (l *loop) fillBatch(c *kindConfig, jobs chan store.Job, first store.Job) []store.Job {
+	batch := []store.Job{first}
+	var deadline <-chan time.Time
+	for len(batch) < c.batchSize {
+		select {
+		case j, ok := <-jobs:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, j)
+			continue
+		default:
+		}
+		if c.batchWait <= 0 {
+			return batch
+		}
+		if deadline == nil {
+			t := time.NewTimer(c.batchWait)
+			defer t.Stop()
+			deadline = t.C
+		}
+		select {
+		case j, ok := <-jobs:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, j)
+		case <-deadline:
+			return batch
+		case <-l.stop:
+			return batch
+		}
+	}
+	return batch
 }
 
 // runAlone runs a job a batch handed back with its kind's Handler, in a

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -104,9 +105,14 @@ func (c *Cache) Get(ctx context.Context, rawURL string) (store.RemoteMedia, erro
 	hash := Hash(rawURL)
 	m, err := c.db.RemoteMediaByHash(ctx, hash)
 	if err == nil && m.URL == rawURL {
-		if _, statErr := c.files.Store.Stat(ctx, m.Path); statErr == nil {
+		_, statErr := c.files.Store.Stat(ctx, m.Path)
+		switch {
+		case statErr == nil:
 			c.touch(ctx, m)
 			return m, nil
+		case !errors.Is(statErr, fs.ErrNotExist):
+			// The storage is down: fetching again would not help.
+			return store.RemoteMedia{}, statErr
 		}
 	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return store.RemoteMedia{}, err
@@ -176,7 +182,8 @@ func (c *Cache) fetch(ctx context.Context, hash, rawURL string) (store.RemoteMed
 	name := RemoteDir + "/" + hash[:2] + "/" + hash + extensionOf(ctype)
 	size, err := c.files.WriteFrom(ctx, name, resp.Body)
 	if err != nil {
-		return store.RemoteMedia{}, fmt.Errorf("fetch %s: %v: %w", rawURL, err, ErrRemoteFailed)
+		// The error may be ErrStorageUnavailable too (S3 down).
+		return store.RemoteMedia{}, fmt.Errorf("fetch %s: %w: %w", rawURL, err, ErrRemoteFailed)
 	}
 	now := c.opts.Now()
 	m := store.RemoteMedia{URL: rawURL, Hash: hash, Path: name, Size: size, ContentType: ctype, FetchedAt: now, LastUsedAt: now}

@@ -38,7 +38,8 @@ bounded in count and time and stops by itself.
            run twice, without and with [replication] to a file:// replica,
            interleaved, for the CPU replication adds
   deletes  a flood of Deletes from actors kith never saw: accepted/s, memory
-           and fetches (there must be none)
+           and fetches (there must be none); unsigned over plain HTTP, or
+           with --https signed, to kith serving HTTPS
   fanout   one post to --followers followers, each on its own host with its
            own shared inbox: seconds until a loopback sink has every delivery
   backup   kith backup of a database of --db-mb of posts (built once per
@@ -105,6 +106,7 @@ func runBench(ctx context.Context, c stdio, args []string) error {
 	dbMB := fs.Int("db-mb", 1024, "backup: size of the database to back up, in MB")
 	rate := fs.Int("rate", 100, "backup: requests per second while measuring")
 	before := fs.Duration("before", 5*time.Second, "backup: load before the backup starts")
+	https := fs.Bool("https", false, "deletes: kith serves HTTPS (a self-signed certificate) and every Delete is signed")
 	replica := fs.Bool("replica", false, "inbox: each run twice, interleaved, without and with replication to a file:// replica; CPU per Create of both")
 	replicaSync := fs.Duration("replica-sync", time.Second, "inbox --replica: the replica's sync_interval")
 	if err := fs.Parse(args); err != nil {
@@ -146,7 +148,7 @@ func runBench(ctx context.Context, c stdio, args []string) error {
 		}
 		return benchInbox(ctx, c, bin, *runs, opts, *keys)
 	case "deletes":
-		return benchDeletes(ctx, c, bin, *runs, cmp.Or(*requests, 20000), *conns)
+		return benchDeletes(ctx, c, bin, *runs, cmp.Or(*requests, 20000), *conns, *https)
 	case "fanout":
 		return benchFanout(ctx, c, *runs, *followers, *concurrency, *timeout)
 	case "backup":

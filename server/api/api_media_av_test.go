@@ -57,7 +57,8 @@ func absDiff(a, b uint32) uint32 {
 // POST /api/v2/media, once with ffmpeg on kith's PATH and once without:
 // the file is kept byte for byte, the entity has Mastodon's meta, and a
 // video's preview is its first frame with ffmpeg and grey without. The
-// post that carries it shows the same attachment.
+// post that carries it shows the same attachment. The run with ffmpeg is
+// made again with media on S3.
 func TestMediaUploadAV(t *testing.T) {
 	tests := []struct {
 		file        string
@@ -76,14 +77,27 @@ func TestMediaUploadAV(t *testing.T) {
 		{"audio-opus.ogg", "audio", "audio/ogg", 0, 0, "", 1.0},
 		{"audio.m4a", "audio", "audio/mp4", 0, 0, "", 1.0},
 	}
-	for _, ffmpeg := range []bool{true, false} {
+	// With S3, ffmpeg reads a temporary copy of the video.
+	for _, run := range []struct {
+		ffmpeg bool
+		s3     bool
+	}{{true, false}, {false, false}, {true, true}} {
+		ffmpeg := run.ffmpeg
 		name := "without ffmpeg"
 		if ffmpeg {
 			name = "with ffmpeg"
 		}
+		if run.s3 {
+			name += " on s3"
+		}
 		t.Run(name, func(t *testing.T) {
 			t.Setenv("PATH", servertest.FFmpegDir(t, ffmpeg))
-			in := servertest.New(t, nil)
+			var storage func(*config.Config)
+			if run.s3 {
+				s3 := servertest.StartS3(t)
+				storage = func(c *config.Config) { s3.Config(c, "") }
+			}
+			in := servertest.New(t, storage)
 			c := newTokenClient(t, in, "write read")
 			for _, tt := range tests {
 				t.Run(tt.file, func(t *testing.T) {

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -31,17 +32,37 @@ func uploadCount(t *testing.T, in *servertest.Instance) int {
 
 // With S3 down, an upload is answered 503 with a clear message and leaves
 // no row behind; once S3 is back, uploads work and what was stored before
-// is all there. The outage lasts as long as the failing requests take:
+// is all there. Remote media (cached before or not) is answered 503
+// meanwhile, and served again after. The outage lasts as long as the failing requests take:
 // the behaviour does not depend on its length.
 func TestMediaUploadS3Down(t *testing.T) {
 	s3 := servertest.StartS3(t)
-	in := servertest.New(t, func(c *config.Config) { s3.Config(c, "") })
+	in := servertest.New(t, func(c *config.Config) {
+		s3.Config(c, "")
+		c.Federation.AllowPrivateAddresses = true
+	})
 	c := newTokenClient(t, in, "write:media read")
 	upload := func(want int) apiResult {
 		return c.mustCall(t, want, "POST", "/api/v2/media", multipartBody{files: map[string][]byte{"file": servertest.PNG(t, 32, 32)}})
 	}
 	before := upload(200).object(t)
 	rows := uploadCount(t, in)
+
+	// A remote file cached before, and one not cached yet.
+	pic := servertest.PNG(t, 8, 8)
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/png")
+		w.Write(pic)
+	}))
+	defer origin.Close()
+	remotePath := func(u string) string { return strings.TrimPrefix(in.Srv.MediaURL(u), in.Srv.Config().Server.URL) }
+	getStatus := func(path string) int {
+		resp, _ := servertest.Get(t, http.DefaultClient, in.HTTP.URL+path)
+		return resp.StatusCode
+	}
+	if got := getStatus(remotePath(origin.URL + "/cached.png")); got != 200 {
+		t.Fatalf("remote file before the outage: %d", got)
+	}
 
 	s3.Server.Stop()
 	for range 2 {
@@ -59,11 +80,22 @@ func TestMediaUploadS3Down(t *testing.T) {
 		t.Errorf("GET %s while S3 is down: %d, want 503", path, resp.StatusCode)
 	}
 
+	for _, u := range []string{origin.URL + "/cached.png", origin.URL + "/new.png"} {
+		if got := getStatus(remotePath(u)); got != 503 {
+			t.Errorf("remote file %s while S3 is down: %d, want 503", u, got)
+		}
+	}
+
 	s3.Server.Start()
 	after := upload(200).object(t)
 	for _, m := range []map[string]any{before, after} {
 		fetchMedia(t, in, m["url"].(string), "image/png")
 		fetchMedia(t, in, m["preview_url"].(string), "image/png")
+	}
+	for _, u := range []string{origin.URL + "/cached.png", origin.URL + "/new.png"} {
+		if got := getStatus(remotePath(u)); got != 200 {
+			t.Errorf("remote file %s after S3 came back: %d, want 200", u, got)
+		}
 	}
 	if got := uploadCount(t, in); got != rows+1 {
 		t.Errorf("%d upload rows after S3 came back, want %d", got, rows+1)
@@ -167,6 +199,24 @@ func TestMediaS3PublicURL(t *testing.T) {
 	ownAvatar, _ := me["avatar"].(string)
 	if !strings.HasPrefix(ownAvatar, public+"/media/") {
 		t.Errorf("the owner's avatar %q, want it under %s/media/", ownAvatar, public)
+	}
+
+	// Federation links it there too.
+	req, _ := http.NewRequest("GET", in.HTTP.URL+"/users/"+in.Srv.Config().Owner.Username, nil)
+	req.Header.Set("Accept", "application/activity+json")
+	actorResp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actor struct {
+		Icon struct {
+			URL string `json:"url"`
+		} `json:"icon"`
+	}
+	json.NewDecoder(actorResp.Body).Decode(&actor)
+	actorResp.Body.Close()
+	if actor.Icon.URL != ownAvatar {
+		t.Errorf("the actor's icon is at %q, want %q", actor.Icon.URL, ownAvatar)
 	}
 
 	before := s3.Requests()

@@ -137,6 +137,10 @@ func (s *Env) HandleRemoteMedia(w http.ResponseWriter, r *http.Request) {
 		return
 	case errors.Is(err, context.Canceled):
 		return
+	case errors.Is(err, media.ErrStorageUnavailable):
+		s.Logger.Warn("media storage unavailable", "url", raw, "err", err)
+		http.Error(w, "media storage unavailable", http.StatusServiceUnavailable)
+		return
 	case err != nil:
 		s.Logger.Info("remote media unavailable", "url", raw, "err", err)
 		http.Error(w, "remote media unavailable", http.StatusBadGateway)

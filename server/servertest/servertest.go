@@ -24,6 +24,7 @@ import (
 	"kith/config"
 	"kith/federation"
 	"kith/jobs"
+	"kith/media"
 	"kith/server"
 	"kith/server/core"
 	"kith/store"
@@ -126,6 +127,7 @@ func ClockedFederation(t testing.TB, cfg config.Config, db *store.DB, now func()
 	fed, err := federation.New(ctx, db, jobs.New(db, logger, jobs.Options{Now: now}), logger, federation.Options{
 		BaseURL: cfg.Server.URL, Username: cfg.Owner.Username, Version: "test",
 		AllowPrivate: cfg.Federation.AllowPrivateAddresses, Hosts: cfg.Federation.Hosts, Now: now,
+		MediaPublicURL: media.PublicURL(cfg, ""),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -334,10 +334,12 @@ func (s *Web) HandleCompose(slots core.UploadSlots) core.Failing {
 }
 
 // composeFailed shows the form again with what went wrong; a failure
-// that is not the owner's to fix becomes an error page.
+// that is not the owner's to fix becomes an error page, except a 503
+// (media storage away for a while): the form keeps what was typed, to
+// send again.
 func (s *Web) composeFailed(w http.ResponseWriter, r *http.Request, f ComposeForm, err error) error {
 	status, msg := core.StatusOf(err)
-	if status >= 500 || status == http.StatusNotFound || status == http.StatusForbidden {
+	if (status >= 500 && status != http.StatusServiceUnavailable) || status == http.StatusNotFound || status == http.StatusForbidden {
 		return err
 	}
 	return s.renderCompose(w, r, status, ComposePage{Form: f.WithSlots(), Error: msg})

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"kith/config"
 	"kith/federation"
 	"kith/server/core"
 	"kith/server/servertest"
@@ -30,7 +31,13 @@ type webOwner struct {
 
 func newWebOwner(t *testing.T) *webOwner {
 	t.Helper()
-	in := servertest.New(t, nil)
+	return newWebOwnerWith(t, nil)
+}
+
+// newWebOwnerWith is newWebOwner on an instance whose config edit changes.
+func newWebOwnerWith(t *testing.T, edit func(*config.Config)) *webOwner {
+	t.Helper()
+	in := servertest.New(t, edit)
 	c := in.Browser(t)
 	_, page := servertest.Get(t, c, in.HTTP.URL+"/login")
 	resp, _ := servertest.Post(t, c, in.HTTP.URL+"/login", url.Values{

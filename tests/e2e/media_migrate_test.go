@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -86,7 +87,7 @@ func migrateKilled(t *testing.T, dir, cfgPath, kind string, after int) []string 
 // checksum unchanged, and the config switches only when all is copied.
 func TestMediaMigrateS3AndBack(t *testing.T) {
 	s3 := s3test.Start(t, "kith-media")
-	dir, cfgPath, _ := initInstance(t)
+	dir, cfgPath, base := initInstance(t)
 	appendFile(t, cfgPath, s3Section(s3, fmt.Sprintf("secret_key = %q\n", s3test.SecretKey)))
 	cfg, err := config.Load(cfgPath)
 	if err != nil {
@@ -121,6 +122,14 @@ func TestMediaMigrateS3AndBack(t *testing.T) {
 		}
 		return c.Media.Storage
 	}
+
+	// Not beside a running server: it would go on writing the old storage.
+	p := startServe(t, dir, "--config", cfgPath)
+	p.waitHealthy(t, base)
+	if r := kith(t, dir, "", "media", "migrate", "--to", "s3", "--config", cfgPath); r.code == 0 || !strings.Contains(r.stderr, "another kith serve") {
+		t.Errorf("migrate beside kith serve: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	terminate(t, p)
 
 	for _, leg := range []struct{ to, from, into string }{{"s3", mediaDir, bucketDir}, {"local", bucketDir, mediaDir}} {
 		t.Logf("to %s", leg.to)
@@ -163,6 +172,11 @@ func TestMediaMigrateS3AndBack(t *testing.T) {
 			if got[name] != sum {
 				t.Errorf("%s: sha256 %q in %s, want %q", name, got[name], leg.to, sum)
 			}
+		}
+		// kith media usage reads the storage the config names now.
+		u := kith(t, dir, "", "media", "usage", "--config", cfgPath)
+		if u.code != 0 || !strings.Contains(u.stdout, "media in "+leg.to) || !regexp.MustCompile(fmt.Sprintf(`total\s+%d\s`, n)).MatchString(u.stdout) {
+			t.Errorf("media usage after moving to %s: exit %d\n%s%s", leg.to, u.code, u.stdout, u.stderr)
 		}
 		if left := sums(t, leg.from); len(left) != 0 {
 			t.Errorf("%d files left where they were", len(left))

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,12 +11,20 @@ import (
 
 	"kith/config"
 	"kith/store"
+	s3test "kith/tests/s3"
 )
 
 // TestMediaCommands runs kith media usage, prune and remove-orphans on an
 // instance holding an old and a recent cached remote file, a local upload
 // and a stray file.
 func TestMediaCommands(t *testing.T) {
+	t.Run("local", func(t *testing.T) { testMediaCommands(t, false) })
+	t.Run("s3", func(t *testing.T) { testMediaCommands(t, true) })
+}
+
+// testMediaCommands is TestMediaCommands with media in the local
+// directory or, moved there with kith media migrate, in S3.
+func testMediaCommands(t *testing.T, inS3 bool) {
 	dir, cfgPath, base := initInstance(t)
 	cfg, err := config.Load(cfgPath)
 	if err != nil {
@@ -62,8 +71,21 @@ func TestMediaCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	where := func(name string) string { return filepath.Join(mediaDir, filepath.FromSlash(name)) }
+	if inS3 {
+		s3 := s3test.Start(t, "kith-media")
+		appendFile(t, cfgPath, s3Section(s3, fmt.Sprintf("secret_key = %q\n", s3test.SecretKey)))
+		if r := kith(t, dir, "", "media", "migrate", "--to", "s3", "--config", cfgPath); r.code != 0 {
+			t.Fatalf("migrate: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		where = func(name string) string { return s3.ObjectPath("kith-media", "m/"+name) }
+		for name, mtime := range map[string]time.Time{"remote/aa/old.png": longAgo, "remote/bb/recent.png": now,
+			"upload.jpg": longAgo, "upload_small.jpg": longAgo, "stray.png": longAgo} {
+			os.Chtimes(where(name), mtime, mtime) // S3 reports the object file's time
+		}
+	}
 	exists := func(name string) bool {
-		_, err := os.Stat(filepath.Join(mediaDir, filepath.FromSlash(name)))
+		_, err := os.Stat(where(name))
 		return err == nil
 	}
 
