@@ -45,8 +45,8 @@ func benchInboxReplica(ctx context.Context, c stdio, bin string, runs int, opts 
 			if err != nil {
 				return fmt.Errorf("run %d %s replication: %w", i+1, name, err)
 			}
-			fmt.Fprintf(c.stdout, "  run %d %s replication: processed %d posts in %v (%.0f/s); CPU %v/Create\n",
-				i+1, name, r.Posts, r.Processed.Round(time.Millisecond), r.ProcessedPerSec, r.CPUPerCreate.Round(time.Microsecond))
+			fmt.Fprintf(c.stdout, "  run %d %s replication: processed %d posts in %v (%.0f/s); CPU %v/Create; WAL %.1f MB\n",
+				i+1, name, r.Posts, r.Processed.Round(time.Millisecond), r.ProcessedPerSec, r.CPUPerCreate.Round(time.Microsecond), r.WAL)
 			cpu[variant] = append(cpu[variant], float64(r.CPUPerCreate.Microseconds())/1000)
 			processed[variant] = append(processed[variant], r.ProcessedPerSec)
 		}
