@@ -75,15 +75,15 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 	// jobs from another process, which cannot poke this runner: polling the
 	// queue every second when idle (one indexed read) picks them up.
 	// The dashboard's monitor counts what the runner and the server do.
-	mon := monitor.New(logger, monitor.Options{DB: db, MediaDir: cfg.MediaDir()})
-	if err := mon.Load(ctx); err != nil {
-		logger.Warn("the dashboard's saved day could not be read; it starts empty", "err", err)
-	}
-	runner := jobs.New(db, logger, jobs.Options{Concurrency: cfg.Jobs.Concurrency, PollInterval: time.Second, Done: countJob(mon)})
 	files, err := mediaFiles(cfg)
 	if err != nil {
 		return err
 	}
+	mon := monitor.New(logger, monitor.Options{DB: db, MediaDir: cfg.MediaDir(), Media: files.Store})
+	if err := mon.Load(ctx); err != nil {
+		logger.Warn("the dashboard's saved day could not be read; it starts empty", "err", err)
+	}
+	runner := jobs.New(db, logger, jobs.Options{Concurrency: cfg.Jobs.Concurrency, PollInterval: time.Second, Done: countJob(mon)})
 	// Wrong S3 credentials or a missing bucket stop kith here, once and
 	// clearly, rather than failing every upload.
 	bucketCtx, cancelCheck := context.WithTimeout(ctx, 30*time.Second)
