@@ -10,8 +10,10 @@ import (
 	"syscall"
 	"time"
 
+	"kith/config"
 	"kith/media"
 	"kith/portability/backup"
+	"kith/replication"
 	"kith/store"
 )
 
@@ -139,17 +141,35 @@ func lowerPriority() {
 }
 
 const restoreUsage = `restore ARCHIVE --data DIR [--config FILE]
+       restore --from s3://BUCKET/PATH|file:///PATH --data DIR [--timestamp T]
 
 Restores an archive made by kith backup into DIR, which must be empty or
 not exist. The config comes back as DIR/kith.toml; start it with
 kith serve --config DIR/kith.toml. ARCHIVE may be s3://BUCKET/KEY (see
 kith backup --help for where the S3 keys come from; --config names the
-config file holding [media.s3]).`
+config file holding [media.s3]).
+
+With --from, rebuilds DIR from a replica that kith serve streamed the
+database to ([replication] in the config): the database at its newest
+state, or as it was at --timestamp (RFC 3339, e.g. 2026-12-07T14:05:00Z,
+within about a day), with the config, the files it names and the
+certificates. Media are not in the replica. An S3 replica's keys come
+from --access-key and --secret-key-file, or from $AWS_ACCESS_KEY_ID and
+$AWS_SECRET_ACCESS_KEY. A point-in-time restore turns replication off in
+the restored config, so the copy of the past does not write to the
+replica.`
 
 func runRestore(ctx context.Context, c stdio, args []string) error {
 	fs := newFlags(c, "restore", restoreUsage)
 	dataDir := fs.String("data", "", "directory to restore into (must be empty or not exist)")
 	path := configFlag(fs)
+	from := fs.String("from", "", "replica URL to restore from (s3://bucket/path or file:///path)")
+	at := fs.String("timestamp", "", "with --from: restore the state at this time (RFC 3339) instead of the newest")
+	endpoint := fs.String("endpoint", "", "with an s3:// replica: the S3-compatible service's URL (empty for AWS)")
+	region := fs.String("region", "us-east-1", "with an s3:// replica: its region")
+	pathStyle := fs.Bool("path-style", false, "with an s3:// replica: address objects as http://host/bucket/key")
+	accessKey := fs.String("access-key", "", "with an s3:// replica: the access key (default $AWS_ACCESS_KEY_ID)")
+	secretFile := fs.String("secret-key-file", "", "with an s3:// replica: a file holding the secret key (default $AWS_SECRET_ACCESS_KEY)")
 	var archive string
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		archive, args = args[0], args[1:]
@@ -157,9 +177,14 @@ func runRestore(ctx context.Context, c stdio, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if archive == "" || *dataDir == "" {
+	if *dataDir == "" || (archive == "") == (*from == "") || (*at != "" && *from == "") {
 		fs.Usage()
 		return errUsage
+	}
+	if *from != "" {
+		rc := config.Replication{URL: *from, SyncInterval: config.DefaultSyncInterval, Endpoint: *endpoint, Region: *region,
+			AccessKey: *accessKey, SecretKeyFile: *secretFile, PathStyle: *pathStyle}
+		return restoreReplica(ctx, c, rc, *dataDir, *at)
 	}
 	if loc, ok := parseS3URL(archive); ok {
 		cfg, err := loadConfig(*path)
@@ -182,5 +207,43 @@ func runRestore(ctx context.Context, c stdio, args []string) error {
 		return err
 	}
 	fmt.Fprintf(c.stdout, "restored %d files into %s; start it with: kith serve --config %s/kith.toml\n", len(m.Files), *dataDir, *dataDir)
+	return nil
+}
+
+// restoreReplica is kith restore --from.
+func restoreReplica(ctx context.Context, c stdio, rc config.Replication, dataDir, at string) error {
+	var when time.Time
+	if at != "" {
+		var err error
+		if when, err = time.Parse(time.RFC3339Nano, at); err != nil {
+			return fmt.Errorf("--timestamp %q is not an RFC 3339 time such as 2026-12-07T14:05:00Z", at)
+		}
+	}
+	if rc.AccessKey == "" {
+		rc.AccessKey = os.Getenv("AWS_ACCESS_KEY_ID")
+	}
+	if rc.SecretKeyFile == "" {
+		rc.SecretKey = os.Getenv("AWS_SECRET_ACCESS_KEY")
+	}
+	opts, err := replication.FromConfig(rc)
+	if err != nil {
+		return err
+	}
+	res, err := replication.Restore(ctx, opts, dataDir, when, nil)
+	if err != nil {
+		return err
+	}
+	what := "the newest state"
+	if !when.IsZero() {
+		what = "its state at " + when.UTC().Format(time.RFC3339)
+	}
+	if !res.Config {
+		fmt.Fprintf(c.stdout, "restored the database (%s) into %s; the replica held no config: write %s/kith.toml with data_dir = \".\", then start it with: kith serve --config %s/kith.toml\n", what, dataDir, dataDir, dataDir)
+		return nil
+	}
+	fmt.Fprintf(c.stdout, "restored the database (%s) and %d files into %s; start it with: kith serve --config %s/kith.toml\n", what, res.Files, dataDir, dataDir)
+	if !when.IsZero() {
+		fmt.Fprintln(c.stdout, "replication is off in the restored config (a copy of the past); set [replication] url to replicate it")
+	}
 	return nil
 }

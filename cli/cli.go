@@ -50,7 +50,7 @@ func commands() []command {
 		{"import", "import Mastodon CSVs or an archive's posts: kith import FILE...", runImport},
 		{"media", "look after media files: kith media prune|usage|remove-orphans", runMedia},
 		{"emoji", "the owner's custom emoji: kith emoji add|import|list|remove", runEmoji},
-		{"restore", "restore a backup into an empty directory: kith restore FILE --data DIR", runRestore},
+		{"restore", "restore a backup or a replica into an empty directory: kith restore FILE|--from URL --data DIR", runRestore},
 		{"doctor", "check the database, dead jobs, disk space and certificate, and say what to do", runDoctor},
 		{"version", "print the version", runVersion},
 		{"help", "show help for kith or for a command", nil},

@@ -73,6 +73,7 @@ func runDoctor(ctx context.Context, c stdio, args []string) error {
 	d.mediaStorage(ctx, cfg)
 	d.certificate(cfg, time.Now())
 	d.clock(ctx, cfg, time.Now())
+	d.replica(ctx, cfg, time.Now())
 	switch {
 	case d.failed > 0:
 		return fmt.Errorf("%d problem(s) found, %d warning(s); see above", d.failed, d.warned)

@@ -19,6 +19,7 @@ import (
 	"kith/media"
 	"kith/monitor"
 	"kith/portability"
+	"kith/replication"
 	"kith/server"
 	"kith/server/web/themes"
 	"kith/store"
@@ -56,11 +57,26 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 		return err
 	}
 	defer lock.Release()
-	db, err := store.Open(ctx, cfg.DatabasePath(), logger)
+	// With a replica, Litestream checkpoints the WAL, not kith's
+	// connections; and it closes after them (its file handle holds the
+	// process's locks on the database).
+	db, err := store.OpenWith(ctx, cfg.DatabasePath(), logger, store.Options{ExternalCheckpoints: cfg.Replication.Enabled()})
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	var repl *replication.Replicator
+	stopCarry := func() {}
+	defer func() {
+		stopCarry()
+		db.Close()
+		if repl != nil {
+			closeCtx, cancel := context.WithTimeout(context.Background(), drainTimeout)
+			defer cancel()
+			if err := repl.Close(closeCtx); err != nil {
+				logger.Error("replication: the last changes may not have reached the replica", "err", err)
+			}
+		}
+	}()
 	checkCtx, stopCheck := context.WithCancel(ctx)
 	defer stopCheck() // before db.Close: a check still running ends first
 	damageFound, err := checkDatabase(checkCtx, db, logger)
@@ -68,6 +84,9 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 		return err
 	}
 	if err := ensureOwner(ctx, c.stdout, cfg, db); err != nil {
+		return err
+	}
+	if repl, stopCarry, err = startReplication(ctx, cfg, db, logger); err != nil {
 		return err
 	}
 
@@ -79,7 +98,11 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 	if err != nil {
 		return err
 	}
-	mon := monitor.New(logger, monitor.Options{DB: db, MediaDir: cfg.MediaDir(), Media: files.Store})
+	monOpts := monitor.Options{DB: db, MediaDir: cfg.MediaDir(), Media: files.Store}
+	if repl != nil {
+		monOpts.Replica = replicaState(repl)
+	}
+	mon := monitor.New(logger, monOpts)
 	if err := mon.Load(ctx); err != nil {
 		logger.Warn("the dashboard's saved day could not be read; it starts empty", "err", err)
 	}
@@ -152,6 +175,7 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 	monitorDone := make(chan struct{})
 	go func() { mon.Run(monCtx); close(monitorDone) }()
 	defer func() { stopMonitor(); <-monitorDone }() // it saves the day as it ends, before the database closes
+	go releaseStartupMemory()                       // serve_memory_linux.go
 	serveErr := srv.Serve(ctx, listeners, drainTimeout)
 	logger.Info("shutting down")
 	drainCtx, cancel := context.WithTimeout(context.Background(), drainTimeout)

@@ -37,6 +37,8 @@ type Config struct {
 	Web        Web        `toml:"web"`
 	Metrics    Metrics    `toml:"metrics"`
 
+	Replication Replication `toml:"replication"`
+
 	// File is the path the config was read from; empty for the built-in
 	// default.
 	File string `toml:"-"`
@@ -218,6 +220,8 @@ func Default() Config {
 		Theme:    Theme{Name: "default", Variables: map[string]string{}},
 		Instance: Instance{Rules: []string{}},
 		Web:      Web{PreviewCards: true},
+
+		Replication: Replication{SyncInterval: DefaultSyncInterval, Region: "us-east-1"},
 	}
 }
 
@@ -276,6 +280,7 @@ func Load(path string, validators ...Validator) (Config, error) {
 			*p = filepath.Join(filepath.Dir(path), *p)
 		}
 	}
+	cfg.Replication.resolve(filepath.Dir(path))
 	return cfg, nil
 }
 
@@ -457,6 +462,7 @@ func (c Config) problems() []Problem {
 		add("metrics.token", "must be at least %d characters without spaces (make one with: openssl rand -hex 32)", MinMetricsToken)
 	}
 	ps = append(ps, c.Instance.problems()...)
+	ps = append(ps, c.Replication.problems()...)
 	return append(ps, c.Theme.problems()...)
 }
 

@@ -70,3 +70,7 @@ func (c Config) DatabasePath() string { return filepath.Join(c.Server.DataDir, "
 
 // CertCacheDir is where autocert keeps certificates and the ACME account key.
 func (c Config) CertCacheDir() string { return filepath.Join(c.Server.DataDir, "certs") }
+
+// ThemeCachePath is the compiled stylesheet kept between starts, with what
+// it was compiled from, so an unchanged theme is not compiled again.
+func (c Config) ThemeCachePath() string { return filepath.Join(c.Server.DataDir, "theme-cache.json") }

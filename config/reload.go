@@ -48,6 +48,20 @@ var restartKeys = []restartKey{
 	{"media.storage", func(o, n Config) bool { return o.Media.Storage != n.Media.Storage }},
 	{"media.s3", func(o, n Config) bool { return o.Media.S3 != n.Media.S3 }},
 	{"log.format", func(o, n Config) bool { return o.Log.Format != n.Log.Format }},
+	{"replication.url", func(o, n Config) bool { return o.Replication.URL != n.Replication.URL }},
+	{"replication.sync_interval", func(o, n Config) bool { return o.Replication.SyncInterval != n.Replication.SyncInterval }},
+	{"replication.endpoint", func(o, n Config) bool { return o.Replication.Endpoint != n.Replication.Endpoint }},
+	{"replication.region", func(o, n Config) bool { return o.Replication.Region != n.Replication.Region }},
+	{"replication.access_key", func(o, n Config) bool { return o.Replication.AccessKey != n.Replication.AccessKey }},
+	// The secret is one setting given by either key: a change of either
+	// names both.
+	{"replication.secret_key", replicationSecretChanged},
+	{"replication.secret_key_file", replicationSecretChanged},
+	{"replication.path_style", func(o, n Config) bool { return o.Replication.PathStyle != n.Replication.PathStyle }},
+}
+
+func replicationSecretChanged(o, n Config) bool {
+	return o.Replication.SecretKey != n.Replication.SecretKey || o.Replication.SecretKeyFile != n.Replication.SecretKeyFile
 }
 
 // reloadedKeys are the keys (or tables) SIGHUP applies.
@@ -62,6 +76,7 @@ func Applied(running, next Config) Config {
 	s.TLS, s.ACMEEmail, s.ACMEDirectory = running.Server.TLS, running.Server.ACMEEmail, running.Server.ACMEDirectory
 	next.Owner, next.Federation, next.Jobs, next.Media = running.Owner, running.Federation, running.Jobs, running.Media
 	next.Log.Format = running.Log.Format
+	next.Replication = running.Replication
 	return next
 }
 

@@ -69,6 +69,14 @@ level = "debug"
 format = "json"
 [theme]
 name = "light"
+[replication]
+url = "s3://bucket/kith"
+sync_interval = "2s"
+endpoint = "http://127.0.0.1:9000"
+region = "eu-west-1"
+access_key = "AK"
+secret_key_file = "/secret"
+path_style = true
 `))
 	if err != nil {
 		t.Fatal(err)

@@ -79,7 +79,7 @@ func (f *Federation) Unboost(ctx context.Context, postID int64) error {
 		return f.publishUndo(ctx, tx, inner, []string{ap.Public}, false, inboxes)
 	})
 	if err == nil {
-		f.streamDelete(boostID)
+		f.streamDelete(ctx, boostID)
 	}
 	return err
 }

@@ -252,7 +252,7 @@ func (f *Federation) Delete(ctx context.Context, postID int64) (store.Post, erro
 		return store.Post{}, err
 	}
 	f.afterCommit()
-	f.streamDelete(p.ID)
+	f.streamDelete(ctx, p.ID)
 	return p, nil
 }
 

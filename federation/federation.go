@@ -333,7 +333,7 @@ func hostOnly(host string) string {
 // registerJobs lists the background work federation does.
 func (f *Federation) registerJobs() {
 	f.jobs.Handle(jobDeliver, f.runDelivery)
-	f.jobs.Handle(jobInbox, f.runInbox, jobs.WithBackoff(inboxBackoff...))
+	f.jobs.Handle(jobInbox, f.runInbox, jobs.WithBackoff(inboxBackoff...), jobs.WithBatch(maxApplyBatch, applyBatchWait, f.runInboxBatch))
 	f.jobs.Handle(jobFetch, f.runFetchThread, jobs.WithBackoff(fetchBackoff...))
 	f.jobs.Handle(jobFollowersSync, f.runFollowersSync, jobs.WithBackoff(fetchBackoff...))
 	f.jobs.Handle(jobClosePolls, f.runClosePolls)

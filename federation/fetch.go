@@ -62,6 +62,9 @@ func (f *Federation) fetchAP(ctx context.Context, rawURL string) ([]byte, error)
 	if f.blockedDomain(ctx, hostOf(rawURL)) {
 		return nil, fmt.Errorf("fetch %s: %w: domain blocked", rawURL, ErrForbidden)
 	}
+	if err := transport.CheckNetwork(ctx); err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", rawURL, err) // not even to wait for another's fetch
+	}
 	return f.fetches.do(rawURL, func() ([]byte, error) {
 		h := http.Header{"Accept": {ActivityJSON + ", " + LDJSON}}
 		var body []byte

@@ -78,7 +78,7 @@ func (f *Federation) Receive(ctx context.Context, r *http.Request, body []byte) 
 		return fmt.Errorf("%w: %v from %s", ErrUnauthorized, err, res.KeyID)
 	}
 	f.observeDate(ctx, r, hostOf(actor), now)
-	payload, err := json.Marshal(inboxJob{Actor: actor, Signer: res.Owner, Body: body})
+	payload, err := encodeInboxJob(actor, res.Owner, body)
 	if err != nil {
 		f.replays.Forget(res)
 		return err
@@ -174,13 +174,29 @@ func (f *Federation) runInbox(ctx context.Context, job store.Job) error {
 		return ctx.Err()
 	}
 	defer func() { <-f.applying }()
-	var in inboxJob
-	if err := json.Unmarshal(job.Payload, &in); err != nil {
+	return f.applyInbox(ctx, job, false)
+}
+
+// batchedTypes are the activity types applied in batches: the common ones,
+// whose handlers keep no state outside the database before they might
+// fetch. The others (a Move, which counts itself against a rate limit
+// first, a Block, a Flag) are rare and run alone.
+var batchedTypes = map[ap.Type]bool{"Create": true, "Update": true, "Delete": true, "Announce": true,
+	"Like": true, "EmojiReact": true, "Undo": true, "Follow": true, "Accept": true, "Reject": true}
+
+// applyInbox applies one received activity, alone or as a unit of a
+// batch (runInboxBatch).
+func (f *Federation) applyInbox(ctx context.Context, job store.Job, batched bool) error {
+	in, err := decodeInboxJob(job.Payload)
+	if err != nil {
 		return jobs.Permanent(fmt.Errorf("bad inbox payload: %w", err))
 	}
 	act, err := ap.ParseActivity(in.Body)
 	if err != nil {
 		return jobs.Permanent(err)
+	}
+	if batched && !batchedTypes[act.Type] {
+		return errRunAlone
 	}
 	actor, err := f.FetchActor(ctx, in.Actor)
 	if err != nil {

@@ -2,8 +2,12 @@ package federation
 
 import (
 	"context"
+	"errors"
 	"sync"
+	"time"
 
+	"kith/federation/transport"
+	"kith/jobs"
 	"kith/store"
 )
 
@@ -84,4 +88,83 @@ func (b *inboxBatcher) flush() {
 			b.f.jobs.Poke()
 		}
 	}
+}
+
+// maxApplyBatch bounds how many received activities are applied in one
+// transaction: enough that the commit costs little per activity, few
+// enough that the write lock is not held for long (a batch of Creates
+// takes a few tens of milliseconds).
+const maxApplyBatch = 128
+
+// applyBatchWait is how long a batch short of maxApplyBatch waits for more
+// activities: under a burst the batches then fill and share their commit;
+// an activity arriving alone is applied that much later.
+const applyBatchWait = 10 * time.Millisecond
+
+// errRunAlone ends a batch unit that must run on its own: it tried to
+// fetch something, or its type is not applied in batches.
+var errRunAlone = errors.New("runs alone")
+
+// runInboxBatch applies received activities in one transaction, each in
+// a savepoint of its own (store.Batch): an activity that fails is rolled
+// back alone and its job retried or buried alone, and what the others
+// announce to live streams waits for the commit. An activity that needs
+// the network (an actor or object to fetch) is rolled back and handed
+// back to run on its own (runInbox), where it may wait without holding
+// the write lock; so is every activity of a batch that could not commit.
+func (f *Federation) runInboxBatch(ctx context.Context, batch []store.Job) []error {
+	errs := make([]error, len(batch))
+	select {
+	case f.applying <- struct{}{}:
+	case <-ctx.Done():
+		for i := range errs {
+			errs[i] = ctx.Err()
+		}
+		return errs
+	}
+	defer func() { <-f.applying }()
+	// A batch is short and does no I/O but the database's, so it runs to
+	// its end even at shutdown; statements under a context that cannot be
+	// cancelled also spare the driver a watcher goroutine each.
+	ctx = context.WithoutCancel(ctx)
+	b, err := f.db.BeginBatch(ctx)
+	if err != nil {
+		for i := range errs {
+			errs[i] = jobs.ErrRunAlone
+		}
+		return errs
+	}
+	for i, job := range batch {
+		uctx, refused := transport.WithoutNetwork(ctx)
+		err := b.Do(uctx, func(ctx context.Context) error {
+			err := f.applyInbox(ctx, job, true)
+			if refused() {
+				return errRunAlone
+			}
+			return err
+		})
+		switch {
+		case errors.Is(err, store.ErrBatchBroken):
+			b.Rollback()
+			f.logger.Warn("inbox batch lost its transaction", "err", err)
+			for i := range errs {
+				errs[i] = jobs.ErrRunAlone
+			}
+			return errs
+		case errors.Is(err, errRunAlone):
+			errs[i] = jobs.ErrRunAlone
+		default:
+			errs[i] = err
+		}
+	}
+	if err := b.Commit(); err != nil {
+		f.logger.Warn("inbox batch did not commit", "err", err)
+		for i := range errs {
+			if errs[i] == nil {
+				errs[i] = jobs.ErrRunAlone
+			}
+		}
+	}
+	f.jobs.Poke() // the jobs the batch queued (cards, pushes, fetches)
+	return errs
 }

@@ -38,7 +38,7 @@ func (f *Federation) onDelete(ctx context.Context, actor store.Actor, act *ap.Ac
 		return tx.DeletePost(ctx, p.ID)
 	})
 	if err == nil {
-		f.streamDelete(deleted)
+		f.streamDelete(ctx, deleted)
 	}
 	return err
 }

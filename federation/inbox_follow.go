@@ -188,7 +188,7 @@ func (f *Federation) undoAnnounce(ctx context.Context, actor store.Actor, announ
 		return tx.DeletePost(ctx, p.ID)
 	})
 	if err == nil {
-		f.streamDelete(deleted)
+		f.streamDelete(ctx, deleted)
 	}
 	return err
 }

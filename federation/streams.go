@@ -20,8 +20,12 @@ import (
 func onlyID(id int64) store.Page { return store.Page{MaxID: id + 1, SinceID: id - 1, Limit: 1} }
 
 // streamPost announces a stored post (kind events.Update) or an edit
-// (events.StatusUpdate) on every stream it belongs on.
+// (events.StatusUpdate) on every stream it belongs on, once committed.
 func (f *Federation) streamPost(ctx context.Context, id int64, kind string) {
+	store.AfterCommit(ctx, func() { f.streamPostNow(ctx, id, kind) })
+}
+
+func (f *Federation) streamPostNow(ctx context.Context, id int64, kind string) {
 	hub := f.opts.Events
 	if hub == nil || hub.Idle() || id == 0 {
 		return
@@ -103,10 +107,11 @@ func (f *Federation) streamToLists(ctx context.Context, p store.Post, send func(
 	}
 }
 
-// streamDelete announces that a post is gone, on every stream.
-func (f *Federation) streamDelete(id int64) {
+// streamDelete announces that a post is gone, on every stream, once
+// committed.
+func (f *Federation) streamDelete(ctx context.Context, id int64) {
 	if f.opts.Events != nil && id != 0 {
-		f.opts.Events.Publish(events.Event{Kind: events.Delete, PostID: id})
+		store.AfterCommit(ctx, func() { f.opts.Events.Publish(events.Event{Kind: events.Delete, PostID: id}) })
 	}
 }
 
@@ -115,6 +120,12 @@ func (f *Federation) streamDelete(id int64) {
 // conversations) are not announced: the notifications page is asked for
 // that one notification, so the rules are the page's own.
 func (f *Federation) streamNotification(ctx context.Context, id int64) {
+	if id != 0 {
+		store.AfterCommit(ctx, func() { f.streamNotificationNow(ctx, id) })
+	}
+}
+
+func (f *Federation) streamNotificationNow(ctx context.Context, id int64) {
 	if id != 0 {
 		f.jobs.Poke() // the notification may have queued pushes
 	}

@@ -65,6 +65,17 @@ type Options struct {
 	Done func(job store.Job, err error)
 }
 
+// BatchHandler does the work of several jobs of one kind together (in one
+// transaction, say) and returns one error per job, in the jobs' order: nil
+// when the job succeeded, else what a Handler would have returned for it,
+// or ErrRunAlone to have the kind's Handler run the job on its own.
+type BatchHandler func(ctx context.Context, jobs []store.Job) []error
+
+// ErrRunAlone is a BatchHandler's answer for a job it could not do within
+// the batch (it needs to wait on the network, say): the runner hands the
+// job to the kind's Handler, outside the batch, at once.
+var ErrRunAlone = errors.New("jobs: run alone")
+
 // HandlerOption tunes one kind of job.
 type HandlerOption func(*kindConfig)
 
@@ -80,11 +91,26 @@ func WithTimeout(d time.Duration) HandlerOption {
 	return func(c *kindConfig) { c.timeout = d }
 }
 
+// WithBatch has the runner give the kind's due jobs to h in batches of up
+// to size. A batch starts with the jobs waiting and, while it is short of
+// size, takes those that arrive within wait of its first job: under load
+// the batches fill and their fixed costs (a commit) are shared, at the
+// price of at most wait of latency. RunDue, the tests' step, never waits.
+// Each job's result is recorded as its own; the kind's Handler still runs
+// jobs h answers ErrRunAlone for. The kind's timeout, if any, bounds each
+// batch.
+func WithBatch(size int, wait time.Duration, h BatchHandler) HandlerOption {
+	return func(c *kindConfig) { c.batch, c.batchSize, c.batchWait = h, max(size, 1), wait }
+}
+
 type kindConfig struct {
-	handler Handler
-	backoff []time.Duration
-	timeout time.Duration
-	every   time.Duration // > 0 for periodic kinds
+	handler   Handler
+	batch     BatchHandler
+	batchSize int
+	batchWait time.Duration
+	backoff   []time.Duration
+	timeout   time.Duration
+	every     time.Duration // > 0 for periodic kinds
 }
 
 // Runner claims due jobs and runs their handlers.

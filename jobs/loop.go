@@ -31,10 +31,15 @@ type loop struct {
 	// it keeps a slow kind from marking the whole queue running.
 	maxClaimed int
 	queue      chan store.Job // claimed jobs waiting for a worker
-	freed      chan struct{}  // a worker finished a job: room to claim more
-	kick       chan struct{}  // results wait to be recorded
-	stop       chan struct{}  // closed by Shutdown: claim and start nothing more
-	flushed    chan struct{}  // closed by Shutdown: record what is left and exit
+	// batches holds the claimed jobs of each kind with a batch handler,
+	// waiting for that kind's one batch worker.
+	batches map[string]chan store.Job
+	// alone bounds the jobs batch workers hand to their kind's Handler.
+	alone   chan struct{}
+	freed   chan struct{} // a worker finished a job: room to claim more
+	kick    chan struct{} // results wait to be recorded
+	stop    chan struct{} // closed by Shutdown: claim and start nothing more
+	flushed chan struct{} // closed by Shutdown: record what is left and exit
 
 	// stopCtx ends the dispatcher's database calls at Shutdown; a claim it
 	// cuts short rolls back, so no job is left claimed and unqueued.
@@ -106,7 +111,15 @@ func (r *Runner) newLoop() *loop {
 	maxClaimed := max(64, 16*r.opts.Concurrency)
 	stopCtx, cancelStop := context.WithCancel(context.Background())
 	handlerCtx, cancel := context.WithCancel(context.Background())
+	batches := map[string]chan store.Job{}
+	for kind, c := range r.kinds {
+		if c.batch != nil {
+			batches[kind] = make(chan store.Job, maxClaimed)
+		}
+	}
 	return &loop{
+		batches:        batches,
+		alone:          make(chan struct{}, r.opts.Concurrency),
 		stopCtx:        stopCtx,
 		cancelStop:     cancelStop,
 		r:              r,
@@ -128,6 +141,10 @@ func (l *loop) start() {
 	go l.dispatch()
 	for range l.r.opts.Concurrency {
 		l.workers.Go(l.work)
+	}
+	for kind, jobs := range l.batches {
+		c := l.r.kinds[kind]
+		l.workers.Go(func() { l.workBatches(c, jobs) })
 	}
 	go l.complete()
 }
@@ -151,6 +168,9 @@ func (r *Runner) Shutdown(ctx context.Context) error {
 	l.cancelStop()
 	<-l.dispatcherDone
 	close(l.queue) // only the dispatcher sends on it
+	for _, jobs := range l.batches {
+		close(jobs)
+	}
 	unfinished, timedOut := l.drain(ctx)
 	close(l.flushed)
 	<-l.completerDone
@@ -291,7 +311,11 @@ func (l *loop) claim(limit int) (int, error) {
 	}
 	l.mu.Unlock()
 	for _, j := range claimed {
-		l.queue <- j
+		if jobs, ok := l.batches[j.Kind]; ok {
+			jobs <- j
+		} else {
+			l.queue <- j
+		}
 	}
 	return len(claimed), nil
 }
@@ -323,6 +347,89 @@ func (l *loop) work() {
 		}
 		l.finish(l.r.runOne(l.handlerCtx, job))
 	}
+}
+
+// workBatches runs the jobs of one batched kind until Shutdown closes
+// their queue: each batch is the first job waiting and as many more as
+// are queued behind it, up to the kind's batch size. Jobs the batch hands
+// back run on their own, beside the batches.
+func (l *loop) workBatches(c *kindConfig, jobs chan store.Job) {
+	for job := range jobs {
+		batch := l.fillBatch(c, jobs, job)
+		select {
+		case <-l.stop:
+			for _, j := range batch {
+				l.finish(result{job: j, release: true})
+			}
+			continue
+		default:
+		}
+		for _, res := range l.r.runBatch(l.handlerCtx, c, batch) {
+			if errors.Is(res.err, ErrRunAlone) {
+				l.runAlone(res.job)
+			} else {
+				l.finish(res)
+			}
+		}
+	}
+}
+
+// fillBatch makes a batch of first and the jobs queued behind it, and
+// those that arrive within the kind's wait, up to its size. Shutdown ends
+// the wait.
+func (l *loop) fillBatch(c *kindConfig, jobs chan store.Job, first store.Job) []store.Job {
+	batch := []store.Job{first}
+	var deadline <-chan time.Time
+	for len(batch) < c.batchSize {
+		select {
+		case j, ok := <-jobs:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, j)
+			continue
+		default:
+		}
+		if c.batchWait <= 0 {
+			return batch
+		}
+		if deadline == nil {
+			t := time.NewTimer(c.batchWait)
+			defer t.Stop()
+			deadline = t.C
+		}
+		select {
+		case j, ok := <-jobs:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, j)
+		case <-deadline:
+			return batch
+		case <-l.stop:
+			return batch
+		}
+	}
+	return batch
+}
+
+// runAlone runs a job a batch handed back with its kind's Handler, in a
+// goroutine of its own (bounded by alone), so that a job waiting on the
+// network does not hold up the batches. The batch worker calling it is
+// one of the workers, so adding to their WaitGroup is safe even while
+// Shutdown waits on it.
+func (l *loop) runAlone(job store.Job) {
+	l.workers.Go(func() {
+		l.alone <- struct{}{}
+		defer func() { <-l.alone }()
+		select {
+		case <-l.stop:
+			l.finish(result{job: job, release: true})
+			return
+		default:
+		}
+		l.finish(l.r.runOne(l.handlerCtx, job))
+	})
 }
 
 // finish hands a result to the completer, unless Shutdown's deadline has

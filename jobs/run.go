@@ -87,12 +87,38 @@ func (r *Runner) RunDue(ctx context.Context) (int, error) {
 	}
 }
 
-// runAll runs claimed jobs, Concurrency at a time.
+// runAll runs claimed jobs, Concurrency at a time; jobs of kinds with a
+// batch handler go to it first, in batches, and those it hands back run
+// with the rest.
 func (r *Runner) runAll(ctx context.Context, claimed []store.Job) []result {
-	results := make([]result, len(claimed))
+	var results, batched []result
+	var single []store.Job
+	groups := map[string][]store.Job{}
+	for _, job := range claimed {
+		if c := r.kinds[job.Kind]; c != nil && c.batch != nil {
+			groups[job.Kind] = append(groups[job.Kind], job)
+		} else {
+			single = append(single, job)
+		}
+	}
+	for kind, group := range groups {
+		c := r.kinds[kind]
+		for len(group) > 0 {
+			n := min(len(group), c.batchSize)
+			for _, res := range r.runBatch(ctx, c, group[:n]) {
+				if errors.Is(res.err, ErrRunAlone) {
+					single = append(single, res.job)
+				} else {
+					batched = append(batched, res)
+				}
+			}
+			group = group[n:]
+		}
+	}
+	results = make([]result, len(single))
 	sem := make(chan struct{}, r.opts.Concurrency)
 	var wg sync.WaitGroup
-	for i, job := range claimed {
+	for i, job := range single {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
@@ -100,7 +126,39 @@ func (r *Runner) runAll(ctx context.Context, claimed []store.Job) []result {
 		})
 	}
 	wg.Wait()
+	return append(batched, results...)
+}
+
+// runBatch runs a batch of jobs of one kind through its batch handler. A
+// panic that escapes the handler hands every job of the batch to the
+// kind's Handler, so that the job that caused it fails alone.
+func (r *Runner) runBatch(ctx context.Context, c *kindConfig, batch []store.Job) []result {
+	errs := r.callBatch(ctx, c, batch)
+	results := make([]result, len(batch))
+	for i, job := range batch {
+		err := ErrRunAlone
+		if len(errs) == len(batch) {
+			err = errs[i]
+		}
+		release := err != nil && !errors.Is(err, ErrRunAlone) && ctx.Err() != nil
+		results[i] = result{job: job, err: err, release: release}
+	}
 	return results
+}
+
+func (r *Runner) callBatch(ctx context.Context, c *kindConfig, batch []store.Job) (errs []error) {
+	if c.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			r.logger.Error("job batch panicked", "kind", batch[0].Kind, "jobs", len(batch), "panic", p, "stack", string(debug.Stack()))
+			errs = nil
+		}
+	}()
+	return c.batch(ctx, batch)
 }
 
 // runOne runs a job's handler. ctx is the runner's: when it is cancelled

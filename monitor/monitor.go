@@ -38,6 +38,9 @@ type Options struct {
 	// MediaEvery is how often the media directory is walked again for its
 	// size (a walk reads every file's metadata); default 15 minutes.
 	MediaEvery time.Duration
+	// Replica reports the database replica's state; nil when kith does
+	// not replicate.
+	Replica func() ReplicaState
 }
 
 // Monitor counts events as they happen and samples them each minute.

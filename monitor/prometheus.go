@@ -23,5 +23,6 @@ func (m *Monitor) WritePrometheus(ctx context.Context, w io.Writer) {
 	metrics.WriteGaugeUint64(w, "kith_database_bytes", uint64(max(g.db, 0)))
 	metrics.WriteGaugeUint64(w, "kith_database_wal_bytes", uint64(max(g.wal, 0)))
 	metrics.WriteGaugeUint64(w, "kith_media_bytes", uint64(max(g.media, 0)))
+	m.writeReplica(w)
 	metrics.WriteProcessMetrics(w)
 }

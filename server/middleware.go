@@ -72,19 +72,32 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 // were a fifth of the cost of answering a flood of deliveries.
 func (s *Server) securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The values are shared, not copied for each response: nothing
+		// changes a header's values in place (Add appends to a full slice,
+		// which copies it).
 		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
+		h["X-Content-Type-Options"] = nosniff
 		if s.isTLS(r) {
-			h.Set("Strict-Transport-Security", "max-age=31536000")
+			h["Strict-Transport-Security"] = hsts
 		}
 		if !isInboxDelivery(r) {
-			h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data: blob:; media-src 'self' https:; font-src 'self'; connect-src 'self'; manifest-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-			h.Set("Referrer-Policy", "same-origin")
-			h.Set("X-Frame-Options", "DENY")
+			h["Content-Security-Policy"] = csp
+			h["Referrer-Policy"] = sameOrigin
+			h["X-Frame-Options"] = deny
 		}
 		next.ServeHTTP(w, r)
 	})
 }
+
+// The values securityHeaders sets, in canonical form; the slices are full
+// (len == cap) so an append never writes into them.
+var (
+	nosniff    = []string{"nosniff"}
+	hsts       = []string{"max-age=31536000"}
+	csp        = []string{"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data: blob:; media-src 'self' https:; font-src 'self'; connect-src 'self'; manifest-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"}
+	sameOrigin = []string{"same-origin"}
+	deny       = []string{"DENY"}
+)
 
 // isInboxDelivery reports a POST to an inbox: the shared one, the owner's
 // or the instance actor's.
@@ -131,17 +144,20 @@ func bodyLimit(r *http.Request, maxFile int64) int64 {
 func (s *Server) realIP(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ip := core.PeerAddr(r)
-		if s.trusted(ip) {
-			hops := strings.Split(r.Header.Get("X-Forwarded-For"), ",")
-			for i := len(hops) - 1; i >= 0; i-- {
-				a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-				if err != nil {
-					break
-				}
-				ip = a.Unmap()
-				if !s.trusted(ip) {
-					break
-				}
+		if !s.trusted(ip) {
+			// The peer is the client, which core.ClientIP falls back to.
+			next.ServeHTTP(w, r)
+			return
+		}
+		hops := strings.Split(r.Header.Get("X-Forwarded-For"), ",")
+		for i := len(hops) - 1; i >= 0; i-- {
+			a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+			if err != nil {
+				break
+			}
+			ip = a.Unmap()
+			if !s.trusted(ip) {
+				break
 			}
 		}
 		ctx := context.WithValue(r.Context(), core.ClientIPKey, ip)

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -46,8 +47,7 @@ type Server struct {
 	handler  http.Handler
 }
 
-// New builds a server. It parses the templates, so a broken template stops
-// kith at start rather than on first use.
+// New builds a server.
 func New(cfg config.Config, db *store.DB, fed *federation.Federation, logger *slog.Logger, opts core.Options) (*Server, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -79,14 +79,14 @@ func New(cfg config.Config, db *store.DB, fed *federation.Federation, logger *sl
 	if err := s.SetUpRemoteMedia(cfg); err != nil {
 		return nil, err
 	}
-	pages, err := parsePages(templates.FS)
-	if err != nil {
-		return nil, err
-	}
-	s.Pages = pages
+	// The templates are embedded, so they cannot change after the build
+	// that tested them (templates_test.go): they are parsed when the first
+	// page is asked for, and an instance that only federates and answers
+	// apps never holds them (about 1.5 MB of parse trees).
+	s.Pages = sync.OnceValues(func() (map[string]*template.Template, error) { return parsePages(templates.FS) })
 	// A broken theme stops kith at start, with file:line:col; on reload
 	// the previous stylesheet stays instead.
-	st, err := compileTheme(cfg)
+	st, err := compileTheme(cfg, logger)
 	if err != nil {
 		return nil, err
 	}

@@ -30,7 +30,7 @@ var templateZeroViews = map[string]any{
 	"follows":       web.FollowsPage{Accounts: []web.AccountView{{}}},
 	"remote_follow": web.RemoteFollowPage{Status: &web.StatusView{}},
 	"sessions":      web.SessionsPage{Sessions: []web.SessionRow{{}}},
-	"admin":         web.AdminPage{Charts: []web.Chart{{Series: []web.Series{{Lines: []string{""}}}}}, FailingHosts: []web.FailingHostRow{{}}},
+	"admin":         web.AdminPage{Charts: []web.Chart{{Series: []web.Series{{Lines: []string{""}}}}}, FailingHosts: []web.FailingHostRow{{}}, Replica: &web.ReplicaRow{LastError: "x"}},
 	"settings_push": web.PushPage{Subscriptions: []web.PushRow{{}}, SentTest: true, Removed: true},
 	"authorize":     oauth.AuthorizePage{Scopes: []core.ScopeLine{{}}},
 	"apps":          oauth.AppsPage{Apps: []store.OAuthAppUse{{}}, Scopes: []oauth.ScopeChoice{{}}, Created: &oauth.CreatedApp{}},

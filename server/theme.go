@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -14,20 +15,24 @@ import (
 	"kith/server/web/themes"
 )
 
-// compileTheme compiles the theme cfg asks for.
-func compileTheme(cfg config.Config) (*core.Stylesheet, error) {
-	css, err := themes.Compile(themes.OptionsFor(cfg))
+// compileTheme compiles the theme cfg asks for, or reads it back from the
+// data directory when nothing it was compiled from has changed.
+func compileTheme(cfg config.Config, logger *slog.Logger) (*core.Stylesheet, error) {
+	c, err := themes.CompileCached(themes.OptionsFor(cfg), cfg.ThemeCachePath())
 	if err != nil {
 		return nil, fmt.Errorf("theme: %w", err)
 	}
-	sum := sha256.Sum256([]byte(css))
-	return &core.Stylesheet{CSS: []byte(css), Hash: hex.EncodeToString(sum[:])[:12]}, nil
+	if c.SaveErr != nil {
+		logger.Warn("the compiled theme could not be kept for the next start", "err", c.SaveErr)
+	}
+	sum := sha256.Sum256([]byte(c.CSS))
+	return &core.Stylesheet{CSS: []byte(c.CSS), Hash: hex.EncodeToString(sum[:])[:12]}, nil
 }
 
 // reloadTheme recompiles the theme. On failure the previous stylesheet
 // keeps serving: a typo in a custom file must not unstyle the site.
 func (s *Server) reloadTheme(cfg config.Config) {
-	st, err := compileTheme(cfg)
+	st, err := compileTheme(cfg, s.Logger)
 	if err != nil {
 		attrs := []any{"err", err}
 		var te *themes.Error

@@ -114,7 +114,8 @@ func (c *stmtCache) close() {
 }
 
 // stmt returns the transaction's view of a cached statement, or nil after
-// noting q as missing.
+// noting q as missing. The view is kept for the transaction's later calls:
+// a batch runs the same few statements hundreds of times.
 func (tx *Tx) stmt(ctx context.Context, q string) *sql.Stmt {
 	st := tx.stmts.lookup(q)
 	if st == nil {
@@ -124,7 +125,15 @@ func (tx *Tx) stmt(ctx context.Context, q string) *sql.Stmt {
 		tx.missed[q] = true
 		return nil
 	}
-	return tx.tx.StmtContext(ctx, st)
+	if b := tx.bound[q]; b != nil {
+		return b
+	}
+	b := tx.tx.StmtContext(ctx, st)
+	if tx.bound == nil {
+		tx.bound = map[string]*sql.Stmt{}
+	}
+	tx.bound[q] = b
+	return b
 }
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
@@ -160,6 +169,9 @@ type reader struct {
 
 // QueryRowContext runs a one-row query, prepared once per connection.
 func (r *reader) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if tx := r.batch(ctx); tx != nil {
+		return tx.queryRow(ctx, q, args...)
+	}
 	r.queries.Add(1)
 	st := r.stmts.get(ctx, q)
 	if st == nil {
@@ -170,6 +182,9 @@ func (r *reader) QueryRowContext(ctx context.Context, q string, args ...any) *sq
 
 // QueryContext runs a query, prepared once per connection.
 func (r *reader) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if tx := r.batch(ctx); tx != nil {
+		return tx.query(ctx, q, args...)
+	}
 	r.queries.Add(1)
 	st := r.stmts.get(ctx, q)
 	if st == nil {

@@ -80,10 +80,13 @@ var pragmas = []string{
 	"temp_store(MEMORY)",
 }
 
-func dsn(path string, readOnly bool) string {
+func dsn(path string, readOnly bool, opts Options) string {
 	q := url.Values{}
 	for _, p := range pragmas {
 		q.Add("_pragma", p)
+	}
+	if opts.ExternalCheckpoints {
+		q.Add("_pragma", "wal_autocheckpoint(0)")
 	}
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
@@ -97,13 +100,27 @@ func dsn(path string, readOnly bool) string {
 // pending migrations. It refuses a database written by a newer kith and a
 // file that is not a SQLite database.
 func Open(ctx context.Context, path string, logger *slog.Logger) (*DB, error) {
+	return OpenWith(ctx, path, logger, Options{})
+}
+
+// Options change how OpenWith sets the database up.
+type Options struct {
+	// ExternalCheckpoints turns off SQLite's automatic checkpoints on
+	// kith's connections (wal_autocheckpoint(0)): the replicator
+	// (Litestream) checkpoints instead, after it has copied the WAL, so
+	// that no frame is moved into the database before it was read.
+	ExternalCheckpoints bool
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, path string, logger *slog.Logger, opts Options) (*DB, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	if err := checkWritableDir(filepath.Dir(path)); err != nil {
 		return nil, err
 	}
-	write, err := sql.Open("sqlite", dsn(path, false))
+	write, err := sql.Open("sqlite", dsn(path, false, opts))
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -123,7 +140,7 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*DB, error) {
 		return nil, err
 	}
 
-	read, err := sql.Open("sqlite", dsn(path, true))
+	read, err := sql.Open("sqlite", dsn(path, true, opts))
 	if err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -216,7 +233,8 @@ type Tx struct {
 	tx     *sql.Tx
 	now    time.Time
 	stmts  *stmtCache
-	missed map[string]bool // queries to prepare once the connection is free
+	missed map[string]bool      // queries to prepare once the connection is free
+	bound  map[string]*sql.Stmt // cached statements bound to this transaction
 	// ownerID is the DB's OwnerID when the transaction began, or the
 	// local actor's row once the transaction wrote it (wroteOwner), for
 	// the DB to learn when it commits.
@@ -231,7 +249,13 @@ func (tx *Tx) Now() time.Time { return tx.now }
 // InTx runs fn in a write transaction and commits it if fn returns nil.
 // The write lock is taken at BEGIN, so fn never fails half-way with
 // SQLITE_BUSY on its first write.
+//
+// Under a batch unit's context (Batch.Do), fn runs in a savepoint of the
+// batch's transaction instead, and commits with the batch.
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	if b := db.batchOf(ctx); b != nil {
+		return b.inBatch(ctx, fn)
+	}
 	if db.write == nil {
 		return fmt.Errorf("%s was opened read-only", db.path)
 	}
@@ -249,13 +273,18 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	tx.committed(db)
+	return nil
+}
+
+// committed tells db what a transaction that just committed learnt.
+func (tx *Tx) committed(db *DB) {
 	if tx.missed != nil {
 		db.wstmts.prepareLater(tx.missed)
 	}
 	if tx.wroteOwner {
 		db.ownerID.Store(tx.ownerID)
 	}
-	return nil
 }
 
 func unixMilli(t time.Time) int64 { return t.UnixMilli() }

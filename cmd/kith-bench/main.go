@@ -34,9 +34,12 @@ bounded in count and time and stops by itself.
            peak RSS, WAL size, and GETs kith made to the actors; with
            --push-subscriptions N, N Web Push subscriptions (made through
            the API) to a loopback push service each get a push per mention,
-           and the run lasts until every push is sent
+           and the run lasts until every push is sent; with --replica, each
+           run twice, without and with [replication] to a file:// replica,
+           interleaved, for the CPU replication adds
   deletes  a flood of Deletes from actors kith never saw: accepted/s, memory
-           and fetches (there must be none)
+           and fetches (there must be none); unsigned over plain HTTP, or
+           with --https signed, to kith serving HTTPS
   fanout   one post to --followers followers, each on its own host with its
            own shared inbox: seconds until a loopback sink has every delivery
   backup   kith backup of a database of --db-mb of posts (built once per
@@ -103,6 +106,8 @@ func runBench(ctx context.Context, c stdio, args []string) error {
 	dbMB := fs.Int("db-mb", 1024, "backup: size of the database to back up, in MB")
 	rate := fs.Int("rate", 100, "backup: requests per second while measuring")
 	before := fs.Duration("before", 5*time.Second, "backup: load before the backup starts")
+	https := fs.Bool("https", false, "deletes: kith serves HTTPS (a self-signed certificate) and every Delete is signed")
+	replica := fs.Bool("replica", false, "inbox: each run twice, interleaved, without and with replication to a file:// replica; CPU per Create of both")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -135,10 +140,14 @@ func runBench(ctx context.Context, c stdio, args []string) error {
 	}
 	switch kind {
 	case "inbox":
-		return benchInbox(ctx, c, bin, *runs, bench.InboxOptions{Requests: cmp.Or(*requests, 5000), Actors: *actors,
-			Conns: *conns, Concurrency: *concurrency, Timeout: *timeout, PushSubscriptions: *pushSubs}, *keys)
+		opts := bench.InboxOptions{Requests: cmp.Or(*requests, 5000), Actors: *actors,
+			Conns: *conns, Concurrency: *concurrency, Timeout: *timeout, PushSubscriptions: *pushSubs}
+		if *replica {
+			return benchInboxReplica(ctx, c, bin, *runs, opts, *keys)
+		}
+		return benchInbox(ctx, c, bin, *runs, opts, *keys)
 	case "deletes":
-		return benchDeletes(ctx, c, bin, *runs, cmp.Or(*requests, 20000), *conns)
+		return benchDeletes(ctx, c, bin, *runs, cmp.Or(*requests, 20000), *conns, *https)
 	case "fanout":
 		return benchFanout(ctx, c, *runs, *followers, *concurrency, *timeout)
 	case "backup":

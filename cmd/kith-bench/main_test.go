@@ -112,3 +112,25 @@ func TestStartOnTakenPort(t *testing.T) {
 		t.Errorf("owner %s: %d rows, %v; want 1", in.Owner, n, err)
 	}
 }
+
+// kith-bench deletes --https serves kith over TLS and signs every Delete:
+// all are answered 202 on keep-alive connections, kith fetches nothing
+// (it never looks up a stranger's key) and queues nothing.
+func TestBenchDeletesHTTPS(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	args := []string{"deletes", "--https", "--requests", "300", "--conns", "4", "--runs", "1"}
+	if code := run(context.Background(), args, &stdout, &stderr); code != 0 {
+		t.Fatalf("kith-bench deletes: exit %d\n%s%s", code, &stdout, &stderr)
+	}
+	out := stdout.String()
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`300 signed Deletes of unknown actors over 4 HTTPS connections`),
+		regexp.MustCompile(`300 accepted of 300 .* statuses map\[202:300\], 0 errors`),
+		regexp.MustCompile(`; 0 fetches; 0 jobs left`),
+		regexp.MustCompile(`fetches +0\.00`),
+	} {
+		if !want.MatchString(out) {
+			t.Errorf("bench deletes output lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -178,3 +178,28 @@ func BenchmarkParseAndBuild(b *testing.B) {
 		}
 	}
 }
+
+func TestCreator(t *testing.T) {
+	long := func(n int) string { return strings.Repeat("a", n) }
+	for _, c := range []struct{ in, want string }{
+		{"@Ann@Social.Example", "Ann@social.example"},
+		{" ann@social.example:8443 ", "ann@social.example:8443"},
+		{"a.b-c_d@x.example", "a.b-c_d@x.example"},
+		{long(64) + "@x.example", long(64) + "@x.example"},
+		{long(65) + "@x.example", ""},
+		{"ann@" + long(253), "ann@" + long(253)},
+		{"ann@" + long(254), ""},
+		{"ann@x.example:123456", ""},
+		{".ann@x.example", ""},
+		{"ann@-x.example", ""},
+		{"ann@x.example/path", ""},
+		{"ann", ""},
+		{"ann@", ""},
+		{"ann@x@y", ""},
+		{"https://x.example/@ann", ""},
+	} {
+		if got := Creator(c.in); got != c.want {
+			t.Errorf("Creator(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

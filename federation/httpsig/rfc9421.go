@@ -126,6 +126,9 @@ func readSig9421(in sfMember, values []sfMember) (sig9421, error) {
 		if slices.Contains(s.components, name) {
 			return s, fmt.Errorf("%w: component %q twice", ErrMalformed, name)
 		}
+		if s.components == nil {
+			s.components = make([]string, 0, len(in.items))
+		}
 		s.components = append(s.components, name)
 	}
 	keyID, ok := param(in.params, "keyid")

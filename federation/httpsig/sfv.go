@@ -78,7 +78,7 @@ const (
 func parseSFDictionary(s string) ([]sfMember, error) {
 	p := sfParser{s: s}
 	p.skipSP()
-	var members []sfMember
+	members := make([]sfMember, 0, 2)
 	for !p.done() {
 		key, err := p.key()
 		if err != nil {
@@ -176,7 +176,8 @@ func (p *sfParser) key() (string, error) {
 // caller.
 func (p *sfParser) innerList() ([]sfItem, error) {
 	p.i++ // "("
-	var items []sfItem
+	// A signature names four or five components.
+	items := make([]sfItem, 0, 8)
 	for {
 		p.skipSP()
 		if p.peek() == ')' {
@@ -228,6 +229,9 @@ func (p *sfParser) params() ([]sfParam, error) {
 			}
 		}
 		if !replaced {
+			if ps == nil {
+				ps = make([]sfParam, 0, 6) // created, expires, keyid, alg, nonce, tag
+			}
 			if len(ps) == maxSFParams {
 				return nil, fmt.Errorf("more than %d parameters", maxSFParams)
 			}

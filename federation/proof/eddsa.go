@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"sync"
 	"time"
 )
 
@@ -32,8 +33,15 @@ type Integrity struct {
 	// caller must find in the claimed signer's assertionMethod.
 	Method  string
 	Created string
-	hashes  [][]byte // what may have been signed
-	sig     []byte
+	// What may have been signed: the hash of the proof options followed
+	// by the hash of the document without its proof (first) or, if it
+	// has one, of the document with its LD signature added back.
+	optsHash [32]byte
+	doc      map[string]any // without proof nor LD signature
+	first    [32]byte
+	ldsig    any
+	hasLDSig bool
+	sig      []byte
 }
 
 // ParseIntegrity finds the eddsa-jcs-2022 proof of a JSON object and
@@ -62,12 +70,10 @@ func ParseIntegrity(doc []byte) (*Integrity, error) {
 	if err != nil || len(sig) != ed25519.SignatureSize {
 		return nil, fmt.Errorf("%w: malformed proofValue", ErrBadProof)
 	}
-	unsecured := make(map[string]any, len(obj))
-	for k, v := range obj {
-		if k != "proof" {
-			unsecured[k] = v
-		}
-	}
+	// The document is this call's own copy: it becomes the unsecured
+	// document in place.
+	unsecured := obj
+	delete(unsecured, "proof")
 	delete(opts, "proofValue")
 	if ctx, ok := opts["@context"]; ok {
 		if !contextStartsWith(obj["@context"], ctx) {
@@ -76,22 +82,23 @@ func ParseIntegrity(doc []byte) (*Integrity, error) {
 		unsecured["@context"] = ctx
 	}
 	bindContext(opts, unsecured)
-	hash, err := hashData(opts, unsecured)
+	optsHash, err := jcsHash(opts)
 	if err != nil {
 		return nil, err
 	}
 	created, _ := opts["created"].(string)
-	in := &Integrity{Method: method, Created: created, hashes: [][]byte{hash}, sig: sig}
+	in := &Integrity{Method: method, Created: created, optsHash: optsHash, sig: sig}
 	// Note: Fedify adds its Linked Data signature after the proof, so the
 	// proof does not cover "signature"; a proof made after it does. The
-	// document without it is tried first: Fedify is who sends both.
-	if _, ok := unsecured["signature"]; ok {
-		delete(unsecured, "signature")
-		hash, err := hashData(opts, unsecured)
-		if err != nil {
-			return nil, err
-		}
-		in.hashes = append([][]byte{hash}, in.hashes...)
+	// document without it is tried first, as Fedify is who sends both; the
+	// document with it is hashed only if that fails.
+	in.doc = unsecured
+	in.ldsig, in.hasLDSig = unsecured["signature"]
+	delete(unsecured, "signature")
+	// A canonical form that cannot be written (a number out of range) is
+	// an error now rather than a failed verification later.
+	if in.first, err = jcsHash(unsecured); err != nil {
+		return nil, err
 	}
 	return in, nil
 }
@@ -193,17 +200,31 @@ func bindContext(opts, doc map[string]any) {
 	}
 }
 
-func hashData(opts, doc map[string]any) ([]byte, error) {
-	var b bytes.Buffer
-	if err := writeCanonical(&b, opts); err != nil {
-		return nil, err
-	}
-	h := sha256.Sum256(b.Bytes())
+// buffers hold canonical forms while they are hashed.
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// jcsHash is SHA-256 of v's canonical JSON.
+func jcsHash(v any) ([32]byte, error) {
+	b := buffers.Get().(*bytes.Buffer)
+	defer buffers.Put(b)
 	b.Reset()
-	if err := writeCanonical(&b, doc); err != nil {
+	if err := writeCanonical(b, v); err != nil {
+		return [32]byte{}, err
+	}
+	return sha256.Sum256(b.Bytes()), nil
+}
+
+// hashData is what an eddsa-jcs-2022 signature signs: the hash of the
+// canonical proof options followed by that of the canonical document.
+func hashData(opts, doc map[string]any) ([]byte, error) {
+	h, err := jcsHash(opts)
+	if err != nil {
 		return nil, err
 	}
-	d := sha256.Sum256(b.Bytes())
+	d, err := jcsHash(doc)
+	if err != nil {
+		return nil, err
+	}
 	return append(h[:], d[:]...), nil
 }
 
@@ -212,12 +233,26 @@ func (p *Integrity) Verify(pub ed25519.PublicKey) error {
 	if len(pub) != ed25519.PublicKeySize {
 		return ErrBadProof
 	}
-	for _, h := range p.hashes {
-		if ed25519.Verify(pub, h, p.sig) {
-			return nil
-		}
+	if p.verifies(pub, p.first) {
+		return nil
 	}
-	return ErrBadProof
+	if !p.hasLDSig {
+		return ErrBadProof
+	}
+	p.doc["signature"] = p.ldsig
+	d, err := jcsHash(p.doc)
+	delete(p.doc, "signature")
+	if err != nil || !p.verifies(pub, d) {
+		return ErrBadProof
+	}
+	return nil
+}
+
+func (p *Integrity) verifies(pub ed25519.PublicKey, docHash [32]byte) bool {
+	var h [64]byte
+	copy(h[:32], p.optsHash[:])
+	copy(h[32:], docHash[:])
+	return ed25519.Verify(pub, h[:], p.sig)
 }
 
 // SignIntegrity returns doc, a JSON object without a proof, with an

@@ -206,6 +206,38 @@ func TestCanonical(t *testing.T) {
 // signed testdata/fedify-create.json with (signObject).
 const fedifyMultikey = "z6MkhfY9sQkzKE3hdQe3E8DKPdSoDLDnmCdkcLS7axSYBuFM"
 
+// TestIntegrityCoversLDSignature: a proof made after an LD signature was
+// added covers it, and verifies (the second document tried); one made
+// before it (Fedify's order) verifies too, and a changed signature value
+// fails only the proof that covers it.
+func TestIntegrityCoversLDSignature(t *testing.T) {
+	pub, key, _ := ed25519.GenerateKey(nil)
+	withSig := []byte(`{"@context":"https://www.w3.org/ns/activitystreams","id":"https://a.test/c/1","type":"Create",` +
+		`"signature":{"type":"RsaSignature2017","signatureValue":"abc"}}`)
+	signed, err := SignIntegrity(withSig, key, "https://a.test/users/a#k", time.Unix(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := ParseIntegrity(signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Verify(pub); err != nil {
+		t.Fatalf("a proof covering the LD signature: %v", err)
+	}
+	changed := bytes.Replace(signed, []byte(`"abc"`), []byte(`"abd"`), 1)
+	if p, err = ParseIntegrity(changed); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Verify(pub); !errors.Is(err, ErrBadProof) {
+		t.Errorf("changed LD signature under the proof: err = %v, want ErrBadProof", err)
+	}
+	// Twice: Verify restores the document it tried the second time.
+	if err := p.Verify(pub); !errors.Is(err, ErrBadProof) {
+		t.Errorf("second Verify: err = %v, want ErrBadProof", err)
+	}
+}
+
 func TestIntegrityFedifyVector(t *testing.T) {
 	doc, err := os.ReadFile("testdata/fedify-create.json")
 	if err != nil {

@@ -2,7 +2,6 @@ package proof
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -35,14 +34,7 @@ func decode(doc []byte) (any, error) {
 	if !utf8.Valid(doc) {
 		return nil, errors.New("jcs: invalid UTF-8")
 	}
-	// Numbers become float64, which is what JCS formats (RFC 8785 §3.2.2.3
-	// serialises numbers as IEEE 754 doubles); Unmarshal also refuses
-	// trailing data.
-	var v any
-	if err := json.Unmarshal(doc, &v); err != nil {
-		return nil, fmt.Errorf("jcs: %w", err)
-	}
-	return v, nil
+	return readJSON(doc)
 }
 
 func writeCanonical(b *bytes.Buffer, v any) error {

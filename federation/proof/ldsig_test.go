@@ -147,4 +147,21 @@ func TestLDSignatureRealMastodonPayload(t *testing.T) {
 	if s, err := ParseLDSignature([]byte(tampered)); err == nil && s.Verify(pub) == nil {
 		t.Error("a changed copy verifies")
 	}
+
+	// Mastodon 4's context is far larger; every term in it must resolve
+	// with the contexts kith ships, or a forwarded post would be refused.
+	doc4, err := os.ReadFile("testdata/mastodon4-create-signed.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s4, err := ParseLDSignature(doc4)
+	if err != nil {
+		t.Fatalf("a Mastodon 4 payload does not canonicalise: %v", err)
+	}
+	if s4.Creator != "https://phpc.social/users/denniskoch#main-key" {
+		t.Errorf("creator %q", s4.Creator)
+	}
+	if s4.Verify(pub) == nil {
+		t.Error("another server's key verifies the Mastodon 4 payload")
+	}
 }

@@ -134,6 +134,9 @@ func (c *Client) send(req *http.Request) (*http.Response, error) {
 	if err := checkScheme(req.URL); err != nil {
 		return nil, err
 	}
+	if err := CheckNetwork(req.Context()); err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithTimeout(req.Context(), c.timeout)
 	req = req.Clone(ctx)
 	if c.userAgent != "" && req.Header.Get("User-Agent") == "" {

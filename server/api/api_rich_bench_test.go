@@ -1,16 +1,10 @@
 package api_test
 
 import (
-	"context"
 	"encoding/json"
-	"io"
-	"net/http"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
-	"kith/server/oauth"
 	"kith/server/servertest"
 )
 
@@ -23,52 +17,11 @@ import (
 func BenchmarkAPIHomeTimelineRich(b *testing.B) {
 	in := servertest.NewBenchInstance(b)
 	servertest.FillRichHome(b, in, *servertest.HomePosts)
-	_, token, err := oauth.CreateAppToken(context.Background(), in.DB, "bench", "", "urn:ietf:wg:oauth:2.0:oob", "read")
-	if err != nil {
-		b.Fatal(err)
-	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
-	defer client.CloseIdleConnections()
-	req, _ := http.NewRequest("GET", in.HTTP.URL+"/api/v1/timelines/home?limit=40", nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	get := func() []byte {
-		resp, err := client.Do(req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		body, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil || resp.StatusCode != 200 {
-			b.Fatalf("status %d, %v: %.200s", resp.StatusCode, err, body)
-		}
-		return body
-	}
+	get := homeTimelineGetter(b, in)
 	first := get()
 	checkRichTimeline(b, in.Srv.Config().Server.URL, first)
-	var durations []time.Duration
-	cpu0 := cpuTime()
-	queries0 := in.DB.ReadQueries()
-	for b.Loop() {
-		t0 := time.Now()
-		get()
-		durations = append(durations, time.Since(t0))
-	}
-	cpu := cpuTime() - cpu0
-	queries := in.DB.ReadQueries() - queries0
-	servertest.ReportPercentiles(b, durations, 50, 90, 99)
-	// Client and server share the process: this is both sides' CPU.
-	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(len(durations)), "cpu-ms/op")
-	b.ReportMetric(float64(queries)/float64(len(durations)), "queries/op")
+	servertest.Measure(b, in.DB, func() { get() })
 	b.ReportMetric(float64(len(first))/1024, "json-KB")
-}
-
-// cpuTime is the CPU time the process has used, user and system.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // richStatus is what checkRichTimeline reads of a status.

@@ -31,8 +31,9 @@ type Env struct {
 	Fed    *federation.Federation
 	Logger *slog.Logger
 	Opts   Options
-	// Pages are the parsed page templates, by page name (pages.go).
-	Pages map[string]*template.Template
+	// Pages parses the page templates on first use and returns them by
+	// page name; later calls return the same set.
+	Pages func() (map[string]*template.Template, error)
 	// SignIns limits password (and second-factor) checks (signin.go).
 	SignIns *SignInLimiter
 	// Remote caches remote media; MediaKey signs the URLs it serves

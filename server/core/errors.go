@@ -143,7 +143,13 @@ func (s *Env) RenderError(w http.ResponseWriter, r *http.Request, err error) {
 // Render executes a page template into a buffer first, so a template error
 // becomes a clean 500 instead of half a page.
 func (s *Env) Render(w http.ResponseWriter, r *http.Request, status int, page string, view any) {
-	t, ok := s.Pages[page]
+	pages, err := s.Pages()
+	if err != nil {
+		s.Logger.Error("templates failed to parse", "err", err)
+		http.Error(w, "Something went wrong.", http.StatusInternalServerError)
+		return
+	}
+	t, ok := pages[page]
 	if !ok {
 		s.Logger.Error("no such template", "page", page)
 		http.Error(w, "Something went wrong.", http.StatusInternalServerError)

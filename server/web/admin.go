@@ -21,6 +21,19 @@ type AdminPage struct {
 	FailingHosts []FailingHostRow
 	// Since is the first minute the charts cover, Now the minute under way.
 	Since, Now time.Time
+	// Replica is the database replica's state; nil without replication.
+	Replica *ReplicaRow
+}
+
+// ReplicaRow is the dashboard's line about the database replica.
+type ReplicaRow struct {
+	Where       string
+	Lag         string // "" when the replica has everything
+	Synced      time.Time
+	LastError   string
+	LastErrorAt time.Time
+	// Failing is an error newer than the last sync.
+	Failing bool
 }
 
 // FailingHostRow is one host of the failing hosts table.
@@ -52,6 +65,14 @@ func (s *Web) HandleAdmin(w http.ResponseWriter, r *http.Request) error {
 			Host: h.Host, Retrying: h.Retrying, Dead: h.Dead, LastError: shorten(h.LastError, maxErrorShown),
 			LastFailed: h.LastFailed, NextRetry: h.NextRetry,
 		})
+	}
+	if st, ok := s.Opts.Monitor.Replica(); ok {
+		row := &ReplicaRow{Where: st.Where, Synced: st.Synced, LastError: shorten(st.LastError, maxErrorShown), LastErrorAt: st.LastErrorAt,
+			Failing: st.LastError != "" && st.LastErrorAt.After(st.Synced)}
+		if st.Lag > 0 {
+			row.Lag = st.Lag.Round(100 * time.Millisecond).String()
+		}
+		view.Replica = row
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	s.Render(w, r, http.StatusOK, "admin", view)

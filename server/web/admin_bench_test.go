@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -85,34 +83,14 @@ func fillDay(b *testing.B, in *servertest.StreamInstance) {
 func BenchmarkDashboard(b *testing.B) {
 	in := servertest.NewBenchInstance(b)
 	fillDay(b, in)
-	h := in.HTTP.Config.Handler
-	cookie := ownerCookie(b, in.DB, time.Now())
-	serve := func() *httptest.ResponseRecorder {
-		req := httptest.NewRequest("GET", "/admin", nil)
-		req.AddCookie(cookie)
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != http.StatusOK {
-			b.Fatalf("GET /admin: status %d: %.300s", rec.Code, rec.Body.String())
-		}
-		return rec
-	}
-	page := serve().Body.String()
+	serve := ownerPage(b, in, "/admin")
+	page := serve()
 	if n := strings.Count(page, "<polyline "); n < 14 {
 		b.Fatalf("the dashboard draws %d lines, want one per series", n)
 	}
 	if n := strings.Count(page, "<tr data-host="); n != 10 {
 		b.Fatalf("the dashboard lists %d failing servers, want 10", n)
 	}
-	var durations []time.Duration
-	cpu0 := cpuTime()
-	for b.Loop() {
-		t0 := time.Now()
-		serve()
-		durations = append(durations, time.Since(t0))
-	}
-	cpu := cpuTime() - cpu0
-	servertest.ReportPercentiles(b, durations, 50, 90, 99)
-	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(len(durations)), "cpu-ms/op")
+	servertest.Measure(b, nil, func() { serve() })
 	b.ReportMetric(float64(len(page)), "html-bytes")
 }

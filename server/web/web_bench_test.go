@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -70,43 +69,32 @@ func getHome(tb testing.TB, client *http.Client, req *http.Request) []byte {
 func BenchmarkWebHomePage(b *testing.B) {
 	in := servertest.NewBenchInstance(b)
 	servertest.FillHome(b, in, *servertest.HomePosts)
-	h := in.HTTP.Config.Handler
-	cookie := ownerCookie(b, in.DB, time.Now())
-	serve := func() *httptest.ResponseRecorder {
-		req := httptest.NewRequest("GET", "/home", nil)
-		req.AddCookie(cookie)
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != http.StatusOK {
-			b.Fatalf("GET /home: status %d: %.300s", rec.Code, rec.Body.String())
-		}
-		return rec
-	}
-	page := serve().Body.Bytes()
-	if n := strings.Count(string(page), `<article class="status`); n != web.WebPageSize {
+	serve := ownerPage(b, in, "/home")
+	page := serve()
+	if n := strings.Count(page, `<article class="status`); n != web.WebPageSize {
 		b.Fatalf("home page shows %d posts, want %d", n, web.WebPageSize)
 	}
-	var durations []time.Duration
-	cpu0 := cpuTime()
-	for b.Loop() {
-		t0 := time.Now()
-		serve()
-		durations = append(durations, time.Since(t0))
-	}
-	cpu := cpuTime() - cpu0
-	servertest.ReportPercentiles(b, durations, 50, 90, 99)
-	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(len(durations)), "cpu-ms/op")
+	servertest.Measure(b, nil, func() { serve() })
 	b.ReportMetric(float64(len(page)), "html-bytes")
 	b.ReportMetric(float64(len(page)+cssBytes(b))/1024, "weight-KB")
 }
 
-// cpuTime is the CPU time the process has used, user and system.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
+// ownerPage returns a function that renders path for the signed-in
+// owner, calling the server's handler directly so that only server time
+// is measured, and fails the benchmark on any status but 200.
+func ownerPage(b *testing.B, in *servertest.StreamInstance, path string) func() string {
+	h := in.HTTP.Config.Handler
+	cookie := ownerCookie(b, in.DB, time.Now())
+	return func() string {
+		req := httptest.NewRequest("GET", path, nil)
+		req.AddCookie(cookie)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("GET %s: status %d: %.300s", path, rec.Code, rec.Body.String())
+		}
+		return rec.Body.String()
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // TestWebHomePageWeight checks a full home page of varied posts (long

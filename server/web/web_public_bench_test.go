@@ -6,7 +6,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"kith/server/servertest"
 	"kith/server/web"
@@ -54,15 +53,6 @@ func BenchmarkWebProfilePage(b *testing.B) {
 	if n := strings.Count(page, `<article class="status`); n != web.ProfilePageSize+2 {
 		b.Fatalf("profile page: %d posts, want %d and 2 pinned", n, web.ProfilePageSize)
 	}
-	var durations []time.Duration
-	cpu0 := cpuTime()
-	for b.Loop() {
-		t0 := time.Now()
-		get()
-		durations = append(durations, time.Since(t0))
-	}
-	cpu := cpuTime() - cpu0
-	servertest.ReportPercentiles(b, durations, 50, 90, 99)
-	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(len(durations)), "cpu-ms/op")
+	servertest.Measure(b, nil, func() { get() })
 	b.ReportMetric(float64(len(page))/1024, "html-KB")
 }

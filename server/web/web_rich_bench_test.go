@@ -2,11 +2,8 @@ package web_test
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"kith/server/servertest"
 	"kith/server/web"
@@ -22,33 +19,10 @@ import (
 func BenchmarkWebHomePageRich(b *testing.B) {
 	in := servertest.NewBenchInstance(b)
 	servertest.FillRichHome(b, in, *servertest.HomePosts)
-	h := in.HTTP.Config.Handler
-	cookie := ownerCookie(b, in.DB, time.Now())
-	serve := func() *httptest.ResponseRecorder {
-		req := httptest.NewRequest("GET", "/home", nil)
-		req.AddCookie(cookie)
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != http.StatusOK {
-			b.Fatalf("GET /home: status %d: %.300s", rec.Code, rec.Body.String())
-		}
-		return rec
-	}
-	page := serve().Body.String()
+	serve := ownerPage(b, in, "/home")
+	page := serve()
 	checkRichHome(b, in, page)
-	var durations []time.Duration
-	cpu0 := cpuTime()
-	queries0 := in.DB.ReadQueries()
-	for b.Loop() {
-		t0 := time.Now()
-		serve()
-		durations = append(durations, time.Since(t0))
-	}
-	cpu := cpuTime() - cpu0
-	queries := in.DB.ReadQueries() - queries0
-	servertest.ReportPercentiles(b, durations, 50, 90, 99)
-	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(len(durations)), "cpu-ms/op")
-	b.ReportMetric(float64(queries)/float64(len(durations)), "queries/op")
+	servertest.Measure(b, in.DB, func() { serve() })
 	b.ReportMetric(float64(len(page))/1024, "html-KB")
 }
 

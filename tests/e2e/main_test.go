@@ -130,8 +130,14 @@ func (l lockedWriter) Write(b []byte) (int, error) {
 
 func startServe(t testing.TB, dir string, args ...string) *process {
 	t.Helper()
+	return startServeBin(t, kithBin, dir, args...)
+}
+
+// startServeBin runs kith serve from the binary bin.
+func startServeBin(t testing.TB, bin, dir string, args ...string) *process {
+	t.Helper()
 	p := &process{done: make(chan error, 1)}
-	p.cmd = exec.Command(kithBin, append([]string{"serve"}, args...)...)
+	p.cmd = exec.Command(bin, append([]string{"serve"}, args...)...)
 	p.cmd.Dir = dir
 	p.cmd.Env = append(os.Environ(), "KITH_CONFIG=")
 	p.cmd.Stdout = lockedWriter{&p.mu, &p.stdout}

@@ -1,6 +1,7 @@
 package themes
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -74,23 +75,31 @@ func (e *Error) Error() string {
 
 // Compile builds the minified stylesheet that opts describe.
 func Compile(opts Options) (string, error) {
+	css, _, err := compile(opts)
+	return css, err
+}
+
+// compile builds the stylesheet and names the files on disk it was built
+// from (the custom file and what it imports; the built-in sources are not
+// among them).
+func compile(opts Options) (css string, files []string, err error) {
 	if opts.Name == "" {
 		opts.Name = Default
 	}
 	if opts.Custom == "" && !Exists(opts.Name) {
-		return "", fmt.Errorf("unknown theme %q (built-in: %s)", opts.Name, strings.Join(Names(), ", "))
+		return "", nil, fmt.Errorf("unknown theme %q (built-in: %s)", opts.Name, strings.Join(Names(), ", "))
 	}
 	if opts.Light != "" && !Exists(opts.Light) {
-		return "", fmt.Errorf("unknown theme %q (built-in: %s)", opts.Light, strings.Join(Names(), ", "))
+		return "", nil, fmt.Errorf("unknown theme %q (built-in: %s)", opts.Light, strings.Join(Names(), ", "))
 	}
 	var custom string
 	if opts.Custom != "" {
 		abs, err := filepath.Abs(opts.Custom)
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
 		if _, err := os.Stat(abs); err != nil {
-			return "", fmt.Errorf("custom stylesheet: %w", err)
+			return "", nil, fmt.Errorf("custom stylesheet: %w", err)
 		}
 		custom = abs
 	}
@@ -100,20 +109,20 @@ func Compile(opts Options) (string, error) {
 		main = prelude + `@import "` + custom + "\";\n"
 	}
 	defer releaseCompilerMemory()
-	css, err := transpile(main, custom)
+	css, files, err = transpile(main, custom)
 	if err != nil {
-		return "", explain(err, names, opts.VariablesSource)
+		return "", nil, explain(err, names, opts.VariablesSource)
 	}
 	if opts.Light != "" {
 		light := prelude + `@import "` + importPrefix + opts.Light + `/variables";` + "\n" +
 			`@import "` + importPrefix + `base/defaults";` + "\n" + `@import "` + importPrefix + "base/root\";\n"
-		colours, err := transpile(light, "")
+		colours, _, err := transpile(light, "")
 		if err != nil {
-			return "", explain(err, names, opts.VariablesSource)
+			return "", nil, explain(err, names, opts.VariablesSource)
 		}
 		css += "@media (prefers-color-scheme: light){" + strings.TrimSpace(colours) + "}\n"
 	}
-	return css, nil
+	return css, files, nil
 }
 
 // variables writes the overrides one per line, sorted, so an error's line
@@ -130,24 +139,66 @@ func variables(vars map[string]string) (names []string, scss string) {
 	return names, b.String()
 }
 
-func transpile(entry, custom string) (string, error) {
-	t, err := libsass.New(libsass.Options{
+// transpile compiles entry. With a custom file it also lists the files
+// on disk LibSass read, from the source map's sources.
+func transpile(entry, custom string) (css string, files []string, err error) {
+	builtins := map[string]bool{}
+	opts := libsass.Options{
 		OutputStyle:    libsass.CompressedStyle,
-		ImportResolver: resolver(custom),
+		ImportResolver: resolver(custom, builtins),
 		// The entry is generated; naming it lets explain tell its errors
 		// from those in real files.
 		SourceMapOptions: libsass.SourceMapOptions{InputPath: entryName},
-	})
+	}
+	if custom != "" {
+		// Sources are written relative to the map's directory: the root
+		// makes them absolute paths without their leading slash.
+		opts.SourceMapOptions.Filename = string(filepath.Separator) + "kith-theme.css.map"
+		opts.SourceMapOptions.OutputPath = string(filepath.Separator) + "kith-theme.css"
+		opts.SourceMapOptions.OmitURL = true
+	}
+	t, err := libsass.New(opts)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	res, err := t.Execute(entry)
 	if err != nil {
-		return "", err
+		return "", nil, err
+	}
+	if custom != "" {
+		if files, err = userSources(res.SourceMapContent, builtins); err != nil {
+			return "", nil, err
+		}
 	}
 	// LibSass starts compressed output with a byte order mark when it
 	// holds non-ASCII text; the server declares UTF-8 in Content-Type.
-	return strings.TrimPrefix(res.CSS, "\ufeff"), nil
+	return strings.TrimPrefix(res.CSS, "\ufeff"), files, nil
+}
+
+// userSources are the files on disk a source map lists: every source but
+// the generated entry and the built-in partials the resolver served
+// (LibSass places those, like the entry, in the working directory).
+func userSources(sourceMap string, builtins map[string]bool) ([]string, error) {
+	var m struct {
+		Sources []string `json:"sources"`
+	}
+	if err := json.Unmarshal([]byte(sourceMap), &m); err != nil {
+		return nil, fmt.Errorf("theme source map: %w", err)
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	for _, src := range m.Sources {
+		abs := filepath.Join(string(filepath.Separator), filepath.FromSlash(src))
+		rel, err := filepath.Rel(wd, abs)
+		if err == nil && (rel == entryName || builtins[filepath.ToSlash(rel)]) {
+			continue
+		}
+		files = append(files, abs)
+	}
+	return files, nil
 }
 
 // entryName is the name LibSass gives the generated entry stylesheet.
@@ -156,7 +207,8 @@ const entryName = "kith-theme-entry.scss"
 // resolver serves built-in partials from FS and the custom file from disk
 // under its real path (so errors name it). Other imports fall through to
 // LibSass, which resolves them relative to the importing file.
-func resolver(custom string) func(url, prev string) (string, string, bool) {
+// Each built-in it serves is added to builtins by the name it gave it.
+func resolver(custom string, builtins map[string]bool) func(url, prev string) (string, string, bool) {
 	return func(url, prev string) (string, string, bool) {
 		if custom != "" && url == custom {
 			data, err := os.ReadFile(custom)
@@ -171,6 +223,7 @@ func resolver(custom string) func(url, prev string) (string, string, bool) {
 		}
 		for _, candidate := range candidates(name) {
 			if data, err := fs.ReadFile(FS, candidate); err == nil {
+				builtins[importPrefix+candidate] = true
 				return importPrefix + candidate, string(data), true
 			}
 		}

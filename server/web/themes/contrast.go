@@ -129,7 +129,7 @@ func opaque(c string) (uint32, bool) {
 	if c == "" || strings.ContainsAny(c, "{};$") || strings.Contains(c, "var(") {
 		return 0, false
 	}
-	css, err := transpile("a{b:ie-hex-str("+c+")}", "")
+	css, _, err := transpile("a{b:ie-hex-str("+c+")}", "")
 	if err != nil {
 		return 0, false
 	}
