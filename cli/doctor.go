@@ -26,6 +26,7 @@ const doctorUsage = `doctor [--config FILE]
 
 Looks the instance over and says what to do about each problem: the
 database's full integrity check, dead jobs in the queue, free disk space,
+the media bucket (with storage = "s3"),
 the TLS certificate's expiry, and the clock. It only reads (it works
 while kith serves) and exits 1 when something is wrong; warnings alone
 exit 0.`

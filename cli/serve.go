@@ -94,7 +94,11 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 	// jobs from another process, which cannot poke this runner: polling the
 	// queue every second when idle (one indexed read) picks them up.
 	// The dashboard's monitor counts what the runner and the server do.
-	monOpts := monitor.Options{DB: db, MediaDir: cfg.MediaDir()}
+	files, err := mediaFiles(cfg)
+	if err != nil {
+		return err
+	}
+	monOpts := monitor.Options{DB: db, MediaDir: cfg.MediaDir(), Media: files.Store}
 	if repl != nil {
 		monOpts.Replica = replicaState(repl)
 	}
@@ -103,10 +107,6 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 		logger.Warn("the dashboard's saved day could not be read; it starts empty", "err", err)
 	}
 	runner := jobs.New(db, logger, jobs.Options{Concurrency: cfg.Jobs.Concurrency, PollInterval: time.Second, Done: countJob(mon)})
-	files, err := mediaFiles(cfg)
-	if err != nil {
-		return err
-	}
 	// Wrong S3 credentials or a missing bucket stop kith here, once and
 	// clearly, rather than failing every upload.
 	bucketCtx, cancelCheck := context.WithTimeout(ctx, 30*time.Second)

@@ -99,12 +99,18 @@ func Hash(rawURL string) string {
 }
 
 // Get returns the cached file for rawURL, fetching it first if it is not
-// cached (or its file is gone). Concurrent first requests for one URL
+// cached (or, in the local directory, its file is gone; Open finds that
+// out for other storage without a request more). Concurrent first requests for one URL
 // fetch it once. The file is m.Path in the cache's Files.
 func (c *Cache) Get(ctx context.Context, rawURL string) (store.RemoteMedia, error) {
 	hash := Hash(rawURL)
 	m, err := c.db.RemoteMediaByHash(ctx, hash)
 	if err == nil && m.URL == rawURL {
+		if _, local := c.files.Store.(Dir); !local {
+			// A request each to S3: Open finds a file gone instead.
+			c.touch(ctx, m)
+			return m, nil
+		}
 		_, statErr := c.files.Store.Stat(ctx, m.Path)
 		switch {
 		case statErr == nil:
@@ -135,6 +141,32 @@ func (c *Cache) Get(ctx context.Context, rawURL string) (store.RemoteMedia, erro
 	case <-ctx.Done():
 		return store.RemoteMedia{}, ctx.Err()
 	}
+}
+
+// Open is Get, then the file opened for reading. A row whose file is
+// gone (removed by hand, or a bucket emptied) is dropped and the file
+// fetched again.
+func (c *Cache) Open(ctx context.Context, rawURL string) (store.RemoteMedia, File, error) {
+	m, err := c.Get(ctx, rawURL)
+	if err != nil {
+		return m, nil, err
+	}
+	f, err := c.files.Open(ctx, m.Path)
+	if !errors.Is(err, fs.ErrNotExist) {
+		return m, f, err
+	}
+	err = c.db.InTx(ctx, func(tx *store.Tx) error {
+		_, err := tx.DeleteRemoteMedia(ctx, m.ID, c.opts.Now().AddDate(100, 0, 0))
+		return err
+	})
+	if err != nil {
+		return m, nil, err
+	}
+	if m, err = c.Get(ctx, rawURL); err != nil {
+		return m, nil, err
+	}
+	f, err = c.files.Open(ctx, m.Path)
+	return m, f, err
 }
 
 func (c *Cache) run(ctx context.Context, call *fetchCall, hash, rawURL string) {

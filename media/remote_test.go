@@ -3,6 +3,7 @@ package media
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -154,11 +155,16 @@ func testCacheFetchesOnce(t *testing.T, ts testStore) {
 		t.Errorf("origin hit %d times after a cached request, want 1", got)
 	}
 
-	// A cached file gone from the storage is fetched again.
+	// A cached file gone from the storage is fetched again when opened.
 	files.Store.Delete(ctx, m.Path)
-	if _, err := c.Get(ctx, u); err != nil {
+	_, f, err := c.Open(ctx, u)
+	if err != nil {
 		t.Fatal(err)
 	}
+	if body, _ := io.ReadAll(f); string(body) != string(pic) {
+		t.Errorf("opened %d bytes after the refetch, want the origin's %d", len(body), len(pic))
+	}
+	f.Close()
 	if got := o.count("/cat.png"); got != 2 {
 		t.Errorf("origin hit %d times after the file was removed, want 2", got)
 	}

@@ -107,7 +107,8 @@ func (d Dir) Delete(ctx context.Context, name string) error {
 }
 
 // Walk lists the files under the directory whose names start with
-// prefix. Dot files (writes in progress) are skipped.
+// prefix. Dot files (writes in progress) and dot directories (imports
+// unpacking) are skipped.
 func (d Dir) Walk(ctx context.Context, prefix string, fn func(Info) error) error {
 	top := string(d)
 	err := filepath.WalkDir(top, func(p string, e fs.DirEntry, err error) error {
@@ -119,6 +120,9 @@ func (d Dir) Walk(ctx context.Context, prefix string, fn func(Info) error) error
 		}
 		rel, _ := filepath.Rel(top, p)
 		name := filepath.ToSlash(rel)
+		if e.IsDir() && p != top && strings.HasPrefix(e.Name(), ".") {
+			return fs.SkipDir // an import unpacking its archive
+		}
 		if e.IsDir() {
 			// Only descend where a name with the prefix can be.
 			if p != top && !strings.HasPrefix(name+"/", prefix) && !strings.HasPrefix(prefix, name+"/") {

@@ -186,15 +186,20 @@ func (s *S3) Stat(ctx context.Context, name string) (Info, error) {
 	return Info{Name: name, Size: aws.ToInt64(out.ContentLength), ModTime: aws.ToTime(out.LastModified), ETag: aws.ToString(out.ETag)}, nil
 }
 
-// Open stats a file; its reads are ranged GetObjects, started at the
-// first Read (so http.ServeContent's Range requests fetch only the range
-// asked for).
+// Open starts reading a file (one GetObject, whose answer also gives its
+// size, time and ETag): a whole read costs one request. A read elsewhere
+// (after a Seek, as http.ServeContent does for a Range request) drops
+// that body and asks for the rest from there; ReadAt asks for its range.
 func (s *S3) Open(ctx context.Context, name string) (File, error) {
-	info, err := s.Stat(ctx, name)
-	if err != nil {
-		return nil, err
+	if !validName(name) {
+		return nil, fmt.Errorf("media name %q: %w", name, fs.ErrNotExist)
 	}
-	return &s3File{ctx: ctx, s: s, info: info}, nil
+	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: &s.bucket, Key: aws.String(s.key(name))})
+	if err != nil {
+		return nil, s.fail("get", name, err)
+	}
+	info := Info{Name: name, Size: aws.ToInt64(out.ContentLength), ModTime: aws.ToTime(out.LastModified), ETag: aws.ToString(out.ETag)}
+	return &s3File{ctx: ctx, s: s, info: info, body: out.Body}, nil
 }
 
 // Delete removes an object (S3 answers a missing one with success).

@@ -115,6 +115,12 @@ func TestStore(t *testing.T) {
 		}
 		f.Close()
 
+		if d, ok := st.(Dir); ok {
+			// Writes in progress and an import's unpacking are not listed.
+			os.WriteFile(d.Path(".write-123"), []byte("half"), 0o644)
+			os.MkdirAll(d.Path(".import-1"), 0o755)
+			os.WriteFile(d.Path(".import-1/a.png"), []byte("unpacked"), 0o644)
+		}
 		var names []string
 		if err := st.Walk(ctx, "", func(i Info) error { names = append(names, i.Name); return nil }); err != nil {
 			t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/VictoriaMetrics/metrics"
 
+	"kith/media"
 	"kith/store"
 )
 
@@ -25,6 +26,9 @@ type Options struct {
 	DB *store.DB
 	// MediaDir is the media directory, whose size is charted.
 	MediaDir string
+	// Media, if set, is the media storage charted instead of MediaDir
+	// (an S3 bucket is listed, a thousand files a request).
+	Media media.Store
 	// Now is the clock; default time.Now. Tests pass their own and call
 	// Tick instead of Run.
 	Now func() time.Time
@@ -259,7 +263,7 @@ func (m *Monitor) measure(ctx context.Context, now time.Time) gauges {
 	g.media = m.media
 	m.mu.Unlock()
 	if stale {
-		g.media = dirSize(m.opts.MediaDir)
+		g.media = m.mediaSize(ctx)
 		m.mu.Lock()
 		m.media, m.mediaAt = g.media, now
 		m.mu.Unlock()

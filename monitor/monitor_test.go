@@ -1,7 +1,9 @@
 package monitor
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -9,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"kith/media"
 	"kith/store"
+	s3test "kith/tests/s3"
 	"kith/tests/testclock"
 )
 
@@ -260,5 +264,28 @@ func TestRestartWithinAMinute(t *testing.T) {
 	second.Tick(ctx)
 	if got := second.Window()[Day-2].InboxReceived; got != 5 {
 		t.Errorf("the minute of the restart: %d received, want 5", got)
+	}
+}
+
+// With media in S3, the dashboard charts the bucket's size, not the
+// (empty) local directory's.
+func TestTickMediaInS3(t *testing.T) {
+	ctx := context.Background()
+	clock := testclock.New()
+	db := openDB(t, clock)
+	srv := s3test.Start(t, "kith-media")
+	st := media.NewS3(media.S3Options{Endpoint: srv.Endpoint(), Region: s3test.Region, Bucket: "kith-media",
+		AccessKey: s3test.AccessKey, SecretKey: s3test.SecretKey, PathStyle: true})
+	for i, size := range []int{1000, 2500} {
+		if _, err := st.Put(ctx, fmt.Sprintf("f%d.png", i), bytes.NewReader(make([]byte, size)), int64(size), "image/png"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := New(nil, Options{DB: db, MediaDir: t.TempDir(), Media: st, Now: clock.Now})
+	m.Tick(ctx)
+	clock.Add(time.Minute)
+	m.Tick(ctx)
+	if got := m.Window()[Day-2].MediaBytes; got != 3500 {
+		t.Errorf("media %d bytes, want the bucket's 3500", got)
 	}
 }

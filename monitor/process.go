@@ -1,11 +1,14 @@
 package monitor
 
 import (
+	"context"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"kith/media"
 )
 
 // rss is the process's resident memory in bytes, from /proc/self/statm
@@ -55,5 +58,22 @@ func dirSize(dir string) int64 {
 		}
 		return nil
 	})
+	return total
+}
+
+// mediaSize is the size of the media storage: Options.Media listed, or
+// the media directory walked.
+func (m *Monitor) mediaSize(ctx context.Context) int64 {
+	if m.opts.Media == nil {
+		return dirSize(m.opts.MediaDir)
+	}
+	var total int64
+	err := m.opts.Media.Walk(ctx, "", func(i media.Info) error {
+		total += i.Size
+		return nil
+	})
+	if err != nil {
+		m.logger.Warn("monitor: media storage size", "err", err)
+	}
 	return total
 }

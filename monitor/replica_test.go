@@ -26,7 +26,9 @@ func TestReplicaGauges(t *testing.T) {
 		want    []string
 	}{
 		{nil, nil},
-		{func() ReplicaState { return ReplicaState{Where: "s3://b/p", Lag: 2500 * time.Millisecond, Synced: synced} },
+		{func() ReplicaState {
+			return ReplicaState{Where: "s3://b/p", Lag: 2500 * time.Millisecond, Synced: synced}
+		},
 			[]string{"kith_replication_lag_seconds 2.5\n", "kith_replication_last_sync_timestamp_seconds 1.7966556005e+09\n"}},
 	} {
 		m := New(nil, Options{DB: db, MediaDir: t.TempDir(), Now: func() time.Time { return synced }, Replica: tc.replica})

@@ -55,15 +55,15 @@ func New(cfg config.Config, db *store.DB, fed *federation.Federation, logger *sl
 	if opts.Events == nil {
 		opts.Events = events.NewHub(0)
 	}
-	if opts.Monitor == nil {
-		opts.Monitor = monitor.New(logger, monitor.Options{DB: db, MediaDir: cfg.MediaDir(), Now: opts.Now})
-	}
 	if opts.MediaStore == nil {
 		st, err := media.OpenStore(cfg)
 		if err != nil {
 			return nil, err
 		}
 		opts.MediaStore = st
+	}
+	if opts.Monitor == nil {
+		opts.Monitor = monitor.New(logger, monitor.Options{DB: db, MediaDir: cfg.MediaDir(), Media: opts.MediaStore, Now: opts.Now})
 	}
 	s := &Server{Env: &core.Env{
 		DB:      db,

@@ -119,6 +119,14 @@ func TestMediaS3Range(t *testing.T) {
 	if entries, _ := os.ReadDir(in.Srv.Config().MediaDir()); len(entries) != 0 {
 		t.Errorf("the local media directory holds %d entries, want none", len(entries))
 	}
+	// A whole file costs one S3 request.
+	before := s3.Requests()
+	if got := fetchMedia(t, in, u, "image/jpeg"); string(got) != string(stored) {
+		t.Errorf("served %d bytes, want the stored %d", len(got), len(stored))
+	}
+	if n := s3.Requests() - before; n != 1 {
+		t.Errorf("serving a file cost %d S3 requests, want 1", n)
+	}
 	req, _ := http.NewRequest("GET", in.HTTP.URL+"/media/"+name, nil)
 	req.Header.Set("Range", "bytes=10-29")
 	resp, err := http.DefaultClient.Do(req)

@@ -94,7 +94,7 @@ func (s *Env) MediaURL(raw string) string {
 	if ap.HTTPURL(raw) == "" { // nothing but http(s) reaches a page or an app
 		return ""
 	}
-	if cfg.Media.S3.PublicURL != "" {
+	if media.PublicURL(cfg, "") != "" {
 		if m, err := s.DB.RemoteMediaByHash(context.Background(), media.Hash(raw)); err == nil && m.URL == raw {
 			if pub := media.PublicURL(cfg, m.Path); pub != "" {
 				return pub
@@ -130,7 +130,15 @@ func (s *Env) HandleRemoteMedia(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	m, err := s.Remote.Get(r.Context(), raw)
+	var m store.RemoteMedia
+	var f media.File
+	var err error
+	public := media.PublicURL(s.Config(), "") != ""
+	if public {
+		m, err = s.Remote.Get(r.Context(), raw)
+	} else {
+		m, f, err = s.Remote.Open(r.Context(), raw)
+	}
 	switch {
 	case errors.Is(err, media.ErrRemoteNotFound):
 		http.NotFound(w, r)
@@ -146,15 +154,8 @@ func (s *Env) HandleRemoteMedia(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "remote media unavailable", http.StatusBadGateway)
 		return
 	}
-	if pub := media.PublicURL(s.Config(), m.Path); pub != "" {
-		http.Redirect(w, r, pub, http.StatusFound)
-		return
-	}
-	f, err := s.MediaFiles().Open(r.Context(), m.Path)
-	if err != nil {
-		// Pruned between the lookup and now: the next request fetches it.
-		s.Logger.Info("remote media unavailable", "url", raw, "err", err)
-		http.Error(w, "remote media unavailable", http.StatusBadGateway)
+	if public {
+		http.Redirect(w, r, media.PublicURL(s.Config(), m.Path), http.StatusFound)
 		return
 	}
 	defer f.Close()

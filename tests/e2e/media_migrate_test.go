@@ -210,3 +210,36 @@ func TestServeWrongS3Credentials(t *testing.T) {
 		t.Errorf("kith doctor: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// Mastodon.py uploads an image and posts it to a kith serve whose media
+// are in S3: the file lands in the bucket, none in the data directory,
+// and kith serves it from there.
+func TestMastodonPyMediaOnS3(t *testing.T) {
+	needTool(t, "/usr/lib/python3/dist-packages/mastodon/Mastodon.py")
+	s3 := s3test.Start(t, "kith-media")
+	dir, cfgPath, base := initInstance(t)
+	appendFile(t, cfgPath, s3Section(s3, fmt.Sprintf("secret_key = %q\n", s3test.SecretKey)))
+	if err := config.SetMediaStorage(cfgPath, config.StorageS3); err != nil {
+		t.Fatal(err)
+	}
+	p := startServe(t, dir, "--config", cfgPath)
+	p.waitHealthy(t, base)
+	out := runClient(t, []string{"KITH_TEST_VIDEO=" + avTestFile(t, "video.webm")}, "", "/usr/bin/python3", "mastodonpy.py", base, "alice", clientsPassword)
+	s := parseSteps(t, out)
+	var withMedia struct {
+		Media []struct{ ID, Type, URL string }
+	}
+	if !s.get(t, "status_post_media", &withMedia) || len(withMedia.Media) != 1 {
+		t.Fatalf("status_post with media: %+v\n%s", withMedia, p.output())
+	}
+	u := withMedia.Media[0].URL
+	checkMediaFile(t, u)
+	name := strings.TrimPrefix(u, base+"/media/")
+	if _, err := os.Stat(s3.ObjectPath("kith-media", "m/"+name)); err != nil {
+		t.Errorf("%s is not in the bucket: %v", name, err)
+	}
+	cfg, _ := config.Load(cfgPath)
+	if local := sums(t, cfg.MediaDir()); len(local) != 0 {
+		t.Errorf("files in the local media directory: %v", local)
+	}
+}
