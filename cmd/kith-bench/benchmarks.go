@@ -71,8 +71,12 @@ func benchInbox(ctx context.Context, c stdio, bin string, runs int, opts bench.I
 	return nil
 }
 
-func benchDeletes(ctx context.Context, c stdio, bin string, runs, requests, conns int) error {
-	fmt.Fprintf(c.stdout, "deletes: %d unsigned Deletes of unknown actors over %d connections, %d runs\n", requests, conns, runs)
+func benchDeletes(ctx context.Context, c stdio, bin string, runs, requests, conns int, https bool) error {
+	how := "unsigned Deletes of unknown actors over %d plain HTTP connections"
+	if https {
+		how = "signed Deletes of unknown actors over %d HTTPS connections"
+	}
+	fmt.Fprintf(c.stdout, "deletes: %d "+how+", %d runs\n", requests, conns, runs)
 	peer, err := bench.NewPeer(bench.PeerOptions{Keys: 1})
 	if err != nil {
 		return err
@@ -84,7 +88,7 @@ func benchDeletes(ctx context.Context, c stdio, bin string, runs, requests, conn
 		if err != nil {
 			return err
 		}
-		r, err := bench.RunDeletes(ctx, bench.DeletesOptions{Bin: bin, Dir: dir, Peer: peer, Requests: requests, Conns: conns})
+		r, err := bench.RunDeletes(ctx, bench.DeletesOptions{Bin: bin, Dir: dir, Peer: peer, Requests: requests, Conns: conns, HTTPS: https})
 		cleanup()
 		if err != nil {
 			return fmt.Errorf("run %d: %w", i+1, err)

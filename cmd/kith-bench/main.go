@@ -36,7 +36,8 @@ bounded in count and time and stops by itself.
            the API) to a loopback push service each get a push per mention,
            and the run lasts until every push is sent
   deletes  a flood of Deletes from actors kith never saw: accepted/s, memory
-           and fetches (there must be none)
+           and fetches (there must be none); unsigned over plain HTTP, or
+           with --https signed, to kith serving HTTPS
   fanout   one post to --followers followers, each on its own host with its
            own shared inbox: seconds until a loopback sink has every delivery
   backup   kith backup of a database of --db-mb of posts (built once per
@@ -103,6 +104,7 @@ func runBench(ctx context.Context, c stdio, args []string) error {
 	dbMB := fs.Int("db-mb", 1024, "backup: size of the database to back up, in MB")
 	rate := fs.Int("rate", 100, "backup: requests per second while measuring")
 	before := fs.Duration("before", 5*time.Second, "backup: load before the backup starts")
+	https := fs.Bool("https", false, "deletes: kith serves HTTPS (a self-signed certificate) and every Delete is signed")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -138,7 +140,7 @@ func runBench(ctx context.Context, c stdio, args []string) error {
 		return benchInbox(ctx, c, bin, *runs, bench.InboxOptions{Requests: cmp.Or(*requests, 5000), Actors: *actors,
 			Conns: *conns, Concurrency: *concurrency, Timeout: *timeout, PushSubscriptions: *pushSubs}, *keys)
 	case "deletes":
-		return benchDeletes(ctx, c, bin, *runs, cmp.Or(*requests, 20000), *conns)
+		return benchDeletes(ctx, c, bin, *runs, cmp.Or(*requests, 20000), *conns, *https)
 	case "fanout":
 		return benchFanout(ctx, c, *runs, *followers, *concurrency, *timeout)
 	case "backup":

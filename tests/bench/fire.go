@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -154,13 +155,21 @@ type FireResult struct {
 // measured. Each connection sends one request and reads its answer before
 // the next; nothing is pipelined.
 func Fire(ctx context.Context, reqs []Request, conns int) FireResult {
+	return FireTLS(ctx, reqs, conns, nil)
+}
+
+// FireTLS is Fire over TLS connections made with conf (plain TCP when conf
+// is nil). Each connection shakes hands once and then carries its share of
+// the requests, as a peer's delivery client keeps its connection to a
+// server alive.
+func FireTLS(ctx context.Context, reqs []Request, conns int, conf *tls.Config) FireResult {
 	res := FireResult{Statuses: map[int]int{}, Outcomes: make([]Outcome, len(reqs))}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	start := time.Now()
 	for range conns {
 		wg.Go(func() {
-			c := &rawConn{ctx: ctx}
+			c := &rawConn{ctx: ctx, tls: conf}
 			defer c.close()
 			for {
 				i := int(next.Add(1) - 1)

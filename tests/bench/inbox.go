@@ -95,7 +95,7 @@ func RunInbox(ctx context.Context, opts InboxOptions) (InboxResult, error) {
 		return res, err
 	}
 	start := time.Now()
-	res.Fire = Fire(ctx, reqs, opts.Conns)
+	res.Fire = FireTLS(ctx, reqs, opts.Conns, in.TLS)
 	res.AcceptedPerSec = float64(res.Fire.Accepted) / res.Fire.Elapsed.Seconds()
 	err = WaitFor(opts.Timeout, func() (bool, error) {
 		n, err := Count(ctx, db, `SELECT COUNT(*) FROM jobs WHERE kind IN ('inbox', 'push', 'push.retry') AND state != 'dead'`)
@@ -137,6 +137,10 @@ type DeletesOptions struct {
 	Peer     *Peer // counts any fetch kith makes (there must be none)
 	Requests int
 	Conns    int
+	// HTTPS serves kith over TLS and signs every Delete with its actor's
+	// key, as a real server sends them (kith must answer without checking
+	// the signature of a stranger's Delete, or fetching its key).
+	HTTPS bool
 }
 
 // DeletesResult is one Delete flood.
@@ -156,11 +160,12 @@ type DeletesResult struct {
 const GoneHost = "gone.test"
 
 // RunDeletes starts a fresh kith and floods its shared inbox with Deletes
-// of accounts it never saw, unsigned, as a server that removes accounts
-// sends to everyone it knows.
+// of accounts it never saw, as a server that removes accounts sends to
+// everyone it knows: unsigned over plain HTTP, or signed over HTTPS
+// (DeletesOptions.HTTPS).
 func RunDeletes(ctx context.Context, opts DeletesOptions) (DeletesResult, error) {
 	var res DeletesResult
-	in, err := NewInstance(ctx, opts.Bin, opts.Dir, InstanceOptions{Hosts: map[string]string{GoneHost: opts.Peer.Addr}})
+	in, err := NewInstance(ctx, opts.Bin, opts.Dir, InstanceOptions{Hosts: map[string]string{GoneHost: opts.Peer.Addr}, TLS: opts.HTTPS})
 	if err != nil {
 		return res, err
 	}
@@ -170,8 +175,12 @@ func RunDeletes(ctx context.Context, opts DeletesOptions) (DeletesResult, error)
 	defer in.Stop()
 	opts.Peer.Reset()
 	inbox := in.URL + "/inbox"
+	signer := (*Peer)(nil) // unsigned
+	if opts.HTTPS {
+		signer = opts.Peer
+	}
 	reqs, err := SignAll(opts.Requests, func(i int) (Request, error) {
-		return (*Peer)(nil).Sign(inbox, GoneHost, i, Delete(GoneHost, i))
+		return signer.Sign(inbox, GoneHost, i, Delete(GoneHost, i))
 	})
 	if err != nil {
 		return res, err
@@ -182,7 +191,7 @@ func RunDeletes(ctx context.Context, opts DeletesOptions) (DeletesResult, error)
 	}
 	res.RSSBefore = before.RSS
 	selfBefore := selfCPU()
-	res.Fire = Fire(ctx, reqs, opts.Conns)
+	res.Fire = FireTLS(ctx, reqs, opts.Conns, in.TLS)
 	res.AcceptedPerSec = float64(res.Fire.Accepted) / res.Fire.Elapsed.Seconds()
 	res.ClientCPU = (selfCPU() - selfBefore) / time.Duration(max(1, opts.Requests))
 	after, err := in.ReadProc()

@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -32,7 +33,12 @@ type Instance struct {
 	Owner    string // the owner's actor id
 	Database string
 
+	// TLS is set when kith serves HTTPS (InstanceOptions.TLS): Fire and
+	// the checks here trust its certificate.
+	TLS *tls.Config
+
 	opts    InstanceOptions
+	client  *http.Client
 	started bool // kith serve has served here: from then on the instance keeps its URL
 	cmd     *exec.Cmd
 	done    chan struct{}
@@ -44,6 +50,9 @@ type InstanceOptions struct {
 	Hosts       map[string]string // [federation.hosts]
 	Concurrency int               // [jobs] concurrency; 0 keeps the default
 	Env         []string          // extra environment for serve
+	// TLS serves https:// with tls = "files" and a self-signed
+	// certificate for 127.0.0.1 made in the instance's directory.
+	TLS bool
 }
 
 const benchUser = "owner"
@@ -63,7 +72,17 @@ func (in *Instance) init(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	in.URL = fmt.Sprintf("http://127.0.0.1:%d", port)
+	scheme := "http"
+	in.client = http.DefaultClient
+	if in.opts.TLS {
+		scheme = "https"
+		cert, err := newTestCert(in.Dir)
+		if err != nil {
+			return err
+		}
+		in.TLS, in.client = cert.clientTLS(), cert.httpClient()
+	}
+	in.URL = fmt.Sprintf("%s://127.0.0.1:%d", scheme, port)
 	in.Owner = in.URL + "/users/" + benchUser
 	cmd := exec.CommandContext(ctx, in.Bin, "init", "--config", in.Config, "--url", in.URL, "--username", benchUser, "--password-stdin")
 	cmd.Dir = in.Dir
@@ -71,6 +90,11 @@ func (in *Instance) init(ctx context.Context) error {
 	cmd.Stdin = strings.NewReader("a bench password\n")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("kith init: %v\n%s", err, out)
+	}
+	if in.opts.TLS {
+		if err := in.serveTLS(port); err != nil {
+			return err
+		}
 	}
 	var extra strings.Builder
 	extra.WriteString("\n[log]\nlevel = \"info\"\n") // the default, as a server runs
@@ -95,6 +119,27 @@ func (in *Instance) init(ctx context.Context) error {
 		err = cerr
 	}
 	return err
+}
+
+// serveTLS turns the [server] table kith init wrote to tls = "files" with
+// the instance's certificate, listening on port, and its plain-HTTP
+// listener (redirects only) on another free port.
+func (in *Instance) serveTLS(port int) error {
+	plain, err := freePort()
+	if err != nil {
+		return err
+	}
+	data, err := os.ReadFile(in.Config)
+	if err != nil {
+		return err
+	}
+	off := "tls = \"off\"\n"
+	if !strings.Contains(string(data), off) {
+		return fmt.Errorf("bench: no %q in the config kith init wrote", strings.TrimSpace(off))
+	}
+	files := fmt.Sprintf("tls = \"files\"\ncert_file = %q\nkey_file = %q\nlisten = \"127.0.0.1:%d\"\nhttp_listen = \"127.0.0.1:%d\"\n",
+		filepath.Join(in.Dir, "cert.pem"), filepath.Join(in.Dir, "key.pem"), port, plain)
+	return os.WriteFile(in.Config, []byte(strings.Replace(string(data), off, files, 1)), 0o600)
 }
 
 // reinit makes the instance again on a new port, from nothing: kith serve
@@ -186,7 +231,7 @@ func (in *Instance) start(env []string) error {
 		default:
 		}
 		if serving(in.Output()[logged:], u.Host) {
-			resp, err := http.Get(in.URL + "/healthz")
+			resp, err := in.client.Get(in.URL + "/healthz")
 			if err == nil {
 				resp.Body.Close()
 				if resp.StatusCode == http.StatusOK {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -26,6 +27,7 @@ type rawConn struct {
 	r    *bufio.Reader
 	stop func() bool // detaches the close-on-cancel hook
 	buf  bytes.Buffer
+	tls  *tls.Config // nil: plain TCP
 }
 
 func (c *rawConn) send(req Request) Outcome {
@@ -64,6 +66,17 @@ func (c *rawConn) dial(addr string) error {
 	conn, err := (&net.Dialer{Timeout: 5 * time.Second}).DialContext(c.ctx, "tcp", addr)
 	if err != nil {
 		return err
+	}
+	if c.tls != nil {
+		tc := tls.Client(conn, c.tls)
+		hctx, cancel := context.WithTimeout(c.ctx, 5*time.Second)
+		err := tc.HandshakeContext(hctx)
+		cancel()
+		if err != nil {
+			conn.Close()
+			return err
+		}
+		conn = tc
 	}
 	c.conn, c.addr = conn, addr
 	c.r = bufio.NewReaderSize(conn, 4096)
