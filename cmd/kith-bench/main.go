@@ -34,7 +34,8 @@ bounded in count and time and stops by itself.
            peak RSS, WAL size, and GETs kith made to the actors; with
            --push-subscriptions N, N Web Push subscriptions (made through
            the API) to a loopback push service each get a push per mention,
-           and the run lasts until every push is sent
+           and the run lasts until every push is sent; with --https, kith
+           serves HTTPS
   deletes  a flood of Deletes from actors kith never saw: accepted/s, memory
            and fetches (there must be none); unsigned over plain HTTP, or
            with --https signed, to kith serving HTTPS
@@ -104,7 +105,7 @@ func runBench(ctx context.Context, c stdio, args []string) error {
 	dbMB := fs.Int("db-mb", 1024, "backup: size of the database to back up, in MB")
 	rate := fs.Int("rate", 100, "backup: requests per second while measuring")
 	before := fs.Duration("before", 5*time.Second, "backup: load before the backup starts")
-	https := fs.Bool("https", false, "deletes: kith serves HTTPS (a self-signed certificate) and every Delete is signed")
+	https := fs.Bool("https", false, "inbox, deletes: kith serves HTTPS (a self-signed certificate); deletes: every Delete is signed")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -138,7 +139,7 @@ func runBench(ctx context.Context, c stdio, args []string) error {
 	switch kind {
 	case "inbox":
 		return benchInbox(ctx, c, bin, *runs, bench.InboxOptions{Requests: cmp.Or(*requests, 5000), Actors: *actors,
-			Conns: *conns, Concurrency: *concurrency, Timeout: *timeout, PushSubscriptions: *pushSubs}, *keys)
+			Conns: *conns, Concurrency: *concurrency, Timeout: *timeout, PushSubscriptions: *pushSubs, HTTPS: *https}, *keys)
 	case "deletes":
 		return benchDeletes(ctx, c, bin, *runs, cmp.Or(*requests, 20000), *conns, *https)
 	case "fanout":

@@ -27,6 +27,9 @@ type InboxOptions struct {
 	// the run, through the API, to a loopback receiver; each mention then
 	// queues its push job, which sends to every subscription.
 	PushSubscriptions int
+	// HTTPS serves kith over TLS (InstanceOptions.TLS); the Creates are
+	// signed either way.
+	HTTPS bool
 }
 
 // InboxResult is one inbox run.
@@ -55,6 +58,7 @@ func RunInbox(ctx context.Context, opts InboxOptions) (InboxResult, error) {
 	in, err := NewInstance(ctx, opts.Bin, opts.Dir, InstanceOptions{
 		Hosts:       map[string]string{RemoteHost: opts.Peer.Addr},
 		Concurrency: opts.Concurrency,
+		TLS:         opts.HTTPS,
 	})
 	if err != nil {
 		return res, err
