@@ -105,13 +105,21 @@ const applyBatchWait = 10 * time.Millisecond
 // fetch something, or its type is not applied in batches.
 var errRunAlone = errors.New("runs alone")
 
+// maxBatchHold bounds how long a batch keeps the write lock: past it, what
+// is applied so far commits and the rest of the batch goes on in a new
+// transaction. Received activities waiting to be stored (Receive's group
+// commit) wait for the lock, and every inbox request waits for them.
+const maxBatchHold = 5 * time.Millisecond
+
 // runInboxBatch applies received activities in one transaction, each in
 // a savepoint of its own (store.Batch): an activity that fails is rolled
 // back alone and its job retried or buried alone, and what the others
 // announce to live streams waits for the commit. An activity that needs
 // the network (an actor or object to fetch) is rolled back and handed
 // back to run on its own (runInbox), where it may wait without holding
-// the write lock; so is every activity of a batch that could not commit.
+// the write lock; so is every activity of a transaction that could not
+// commit. A batch that runs past maxBatchHold is split over several
+// transactions.
 func (f *Federation) runInboxBatch(ctx context.Context, batch []store.Job) []error {
 	errs := make([]error, len(batch))
 	select {
@@ -127,14 +135,28 @@ func (f *Federation) runInboxBatch(ctx context.Context, batch []store.Job) []err
 	// its end even at shutdown; statements under a context that cannot be
 	// cancelled also spare the driver a watcher goroutine each.
 	ctx = context.WithoutCancel(ctx)
+	for done := 0; done < len(batch); {
+		done += f.applyInTx(ctx, batch[done:], errs[done:])
+	}
+	f.jobs.Poke() // the jobs the batch queued (cards, pushes, fetches)
+	return errs
+}
+
+// applyInTx applies the first jobs of batch in one transaction until they
+// are done or maxBatchHold has passed, sets their errors, and returns how
+// many it took.
+func (f *Federation) applyInTx(ctx context.Context, batch []store.Job, errs []error) int {
 	b, err := f.db.BeginBatch(ctx)
 	if err != nil {
 		for i := range errs {
 			errs[i] = jobs.ErrRunAlone
 		}
-		return errs
+		return len(batch)
 	}
-	for i, job := range batch {
+	began := time.Now()
+	n := 0
+	for n < len(batch) && (n == 0 || time.Since(began) < maxBatchHold) {
+		job := batch[n]
 		uctx, refused := transport.WithoutNetwork(ctx)
 		err := b.Do(uctx, func(ctx context.Context) error {
 			err := f.applyInbox(ctx, job, true)
@@ -143,28 +165,28 @@ func (f *Federation) runInboxBatch(ctx context.Context, batch []store.Job) []err
 			}
 			return err
 		})
+		n++
 		switch {
 		case errors.Is(err, store.ErrBatchBroken):
 			b.Rollback()
 			f.logger.Warn("inbox batch lost its transaction", "err", err)
-			for i := range errs {
+			for i := range n {
 				errs[i] = jobs.ErrRunAlone
 			}
-			return errs
+			return n
 		case errors.Is(err, errRunAlone):
-			errs[i] = jobs.ErrRunAlone
+			errs[n-1] = jobs.ErrRunAlone
 		default:
-			errs[i] = err
+			errs[n-1] = err
 		}
 	}
 	if err := b.Commit(); err != nil {
 		f.logger.Warn("inbox batch did not commit", "err", err)
-		for i := range errs {
+		for i := range n {
 			if errs[i] == nil {
 				errs[i] = jobs.ErrRunAlone
 			}
 		}
 	}
-	f.jobs.Poke() // the jobs the batch queued (cards, pushes, fetches)
-	return errs
+	return n
 }

@@ -20,8 +20,12 @@ func runDir(kind string) (string, func(), error) {
 }
 
 func benchInbox(ctx context.Context, c stdio, bin string, runs int, opts bench.InboxOptions, keys int) error {
-	fmt.Fprintf(c.stdout, "inbox: %d signed Creates mentioning the owner from %d actors over %d connections, %d push subscriptions, %d runs\n",
-		opts.Requests, opts.Actors, opts.Conns, opts.PushSubscriptions, runs)
+	over := "plain HTTP"
+	if opts.HTTPS {
+		over = "HTTPS"
+	}
+	fmt.Fprintf(c.stdout, "inbox: %d signed Creates mentioning the owner from %d actors over %d %s connections, %d push subscriptions, %d runs\n",
+		opts.Requests, opts.Actors, opts.Conns, over, opts.PushSubscriptions, runs)
 	peer, err := bench.NewPeer(bench.PeerOptions{Keys: keys})
 	if err != nil {
 		return err

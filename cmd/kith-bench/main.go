@@ -34,9 +34,10 @@ bounded in count and time and stops by itself.
            peak RSS, WAL size, and GETs kith made to the actors; with
            --push-subscriptions N, N Web Push subscriptions (made through
            the API) to a loopback push service each get a push per mention,
-           and the run lasts until every push is sent; with --replica, each
-           run twice, without and with [replication] to a file:// replica,
-           interleaved, for the CPU replication adds
+           and the run lasts until every push is sent; with --https, kith
+           serves HTTPS; with --replica, each run twice, without and with
+           [replication] to a file:// replica, interleaved, for the CPU
+           replication adds
   deletes  a flood of Deletes from actors kith never saw: accepted/s, memory
            and fetches (there must be none); unsigned over plain HTTP, or
            with --https signed, to kith serving HTTPS
@@ -106,7 +107,7 @@ func runBench(ctx context.Context, c stdio, args []string) error {
 	dbMB := fs.Int("db-mb", 1024, "backup: size of the database to back up, in MB")
 	rate := fs.Int("rate", 100, "backup: requests per second while measuring")
 	before := fs.Duration("before", 5*time.Second, "backup: load before the backup starts")
-	https := fs.Bool("https", false, "deletes: kith serves HTTPS (a self-signed certificate) and every Delete is signed")
+	https := fs.Bool("https", false, "inbox, deletes: kith serves HTTPS (a self-signed certificate); deletes: every Delete is signed")
 	replica := fs.Bool("replica", false, "inbox: each run twice, interleaved, without and with replication to a file:// replica; CPU per Create of both")
 	replicaSync := fs.Duration("replica-sync", time.Second, "inbox --replica: the replica's sync_interval")
 	if err := fs.Parse(args); err != nil {
@@ -142,7 +143,7 @@ func runBench(ctx context.Context, c stdio, args []string) error {
 	switch kind {
 	case "inbox":
 		opts := bench.InboxOptions{Requests: cmp.Or(*requests, 5000), Actors: *actors,
-			Conns: *conns, Concurrency: *concurrency, Timeout: *timeout, PushSubscriptions: *pushSubs}
+			Conns: *conns, Concurrency: *concurrency, Timeout: *timeout, PushSubscriptions: *pushSubs, HTTPS: *https}
 		if *replica {
 			return benchInboxReplica(ctx, c, bin, *runs, opts, *keys, *replicaSync)
 		}

@@ -59,6 +59,25 @@ func TestBenchInboxPush(t *testing.T) {
 	}
 }
 
+// kith-bench inbox --https runs kith with TLS and has every signed Create
+// over HTTPS processed, and pushed to a subscription made over HTTPS.
+func TestBenchInboxHTTPS(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	args := []string{"inbox", "--https", "--requests", "30", "--actors", "3", "--keys", "1", "--conns", "4", "--runs", "1", "--push-subscriptions", "1"}
+	if code := run(context.Background(), args, &stdout, &stderr); code != 0 {
+		t.Fatalf("kith-bench inbox --https: exit %d\n%s%s", code, &stdout, &stderr)
+	}
+	out := stdout.String()
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`over 4 HTTPS connections`),
+		regexp.MustCompile(`30 accepted of 30 .* processed 30 posts .* 0 dead jobs; 30 notifications, 30 pushes received`),
+	} {
+		if !want.MatchString(out) {
+			t.Errorf("bench inbox output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
 // The number of push subscriptions is bounded.
 func TestBenchInboxPushFlag(t *testing.T) {
 	for _, n := range []string{"-1", "101"} {

@@ -30,6 +30,9 @@ type InboxOptions struct {
 	// Config is extra TOML for the instance's config (a [replication]
 	// table, for one).
 	Config string
+	// HTTPS serves kith over TLS (InstanceOptions.TLS); the Creates are
+	// signed either way.
+	HTTPS bool
 }
 
 // InboxResult is one inbox run.
@@ -59,6 +62,7 @@ func RunInbox(ctx context.Context, opts InboxOptions) (InboxResult, error) {
 		Hosts:       map[string]string{RemoteHost: opts.Peer.Addr},
 		Concurrency: opts.Concurrency,
 		Config:      opts.Config,
+		TLS:         opts.HTTPS,
 	})
 	if err != nil {
 		return res, err

@@ -98,21 +98,21 @@ func SubscribePush(ctx context.Context, in *Instance, recv *PushReceiver, n int)
 			"data[alerts][mention]":      {"true"},
 			"data[policy]":               {"all"},
 		}
-		if err := subscribe(ctx, in.URL, token, form); err != nil {
+		if err := subscribe(ctx, in.client, in.URL, token, form); err != nil {
 			return fmt.Errorf("push subscription %d: %w", i, err)
 		}
 	}
 	return nil
 }
 
-func subscribe(ctx context.Context, base, token string, form url.Values) error {
+func subscribe(ctx context.Context, client *http.Client, base, token string, form url.Values) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/push/subscription", strings.NewReader(form.Encode()))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return err
 	}
