@@ -73,7 +73,7 @@ func runBackup(ctx context.Context, c stdio, args []string) error {
 	if *verify {
 		local := archive
 		if inS3 {
-			file, done, err := downloadBackup(ctx, bucket, loc.key)
+			file, done, err := media.TempCopy(ctx, bucket, loc.key, "kith-backup-*.tar.gz")
 			if err != nil {
 				return err
 			}
@@ -195,7 +195,7 @@ func runRestore(ctx context.Context, c stdio, args []string) error {
 		if err != nil {
 			return err
 		}
-		file, done, err := downloadBackup(ctx, bucket, loc.key)
+		file, done, err := media.TempCopy(ctx, bucket, loc.key, "kith-backup-*.tar.gz")
 		if err != nil {
 			return err
 		}

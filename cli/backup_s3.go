@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"slices"
@@ -88,30 +87,6 @@ func uploadBackup(ctx context.Context, b *media.S3, file, key string) (int64, er
 		return 0, err
 	}
 	return b.Put(ctx, key, f, st.Size(), "application/gzip")
-}
-
-// downloadBackup fetches an archive into a temporary file, removed by
-// done.
-func downloadBackup(ctx context.Context, b *media.S3, key string) (file string, done func(), err error) {
-	src, err := b.Open(ctx, key)
-	if err != nil {
-		return "", nil, err
-	}
-	defer src.Close()
-	tmp, err := os.CreateTemp("", "kith-backup-*.tar.gz")
-	if err != nil {
-		return "", nil, err
-	}
-	done = func() { os.Remove(tmp.Name()) }
-	_, err = io.Copy(tmp, src)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		done()
-		return "", nil, fmt.Errorf("download %s: %w", key, err)
-	}
-	return tmp.Name(), done, nil
 }
 
 // listBackups prints the archives under a prefix, oldest first.

@@ -123,12 +123,18 @@ func (f Files) LocalCopy(ctx context.Context, name string) (path string, done fu
 	if d, ok := f.Store.(Dir); ok {
 		return d.Path(name), func() {}, nil
 	}
-	src, err := f.Store.Open(ctx, name)
+	return TempCopy(ctx, f.Store, name, "kith-media-*"+filepath.Ext(name))
+}
+
+// TempCopy copies an object of a store into a new temporary file, named
+// after pattern as os.CreateTemp does, which done removes.
+func TempCopy(ctx context.Context, st Store, name, pattern string) (file string, done func(), err error) {
+	src, err := st.Open(ctx, name)
 	if err != nil {
 		return "", nil, err
 	}
 	defer src.Close()
-	tmp, err := os.CreateTemp("", "kith-media-*"+filepath.Ext(name))
+	tmp, err := os.CreateTemp("", pattern)
 	if err != nil {
 		return "", nil, err
 	}
@@ -139,7 +145,7 @@ func (f Files) LocalCopy(ctx context.Context, name string) (path string, done fu
 	}
 	if err != nil {
 		done()
-		return "", nil, fmt.Errorf("copy media %s: %w", name, err)
+		return "", nil, fmt.Errorf("copy %s: %w", name, err)
 	}
 	return tmp.Name(), done, nil
 }
