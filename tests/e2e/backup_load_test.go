@@ -18,8 +18,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -214,24 +212,8 @@ func restoredRows(t *testing.T, path string) (nums []int64, uploads []string) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	rows, err := db.Query(`SELECT content FROM posts WHERE local = 1`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var content string
-		rows.Scan(&content)
-		m := numbered.FindStringSubmatch(content)
-		if m == nil {
-			t.Errorf("restored post %q is not one of the test's", content)
-			continue
-		}
-		n, _ := strconv.ParseInt(m[1], 10, 64)
-		nums = append(nums, n)
-	}
-	rows.Close()
-	slices.Sort(nums)
-	rows, err = db.Query(`SELECT path FROM media_uploads WHERE state = 'ready'`)
+	nums = restoredPostNumbers(t, path)
+	rows, err := db.Query(`SELECT path FROM media_uploads WHERE state = 'ready'`)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -63,18 +63,6 @@ func writeSecret(t *testing.T, secret string) string {
 	return p
 }
 
-func appendConfig(t *testing.T, path, text string) {
-	t.Helper()
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if _, err := f.WriteString(text); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // ackLog records when each numbered post was answered 200.
 type ackLog struct {
 	mu    sync.Mutex
@@ -260,7 +248,7 @@ func TestReplicationKillAndRestore(t *testing.T) {
 	n := startFedNetwork(t, "alice", "bob")
 	alice, bob := n[0], n[1]
 	terminate(t, alice.proc)
-	appendConfig(t, alice.cfg, replicationConfig(s, "alice", secret))
+	appendFile(t, alice.cfg, replicationConfig(s, "alice", secret))
 	alice.proc = startServe(t, alice.dir, "--config", alice.cfg)
 	alice.proc.waitHealthy(t, alice.base)
 	aliceToken := alice.token(t, "read write follow")
@@ -346,7 +334,7 @@ func TestReplicationRefusesWrongKeys(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir, cfgPath, _ := initInstance(t)
 			cfg := strings.Replace(replicationConfig(s, "alice", writeSecret(t, tc.secret)), "s3://"+replicaBucket+"/", "s3://"+tc.bucket+"/", 1)
-			appendConfig(t, cfgPath, cfg)
+			appendFile(t, cfgPath, cfg)
 			r := kith(t, dir, "", "serve", "--config", cfgPath)
 			if r.code != 1 {
 				t.Fatalf("kith serve with %s: exit %d, want 1\n%s%s", tc.name, r.code, r.stdout, r.stderr)
@@ -418,7 +406,7 @@ func TestReplicationOutage(t *testing.T) {
 	s := s3test.Start(t, replicaBucket)
 	secret := writeSecret(t, s3test.SecretKey)
 	dir, cfgPath, base := initInstance(t)
-	appendConfig(t, cfgPath, replicationConfig(s, "alice", secret))
+	appendFile(t, cfgPath, replicationConfig(s, "alice", secret))
 	r := kith(t, dir, "", "token", "create", "--config", cfgPath, "--scopes", "read write", "--name", "writer")
 	token := strings.TrimSpace(r.stdout)
 	p := startServe(t, dir, "--config", cfgPath)
