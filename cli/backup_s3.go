@@ -75,7 +75,8 @@ func backupKey(l s3Location, now time.Time) string {
 	return prefix + "kith-backup-" + now.UTC().Format("20060102-150405") + ".tar.gz"
 }
 
-// uploadBackup sends a finished archive to the bucket.
+// uploadBackup sends a finished archive to the bucket, in parts when it
+// is large.
 func uploadBackup(ctx context.Context, b *media.S3, file, key string) (int64, error) {
 	f, err := os.Open(file)
 	if err != nil {
@@ -86,7 +87,7 @@ func uploadBackup(ctx context.Context, b *media.S3, file, key string) (int64, er
 	if err != nil {
 		return 0, err
 	}
-	return b.Put(ctx, key, f, st.Size(), "application/gzip")
+	return st.Size(), b.PutFile(ctx, key, f, "application/gzip", 0)
 }
 
 // listBackups prints the archives under a prefix, oldest first.
