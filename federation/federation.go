@@ -163,7 +163,7 @@ func New(ctx context.Context, db *store.DB, runner *jobs.Runner, logger *slog.Lo
 	f.applying = make(chan struct{}, maxApplying)
 	f.replays = httpsig.NewReplays(maxReplays)
 	if u, err := url.Parse(f.urls.Base()); err == nil {
-		f.scheme, f.ownHost = u.Scheme, normalHost(u.Host, u.Scheme)
+		f.scheme, f.ownHost = u.Scheme, httpsig.NormalAuthority(u.Host, u.Scheme)
 	}
 	if err := f.loadKeys(ctx); err != nil {
 		return nil, err

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"kith/federation/ap"
@@ -141,19 +140,7 @@ const maxReplays = 100_000
 // which is the host of kith's inbox URL as published: behind a proxy that
 // rewrites Host, signatures would not verify anyway.
 func (f *Federation) isOwnHost(host string) bool {
-	return host != "" && normalHost(host, f.scheme) == f.ownHost
-}
-
-// normalHost lower-cases host and drops the scheme's default port.
-func normalHost(host, scheme string) string {
-	host = strings.ToLower(host)
-	switch {
-	case scheme == "https" && strings.HasSuffix(host, ":443"):
-		return strings.TrimSuffix(host, ":443")
-	case scheme == "http" && strings.HasSuffix(host, ":80"):
-		return strings.TrimSuffix(host, ":80")
-	}
-	return host
+	return host != "" && httpsig.NormalAuthority(host, f.scheme) == f.ownHost
 }
 
 // isStrangersDelete reports a Delete from an actor kith never stored.

@@ -440,10 +440,12 @@ func (m target9421) value(c string) (string, error) {
 
 // authority is the host, lower-cased, without the scheme's default port.
 func (m target9421) authority() string {
-	return normalAuthority(m.host, m.scheme)
+	return NormalAuthority(m.host, m.scheme)
 }
 
-func normalAuthority(host, scheme string) string {
+// NormalAuthority is a URL's host as RFC 9421's @authority gives it:
+// lower-cased, without the scheme's default port.
+func NormalAuthority(host, scheme string) string {
 	host = strings.ToLower(host)
 	switch {
 	case scheme == "https" && strings.HasSuffix(host, ":443"):
