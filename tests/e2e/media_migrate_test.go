@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -81,6 +82,23 @@ func migrateKilled(t *testing.T, dir, cfgPath, kind string, after int) []string 
 	return copied
 }
 
+// recordedCopies lists the files a migration's state file records as
+// copied and verified (lines of "SHA-256 name").
+func recordedCopies(t *testing.T, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("migration state after a killed run: %v", err)
+	}
+	var names []string
+	for _, l := range lines(string(b)) {
+		if _, name, ok := strings.Cut(l, " "); ok {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
 // TestMediaMigrateS3AndBack moves a data directory's media to S3 and back
 // with the built binary, killing each run (SIGKILL) part way and running
 // it again: every file ends up once where the config says, with its
@@ -133,7 +151,16 @@ func TestMediaMigrateS3AndBack(t *testing.T) {
 
 	for _, leg := range []struct{ to, from, into string }{{"s3", mediaDir, bucketDir}, {"local", bucketDir, mediaDir}} {
 		t.Logf("to %s", leg.to)
-		first := migrateKilled(t, dir, cfgPath, leg.to, n/3)
+		printed := migrateKilled(t, dir, cfgPath, leg.to, n/3)
+		// The state file, not the output, says what the killed run
+		// finished: a kill can land after a file is recorded and before
+		// its line is printed.
+		first := recordedCopies(t, filepath.Join(cfg.Server.DataDir, "media-migrate-to-"+leg.to+".state"))
+		for _, name := range printed {
+			if !slices.Contains(first, name) {
+				t.Errorf("%s was reported copied but is not in the migration's state", name)
+			}
+		}
 		if got := storage(); got == leg.to {
 			t.Fatalf("storage = %q after a killed run, want it unchanged", got)
 		}
