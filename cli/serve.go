@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -32,8 +33,16 @@ const drainTimeout = 10 * time.Second
 func runServe(ctx context.Context, c stdio, args []string) error {
 	fs := newFlags(c, "serve", "serve [--config FILE]\n\nRuns kith until SIGINT or SIGTERM. SIGHUP re-reads the config file and applies\nwhat can change without a restart (log level, certificate files, theme).")
 	path := configFlag(fs)
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (pprof) of the whole run to `FILE` as kith stops")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		stopProfile, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stopProfile()
 	}
 	cfg, err := loadConfig(*path)
 	if err != nil {
@@ -185,6 +194,23 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 		return errors.Join(cause, err)
 	}
 	return err
+}
+
+// startCPUProfile profiles the process into file until the returned
+// function runs.
+func startCPUProfile(file string) (func(), error) {
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 func federationOptions(cfg config.Config) federation.Options {

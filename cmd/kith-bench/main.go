@@ -109,6 +109,7 @@ func runBench(ctx context.Context, c stdio, args []string) error {
 	before := fs.Duration("before", 5*time.Second, "backup: load before the backup starts")
 	https := fs.Bool("https", false, "inbox, deletes: kith serves HTTPS (a self-signed certificate); deletes: every Delete is signed")
 	replica := fs.Bool("replica", false, "inbox: each run twice, interleaved, without and with replication to a file:// replica; CPU per Create of both")
+	cpuProfile := fs.String("cpuprofile", "", "inbox: kith serve writes a CPU profile of the last run to `FILE` (go tool pprof reads it)")
 	replicaSync := fs.Duration("replica-sync", time.Second, "inbox --replica: the replica's sync_interval")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -144,6 +145,13 @@ func runBench(ctx context.Context, c stdio, args []string) error {
 	case "inbox":
 		opts := bench.InboxOptions{Requests: cmp.Or(*requests, 5000), Actors: *actors,
 			Conns: *conns, Concurrency: *concurrency, Timeout: *timeout, PushSubscriptions: *pushSubs, HTTPS: *https}
+		if *cpuProfile != "" {
+			abs, err := filepath.Abs(*cpuProfile)
+			if err != nil {
+				return err
+			}
+			opts.CPUProfile = abs
+		}
 		if *replica {
 			return benchInboxReplica(ctx, c, bin, *runs, opts, *keys, *replicaSync)
 		}

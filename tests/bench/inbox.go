@@ -23,6 +23,7 @@ type InboxOptions struct {
 	Concurrency int           // kith's [jobs] concurrency; 0 keeps the default
 	Timeout     time.Duration // bound on waiting for the queue to drain
 	Env         []string      // extra environment for kith serve
+	CPUProfile  string        // kith serve writes its CPU profile here as it stops
 	// PushSubscriptions is how many Web Push subscriptions to make before
 	// the run, through the API, to a loopback receiver; each mention then
 	// queues its push job, which sends to every subscription.
@@ -63,6 +64,7 @@ func RunInbox(ctx context.Context, opts InboxOptions) (InboxResult, error) {
 		Concurrency: opts.Concurrency,
 		Config:      opts.Config,
 		TLS:         opts.HTTPS,
+		ServeArgs:   profileArgs(opts.CPUProfile),
 	})
 	if err != nil {
 		return res, err
@@ -221,4 +223,12 @@ func RunDeletes(ctx context.Context, opts DeletesOptions) (DeletesResult, error)
 // TempDir makes a directory for one run under the system's temp dir.
 func TempDir(name string) (string, error) {
 	return os.MkdirTemp("", "kith-bench-"+filepath.Base(name)+"-")
+}
+
+// profileArgs are kith serve's arguments for a CPU profile to file, if any.
+func profileArgs(file string) []string {
+	if file == "" {
+		return nil
+	}
+	return []string{"--cpuprofile", file}
 }

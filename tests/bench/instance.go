@@ -49,7 +49,7 @@ type Instance struct {
 type InstanceOptions struct {
 	Hosts       map[string]string // [federation.hosts]
 	Concurrency int               // [jobs] concurrency; 0 keeps the default
-	Env         []string          // extra environment for serve
+	ServeArgs   []string          // extra arguments to kith serve (--cpuprofile FILE)
 	Config      string            // extra TOML appended to the config
 	// TLS serves https:// with tls = "files" and a self-signed
 	// certificate for 127.0.0.1 made in the instance's directory.
@@ -208,7 +208,7 @@ func (in *Instance) start(env []string) error {
 		return err
 	}
 	logged := len(in.Output()) // what earlier runs wrote
-	in.cmd = exec.Command(in.Bin, "serve", "--config", in.Config)
+	in.cmd = exec.Command(in.Bin, append([]string{"serve", "--config", in.Config}, in.opts.ServeArgs...)...)
 	in.cmd.Dir = in.Dir
 	in.cmd.Env = append(append(os.Environ(), "KITH_CONFIG="), env...)
 	in.cmd.Stdout, in.cmd.Stderr = &in.out, &in.out
