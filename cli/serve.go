@@ -128,6 +128,7 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 	hub := events.NewHub(0) // federation publishes to it, the streaming API reads from it
 	fedOpts := federationOptions(cfg)
 	fedOpts.Events = hub
+	fedOpts.Applied = mon.InboxProcessed // what the queue applies, countJob counts
 	fed, err := federation.New(ctx, db, runner, logger, fedOpts) // registers delivery, inbox and scheduled-post jobs
 	if err != nil {
 		return err

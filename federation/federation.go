@@ -80,6 +80,9 @@ type Options struct {
 	// a file there, name appended, rather than at BaseURL/media/ (which
 	// redirects there too).
 	MediaPublicURL string
+	// Applied, when set, hears of each received activity applied as it
+	// was received (the queue's own runs are counted by its Done hook).
+	Applied func()
 }
 
 // Federation is kith's ActivityPub side.

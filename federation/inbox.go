@@ -27,9 +27,11 @@ type inboxJob struct {
 }
 
 // Receive takes an activity POSTed to an inbox: it drops what needs no
-// work, verifies the signature, and stores the activity for the queue. It
-// returns nil once the activity is safely stored (the caller answers 202)
-// and never applies anything itself, so a crash loses nothing.
+// work, verifies the signature, and hands the activity to the receiving
+// group commit (inbox_batch.go), which applies it if it needs nothing but
+// the database and queues it otherwise. It returns nil once the activity
+// is committed, applied or queued (the caller answers 202), so a crash
+// loses nothing.
 func (f *Federation) Receive(ctx context.Context, r *http.Request, body []byte) error {
 	if typ, actor, ok := ap.PeekActivity(body); ok && f.isStrangersDelete(typ, actor) {
 		return nil // before the full parse, which costs many times more
@@ -89,7 +91,7 @@ func (f *Federation) Receive(ctx context.Context, r *http.Request, body []byte) 
 		// as a duplicate.
 		opts.UniqueKey = "inbox:" + actor + " " + act.ID
 	}
-	if err := f.inbox.enqueue(ctx, payload, opts); err != nil {
+	if err := f.inbox.enqueue(ctx, received{actor: actor, act: act, payload: payload, opts: opts}); err != nil {
 		// Not stored (or not known to be): the sender's retry of these
 		// very bytes must not be taken for a replay.
 		f.replays.Forget(res)
@@ -182,10 +184,16 @@ func (f *Federation) applyInbox(ctx context.Context, job store.Job, batched bool
 	if err != nil {
 		return jobs.Permanent(err)
 	}
+	return f.applyActivity(ctx, in.Actor, act, batched)
+}
+
+// applyActivity applies a parsed activity of actorURI, alone or as a unit
+// of a batch (the receiving group commit's or the queue's).
+func (f *Federation) applyActivity(ctx context.Context, actorURI string, act *ap.Activity, batched bool) error {
 	if batched && !batchedTypes[act.Type] {
 		return errRunAlone
 	}
-	actor, err := f.FetchActor(ctx, in.Actor)
+	actor, err := f.FetchActor(ctx, actorURI)
 	if err != nil {
 		if act.Type == "Delete" && errors.Is(err, ErrNotFound) {
 			return nil

@@ -3,8 +3,10 @@ package federation_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"kith/events"
@@ -12,15 +14,16 @@ import (
 	"kith/store"
 )
 
-// TestInboxBatch applies four received activities in one queue run: a
-// mention, a poisoned mention (a trigger the test adds makes its
-// notification fail, after its post was written), a reply to the first
-// without a mention (kept because its parent is stored: it sees the
-// parent written earlier in the same batch), and a mention from an actor
-// alice never saw (it needs a fetch, so it runs alone, outside the
-// batch). The poisoned one alone is rolled back and left to retry; the
-// others are stored, and the live streams hear of them only once they are
-// committed. Without the trigger, the retry stores it.
+// TestInboxBatch: received activities are applied in the commit that
+// stores them, each in a savepoint of its own: a mention, a poisoned
+// mention (a trigger the test adds makes its notification fail, after its
+// post was written), a reply to the first without a mention (kept because
+// its parent is stored), and a mention from an actor alice never saw (her
+// actor is fetched to check the signature, so it applies as received
+// too). The poisoned one alone is rolled back and queued instead, and the
+// queue's run fails it again and leaves it to retry; the others are
+// stored, and the live streams hear only of what was committed. Without
+// the trigger, the retry stores it.
 func TestInboxBatch(t *testing.T) {
 	ctx := context.Background()
 	hub := events.NewHub(64)
@@ -132,4 +135,75 @@ func TestInboxBatch(t *testing.T) {
 		t.Error("the retried mention was not stored")
 	}
 	wantNotes(t, alice, "mention", "mention", "mention", "mention")
+}
+
+// TestInboxAppliesOrQueues sends a burst of deliveries at once, so that
+// they share group commits: mentions from a known actor, which are applied
+// before their 202 is sent, and a boost of a post alice has not stored,
+// which would need a fetch and so is queued instead; the queue then
+// fetches the post and applies the boost.
+func TestInboxAppliesOrQueues(t *testing.T) {
+	n, alice, peer := newPeerNetwork(t, nil)
+	mallory := peer.addActor(t, "http://remote.test/users/mallory", fakeKeys()[0])
+	inbox := alice.fed.URLs().SharedInbox()
+	if got := mallory.deliver(t, n, inbox, mentionOf(mallory.id, alice, mallory.id+"/notes/first", "first contact")); got != 202 {
+		t.Fatalf("status %d", got)
+	}
+	// Alice follows mallory, so mallory's boosts matter to her.
+	ctx := context.Background()
+	who, err := alice.db.ActorByURI(ctx, mallory.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = alice.db.InTx(ctx, func(tx *store.Tx) error {
+		return tx.PutFollow(ctx, store.Follow{FollowerID: alice.db.OwnerID(), FolloweeID: who.ID, State: store.FollowAccepted,
+			ActivityURI: alice.fed.URLs().Actor() + "#follows/mallory"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	elsewhere := mallory.id + "/notes/elsewhere"
+	peer.put(t, elsewhere, federation.ActivityJSON, map[string]any{"@context": "https://www.w3.org/ns/activitystreams",
+		"id": elsewhere, "type": "Note", "attributedTo": mallory.id, "content": "<p>boosted later</p>",
+		"to": []string{"https://www.w3.org/ns/activitystreams#Public"}, "published": "2026-01-02T03:04:05Z"})
+	boost := map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": mallory.id + "/boosts/1",
+		"type": "Announce", "actor": mallory.id, "object": elsewhere,
+		"to": []string{"https://www.w3.org/ns/activitystreams#Public"}, "published": "2026-01-02T03:04:06Z"}
+
+	const mentions = 12
+	var wg sync.WaitGroup
+	statuses := make([]int, mentions+1)
+	for i := range mentions {
+		wg.Go(func() {
+			statuses[i] = mallory.deliver(t, n, inbox, mentionOf(mallory.id, alice, fmt.Sprintf("%s/notes/%d", mallory.id, i), "burst"))
+		})
+	}
+	wg.Go(func() { statuses[mentions] = mallory.deliver(t, n, inbox, boost) })
+	wg.Wait()
+	for i, st := range statuses {
+		if st != 202 {
+			t.Fatalf("delivery %d: status %d, want 202", i, st)
+		}
+	}
+	for i := range mentions {
+		if _, ok := postOn(alice, fmt.Sprintf("%s/notes/%d", mallory.id, i)); !ok {
+			t.Errorf("mention %d not stored when its 202 was sent", i)
+		}
+	}
+	if _, ok := postOn(alice, elsewhere); ok {
+		t.Error("the boosted post was fetched inside a request")
+	}
+	if got := inboxJobs(t, alice); got != 1 {
+		t.Errorf("%d activities queued, want 1 (the boost)", got)
+	}
+	n.settle()
+	if _, ok := postOn(alice, elsewhere); !ok {
+		t.Error("the queue did not fetch the boosted post")
+	}
+	if _, ok := postOn(alice, boost["id"].(string)); !ok {
+		t.Error("the queued boost was not applied")
+	}
+	if got := inboxJobs(t, alice); got != 0 {
+		t.Errorf("%d activities left in the queue", got)
+	}
 }

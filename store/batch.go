@@ -122,6 +122,11 @@ func (b *Batch) Commit() error {
 		b.Rollback()
 		return b.broken
 	}
+	if err := b.tx.indexPending(context.Background()); err != nil {
+		b.breakWith(err)
+		b.Rollback()
+		return b.broken
+	}
 	if !b.end() {
 		return fmt.Errorf("%w: batch already ended", ErrBatchBroken)
 	}

@@ -122,6 +122,7 @@ func (tx *Tx) InsertImportedPost(ctx context.Context, p Post) (int64, error) {
 }
 
 func (tx *Tx) insertPost(ctx context.Context, id int64, p Post) (int64, error) {
+	tx.indexDue = true
 	var reblog, replyID any
 	if p.ReblogOfID != 0 {
 		reblog = p.ReblogOfID
@@ -230,6 +231,7 @@ func (tx *Tx) writePoll(ctx context.Context, id int64, poll Poll) error {
 // UpdatePost records an edit: the previous version goes to post_edits and
 // the post takes the new text, attachments, tags and poll counts.
 func (tx *Tx) UpdatePost(ctx context.Context, p Post) error {
+	tx.indexDue = true
 	var old Post
 	var edited, published int64
 	err := tx.queryRow(ctx, `SELECT summary, content, sensitive, published_at, edited_at FROM posts WHERE id = ?`, p.ID).

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"fmt"
 	"strings"
@@ -12,9 +13,12 @@ import (
 
 // The full-text index (posts_fts, migration 0005) is kept by triggers on
 // posts, so every path that writes posts keeps it current without knowing
-// about it. Triggers cannot parse HTML, so they call kith_plain_text, which
-// the store registers with the driver here; without it, "class", "href" and
-// "span" would match every post with a link.
+// about it: they note new and edited posts in posts_fts_pending, and
+// indexPending indexes those as the transaction commits (migration 0018
+// says why not at once). The index cannot parse HTML, so it calls
+// kith_plain_text, which the store registers with the driver here;
+// without it, "class", "href" and "span" would match every post with a
+// link.
 func init() {
 	sqlite.MustRegisterDeterministicScalarFunction("kith_plain_text", 1,
 		func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
@@ -29,6 +33,52 @@ func init() {
 				return fmt.Sprint(v), nil
 			}
 		})
+}
+
+// The statements that index the posts noted in posts_fts_pending, in one
+// go, and empty it. CROSS JOIN keeps SQLite's loop over the few pending
+// rows, looking each post up by id, rather than over the posts.
+const (
+	indexPendingSQL = `INSERT INTO posts_fts (rowid, text, summary)
+		SELECT p.id, kith_plain_text(p.content), p.summary FROM posts_fts_pending q CROSS JOIN posts p ON p.id = q.id
+		WHERE p.reblog_of_id IS NULL`
+	clearPendingSQL = `DELETE FROM posts_fts_pending`
+)
+
+// execer runs a statement: a transaction or a pool.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// IndexPendingPosts indexes the posts the triggers noted for the search
+// index. A writer that inserts posts with plain SQL (a benchmark's seed)
+// calls it before it commits; the store's own transactions do it
+// themselves (indexPending).
+func IndexPendingPosts(ctx context.Context, x execer) error {
+	if _, err := x.ExecContext(ctx, indexPendingSQL); err != nil {
+		return fmt.Errorf("index posts: %w", err)
+	}
+	if _, err := x.ExecContext(ctx, clearPendingSQL); err != nil {
+		return fmt.Errorf("index posts: %w", err)
+	}
+	return nil
+}
+
+// indexPending indexes the posts the transaction noted for the search
+// index, if it wrote any posts: one that did not cannot have noted any
+// (the store writes posts only through insertPost and UpdatePost).
+func (tx *Tx) indexPending(ctx context.Context) error {
+	if !tx.indexDue {
+		return nil
+	}
+	tx.indexDue = false
+	if _, err := tx.exec(ctx, indexPendingSQL); err != nil {
+		return fmt.Errorf("index posts: %w", err)
+	}
+	if _, err := tx.exec(ctx, clearPendingSQL); err != nil {
+		return fmt.Errorf("index posts: %w", err)
+	}
+	return nil
 }
 
 // PlainText returns the text of an HTML fragment, with block ends and line

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"context"
+	"errors"
 	"slices"
 	"testing"
 )
@@ -157,5 +159,87 @@ func TestSearchActorsAndTags(t *testing.T) {
 	}
 	if _, err := f.db.TagByName(f.ctx, "zig"); !isNotFound(err) {
 		t.Errorf("TagByName(zig): got %v, want ErrNotFound", err)
+	}
+}
+
+// TestSearchIndexAtCommit: posts are indexed as their transaction commits,
+// once for a whole batch. Within one batch, a unit's posts are found
+// after the commit, a post written and edited is found by its new text
+// only, one written and deleted is not found, and a rolled-back unit's
+// post is neither found nor left waiting to be indexed.
+func TestSearchIndexAtCommit(t *testing.T) {
+	f := newFixture(t)
+	bob := f.actor("bob", "a.example")
+	b, err := f.db.BeginBatch(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	insert := func(tx *Tx, uri, content string) (int64, error) {
+		return tx.InsertPost(f.ctx, Post{URI: uri, AuthorID: bob, Visibility: Public, Content: content, PublishedAt: f.db.now()})
+	}
+	unit := func(fn func(tx *Tx) error) error {
+		return b.Do(f.ctx, func(ctx context.Context) error { return f.db.InTx(ctx, fn) })
+	}
+	var kept, edited int64
+	if err := unit(func(tx *Tx) (err error) {
+		kept, err = insert(tx, "https://a.example/p/1", "<p>alpha words</p>")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := unit(func(tx *Tx) error {
+		id, err := insert(tx, "https://a.example/p/2", "<p>beta draft</p>")
+		if err != nil {
+			return err
+		}
+		edited = id
+		return tx.UpdatePost(f.ctx, Post{ID: id, Content: "<p>beta final</p>"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := unit(func(tx *Tx) error {
+		id, err := insert(tx, "https://a.example/p/3", "<p>gamma gone</p>")
+		if err != nil {
+			return err
+		}
+		return tx.DeletePost(f.ctx, id)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := unit(func(tx *Tx) error {
+		if _, err := insert(tx, "https://a.example/p/4", "<p>delta rolled back</p>"); err != nil {
+			return err
+		}
+		return errors.New("this unit fails")
+	}); err == nil {
+		t.Fatal("the failing unit succeeded")
+	}
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		query string
+		want  []int64
+	}{
+		{"alpha", []int64{kept}},
+		{"final", []int64{edited}},
+		{"draft", nil},
+		{"gamma", nil},
+		{"delta", nil},
+	} {
+		posts, err := f.db.SearchPosts(f.ctx, tt.query, SearchOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ids(posts); !slices.Equal(got, tt.want) {
+			t.Errorf("search %q: got %v, want %v", tt.query, got, tt.want)
+		}
+	}
+	var pending int
+	if err := f.db.read.pool.QueryRowContext(f.ctx, `SELECT COUNT(*) FROM posts_fts_pending`).Scan(&pending); err != nil {
+		t.Fatal(err)
+	}
+	if pending != 0 {
+		t.Errorf("%d posts still waiting for the index after the commit", pending)
 	}
 }

@@ -134,6 +134,12 @@ func OpenWith(ctx context.Context, path string, logger *slog.Logger, opts Option
 		write.Close()
 		return nil, classifyOpenError(path, err)
 	}
+	// Posts another writer added with plain SQL wait for the index.
+	if err := IndexPendingPosts(ctx, write); err != nil {
+		db.wstmts.close()
+		write.Close()
+		return nil, err
+	}
 	if err := db.loadOwnerID(ctx); err != nil {
 		db.wstmts.close()
 		write.Close()
@@ -240,6 +246,9 @@ type Tx struct {
 	// the DB to learn when it commits.
 	ownerID    int64
 	wroteOwner bool
+	// indexDue says the transaction wrote posts whose text the search
+	// index must take before it commits (indexPending).
+	indexDue bool
 }
 
 // Now is the time the transaction started; rows written in one transaction
@@ -264,7 +273,11 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	tx := &Tx{tx: sqlTx, now: db.now(), stmts: db.wstmts, ownerID: db.OwnerID()}
-	if err := fn(tx); err != nil {
+	err = fn(tx)
+	if err == nil {
+		err = tx.indexPending(ctx)
+	}
+	if err != nil {
 		if rbErr := sqlTx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
 			return errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
 		}

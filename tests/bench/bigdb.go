@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	_ "kith/store" // registers kith_plain_text, which the posts triggers call
+	"kith/store" // also registers kith_plain_text, which the search index calls
 )
 
 // words are what seeded posts are made of: text compresses and indexes
@@ -123,6 +123,9 @@ func seedBatch(ctx context.Context, db *sql.DB, owner int64, actorURI string, do
 		if _, err := insert.ExecContext(ctx, uri, uri, owner, "<p>"+text.String()+"</p>", at, at); err != nil {
 			return fmt.Errorf("seed post %d: %w", i, err)
 		}
+	}
+	if err := store.IndexPendingPosts(ctx, tx); err != nil {
+		return err
 	}
 	return tx.Commit()
 }
