@@ -250,21 +250,24 @@ func (l *loop) dispatch() {
 				return
 			}
 		}
-		n, err := l.claim(free)
-		var wait time.Duration
+		// Whether a job is due is a read; claiming is a write transaction,
+		// which waits for the write lock. Pokes come after every commit
+		// that may have queued a job, and most queued none.
+		if wait := l.untilNext(); wait > 0 {
+			if !l.sleep(wait) {
+				return
+			}
+			continue
+		}
+		_, err := l.claim(free)
 		switch {
 		case err != nil && l.stopCtx.Err() != nil:
 			return
 		case err != nil:
 			l.r.logger.Error("claim jobs failed", "err", err)
-			wait = errorPause
-		case n == free:
-			continue // there may be more due
-		default:
-			wait = l.untilNext()
-		}
-		if !l.sleep(wait) {
-			return
+			if !l.sleep(errorPause) {
+				return
+			}
 		}
 	}
 }
