@@ -96,6 +96,7 @@ func milliOrZero(t time.Time) int64 {
 // UpsertActor stores an actor by URI, replacing what was known, and
 // returns its row id. Storing the local actor tells the DB its OwnerID.
 func (tx *Tx) UpsertActor(ctx context.Context, a Actor) (int64, error) {
+	tx.actorsChanged = true
 	fields, _ := json.Marshal(nonNil(a.Fields))
 	aka, _ := json.Marshal(nonNil(a.AlsoKnownAs))
 	emojis, _ := json.Marshal(nonNil(a.Emojis))
@@ -136,10 +137,25 @@ func nonNil[T any](s []T) []T {
 }
 
 // ActorByURI returns a stored actor.
+//
+// Actors are cached (actorCache): the returned Actor's slices are shared
+// with the cache and must not be changed.
 func (db *DB) ActorByURI(ctx context.Context, uri string) (Actor, error) {
+	useCache := true
+	if b := db.batchOf(ctx); b != nil && b.tx.actorsChanged {
+		useCache = false // its own uncommitted writes are not in the cache
+	}
+	now := time.Now()
+	a, ok, gen := db.actors.get(uri, now)
+	if ok && useCache {
+		return a, nil
+	}
 	a, err := scanActor(db.read.QueryRowContext(ctx, `SELECT `+actorColumns+` FROM actors WHERE uri = ?`, uri))
 	if err != nil {
 		return Actor{}, notFound(err, "actor "+uri)
+	}
+	if useCache {
+		db.actors.put(a, gen, now)
 	}
 	return a, nil
 }
@@ -184,6 +200,7 @@ func (db *DB) LocalActor(ctx context.Context) (Actor, error) {
 // DeleteActor removes a remote actor and, by cascade, its posts, follows,
 // likes and notifications.
 func (tx *Tx) DeleteActor(ctx context.Context, uri string) error {
+	tx.actorsChanged = true
 	if _, err := tx.exec(ctx, `DELETE FROM actors WHERE uri = ? AND local = 0`, uri); err != nil {
 		return fmt.Errorf("delete actor %s: %w", uri, err)
 	}
@@ -192,6 +209,7 @@ func (tx *Tx) DeleteActor(ctx context.Context, uri string) error {
 
 // SetActorMovedTo records that an actor moved.
 func (tx *Tx) SetActorMovedTo(ctx context.Context, id int64, target string) error {
+	tx.actorsChanged = true
 	_, err := tx.exec(ctx, `UPDATE actors SET moved_to = ?, updated_at = ? WHERE id = ?`, target, unixMilli(tx.now), id)
 	return err
 }

@@ -65,6 +65,7 @@ func (db *DB) CountDomain(ctx context.Context, domain string) (DomainCounts, err
 // their posts, attachments, follows, likes, blocks and notifications. It
 // returns how many actors it deleted; 0 means the domain is gone.
 func (tx *Tx) PurgeDomainBatch(ctx context.Context, domain string, limit int) (int, error) {
+	tx.actorsChanged = true
 	res, err := tx.tx.ExecContext(ctx, `DELETE FROM actors WHERE id IN (SELECT id FROM actors WHERE `+domainActors+` LIMIT ?2)`,
 		strings.ToLower(domain), limit)
 	if err != nil {

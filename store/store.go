@@ -58,6 +58,7 @@ type DB struct {
 	// ownerID is the owner's actors row: read at Open, set when a
 	// transaction that writes the local actor commits.
 	ownerID atomic.Int64
+	actors  actorCache // ActorByURI's
 }
 
 // pragmas go in the DSN so that every pooled connection gets them, not just
@@ -249,6 +250,9 @@ type Tx struct {
 	// indexDue says the transaction wrote posts whose text the search
 	// index must take before it commits (indexPending).
 	indexDue bool
+	// actorsChanged says the transaction wrote actors: the actor cache
+	// is emptied as it commits, and is not read until then.
+	actorsChanged bool
 }
 
 // Now is the time the transaction started; rows written in one transaction
@@ -292,6 +296,9 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 
 // committed tells db what a transaction that just committed learnt.
 func (tx *Tx) committed(db *DB) {
+	if tx.actorsChanged {
+		db.actors.invalidate()
+	}
 	if tx.missed != nil {
 		db.wstmts.prepareLater(tx.missed)
 	}
