@@ -22,19 +22,57 @@ import (
 // mapped back in without reading the disk. Only mappings that are not
 // writable and hold no private copy of a page are touched, so nothing
 // written (relocations, a debugger's breakpoint) is ever lost.
+//
+// kith's own binary is big (SQLite and LibSass are in it) and mostly cold,
+// and a freshly written or read file sits in the page cache as large
+// folios, each mapped whole at its first fault: under load, most of the
+// binary would be resident for the few pages of each folio that run. So
+// its mappings are also marked for random access (a fault then reads only
+// its own page) and its cached pages, mapped by nothing now, are dropped:
+// what runs from then on comes back a page at a time. That costs a disk
+// read per page the first time it runs again, once. (It runs after the
+// server is up, in the background.)
 func releaseStartupMemory() {
 	debug.FreeOSMemory()
 	maps, err := os.ReadFile("/proc/self/smaps")
 	if err != nil {
 		return
 	}
+	exe, _ := os.Executable()
+	ownMapped := false
 	for _, m := range readOnlyFileMappings(maps) {
 		syscall.Syscall(syscall.SYS_MADVISE, m.start, m.end-m.start, syscall.MADV_DONTNEED)
+		if exe != "" && m.file == exe {
+			syscall.Syscall(syscall.SYS_MADVISE, m.start, m.end-m.start, syscall.MADV_RANDOM)
+			ownMapped = true
+		}
+	}
+	if ownMapped {
+		dropCachedPages(exe)
 	}
 }
 
-// mapping is an address range of the process.
-type mapping struct{ start, end uintptr }
+// dropCachedPages asks the kernel to drop a file's clean pages from the
+// page cache (those no process maps).
+func dropCachedPages(file string) {
+	f, err := os.Open(file)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	// A binary just built is still dirty in the cache, and dirty pages
+	// are not dropped: write them back first (their bytes are the file's
+	// own, so this changes nothing on disk).
+	syscall.Fdatasync(int(f.Fd()))
+	const fadvDontNeed = 4 // POSIX_FADV_DONTNEED
+	syscall.Syscall6(syscall.SYS_FADVISE64, f.Fd(), 0, 0, fadvDontNeed, 0, 0)
+}
+
+// mapping is an address range of the process and the file it maps.
+type mapping struct {
+	start, end uintptr
+	file       string
+}
 
 // readOnlyFileMappings picks from /proc/self/smaps the mappings of files
 // that are neither writable nor hold anonymous (copied-on-write) pages.
@@ -54,7 +92,10 @@ func readOnlyFileMappings(smaps []byte) []mapping {
 			// A file mapping names its file (f[5]) and has an inode.
 			candidate = err1 == nil && err2 == nil && len(f) >= 6 && f[4] != "0" &&
 				strings.HasPrefix(f[5], "/") && !strings.Contains(f[1], "w")
-			cur = mapping{uintptr(start), uintptr(end)}
+			cur = mapping{start: uintptr(start), end: uintptr(end)}
+			if len(f) >= 6 {
+				cur.file = f[5]
+			}
 			continue
 		}
 		if candidate && f[0] == "Anonymous:" && len(f) >= 2 {

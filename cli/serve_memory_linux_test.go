@@ -37,7 +37,8 @@ Anonymous:             0 kB
 
 func TestReadOnlyFileMappings(t *testing.T) {
 	got := readOnlyFileMappings([]byte(smapsSample))
-	want := []mapping{{0x400000, 0x407000}, {0x407000, 0x10e1000}, {0x7f80af364000, 0x7f80af4ba000}}
+	const kith, libc = "/usr/local/bin/kith", "/usr/lib/x86_64-linux-gnu/libc.so.6"
+	want := []mapping{{0x400000, 0x407000, kith}, {0x407000, 0x10e1000, kith}, {0x7f80af364000, 0x7f80af4ba000, libc}}
 	if len(got) != len(want) {
 		t.Fatalf("got %x, want %x", got, want)
 	}

@@ -61,11 +61,13 @@ func benchInbox(ctx context.Context, c stdio, bin string, runs int, opts bench.I
 		pushes = append(pushes, float64(r.Pushes))
 	}
 	fmt.Fprintln(c.stdout, "medians:")
-	report(c, "accepted (202)", medianOf(accepted), "/s", "≥ 4000/s")
-	report(c, "processed end to end", medianOf(processed), "/s", "≥ 2000/s")
+	// A Create that needs nothing but the database is applied before its
+	// 202, so accepted and processed go together.
+	report(c, "accepted (202)", medianOf(accepted), "/s", "")
+	report(c, "processed end to end", medianOf(processed), "/s", "≥ 2500/s")
 	report(c, "wall time per Create", 1000/medianOf(processed), "ms", "")
 	report(c, "CPU per Create", medianOf(cpu), "ms", "≤ 0.5 ms")
-	report(c, "peak RSS", medianOf(rss), "MB", "≤ 80 MB")
+	report(c, "peak RSS under load", medianOf(rss), "MB", "≤ 48 MB")
 	report(c, "WAL after run", medianOf(wal), "MB", "≤ 64 MB")
 	report(c, "GETs to the actors", medianOf(gets), "", fmt.Sprintf("≤ %d (2 per actor)", 2*opts.Actors))
 	report(c, "most GETs for one actor", medianOf(maxGets), "", "≤ 2")

@@ -45,7 +45,7 @@ type InboxResult struct {
 	Posts           int
 	DeadJobs        int
 	CPUPerCreate    time.Duration
-	PeakRSS         float64 // MB
+	PeakRSS         float64 // MB, kith's peak RSS under the load (start-up's is not counted)
 	WAL             float64 // MB, after the run
 	Gets            int64   // GETs kith made to the fake actors
 	MaxGetsPerActor int
@@ -100,6 +100,9 @@ func RunInbox(ctx context.Context, opts InboxOptions) (InboxResult, error) {
 		return res, err
 	}
 
+	if err := in.ResetPeakRSS(); err != nil {
+		return res, err
+	}
 	before, err := in.ReadProc()
 	if err != nil {
 		return res, err

@@ -302,7 +302,7 @@ func (in *Instance) Output() string { return in.out.String() }
 
 // Proc is a reading of the process's memory and CPU time.
 type Proc struct {
-	PeakRSS float64       // MB, VmHWM: the high-water mark since start
+	PeakRSS float64       // MB, VmHWM: the high-water mark since start or ResetPeakRSS
 	RSS     float64       // MB, now
 	CPU     time.Duration // user + system time since start
 }
@@ -311,6 +311,17 @@ type Proc struct {
 const clockTick = 10 * time.Millisecond
 
 // ReadProc reads /proc for the running process.
+// ResetPeakRSS starts kith's high-water mark (VmHWM) afresh at its
+// present RSS, so that the next ReadProc's PeakRSS is the peak since:
+// under load, not at start-up.
+func (in *Instance) ResetPeakRSS() error {
+	pid := in.PID()
+	if pid == 0 {
+		return errors.New("bench: kith is not running")
+	}
+	return os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0)
+}
+
 func (in *Instance) ReadProc() (Proc, error) {
 	pid := in.PID()
 	if pid == 0 {
