@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
 	"time"
@@ -48,6 +49,7 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 	if err != nil {
 		return err
 	}
+	setGCPercent()
 	level := new(slog.LevelVar)
 	lvl, _ := config.ParseLevel(cfg.Log.Level) // checked by config
 	level.Set(lvl)
@@ -195,6 +197,19 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 		return errors.Join(cause, err)
 	}
 	return err
+}
+
+// serveGCPercent is the garbage collector's target for kith serve, unless
+// $GOGC sets another. kith's live heap is a few megabytes and almost all
+// it allocates is garbage within a request or an activity, so with Go's
+// default (100) it collects many times a second under load; at 200 it
+// collects half as often, for about 4 MB more heap at the peak.
+const serveGCPercent = 200
+
+func setGCPercent() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(serveGCPercent)
+	}
 }
 
 // startCPUProfile profiles the process into file until the returned

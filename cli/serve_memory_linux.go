@@ -39,6 +39,15 @@ func releaseStartupMemory() {
 		return
 	}
 	exe, _ := os.Executable()
+	own, err := os.Open(exe)
+	if err == nil {
+		defer own.Close()
+		// A binary just built is still dirty in the cache, and dirty pages
+		// are not dropped: write them back first (their bytes are the
+		// file's own, so this changes nothing on disk). It comes before
+		// the mappings go, as it may take a while.
+		syscall.Fdatasync(int(own.Fd()))
+	}
 	ownMapped := false
 	for _, m := range readOnlyFileMappings(maps) {
 		syscall.Syscall(syscall.SYS_MADVISE, m.start, m.end-m.start, syscall.MADV_DONTNEED)
@@ -47,25 +56,11 @@ func releaseStartupMemory() {
 			ownMapped = true
 		}
 	}
-	if ownMapped {
-		dropCachedPages(exe)
+	if ownMapped && own != nil {
+		// Drop the binary's cached pages, mapped by nothing now.
+		const fadvDontNeed = 4 // POSIX_FADV_DONTNEED
+		syscall.Syscall6(syscall.SYS_FADVISE64, own.Fd(), 0, 0, fadvDontNeed, 0, 0)
 	}
-}
-
-// dropCachedPages asks the kernel to drop a file's clean pages from the
-// page cache (those no process maps).
-func dropCachedPages(file string) {
-	f, err := os.Open(file)
-	if err != nil {
-		return
-	}
-	defer f.Close()
-	// A binary just built is still dirty in the cache, and dirty pages
-	// are not dropped: write them back first (their bytes are the file's
-	// own, so this changes nothing on disk).
-	syscall.Fdatasync(int(f.Fd()))
-	const fadvDontNeed = 4 // POSIX_FADV_DONTNEED
-	syscall.Syscall6(syscall.SYS_FADVISE64, f.Fd(), 0, 0, fadvDontNeed, 0, 0)
 }
 
 // mapping is an address range of the process and the file it maps.
