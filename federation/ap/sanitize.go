@@ -54,7 +54,11 @@ func newRemotePolicy() *bluemonday.Policy {
 // tag is left. A post with an unclosed <b> or <a> can then never change
 // the markup around it on a page.
 func SanitizeHTML(s string) string {
-	return wellFormed(remotePolicy.Sanitize(s))
+	clean := remotePolicy.Sanitize(s)
+	if out, ok := renderedSimply(clean); ok {
+		return out
+	}
+	return wellFormed(clean)
 }
 
 // fragmentContext is the element a post's HTML is parsed inside: a <div>

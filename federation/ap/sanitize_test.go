@@ -1,6 +1,8 @@
 package ap
 
 import (
+	"encoding/json"
+	"io/fs"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -104,4 +106,98 @@ func BenchmarkSanitizeHTML(b *testing.B) {
 			SanitizeHTML(post)
 		}
 	})
+}
+
+// TestRenderedSimplyAsParsed: the short path of SanitizeHTML takes the
+// HTML servers commonly send and writes exactly what parsing and
+// rendering it would; what it cannot be sure of, it leaves to the parser.
+func TestRenderedSimplyAsParsed(t *testing.T) {
+	tests := []struct {
+		in     string
+		simple bool
+	}{
+		// Mastodon's mention and link, with the policy's rel and target.
+		{`<p><span class="h-card"><a href="https://a.example/@u" class="u-url mention" rel="nofollow noreferrer noopener" target="_blank">@<span>u</span></a></span> hi &amp; bye<br/>next</p><p>two</p>`, true},
+		{`<p>a</p><ul><li>x</li><li><p>y</p><ol start="3"><li>z</li></ol></li></ul><blockquote><p>q</p><pre><code>c</code></pre></blockquote>`, true},
+		{`plain text, &#39;quoted&#39; &#34;twice&#34; &lt;tag&gt;`, true},
+		{`<p>x`, false},                              // unclosed
+		{`<b><i>x</b></i>`, false},                   // misnested
+		{`<p><p>x</p></p>`, false},                   // a paragraph closes the one it is in
+		{`<a href="h"><a href="i">x</a></a>`, false}, // a link closes the one it is in
+		{`<a href="h"><p>x</p></a>`, false},          // block in a link
+		{`<li>x</li>`, false},                        // item outside a list
+		{`<p>a<br>b</p>`, false},                     // <br> is written <br/>
+		{"<pre>\nx</pre>", false},                    // the parser drops that newline
+		{"<p>a\r\nb</p>", false},                     // and turns CR LF into LF
+		{`<p>&nbsp;x</p>`, false},                    // an escape the renderer does not write
+		{`<p>"x"</p>`, false},                        // the renderer escapes quotes
+		{`<p class="a" class="b">x</p>`, false},      // duplicate attribute
+		{`<div>x</div>`, false},                      // not the policy's
+	}
+	for _, tt := range tests {
+		got, ok := renderedSimply(tt.in)
+		if ok != tt.simple {
+			t.Errorf("renderedSimply(%q): ok %v, want %v", tt.in, ok, tt.simple)
+			continue
+		}
+		if ok && got != wellFormed(tt.in) {
+			t.Errorf("renderedSimply(%q):\n got  %q\n want %q", tt.in, got, wellFormed(tt.in))
+		}
+	}
+}
+
+// TestRenderedSimplyOnFixtures runs every content and summary of the real
+// payloads through both paths: where the short path answers, it answers
+// what the parser would, and it answers for most of them.
+func TestRenderedSimplyOnFixtures(t *testing.T) {
+	var html []string
+	var collect func(key string, v any)
+	collect = func(key string, v any) {
+		switch v := v.(type) {
+		case string:
+			if key == "content" || key == "summary" || key == "contentMap" {
+				html = append(html, v)
+			}
+		case map[string]any:
+			for k, x := range v {
+				if key == "contentMap" {
+					k = key
+				}
+				collect(k, x)
+			}
+		case []any:
+			for _, x := range v {
+				collect(key, x)
+			}
+		}
+	}
+	err := filepath.WalkDir(fixturesDir(t), func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || (!strings.HasSuffix(path, ".json") && !strings.HasSuffix(path, ".txt")) {
+			return err
+		}
+		var doc any
+		if json.Unmarshal(readFixture(t, path), &doc) == nil {
+			collect("", doc)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	simple := 0
+	for _, s := range html {
+		clean := remotePolicy.Sanitize(s)
+		got, ok := renderedSimply(clean)
+		if !ok {
+			continue
+		}
+		simple++
+		if want := wellFormed(clean); got != want {
+			t.Errorf("short path differs on %q:\n got  %q\n want %q", clean, got, want)
+		}
+	}
+	t.Logf("%d of %d contents took the short path", simple, len(html))
+	if len(html) > 0 && simple*2 < len(html) {
+		t.Errorf("only %d of %d real contents took the short path", simple, len(html))
+	}
 }
