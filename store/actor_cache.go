@@ -5,22 +5,29 @@ import (
 	"time"
 )
 
-// actorCache keeps actors read by URI. Every received activity looks its
-// actor up before anything else, and a busy remote account sends many:
-// the row, with its key and profile, is the same each time until the
-// actor changes.
+// actorCache keeps actors read by URI in batch units. Every received
+// activity looks its actor up before anything else, and a busy remote
+// account sends many: the row, with its key and profile, is the same each
+// time until the actor changes.
 //
 // It is kept correct by generation: a transaction that writes actors
 // (Tx.actorsChanged) empties the cache and moves the generation on as it
 // commits, and a read that started under an older generation does not
 // store what it read, which may be from before that commit. A
 // transaction that wrote actors itself reads around the cache until it
-// commits. Other processes (the operator's commands) writing the file
-// are not seen; entries live for actorCacheTTL, which bounds that.
+// commits. Other processes (the operator's commands) write the file
+// too: a batch begins by asking SQLite whether another connection has
+// committed since the last one began (PRAGMA data_version on the write
+// connection, which only this process's transactions use), and empties
+// the cache if so; while the batch holds the write lock, nobody else can
+// commit. Reads outside batches do not use the cache.
 type actorCache struct {
 	mu  sync.Mutex
 	gen uint64
 	m   map[string]cachedActor
+	// dataVersion is the write connection's PRAGMA data_version when a
+	// batch last began.
+	dataVersion int64
 }
 
 type cachedActor struct {
@@ -31,8 +38,8 @@ type cachedActor struct {
 const (
 	// maxCachedActors bounds the cache; past it the cache starts over.
 	maxCachedActors = 2000
-	// actorCacheTTL bounds how long a change made by another process can
-	// go unseen.
+	// actorCacheTTL bounds how long an entry is trusted, whatever else
+	// happens.
 	actorCacheTTL = 30 * time.Second
 )
 
@@ -68,4 +75,16 @@ func (c *actorCache) invalidate() {
 	defer c.mu.Unlock()
 	c.gen++
 	clear(c.m)
+}
+
+// otherWriters empties the cache if another connection committed since
+// the last batch began, given the write connection's data_version now.
+func (c *actorCache) otherWriters(version int64) {
+	c.mu.Lock()
+	changed := version != c.dataVersion
+	c.dataVersion = version
+	c.mu.Unlock()
+	if changed {
+		c.invalidate()
+	}
 }

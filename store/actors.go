@@ -138,23 +138,28 @@ func nonNil[T any](s []T) []T {
 
 // ActorByURI returns a stored actor.
 //
-// Actors are cached (actorCache): the returned Actor's slices are shared
-// with the cache and must not be changed.
+// Inside a batch unit (the inbox's), actors come from a cache
+// (actorCache): the returned Actor's slices are then shared with it and
+// must not be changed.
 func (db *DB) ActorByURI(ctx context.Context, uri string) (Actor, error) {
-	useCache := true
-	if b := db.batchOf(ctx); b != nil && b.tx.actorsChanged {
-		useCache = false // its own uncommitted writes are not in the cache
-	}
+	b := db.batchOf(ctx)
+	// A batch that wrote actors itself reads around the cache: its
+	// uncommitted writes are not in it.
+	cached := b != nil && !b.tx.actorsChanged
 	now := time.Now()
-	a, ok, gen := db.actors.get(uri, now)
-	if ok && useCache {
-		return a, nil
+	var gen uint64
+	if cached {
+		var a Actor
+		var ok bool
+		if a, ok, gen = db.actors.get(uri, now); ok {
+			return a, nil
+		}
 	}
 	a, err := scanActor(db.read.QueryRowContext(ctx, `SELECT `+actorColumns+` FROM actors WHERE uri = ?`, uri))
 	if err != nil {
 		return Actor{}, notFound(err, "actor "+uri)
 	}
-	if useCache {
+	if cached {
 		db.actors.put(a, gen, now)
 	}
 	return a, nil

@@ -150,6 +150,11 @@ func (tx *Tx) ClearSearchIndex(ctx context.Context) error {
 	if _, err := tx.tx.ExecContext(ctx, `INSERT INTO posts_fts (posts_fts) VALUES ('delete-all')`); err != nil {
 		return fmt.Errorf("clear search index: %w", err)
 	}
+	// Posts this transaction wrote are not indexed at its commit either.
+	if _, err := tx.tx.ExecContext(ctx, clearPendingSQL); err != nil {
+		return fmt.Errorf("clear search index: %w", err)
+	}
+	tx.indexDue = false
 	return nil
 }
 

@@ -61,6 +61,12 @@ func (db *DB) BeginBatch(ctx context.Context) (*Batch, error) {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
 	tx := &Tx{tx: sqlTx, now: db.now(), stmts: db.wstmts, ownerID: db.OwnerID()}
+	var version int64
+	if err := tx.queryRow(ctx, `PRAGMA data_version`).Scan(&version); err != nil {
+		sqlTx.Rollback()
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	db.actors.otherWriters(version)
 	return &Batch{db: db, tx: tx, active: true}, nil
 }
 
