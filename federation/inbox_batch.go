@@ -96,22 +96,22 @@ func (b *inboxBatcher) commit(batch []received) {
 	// context.
 	ctx := context.Background()
 	for len(batch) > 0 {
-		n, applied, err := b.applyOrQueue(ctx, batch)
+		n, applied, queued, err := b.applyOrQueue(ctx, batch)
 		if err != nil {
 			// The transaction was lost, and nothing of it kept: queue these
 			// plainly, which needs nothing from the activities' handlers.
 			b.f.logger.Warn("inbox: received activities could not be applied as they came; queued", "activities", n, "err", err)
-			applied, err = 0, b.queue(ctx, batch[:n])
+			applied, queued, err = 0, true, b.queue(ctx, batch[:n])
 		}
 		for _, r := range batch[:n] {
 			r.done <- err
 		}
-		if err == nil {
+		if err == nil && queued {
 			b.f.jobs.Poke() // the queued activities, and the jobs applied ones queued (cards, pushes)
-			if b.f.opts.Applied != nil {
-				for range applied {
-					b.f.opts.Applied()
-				}
+		}
+		if err == nil && b.f.opts.Applied != nil {
+			for range applied {
+				b.f.opts.Applied()
 			}
 		}
 		batch = batch[n:]
@@ -121,13 +121,13 @@ func (b *inboxBatcher) commit(batch []received) {
 // applyOrQueue applies the first activities of batch in one transaction,
 // each in a savepoint, until they are done or maxBatchHold has passed,
 // queueing those it cannot apply, and commits. It returns how many
-// activities it took and how many of them it applied; with an error,
-// nothing of the transaction was kept.
-func (b *inboxBatcher) applyOrQueue(ctx context.Context, batch []received) (n, applied int, err error) {
+// activities it took, how many of them it applied and whether it queued
+// any job; with an error, nothing of the transaction was kept.
+func (b *inboxBatcher) applyOrQueue(ctx context.Context, batch []received) (n, applied int, queued bool, err error) {
 	f := b.f
 	tx, err := f.db.BeginBatch(ctx)
 	if err != nil {
-		return len(batch), 0, err
+		return len(batch), 0, false, err
 	}
 	began := time.Now()
 	for n < len(batch) && (n == 0 || time.Since(began) < maxBatchHold) {
@@ -155,10 +155,10 @@ func (b *inboxBatcher) applyOrQueue(ctx context.Context, batch []received) (n, a
 		}
 		if err != nil {
 			tx.Rollback()
-			return n, 0, err
+			return n, 0, false, err
 		}
 	}
-	return n, applied, tx.Commit()
+	return n, applied, tx.QueuedJobs(), tx.Commit()
 }
 
 // queue stores received activities as inbox jobs, in one transaction.

@@ -117,6 +117,11 @@ func (b *Batch) breakWith(err error) error {
 	return b.broken
 }
 
+// QueuedJobs reports whether the batch queued a job, so that its
+// committer knows whether to wake the job runner. A unit rolled back may
+// have counted.
+func (b *Batch) QueuedJobs() bool { return b.tx.queuedJobs }
+
 // Broken reports the failure that lost the batch's transaction, or nil.
 func (b *Batch) Broken() error { return b.broken }
 

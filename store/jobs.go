@@ -48,6 +48,7 @@ func (tx *Tx) EnqueueJob(ctx context.Context, kind string, payload []byte, opts 
 	if kind == "" {
 		return false, fmt.Errorf("enqueue: empty job kind")
 	}
+	tx.queuedJobs = true
 	runAt := opts.RunAt
 	if runAt.IsZero() {
 		runAt = tx.now

@@ -250,6 +250,8 @@ type Tx struct {
 	// indexDue says the transaction wrote posts whose text the search
 	// index must take before it commits (indexPending).
 	indexDue bool
+	// queuedJobs says the transaction queued a job (Batch.QueuedJobs).
+	queuedJobs bool
 	// actorsChanged says the transaction wrote actors: the actor cache
 	// is emptied as it commits, and is not read until then.
 	actorsChanged bool
