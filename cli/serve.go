@@ -86,12 +86,6 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 			}
 		}
 	}()
-	checkCtx, stopCheck := context.WithCancel(ctx)
-	defer stopCheck() // before db.Close: a check still running ends first
-	damageFound, err := checkDatabase(checkCtx, db, logger)
-	if err != nil {
-		return err
-	}
 	if err := ensureOwner(ctx, c.stdout, cfg, db); err != nil {
 		return err
 	}
@@ -157,18 +151,6 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 	defer stop()
 	ctx, stopDamaged := context.WithCancelCause(ctx)
 	defer stopDamaged(nil)
-	if damageFound != nil {
-		go func() {
-			select {
-			case err := <-damageFound:
-				if err != nil {
-					logger.Error("the database is damaged: shutting down", "err", err)
-					stopDamaged(err)
-				}
-			case <-ctx.Done():
-			}
-		}()
-	}
 	// SIGHUP is caught before the first request can be served: an
 	// operator (or a test) that sends it as soon as /healthz answers must
 	// reach the reload, not the default action, which ends the process.
@@ -184,7 +166,21 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 	monitorDone := make(chan struct{})
 	go func() { mon.Run(monCtx); close(monitorDone) }()
 	defer func() { stopMonitor(); <-monitorDone }() // it saves the day as it ends, before the database closes
-	go releaseStartupMemory()                       // serve_memory_linux.go
+	// The database is checked while kith serves; a damaged one stops it.
+	// What starting up used is given back once the check is done.
+	checkCtx, stopCheck := context.WithCancel(ctx)
+	defer stopCheck()                                                        // before db.Close: a check still running ends first
+	damageFound := checkDatabase(checkCtx, db, logger, releaseStartupMemory) // serve_memory_linux.go
+	go func() {
+		select {
+		case err := <-damageFound:
+			if err != nil {
+				logger.Error("the database is damaged: shutting down", "err", err)
+				stopDamaged(err)
+			}
+		case <-ctx.Done():
+		}
+	}()
 	serveErr := srv.Serve(ctx, listeners, drainTimeout)
 	logger.Info("shutting down")
 	drainCtx, cancel := context.WithTimeout(context.Background(), drainTimeout)
