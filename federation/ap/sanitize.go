@@ -3,21 +3,23 @@ package ap
 import (
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/microcosm-cc/bluemonday"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
 
-// remotePolicy is the sanitizing policy for remote HTML. It is built once
-// at package initialisation and never modified afterwards; bluemonday
-// policies are safe for concurrent use once built, so sharing it holds no
-// mutable state.
-var remotePolicy = newRemotePolicy()
+// remotePolicy is the sanitizing policy for remote HTML. It is built once,
+// on first use, and never modified afterwards; bluemonday policies are safe
+// for concurrent use once built, so sharing it holds no mutable state.
+var remotePolicy = sync.OnceValue(newRemotePolicy)
 
 // classes is the whitelist of class values kept on links and spans: the
 // microformats of mentions and Mastodon's link-shortening spans.
-var classes = regexp.MustCompile(`^(h-card|u-url|mention|hashtag|ellipsis|invisible)( (h-card|u-url|mention|hashtag|ellipsis|invisible))*$`)
+var classes = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(h-card|u-url|mention|hashtag|ellipsis|invisible)( (h-card|u-url|mention|hashtag|ellipsis|invisible))*$`)
+})
 
 // newRemotePolicy builds a policy close to Mastodon's Sanitize::Config
 // MASTODON_STRICT: text formatting, lists, code, quotes, and links with
@@ -30,7 +32,7 @@ func newRemotePolicy() *bluemonday.Policy {
 	p.AllowElements("p", "br", "span", "a", "del", "pre", "code", "em", "strong",
 		"b", "i", "u", "ul", "ol", "li", "blockquote")
 	p.AllowAttrs("href").OnElements("a")
-	p.AllowAttrs("class").Matching(classes).OnElements("a", "span")
+	p.AllowAttrs("class").Matching(classes()).OnElements("a", "span")
 	p.AllowAttrs("start").Matching(bluemonday.Integer).OnElements("ol")
 	p.AllowAttrs("reversed").Matching(regexp.MustCompile(`^(reversed)?$`)).OnElements("ol")
 	p.AllowAttrs("value").Matching(bluemonday.Integer).OnElements("li")
@@ -54,7 +56,7 @@ func newRemotePolicy() *bluemonday.Policy {
 // tag is left. A post with an unclosed <b> or <a> can then never change
 // the markup around it on a page.
 func SanitizeHTML(s string) string {
-	return wellFormed(remotePolicy.Sanitize(s))
+	return wellFormed(remotePolicy().Sanitize(s))
 }
 
 // fragmentContext is the element a post's HTML is parsed inside: a <div>
