@@ -44,6 +44,7 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 		}
 		defer stopProfile()
 	}
+	resumeCollector := pauseCollector() // serve_gc.go
 	cfg, err := loadConfig(*path)
 	if err != nil {
 		return err
@@ -167,10 +168,14 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 	go func() { mon.Run(monCtx); close(monitorDone) }()
 	defer func() { stopMonitor(); <-monitorDone }() // it saves the day as it ends, before the database closes
 	// The database is checked while kith serves; a damaged one stops it.
-	// What starting up used is given back once the check is done.
+	// Once it is found sound, the start is over: the collector resumes and
+	// what starting up used is given back.
 	checkCtx, stopCheck := context.WithCancel(ctx)
-	defer stopCheck()                                                        // before db.Close: a check still running ends first
-	damageFound := checkDatabase(checkCtx, db, logger, releaseStartupMemory) // serve_memory_linux.go
+	defer stopCheck() // before db.Close: a check still running ends first
+	damageFound := checkDatabase(checkCtx, db, logger, func() {
+		resumeCollector()
+		releaseStartupMemory() // serve_memory_linux.go
+	})
 	go func() {
 		select {
 		case err := <-damageFound:

@@ -1,0 +1,28 @@
+package cli
+
+import "runtime/debug"
+
+// startMemoryLimit bounds the Go heap while the collector is paused for
+// the start: a start that migrates or cleans a large database collects
+// once its memory reaches this, as it would at any time.
+const startMemoryLimit = 24 << 20
+
+// pauseCollector turns the garbage collector off for the start and returns
+// the function that turns it back on as it was (GOGC and GOMEMLIMIT, if
+// the operator set them, are kept).
+//
+// Starting allocates a few megabytes that are garbage a moment later.
+// Collecting them during the start (once, at the 4 MB the collector begins
+// at) costs more than it gives back: the marking, and fresh pages for the
+// collector's own bookkeeping, each a page fault. Paused, the start leaves
+// its garbage to the one collection releaseStartupMemory makes when kith
+// has started.
+func pauseCollector() (resume func()) {
+	percent := debug.SetGCPercent(-1)
+	limit := debug.SetMemoryLimit(-1) // -1 reads the limit without changing it
+	debug.SetMemoryLimit(min(limit, startMemoryLimit))
+	return func() {
+		debug.SetGCPercent(percent)
+		debug.SetMemoryLimit(limit)
+	}
+}
