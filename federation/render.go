@@ -12,7 +12,7 @@ import (
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
-	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/renderer"
 	gmhtml "github.com/yuin/goldmark/renderer/html"
 	"github.com/yuin/goldmark/util"
@@ -24,13 +24,14 @@ import (
 
 // markdown renders the owner's Markdown (the web compose form's). Raw HTML
 // in the source is shown as text (escapeRawHTML), links are made from
-// bare URLs. It is built on first use: a start that renders no Markdown
+// bare URLs and ~~text~~ is struck (render_markdown.go). It is built on first use: a start that renders no Markdown
 // does not pay for it.
 var markdown = sync.OnceValue(func() goldmark.Markdown {
 	return goldmark.New(
-		goldmark.WithExtensions(extension.Linkify, extension.Strikethrough),
+		goldmark.WithParserOptions(markdownExtras(),
+			parser.WithASTTransformers(util.Prioritized(linkify{}, 100))),
 		goldmark.WithRendererOptions(gmhtml.WithHardWraps(),
-			renderer.WithNodeRenderers(util.Prioritized(escapeRawHTML{}, 100))),
+			renderer.WithNodeRenderers(util.Prioritized(escapeRawHTML{}, 100), util.Prioritized(strikethroughHTML{}, 100))),
 	)
 })
 
