@@ -96,7 +96,7 @@ func BenchmarkSanitizeHTML(b *testing.B) {
 		`<a href="https://a.example/long/path/to/a/page"><span class="invisible">https://</span><span class="ellipsis">a.example/long/path/to</span><span class="invisible">/a/page</span></a></p>`
 	b.Run("policy", func(b *testing.B) {
 		for b.Loop() {
-			remotePolicy().Sanitize(post)
+			sanitizeTokens(post)
 		}
 	})
 	b.Run("well-formed", func(b *testing.B) {
