@@ -168,14 +168,13 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 	go func() { mon.Run(monCtx); close(monitorDone) }()
 	defer func() { stopMonitor(); <-monitorDone }() // it saves the day as it ends, before the database closes
 	// The database is checked while kith serves; a damaged one stops it.
-	// Once it is found sound, the start is over: the collector resumes and
-	// what starting up used is given back.
+	// The collector resumes as the check begins, and once the database is
+	// found sound what starting up used is given back
+	// (serve_memory_linux.go). A check still running ends before the
+	// database closes.
 	checkCtx, stopCheck := context.WithCancel(ctx)
-	defer stopCheck() // before db.Close: a check still running ends first
-	damageFound := checkDatabase(checkCtx, db, logger, func() {
-		resumeCollector()
-		releaseStartupMemory() // serve_memory_linux.go
-	})
+	defer stopCheck()
+	damageFound := checkDatabase(checkCtx, db, logger, resumeCollector, releaseStartupMemory)
 	go func() {
 		select {
 		case err := <-damageFound:
