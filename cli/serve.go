@@ -107,9 +107,6 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 		monOpts.Replica = replicaState(repl)
 	}
 	mon := monitor.New(logger, monOpts)
-	if err := mon.Load(ctx); err != nil {
-		logger.Warn("the dashboard's saved day could not be read; it starts empty", "err", err)
-	}
 	runner := jobs.New(db, logger, jobs.Options{Concurrency: cfg.Jobs.Concurrency, PollInterval: time.Second, Done: countJob(mon)})
 	// Wrong S3 credentials or a missing bucket stop kith here, once and
 	// clearly, rather than failing every upload.
@@ -165,7 +162,18 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 	}
 	monCtx, stopMonitor := context.WithCancel(ctx)
 	monitorDone := make(chan struct{})
-	go func() { mon.Run(monCtx); close(monitorDone) }()
+	go func() {
+		// The saved day (a full one is 1,440 samples to parse) is read
+		// back here rather than before serving; the dashboard shows it
+		// from then on. Run saves nothing before it is read, and the read
+		// is not cut short by a stop: the day saved at the stop must
+		// include it.
+		if err := mon.Load(context.WithoutCancel(monCtx)); err != nil {
+			logger.Warn("the dashboard's saved day could not be read; it starts empty", "err", err)
+		}
+		mon.Run(monCtx)
+		close(monitorDone)
+	}()
 	defer func() { stopMonitor(); <-monitorDone }() // it saves the day as it ends, before the database closes
 	// The database is checked while kith serves; a damaged one stops it.
 	// The collector resumes as the check begins, and once the database is
