@@ -176,13 +176,14 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 	}()
 	defer func() { stopMonitor(); <-monitorDone }() // it saves the day as it ends, before the database closes
 	// The database is checked while kith serves; a damaged one stops it.
-	// The collector resumes as the check begins, and once the database is
-	// found sound what starting up used is given back
-	// (serve_memory_linux.go). A check still running ends before the
-	// database closes.
+	// Once it is found sound, the start is over: the collector resumes and
+	// what starting up used is given back.
 	checkCtx, stopCheck := context.WithCancel(ctx)
-	defer stopCheck()
-	damageFound := checkDatabase(checkCtx, db, logger, resumeCollector, releaseStartupMemory)
+	defer stopCheck() // before db.Close: a check still running ends first
+	damageFound := checkDatabase(checkCtx, db, logger, func() {
+		resumeCollector()
+		releaseStartupMemory() // serve_memory_linux.go
+	})
 	go func() {
 		select {
 		case err := <-damageFound:

@@ -28,9 +28,8 @@ const slowCheck = time.Second
 //
 // The verdict arrives on the returned channel: nil when the database is
 // sound, else the error kith serve stops with. Nothing arrives when ctx
-// ends first. begin runs when the check begins (the start is over by
-// then), done after a check that found the database sound.
-func checkDatabase(ctx context.Context, db *store.DB, logger *slog.Logger, begin, done func()) <-chan error {
+// ends first. done runs after a check that found the database sound.
+func checkDatabase(ctx context.Context, db *store.DB, logger *slog.Logger, done func()) <-chan error {
 	verdict := make(chan error, 1)
 	go func() {
 		select {
@@ -38,7 +37,6 @@ func checkDatabase(ctx context.Context, db *store.DB, logger *slog.Logger, begin
 		case <-ctx.Done():
 			return
 		}
-		begin()
 		start := time.Now()
 		err := damaged(db.QuickCheck(ctx))
 		if ctx.Err() != nil {

@@ -16,9 +16,7 @@ const startMemoryLimit = 24 << 20
 // at) costs more than it gives back: the marking, and fresh pages for the
 // collector's own bookkeeping, each a page fault. Paused, the start leaves
 // its garbage to the one collection releaseStartupMemory makes when kith
-// has started. It resumes when the start-up check begins, a second after
-// serving began, not when the check ends, which on a large database is
-// seconds later.
+// has started.
 func pauseCollector() (resume func()) {
 	percent := debug.SetGCPercent(-1)
 	limit := debug.SetMemoryLimit(-1) // -1 reads the limit without changing it
