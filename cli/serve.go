@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
 	"time"
@@ -26,6 +25,11 @@ import (
 	"kith/server/web/themes"
 	"kith/store"
 )
+
+// fineMappingDelay is how long kith serves before mapOwnCodeFinely: its
+// disk reads would otherwise slow the very first requests (a health
+// check waiting for the restart, say) by a few milliseconds each.
+const fineMappingDelay = 250 * time.Millisecond
 
 // drainTimeout bounds the graceful shutdown: requests and jobs in flight
 // get this long to finish; unfinished jobs go back to the queue.
@@ -45,11 +49,12 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 		}
 		defer stopProfile()
 	}
+	setGCPercent()                      // serve_gc.go
+	resumeCollector := pauseCollector() // back to that once started
 	cfg, err := loadConfig(*path)
 	if err != nil {
 		return err
 	}
-	setGCPercent()
 	level := new(slog.LevelVar)
 	lvl, _ := config.ParseLevel(cfg.Log.Level) // checked by config
 	level.Set(lvl)
@@ -88,12 +93,6 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 			}
 		}
 	}()
-	checkCtx, stopCheck := context.WithCancel(ctx)
-	defer stopCheck() // before db.Close: a check still running ends first
-	damageFound, err := checkDatabase(checkCtx, db, logger)
-	if err != nil {
-		return err
-	}
 	if err := ensureOwner(ctx, c.stdout, cfg, db); err != nil {
 		return err
 	}
@@ -114,9 +113,6 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 		monOpts.Replica = replicaState(repl)
 	}
 	mon := monitor.New(logger, monOpts)
-	if err := mon.Load(ctx); err != nil {
-		logger.Warn("the dashboard's saved day could not be read; it starts empty", "err", err)
-	}
 	runner := jobs.New(db, logger, jobs.Options{Concurrency: cfg.Jobs.Concurrency, PollInterval: time.Second, Done: countJob(mon)})
 	// Wrong S3 credentials or a missing bucket stop kith here, once and
 	// clearly, rather than failing every upload.
@@ -130,7 +126,7 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 	hub := events.NewHub(0) // federation publishes to it, the streaming API reads from it
 	fedOpts := federationOptions(cfg)
 	fedOpts.Events = hub
-	fedOpts.Applied = mon.InboxProcessed // what the queue applies, countJob counts
+	fedOpts.Applied = mon.InboxProcessed                         // what the queue applies, countJob counts
 	fed, err := federation.New(ctx, db, runner, logger, fedOpts) // registers delivery, inbox and scheduled-post jobs
 	if err != nil {
 		return err
@@ -160,18 +156,6 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 	defer stop()
 	ctx, stopDamaged := context.WithCancelCause(ctx)
 	defer stopDamaged(nil)
-	if damageFound != nil {
-		go func() {
-			select {
-			case err := <-damageFound:
-				if err != nil {
-					logger.Error("the database is damaged: shutting down", "err", err)
-					stopDamaged(err)
-				}
-			case <-ctx.Done():
-			}
-		}()
-	}
 	// SIGHUP is caught before the first request can be served: an
 	// operator (or a test) that sends it as soon as /healthz answers must
 	// reach the reload, not the default action, which ends the process.
@@ -185,9 +169,41 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 	}
 	monCtx, stopMonitor := context.WithCancel(ctx)
 	monitorDone := make(chan struct{})
-	go func() { mon.Run(monCtx); close(monitorDone) }()
+	go func() {
+		// The saved day (a full one is 1,440 samples to parse) is read
+		// back here rather than before serving; the dashboard shows it
+		// from then on. Run saves nothing before it is read, and the read
+		// is not cut short by a stop: the day saved at the stop must
+		// include it.
+		if err := mon.Load(context.WithoutCancel(monCtx)); err != nil {
+			logger.Warn("the dashboard's saved day could not be read; it starts empty", "err", err)
+		}
+		mon.Run(monCtx)
+		close(monitorDone)
+	}()
 	defer func() { stopMonitor(); <-monitorDone }() // it saves the day as it ends, before the database closes
-	go releaseStartupMemory()                       // serve_memory_linux.go
+	// The database is checked while kith serves; a damaged one stops it.
+	// Once it is found sound, the start is over: the collector resumes and
+	// what starting up used is given back.
+	checkCtx, stopCheck := context.WithCancel(ctx)
+	defer stopCheck() // before db.Close: a check still running ends first
+	damageFound := checkDatabase(checkCtx, db, logger, func() {
+		resumeCollector()
+		releaseStartupMemory() // serve_memory_linux.go
+	})
+	go func() {
+		select {
+		case err := <-damageFound:
+			if err != nil {
+				logger.Error("the database is damaged: shutting down", "err", err)
+				stopDamaged(err)
+			}
+		case <-ctx.Done():
+		}
+	}()
+	// The first requests after a start run from the page cache as it is;
+	// then kith's code is mapped page by page.
+	time.AfterFunc(fineMappingDelay, mapOwnCodeFinely) // serve_memory_linux.go
 	serveErr := srv.Serve(ctx, listeners, drainTimeout)
 	logger.Info("shutting down")
 	drainCtx, cancel := context.WithTimeout(context.Background(), drainTimeout)
@@ -197,19 +213,6 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 		return errors.Join(cause, err)
 	}
 	return err
-}
-
-// serveGCPercent is the garbage collector's target for kith serve, unless
-// $GOGC sets another. kith's live heap is a few megabytes and almost all
-// it allocates is garbage within a request or an activity, so with Go's
-// default (100) it collects many times a second under load; at 200 it
-// collects half as often, for about 4 MB more heap at the peak.
-const serveGCPercent = 200
-
-func setGCPercent() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(serveGCPercent)
-	}
 }
 
 // startCPUProfile profiles the process into file until the returned

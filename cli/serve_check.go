@@ -9,42 +9,49 @@ import (
 	"kith/store"
 )
 
-// checkBudget is how long kith serve waits for the database check before
-// it starts serving anyway. A new instance's check takes milliseconds; one
-// of 300 MB takes seconds (quick_check reads every page), and a restart
-// must not wait for that.
-const checkBudget = 500 * time.Millisecond
+// checkDelay is how long kith serves before it checks the database: the
+// first second after a restart brings reconnecting clients and peers
+// retrying their deliveries, which should not share the CPU with a check
+// that reads the whole file.
+const checkDelay = time.Second
 
-// checkDatabase runs SQLite's quick_check, so a damaged page is found at
-// start rather than by the request or the job that first reads it, after
-// kith has answered 202 for something it then cannot store.
+// slowCheck is how long a database check takes before kith logs that it
+// finished: a large database's check goes on for seconds after start.
+const slowCheck = time.Second
+
+// checkDatabase runs SQLite's quick_check in the background, checkDelay
+// after kith starts serving, so a damaged page is found soon after start
+// rather than by whichever request or job first reads it, maybe long after
+// kith answered 202 for something it then cannot store. The check reads
+// every page: milliseconds on a new instance, seconds on one of 300 MB;
+// no request waits for it.
 //
-// It returns an error (kith serve refuses to start) when the check finds
-// damage within checkBudget. A check that takes longer goes on while kith
-// serves; its verdict arrives on the channel, and a damaged database
-// then stops the server with the same message. The channel yields nil, or
-// nothing, when the database is sound.
-func checkDatabase(ctx context.Context, db *store.DB, logger *slog.Logger) (<-chan error, error) {
-	start := time.Now()
-	result := make(chan error, 1)
-	go func() { result <- damaged(db.QuickCheck(ctx)) }()
-	select {
-	case err := <-result:
-		return nil, err
-	case <-time.After(checkBudget):
-	}
-	logger.Info("checking the database while serving")
-	later := make(chan error, 1)
+// The verdict arrives on the returned channel: nil when the database is
+// sound, else the error kith serve stops with. Nothing arrives when ctx
+// ends first. done runs after a check that found the database sound.
+func checkDatabase(ctx context.Context, db *store.DB, logger *slog.Logger, done func()) <-chan error {
+	verdict := make(chan error, 1)
 	go func() {
-		err := <-result
-		if err == nil {
-			logger.Info("database checked", "took", time.Since(start).Round(time.Millisecond))
+		select {
+		case <-time.After(checkDelay):
+		case <-ctx.Done():
+			return
 		}
-		if ctx.Err() == nil {
-			later <- err
+		start := time.Now()
+		err := damaged(db.QuickCheck(ctx))
+		if ctx.Err() != nil {
+			return
 		}
+		verdict <- err
+		if err != nil {
+			return
+		}
+		if took := time.Since(start); took >= slowCheck {
+			logger.Info("database checked", "took", took.Round(time.Millisecond))
+		}
+		done()
 	}()
-	return later, nil
+	return verdict
 }
 
 // damaged adds what to do to a damaged database's error.

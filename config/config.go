@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
@@ -354,7 +355,7 @@ type Problem struct{ Key, Msg string }
 // pass. (config holds no list of themes: it builds without the compiler.)
 type Validator func(Config) []Problem
 
-var usernameRE = regexp.MustCompile(`^[A-Za-z0-9_]{1,30}$`)
+var usernameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_]{1,30}$`) })
 
 func (c Config) problems() []Problem {
 	var ps []Problem
@@ -413,7 +414,7 @@ func (c Config) problems() []Problem {
 			add("server.trusted_proxies", "%q is not an IP address or CIDR range", cidr)
 		}
 	}
-	if !usernameRE.MatchString(c.Owner.Username) {
+	if !usernameRE().MatchString(c.Owner.Username) {
 		add("owner.username", "%q must be 1-30 letters, digits or underscores", c.Owner.Username)
 	}
 	for _, d := range c.Federation.BlockedDomains {

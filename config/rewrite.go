@@ -7,10 +7,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // storageLine is a storage = ... line (comment after it allowed).
-var storageLine = regexp.MustCompile(`^(\s*storage\s*=\s*)("[^"]*"|'[^']*')(.*)$`)
+var storageLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\s*storage\s*=\s*)("[^"]*"|'[^']*')(.*)$`) })
 
 // SetMediaStorage sets [media] storage in the config file at path to kind,
 // keeping every other line as it is (comments included): the key's line
@@ -69,7 +70,7 @@ func setStorage(text, kind string) string {
 			continue
 		}
 		if table == "media" {
-			if m := storageLine.FindStringSubmatch(strings.TrimRight(l, "\r\n")); m != nil {
+			if m := storageLine().FindStringSubmatch(strings.TrimRight(l, "\r\n")); m != nil {
 				lines[i] = m[1] + value + m[3] + l[len(strings.TrimRight(l, "\r\n")):]
 				return strings.Join(lines, "")
 			}

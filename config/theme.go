@@ -4,10 +4,11 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // scssNameRE is an SCSS variable name without its "$".
-var scssNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]{0,63}$`)
+var scssNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]{0,63}$`) })
 
 // maxVariableValue bounds one [theme.variables] value.
 const maxVariableValue = 200
@@ -24,7 +25,7 @@ func (t Theme) problems() []Problem {
 	}
 	for name, value := range t.Variables {
 		key := "theme.variables." + name
-		if !scssNameRE.MatchString(name) {
+		if !scssNameRE().MatchString(name) {
 			add(key, "%q is not an SCSS variable name (letters, digits, - and _, without the $)", name)
 			continue
 		}

@@ -6,13 +6,14 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 
 	"kith/federation/ap"
 	"kith/store"
 )
 
 // shortcodeInText finds :shortcode: in what the owner wrote.
-var shortcodeInText = regexp.MustCompile(`:([a-zA-Z0-9_]{2,}):`)
+var shortcodeInText = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`:([a-zA-Z0-9_]{2,}):`) })
 
 // OwnEmojisIn returns the owner's custom emoji that texts use as
 // :shortcode:, each once, with the URL of its image: the emoji of a post
@@ -21,7 +22,7 @@ var shortcodeInText = regexp.MustCompile(`:([a-zA-Z0-9_]{2,}):`)
 func (f *Federation) OwnEmojisIn(ctx context.Context, texts ...string) ([]store.Emoji, error) {
 	used := map[string]bool{}
 	for _, t := range texts {
-		for _, m := range shortcodeInText.FindAllStringSubmatch(t, -1) {
+		for _, m := range shortcodeInText().FindAllStringSubmatch(t, -1) {
 			used[m[1]] = true
 		}
 	}

@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -266,7 +267,8 @@ func publicKeyPEM(key *rsa.PrivateKey) string {
 
 // syncLocalActor writes the owner's actors row from the owner account and
 // the URL shapes, so posts and follows can refer to it like to any actor;
-// writing it tells the store its id (store.DB.OwnerID).
+// writing it tells the store its id (store.DB.OwnerID), which the store
+// otherwise read from the row when it opened.
 func (f *Federation) syncLocalActor(ctx context.Context) error {
 	owner, err := f.db.Owner(ctx)
 	if err != nil {
@@ -287,6 +289,11 @@ func (f *Federation) syncLocalActor(ctx context.Context) error {
 	a.KeyID, a.PublicKeyPEM = f.urls.Key(), owner.PublicKeyPEM
 	if a.PublishedAt.IsZero() {
 		a.PublishedAt = owner.CreatedAt
+	}
+	// A start that changes nothing writes nothing: the date the row was
+	// written is not read for the local actor.
+	if err == nil && reflect.DeepEqual(a, existing) {
+		return nil
 	}
 	a.FetchedAt = f.now()
 	return f.db.InTx(ctx, func(tx *store.Tx) error {

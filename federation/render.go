@@ -8,10 +8,11 @@ import (
 	"html"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
-	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/renderer"
 	gmhtml "github.com/yuin/goldmark/renderer/html"
 	"github.com/yuin/goldmark/util"
@@ -23,16 +24,22 @@ import (
 
 // markdown renders the owner's Markdown (the web compose form's). Raw HTML
 // in the source is shown as text (escapeRawHTML), links are made from
-// bare URLs.
-var markdown = goldmark.New(
-	goldmark.WithExtensions(extension.Linkify, extension.Strikethrough),
-	goldmark.WithRendererOptions(gmhtml.WithHardWraps(),
-		renderer.WithNodeRenderers(util.Prioritized(escapeRawHTML{}, 100))),
-)
+// bare URLs and ~~text~~ is struck (render_markdown.go). It is built on first use: a start that renders no Markdown
+// does not pay for it.
+var markdown = sync.OnceValue(func() goldmark.Markdown {
+	return goldmark.New(
+		goldmark.WithParserOptions(markdownExtras(),
+			parser.WithASTTransformers(util.Prioritized(linkify{}, 100))),
+		goldmark.WithRendererOptions(gmhtml.WithHardWraps(),
+			renderer.WithNodeRenderers(util.Prioritized(escapeRawHTML{}, 100), util.Prioritized(strikethroughHTML{}, 100))),
+	)
+})
 
 var (
-	mentionRE = regexp.MustCompile(`(^|[^\w@/])@([A-Za-z0-9_]+)(?:@([A-Za-z0-9.-]+(?::\d+)?))?`)
-	hashtagRE = regexp.MustCompile(`(^|[^\w&#/])#([\pL\pN_]*\pL[\pL\pN_]*)`)
+	mentionRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(^|[^\w@/])@([A-Za-z0-9_]+)(?:@([A-Za-z0-9.-]+(?::\d+)?))?`)
+	})
+	hashtagRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(^|[^\w&#/])#([\pL\pN_]*\pL[\pL\pN_]*)`) })
 )
 
 // rendered is a post's text turned into HTML, with what it mentions.
@@ -47,7 +54,7 @@ type rendered struct {
 func (f *Federation) findMentions(text string) []string {
 	var out []string
 	seen := map[string]bool{}
-	for _, m := range mentionRE.FindAllStringSubmatch(text, -1) {
+	for _, m := range mentionRE().FindAllStringSubmatch(text, -1) {
 		host := m[3]
 		if host == "" {
 			host = f.urls.Host()
@@ -82,7 +89,7 @@ func (f *Federation) render(ctx context.Context, text, sourceType string) (rende
 		out = plainHTML(text, l)
 	case store.TextMarkdown:
 		var buf bytes.Buffer
-		if err := markdown.Convert([]byte(text), &buf); err != nil {
+		if err := markdown().Convert([]byte(text), &buf); err != nil {
 			return rendered{}, err
 		}
 		out = rewriteText(buf.String(), l.linkEscaped)
@@ -130,15 +137,15 @@ func (l *linker) hashtag(tag string) string {
 // linkEscaped links the mentions and hashtags of text that is already
 // HTML-escaped (Markdown's output).
 func (l *linker) linkEscaped(s string) string {
-	s = mentionRE.ReplaceAllStringFunc(s, func(m string) string {
-		sub := mentionRE.FindStringSubmatch(m)
+	s = mentionRE().ReplaceAllStringFunc(s, func(m string) string {
+		sub := mentionRE().FindStringSubmatch(m)
 		if link, ok := l.mention(sub[2], sub[3]); ok {
 			return sub[1] + link
 		}
 		return m
 	})
-	return hashtagRE.ReplaceAllStringFunc(s, func(m string) string {
-		sub := hashtagRE.FindStringSubmatch(m)
+	return hashtagRE().ReplaceAllStringFunc(s, func(m string) string {
+		sub := hashtagRE().FindStringSubmatch(m)
 		return sub[1] + l.hashtag(sub[2])
 	})
 }

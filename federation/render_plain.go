@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -18,10 +19,10 @@ var (
 	// urlRE finds http and https URLs, up to a space, a quote or an
 	// angle bracket; trimURL takes the punctuation that ends a sentence
 	// back off.
-	urlRE = regexp.MustCompile(`(?i)https?://[^\s<>"]+`)
+	urlRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)https?://[^\s<>"]+`) })
 	// paragraphBreakRE is a blank line: two line breaks with nothing but
 	// spaces between.
-	paragraphBreakRE = regexp.MustCompile(`\n[ \t]*\n\s*`)
+	paragraphBreakRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\n[ \t]*\n\s*`) })
 )
 
 // urlDisplayChars is how much of a URL is shown after its scheme, as
@@ -36,7 +37,7 @@ func plainHTML(text string, l *linker) string {
 		return ""
 	}
 	var b strings.Builder
-	for _, para := range paragraphBreakRE.Split(text, -1) {
+	for _, para := range paragraphBreakRE().Split(text, -1) {
 		b.WriteString("<p>")
 		for i, line := range strings.Split(para, "\n") {
 			if i > 0 {
@@ -60,7 +61,7 @@ type entity struct {
 // them.
 func (l *linker) linkPlain(line string) string {
 	var found []entity
-	for _, m := range urlRE.FindAllStringIndex(line, -1) {
+	for _, m := range urlRE().FindAllStringIndex(line, -1) {
 		if m[0] > 0 {
 			// Note: Mastodon (twitter-text) does not link a URL glued to
 			// a word, as in "xhttps://…".
@@ -82,7 +83,7 @@ func (l *linker) linkPlain(line string) string {
 		}
 		return true
 	}
-	for _, m := range mentionRE.FindAllStringSubmatchIndex(line, -1) {
+	for _, m := range mentionRE().FindAllStringSubmatchIndex(line, -1) {
 		user, host := line[m[4]:m[5]], ""
 		if m[6] >= 0 {
 			host = line[m[6]:m[7]]
@@ -91,7 +92,7 @@ func (l *linker) linkPlain(line string) string {
 			found = append(found, entity{m[3], m[1], link})
 		}
 	}
-	for _, m := range hashtagRE.FindAllStringSubmatchIndex(line, -1) {
+	for _, m := range hashtagRE().FindAllStringSubmatchIndex(line, -1) {
 		if free(m[3], m[1]) {
 			found = append(found, entity{m[3], m[1], l.hashtag(line[m[4]:m[5]])})
 		}

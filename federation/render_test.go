@@ -83,7 +83,7 @@ func TestMarkdownShowsRawHTMLAsText(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			if err := markdown.Convert([]byte(tt.text), &buf); err != nil {
+			if err := markdown().Convert([]byte(tt.text), &buf); err != nil {
 				t.Fatal(err)
 			}
 			if got := strings.TrimSpace(ap.SanitizeHTML(buf.String())); got != tt.want {

@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"kith/config"
 	"kith/portability/backup"
@@ -204,14 +205,14 @@ func safeName(name string) bool {
 }
 
 // sectionHeader matches a TOML table header line.
-var sectionHeader = regexp.MustCompile(`(?m)^[ \t]*\[([^\]\n]+)\][ \t]*(#.*)?$`)
+var sectionHeader = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^[ \t]*\[([^\]\n]+)\][ \t]*(#.*)?$`) })
 
 // setInSection sets key = "value" in the [section] table of a config
 // file's text, replacing the key's line or adding it under the header,
 // and leaves everything else as the owner wrote it.
 func setInSection(cfg []byte, section, key, value string) []byte {
 	line := []byte(key + " = " + strconv.Quote(value))
-	headers := sectionHeader.FindAllSubmatchIndex(cfg, -1)
+	headers := sectionHeader().FindAllSubmatchIndex(cfg, -1)
 	for i, h := range headers {
 		if strings.TrimSpace(string(cfg[h[2]:h[3]])) != section {
 			continue

@@ -18,6 +18,19 @@ func (s *Server) routes() http.Handler {
 	json, page, plain := s.AnswerJSON, s.AnswerPage, s.AnswerPlain
 	r := chi.NewRouter()
 	r.Use(s.recoverPanics, s.realIP, s.logRequests, s.securityHeaders, apiCORS, s.limitBodies, s.encoders.compressResponses)
+	// Set before any route: chi copies these into every group and
+	// sub-router as it is made, while setting them afterwards walks the
+	// whole table and copies every route (half a megabyte at each start).
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			core.APIError(w, http.StatusNotFound, "Record not found")
+			return
+		}
+		s.RenderError(w, r, core.Refuse(http.StatusNotFound, "There is nothing here."))
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		s.RenderError(w, r, core.Refuse(http.StatusMethodNotAllowed, "That page does not accept this kind of request."))
+	})
 
 	r.Get("/healthz", s.handleHealth)
 	r.Get("/metrics", s.handleMetrics) // metrics.go: Prometheus, behind [metrics] token
@@ -391,15 +404,5 @@ func (s *Server) routes() http.Handler {
 		}
 	})
 
-	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/api/") {
-			core.APIError(w, http.StatusNotFound, "Record not found")
-			return
-		}
-		s.RenderError(w, r, core.Refuse(http.StatusNotFound, "There is nothing here."))
-	})
-	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		s.RenderError(w, r, core.Refuse(http.StatusMethodNotAllowed, "That page does not accept this kind of request."))
-	})
 	return r
 }

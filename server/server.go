@@ -141,18 +141,18 @@ func parsePages(fsys fs.FS) (map[string]*template.Template, error) {
 		page := strings.TrimSuffix(name, ".html")
 		// All pages share one name space: a template a page defines
 		// besides its blocks would silently replace another page's.
-		for _, m := range defineRE.FindAllStringSubmatch(string(src), -1) {
-			if !pageBlockRE.MatchString(m[0]) {
+		for _, m := range defineRE().FindAllStringSubmatch(string(src), -1) {
+			if !pageBlockRE().MatchString(m[0]) {
 				return nil, fmt.Errorf("template %s defines %q: a page defines only title, content and head; shared templates go in a _partial.html", name, m[1])
 			}
 		}
 		// The layout first: its {{block "head"}} is the default a page may
 		// redefine.
-		wrapper := pageBlockRE.ReplaceAllString(strings.Replace(string(layout), `{{define "layout"}}`, `{{define "`+page+`"}}`, 1), `$1 "`+page+`/$2"`)
+		wrapper := pageBlockRE().ReplaceAllString(strings.Replace(string(layout), `{{define "layout"}}`, `{{define "`+page+`"}}`, 1), `$1 "`+page+`/$2"`)
 		if _, err := set.New(name + "#layout").Parse(wrapper); err != nil {
 			return nil, fmt.Errorf("template layout.html for %s: %w", name, err)
 		}
-		if _, err := set.New(name).Parse(pageBlockRE.ReplaceAllString(string(src), `$1 "`+page+`/$2"`)); err != nil {
+		if _, err := set.New(name).Parse(pageBlockRE().ReplaceAllString(string(src), `$1 "`+page+`/$2"`)); err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
 		}
 		pageNames = append(pageNames, page)
@@ -169,8 +169,10 @@ func parsePages(fsys fs.FS) (map[string]*template.Template, error) {
 // pageBlockRE finds where a template defines or calls one of the blocks a
 // page fills in the layout; defineRE finds every template a file defines.
 var (
-	pageBlockRE = regexp.MustCompile(`(\{\{-?\s*(?:define|template|block))\s+"(title|content|head)"`)
-	defineRE    = regexp.MustCompile(`\{\{-?\s*(?:define|block)\s+"([^"]*)"`)
+	pageBlockRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(\{\{-?\s*(?:define|template|block))\s+"(title|content|head)"`)
+	})
+	defineRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{\{-?\s*(?:define|block)\s+"([^"]*)"`) })
 )
 
 // Handler is the whole HTTP handler, middleware included.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sync"
 	"time"
 )
 
@@ -23,14 +24,14 @@ type CustomEmoji struct {
 
 // ShortcodeRE is what the owner may name a custom emoji: two or more
 // letters, digits or underscores, as Mastodon allows.
-var ShortcodeRE = regexp.MustCompile(`^[a-zA-Z0-9_]{2,}$`)
+var ShortcodeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9_]{2,}$`) })
 
 // MaxShortcodeLen bounds a shortcode's length, as kith bounds remote ones.
 const MaxShortcodeLen = 100
 
 // ValidShortcode reports whether s may name one of the owner's emoji.
 func ValidShortcode(s string) bool {
-	return len(s) <= MaxShortcodeLen && ShortcodeRE.MatchString(s)
+	return len(s) <= MaxShortcodeLen && ShortcodeRE().MatchString(s)
 }
 
 const customEmojiColumns = `shortcode, path, content_type, category, visible_in_picker, created_at, updated_at`

@@ -20,8 +20,18 @@ var ErrCorrupt = errors.New("the database is damaged")
 // index is read and its structure checked, without comparing indexes with
 // their tables (integrity_check does that too, and takes much longer).
 // It returns an error wrapping ErrCorrupt that quotes the first problems.
+//
+// The check reads through a connection of its own, closed when it is
+// done, with a small page cache: every page passes through it once, and a
+// pooled connection would keep the last two megabytes of them for as long
+// as kith runs.
 func (db *DB) QuickCheck(ctx context.Context) error {
-	problems, err := checkPragma(ctx, db.read.pool, "quick_check", 5)
+	conn, err := sql.Open("sqlite", dsn(db.path, true, db.opts)+"&_pragma=cache_size(-256)")
+	if err != nil {
+		return fmt.Errorf("check %s: %w", db.path, err)
+	}
+	defer conn.Close()
+	problems, err := checkPragma(ctx, conn, "quick_check", 5)
 	if isCorrupt(err) {
 		return fmt.Errorf("%s: %w: SQLite says: %v", db.path, ErrCorrupt, err)
 	}

@@ -55,6 +55,7 @@ type DB struct {
 	wstmts *stmtCache
 	logger *slog.Logger
 	now    func() time.Time
+	opts   Options
 	// ownerID is the owner's actors row: read at Open, set when a
 	// transaction that writes the local actor commits.
 	ownerID atomic.Int64
@@ -129,7 +130,7 @@ func OpenWith(ctx context.Context, path string, logger *slog.Logger, opts Option
 	write.SetConnMaxIdleTime(0)
 	write.SetConnMaxLifetime(0)
 
-	db := &DB{path: path, write: write, wstmts: newStmtCache(write), logger: logger, now: time.Now}
+	db := &DB{path: path, write: write, wstmts: newStmtCache(write), logger: logger, now: time.Now, opts: opts}
 	if err := db.migrate(ctx); err != nil {
 		db.wstmts.close()
 		write.Close()

@@ -124,7 +124,7 @@ func FuzzSanitizeHTML(f *testing.F) {
 		}
 		// The short path writes what the parser and renderer would, on
 		// anything it takes.
-		for _, in := range []string{s, remotePolicy.Sanitize(s)} {
+		for _, in := range []string{s, sanitizeTokens(s)} {
 			if simple, ok := renderedSimply(in); ok && simple != wellFormed(in) {
 				t.Fatalf("short path differs:\n in     %q\n short  %q\n parsed %q", in, simple, wellFormed(in))
 			}

@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -137,13 +138,15 @@ func cutRunes(s string, max int) string {
 // one letter or underscore (#2024 is a number, not a tag).
 //
 // Note: Mastodon's HASHTAG_NAME_RE allows the same characters.
-var hashtagRE = regexp.MustCompile(`^[\pL\pM\pN_·\x{200c}]*[\pL_][\pL\pM\pN_·\x{200c}]*$`)
+var hashtagRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[\pL\pM\pN_·\x{200c}]*[\pL_][\pL\pM\pN_·\x{200c}]*$`)
+})
 
 // Hashtag returns a remote hashtag's name without its '#', lower-cased,
 // or "" when it is not a name Mastodon would link.
 func Hashtag(s string) string {
 	s = strings.TrimPrefix(strings.TrimSpace(s), "#")
-	if s == "" || utf8.RuneCountInString(s) > MaxTagRunes || !hashtagRE.MatchString(s) {
+	if s == "" || utf8.RuneCountInString(s) > MaxTagRunes || !hashtagRE().MatchString(s) {
 		return ""
 	}
 	return strings.ToLower(s)
@@ -151,13 +154,13 @@ func Hashtag(s string) string {
 
 // shortcodeRE is a custom emoji's shortcode, the characters Mastodon
 // allows.
-var shortcodeRE = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
+var shortcodeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_]+$`) })
 
 // Shortcode returns a custom emoji's shortcode without its colons, or ""
 // when it is not one.
 func Shortcode(s string) string {
 	s = strings.Trim(strings.TrimSpace(s), ":")
-	if len(s) > MaxTagRunes || !shortcodeRE.MatchString(s) {
+	if len(s) > MaxTagRunes || !shortcodeRE().MatchString(s) {
 		return ""
 	}
 	return s
@@ -165,26 +168,28 @@ func Shortcode(s string) string {
 
 // mediaTypeRE is a media type such as image/png or video/mp4; parameters
 // are not kept.
-var mediaTypeRE = regexp.MustCompile(`^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$`)
+var mediaTypeRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$`)
+})
 
 // MediaType returns an attachment's media type, lower-cased and without
 // parameters, or "" when it is not one.
 func MediaType(s string) string {
 	s, _, _ = strings.Cut(s, ";")
 	s = strings.ToLower(strings.TrimSpace(s))
-	if len(s) > maxMediaTypeSize || !mediaTypeRE.MatchString(s) {
+	if len(s) > maxMediaTypeSize || !mediaTypeRE().MatchString(s) {
 		return ""
 	}
 	return s
 }
 
 // blurhashRE is the base-83 alphabet a blurhash is written in.
-var blurhashRE = regexp.MustCompile(`^[0-9A-Za-z#$%*+,\-.:;=?@\[\]^_{|}~]{6,}$`)
+var blurhashRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9A-Za-z#$%*+,\-.:;=?@\[\]^_{|}~]{6,}$`) })
 
 // Blurhash returns a remote blurhash, or "" when it is not one.
 func Blurhash(s string) string {
 	s = strings.TrimSpace(s)
-	if len(s) > maxBlurhashBytes || !blurhashRE.MatchString(s) {
+	if len(s) > maxBlurhashBytes || !blurhashRE().MatchString(s) {
 		return ""
 	}
 	return s

@@ -50,7 +50,7 @@ func mayContain(parent, child string) bool {
 }
 
 // renderedSimply returns s as wellFormed would write it, and true, when s
-// is the policy's output in the simple form described above: only the
+// is the filter's output in the simple form described above: only the
 // policy's elements, each closed in order and where the parser keeps it
 // (no <a> in an <a>, no block in a paragraph or a link), attributes
 // written key="value" once each, <br/> for line breaks, no carriage

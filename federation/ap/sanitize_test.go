@@ -98,7 +98,7 @@ func BenchmarkSanitizeHTML(b *testing.B) {
 		`<a href="https://a.example/long/path/to/a/page"><span class="invisible">https://</span><span class="ellipsis">a.example/long/path/to</span><span class="invisible">/a/page</span></a></p>`
 	b.Run("policy", func(b *testing.B) {
 		for b.Loop() {
-			remotePolicy.Sanitize(post)
+			sanitizeTokens(post)
 		}
 	})
 	b.Run("well-formed", func(b *testing.B) {
@@ -186,7 +186,7 @@ func TestRenderedSimplyOnFixtures(t *testing.T) {
 	}
 	simple := 0
 	for _, s := range html {
-		clean := remotePolicy.Sanitize(s)
+		clean := sanitizeTokens(s)
 		got, ok := renderedSimply(clean)
 		if !ok {
 			continue

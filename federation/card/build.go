@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"kith/federation/ap"
@@ -197,13 +198,15 @@ const maxTextRunes = 4 * MaxDescriptionRunes
 // lengths (user ≤ 64, host ≤ 253) are checked apart: counted repetitions
 // that large compile into a program of thousands of instructions, a third
 // of a megabyte held from start.
-var creatorRE = regexp.MustCompile(`^([A-Za-z0-9_][A-Za-z0-9_.\-]*)@([A-Za-z0-9][A-Za-z0-9.\-]*)(:[0-9]{1,5})?$`)
+var creatorRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^([A-Za-z0-9_][A-Za-z0-9_.\-]*)@([A-Za-z0-9][A-Za-z0-9.\-]*)(:[0-9]{1,5})?$`)
+})
 
 // Creator returns a fediverse:creator value as user@host (host lower
 // case, no leading @), or "" when it is not a handle.
 func Creator(s string) string {
 	s = strings.TrimPrefix(strings.TrimSpace(s), "@")
-	if m := creatorRE.FindStringSubmatch(s); m == nil || len(m[1]) > 64 || len(m[2]) > 253 {
+	if m := creatorRE().FindStringSubmatch(s); m == nil || len(m[1]) > 64 || len(m[2]) > 253 {
 		return ""
 	}
 	user, host, _ := strings.Cut(s, "@")

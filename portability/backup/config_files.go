@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"kith/config"
 )
@@ -104,20 +105,20 @@ func stylesheetFiles(main string) ([]string, []string) {
 }
 
 // importRule matches an @import rule's arguments, comments removed.
-var importRule = regexp.MustCompile(`@import\s+([^;{}]+)`)
+var importRule = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`@import\s+([^;{}]+)`) })
 
 // cssURL matches url(...), a plain CSS import.
-var cssURL = regexp.MustCompile(`url\([^)]*\)`)
+var cssURL = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`url\([^)]*\)`) })
 
 // importArg matches one quoted argument of an @import rule.
-var importArg = regexp.MustCompile(`"([^"]*)"|'([^']*)'`)
+var importArg = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`"([^"]*)"|'([^']*)'`) })
 
 // scssImports lists the file imports of an SCSS source, in order.
 func scssImports(src string) []string {
 	var out []string
-	for _, m := range importRule.FindAllStringSubmatch(stripComments(src), -1) {
-		args := cssURL.ReplaceAllString(m[1], "")
-		for _, a := range importArg.FindAllStringSubmatch(args, -1) {
+	for _, m := range importRule().FindAllStringSubmatch(stripComments(src), -1) {
+		args := cssURL().ReplaceAllString(m[1], "")
+		for _, a := range importArg().FindAllStringSubmatch(args, -1) {
 			imp := a[1] + a[2]
 			switch {
 			case imp == "", strings.HasPrefix(imp, "themes/"),

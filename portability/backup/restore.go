@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"kith/disk"
 )
@@ -75,13 +76,13 @@ func restoredConfig(cfg []byte, m Manifest) []byte {
 }
 
 // dataDirLine matches the data_dir setting of a config file.
-var dataDirLine = regexp.MustCompile(`(?m)^\s*data_dir\s*=.*$`)
+var dataDirLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^\s*data_dir\s*=.*$`) })
 
 // pointDataDir makes a restored config use the directory it sits in.
 func pointDataDir(cfg []byte) []byte {
 	const here = `data_dir = "."`
-	if dataDirLine.Match(cfg) {
-		return dataDirLine.ReplaceAll(cfg, []byte(here))
+	if dataDirLine().Match(cfg) {
+		return dataDirLine().ReplaceAll(cfg, []byte(here))
 	}
 	return []byte(strings.Replace(string(cfg), "[server]", "[server]\n"+here, 1))
 }

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"kith/federation"
 	"kith/media"
@@ -68,7 +69,7 @@ func (s *API) HandleVerifyCredentials(w http.ResponseWriter, r *http.Request) er
 	return nil
 }
 
-var fieldParam = regexp.MustCompile(`^fields_attributes\[([^\]]+)\]\[(name|value)\]$`)
+var fieldParam = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^fields_attributes\[([^\]]+)\]\[(name|value)\]$`) })
 
 // fieldsParam reads fields_attributes[i][name] and [value], as forms send
 // them and as JSON arrays or objects flatten to; ok is false when none
@@ -76,7 +77,7 @@ var fieldParam = regexp.MustCompile(`^fields_attributes\[([^\]]+)\]\[(name|value
 func fieldsParam(p core.APIParams) (fields []store.Field, ok bool) {
 	byIndex := map[string]*store.Field{}
 	for key, vs := range p.Values {
-		m := fieldParam.FindStringSubmatch(key)
+		m := fieldParam().FindStringSubmatch(key)
 		if m == nil || len(vs) == 0 {
 			continue
 		}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"kith/config"
 )
@@ -15,7 +16,7 @@ import (
 
 // variableNameRE is the form of a variable name the config accepts
 // (config's scssNameRE); the config reports a name of another form.
-var variableNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]{0,63}$`)
+var variableNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]{0,63}$`) })
 
 // CheckNames is a config.Validator: it reports each theme the [theme]
 // table names that is not built in, and each variable no built-in theme
@@ -37,7 +38,7 @@ func CheckNames(c config.Config) []config.Problem {
 	}
 	known := VariableNames()
 	for name := range t.Variables {
-		if !variableNameRE.MatchString(name) {
+		if !variableNameRE().MatchString(name) {
 			continue // not a name at all: the config says so
 		}
 		if !slices.ContainsFunc(known, func(k string) bool { return SameVariable(k, name) }) {

@@ -5,11 +5,12 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // declRE finds a variable declared with !default at the start of a line:
 // the variables a config or a custom file may set first.
-var declRE = regexp.MustCompile(`(?m)^\$([A-Za-z_][A-Za-z0-9_-]*)\s*:[^;]*!default`)
+var declRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^\$([A-Za-z_][A-Za-z0-9_-]*)\s*:[^;]*!default`) })
 
 // VariableNames lists, sorted, the variables the built-in themes and the
 // base defaults declare (every themes/<name>/_variables.scss and
@@ -22,7 +23,7 @@ func VariableNames() []string {
 	var names []string
 	for _, f := range files {
 		src, _ := fs.ReadFile(FS, f) // embedded: it cannot fail
-		for _, m := range declRE.FindAllStringSubmatch(string(src), -1) {
+		for _, m := range declRE().FindAllStringSubmatch(string(src), -1) {
 			if !slices.Contains(names, m[1]) {
 				names = append(names, m[1])
 			}
