@@ -1,11 +1,8 @@
 package federation
 
 import (
-	"bytes"
 	"strings"
 	"testing"
-
-	"kith/federation/ap"
 )
 
 // TestMarkdownLinksAndStrikethrough: bare links, www. addresses and e-mail
@@ -43,11 +40,7 @@ func TestMarkdownLinksAndStrikethrough(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var buf bytes.Buffer
-			if err := markdown().Convert([]byte(tt.text), &buf); err != nil {
-				t.Fatal(err)
-			}
-			if got := strings.TrimSpace(ap.SanitizeHTML(buf.String())); got != tt.want {
+			if got := markdownSanitized(t, tt.text); got != tt.want {
 				t.Errorf("markdown %q\n got %s\nwant %s", tt.text, got, tt.want)
 			}
 		})

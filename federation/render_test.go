@@ -82,13 +82,20 @@ func TestMarkdownShowsRawHTMLAsText(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var buf bytes.Buffer
-			if err := markdown().Convert([]byte(tt.text), &buf); err != nil {
-				t.Fatal(err)
-			}
-			if got := strings.TrimSpace(ap.SanitizeHTML(buf.String())); got != tt.want {
+			if got := markdownSanitized(t, tt.text); got != tt.want {
 				t.Errorf("markdown %q\n got %q\nwant %q", tt.text, got, tt.want)
 			}
 		})
 	}
+}
+
+// markdownSanitized renders text as the owner's Markdown and sanitizes it,
+// as a local post's HTML is made.
+func markdownSanitized(t *testing.T, text string) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := markdown().Convert([]byte(text), &buf); err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(ap.SanitizeHTML(buf.String()))
 }
