@@ -125,7 +125,7 @@ type Federation struct {
 	// their writes queue for SQLite's one writer anyway, and a burst of
 	// them must leave CPU for answering inbox requests.
 	applying chan struct{}
-	known    knownActors
+	known    *knownActors
 	// replays holds the signatures of accepted deliveries while they are
 	// valid, so a recorded delivery sent again is refused.
 	replays *httpsig.Replays
@@ -164,6 +164,7 @@ func New(ctx context.Context, db *store.DB, runner *jobs.Runner, logger *slog.Lo
 	f.keys.m = map[string]cachedKey{}
 	f.proofKeys.m = map[string]proofKey{}
 	f.inbox.f = f
+	f.known = newKnownActors(db, logger)
 	f.applying = make(chan struct{}, maxApplying)
 	f.replays = httpsig.NewReplays(maxReplays)
 	if u, err := url.Parse(f.urls.Base()); err == nil {
@@ -182,9 +183,6 @@ func New(ctx context.Context, db *store.DB, runner *jobs.Runner, logger *slog.Lo
 		return nil, err
 	}
 	if err := f.reloadBlocks(ctx); err != nil {
-		return nil, err
-	}
-	if err := f.known.load(ctx, f); err != nil {
 		return nil, err
 	}
 	// Domains blocked in the config file lose their follows too, as if

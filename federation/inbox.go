@@ -33,7 +33,7 @@ type inboxJob struct {
 // is committed, applied or queued (the caller answers 202), so a crash
 // loses nothing.
 func (f *Federation) Receive(ctx context.Context, r *http.Request, body []byte) error {
-	if typ, actor, ok := ap.PeekActivity(body); ok && f.isStrangersDelete(typ, actor) {
+	if typ, actor, ok := ap.PeekActivity(body); ok && f.isStrangersDelete(ctx, typ, actor) {
 		return nil // before the full parse, which costs many times more
 	}
 	act, err := ap.ParseActivity(body)
@@ -50,7 +50,7 @@ func (f *Federation) Receive(ctx context.Context, r *http.Request, body []byte) 
 	if f.blockedDomain(ctx, hostOf(actor)) {
 		return nil // accepted and forgotten: a blocked server learns nothing
 	}
-	if f.isStrangersDelete(act.Type, actor) {
+	if f.isStrangersDelete(ctx, act.Type, actor) {
 		return nil
 	}
 	now := f.now()
@@ -150,8 +150,8 @@ func (f *Federation) isOwnHost(host string) bool {
 // Note: Mastodon sends a Delete for every account it removes to every
 // server it knows; for a stranger there is nothing to delete, and
 // verifying would mean fetching a key that is gone.
-func (f *Federation) isStrangersDelete(typ ap.Type, actor string) bool {
-	return typ == "Delete" && actor != "" && !f.urls.IsLocal(actor) && !f.known.has(actor)
+func (f *Federation) isStrangersDelete(ctx context.Context, typ ap.Type, actor string) bool {
+	return typ == "Delete" && actor != "" && !f.urls.IsLocal(actor) && !f.known.has(ctx, actor)
 }
 
 // runInbox applies one received activity: one short switch, each case in

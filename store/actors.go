@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -226,6 +228,40 @@ func (db *DB) ActorURIs(ctx context.Context) ([]string, error) {
 		return nil, fmt.Errorf("actor uris: %w", err)
 	}
 	return scanStrings(rows)
+}
+
+// EachActorURI calls fn with the URI of every stored actor. The bytes are
+// valid only during the call: a caller keeping a URI copies it.
+func (db *DB) EachActorURI(ctx context.Context, fn func(uri []byte)) error {
+	rows, err := db.read.QueryContext(ctx, `SELECT uri FROM actors`)
+	if err != nil {
+		return fmt.Errorf("actor uris: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var uri sql.RawBytes
+		if err := rows.Scan(&uri); err != nil {
+			return fmt.Errorf("actor uris: %w", err)
+		}
+		fn(uri)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("actor uris: %w", err)
+	}
+	return nil
+}
+
+// ActorStored reports whether an actor with this URI is stored.
+func (db *DB) ActorStored(ctx context.Context, uri string) (bool, error) {
+	var one int
+	err := db.read.QueryRowContext(ctx, `SELECT 1 FROM actors WHERE uri = ?`, uri).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("actor %s: %w", uri, err)
+	}
+	return true, nil
 }
 
 // ActorsByIDs returns the stored actors among ids, in the order of ids

@@ -3,8 +3,10 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
+	"kith/store"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -33,8 +35,17 @@ const idleWait = 3 * time.Second
 // sits in the page cache in large folios, which the kernel maps whole on
 // each fault: run from it, kith's binary maps about 20 MB instead of 9
 // until the page cache is dropped or the file copied.
+//
+// The data directory is new, or holds the 50,000 remote actors a server
+// that has federated for a while knows (actors=50000).
 func BenchmarkStartup(b *testing.B) {
+	b.Run("empty", func(b *testing.B) { benchStartup(b, 0) })
+	b.Run("actors=50000", func(b *testing.B) { benchStartup(b, 50000) })
+}
+
+func benchStartup(b *testing.B, actors int) {
 	dir, _, base := initInstance(b)
+	storeRemoteActors(b, dir, actors)
 	bin := installCopy(b, kithBin)
 	warm := startServeBin(b, bin, dir) // the first start compiles the theme and caches it
 	warm.waitHealthy(b, base)
@@ -77,6 +88,38 @@ func BenchmarkStartup(b *testing.B) {
 	b.ReportMetric(median(rsses), "idle-RSS-MB")
 	b.ReportMetric(median(anons), "idle-anon-MB")
 	b.ReportMetric(median(bins), "idle-binary-MB")
+}
+
+// storeRemoteActors adds n remote actors to the instance in dir, each with
+// a key and a short profile as fetched actors have.
+func storeRemoteActors(t testing.TB, dir string, n int) {
+	t.Helper()
+	if n == 0 {
+		return
+	}
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(dir, "kith-data", "kith.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	pem := "-----BEGIN PUBLIC KEY-----\n" + strings.Repeat(strings.Repeat("A", 64)+"\n", 6) + "-----END PUBLIC KEY-----\n"
+	err = db.InTx(ctx, func(tx *store.Tx) error {
+		for i := range n {
+			host := fmt.Sprintf("host%d.example", i%3000)
+			uri := fmt.Sprintf("https://%s/users/user%d", host, i)
+			_, err := tx.UpsertActor(ctx, store.Actor{URI: uri, Type: "Person", Username: fmt.Sprintf("user%d", i), Domain: host,
+				Inbox: uri + "/inbox", SharedInbox: "https://" + host + "/inbox", KeyID: uri + "#main-key", PublicKeyPEM: pem,
+				Summary: "<p>" + strings.Repeat("words ", 30) + "</p>"})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // cpuTime is the time the process's threads have run on a CPU, from
