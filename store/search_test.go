@@ -243,3 +243,46 @@ func TestSearchIndexAtCommit(t *testing.T) {
 		t.Errorf("%d posts still waiting for the index after the commit", pending)
 	}
 }
+
+// TestSearchIndexAtOpen: posts another writer stored with plain SQL,
+// noted by the triggers but not indexed, are indexed when the store opens
+// the database; with nothing waiting, opening leaves the index alone.
+func TestSearchIndexAtOpen(t *testing.T) {
+	f := newFixture(t)
+	bob := f.actor("bob", "a.example")
+	path := f.db.path
+	var id int64
+	f.tx(func(tx *Tx) (err error) {
+		id, err = tx.InsertPost(f.ctx, Post{URI: "https://a.example/p/1", AuthorID: bob, Visibility: Public,
+			Content: "<p>epsilon words</p>", PublishedAt: f.db.now()})
+		return err
+	})
+	// What a plain-SQL writer leaves: the post noted, its words not indexed.
+	for _, q := range []string{`DELETE FROM posts_fts WHERE rowid = ?`, `INSERT INTO posts_fts_pending (id) VALUES (?)`} {
+		if _, err := f.db.write.ExecContext(f.ctx, q, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	search := func(db *DB) []int64 {
+		t.Helper()
+		posts, err := db.SearchPosts(f.ctx, "epsilon", SearchOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids(posts)
+	}
+	if got := search(f.db); len(got) != 0 {
+		t.Fatalf("before reopening: found %v, want nothing (the post is not indexed)", got)
+	}
+	f.db.Close()
+	for range 2 { // the second open finds nothing waiting
+		db, err := Open(f.ctx, path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := search(db); !slices.Equal(got, []int64{id}) {
+			t.Errorf("after opening: found %v, want [%d]", got, id)
+		}
+		db.Close()
+	}
+}

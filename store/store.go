@@ -136,8 +136,14 @@ func OpenWith(ctx context.Context, path string, logger *slog.Logger, opts Option
 		write.Close()
 		return nil, classifyOpenError(path, err)
 	}
-	// Posts another writer added with plain SQL wait for the index.
-	if err := IndexPendingPosts(ctx, write); err != nil {
+	// Posts another writer added with plain SQL wait for the index. The
+	// look comes first: indexing, even nothing, loads the full-text engine.
+	var pending bool
+	err = write.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM posts_fts_pending)`).Scan(&pending)
+	if err == nil && pending {
+		err = IndexPendingPosts(ctx, write)
+	}
+	if err != nil {
 		db.wstmts.close()
 		write.Close()
 		return nil, err
