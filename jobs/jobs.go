@@ -272,16 +272,18 @@ func (r *Runner) jitter(d time.Duration) time.Duration {
 
 // ensurePeriodic makes sure every periodic kind has its row.
 func (r *Runner) ensurePeriodic(ctx context.Context) error {
+	return r.db.InTx(ctx, func(tx *store.Tx) error { return r.ensurePeriodicIn(ctx, tx) })
+}
+
+func (r *Runner) ensurePeriodicIn(ctx context.Context, tx *store.Tx) error {
 	now := r.now()
-	return r.db.InTx(ctx, func(tx *store.Tx) error {
-		for kind, c := range r.kinds {
-			if c.every == 0 {
-				continue
-			}
-			if err := tx.EnsurePeriodicJob(ctx, kind, PeriodicKey(kind), now, c.every); err != nil {
-				return err
-			}
+	for kind, c := range r.kinds {
+		if c.every == 0 {
+			continue
 		}
-		return nil
-	})
+		if err := tx.EnsurePeriodicJob(ctx, kind, PeriodicKey(kind), now, c.every); err != nil {
+			return err
+		}
+	}
+	return nil
 }

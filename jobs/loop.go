@@ -88,7 +88,7 @@ func (r *Runner) Start(ctx context.Context) error {
 			}
 			buried += n
 		}
-		return nil
+		return r.ensurePeriodicIn(ctx, tx)
 	})
 	if err != nil {
 		return fmt.Errorf("jobs: start: %w", err)
@@ -98,9 +98,6 @@ func (r *Runner) Start(ctx context.Context) error {
 	}
 	if buried > 0 {
 		r.logger.Warn("buried jobs whose every attempt was interrupted", "count", buried)
-	}
-	if err := r.ensurePeriodic(ctx); err != nil {
-		return fmt.Errorf("jobs: start: %w", err)
 	}
 	r.loop = r.newLoop()
 	r.loop.start()

@@ -194,13 +194,14 @@ func (tx *Tx) EnsurePeriodicJob(ctx context.Context, kind, uniqueKey string, now
 	}
 	at := unixMilli(now)
 	_, err := tx.exec(ctx, `INSERT INTO jobs (kind, payload, unique_key, run_at, created_at, updated_at)
-		VALUES (?, x'', ?, ?, ?, ?)
+		VALUES (?1, x'', ?2, ?3, ?4, ?4)
 		ON CONFLICT (unique_key) DO UPDATE SET
 			state = CASE WHEN state = 'dead' THEN 'queued' ELSE state END,
 			attempts = CASE WHEN state = 'dead' THEN 0 ELSE attempts END,
-			run_at = CASE WHEN state = 'dead' THEN excluded.run_at ELSE MIN(run_at, ?) END,
-			updated_at = excluded.updated_at`,
-		kind, uniqueKey, at, unixMilli(tx.now), unixMilli(tx.now), unixMilli(now.Add(interval)))
+			run_at = CASE WHEN state = 'dead' THEN excluded.run_at ELSE MIN(run_at, ?5) END,
+			updated_at = excluded.updated_at
+		WHERE state = 'dead' OR run_at > ?5`, // a live row due in time is left as it is
+		kind, uniqueKey, at, unixMilli(tx.now), unixMilli(now.Add(interval)))
 	if err != nil {
 		return fmt.Errorf("ensure periodic job %s: %w", kind, err)
 	}
