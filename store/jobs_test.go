@@ -155,7 +155,13 @@ func TestEnsurePeriodicJob(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			db := openTestDB(t)
+			db.SetClock(func() time.Time { return now })
 			tt.setup(t, db)
+			var before Job
+			if tt.name == "queued soon: left alone" {
+				before = jobByID(t, db, 1)
+			}
+			db.SetClock(func() time.Time { return now.Add(time.Second) }) // a rewrite would date the row anew
 			for range 2 { // idempotent
 				inTx(t, db, func(tx *Tx) error { return tx.EnsurePeriodicJob(ctx, "prune", key, now, time.Hour) })
 			}
@@ -169,6 +175,9 @@ func TestEnsurePeriodicJob(t *testing.T) {
 			j := jobByID(t, db, 1)
 			if j.Attempts != 0 || !j.RunAt.Equal(tt.wantRunAt) || j.UniqueKey != key {
 				t.Errorf("got attempts %d, run_at %v, key %q; want 0, %v, %q", j.Attempts, j.RunAt, j.UniqueKey, tt.wantRunAt, key)
+			}
+			if before.ID != 0 && !j.UpdatedAt.Equal(before.UpdatedAt) {
+				t.Errorf("a row due in time was written again: updated_at %v, was %v", j.UpdatedAt, before.UpdatedAt)
 			}
 		})
 	}
