@@ -187,8 +187,8 @@ func New(ctx context.Context, db *store.DB, runner *jobs.Runner, logger *slog.Lo
 	}
 	// Domains blocked in the config file lose their follows too, as if
 	// the owner had blocked them.
-	for _, d := range opts.BlockedDomains {
-		if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.SeverDomainFollows(ctx, d) }); err != nil {
+	if len(opts.BlockedDomains) > 0 {
+		if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.SeverDomainFollows(ctx, opts.BlockedDomains...) }); err != nil {
 			return nil, err
 		}
 	}

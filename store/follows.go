@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -189,13 +191,35 @@ func (tx *Tx) SeverFollows(ctx context.Context, a, b int64) error {
 }
 
 // SeverDomainFollows removes every follow, both ways, between the local
-// actor and the actors of a domain.
-func (tx *Tx) SeverDomainFollows(ctx context.Context, domain string) error {
-	owner := tx.ownerID
-	_, err := tx.exec(ctx, `DELETE FROM follows WHERE
-		(follower_id = ? AND followee_id IN (SELECT id FROM actors WHERE domain = ? COLLATE NOCASE)) OR
-		(followee_id = ? AND follower_id IN (SELECT id FROM actors WHERE domain = ? COLLATE NOCASE))`, owner, domain, owner, domain)
-	return err
+// actor and the actors of the given domains, in any letter case. It reads
+// only the local actor's own follows, so its cost does not grow with the
+// actors stored (kith serve runs it at every start, for the domains the
+// config blocks).
+func (tx *Tx) SeverDomainFollows(ctx context.Context, domains ...string) error {
+	if len(domains) == 0 {
+		return nil
+	}
+	list, err := json.Marshal(domains)
+	if err != nil {
+		return err
+	}
+	// Both ways, each by the index that starts at the local actor.
+	for _, q := range []string{
+		`DELETE FROM follows WHERE follower_id = ?1 AND followee_id IN (
+			SELECT f.followee_id FROM follows f JOIN actors a ON a.id = f.followee_id
+			WHERE f.follower_id = ?1 AND lower(a.domain) IN (SELECT lower(value) FROM json_each(?2)))`,
+		`DELETE FROM follows WHERE followee_id = ?1 AND follower_id IN (
+			SELECT f.follower_id FROM follows f JOIN actors a ON a.id = f.follower_id
+			WHERE f.followee_id = ?1 AND lower(a.domain) IN (SELECT lower(value) FROM json_each(?2)))`,
+	} {
+		if _, err = tx.exec(ctx, q, tx.ownerID, string(list)); err != nil {
+			break
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("sever follows with %s: %w", strings.Join(domains, ", "), err)
+	}
+	return nil
 }
 
 // FollowersPage pages the accounts that follow followeeID (accepted

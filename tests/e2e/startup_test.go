@@ -37,15 +37,17 @@ const idleWait = 3 * time.Second
 // until the page cache is dropped or the file copied.
 //
 // The data directory is new, or holds the 50,000 remote actors a server
-// that has federated for a while knows (actors=50000).
+// that has federated for a while knows, with 20 domains blocked in its
+// config (actors=50000).
 func BenchmarkStartup(b *testing.B) {
-	b.Run("empty", func(b *testing.B) { benchStartup(b, 0) })
-	b.Run("actors=50000", func(b *testing.B) { benchStartup(b, 50000) })
+	b.Run("empty", func(b *testing.B) { benchStartup(b, 0, 0) })
+	b.Run("actors=50000", func(b *testing.B) { benchStartup(b, 50000, 20) })
 }
 
-func benchStartup(b *testing.B, actors int) {
-	dir, _, base := initInstance(b)
+func benchStartup(b *testing.B, actors, blocked int) {
+	dir, cfgPath, base := initInstance(b)
 	storeRemoteActors(b, dir, actors)
+	blockInConfig(b, cfgPath, blocked)
 	bin := installCopy(b, kithBin)
 	warm := startServeBin(b, bin, dir) // the first start compiles the theme and caches it
 	warm.waitHealthy(b, base)
@@ -117,6 +119,29 @@ func storeRemoteActors(t testing.TB, dir string, n int) {
 		}
 		return nil
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// blockInConfig adds n blocked domains to the config file at path.
+func blockInConfig(t testing.TB, path string, n int) {
+	t.Helper()
+	if n == 0 {
+		return
+	}
+	domains := make([]string, n)
+	for i := range domains {
+		domains[i] = fmt.Sprintf("%q", fmt.Sprintf("blocked%d.example", i))
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = fmt.Fprintf(f, "\n[federation]\nblocked_domains = [%s]\n", strings.Join(domains, ", "))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
