@@ -161,7 +161,8 @@ func TestEnsurePeriodicJob(t *testing.T) {
 			if tt.name == "queued soon: left alone" {
 				before = jobByID(t, db, 1)
 			}
-			db.SetClock(func() time.Time { return now.Add(time.Second) }) // a rewrite would date the row anew
+			// A rewrite would date the row anew.
+			db.SetClock(func() time.Time { return now.Add(time.Second) })
 			for range 2 { // idempotent
 				inTx(t, db, func(tx *Tx) error { return tx.EnsurePeriodicJob(ctx, "prune", key, now, time.Hour) })
 			}
