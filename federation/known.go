@@ -80,9 +80,9 @@ func (k *knownActors) load(ctx context.Context) {
 	k.mu.Unlock()
 }
 
-// has reports whether an actor with this URI is stored. Before the set is
-// loaded, and if the database cannot say, it answers yes: the inbox then
-// checks the activity in full.
+// has reports whether an actor with this URI is stored. Until the set is
+// loaded it asks the database about a URI the set lacks; if the database
+// cannot say, it answers yes, and the inbox checks the activity in full.
 func (k *knownActors) has(ctx context.Context, uri string) bool {
 	k.loadOnce.Do(func() { go k.load(context.WithoutCancel(ctx)) })
 	h := maphash.String(k.seed, uri)
