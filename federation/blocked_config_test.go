@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"testing"
 
 	"kith/federation"
@@ -17,23 +16,7 @@ import (
 // kith starts; other domains keep theirs.
 func TestConfigBlockedDomainsSeverFollows(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "kith.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	hash, _ := secrets()
-	ownerKey, instanceKey := testKeys()
-	err = db.InTx(ctx, func(tx *store.Tx) error {
-		if err := tx.CreateOwner(ctx, store.Owner{Username: "alice", PasswordHash: hash,
-			PrivateKeyPEM: ownerKey[0], PublicKeyPEM: ownerKey[1]}); err != nil {
-			return err
-		}
-		return tx.SetSetting(ctx, "instance_private_key", instanceKey[0])
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := ownerDB(t, t.TempDir(), "alice")
 	logger := slog.New(slog.DiscardHandler)
 	start := func(blocked ...string) {
 		t.Helper()
@@ -45,7 +28,7 @@ func TestConfigBlockedDomainsSeverFollows(t *testing.T) {
 	start() // makes the owner's actor row
 	owner := db.OwnerID()
 	ids := map[string]int64{}
-	err = db.InTx(ctx, func(tx *store.Tx) error {
+	err := db.InTx(ctx, func(tx *store.Tx) error {
 		for _, d := range []string{"blocked.example", "kept.example"} {
 			id, err := tx.UpsertActor(ctx, store.Actor{URI: "https://" + d + "/users/bob", Username: "bob", Domain: d})
 			if err != nil {

@@ -136,23 +136,7 @@ func (n *network) start(name string, ln net.Listener, edit func(*federation.Opti
 	cfg.Federation.AllowPrivateAddresses = true
 	cfg.Federation.Hosts = n.hosts
 
-	db, err := store.Open(ctx, filepath.Join(cfg.Server.DataDir, "kith.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	hash, _ := secrets()
-	ownerKey, instanceKey := testKeys()
-	err = db.InTx(ctx, func(tx *store.Tx) error {
-		if err := tx.CreateOwner(ctx, store.Owner{Username: name, DisplayName: strings.ToUpper(name[:1]) + name[1:],
-			PasswordHash: hash, PrivateKeyPEM: ownerKey[0], PublicKeyPEM: ownerKey[1]}); err != nil {
-			return err
-		}
-		return tx.SetSetting(ctx, "instance_private_key", instanceKey[0])
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := ownerDB(t, cfg.Server.DataDir, name)
 	var handler slog.Handler = slog.NewTextHandler(testWriter{t, name}, &slog.HandlerOptions{Level: slog.LevelWarn})
 	if n.debug != nil {
 		handler = slog.NewMultiHandler(handler, slog.NewTextHandler(n.debug, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -180,6 +164,31 @@ func (n *network) start(name string, ln net.Listener, edit func(*federation.Opti
 	go hs.Serve(ln)
 	t.Cleanup(func() { hs.Close() })
 	return &kith{name: name, cfg: cfg, db: db, runner: runner, fed: fed, srv: hs, ln: ln}
+}
+
+// ownerDB opens a new database in dir holding the owner account name and
+// the instance key, as kith init leaves it.
+func ownerDB(t testing.TB, dir, name string) *store.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(dir, "kith.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	hash, _ := secrets()
+	ownerKey, instanceKey := testKeys()
+	err = db.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.CreateOwner(ctx, store.Owner{Username: name, DisplayName: strings.ToUpper(name[:1]) + name[1:],
+			PasswordHash: hash, PrivateKeyPEM: ownerKey[0], PublicKeyPEM: ownerKey[1]}); err != nil {
+			return err
+		}
+		return tx.SetSetting(ctx, "instance_private_key", instanceKey[0])
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
 
 type testWriter struct {
