@@ -1,0 +1,163 @@
+package s3
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	s3test "kith/tests/s3"
+)
+
+const testBucket = "kith-s3"
+
+func testClient(srv *s3test.Server) *Client {
+	return New(Config{Endpoint: srv.Endpoint(), Region: s3test.Region, Bucket: testBucket,
+		AccessKey: s3test.AccessKey, SecretKey: s3test.SecretKey, PathStyle: true})
+}
+
+// TestObjects runs every call against a real S3 server (versitygw).
+func TestObjects(t *testing.T) {
+	srv := s3test.Start(t, testBucket)
+	c := testClient(srv)
+	ctx := context.Background()
+	if err := c.HeadBucket(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	// A key with characters that must be escaped, metadata and a type.
+	key := "dir/a b+c~d é.txt"
+	body := []byte("0123456789abcdef")
+	if _, err := c.Put(ctx, key, bytes.NewReader(body), int64(len(body)), PutOptions{ContentType: "text/plain", Metadata: map[string]string{"litestream-timestamp": "2026-12-07T10:00:00Z"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(srv.ObjectPath(testBucket, key)); err != nil || !bytes.Equal(got, body) {
+		t.Fatalf("stored %q, %v", got, err)
+	}
+	info, err := c.Head(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Size != 16 || info.ETag == "" || info.Modified.IsZero() || info.Metadata["litestream-timestamp"] != "2026-12-07T10:00:00Z" {
+		t.Errorf("head: %+v", info)
+	}
+	for _, tc := range []struct {
+		o    GetOptions
+		want string
+	}{{GetOptions{}, string(body)}, {GetOptions{Offset: 10}, "abcdef"}, {GetOptions{Offset: 2, Length: 3}, "234"}} {
+		rc, gi, err := c.Get(ctx, key, tc.o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(rc)
+		rc.Close()
+		if string(got) != tc.want || gi.Size != 16 {
+			t.Errorf("get %+v: %q, size %d", tc.o, got, gi.Size)
+		}
+	}
+	if _, _, err := c.Get(ctx, key, GetOptions{IfMatch: `"not-the-etag"`}); err == nil {
+		t.Error("a Get with a stale ETag read the object")
+	}
+
+	// Missing objects are fs.ErrNotExist, by GET and by HEAD.
+	if _, _, err := c.Get(ctx, "nothing", GetOptions{}); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("get of a missing object: %v", err)
+	}
+	if _, err := c.Head(ctx, "nothing"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("head of a missing object: %v", err)
+	}
+
+	// A listing over several pages, from a start key.
+	c.pageSize = 2
+	for i := range 5 {
+		if _, err := c.Put(ctx, fmt.Sprintf("list/%d", i), strings.NewReader("x"), 1, PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var keys []string
+	err = c.List(ctx, "list/", "list/0", func(i Info) error {
+		keys = append(keys, i.Key)
+		if i.Size != 1 || i.Modified.IsZero() {
+			t.Errorf("listed %+v", i)
+		}
+		return nil
+	})
+	if err != nil || strings.Join(keys, ",") != "list/1,list/2,list/3,list/4" {
+		t.Errorf("list: %v, %v", keys, err)
+	}
+	stop := errors.New("stop")
+	if err := c.List(ctx, "list/", "", func(Info) error { return stop }); err != stop {
+		t.Errorf("an error from fn: %v", err)
+	}
+
+	// Batch delete, with a key that is not there.
+	if err := c.DeleteKeys(ctx, []string{"list/0", "list/1", "list/none"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Delete(ctx, "list/2"); err != nil {
+		t.Fatal(err)
+	}
+	keys = nil
+	c.List(ctx, "list/", "", func(i Info) error { keys = append(keys, i.Key); return nil })
+	if strings.Join(keys, ",") != "list/3,list/4" {
+		t.Errorf("after deleting: %v", keys)
+	}
+}
+
+// TestUpload sends a file bigger than a part as a multipart upload, and
+// one of unknown length through PutReader.
+func TestUpload(t *testing.T) {
+	srv := s3test.Start(t, testBucket)
+	c := testClient(srv)
+	ctx := context.Background()
+	data := make([]byte, 2*minPartSize+12345)
+	rand.Read(data)
+	f, err := os.Create(filepath.Join(t.TempDir(), "big"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write(data)
+	if err := c.Upload(ctx, "big", f, int64(len(data)), minPartSize, PutOptions{ContentType: "application/gzip"}); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if got, err := os.ReadFile(srv.ObjectPath(testBucket, "big")); err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("multipart upload stored %d bytes, %v", len(got), err)
+	}
+	n, err := c.PutReader(ctx, "piped", io.MultiReader(bytes.NewReader(data[:9<<20])), -1, PutOptions{})
+	if err != nil || n != 9<<20 {
+		t.Fatal(n, err)
+	}
+	if got, _ := os.ReadFile(srv.ObjectPath(testBucket, "piped")); !bytes.Equal(got, data[:9<<20]) {
+		t.Error("PutReader stored other bytes")
+	}
+}
+
+// TestErrors: wrong keys and a missing bucket are the service's errors,
+// with its codes; a server that is down is an error, soon.
+func TestErrors(t *testing.T) {
+	srv := s3test.Start(t, testBucket)
+	ctx := context.Background()
+	wrong := New(Config{Endpoint: srv.Endpoint(), Region: s3test.Region, Bucket: testBucket, AccessKey: s3test.AccessKey, SecretKey: "wrong", PathStyle: true})
+	_, err := wrong.Put(ctx, "k", strings.NewReader("x"), 1, PutOptions{})
+	var se *Error
+	if !errors.As(err, &se) || se.Status != 403 || se.Code != "SignatureDoesNotMatch" {
+		t.Errorf("wrong secret: %v", err)
+	}
+	missing := New(Config{Endpoint: srv.Endpoint(), Region: s3test.Region, Bucket: "no-such-bucket", AccessKey: s3test.AccessKey, SecretKey: s3test.SecretKey, PathStyle: true})
+	err = missing.List(ctx, "", "", func(Info) error { return nil })
+	if !errors.As(err, &se) || se.Code != "NoSuchBucket" || errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing bucket: %v", err)
+	}
+	srv.Stop()
+	if err := testClient(srv).HeadBucket(ctx); err == nil {
+		t.Error("a stopped server answered")
+	}
+}
