@@ -1,24 +1,16 @@
 package media
 
 import (
-	"bytes"
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 	"net/http"
 	"os"
 	"strings"
-	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
+	"kith/s3"
 )
 
 // S3Options say which bucket an S3 store uses and how to reach it.
@@ -38,67 +30,32 @@ type S3Options struct {
 	HTTPClient *http.Client
 }
 
-// S3 is the Store in an S3-compatible bucket. It uses
-// github.com/aws/aws-sdk-go-v2's S3 client, the one the database
-// replication links too, so the binary carries one S3 client.
+// S3 is the Store in an S3-compatible bucket, through kith's own S3
+// client (package s3), which backups and the database replication use
+// too.
 type S3 struct {
 	client *s3.Client
 	bucket string
 	prefix string
 }
 
-// spoolInMemory is the largest body of unknown length Put holds in
-// memory before sending; a larger one is spooled to a temporary file
-// (S3 needs a request's length before its body, on plain http too).
-const spoolInMemory = 8 << 20
-
 // NewS3 builds an S3 store. It sends nothing: Check tries the bucket.
 func NewS3(o S3Options) *S3 {
-	hc := o.HTTPClient
-	if hc == nil {
-		hc = &http.Client{Transport: &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-			TLSHandshakeTimeout:   10 * time.Second,
-			ResponseHeaderTimeout: time.Minute,
-			MaxIdleConnsPerHost:   16,
-			IdleConnTimeout:       90 * time.Second,
-		}}
-	}
-	region := o.Region
-	if region == "" {
-		region = "us-east-1"
-	}
-	client := s3.New(s3.Options{
-		Region:       region,
-		Credentials:  credentials.NewStaticCredentialsProvider(o.AccessKey, o.SecretKey, ""),
-		UsePathStyle: o.PathStyle,
-		HTTPClient:   hc,
-		// Payloads are signed (SHA-256) already; the extra CRC
-		// checksums are left to where a service needs them.
-		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
-		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
-		// Two tries: a service that is down is answered with 503 soon,
-		// rather than after a long backoff.
-		RetryMaxAttempts: 2,
-	}, func(opts *s3.Options) {
-		if o.Endpoint != "" {
-			opts.BaseEndpoint = aws.String(o.Endpoint)
-		}
-	})
+	client := s3.New(s3.Config{Endpoint: o.Endpoint, Region: o.Region, Bucket: o.Bucket,
+		AccessKey: o.AccessKey, SecretKey: o.SecretKey, PathStyle: o.PathStyle, HTTPClient: o.HTTPClient})
 	return &S3{client: client, bucket: o.Bucket, prefix: o.Prefix}
 }
 
-// Check tries the bucket (HeadBucket): wrong credentials, a missing
-// bucket or a service that is down give one clear error.
+// Check tries the bucket (HEAD): wrong credentials, a missing bucket or
+// a service that is down give one clear error.
 func (s *S3) Check(ctx context.Context) error {
-	_, err := s.client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &s.bucket})
+	err := s.client.HeadBucket(ctx)
 	if err == nil {
 		return nil
 	}
-	var re *smithyhttp.ResponseError
-	if errors.As(err, &re) {
-		switch re.HTTPStatusCode() {
+	var se *s3.Error
+	if errors.As(err, &se) {
+		switch se.Status {
 		case http.StatusForbidden, http.StatusUnauthorized:
 			return fmt.Errorf("s3 bucket %s: access denied: check media.s3.access_key and secret_key: %w", s.bucket, ErrStorageUnavailable)
 		case http.StatusNotFound:
@@ -110,15 +67,14 @@ func (s *S3) Check(ctx context.Context) error {
 
 func (s *S3) key(name string) string { return s.prefix + name }
 
-// fail turns an SDK error into fs.ErrNotExist (404) or
+// fail turns a client error into fs.ErrNotExist (a missing object) or
 // ErrStorageUnavailable (anything else: the service is down, refuses
 // the credentials, or failed).
 func (s *S3) fail(op, name string, err error) error {
 	if errors.Is(err, context.Canceled) {
 		return err
 	}
-	var re *smithyhttp.ResponseError
-	if errors.As(err, &re) && re.HTTPStatusCode() == http.StatusNotFound {
+	if errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("s3 %s %s: %w", op, name, fs.ErrNotExist)
 	}
 	return fmt.Errorf("s3 %s %s: %v: %w", op, name, err, ErrStorageUnavailable)
@@ -126,81 +82,62 @@ func (s *S3) fail(op, name string, err error) error {
 
 // Put uploads a file in one PutObject: S3 makes the object visible whole
 // or not at all. A body of unknown length is read first (in memory up to
-// spoolInMemory, then into a temporary file).
+// 8 MiB, then into a temporary file).
 func (s *S3) Put(ctx context.Context, name string, r io.Reader, size int64, contentType string) (int64, error) {
 	if !validName(name) {
 		return 0, fmt.Errorf("media name %q: %w", name, fs.ErrInvalid)
 	}
-	body, size, done, err := seekable(r, size)
+	read := &readerErr{r: r}
+	var body io.Reader = read
+	if rs, ok := r.(io.ReadSeeker); ok {
+		body = struct {
+			io.Reader
+			io.Seeker
+		}{read, rs}
+	}
+	n, err := s.client.PutReader(ctx, s.key(name), body, size, s3.PutOptions{ContentType: contentType})
+	if read.err != nil {
+		// The body failed (a remote file over its limit, say), not the
+		// storage.
+		return 0, fmt.Errorf("write media %s: %w", name, read.err)
+	}
 	if err != nil {
-		return 0, fmt.Errorf("write media %s: %w", name, err)
-	}
-	defer done()
-	in := &s3.PutObjectInput{Bucket: &s.bucket, Key: aws.String(s.key(name)), Body: body, ContentLength: &size}
-	if contentType != "" {
-		in.ContentType = &contentType
-	}
-	if _, err := s.client.PutObject(ctx, in); err != nil {
 		return 0, s.fail("put", name, err)
 	}
-	return size, nil
+	return n, nil
 }
 
-// archivePartSize is the part size of PutFile's multipart uploads: a
-// 64 MiB part keeps a 100 GB archive under S3's 10,000 parts.
-const archivePartSize = 64 << 20
+// readerErr keeps the error its reader returned, other than io.EOF.
+type readerErr struct {
+	r   io.Reader
+	err error
+}
+
+func (e *readerErr) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF && e.err == nil {
+		e.err = err
+	}
+	return n, err
+}
 
 // PutFile uploads a file of any size, such as a backup archive: in one
-// PutObject up to partSize (0: archivePartSize), else as a multipart
-// upload of parts of that size, two at a time; one PutObject stops at
-// 5 GB. The object appears whole when the upload completes; a failed one
-// is aborted.
+// PutObject up to partSize (0: 64 MiB, which keeps a 100 GB archive
+// under S3's 10,000 parts), else as a multipart upload of parts of that
+// size, two at a time; one PutObject stops at 5 GB. The object appears
+// whole when the upload completes; a failed one is aborted.
 func (s *S3) PutFile(ctx context.Context, name string, f *os.File, contentType string, partSize int64) error {
 	if !validName(name) {
 		return fmt.Errorf("object name %q: %w", name, fs.ErrInvalid)
 	}
-	up := manager.NewUploader(s.client, func(u *manager.Uploader) {
-		u.PartSize = cmp.Or(partSize, archivePartSize)
-		u.Concurrency = 2
-	})
-	in := &s3.PutObjectInput{Bucket: &s.bucket, Key: aws.String(s.key(name)), Body: f}
-	if contentType != "" {
-		in.ContentType = &contentType
+	st, err := f.Stat()
+	if err != nil {
+		return err
 	}
-	if _, err := up.Upload(ctx, in); err != nil {
+	if err := s.client.Upload(ctx, s.key(name), f, st.Size(), partSize, s3.PutOptions{ContentType: contentType}); err != nil {
 		return s.fail("put", name, err)
 	}
 	return nil
-}
-
-// seekable gives a body S3 can sign and resend: r itself when it can
-// seek and its size is known, else a copy.
-func seekable(r io.Reader, size int64) (io.ReadSeeker, int64, func(), error) {
-	if rs, ok := r.(io.ReadSeeker); ok && size >= 0 {
-		return rs, size, func() {}, nil
-	}
-	var buf bytes.Buffer
-	n, err := io.Copy(&buf, io.LimitReader(r, spoolInMemory+1))
-	if err != nil {
-		return nil, 0, nil, err
-	}
-	if n <= spoolInMemory {
-		return bytes.NewReader(buf.Bytes()), n, func() {}, nil
-	}
-	tmp, err := os.CreateTemp("", "kith-media-*")
-	if err != nil {
-		return nil, 0, nil, err
-	}
-	done := func() { tmp.Close(); os.Remove(tmp.Name()) }
-	m, err := io.Copy(tmp, io.MultiReader(&buf, r))
-	if err == nil {
-		_, err = tmp.Seek(0, io.SeekStart)
-	}
-	if err != nil {
-		done()
-		return nil, 0, nil, err
-	}
-	return tmp, m, done, nil
 }
 
 // Stat reads a file's size, time and ETag (HeadObject).
@@ -208,11 +145,11 @@ func (s *S3) Stat(ctx context.Context, name string) (Info, error) {
 	if !validName(name) {
 		return Info{}, fmt.Errorf("media name %q: %w", name, fs.ErrNotExist)
 	}
-	out, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.bucket, Key: aws.String(s.key(name))})
+	i, err := s.client.Head(ctx, s.key(name))
 	if err != nil {
 		return Info{}, s.fail("stat", name, err)
 	}
-	return Info{Name: name, Size: aws.ToInt64(out.ContentLength), ModTime: aws.ToTime(out.LastModified), ETag: aws.ToString(out.ETag)}, nil
+	return Info{Name: name, Size: i.Size, ModTime: i.Modified, ETag: i.ETag}, nil
 }
 
 // Open starts reading a file (one GetObject, whose answer also gives its
@@ -223,12 +160,12 @@ func (s *S3) Open(ctx context.Context, name string) (File, error) {
 	if !validName(name) {
 		return nil, fmt.Errorf("media name %q: %w", name, fs.ErrNotExist)
 	}
-	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: &s.bucket, Key: aws.String(s.key(name))})
+	body, i, err := s.client.Get(ctx, s.key(name), s3.GetOptions{})
 	if err != nil {
 		return nil, s.fail("get", name, err)
 	}
-	info := Info{Name: name, Size: aws.ToInt64(out.ContentLength), ModTime: aws.ToTime(out.LastModified), ETag: aws.ToString(out.ETag)}
-	return &s3File{ctx: ctx, s: s, info: info, body: out.Body}, nil
+	info := Info{Name: name, Size: i.Size, ModTime: i.Modified, ETag: i.ETag}
+	return &s3File{ctx: ctx, s: s, info: info, body: body}, nil
 }
 
 // Delete removes an object (S3 answers a missing one with success).
@@ -236,7 +173,7 @@ func (s *S3) Delete(ctx context.Context, name string) error {
 	if !validName(name) {
 		return fmt.Errorf("media name %q: %w", name, fs.ErrInvalid)
 	}
-	if _, err := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &s.bucket, Key: aws.String(s.key(name))}); err != nil {
+	if err := s.client.Delete(ctx, s.key(name)); err != nil {
 		return s.fail("delete", name, err)
 	}
 	return nil
@@ -244,21 +181,20 @@ func (s *S3) Delete(ctx context.Context, name string) error {
 
 // Walk lists the objects under prefix, a page (1,000) at a time.
 func (s *S3) Walk(ctx context.Context, prefix string, fn func(Info) error) error {
-	p := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{Bucket: &s.bucket, Prefix: aws.String(s.key(prefix))})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return s.fail("list", prefix, err)
+	var fnErr error
+	err := s.client.List(ctx, s.key(prefix), "", func(o s3.Info) error {
+		name := strings.TrimPrefix(o.Key, s.prefix)
+		if !validName(name) || strings.HasSuffix(name, "/") {
+			return nil // not one of kith's names
 		}
-		for _, o := range page.Contents {
-			name := strings.TrimPrefix(aws.ToString(o.Key), s.prefix)
-			if !validName(name) || strings.HasSuffix(name, "/") {
-				continue // not one of kith's names
-			}
-			if err := fn(Info{Name: name, Size: aws.ToInt64(o.Size), ModTime: aws.ToTime(o.LastModified), ETag: aws.ToString(o.ETag)}); err != nil {
-				return err
-			}
-		}
+		fnErr = fn(Info{Name: name, Size: o.Size, ModTime: o.Modified, ETag: o.ETag})
+		return fnErr
+	})
+	if err != nil && err == fnErr {
+		return err
+	}
+	if err != nil {
+		return s.fail("list", prefix, err)
 	}
 	return nil
 }
@@ -279,20 +215,18 @@ type s3File struct {
 
 func (f *s3File) Info() Info { return f.info }
 
+// get reads from off to end (inclusive; -1: to the end of the object),
+// of the object that was opened (the same ETag).
 func (f *s3File) get(off, end int64) (io.ReadCloser, error) {
-	rng := fmt.Sprintf("bytes=%d-", off)
+	o := s3.GetOptions{Offset: off, IfMatch: f.info.ETag}
 	if end >= 0 {
-		rng = fmt.Sprintf("bytes=%d-%d", off, end)
+		o.Length = end - off + 1
 	}
-	in := &s3.GetObjectInput{Bucket: &f.s.bucket, Key: aws.String(f.s.key(f.info.Name)), Range: &rng}
-	if f.info.ETag != "" {
-		in.IfMatch = &f.info.ETag // the object read is the one stat'ed
-	}
-	out, err := f.s.client.GetObject(f.ctx, in)
+	body, _, err := f.s.client.Get(f.ctx, f.s.key(f.info.Name), o)
 	if err != nil {
 		return nil, f.s.fail("get", f.info.Name, err)
 	}
-	return out.Body, nil
+	return body, nil
 }
 
 func (f *s3File) Read(p []byte) (int, error) {

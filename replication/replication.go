@@ -20,17 +20,15 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"os"
 	"path"
 	"strings"
 	"time"
 
-	"github.com/aws/smithy-go"
 	"github.com/benbjohnson/litestream"
 	"github.com/benbjohnson/litestream/file"
-	"github.com/benbjohnson/litestream/s3"
 
 	"kith/config"
+	"kith/s3"
 )
 
 // Options say where the replica is and how often it is written.
@@ -80,28 +78,9 @@ func (o Options) client(logger *slog.Logger) (litestream.ReplicaClient, error) {
 		if u.Host == "" {
 			return nil, fmt.Errorf("replica %q names no bucket", o.URL)
 		}
-		// Note: Litestream hands the AWS SDK a plain *http.Client, with
-		// which the SDK's config loader fails outright when
-		// AWS_CA_BUNDLE is set ("unable to add custom RootCAs"). Go
-		// already trusts the CAs of SSL_CERT_FILE and SSL_CERT_DIR, which
-		// is where a private CA goes for kith.
-		if v, ok := os.LookupEnv("AWS_CA_BUNDLE"); ok {
-			logger.Warn("replication ignores AWS_CA_BUNDLE; put a private CA in SSL_CERT_FILE instead", "AWS_CA_BUNDLE", v)
-			os.Unsetenv("AWS_CA_BUNDLE")
-		}
-		c := s3.NewReplicaClient()
-		c.SetLogger(logger)
-		c.Bucket = u.Host
-		c.Path = strings.Trim(u.Path, "/")
-		c.Region = o.Region
-		if c.Region == "" {
-			c.Region = s3.DefaultRegion
-		}
-		c.Endpoint = o.Endpoint
-		c.ForcePathStyle = o.PathStyle
-		c.AccessKeyID = o.AccessKey
-		c.SecretAccessKey = o.SecretKey
-		return c, nil
+		c := s3.New(s3.Config{Endpoint: o.Endpoint, Region: o.Region, Bucket: u.Host,
+			AccessKey: o.AccessKey, SecretKey: o.SecretKey, PathStyle: o.PathStyle})
+		return &s3Replica{client: c, root: strings.Trim(u.Path, "/"), logger: logger}, nil
 	}
 	return nil, fmt.Errorf("replica %q: kith replicates to s3:// or file:// URLs", o.URL)
 }
@@ -125,10 +104,10 @@ func check(ctx context.Context, c litestream.ReplicaClient, o Options) error {
 	if err == nil {
 		return nil
 	}
-	var api smithy.APIError
-	if errors.As(err, &api) && refusals[api.ErrorCode()] {
+	var se *s3.Error
+	if errors.As(err, &se) && refusals[se.Code] {
 		return fmt.Errorf("replica %s refuses kith: %s: %s (check replication.access_key, the secret key and the bucket's name)",
-			o.Where(), api.ErrorCode(), api.ErrorMessage())
+			o.Where(), se.Code, se.Message)
 	}
 	if o.URL != "" && strings.HasPrefix(o.URL, "file:") {
 		return fmt.Errorf("replica %s: %w", o.Where(), err)
