@@ -20,6 +20,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -175,7 +176,10 @@ func (c *Client) do(ctx context.Context, r request) (*http.Response, error) {
 // send makes one attempt at r.
 func (c *Client) send(ctx context.Context, r request, hash string) (*http.Response, error) {
 	var body io.Reader
-	if r.body != nil {
+	switch {
+	case r.body != nil && r.size == 0:
+		body = http.NoBody // sent with "Content-Length: 0", not chunked
+	case r.body != nil:
 		if _, err := r.body.Seek(0, io.SeekStart); err != nil {
 			return nil, err
 		}
@@ -190,7 +194,7 @@ func (c *Client) send(ctx context.Context, r request, hash string) (*http.Respon
 	if err != nil {
 		return nil, err
 	}
-	if r.body != nil {
+	if r.body != nil && r.size > 0 {
 		req.ContentLength = r.size
 	}
 	for k, v := range r.header {
@@ -232,6 +236,9 @@ func readError(resp *http.Response, op, key string) error {
 	}
 	if e.Code == "" {
 		e.Code = strings.ReplaceAll(http.StatusText(resp.StatusCode), " ", "")
+	}
+	if e.Code == "" {
+		e.Code = "HTTP" + strconv.Itoa(resp.StatusCode)
 	}
 	return e
 }

@@ -66,6 +66,14 @@ func TestObjects(t *testing.T) {
 		t.Error("a Get with a stale ETag read the object")
 	}
 
+	// An empty object.
+	if _, err := c.Put(ctx, "empty", bytes.NewReader(nil), 0, PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if info, err := c.Head(ctx, "empty"); err != nil || info.Size != 0 {
+		t.Errorf("empty object: %+v, %v", info, err)
+	}
+
 	// Missing objects are fs.ErrNotExist, by GET and by HEAD.
 	if _, _, err := c.Get(ctx, "nothing", GetOptions{}); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("get of a missing object: %v", err)

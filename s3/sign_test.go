@@ -42,9 +42,9 @@ func TestSignAWSExamples(t *testing.T) {
 
 func TestEscapePath(t *testing.T) {
 	for in, want := range map[string]string{
-		"media/a b+c~d_e-f.g":   "media/a%20b%2Bc~d_e-f.g",
+		"media/a b+c~d_e-f.g":    "media/a%20b%2Bc~d_e-f.g",
 		"ltx/0/0000000000000001": "ltx/0/0000000000000001",
-		"é/?#%":                 "%C3%A9/%3F%23%25",
+		"é/?#%":                  "%C3%A9/%3F%23%25",
 	} {
 		if got := escapePath(in); got != want {
 			t.Errorf("escapePath(%q) = %q, want %q", in, got, want)
