@@ -165,7 +165,7 @@ func (c *Client) do(ctx context.Context, r request) (*http.Response, error) {
 		if resp.StatusCode/100 == 2 {
 			return resp, nil
 		}
-		lastErr = readError(resp, r.op, r.key)
+		lastErr = readError(resp, r.op, r.key, c.region)
 		if resp.StatusCode < 500 && resp.StatusCode != http.StatusTooManyRequests {
 			break
 		}
@@ -222,8 +222,10 @@ func payloadHash(body io.ReadSeeker) (string, error) {
 }
 
 // readError reads the XML error document of a failed answer (HEAD has
-// none) and closes the body.
-func readError(resp *http.Response, op, key string) error {
+// none) and closes the body. An answer that names another region for
+// the bucket than the one requests are signed for says so: it is the
+// usual cause of a refusal by AWS.
+func readError(resp *http.Response, op, key, region string) error {
 	defer resp.Body.Close()
 	e := &Error{Op: op, Key: key, Status: resp.StatusCode}
 	var doc struct {
@@ -239,6 +241,9 @@ func readError(resp *http.Response, op, key string) error {
 	}
 	if e.Code == "" {
 		e.Code = "HTTP" + strconv.Itoa(resp.StatusCode)
+	}
+	if r := resp.Header.Get("X-Amz-Bucket-Region"); r != "" && r != region {
+		e.Message = strings.TrimPrefix(e.Message+"; ", "; ") + "the bucket is in region " + r + ", not " + region + ": set the region"
 	}
 	return e
 }

@@ -18,9 +18,9 @@ func FuzzAnswers(f *testing.F) {
 	f.Fuzz(func(t *testing.T, status int, body []byte, contentRange string) {
 		resp := func() *http.Response {
 			return &http.Response{StatusCode: status, Body: io.NopCloser(bytes.NewReader(body)),
-				Header: http.Header{"Content-Range": {contentRange}, "X-Amz-Meta-A": {contentRange}}, ContentLength: int64(len(body))}
+				Header: http.Header{"Content-Range": {contentRange}, "X-Amz-Meta-A": {contentRange}, "X-Amz-Bucket-Region": {contentRange}}, ContentLength: int64(len(body))}
 		}
-		err := readError(resp(), "get", "k")
+		err := readError(resp(), "get", "k", "us-east-1")
 		if e, ok := err.(*Error); !ok || e.Code == "" {
 			t.Fatalf("readError gave %#v", err)
 		}

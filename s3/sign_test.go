@@ -57,3 +57,17 @@ func TestEscapePath(t *testing.T) {
 		t.Error("an ftp endpoint was taken")
 	}
 }
+
+// An answer that names the bucket's region, when requests are signed for
+// another, says so: AWS's answer to HEAD carries no message of its own.
+func TestErrorNamesRegion(t *testing.T) {
+	resp := &http.Response{StatusCode: 400, Body: http.NoBody, Header: http.Header{"X-Amz-Bucket-Region": {"eu-west-1"}}}
+	err := readError(resp, "head bucket", "", "us-east-1")
+	if !strings.Contains(err.Error(), "the bucket is in region eu-west-1, not us-east-1") {
+		t.Errorf("%v", err)
+	}
+	resp = &http.Response{StatusCode: 403, Body: http.NoBody, Header: http.Header{"X-Amz-Bucket-Region": {"us-east-1"}}}
+	if err := readError(resp, "head bucket", "", "us-east-1"); strings.Contains(err.Error(), "region") || !strings.Contains(err.Error(), "403 Forbidden") {
+		t.Errorf("%v", err)
+	}
+}
