@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	s3test "kith/tests/s3"
@@ -167,5 +170,58 @@ func TestErrors(t *testing.T) {
 	srv.Stop()
 	if err := testClient(srv).HeadBucket(ctx); err == nil {
 		t.Error("a stopped server answered")
+	}
+}
+
+// TestVirtualHosted addresses the bucket as a host name, as the client
+// does for AWS: BUCKET.s3.test, mapped to the server's address.
+func TestVirtualHosted(t *testing.T) {
+	srv := s3test.StartVirtualHosted(t, "s3.test", testBucket)
+	addr := strings.TrimPrefix(srv.Endpoint(), "http://")
+	_, port, _ := strings.Cut(addr, ":")
+	var mu sync.Mutex
+	var hosts []string
+	dialer := &net.Dialer{}
+	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, host string) (net.Conn, error) {
+		mu.Lock()
+		hosts = append(hosts, host)
+		mu.Unlock()
+		return dialer.DialContext(ctx, network, addr)
+	}}}
+	c := New(Config{Endpoint: "http://s3.test:" + port, Region: s3test.Region, Bucket: testBucket,
+		AccessKey: s3test.AccessKey, SecretKey: s3test.SecretKey, HTTPClient: hc})
+	ctx := context.Background()
+	if err := c.HeadBucket(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Put(ctx, "a/b c", strings.NewReader("hello"), 5, PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(srv.ObjectPath(testBucket, "a/b c")); err != nil || string(b) != "hello" {
+		t.Fatalf("stored %q, %v", b, err)
+	}
+	rc, _, err := c.Get(ctx, "a/b c", GetOptions{Offset: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(rc)
+	rc.Close()
+	var keys []string
+	if err := c.List(ctx, "a/", "", func(i Info) error { keys = append(keys, i.Key); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != "ello" || strings.Join(keys, ",") != "a/b c" {
+		t.Errorf("read %q, listed %v", got, keys)
+	}
+	if err := c.DeleteKeys(ctx, []string{"a/b c"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(srv.ObjectPath(testBucket, "a/b c")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("after the delete: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(hosts) == 0 || hosts[0] != testBucket+".s3.test:"+port {
+		t.Errorf("connected to %v, want the bucket's host name", hosts)
 	}
 }

@@ -32,6 +32,9 @@ type Server struct {
 	bin  string
 	root string // the posix backend's directory: a bucket per subdirectory
 	addr string // 127.0.0.1:PORT, kept across Stop and Start
+	// virtualDomain, when set, has buckets addressed as hosts too:
+	// BUCKET.DOMAIN (the virtual-hosted style).
+	virtualDomain string
 
 	mu  sync.Mutex
 	cmd *exec.Cmd
@@ -49,11 +52,24 @@ func Binary() string {
 // CI installs it.
 func Start(t testing.TB, buckets ...string) *Server {
 	t.Helper()
+	return start(t, "", buckets)
+}
+
+// StartVirtualHosted starts a server that also takes requests for
+// BUCKET.DOMAIN, as AWS does; the test maps those names to the server's
+// address itself.
+func StartVirtualHosted(t testing.TB, domain string, buckets ...string) *Server {
+	t.Helper()
+	return start(t, domain, buckets)
+}
+
+func start(t testing.TB, virtualDomain string, buckets []string) *Server {
+	t.Helper()
 	bin := Binary()
 	if _, err := os.Stat(bin); err != nil {
 		t.Fatalf("versitygw is not installed (run tests/s3/install.sh): %v", err)
 	}
-	s := &Server{t: t, bin: bin, root: t.TempDir(), addr: freeAddr(t)}
+	s := &Server{t: t, bin: bin, root: t.TempDir(), addr: freeAddr(t), virtualDomain: virtualDomain}
 	for _, b := range buckets {
 		s.CreateBucket(b)
 	}
@@ -92,8 +108,11 @@ func (s *Server) Start() {
 		return
 	}
 	s.log = new(bytes.Buffer)
-	cmd := exec.Command(s.bin, "--port", s.addr, "--access", AccessKey, "--secret", SecretKey,
-		"--region", Region, "--quiet", "posix", s.root)
+	args := []string{"--port", s.addr, "--access", AccessKey, "--secret", SecretKey, "--region", Region, "--quiet"}
+	if s.virtualDomain != "" {
+		args = append(args, "--virtual-domain", s.virtualDomain)
+	}
+	cmd := exec.Command(s.bin, append(args, "posix", s.root)...)
 	cmd.Stdout = s.log
 	cmd.Stderr = s.log
 	if err := cmd.Start(); err != nil {
