@@ -7,7 +7,6 @@
 package s3
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"crypto/sha256"
@@ -166,7 +165,7 @@ func (c *Client) do(ctx context.Context, r request) (*http.Response, error) {
 			return resp, nil
 		}
 		lastErr = readError(resp, r.op, r.key, c.region)
-		if resp.StatusCode < 500 && resp.StatusCode != http.StatusTooManyRequests {
+		if resp.StatusCode < 500 && resp.StatusCode != http.StatusTooManyRequests && !retryable(lastErr) {
 			break
 		}
 	}
@@ -202,6 +201,13 @@ func (c *Client) send(ctx context.Context, r request, hash string) (*http.Respon
 	}
 	c.sign(req, hash, time.Now())
 	return c.hc.Do(req)
+}
+
+// retryable says whether a 4xx answer is worth one more try: S3 answers
+// 400 RequestTimeout when a request's body came too slowly.
+func retryable(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Code == "RequestTimeout"
 }
 
 // payloadHash is the hex SHA-256 of body, which is left at its start.
@@ -257,11 +263,12 @@ func decodeXML(resp *http.Response, op, key string, v any) error {
 	if err != nil {
 		return fmt.Errorf("s3 %s %s: %w", op, key, err)
 	}
-	if bytes.Contains(b[:min(len(b), 256)], []byte("<Error>")) {
-		var doc struct{ Code, Message string }
-		if xml.Unmarshal(b, &doc) == nil && doc.Code != "" {
-			return &Error{Op: op, Key: key, Status: resp.StatusCode, Code: doc.Code, Message: doc.Message}
-		}
+	var doc struct {
+		XMLName       xml.Name
+		Code, Message string
+	}
+	if err := xml.Unmarshal(b, &doc); err == nil && doc.XMLName.Local == "Error" {
+		return &Error{Op: op, Key: key, Status: resp.StatusCode, Code: cmp.Or(doc.Code, "InternalError"), Message: doc.Message}
 	}
 	if err := xml.Unmarshal(b, v); err != nil {
 		return fmt.Errorf("s3 %s %s: the answer is not the XML expected: %w", op, key, err)

@@ -1,6 +1,8 @@
 package s3
 
 import (
+	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -69,5 +71,25 @@ func TestErrorNamesRegion(t *testing.T) {
 	resp = &http.Response{StatusCode: 403, Body: http.NoBody, Header: http.Header{"X-Amz-Bucket-Region": {"us-east-1"}}}
 	if err := readError(resp, "head bucket", "", "us-east-1"); strings.Contains(err.Error(), "region") || !strings.Contains(err.Error(), "403 Forbidden") {
 		t.Errorf("%v", err)
+	}
+}
+
+// A 200 whose document is an <Error> (CompleteMultipartUpload's late
+// failure) is an error; a DeleteResult that lists errors is a result.
+func TestDecodeErrorDocument(t *testing.T) {
+	answer := func(body string) *http.Response {
+		return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader(body))}
+	}
+	var res struct{ ETag string }
+	err := decodeXML(answer(`<?xml version="1.0" encoding="UTF-8"?>
+<Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message></Error>`), "complete upload", "k", &res)
+	var e *Error
+	if !errors.As(err, &e) || e.Code != "InternalError" {
+		t.Errorf("an <Error> document: %v", err)
+	}
+	var del struct{ Error []struct{ Key, Code string } }
+	err = decodeXML(answer(`<DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Error><Key>a</Key><Code>AccessDenied</Code></Error></DeleteResult>`), "delete objects", "", &del)
+	if err != nil || len(del.Error) != 1 || del.Error[0].Code != "AccessDenied" {
+		t.Errorf("a DeleteResult: %v, %+v", err, del)
 	}
 }
