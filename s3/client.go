@@ -199,6 +199,9 @@ func (c *Client) send(ctx context.Context, r request, hash string) (*http.Respon
 	for k, v := range r.header {
 		req.Header[k] = v
 	}
+	// Objects are read as stored: a proxy's gzip, which Go's transport
+	// would undo silently, would break sizes and ranges.
+	req.Header.Set("Accept-Encoding", "identity")
 	c.sign(req, hash, time.Now())
 	return c.hc.Do(req)
 }
