@@ -166,6 +166,9 @@ func (r *s3Replica) DeleteLTXFiles(ctx context.Context, a []*ltx.FileInfo) error
 	for i, info := range a {
 		keys[i] = r.key(info.Level, info.MinTXID, info.MaxTXID)
 	}
+	if len(keys) > 0 && r.logger != nil {
+		r.logger.Debug("deleting LTX files from the replica", "count", len(keys), "first", keys[0])
+	}
 	return r.client.DeleteKeys(ctx, keys)
 }
 
