@@ -80,9 +80,10 @@ func (s *S3) fail(op, name string, err error) error {
 	return fmt.Errorf("s3 %s %s: %v: %w", op, name, err, ErrStorageUnavailable)
 }
 
-// Put uploads a file in one PutObject: S3 makes the object visible whole
-// or not at all. A body of unknown length is read first (in memory up to
-// 8 MiB, then into a temporary file).
+// Put uploads a file: S3 makes the object visible whole or not at all
+// (one PutObject; past 64 MiB, a multipart upload). A body of unknown
+// length is read first (in memory up to 8 MiB, then into a temporary
+// file).
 func (s *S3) Put(ctx context.Context, name string, r io.Reader, size int64, contentType string) (int64, error) {
 	if !validName(name) {
 		return 0, fmt.Errorf("media name %q: %w", name, fs.ErrInvalid)
