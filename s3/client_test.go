@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/iotest"
 
 	s3test "kith/tests/s3"
 )
@@ -142,12 +143,24 @@ func TestUpload(t *testing.T) {
 	if got, err := os.ReadFile(srv.ObjectPath(testBucket, "big")); err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("multipart upload stored %d bytes, %v", len(got), err)
 	}
-	n, err := c.PutReader(ctx, "piped", io.MultiReader(bytes.NewReader(data[:9<<20])), -1, PutOptions{})
-	if err != nil || n != 9<<20 {
-		t.Fatal(n, err)
+	// Streams of unknown length: one part, one part exactly, one byte
+	// more, and several parts.
+	for _, size := range []int{1000, streamPartSize, streamPartSize + 1, len(data)} {
+		n, err := c.PutReader(ctx, "piped", io.MultiReader(bytes.NewReader(data[:size])), -1, PutOptions{})
+		if err != nil || n != int64(size) {
+			t.Fatal(size, n, err)
+		}
+		if got, _ := os.ReadFile(srv.ObjectPath(testBucket, "piped")); !bytes.Equal(got, data[:size]) {
+			t.Errorf("PutReader of %d bytes stored %d other bytes", size, len(got))
+		}
 	}
-	if got, _ := os.ReadFile(srv.ObjectPath(testBucket, "piped")); !bytes.Equal(got, data[:9<<20]) {
-		t.Error("PutReader stored other bytes")
+	// A stream that fails in its second part stores nothing.
+	broken := io.MultiReader(bytes.NewReader(data[:streamPartSize+100]), iotest.ErrReader(errors.New("the peer went away")))
+	if _, err := c.PutReader(ctx, "broken", broken, -1, PutOptions{}); err == nil || !strings.Contains(err.Error(), "the peer went away") {
+		t.Errorf("a failing stream: %v", err)
+	}
+	if _, err := c.Head(ctx, "broken"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a failed stream left an object: %v", err)
 	}
 }
 

@@ -8,46 +8,77 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strconv"
 	"sync"
 )
 
-// spoolInMemory is the largest body of unknown length PutReader holds in
-// memory; a larger one is spooled to a temporary file (a request states
-// its length and hash before its body, on plain http too).
-const spoolInMemory = 8 << 20
+// streamPartSize is the part size of a body PutReader cannot seek or
+// size: it holds one part in memory at a time, so a stream of any length
+// (up to S3's 10,000 parts, 80 GiB) costs 8 MiB.
+const streamPartSize = 8 << 20
 
-// maxPut is the most one PUT may carry; Upload sends more in parts.
+// maxPut is the most one PUT may carry.
 const maxPut = 5 << 30
 
-// PutReader stores what r holds under key. size may be -1 when not
-// known; r is then read first (in memory up to 8 MiB, then into a
-// temporary file). It returns the number of bytes stored.
+// PutReader stores what r holds under key and returns its length. size
+// may be -1 when not known. A body it cannot seek (or too big for one
+// PUT) is read in parts of 8 MiB: one PUT when it fits in one part, else a
+// multipart upload, a part at a time, aborted if it fails.
 func (c *Client) PutReader(ctx context.Context, key string, r io.Reader, size int64, o PutOptions) (int64, error) {
 	if rs, ok := r.(io.ReadSeeker); ok && size >= 0 && size <= maxPut {
 		_, err := c.Put(ctx, key, rs, size, o)
 		return size, err
 	}
 	var buf bytes.Buffer
-	n, err := io.Copy(&buf, io.LimitReader(r, spoolInMemory+1))
+	n, err := io.Copy(&buf, io.LimitReader(r, streamPartSize+1))
 	if err != nil {
 		return 0, fmt.Errorf("s3 put %s: read body: %w", key, err)
 	}
-	if n <= spoolInMemory {
+	if n <= streamPartSize {
 		_, err := c.Put(ctx, key, bytes.NewReader(buf.Bytes()), n, o)
 		return n, err
 	}
-	tmp, err := os.CreateTemp("", "kith-s3-*")
+	// The byte past the first part begins the second (copied: the
+	// second part is read into the first's memory).
+	rest := io.MultiReader(bytes.NewReader(bytes.Clone(buf.Bytes()[streamPartSize:])), r)
+	return c.uploadStream(ctx, key, buf.Bytes()[:streamPartSize], rest, o)
+}
+
+// uploadStream sends first, then what rest holds, as the parts of a
+// multipart upload, reading each part into first's memory once the one
+// before is sent.
+func (c *Client) uploadStream(ctx context.Context, key string, first []byte, rest io.Reader, o PutOptions) (int64, error) {
+	uploadID, err := c.startMultipart(ctx, key, o)
 	if err != nil {
 		return 0, err
 	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
-	if n, err = io.Copy(tmp, io.MultiReader(&buf, r)); err != nil {
-		return 0, fmt.Errorf("s3 put %s: spool body: %w", key, err)
+	var parts []part
+	var total int64
+	chunk := first
+	for err == nil {
+		var etag string
+		etag, err = c.putPart(ctx, key, uploadID, len(parts)+1, bytes.NewReader(chunk), int64(len(chunk)))
+		if err != nil {
+			break
+		}
+		parts = append(parts, part{PartNumber: len(parts) + 1, ETag: etag})
+		total += int64(len(chunk))
+		var n int
+		n, err = io.ReadFull(rest, first)
+		chunk = first[:n]
+		switch {
+		case err == io.EOF: // nothing more
+			err = c.completeMultipart(ctx, key, uploadID, parts)
+			if err == nil {
+				return total, nil
+			}
+		case err == io.ErrUnexpectedEOF: // the last part
+			err = nil
+		case err != nil:
+			err = fmt.Errorf("s3 put %s: read body: %w", key, err)
+		}
 	}
-	return n, c.Upload(ctx, key, tmp, n, 0, o)
+	return 0, errors.Join(err, c.abortMultipart(ctx, key, uploadID))
 }
 
 // DefaultPartSize is Upload's part size when none is given: 64 MiB parts
@@ -79,14 +110,31 @@ func (c *Client) Upload(ctx context.Context, key string, r io.ReaderAt, size, pa
 		err = c.completeMultipart(ctx, key, uploadID, parts)
 	}
 	if err != nil {
-		abortCtx := context.WithoutCancel(ctx)
-		resp, abortErr := c.do(abortCtx, request{op: "abort upload", method: http.MethodDelete, key: key, query: map[string]string{"uploadId": uploadID}})
-		if abortErr == nil {
-			resp.Body.Close()
-		}
-		return errors.Join(err, abortErr)
+		return errors.Join(err, c.abortMultipart(ctx, key, uploadID))
 	}
 	return nil
+}
+
+// abortMultipart drops the parts of an upload that failed, even when ctx
+// ended (the parts would be stored, and billed, until it is aborted).
+func (c *Client) abortMultipart(ctx context.Context, key, uploadID string) error {
+	resp, err := c.do(context.WithoutCancel(ctx), request{op: "abort upload", method: http.MethodDelete, key: key, query: map[string]string{"uploadId": uploadID}})
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	return nil
+}
+
+// putPart sends part n (from 1) of an upload and returns its ETag.
+func (c *Client) putPart(ctx context.Context, key, uploadID string, n int, body io.ReadSeeker, size int64) (string, error) {
+	q := map[string]string{"partNumber": strconv.Itoa(n), "uploadId": uploadID}
+	resp, err := c.do(ctx, request{op: "put part", method: http.MethodPut, key: key, query: q, body: body, size: size})
+	if err != nil {
+		return "", err
+	}
+	resp.Body.Close()
+	return resp.Header.Get("ETag"), nil
 }
 
 func (c *Client) startMultipart(ctx context.Context, key string, o PutOptions) (string, error) {
@@ -125,14 +173,12 @@ func (c *Client) sendParts(ctx context.Context, key, uploadID string, r io.Reade
 			for i := range next {
 				off := int64(i) * partSize
 				body := io.NewSectionReader(r, off, min(partSize, size-off))
-				q := map[string]string{"partNumber": strconv.Itoa(i + 1), "uploadId": uploadID}
-				resp, err := c.do(ctx, request{op: "put part", method: http.MethodPut, key: key, query: q, body: body, size: body.Size()})
+				etag, err := c.putPart(ctx, key, uploadID, i+1, body, body.Size())
 				if err != nil {
 					cancel(err)
 					continue
 				}
-				resp.Body.Close()
-				parts[i] = part{PartNumber: i + 1, ETag: resp.Header.Get("ETag")}
+				parts[i] = part{PartNumber: i + 1, ETag: etag}
 			}
 		})
 	}
