@@ -43,8 +43,7 @@ type Config struct {
 // concurrent use.
 type Client struct {
 	scheme, host string // the bucket's host, in the virtual-hosted style
-	root         string // the path before a key: "" or "/BUCKET" (path style)
-	bucket       string
+	root         string // the path before a key: the endpoint's, and "/BUCKET" in the path style
 	region       string
 	access       string
 	signingKey   signingKeys
@@ -58,7 +57,7 @@ type Client struct {
 // every call fail with the reason.
 func New(c Config) *Client {
 	region := cmp.Or(c.Region, "us-east-1")
-	cl := &Client{bucket: c.Bucket, region: region, access: c.AccessKey, hc: c.HTTPClient,
+	cl := &Client{region: region, access: c.AccessKey, hc: c.HTTPClient,
 		signingKey: signingKeys{secret: c.SecretKey, region: region}}
 	if cl.hc == nil {
 		cl.hc = &http.Client{Transport: &http.Transport{
@@ -86,9 +85,6 @@ func New(c Config) *Client {
 	}
 	return cl
 }
-
-// Bucket is the bucket's name.
-func (c *Client) Bucket() string { return c.bucket }
 
 // Error is a request the service answered with an error.
 type Error struct {
