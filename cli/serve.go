@@ -164,9 +164,23 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 	defer signal.Stop(hup)
 	go reloadOnHangup(ctx, hup, cfg, srv, level, logger)
 
-	if err := runner.Start(ctx); err != nil {
-		return err
-	}
+	// The job queue starts beside the first requests: its start (jobs a
+	// crash left running go back to the queue; the periodic jobs' rows
+	// are checked) is a write transaction no request needs to wait for.
+	// Jobs enqueued meanwhile wait in the queue. A queue that cannot
+	// start stops kith.
+	runnerStarted := make(chan error, 1)
+	go func() {
+		err := runner.Start(ctx)
+		if err != nil && ctx.Err() != nil {
+			err = nil // stopped before it started: that is a shutdown
+		}
+		if err != nil {
+			logger.Error("the job queue could not start: shutting down", "err", err)
+			stopDamaged(err)
+		}
+		runnerStarted <- err
+	}()
 	monCtx, stopMonitor := context.WithCancel(ctx)
 	monitorDone := make(chan struct{})
 	go func() {
@@ -206,9 +220,10 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 	time.AfterFunc(fineMappingDelay, mapOwnCodeFinely) // serve_memory_linux.go
 	serveErr := srv.Serve(ctx, listeners, drainTimeout)
 	logger.Info("shutting down")
+	startErr := <-runnerStarted // a Start still running would outlast Shutdown
 	drainCtx, cancel := context.WithTimeout(context.Background(), drainTimeout)
 	defer cancel()
-	err = errors.Join(serveErr, runner.Shutdown(drainCtx))
+	err = errors.Join(serveErr, startErr, runner.Shutdown(drainCtx))
 	if cause := context.Cause(ctx); errors.Is(cause, store.ErrCorrupt) {
 		return errors.Join(cause, err)
 	}
