@@ -1,6 +1,7 @@
 package replication
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -104,7 +105,7 @@ func (r *s3Replica) readTimestamps(ctx context.Context, infos []*ltx.FileInfo, k
 				if err != nil {
 					if !errors.Is(err, fs.ErrNotExist) { // compacted away since the listing
 						mu.Lock()
-						firstErr = cmpErr(firstErr, err)
+						firstErr = cmp.Or(firstErr, err)
 						mu.Unlock()
 					}
 					continue
@@ -123,15 +124,7 @@ func (r *s3Replica) readTimestamps(ctx context.Context, infos []*ltx.FileInfo, k
 	}
 	close(next)
 	wg.Wait()
-	return cmpErr(firstErr, ctx.Err())
-}
-
-// cmpErr is the first of two errors that is not nil.
-func cmpErr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
+	return cmp.Or(firstErr, ctx.Err())
 }
 
 // OpenLTXFile reads an LTX file from offset: size bytes, or to its end
