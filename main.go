@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"kith/cli"
+	_ "kith/prefault" // maps in bulk what the start touches (prefault.go)
 )
 
 func main() {

@@ -20,6 +20,7 @@ import (
 	"kith/media"
 	"kith/monitor"
 	"kith/portability"
+	"kith/prefault"
 	"kith/replication"
 	"kith/server"
 	"kith/server/web/themes"
@@ -51,6 +52,7 @@ func runServe(ctx context.Context, c stdio, args []string) error {
 	}
 	setGCPercent()                      // serve_gc.go
 	resumeCollector := pauseCollector() // back to that once started
+	prefault.Heap()                     // the start's heap, mapped in one call
 	cfg, err := loadConfig(*path)
 	if err != nil {
 		return err
