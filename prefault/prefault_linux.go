@@ -1,5 +1,8 @@
 package prefault
 
+// Only syscall and unsafe: a package imported here (bytes, strconv) would
+// have to be initialised first, and Go would initialise this one later.
+// So the few byte helpers below are written out.
 import (
 	"syscall"
 	"unsafe"
